@@ -1,0 +1,104 @@
+// `aidi`: the command-line face of the bench. Parsing and printing only; the
+// work is done by bench-app/core.
+//
+// Exit codes: 0 success, 1 the work failed (message on stderr), 2 bad usage,
+// 130 interrupted by the user.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "aidi/core/boot_demo.hpp"
+#include "aidi/inst/interrupt.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitInterrupted = 130;
+
+std::filesystem::path defaultFirmware() {
+  if (const char* env = std::getenv("AIDI_FIRMWARE"); env && *env) return env;
+  return std::filesystem::path(AIDI_FIRMWARE_DIR) / "targets/mps2-an386/aidi-fw-mps2-an386.elf";
+}
+
+std::string defaultQemu() {
+  if (const char* env = std::getenv("AIDI_QEMU"); env && *env) return env;
+  return "qemu-system-arm";
+}
+
+int reportError(const aidi::inst::Error& error) {
+  fmt::print(stderr, "aidi: error: {}\n", error.message);
+  return error.code == aidi::inst::ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
+}
+
+int runDemo(const aidi::core::BootDemoOptions& options, bool json) {
+  if (!json) {
+    fmt::print("AIDI Bench demo: virtual board {} running {}\n", options.board.machine,
+               options.board.firmware.string());
+  }
+  auto hellos = aidi::core::runBootDemo(options, [json](const aidi::core::DeviceHello& h) {
+    if (json) {
+      nlohmann::json line{{"event", "hello"}, {"boot", h.boot},     {"build", h.build},
+                          {"target", h.target}, {"version", h.version}, {"sram_cold", h.sramCold}};
+      fmt::print("{}\n", line.dump());
+    } else {
+      fmt::print("  boot {}: firmware {} build {} on {}, SRAM {}\n", h.boot, h.version, h.build, h.target,
+                 h.sramCold ? "cold" : "WARM");
+    }
+    std::fflush(stdout);
+  });
+  if (!hellos) return reportError(hellos.error());
+  for (const auto& h : *hellos) {
+    if (!h.sramCold) {
+      fmt::print(stderr, "aidi: error: SRAM survived a reset on boot {} (the cold-SRAM loader is not working)\n", h.boot);
+      return kExitFailure;
+    }
+  }
+  if (!json) fmt::print("NVM kept the boot counter across {} resets; QEMU has quit.\n", hellos->size() - 1);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  aidi::inst::installInterruptHandlers();
+
+  CLI::App app{"aidi: AIDI Bench, hardware-in-the-loop bench for intermittent deep inference"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", AIDI_VERSION);
+
+  auto* version = app.add_subcommand("version", "Print the version of aidi");
+
+  aidi::core::BootDemoOptions demo;
+  demo.board.firmware = defaultFirmware();
+  demo.board.qemuProgram = defaultQemu();
+  bool demoJson = false;
+  auto* demoCmd = app.add_subcommand("demo", "Boot the virtual board, reset it, show the NVM boot counter");
+  demoCmd->add_option("--firmware", demo.board.firmware, "Firmware ELF for the virtual board")
+      ->capture_default_str();
+  demoCmd->add_option("--qemu", demo.board.qemuProgram, "QEMU program (or set AIDI_QEMU)")->capture_default_str();
+  demoCmd->add_option("--port", demo.board.serialPort, "Loopback TCP port for the board's UART (0: any free)")
+      ->capture_default_str();
+  demoCmd->add_option("--boots", demo.boots, "Boots to observe (first boot + resets)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  demoCmd->add_flag("--json", demoJson, "One JSON object per line");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+
+  if (*version) {
+    fmt::print("aidi {}\n", AIDI_VERSION);
+    return 0;
+  }
+  if (*demoCmd) return runDemo(demo, demoJson);
+  return kExitUsage;
+}

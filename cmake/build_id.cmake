@@ -1,0 +1,25 @@
+# Writes OUTPUT (a header defining AIDI_BUILD_HASH) from the SHA-256 of every
+# source file under the given directories, so the hash names the firmware's
+# contents, not the moment it was built. Run as: cmake -DOUTPUT=... -DDIRS='a|b' -P build_id.cmake
+string(REPLACE "|" ";" dirs "${DIRS}")
+set(all "")
+foreach(dir IN LISTS dirs)
+  file(GLOB_RECURSE files LIST_DIRECTORIES false
+       "${dir}/*.cpp" "${dir}/*.hpp" "${dir}/*.h" "${dir}/*.c" "${dir}/*.ld" "${dir}/CMakeLists.txt")
+  list(SORT files)
+  foreach(f IN LISTS files)
+    file(SHA256 "${f}" h)
+    file(RELATIVE_PATH rel "${dir}" "${f}")
+    string(APPEND all "${rel}:${h}\n")
+  endforeach()
+endforeach()
+string(SHA256 digest "${all}")
+string(SUBSTRING "${digest}" 0 16 short)
+set(content "#pragma once\n#define AIDI_BUILD_HASH \"${short}\"\n")
+if(EXISTS "${OUTPUT}")
+  file(READ "${OUTPUT}" old)
+  if(old STREQUAL content)
+    return()
+  endif()
+endif()
+file(WRITE "${OUTPUT}" "${content}")

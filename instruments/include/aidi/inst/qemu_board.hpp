@@ -1,0 +1,77 @@
+// The virtual board: a QEMU mps2-an386 process running our firmware, with its
+// UART0 on a loopback TCP port (the telemetry Link) and QMP on a unix socket
+// (the power switch). SRAM comes back cold on every reset (a loader of zeros
+// is re-applied), the NVM region at 0x20200000 survives.
+//
+// QEMU starts paused; start() connects the UART before the first instruction
+// runs, so no byte the firmware sends is lost. Destruction quits QEMU (QMP
+// quit, then SIGKILL) and removes its working directory: nothing is left
+// running on any path.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "aidi/inst/link.hpp"
+#include "aidi/inst/qmp_client.hpp"
+#include "aidi/inst/subprocess.hpp"
+#include "aidi/inst/tcp_link.hpp"
+#include "aidi/inst/temp_dir.hpp"
+
+namespace aidi::inst {
+
+struct QemuBoardConfig {
+  std::string qemuProgram = "qemu-system-arm";
+  std::filesystem::path firmware;
+  std::string machine = "mps2-an386";
+  // Loopback TCP port for UART0; 0 picks a free one.
+  std::uint16_t serialPort = 0;
+  // Re-apply zeros to the volatile SRAM on every reset (a real power loss).
+  bool coldSram = true;
+  // -icount shift=N,sleep=off when set: exact, reproducible instruction timing.
+  std::optional<int> icountShift;
+  Millis startTimeout{5000};
+};
+
+class QemuBoard {
+ public:
+  // Starts QEMU and the guest. Errors: NotFound (QEMU or firmware missing),
+  // Protocol (the firmware is not an ARM ELF), InUse (the requested serial
+  // port is taken), Io/Timeout (QEMU failed to start; the message carries
+  // QEMU's own words).
+  [[nodiscard]] static Result<std::unique_ptr<QemuBoard>> start(const QemuBoardConfig& config);
+  ~QemuBoard();
+
+  Link& telemetry() { return m_uart0; }
+  std::uint16_t serialPort() const { return m_serialPort; }
+  pid_t pid() const { return m_qemu.pid(); }
+
+  // When QEMU has exited (crash, guest lockup, killed), why, in one line:
+  // "QEMU exited with code 1: qemu: fatal: Lockup ..."; empty while it runs.
+  std::string exitDiagnosis();
+
+  // Power switch over QMP.
+  [[nodiscard]] Status reset();
+  [[nodiscard]] Status pause();
+  [[nodiscard]] Status resume();
+  // Asks QEMU to quit and waits for it; kills it when it does not.
+  [[nodiscard]] Status quit(Millis timeout = Millis{3000});
+
+ private:
+  QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port);
+
+  TempDir m_dir;
+  Subprocess m_qemu;
+  std::uint16_t m_serialPort;
+  TcpLink m_uart0;
+  QmpClient m_qmp;
+};
+
+// Binds 127.0.0.1:`port` briefly to see whether it is free; port 0 asks the
+// kernel for a free one. Returns the port, or InUse.
+[[nodiscard]] Result<std::uint16_t> reserveLoopbackPort(std::uint16_t port);
+
+}  // namespace aidi::inst

@@ -1,0 +1,179 @@
+#include "aidi/inst/qemu_board.hpp"
+
+#include <signal.h>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "aidi/inst/elf_file.hpp"
+
+namespace aidi::inst {
+namespace {
+
+// The volatile SRAM the loader zeroes on every reset: 0x20000000 up to the NVM.
+constexpr std::uint32_t kSramBase = 0x20000000u;
+constexpr std::size_t kVolatileSramBytes = 2u * 1024 * 1024;
+constexpr int kPortAttempts = 4;
+
+Status writeZeros(const std::filesystem::path& path, std::size_t bytes) {
+  std::ofstream out(path, std::ios::binary);
+  const std::vector<char> zeros(bytes, 0);
+  out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  if (!out) return fail(ErrorCode::Io, "cannot write " + path.string());
+  return {};
+}
+
+std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std::filesystem::path& dir,
+                                       std::uint16_t port) {
+  std::vector<std::string> argv{
+      config.qemuProgram, "-M", config.machine, "-display", "none", "-monitor", "none", "-S",
+      "-serial", "tcp:127.0.0.1:" + std::to_string(port) + ",server=on,wait=off",
+      "-qmp", "unix:" + (dir / "qmp.sock").string() + ",server=on,wait=off",
+      "-kernel", config.firmware.string()};
+  if (config.coldSram) {
+    argv.insert(argv.end(), {"-device", "loader,file=" + (dir / "zeros.bin").string() +
+                                            ",addr=" + std::to_string(kSramBase)});
+  }
+  if (config.icountShift) {
+    argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(*config.icountShift) + ",sleep=off"});
+  }
+  return argv;
+}
+
+bool isAddressInUse(const std::string& qemuOutput) {
+  return qemuOutput.find("Address already in use") != std::string::npos;
+}
+
+// QEMU's own explanation: its first line that names it, else its last line.
+std::string qemuSays(const Subprocess& qemu) {
+  std::istringstream in(qemu.output());
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with("qemu")) return line;
+  return qemu.lastOutputLine();
+}
+
+Status checkFirmware(const std::filesystem::path& firmware) {
+  std::error_code ec;
+  if (firmware.empty() || !std::filesystem::is_regular_file(firmware, ec))
+    return fail(ErrorCode::NotFound,
+                "firmware image not found: " + (firmware.empty() ? std::string("(none given)") : firmware.string()));
+  auto elf = ElfFile::open(firmware);
+  if (!elf) return std::unexpected(elf.error());
+  if (elf->machine() != ElfFile::kMachineArm)
+    return fail(ErrorCode::Protocol, firmware.string() + ": not an ARM firmware image (ELF machine " +
+                                         std::to_string(elf->machine()) + ")");
+  return {};
+}
+
+}  // namespace
+
+Result<std::uint16_t> reserveLoopbackPort(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return fail(ErrorCode::Io, std::string("socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    const int err = errno;
+    ::close(fd);
+    if (err == EADDRINUSE)
+      return fail(ErrorCode::InUse, "TCP port 127.0.0.1:" + std::to_string(port) + " is already in use");
+    return fail(ErrorCode::Io, "cannot bind 127.0.0.1:" + std::to_string(port) + ": " + std::strerror(err));
+  }
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+QemuBoard::QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port)
+    : m_dir(std::move(dir)), m_qemu(std::move(qemu)), m_serialPort(port), m_uart0("127.0.0.1", port) {}
+
+QemuBoard::~QemuBoard() { (void)quit(Millis{1000}); }
+
+Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& config) {
+  if (auto ok = checkFirmware(config.firmware); !ok) return std::unexpected(ok.error());
+
+  auto dir = TempDir::create("aidi-qemu-");
+  if (!dir) return std::unexpected(dir.error());
+  if (config.coldSram) {
+    if (auto ok = writeZeros(dir->path() / "zeros.bin", kVolatileSramBytes); !ok) return std::unexpected(ok.error());
+  }
+
+  // With port 0 a free port is chosen; another process may still grab it
+  // before QEMU binds, so that case is retried with a new port.
+  const int attempts = config.serialPort == 0 ? kPortAttempts : 1;
+  Error lastError{ErrorCode::Io, "QEMU did not start"};
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    auto port = reserveLoopbackPort(config.serialPort);
+    if (!port) return std::unexpected(port.error());
+
+    auto qemu = Subprocess::spawn(qemuArguments(config, dir->path(), *port));
+    if (!qemu) {
+      if (qemu.error().code == ErrorCode::NotFound)
+        return fail(ErrorCode::NotFound, config.qemuProgram + " not found (install the qemu-system-arm package)");
+      return std::unexpected(qemu.error());
+    }
+
+    std::unique_ptr<QemuBoard> board(new QemuBoard(std::move(*dir), std::move(*qemu), *port));
+    auto qmpConnected = board->m_qmp.connect(board->m_dir.path() / "qmp.sock", config.startTimeout);
+    Status serialConnected = qmpConnected ? board->m_uart0.open() : Status{};
+    if (qmpConnected && serialConnected) {
+      if (auto running = board->resume(); !running) return std::unexpected(running.error());
+      return board;
+    }
+
+    // QEMU exits at once when it cannot bind or load; its last line says why.
+    (void)board->m_qemu.wait(Millis{500});
+    const std::string output = board->m_qemu.output();
+    const Error& why = qmpConnected ? serialConnected.error() : qmpConnected.error();
+    if (why.code == ErrorCode::Cancelled) return std::unexpected(why);
+    const std::string reason = qemuSays(board->m_qemu);
+    if (isAddressInUse(output)) {
+      lastError = Error{ErrorCode::InUse, "TCP port 127.0.0.1:" + std::to_string(*port) + " is already in use"};
+    } else {
+      lastError = Error{why.code, "QEMU failed to start: " + (reason.empty() ? why.message : reason)};
+    }
+    dir = std::move(board->m_dir);
+    if (lastError.code != ErrorCode::InUse) break;
+  }
+  return std::unexpected(lastError);
+}
+
+std::string QemuBoard::exitDiagnosis() {
+  const auto code = m_qemu.exitCode();
+  if (!code) return {};
+  std::string text = *code > 128 ? "QEMU was killed by signal " + std::to_string(*code - 128)
+                                 : "QEMU exited with code " + std::to_string(*code);
+  const std::string reason = qemuSays(m_qemu);
+  return reason.empty() ? text : text + ": " + reason;
+}
+
+Status QemuBoard::reset() { return m_qmp.run("system_reset"); }
+Status QemuBoard::pause() { return m_qmp.run("stop"); }
+Status QemuBoard::resume() { return m_qmp.run("cont"); }
+
+Status QemuBoard::quit(Millis timeout) {
+  m_uart0.close();
+  if (m_qemu.exitCode()) return {};
+  // QMP may drop the connection as QEMU exits mid-reply; the exit is what counts.
+  (void)m_qmp.run("quit", timeout);
+  m_qmp.close();
+  auto exited = m_qemu.wait(timeout);
+  if (!exited) {
+    m_qemu.terminate(Millis{200});
+    if (exited.error().code == ErrorCode::Cancelled) return {};
+    return fail(ErrorCode::Timeout, "QEMU did not quit within " + std::to_string(timeout.count()) + " ms; killed");
+  }
+  return {};
+}
+
+}  // namespace aidi::inst

@@ -1,0 +1,161 @@
+// The `aidi` program as a user runs it: exit codes, output, and cleanup of the
+// QEMU child on success, error, Ctrl-C and kill -9.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "aidi/inst/qemu_board.hpp"
+#include "aidi/inst/subprocess.hpp"
+
+using namespace aidi::inst;
+using namespace std::chrono_literals;
+
+namespace {
+
+aidi::inst::QemuBoardConfig boardConfig() {
+  aidi::inst::QemuBoardConfig c;
+  c.firmware = AIDI_FIRMWARE_ELF;
+  return c;
+}
+
+struct CliRun {
+  int exitCode = -1;
+  std::string output;
+};
+
+CliRun runAidi(std::vector<std::string> args) {
+  args.insert(args.begin(), AIDI_CLI_PATH);
+  auto child = Subprocess::spawn(args);
+  if (!child) return {-1, child.error().message};
+  auto code = child->wait(60000ms);
+  return {code ? *code : -1, child->output()};
+}
+
+int countLines(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  int n = 0;
+  for (std::string line; std::getline(in, line);)
+    if (line.starts_with(prefix)) ++n;
+  return n;
+}
+
+// PIDs of live QEMU processes whose serial port is `port`.
+std::vector<pid_t> qemuOnPort(std::uint16_t port) {
+  std::vector<pid_t> found;
+  const std::string needle = "tcp:127.0.0.1:" + std::to_string(port) + ",";
+  DIR* proc = opendir("/proc");
+  while (dirent* entry = readdir(proc)) {
+    const pid_t pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline");
+    std::string cmdline((std::istreambuf_iterator<char>(in)), {});
+    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string statLine((std::istreambuf_iterator<char>(stat)), {});
+    const bool zombie = statLine.find(") Z ") != std::string::npos;
+    if (!zombie && cmdline.find(needle) != std::string::npos) found.push_back(pid);
+  }
+  closedir(proc);
+  return found;
+}
+
+bool waitUntilNoQemu(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!qemuOnPort(port).empty()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+// Starts `aidi demo` on a known port with many boots and waits until QEMU runs.
+Subprocess startLongDemo(std::uint16_t port) {
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "demo", "--port", std::to_string(port), "--boots", "100000"});
+  EXPECT_TRUE(child);
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (child->output().find("boot 2:") == std::string::npos && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(qemuOnPort(port).empty()) << child->output();
+  return std::move(*child);
+}
+
+}  // namespace
+
+TEST(AidiCli, Version) {
+  const CliRun r = runAidi({"version"});
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_EQ(r.output, "aidi 0.1.0\n");
+}
+
+TEST(AidiCli, UnknownCommandIsAUsageError) {
+  const CliRun r = runAidi({"frobnicate"});
+  EXPECT_EQ(r.exitCode, 2) << r.output;
+}
+
+TEST(AidiCli, DemoPrintsTheBootCounterRising) {
+  const CliRun r = runAidi({"demo"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("boot 1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("boot 2:"), std::string::npos);
+  EXPECT_NE(r.output.find("boot 3:"), std::string::npos);
+  EXPECT_EQ(r.output.find("boot 4:"), std::string::npos);
+  EXPECT_EQ(countLines(r.output, "  boot "), 3);
+  EXPECT_EQ(r.output.find("WARM"), std::string::npos);
+}
+
+TEST(AidiCli, DemoJsonIsOneObjectPerBoot) {
+  const CliRun r = runAidi({"demo", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(countLines(r.output, "{\"boot\":1,"), 1) << r.output;
+  EXPECT_EQ(countLines(r.output, "{\"boot\":2,"), 1);
+  EXPECT_EQ(countLines(r.output, "{\"boot\":3,"), 1);
+}
+
+TEST(AidiCli, MissingQemuIsOneLineAndExitOne) {
+  const CliRun r = runAidi({"demo", "--qemu", "/nonexistent/qemu-system-arm"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(countLines(r.output, "aidi: error: "), 1) << r.output;
+  EXPECT_NE(r.output.find("aidi: error: /nonexistent/qemu-system-arm not found (install the qemu-system-arm package)\n"),
+            std::string::npos)
+      << r.output;
+}
+
+TEST(AidiCli, MissingFirmwareIsOneLineAndExitOne) {
+  const CliRun r = runAidi({"demo", "--firmware", "/nonexistent/fw.elf"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("aidi: error: firmware image not found: /nonexistent/fw.elf\n"), std::string::npos)
+      << r.output;
+}
+
+TEST(AidiCli, PortInUseIsOneLineAndExitOne) {
+  // Keep the port bound by a second board for the duration.
+  auto holder = QemuBoard::start(boardConfig());
+  ASSERT_TRUE(holder) << holder.error().message;
+  const CliRun r = runAidi({"demo", "--port", std::to_string((*holder)->serialPort())});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("is already in use"), std::string::npos) << r.output;
+  EXPECT_EQ(countLines(r.output, "aidi: error: "), 1);
+}
+
+TEST(AidiCli, CtrlCQuitsQemuAndExits130) {
+  auto port = reserveLoopbackPort(0);
+  ASSERT_TRUE(port);
+  Subprocess demo = startLongDemo(*port);
+  demo.signal(SIGINT);
+  auto code = demo.wait(10000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 130) << demo.output();
+  EXPECT_TRUE(waitUntilNoQemu(*port, 2000ms)) << "QEMU left running after Ctrl-C";
+}
+
+TEST(AidiCli, KillNineOfAidiTakesQemuWithIt) {
+  auto port = reserveLoopbackPort(0);
+  ASSERT_TRUE(port);
+  Subprocess demo = startLongDemo(*port);
+  demo.signal(SIGKILL);
+  ASSERT_TRUE(demo.wait(5000ms));
+  EXPECT_TRUE(waitUntilNoQemu(*port, 3000ms)) << "QEMU left running after kill -9";
+}
