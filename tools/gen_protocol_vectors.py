@@ -223,6 +223,9 @@ def main(out_dir: Path):
     (out_dir / "corrupt.json").write_text(json.dumps({"generator": "tools/gen_protocol_vectors.py",
                                                       "cases": corrupt}, indent=1) + "\n")
     (out_dir / "golden_messages.inc").write_text("\n".join(inc) + "\n")
+    capture = b"".join(bytes.fromhex(v["wire_hex"]) for v in vectors)
+    capture += b"".join(bytes.fromhex(c["wire_hex"]) for c in corrupt)
+    (out_dir / "capture.bin").write_bytes(capture)
 
 
 if __name__ == "__main__":

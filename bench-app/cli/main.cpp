@@ -12,6 +12,8 @@
 #include <string>
 
 #include "aidi/core/boot_demo.hpp"
+#include "aidi/core/capture_decoder.hpp"
+#include "aidi/core/frame_json.hpp"
 #include "aidi/inst/interrupt.hpp"
 
 namespace {
@@ -62,6 +64,15 @@ int runDemo(const aidi::core::BootDemoOptions& options, bool json) {
   return 0;
 }
 
+int runDecode(const std::string& source) {
+  auto counters = aidi::core::decodeCapture(source, [](const aidi::proto::Frame& frame) {
+    fmt::print("{}\n", aidi::core::frameToJson(frame).dump());
+  });
+  if (!counters) return reportError(counters.error());
+  fmt::print("{}\n", nlohmann::ordered_json{{"counters", aidi::core::countersToJson(*counters)}}.dump());
+  return aidi::inst::interruptRequested() ? kExitInterrupted : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -88,6 +99,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   demoCmd->add_flag("--json", demoJson, "One JSON object per line");
 
+  std::string decodeSource;
+  auto* decodeCmd = app.add_subcommand(
+      "decode", "Decode a raw telemetry capture: one JSON line per frame, then the decoder's counters");
+  decodeCmd->add_option("CAPTURE", decodeSource, "A capture file, - for standard input, or tcp:HOST:PORT")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -100,5 +117,6 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (*demoCmd) return runDemo(demo, demoJson);
+  if (*decodeCmd) return runDecode(decodeSource);
   return kExitUsage;
 }

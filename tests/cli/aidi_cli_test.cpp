@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -158,4 +159,32 @@ TEST(AidiCli, KillNineOfAidiTakesQemuWithIt) {
   demo.signal(SIGKILL);
   ASSERT_TRUE(demo.wait(5000ms));
   EXPECT_TRUE(waitUntilNoQemu(*port, 3000ms)) << "QEMU left running after kill -9";
+}
+
+TEST(AidiCliDecode, PrintsEveryFrameThenTheCounters) {
+  const CliRun r = runAidi({"decode", AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  std::istringstream in(r.output);
+  std::vector<nlohmann::json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(nlohmann::json::parse(line));
+  ASSERT_FALSE(lines.empty());
+  const auto counters = lines.back()["counters"];
+  EXPECT_EQ(counters["frames"].get<std::size_t>(), lines.size() - 1);
+  EXPECT_EQ(lines.front()["type"], "hello");
+  EXPECT_EQ(lines.front()["fields"]["target"], "mps2-an386");
+  EXPECT_EQ(counters["bad_crc"], 3);
+  EXPECT_EQ(counters["oversize"], 1);
+  EXPECT_EQ(counters["bad_version"], 1);
+}
+
+TEST(AidiCliDecode, MissingCaptureIsOneLineAndExitOne) {
+  const CliRun r = runAidi({"decode", "/nonexistent/capture.bin"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.output, "aidi: error: cannot open capture /nonexistent/capture.bin: No such file or directory\n");
+}
+
+TEST(AidiCliDecode, BadTcpAddressIsAClearError) {
+  const CliRun r = runAidi({"decode", "tcp:localhost"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("expected tcp:HOST:PORT"), std::string::npos) << r.output;
 }

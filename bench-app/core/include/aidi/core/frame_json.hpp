@@ -1,0 +1,18 @@
+// JSON views of protocol frames and decoder counters: what `aidi decode`
+// prints, one object per frame. Field names are SPEC.md's, as in
+// fixtures/protocol/vectors.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "aidi/proto/decoder.hpp"
+
+namespace aidi::core {
+
+// {"type": "checkpoint", "type_id": 3, "boot_id": .., "seq": .., "fields": {..}}.
+// An unknown type has "type": null and "payload_hex"; a payload that does not
+// decode has "error" naming why, and "payload_hex".
+nlohmann::ordered_json frameToJson(const proto::Frame& frame);
+nlohmann::ordered_json countersToJson(const proto::DecoderCounters& counters);
+
+}  // namespace aidi::core

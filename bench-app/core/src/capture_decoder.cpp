@@ -1,0 +1,88 @@
+#include "aidi/core/capture_decoder.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+
+#include "aidi/inst/interrupt.hpp"
+#include "aidi/inst/tcp_link.hpp"
+#include "aidi/proto/messages.hpp"
+
+namespace aidi::core {
+namespace {
+
+struct Sink {
+  proto::FrameDecoder decoder{proto::isKnownMessageType};
+  const FrameCallback& onFrame;
+  void feed(const std::byte* data, std::size_t n) {
+    decoder.feed(
+        reinterpret_cast<const std::uint8_t*>(data), n,
+        [](const proto::Frame& f, void* self) { static_cast<Sink*>(self)->onFrame(f); }, this);
+  }
+};
+
+inst::Status readTcp(const std::string& address, Sink& sink) {
+  const auto colon = address.rfind(':');
+  std::uint16_t port = 0;
+  const char* portText = address.c_str() + colon + 1;
+  const auto [end, ec] = std::from_chars(portText, address.c_str() + address.size(), port);
+  if (colon == std::string::npos || ec != std::errc{} || *end != '\0' || port == 0)
+    return inst::fail(inst::ErrorCode::Io, "bad address \"tcp:" + address + "\": expected tcp:HOST:PORT");
+  inst::TcpLink link(address.substr(0, colon), port);
+  if (auto ok = link.open(); !ok) return ok;
+  std::array<std::byte, 4096> buffer;
+  for (;;) {
+    auto n = link.read(buffer, inst::Millis{200});
+    if (!n) {
+      // The peer closing is the end of the capture, not an error.
+      if (n.error().code == inst::ErrorCode::Io || n.error().code == inst::ErrorCode::Cancelled) return {};
+      return std::unexpected(n.error());
+    }
+    sink.feed(buffer.data(), *n);
+  }
+}
+
+inst::Status readFd(int fd, const std::string& name, Sink& sink) {
+  std::array<std::byte, 1 << 16> buffer;
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n == 0) return {};
+    if (n < 0) {
+      if (errno == EINTR) {
+        if (inst::interruptRequested()) return {};
+        continue;
+      }
+      return inst::fail(inst::ErrorCode::Io, "cannot read " + name + ": " + std::strerror(errno));
+    }
+    sink.feed(buffer.data(), static_cast<std::size_t>(n));
+    if (inst::interruptRequested()) return {};
+  }
+}
+
+}  // namespace
+
+inst::Result<proto::DecoderCounters> decodeCapture(const std::string& source, const FrameCallback& onFrame) {
+  Sink sink{.onFrame = onFrame};
+  inst::Status status;
+  if (source.starts_with("tcp:")) {
+    status = readTcp(source.substr(4), sink);
+  } else if (source == "-") {
+    status = readFd(STDIN_FILENO, "standard input", sink);
+  } else {
+    const int fd = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      return inst::fail(errno == ENOENT ? inst::ErrorCode::NotFound : inst::ErrorCode::Io,
+                        "cannot open capture " + source + ": " + std::strerror(errno));
+    }
+    status = readFd(fd, source, sink);
+    ::close(fd);
+  }
+  if (!status) return std::unexpected(status.error());
+  return sink.decoder.counters();
+}
+
+}  // namespace aidi::core
