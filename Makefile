@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DAIDI_WERROR=ON
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test bench clean
 
 all: build
 
@@ -23,6 +23,10 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
+
+# Benchmarks print their figures; see each issue's targets.
+bench: build
+	$(BUILD)/tests/bench/protocol_decode_bench
 
 clean:
 	rm -rf $(BUILD)

@@ -9,7 +9,9 @@ firmware are checked against bytes they did not produce.
 
 Writes vectors.json (valid frames with their decoded fields), corrupt.json
 (malformed streams with the decoder counters they must produce) and
-golden_messages.inc (the same messages as C++17 initializers for the firmware).
+golden_messages.inc (the same messages as C++17 initializers for the firmware),
+capture.bin (all of them in one stream) and fuzz-seeds/ (one file each, the
+fuzzer's seed corpus).
 """
 import json
 import struct
@@ -226,6 +228,12 @@ def main(out_dir: Path):
     capture = b"".join(bytes.fromhex(v["wire_hex"]) for v in vectors)
     capture += b"".join(bytes.fromhex(c["wire_hex"]) for c in corrupt)
     (out_dir / "capture.bin").write_bytes(capture)
+    seeds = out_dir / "fuzz-seeds"
+    seeds.mkdir(exist_ok=True)
+    for old in seeds.glob("*.bin"):
+        old.unlink()
+    for item in vectors + corrupt:
+        (seeds / (item["name"] + ".bin")).write_bytes(bytes.fromhex(item["wire_hex"]))
 
 
 if __name__ == "__main__":
