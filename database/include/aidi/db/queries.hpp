@@ -1,0 +1,67 @@
+// The questions reports and the GUI ask of a run database. Each runs on a
+// reader connection and uses the indexes of 0001_initial.sql, so a
+// 10-million-row database answers in well under a second.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aidi/db/database.hpp"
+
+namespace aidi::db {
+
+// Order statistics of a set of values (nearest-rank percentiles).
+struct Stats {
+  std::size_t count = 0;
+  double mean = 0, median = 0, p95 = 0, min = 0, max = 0;
+};
+Stats statsOf(std::vector<double> values);
+
+struct RunSummary {
+  std::int64_t runId;
+  int planIndex;
+  std::string model, policy, condition;
+  std::optional<double> capacitorUf;
+  int repetition;
+  std::string state;
+  std::string failure;
+  int inferences = 0;  // recorded, finished or not
+  int finished = 0;
+  int correct = 0;     // finished with predicted == label
+  Stats latencyS, energyUj, powerCycles;
+  std::optional<double> energyBoundS;
+  // Overhead split, summed over finished inferences.
+  std::uint64_t activeCycles = 0, reexecutedCycles = 0, checkpointCycles = 0, bootCycles = 0;
+};
+
+// One summary per run of the campaign, in plan order. Only the current
+// attempt's rows count.
+[[nodiscard]] Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaignId);
+
+struct AccuracyCell {
+  std::string model, policy, condition;
+  int samples = 0;   // finished inferences with a label
+  int correct = 0;
+  int unfinished = 0;
+  double accuracy() const { return samples ? static_cast<double>(correct) / samples : 0.0; }
+};
+
+// Accuracy per model x policy x condition over the campaign's done runs.
+[[nodiscard]] Result<std::vector<AccuracyCell>> accuracyMatrix(Database& db, std::int64_t campaignId);
+
+struct SeriesColumn {
+  double t0 = 0, t1 = 0;  // time span of the column
+  std::size_t count = 0;
+  double vMin = 0, vMax = 0, aMin = 0, aMax = 0;
+};
+
+// An instrument's samples of one run between tStart and tEnd, reduced to at
+// most `columns` min/max columns (one per plot pixel column); empty columns
+// are left out.
+[[nodiscard]] Result<std::vector<SeriesColumn>> decimatedSeries(Database& db, std::int64_t runId,
+                                                                const std::string& instrument, double tStart,
+                                                                double tEnd, int columns);
+
+}  // namespace aidi::db

@@ -1,0 +1,81 @@
+// What the bench records during a run, as the batched writer takes it. Every
+// telemetry row carries (runId, attempt): rows of an attempt that a crash cut
+// short are replaced when the run is claimed again.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+namespace aidi::db {
+
+struct PowerCycleRow {
+  std::int64_t runId;
+  int attempt;
+  std::uint32_t bootId;
+  double startS;  // time of power-on, simulated or instrument time
+  double onS;
+  double offS;
+  std::optional<std::int64_t> deviceCycles;
+  std::optional<double> vStart, vEnd;
+};
+
+struct CheckpointRow {
+  std::int64_t runId;
+  int attempt;
+  std::uint32_t bootId;
+  std::uint32_t seq;
+  std::uint32_t inference;
+  std::uint32_t layer;
+  std::uint32_t job;
+  std::uint32_t cyclesSinceBoot;
+  std::optional<std::uint32_t> jobCycles;
+  std::optional<std::uint32_t> nvmBytes;
+  std::optional<std::int64_t> hostTimeNs;
+};
+
+struct InferenceRow {
+  std::int64_t runId;
+  int attempt;
+  std::uint32_t inference;
+  std::uint32_t sample;
+  std::optional<int> label;
+  std::optional<int> predicted;  // none when the inference did not finish
+  bool finished = true;
+  std::optional<double> latencyS;
+  std::optional<double> energyUj;
+  std::optional<std::uint64_t> activeCycles, powerCycles, reexecutedCycles, checkpointCycles, bootCycles, nvmBytes;
+  std::optional<std::uint32_t> logitsCrc;
+};
+
+struct InstrumentSampleRow {
+  std::int64_t runId;
+  int attempt;
+  std::string instrument;
+  int channel = 1;
+  double tS;
+  std::optional<double> volts, amps;
+};
+
+struct EventRow {
+  std::optional<std::int64_t> campaignId;
+  std::optional<std::int64_t> runId;
+  std::string level;  // debug, info, warning, error
+  std::string kind;
+  std::string message;
+};
+
+// Ends a run's attempt. Sent through the writer so it commits after (or with)
+// the attempt's last telemetry rows; ignored when the attempt is stale.
+struct RunFinished {
+  std::int64_t runId;
+  int attempt;
+  bool ok;
+  std::string failure;  // empty when ok
+  std::optional<double> energyBoundS;
+};
+
+using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, InstrumentSampleRow, EventRow, RunFinished>;
+
+}  // namespace aidi::db

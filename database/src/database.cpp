@@ -1,0 +1,147 @@
+#include "aidi/db/database.hpp"
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <utility>
+
+#include "migrations.hpp"
+#include "sqlite.hpp"
+
+namespace aidi::db {
+
+std::string_view toString(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::Io: return "io";
+    case ErrorCode::NotADatabase: return "not-a-database";
+    case ErrorCode::Corrupt: return "corrupt";
+    case ErrorCode::TooNew: return "too-new";
+    case ErrorCode::Full: return "full";
+    case ErrorCode::Busy: return "busy";
+    case ErrorCode::Invalid: return "invalid";
+    case ErrorCode::Closed: return "closed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+constexpr char kSqliteMagic[] = "SQLite format 3";
+
+// A non-empty file must start with SQLite's header; checked before SQLite
+// touches it, so nothing is ever written to a file that is not ours.
+Status checkHeader(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return {};
+  std::ifstream in(path, std::ios::binary);
+  char header[sizeof kSqliteMagic] = {};
+  in.read(header, sizeof header);
+  if (!in || std::string_view(header, sizeof header) != std::string_view(kSqliteMagic, sizeof kSqliteMagic))
+    return fail(ErrorCode::NotADatabase, path.string() + ": not an SQLite database (left untouched)");
+  return {};
+}
+
+}  // namespace
+
+int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
+
+Database::Database(Database&& other) noexcept
+    : m_db(std::exchange(other.m_db, nullptr)), m_path(std::move(other.m_path)), m_version(other.m_version) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(m_db);
+    m_db = std::exchange(other.m_db, nullptr);
+    m_path = std::move(other.m_path);
+    m_version = other.m_version;
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(m_db); }
+
+Result<Database> Database::open(const std::filesystem::path& path, const OpenOptions& options) {
+  if (auto ok = checkHeader(path); !ok) return std::unexpected(ok.error());
+  std::error_code ec;
+  if ((options.readOnly || !options.create) && !std::filesystem::exists(path, ec))
+    return fail(ErrorCode::Io, path.string() + ": no such database");
+
+  Database db;
+  db.m_path = path;
+  const int flags = options.readOnly ? SQLITE_OPEN_READONLY
+                                     : SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
+  if (const int rc = sqlite3_open_v2(path.c_str(), &db.m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr); rc != SQLITE_OK)
+    return sql::sqliteError(db.m_db, rc, "cannot open " + path.string());
+  sqlite3_extended_result_codes(db.m_db, 1);
+  sqlite3_busy_timeout(db.m_db, static_cast<int>(options.busyTimeout.count()));
+
+  // Reading the version reads the schema: a damaged file fails here, unwritten.
+  auto version = sql::Statement::prepare(db.m_db, "PRAGMA user_version");
+  if (!version) return fail(version.error().code, path.string() + ": " + version.error().message);
+  auto row = version->step();
+  if (!row) return fail(row.error().code, path.string() + ": " + row.error().message);
+  db.m_version = static_cast<int>(version->integer(0));
+  version->reset();  // ends the read transaction the pragma opened
+  if (db.m_version > latestSchemaVersion())
+    return fail(ErrorCode::TooNew, path.string() + ": schema version " + std::to_string(db.m_version) +
+                                       " is newer than this aidi supports (" +
+                                       std::to_string(latestSchemaVersion()) + "); upgrade aidi to open it");
+
+  if (auto ok = sql::exec(db.m_db, "PRAGMA foreign_keys = ON"); !ok) return std::unexpected(ok.error());
+  if (options.readOnly) {
+    if (db.m_version < latestSchemaVersion())
+      return fail(ErrorCode::Invalid, path.string() + ": schema version " + std::to_string(db.m_version) +
+                                          " needs migrating; run `aidi db migrate`");
+    return db;
+  }
+  // WAL: readers never block the writer. FULL: a committed batch survives a
+  // power cut of the host, not just a killed process.
+  if (auto ok = sql::exec(db.m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"); !ok)
+    return fail(ok.error().code, path.string() + ": " + ok.error().message);
+  const int target = options.migrateTo > 0 ? options.migrateTo : latestSchemaVersion();
+  if (db.m_version < target) {
+    if (!options.migrate)
+      return fail(ErrorCode::Invalid, path.string() + ": schema version " + std::to_string(db.m_version) +
+                                          " needs migrating; run `aidi db migrate`");
+    if (auto ok = db.migrate(target); !ok) return std::unexpected(ok.error());
+  }
+  return db;
+}
+
+Status Database::migrate(int target) {
+  for (const Migration& m : migrations()) {
+    if (m.version <= m_version || m.version > target) continue;
+    std::string script = "BEGIN IMMEDIATE;\n";
+    script += m.sql;
+    script += "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
+    if (auto ok = sql::exec(m_db, script); !ok) {
+      (void)sql::exec(m_db, "ROLLBACK");
+      return fail(ok.error().code, m_path.string() + ": migration " + std::string(m.name) + " failed: " +
+                                       ok.error().message);
+    }
+    m_version = m.version;
+  }
+  return {};
+}
+
+Result<std::string> Database::integrityCheck() {
+  auto stmt = sql::Statement::prepare(m_db, "PRAGMA integrity_check");
+  if (!stmt) return std::unexpected(stmt.error());
+  std::string report;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    if (!report.empty()) report += "\n";
+    report += stmt->text(0);
+  }
+  return report;
+}
+
+Status Database::vacuum() { return sql::exec(m_db, "VACUUM"); }
+
+Status Database::setMaxPageCount(std::int64_t pages) {
+  return sql::exec(m_db, "PRAGMA max_page_count = " + std::to_string(pages));
+}
+
+}  // namespace aidi::db
