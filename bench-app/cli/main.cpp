@@ -8,12 +8,16 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <iostream>
 #include <filesystem>
 #include <string>
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
+#include "aidi/db/database.hpp"
+#include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
 
 namespace {
@@ -25,6 +29,11 @@ constexpr int kExitInterrupted = 130;
 std::filesystem::path defaultFirmware() {
   if (const char* env = std::getenv("AIDI_FIRMWARE"); env && *env) return env;
   return std::filesystem::path(AIDI_FIRMWARE_DIR) / "targets/mps2-an386/aidi-fw-mps2-an386.elf";
+}
+
+std::filesystem::path defaultDatabase() {
+  if (const char* env = std::getenv("AIDI_DB"); env && *env) return env;
+  return "aidi.db";
 }
 
 std::string defaultQemu() {
@@ -73,6 +82,83 @@ int runDecode(const std::string& source) {
   return aidi::inst::interruptRequested() ? kExitInterrupted : 0;
 }
 
+int reportDbError(const aidi::db::Error& error) {
+  fmt::print(stderr, "aidi: error: {}\n", error.message);
+  return kExitFailure;
+}
+
+struct DbOptions {
+  std::filesystem::path path = defaultDatabase();
+  std::vector<std::string> tables;
+  std::optional<std::int64_t> campaign;
+  std::string format = "csv";
+  std::filesystem::path out = ".";
+};
+
+int runDbMigrate(const DbOptions& o) {
+  auto db = aidi::db::Database::open(o.path);  // a missing file is created at the latest schema
+  if (!db) return reportDbError(db.error());
+  fmt::print("{}: schema version {} (latest {})\n", o.path.string(), db->schemaVersion(),
+             aidi::db::Database::latestSchemaVersion());
+  return 0;
+}
+
+int runDbCheck(const DbOptions& o) {
+  aidi::db::OpenOptions options;
+  options.readOnly = true;
+  auto db = aidi::db::Database::open(o.path, options);
+  if (!db) return reportDbError(db.error());
+  auto report = db->integrityCheck();
+  if (!report) return reportDbError(report.error());
+  fmt::print("{}: schema version {}, integrity {}\n", o.path.string(), db->schemaVersion(), *report);
+  return *report == "ok" ? 0 : kExitFailure;
+}
+
+int runDbVacuum(const DbOptions& o) {
+  aidi::db::OpenOptions options;
+  options.create = false;
+  auto db = aidi::db::Database::open(o.path, options);
+  if (!db) return reportDbError(db.error());
+  if (auto ok = db->vacuum(); !ok) return reportDbError(ok.error());
+  fmt::print("{}: vacuumed\n", o.path.string());
+  return 0;
+}
+
+int runDbExport(const DbOptions& o) {
+  if (o.format != "csv" && o.format != "json") {
+    fmt::print(stderr, "aidi: error: --format must be csv or json, not \"{}\"\n", o.format);
+    return kExitUsage;
+  }
+  const auto format = o.format == "csv" ? aidi::db::ExportFormat::Csv : aidi::db::ExportFormat::Json;
+  aidi::db::OpenOptions options;
+  options.readOnly = true;
+  auto db = aidi::db::Database::open(o.path, options);
+  if (!db) return reportDbError(db.error());
+  const auto tables = o.tables.empty() ? aidi::db::exportableTables() : o.tables;
+  const bool toStdout = o.out == "-";
+  if (toStdout && tables.size() != 1) {
+    fmt::print(stderr, "aidi: error: --out - needs exactly one --table\n");
+    return kExitUsage;
+  }
+  std::error_code ec;
+  if (!toStdout) std::filesystem::create_directories(o.out, ec);
+  for (const auto& table : tables) {
+    if (toStdout) {
+      if (auto ok = aidi::db::exportTable(*db, table, o.campaign, format, std::cout); !ok) return reportDbError(ok.error());
+      continue;
+    }
+    const auto file = o.out / (table + "." + o.format);
+    std::ofstream out(file, std::ios::binary);
+    if (!out) {
+      fmt::print(stderr, "aidi: error: cannot write {}\n", file.string());
+      return kExitFailure;
+    }
+    if (auto ok = aidi::db::exportTable(*db, table, o.campaign, format, out); !ok) return reportDbError(ok.error());
+    fmt::print("{}\n", file.string());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -105,6 +191,21 @@ int main(int argc, char** argv) {
   decodeCmd->add_option("CAPTURE", decodeSource, "A capture file, - for standard input, or tcp:HOST:PORT")
       ->required();
 
+  DbOptions dbOptions;
+  auto* dbCmd = app.add_subcommand("db", "Manage a run database")->require_subcommand(1);
+  auto* dbMigrate = dbCmd->add_subcommand("migrate", "Apply pending schema migrations");
+  auto* dbCheck = dbCmd->add_subcommand("check", "Run SQLite's integrity check; exit 1 unless ok");
+  auto* dbVacuum = dbCmd->add_subcommand("vacuum", "Rebuild the file to reclaim space");
+  auto* dbExport = dbCmd->add_subcommand("export", "Export tables as CSV or JSON");
+  for (auto* sub : {dbMigrate, dbCheck, dbVacuum, dbExport})
+    sub->add_option("--db", dbOptions.path, "Database file (or set AIDI_DB)")->capture_default_str();
+  dbExport->add_option("--table", dbOptions.tables, "Table to export (repeatable; default all)")
+      ->check(CLI::IsMember(aidi::db::exportableTables()));
+  dbExport->add_option("--campaign", dbOptions.campaign, "Only this campaign's rows");
+  dbExport->add_option("--format", dbOptions.format, "csv or json")->capture_default_str();
+  dbExport->add_option("--out", dbOptions.out, "Directory for TABLE.FORMAT files, or - for stdout")
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -118,5 +219,9 @@ int main(int argc, char** argv) {
   }
   if (*demoCmd) return runDemo(demo, demoJson);
   if (*decodeCmd) return runDecode(decodeSource);
+  if (*dbMigrate) return runDbMigrate(dbOptions);
+  if (*dbCheck) return runDbCheck(dbOptions);
+  if (*dbVacuum) return runDbVacuum(dbOptions);
+  if (*dbExport) return runDbExport(dbOptions);
   return kExitUsage;
 }

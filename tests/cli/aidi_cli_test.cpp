@@ -11,6 +11,7 @@
 
 #include "aidi/inst/qemu_board.hpp"
 #include "aidi/inst/subprocess.hpp"
+#include "aidi/inst/temp_dir.hpp"
 
 using namespace aidi::inst;
 using namespace std::chrono_literals;
@@ -187,4 +188,30 @@ TEST(AidiCliDecode, BadTcpAddressIsAClearError) {
   const CliRun r = runAidi({"decode", "tcp:localhost"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("expected tcp:HOST:PORT"), std::string::npos) << r.output;
+}
+
+TEST(AidiCliDb, MigrateCheckExport) {
+  auto dir = TempDir::create("aidi-cli-db-");
+  ASSERT_TRUE(dir);
+  const std::string db = (dir->path() / "runs.db").string();
+  CliRun r = runAidi({"db", "migrate", "--db", db});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(r.output, db + ": schema version 1 (latest 1)\n");
+  r = runAidi({"db", "check", "--db", db});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(r.output, db + ": schema version 1, integrity ok\n");
+  r = runAidi({"db", "export", "--db", db, "--table", "campaigns", "--format", "json", "--out", "-"});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(r.output, "[]\n");
+  r = runAidi({"db", "export", "--db", db, "--out", (dir->path() / "csv").string()});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(std::filesystem::exists(dir->path() / "csv" / "inferences.csv"));
+}
+
+TEST(AidiCliDb, RefusesWhatIsNotADatabase) {
+  CliRun r = runAidi({"db", "check", "--db", AIDI_SOURCE_DIR "/README.md"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.output, "aidi: error: " AIDI_SOURCE_DIR "/README.md: not an SQLite database (left untouched)\n");
+  r = runAidi({"db", "export", "--db", "x.db", "--table", "sqlite_master"});
+  EXPECT_EQ(r.exitCode, 2) << r.output;
 }
