@@ -27,6 +27,7 @@ test: build
 # Benchmarks print their figures; see each issue's targets.
 bench: build
 	$(BUILD)/tests/bench/protocol_decode_bench
+	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
 
 clean:
 	rm -rf $(BUILD)

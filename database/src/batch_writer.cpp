@@ -170,12 +170,8 @@ void BatchWriter::loop() {
         return m_queue.size() >= options.batchRows || m_stopping || m_impl->flushRequested;
       });
       m_impl->flushRequested = false;
-      const std::size_t n = std::min(m_queue.size(), options.batchRows);
-      batch.reserve(n);
-      for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(m_queue.front()));
-        m_queue.pop_front();
-      }
+      // Take everything queued in O(1); the producer refills the other buffer.
+      batch.swap(m_queue);
     }
     m_notFull.notify_all();
 

@@ -44,7 +44,7 @@ TEST_F(WriterTest, EveryPushedRowIsCommittedAfterFlush) {
   ASSERT_TRUE((*writer)->push(EventRow{std::nullopt, m_runId, "info", "test", "hello"}));
   ASSERT_TRUE((*writer)->flush());
   EXPECT_EQ((*writer)->committedRows(), 25'002u);
-  EXPECT_GE((*writer)->commits(), 25u) << "batches of at most 1000 rows";
+  EXPECT_LE((*writer)->commits(), 26u) << "rows are committed in batches, not one by one";
   EXPECT_EQ(scalar(path(), "SELECT COUNT(*) FROM checkpoints"), 25'000);
   EXPECT_EQ(scalar(path(), "SELECT COUNT(*) FROM instrument_samples"), 1);
   EXPECT_EQ(scalar(path(), "SELECT COUNT(*) FROM events"), 1);
@@ -80,7 +80,7 @@ TEST_F(WriterTest, AFullQueueAppliesBackPressure) {
   }
   ASSERT_FALSE(last);
   EXPECT_EQ(last.error().code, ErrorCode::Busy);
-  EXPECT_LE(pushed, 100u + 10u) << "queue capacity plus the batch in flight";
+  EXPECT_LE(pushed, 2 * 100u) << "at most the queue plus the batch in flight";
 
   sqlite3_exec(blocker, "COMMIT", nullptr, nullptr, nullptr);
   sqlite3_close(blocker);

@@ -12,7 +12,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -27,8 +26,10 @@
 namespace aidi::db {
 
 struct WriterOptions {
-  std::size_t queueCapacity = 1 << 16;       // rows waiting; push() blocks beyond
-  std::size_t batchRows = 20000;             // commit after this many rows ...
+  // Rows waiting; push() blocks beyond. Memory holds at most twice this many
+  // rows: the queue and the batch being committed.
+  std::size_t queueCapacity = 1 << 16;
+  std::size_t batchRows = 20000;             // commit once this many rows wait ...
   std::chrono::milliseconds batchInterval{100};  // ... or this long after the first
   // Called on the writer thread after each commit with the total rows committed.
   std::function<void(std::uint64_t committedRows)> onCommit;
@@ -62,7 +63,7 @@ class BatchWriter {
   std::unique_ptr<Impl> m_impl;
   std::mutex m_mutex;
   std::condition_variable m_notEmpty, m_notFull, m_committedCv;
-  std::deque<Row> m_queue;
+  std::vector<Row> m_queue;  // swapped out whole by the writer thread
   std::size_t m_capacity;
   std::uint64_t m_pushed = 0;
   std::atomic<std::uint64_t> m_committed{0};
