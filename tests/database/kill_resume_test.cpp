@@ -17,8 +17,8 @@ using aidi::inst::Subprocess;
 using aidi::test::DbTest;
 
 namespace {
-constexpr int kRuns = 150;
-constexpr int kRows = 1000;  // checkpoint rows per run
+constexpr int kRuns = 200;
+constexpr int kRows = 20000;  // checkpoint rows per run
 constexpr int kKills = 100;
 
 std::set<std::int64_t> reportedDone(const std::string& output) {
