@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DAIDI_WERROR=ON
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench models clean
 
 all: build
 
@@ -23,6 +23,13 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
+
+# Trains and exports the model zoo into fixtures/models (CPU, about an hour).
+MODELS ?= inas-tiny mcunet-s mcunet-m
+models:
+	@scripts/install-deps.sh --models
+	for m in $(MODELS); do /usr/bin/python3 tools/models/train.py $$m --out $(BUILD)/models && \
+	  /usr/bin/python3 tools/models/export.py $$m --weights $(BUILD)/models/$$m.pt || exit 1; done
 
 # Benchmarks print their figures; see each issue's targets.
 bench: build

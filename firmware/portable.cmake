@@ -1,0 +1,18 @@
+# The portable firmware: int8 kernels, the model reader and the runtime.
+# Freestanding C++17; built for the device by firmware/CMakeLists.txt and
+# natively by the top-level build for host tests and the host target.
+set(AIDI_FW_DIR ${CMAKE_CURRENT_LIST_DIR})
+file(GLOB aidi_fw_ref_kernels CONFIGURE_DEPENDS ${AIDI_FW_DIR}/kernels/ref/*.cpp)
+add_library(aidi_fw_portable STATIC
+  ${aidi_fw_ref_kernels}
+  ${AIDI_FW_DIR}/models/model_view.cpp
+  ${AIDI_FW_DIR}/runtime/arena_plan.cpp
+  ${AIDI_FW_DIR}/runtime/kernel_set_ref.cpp
+  ${AIDI_FW_DIR}/runtime/plain_inference.cpp
+)
+target_include_directories(aidi_fw_portable PUBLIC
+  ${AIDI_FW_DIR}/kernels/include ${AIDI_FW_DIR}/models ${AIDI_FW_DIR}/runtime)
+target_link_libraries(aidi_fw_portable PUBLIC aidi_protocol)
+target_compile_features(aidi_fw_portable PUBLIC cxx_std_17)
+target_compile_options(aidi_fw_portable PRIVATE -fno-exceptions -fno-rtti)
+aidi_warnings(aidi_fw_portable)

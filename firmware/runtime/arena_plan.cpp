@@ -1,0 +1,46 @@
+#include "arena_plan.hpp"
+
+namespace aidi::fw {
+
+bool planArena(const ModelView& model, ArenaPlan& plan) {
+  const std::uint16_t tensors = model.tensorCount();
+  if (tensors > kMaxTensors) return false;
+  // Lifetimes in layer indices; the input exists before layer 0.
+  std::int32_t first[kMaxTensors], last[kMaxTensors];
+  for (std::uint16_t t = 0; t < tensors; ++t) first[t] = last[t] = -1;
+  for (std::uint16_t l = 0; l < model.layerCount(); ++l) {
+    const LayerInfo info = model.layer(l);
+    first[info.output] = l;
+    if (last[info.output] < l) last[info.output] = l;
+    const std::uint16_t inputs[2] = {info.input0, info.input1};
+    for (std::uint16_t in : inputs) {
+      if (in == kNoTensor) continue;
+      if (last[in] < l) last[in] = l;
+    }
+  }
+  bool placed[kMaxTensors] = {};
+  plan.bytes = 0;
+  // Production order: the input, then each layer's output.
+  for (std::int32_t step = -1; step < model.layerCount(); ++step) {
+    const std::uint16_t t = step < 0 ? model.inputTensor() : model.layer(static_cast<std::uint16_t>(step)).output;
+    const std::uint32_t size = static_cast<std::uint32_t>(model.tensor(t).shape.size());
+    std::uint32_t offset = 0;
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (std::uint16_t o = 0; o < tensors; ++o) {
+        if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;  // lifetimes disjoint
+        const std::uint32_t oSize = static_cast<std::uint32_t>(model.tensor(o).shape.size());
+        if (offset < plan.offset[o] + oSize && plan.offset[o] < offset + size) {
+          offset = (plan.offset[o] + oSize + 3u) & ~3u;
+          moved = true;
+        }
+      }
+    }
+    plan.offset[t] = offset;
+    placed[t] = true;
+    if (offset + size > plan.bytes) plan.bytes = offset + size;
+  }
+  return true;
+}
+
+}  // namespace aidi::fw
