@@ -16,6 +16,7 @@
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
@@ -159,6 +160,26 @@ int runDbExport(const DbOptions& o) {
   return 0;
 }
 
+int runModels(const std::filesystem::path& directory, bool json) {
+  auto models = aidi::core::listModels(directory);
+  if (!models) return reportError(models.error());
+  if (json) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& m : *models)
+      out.push_back({{"name", m.name}, {"params", m.params}, {"macs", m.macs}, {"peak_sram_bytes", m.peakSramBytes},
+                     {"flash_bytes", m.modelBytes}, {"weight_bytes", m.weightBytes},
+                     {"float_accuracy", m.floatAccuracy}, {"int8_accuracy", m.int8Accuracy}});
+    fmt::print("{}\n", out.dump(1));
+    return 0;
+  }
+  fmt::print("{:<12} {:>8} {:>11} {:>10} {:>10} {:>9} {:>9}\n", "model", "params", "MACs", "peak SRAM", "flash",
+             "float", "int8");
+  for (const auto& m : *models)
+    fmt::print("{:<12} {:>8} {:>11} {:>8} B {:>8} B {:>8.2f}% {:>8.2f}%\n", m.name, m.params, m.macs, m.peakSramBytes,
+               m.modelBytes, 100 * m.floatAccuracy, 100 * m.int8Accuracy);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -206,6 +227,12 @@ int main(int argc, char** argv) {
   dbExport->add_option("--out", dbOptions.out, "Directory for TABLE.FORMAT files, or - for stdout")
       ->capture_default_str();
 
+  std::filesystem::path modelsDir = aidi::core::defaultModelDirectory();
+  bool modelsJson = false;
+  auto* modelsCmd = app.add_subcommand("models", "List the model zoo: params, MACs, peak SRAM, flash, accuracy");
+  modelsCmd->add_option("--dir", modelsDir, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  modelsCmd->add_flag("--json", modelsJson, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -219,6 +246,7 @@ int main(int argc, char** argv) {
   }
   if (*demoCmd) return runDemo(demo, demoJson);
   if (*decodeCmd) return runDecode(decodeSource);
+  if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*dbMigrate) return runDbMigrate(dbOptions);
   if (*dbCheck) return runDbCheck(dbOptions);
   if (*dbVacuum) return runDbVacuum(dbOptions);

@@ -215,3 +215,28 @@ TEST(AidiCliDb, RefusesWhatIsNotADatabase) {
   r = runAidi({"db", "export", "--db", "x.db", "--table", "sqlite_master"});
   EXPECT_EQ(r.exitCode, 2) << r.output;
 }
+
+TEST(AidiCliModels, ListsTheZooAsTableAndJson) {
+  CliRun r = runAidi({"models"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_TRUE(r.output.starts_with("model "));
+  EXPECT_NE(r.output.find("inas-tiny"), std::string::npos);
+  r = runAidi({"models", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto models = nlohmann::json::parse(r.output);
+  ASSERT_GE(models.size(), 1u);
+  EXPECT_GT(models[0]["macs"].get<int>(), 0);
+  EXPECT_GT(models[0]["int8_accuracy"].get<double>(), 0.5);
+}
+
+TEST(AidiCliModels, ADamagedModelIsNamedWithItsReason) {
+  auto dir = TempDir::create("aidi-cli-models-");
+  ASSERT_TRUE(dir);
+  const auto model = dir->path() / "broken";
+  std::filesystem::create_directories(model);
+  std::filesystem::copy(AIDI_SOURCE_DIR "/fixtures/models/inas-tiny/manifest.json", model / "manifest.json");
+  std::ofstream(model / "model.aidi", std::ios::binary) << "AIDIMDL";
+  const CliRun r = runAidi({"models", "--dir", dir->path().string()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_EQ(r.output, "aidi: error: " + (model / "model.aidi").string() + ": file shorter than its header\n");
+}

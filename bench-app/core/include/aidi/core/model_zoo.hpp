@@ -1,0 +1,33 @@
+// The model zoo as the bench sees it: fixtures/models/NAME/{model.aidi,
+// manifest.json, expected.json}. Loading validates the model file with the
+// firmware's own reader, so a damaged file is refused with its reason.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aidi/inst/result.hpp"
+
+namespace aidi::core {
+
+struct ModelSummary {
+  std::string name;
+  std::filesystem::path directory;
+  std::uint64_t params = 0, macs = 0, weightBytes = 0, peakSramBytes = 0, modelBytes = 0;
+  double floatAccuracy = 0, int8Accuracy = 0;
+  nlohmann::json manifest;
+};
+
+// Where the zoo lives: $AIDI_MODELS, else the source tree's fixtures/models.
+std::filesystem::path defaultModelDirectory();
+
+// Every model folder under `directory`, by name. A folder whose manifest or
+// model file is missing or damaged is an error naming it.
+[[nodiscard]] inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& directory);
+[[nodiscard]] inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& modelDirectory);
+
+}  // namespace aidi::core

@@ -1,0 +1,67 @@
+#include "aidi/core/model_zoo.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+
+#include "model_view.hpp"
+
+namespace aidi::core {
+
+std::filesystem::path defaultModelDirectory() {
+  if (const char* env = std::getenv("AIDI_MODELS"); env && *env) return env;
+  return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "models";
+}
+
+inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& dir) {
+  const auto modelFile = dir / "model.aidi";
+  std::ifstream in(modelFile, std::ios::binary);
+  if (!in) return inst::fail(inst::ErrorCode::NotFound, "model file not found: " + modelFile.string());
+  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  fw::ModelView view;
+  if (const auto status = view.parse(bytes.data(), bytes.size()); status != fw::ModelStatus::Ok) {
+    std::string where = view.badIndex() >= 0 ? " (entry " + std::to_string(view.badIndex()) + ")" : "";
+    return inst::fail(inst::ErrorCode::Protocol, modelFile.string() + ": " + fw::toString(status) + where);
+  }
+  std::ifstream manifestIn(dir / "manifest.json");
+  if (!manifestIn) return inst::fail(inst::ErrorCode::NotFound, "manifest not found: " + (dir / "manifest.json").string());
+  auto manifest = nlohmann::json::parse(manifestIn, nullptr, false);
+  if (manifest.is_discarded() || !manifest.is_object())
+    return inst::fail(inst::ErrorCode::Protocol, (dir / "manifest.json").string() + ": not valid JSON");
+  ModelSummary s;
+  s.name = dir.filename().string();
+  s.directory = dir;
+  s.params = manifest.value("params", 0ull);
+  s.macs = view.macs();
+  s.weightBytes = manifest.value("weight_bytes", 0ull);
+  s.peakSramBytes = manifest.value("peak_sram_bytes", 0ull);
+  s.modelBytes = bytes.size();
+  s.floatAccuracy = manifest.value("float_test_accuracy", 0.0);
+  s.int8Accuracy = manifest.value("int8_test_accuracy", 0.0);
+  s.manifest = std::move(manifest);
+  return s;
+}
+
+inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& directory) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec))
+    return inst::fail(inst::ErrorCode::NotFound, "model directory not found: " + directory.string());
+  std::vector<std::filesystem::path> dirs;
+  // Folders with neither a model nor a manifest are not models (a build
+  // folder, say); one with only half of them is a damaged model.
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    if (!entry.is_directory()) continue;
+    if (std::filesystem::exists(entry.path() / "model.aidi") || std::filesystem::exists(entry.path() / "manifest.json"))
+      dirs.push_back(entry.path());
+  }
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<ModelSummary> models;
+  for (const auto& dir : dirs) {
+    auto summary = loadModelSummary(dir);
+    if (!summary) return std::unexpected(summary.error());
+    models.push_back(std::move(*summary));
+  }
+  return models;
+}
+
+}  // namespace aidi::core
