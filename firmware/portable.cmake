@@ -2,11 +2,12 @@
 # Freestanding C++17; built for the device by firmware/CMakeLists.txt and
 # natively by the top-level build for host tests and the host target.
 set(AIDI_FW_DIR ${CMAKE_CURRENT_LIST_DIR})
-file(GLOB aidi_fw_ref_kernels CONFIGURE_DEPENDS ${AIDI_FW_DIR}/kernels/ref/*.cpp)
+file(GLOB aidi_fw_kernels CONFIGURE_DEPENDS ${AIDI_FW_DIR}/kernels/ref/*.cpp ${AIDI_FW_DIR}/kernels/cm4/*.cpp)
 add_library(aidi_fw_portable STATIC
-  ${aidi_fw_ref_kernels}
+  ${aidi_fw_kernels}
   ${AIDI_FW_DIR}/models/model_view.cpp
   ${AIDI_FW_DIR}/runtime/arena_plan.cpp
+  ${AIDI_FW_DIR}/runtime/kernel_set_cm4.cpp
   ${AIDI_FW_DIR}/runtime/kernel_set_ref.cpp
   ${AIDI_FW_DIR}/runtime/plain_inference.cpp
 )

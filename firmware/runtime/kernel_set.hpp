@@ -21,5 +21,7 @@ struct KernelSet {
 };
 
 const KernelSet& referenceKernels();
+// The Cortex-M4 kernels (portable C stand-ins for the DSP instructions off target).
+const KernelSet& cm4Kernels();
 
 }  // namespace aidi::fw

@@ -40,7 +40,11 @@ TEST(ModelZoo, HasTheBaselineAndMcunetModels) {
   EXPECT_NE(std::find(models.begin(), models.end(), "inas-tiny"), models.end());
 }
 
-TEST(ModelInference, ReferenceKernelsEqualTheExporterOnEverySample) {
+class ModelInference : public ::testing::TestWithParam<bool> {};
+
+// With the reference kernels (false) and the Cortex-M4 kernels (true).
+TEST_P(ModelInference, KernelsEqualTheExporterOnEverySample) {
+  const KernelSet& kernels = GetParam() ? cm4Kernels() : referenceKernels();
   const Subset subset = loadSubset();
   ASSERT_EQ(subset.count, 1000u);
   for (const std::string& name : zooModels()) {
@@ -62,7 +66,7 @@ TEST(ModelInference, ReferenceKernelsEqualTheExporterOnEverySample) {
     for (std::size_t i = 0; i < subset.count; ++i) {
       std::int8_t logits[16];
       const int predicted =
-          runPlainInference(model, plan, referenceKernels(), subset.image(i), arena.data(), logits, 16);
+          runPlainInference(model, plan, kernels, subset.image(i), arena.data(), logits, 16);
       const int n = model.tensor(model.outputTensor()).shape.size();
       if (predicted != expected["predictions"][i].get<int>() || hex(logits, n) != expected["logits_hex"][i]) {
         if (++mismatches <= 5)
@@ -73,6 +77,9 @@ TEST(ModelInference, ReferenceKernelsEqualTheExporterOnEverySample) {
     EXPECT_EQ(mismatches, 0);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Kernels, ModelInference, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& kind) { return kind.param ? "cm4" : "reference"; });
 
 TEST(ModelView, RefusesDamagedFilesBeforeAnyInference) {
   const auto good = inasTiny();

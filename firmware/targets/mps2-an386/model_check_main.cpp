@@ -3,7 +3,9 @@
 // its logits in a result frame, so the bench can check the device against the
 // exporter sample for sample (tests/firmware/model_on_device_test).
 //
-// The model file and the subset are linked in with .incbin (see CMakeLists).
+// It runs the Cortex-M4 kernels: the DSP instructions themselves are checked
+// against the exporter here. The model file and the subset are linked in with
+// .incbin (see CMakeLists).
 #include <cstdint>
 #include <cstring>
 
@@ -72,7 +74,7 @@ int main() {
     result.inference = i;
     result.sample = i;
     result.predicted = static_cast<std::uint8_t>(fw::runPlainInference(
-        model, g_plan, fw::referenceKernels(), images + i * 784u, g_arena, result.logits, proto::kMaxLogits));
+        model, g_plan, fw::cm4Kernels(), images + i * 784u, g_arena, result.logits, proto::kMaxLogits));
     result.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
     result.logitsCrc = proto::Crc32c::calculate(result.logits, result.logitCount);
     result.powerCycles = 1;

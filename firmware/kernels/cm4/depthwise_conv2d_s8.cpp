@@ -1,0 +1,58 @@
+#include "aidi/kernels/cm4.hpp"
+#include "simd.hpp"
+
+namespace aidi::fw::cm4 {
+
+// Four channels at a time (NHWC keeps them adjacent): one load brings four
+// inputs, one four weights; SMLABB/SMLATT accumulate each channel's lane.
+// The in-image window is computed once per pixel, so the tap loops carry no
+// bounds checks.
+void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
+                         const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
+                         std::int8_t* output) {
+  const std::uint32_t offset2 = pack16(p.inputOffset, p.inputOffset);
+  const std::int32_t channels = in.c;
+  for (std::int32_t oy = 0; oy < out.h; ++oy) {
+    const std::int32_t y0 = oy * p.strideH - p.padTop;
+    const std::int32_t kyBegin = y0 < 0 ? -y0 : 0;
+    const std::int32_t kyEnd = (in.h - y0) < p.kernelH ? (in.h - y0) : p.kernelH;
+    for (std::int32_t ox = 0; ox < out.w; ++ox) {
+      const std::int32_t x0 = ox * p.strideW - p.padLeft;
+      const std::int32_t kxBegin = x0 < 0 ? -x0 : 0;
+      const std::int32_t kxEnd = (in.w - x0) < p.kernelW ? (in.w - x0) : p.kernelW;
+      std::int8_t* y = output + (oy * out.w + ox) * channels;
+      std::int32_t c = 0;
+      for (; c + 4 <= channels; c += 4) {
+        std::int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
+        std::int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
+        for (std::int32_t ky = kyBegin; ky < kyEnd; ++ky) {
+          const std::int8_t* xrow = input + ((y0 + ky) * in.w + x0) * channels + c;
+          const std::int8_t* wrow = weights + ky * p.kernelW * channels + c;
+          for (std::int32_t kx = kxBegin; kx < kxEnd; ++kx) {
+            const std::uint32_t v = load4(xrow + kx * channels), u = load4(wrow + kx * channels);
+            const std::uint32_t x02 = sxtab16(offset2, v), x13 = sxtab16Ror8(offset2, v);
+            const std::uint32_t w02 = sxtb16(u), w13 = sxtb16Ror8(u);
+            a0 = smlabb(x02, w02, a0);
+            a2 = smlatt(x02, w02, a2);
+            a1 = smlabb(x13, w13, a1);
+            a3 = smlatt(x13, w13, a3);
+          }
+        }
+        y[c] = outputValue(a0, q.multiplier[c], q.shift[c], p.outputOffset, p.actMin, p.actMax);
+        y[c + 1] = outputValue(a1, q.multiplier[c + 1], q.shift[c + 1], p.outputOffset, p.actMin, p.actMax);
+        y[c + 2] = outputValue(a2, q.multiplier[c + 2], q.shift[c + 2], p.outputOffset, p.actMin, p.actMax);
+        y[c + 3] = outputValue(a3, q.multiplier[c + 3], q.shift[c + 3], p.outputOffset, p.actMin, p.actMax);
+      }
+      for (; c < channels; ++c) {
+        std::int32_t acc = bias ? bias[c] : 0;
+        for (std::int32_t ky = kyBegin; ky < kyEnd; ++ky)
+          for (std::int32_t kx = kxBegin; kx < kxEnd; ++kx)
+            acc += (input[((y0 + ky) * in.w + x0 + kx) * channels + c] + p.inputOffset) *
+                   weights[(ky * p.kernelW + kx) * channels + c];
+        y[c] = outputValue(acc, q.multiplier[c], q.shift[c], p.outputOffset, p.actMin, p.actMax);
+      }
+    }
+  }
+}
+
+}  // namespace aidi::fw::cm4

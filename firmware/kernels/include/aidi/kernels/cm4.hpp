@@ -1,0 +1,29 @@
+// Cortex-M4 int8 kernels: SIMD (SXTB16/SXTAB16 + SMLAD), 2x2 output tiles,
+// partial im2col in a small static buffer, shortened requantization. Same
+// signatures and bit-exact results as kernels/ref (tested on random shapes,
+// natively and on the virtual board). One function per file in kernels/cm4/.
+#pragma once
+
+#include <cstdint>
+
+#include "aidi/kernels/params.hpp"
+
+namespace aidi::fw::cm4 {
+
+// Largest kernel-window size (kernelH * kernelW * inC) conv2d_s8 handles with
+// im2col; larger windows fall back to the reference kernel.
+inline constexpr std::int32_t kMaxIm2colK = 1152;
+
+void conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
+               const std::int8_t* weights, const std::int32_t* bias, const Shape& out, std::int8_t* output);
+void pointwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
+                         const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
+                         std::int8_t* output);
+void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
+                         const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
+                         std::int8_t* output);
+void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int32_t inFeatures,
+                        const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
+                        std::int32_t outFeatures, std::int8_t* output);
+
+}  // namespace aidi::fw::cm4
