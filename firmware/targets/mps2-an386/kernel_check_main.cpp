@@ -1,0 +1,173 @@
+// Test firmware: the Cortex-M4 kernels against the reference kernels on the
+// device itself, with the real DSP instructions, on random shapes, data and
+// quantization. Reports one log frame per kernel ("pointwise 400/400") or an
+// error frame at the first mismatch; ends with "done".
+#include <cstdint>
+#include <cstring>
+
+#include "aidi/kernels/cm4.hpp"
+#include "aidi/kernels/ref.hpp"
+#include "aidi/proto/messages.hpp"
+#include "board.hpp"
+#include "cmsdk_uart.hpp"
+#include "systick.hpp"
+
+namespace {
+
+using namespace aidi;
+using fw::ConvParams;
+using fw::Shape;
+
+constexpr fw::mps2::CmsdkUart kTelemetryUart{fw::mps2::kUart0Base};
+proto::FrameWriter g_writer{1};
+constexpr int kCases = 200;
+
+std::uint32_t g_state = 12345;
+std::uint32_t next() {
+  g_state ^= g_state << 13;
+  g_state ^= g_state >> 17;
+  g_state ^= g_state << 5;
+  return g_state;
+}
+std::int32_t uniform(std::int32_t lo, std::int32_t hi) {
+  return lo + static_cast<std::int32_t>(next() % static_cast<std::uint32_t>(hi - lo + 1));
+}
+
+alignas(4) std::int8_t g_x[16 * 16 * 64];
+alignas(4) std::int8_t g_w[5 * 5 * 32 * 32];
+alignas(4) std::int8_t g_want[16 * 16 * 64], g_got[16 * 16 * 64];
+std::int32_t g_bias[64], g_mult[64], g_shift[64];
+
+void fill(std::int8_t* p, std::int32_t n) {
+  for (std::int32_t i = 0; i < n; ++i) p[i] = static_cast<std::int8_t>(next());
+}
+void quant(std::int32_t n) {
+  for (std::int32_t i = 0; i < n; ++i) {
+    g_bias[i] = uniform(-20000, 20000);
+    g_mult[i] = static_cast<std::int32_t>((1u << 30) + (next() % (1u << 30)));
+    g_shift[i] = uniform(-12, 0);
+  }
+}
+ConvParams params(std::int32_t k, std::int32_t stride, std::int32_t pad) {
+  ConvParams p;
+  p.kernelH = p.kernelW = k;
+  p.strideH = p.strideW = stride;
+  p.padTop = p.padLeft = pad;
+  p.inputOffset = uniform(-127, 128);
+  p.outputOffset = uniform(-128, 127);
+  p.actMin = uniform(-128, -50);
+  p.actMax = uniform(50, 127);
+  return p;
+}
+std::int32_t outSize(std::int32_t in, std::int32_t k, std::int32_t s, std::int32_t pad) { return (in + 2 * pad - k) / s + 1; }
+
+// Appends text or a decimal number to a fixed buffer (no printf: it would
+// pull in the heap).
+struct Text {
+  char* out;
+  std::uint8_t& length;
+  std::uint8_t capacity;
+  Text& operator<<(const char* s) {
+    while (*s && length < capacity) out[length++] = *s++;
+    return *this;
+  }
+  Text& operator<<(int v) {
+    char digits[12];
+    int n = 0;
+    do digits[n++] = static_cast<char>('0' + v % 10);
+    while ((v /= 10) > 0);
+    while (n > 0 && length < capacity) out[length++] = digits[--n];
+    return *this;
+  }
+};
+
+template <class M>
+void send(const M& message) {
+  std::uint8_t wire[proto::kMaxEncodedFrame];
+  kTelemetryUart.write(wire, g_writer.write(message, wire, sizeof wire));
+}
+void report(const char* kernel, int passed, int failedCase) {
+  if (failedCase >= 0) {
+    proto::DeviceError e{};
+    e.code = 3;
+    e.detail = static_cast<std::uint32_t>(failedCase);
+    Text{e.text, e.textLength, proto::kMaxErrorText} << kernel << " differs from reference";
+    send(e);
+    return;
+  }
+  proto::Log log{};
+  log.level = proto::LogLevel::Info;
+  Text{log.text, log.textLength, proto::kMaxLogText} << kernel << " " << passed << "/" << kCases;
+  send(log);
+}
+
+template <class Run>
+void check(const char* kernel, Run run) {
+  for (int i = 0; i < kCases; ++i) {
+    const std::int32_t n = run();
+    if (std::memcmp(g_want, g_got, static_cast<std::size_t>(n)) != 0) {
+      report(kernel, i, i);
+      return;
+    }
+  }
+  report(kernel, kCases, -1);
+}
+
+}  // namespace
+
+int main() {
+  kTelemetryUart.enable();
+  fw::mps2::startSysTick();
+  kTelemetryUart.writeByte(proto::kDelimiter);
+
+  check("pointwise", [] {
+    const Shape in{uniform(1, 9), uniform(1, 9), uniform(1, 64)};
+    const Shape out{in.h, in.w, uniform(1, 32)};
+    const ConvParams p = params(1, 1, 0);
+    fill(g_x, in.size());
+    fill(g_w, in.c * out.c);
+    quant(out.c);
+    fw::ref::pointwise_conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_want);
+    fw::cm4::pointwise_conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_got);
+    return out.size();
+  });
+  check("conv", [] {
+    const std::int32_t k = uniform(1, 5), stride = uniform(1, 2), pad = uniform(0, k / 2);
+    const Shape in{uniform(k, 12), uniform(k, 12), uniform(1, 16)};
+    const Shape out{outSize(in.h, k, stride, pad), outSize(in.w, k, stride, pad), uniform(1, 24)};
+    const ConvParams p = params(k, stride, pad);
+    fill(g_x, in.size());
+    fill(g_w, k * k * in.c * out.c);
+    quant(out.c);
+    fw::ref::conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_want);
+    fw::cm4::conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_got);
+    return out.size();
+  });
+  check("depthwise", [] {
+    const std::int32_t k = uniform(1, 5), stride = uniform(1, 2), pad = uniform(0, k / 2);
+    const Shape in{uniform(k, 14), uniform(k, 14), uniform(1, 48)};
+    const Shape out{outSize(in.h, k, stride, pad), outSize(in.w, k, stride, pad), in.c};
+    const ConvParams p = params(k, stride, pad);
+    fill(g_x, in.size());
+    fill(g_w, k * k * in.c);
+    quant(in.c);
+    fw::ref::depthwise_conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_want);
+    fw::cm4::depthwise_conv2d_s8(p, {g_mult, g_shift}, in, g_x, g_w, g_bias, out, g_got);
+    return out.size();
+  });
+  check("fully_connected", [] {
+    const std::int32_t inF = uniform(1, 1024), outF = uniform(1, 24);
+    const ConvParams p = params(1, 1, 0);
+    fill(g_x, inF);
+    fill(g_w, inF * outF);
+    quant(outF);
+    fw::ref::fully_connected_s8(p, {g_mult, g_shift}, inF, g_x, g_w, g_bias, outF, g_want);
+    fw::cm4::fully_connected_s8(p, {g_mult, g_shift}, inF, g_x, g_w, g_bias, outF, g_got);
+    return outF;
+  });
+  proto::Log done{};
+  std::memcpy(done.text, "done", 4);
+  done.textLength = 4;
+  send(done);
+  for (;;) __asm volatile("wfi");
+}
