@@ -35,6 +35,7 @@ models:
 bench: build
 	$(BUILD)/tests/bench/protocol_decode_bench
 	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
+	$(BUILD)/tests/bench/kernel_bench
 
 clean:
 	rm -rf $(BUILD)

@@ -44,6 +44,7 @@ std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std:
   if (config.icountShift) {
     argv.insert(argv.end(), {"-icount", "shift=" + std::to_string(*config.icountShift) + ",sleep=off"});
   }
+  argv.insert(argv.end(), config.extraArguments.begin(), config.extraArguments.end());
   return argv;
 }
 

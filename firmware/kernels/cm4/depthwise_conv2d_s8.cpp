@@ -11,6 +11,8 @@ void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Sh
                          const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
                          std::int8_t* output) {
   const std::uint32_t offset2 = pack16(p.inputOffset, p.inputOffset);
+  const std::int32_t inputOffset = p.inputOffset;
+  const OutputStage stage{p.outputOffset, p.actMin, p.actMax};
   const std::int32_t channels = in.c;
   for (std::int32_t oy = 0; oy < out.h; ++oy) {
     const std::int32_t y0 = oy * p.strideH - p.padTop;
@@ -38,18 +40,22 @@ void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Sh
             a3 = smlatt(x13, w13, a3);
           }
         }
-        y[c] = outputValue(a0, q.multiplier[c], q.shift[c], p.outputOffset, p.actMin, p.actMax);
-        y[c + 1] = outputValue(a1, q.multiplier[c + 1], q.shift[c + 1], p.outputOffset, p.actMin, p.actMax);
-        y[c + 2] = outputValue(a2, q.multiplier[c + 2], q.shift[c + 2], p.outputOffset, p.actMin, p.actMax);
-        y[c + 3] = outputValue(a3, q.multiplier[c + 3], q.shift[c + 3], p.outputOffset, p.actMin, p.actMax);
+        const std::int8_t v0 = stage(a0, q.multiplier[c], q.shift[c]);
+        const std::int8_t v1 = stage(a1, q.multiplier[c + 1], q.shift[c + 1]);
+        const std::int8_t v2 = stage(a2, q.multiplier[c + 2], q.shift[c + 2]);
+        const std::int8_t v3 = stage(a3, q.multiplier[c + 3], q.shift[c + 3]);
+        y[c] = v0;
+        y[c + 1] = v1;
+        y[c + 2] = v2;
+        y[c + 3] = v3;
       }
       for (; c < channels; ++c) {
         std::int32_t acc = bias ? bias[c] : 0;
         for (std::int32_t ky = kyBegin; ky < kyEnd; ++ky)
           for (std::int32_t kx = kxBegin; kx < kxEnd; ++kx)
-            acc += (input[((y0 + ky) * in.w + x0 + kx) * channels + c] + p.inputOffset) *
+            acc += (input[((y0 + ky) * in.w + x0 + kx) * channels + c] + inputOffset) *
                    weights[(ky * p.kernelW + kx) * channels + c];
-        y[c] = outputValue(acc, q.multiplier[c], q.shift[c], p.outputOffset, p.actMin, p.actMax);
+        y[c] = stage(acc, q.multiplier[c], q.shift[c]);
       }
     }
   }

@@ -65,26 +65,29 @@ inline std::int32_t dot1x1(const std::int8_t* x, const std::int8_t* w, std::int3
 inline void matmul2Rows(const ConvParams& p, const PerChannelQuant& q, const std::int8_t* xa, const std::int8_t* xb,
                         std::int32_t k, const std::int8_t* weights, const std::int32_t* bias, std::int32_t outC,
                         std::int8_t* ya, std::int8_t* yb) {
+  const OutputStage out{p.outputOffset, p.actMin, p.actMax};
+  const std::int32_t inputOffset = p.inputOffset;
   std::int32_t oc = 0;
   for (; oc + 2 <= outC; oc += 2) {
     const std::int8_t* w0 = weights + oc * k;
     std::int32_t acc[4];
     acc[0] = acc[2] = bias ? bias[oc] : 0;
     acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
-    dot2x2(xa, xb, w0, w0 + k, k, p.inputOffset, acc);
+    dot2x2(xa, xb, w0, w0 + k, k, inputOffset, acc);
     const std::int32_t m0 = q.multiplier[oc], s0 = q.shift[oc], m1 = q.multiplier[oc + 1], s1 = q.shift[oc + 1];
-    ya[oc] = outputValue(acc[0], m0, s0, p.outputOffset, p.actMin, p.actMax);
-    ya[oc + 1] = outputValue(acc[1], m1, s1, p.outputOffset, p.actMin, p.actMax);
-    yb[oc] = outputValue(acc[2], m0, s0, p.outputOffset, p.actMin, p.actMax);
-    yb[oc + 1] = outputValue(acc[3], m1, s1, p.outputOffset, p.actMin, p.actMax);
+    const std::int8_t a0 = out(acc[0], m0, s0), a1 = out(acc[1], m1, s1);
+    const std::int8_t b0 = out(acc[2], m0, s0), b1 = out(acc[3], m1, s1);
+    ya[oc] = a0;
+    ya[oc + 1] = a1;
+    yb[oc] = b0;
+    yb[oc + 1] = b1;
   }
   for (; oc < outC; ++oc) {
     const std::int8_t* w = weights + oc * k;
     const std::int32_t b = bias ? bias[oc] : 0;
-    ya[oc] = outputValue(dot1x1(xa, w, k, p.inputOffset, b), q.multiplier[oc], q.shift[oc], p.outputOffset, p.actMin,
-                         p.actMax);
-    yb[oc] = outputValue(dot1x1(xb, w, k, p.inputOffset, b), q.multiplier[oc], q.shift[oc], p.outputOffset, p.actMin,
-                         p.actMax);
+    const std::int8_t a = out(dot1x1(xa, w, k, inputOffset, b), q.multiplier[oc], q.shift[oc]);
+    yb[oc] = out(dot1x1(xb, w, k, inputOffset, b), q.multiplier[oc], q.shift[oc]);
+    ya[oc] = a;
   }
 }
 

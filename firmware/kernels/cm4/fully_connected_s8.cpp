@@ -9,6 +9,7 @@ void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int3
                         const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                         std::int32_t outFeatures, std::int8_t* output) {
   const std::uint32_t offset2 = pack16(p.inputOffset, p.inputOffset);
+  const OutputStage out{p.outputOffset, p.actMin, p.actMax};
   std::int32_t o = 0;
   for (; o + 4 <= outFeatures; o += 4) {
     const std::int8_t* w0 = weights + o * inFeatures;
@@ -41,14 +42,14 @@ void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int3
       a2 += x * w2[i];
       a3 += x * w3[i];
     }
-    output[o] = outputValue(a0, q.multiplier[o], q.shift[o], p.outputOffset, p.actMin, p.actMax);
-    output[o + 1] = outputValue(a1, q.multiplier[o + 1], q.shift[o + 1], p.outputOffset, p.actMin, p.actMax);
-    output[o + 2] = outputValue(a2, q.multiplier[o + 2], q.shift[o + 2], p.outputOffset, p.actMin, p.actMax);
-    output[o + 3] = outputValue(a3, q.multiplier[o + 3], q.shift[o + 3], p.outputOffset, p.actMin, p.actMax);
+    output[o] = out(a0, q.multiplier[o], q.shift[o]);
+    output[o + 1] = out(a1, q.multiplier[o + 1], q.shift[o + 1]);
+    output[o + 2] = out(a2, q.multiplier[o + 2], q.shift[o + 2]);
+    output[o + 3] = out(a3, q.multiplier[o + 3], q.shift[o + 3]);
   }
   for (; o < outFeatures; ++o) {
     const std::int32_t acc = dot1x1(input, weights + o * inFeatures, inFeatures, p.inputOffset, bias ? bias[o] : 0);
-    output[o] = outputValue(acc, q.multiplier[o], q.shift[o], p.outputOffset, p.actMin, p.actMax);
+    output[o] = out(acc, q.multiplier[o], q.shift[o]);
   }
 }
 

@@ -99,13 +99,18 @@ inline std::int32_t requantizeFast(std::int32_t acc, std::int32_t multiplier, st
   return (x + (1 << (e - 1)) + (x >> 31)) >> e;
 }
 
-// Requantizes, adds the zero point and clamps: one output value.
-inline std::int8_t outputValue(std::int32_t acc, std::int32_t multiplier, std::int32_t shift, std::int32_t offset,
-                               std::int32_t lo, std::int32_t hi) {
-  std::int32_t y = requantizeFast(acc, multiplier, shift) + offset;
-  y = y < lo ? lo : y;
-  y = y > hi ? hi : y;
-  return static_cast<std::int8_t>(y);
-}
+// The output stage of a layer, held in registers: int8 stores may alias
+// anything, so reading these through a params reference would reload them
+// after every store.
+struct OutputStage {
+  std::int32_t offset, lo, hi;
+  // Requantizes, adds the zero point and clamps one accumulator.
+  std::int8_t operator()(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) const {
+    std::int32_t y = requantizeFast(acc, multiplier, shift) + offset;
+    y = y < lo ? lo : y;
+    y = y > hi ? hi : y;
+    return static_cast<std::int8_t>(y);
+  }
+};
 
 }  // namespace aidi::fw::cm4

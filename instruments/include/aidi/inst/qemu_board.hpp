@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "aidi/inst/link.hpp"
 #include "aidi/inst/qmp_client.hpp"
@@ -33,6 +34,8 @@ struct QemuBoardConfig {
   bool coldSram = true;
   // -icount shift=N,sleep=off when set: exact, reproducible instruction timing.
   std::optional<int> icountShift;
+  // Appended to QEMU's command line (e.g. "-plugin", "lib.so,start=...").
+  std::vector<std::string> extraArguments;
   Millis startTimeout{5000};
 };
 
