@@ -1,0 +1,43 @@
+// Harvested input power over time: a constant, or a trace file.
+//
+// Trace file format (CSV, documented in fixtures/traces/README.md): lines
+// starting with '#' are comments; the first other line is the header
+// "time_s,power_w"; then one "time,power" row per sample, times strictly
+// increasing from 0, power >= 0 in watts. Power is held from one sample to
+// the next (sample and hold); after the last sample the trace repeats from
+// the start, with a period of the last time plus the first interval.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "aidi/inst/result.hpp"
+
+namespace aidi::inst {
+
+class HarvestTrace {
+ public:
+  static HarvestTrace constant(double watts);
+  // Parses a trace file; errors name the file and the line.
+  [[nodiscard]] static Result<HarvestTrace> load(const std::filesystem::path& path);
+  [[nodiscard]] static Result<HarvestTrace> parse(const std::string& text, const std::string& sourceName);
+
+  // Power at time t >= 0, and the time the power next changes after t.
+  double powerAt(double t) const;
+  double nextChangeAfter(double t) const;
+  // Energy harvested (before conversion losses) in [t0, t1].
+  double energy(double t0, double t1) const;
+  double meanPower() const;
+  double period() const { return m_period; }
+  const std::string& name() const { return m_name; }
+
+ private:
+  std::vector<double> m_times;   // starts at 0
+  std::vector<double> m_powers;  // held until the next time
+  double m_period = 0;           // 0: constant
+  std::string m_name;
+  std::size_t indexAt(double phase) const;
+};
+
+}  // namespace aidi::inst

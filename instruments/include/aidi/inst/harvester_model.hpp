@@ -1,0 +1,82 @@
+// Energy model of a batteryless device's supply, after Shepherd's virtual
+// BQ25504 and Fused: a storage capacitor C charged by harvested power through
+// a converter of efficiency eta, drained by the device's load. The device
+// turns on at V_on and browns out at V_off; above V_max the converter stops
+// charging (the excess is wasted). With E = C V^2 / 2,
+//   dE/dt = eta * P_in(t) - P_load - P_leak,
+// which is piecewise linear in E for piecewise-constant P_in, so every event
+// (power-on, brown-out, clamp) is computed exactly, not by time stepping.
+// Simulated time only: nothing here sleeps.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+
+#include "aidi/inst/harvest_trace.hpp"
+#include "aidi/inst/result.hpp"
+
+namespace aidi::inst {
+
+struct StorageParams {
+  double capacitanceF = 1e-3;
+  double vOn = 3.0;
+  double vOff = 2.0;
+  double vMax = 3.6;
+  double efficiency = 0.8;
+  double leakageW = 0.0;
+  // Checks ranges: C > 0, 0 < vOff < vOn <= vMax, 0 < efficiency <= 1, leakage >= 0.
+  [[nodiscard]] Status validate() const;
+  double usableEnergyJ() const { return 0.5 * capacitanceF * (vOn * vOn - vOff * vOff); }
+};
+
+// Where the energy went since the model started; conserved:
+// final - initial stored = converted - wasted - load - leakage.
+struct EnergyLedger {
+  double convertedJ = 0;  // eta * harvested
+  double wastedJ = 0;     // converted but not stored (capacitor at V_max)
+  double loadJ = 0;
+  double leakageJ = 0;
+};
+
+class HarvesterModel {
+ public:
+  // Starts at simulated time `startS` with the capacitor at `startVoltage`.
+  HarvesterModel(StorageParams params, HarvestTrace trace, double startVoltage, double startS = 0);
+
+  double time() const { return m_t; }
+  double voltage() const;
+  double storedEnergyJ() const { return m_energy; }
+  const EnergyLedger& ledger() const { return m_ledger; }
+  const StorageParams& params() const { return m_params; }
+
+  // Device off: charges until the capacitor reaches V_on. Returns the time it
+  // took; Timeout when it does not happen within `maxSeconds` (too little
+  // harvested power), with the model advanced by maxSeconds.
+  [[nodiscard]] Result<double> chargeUntilOn(double maxSeconds);
+  // Device drawing `loadW`: how long until V falls to V_off, looking at most
+  // `horizonS` ahead (infinity when it does not brown out within the horizon).
+  double timeUntilBrownOut(double loadW, double horizonS) const;
+  // Runs the device at `loadW` for up to `seconds`; stops early at brown-out.
+  // Returns the time actually run.
+  double run(double seconds, double loadW);
+
+ private:
+  // Advances with constant load until `until` or until the stored energy
+  // reaches `stopEnergy` from the side given by the sign of the net power.
+  double advance(double until, double loadW, double stopEnergy, bool stopWhenFalling);
+
+  StorageParams m_params;
+  HarvestTrace m_trace;
+  double m_t;
+  double m_energy;
+  double m_eOn, m_eOff, m_eMax;
+  EnergyLedger m_ledger;
+};
+
+// The energy-bound limit of DESIGN.md for a plain inference of `cycles` at
+// `clockHz` drawing `activeW`, starting at t = 0 with the capacitor at V_on:
+// L* = max(N/f, t_E), t_E the first t with usable energy + eta * harvested(0..t) >= E.
+double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace, double cycles, double clockHz,
+                          double activeW);
+
+}  // namespace aidi::inst

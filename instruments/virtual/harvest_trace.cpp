@@ -1,0 +1,125 @@
+#include "aidi/inst/harvest_trace.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace aidi::inst {
+namespace {
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r");
+  const auto e = s.find_last_not_of(" \t\r");
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+// Locale-independent number; false when `text` is not entirely a finite number.
+bool parseNumber(const std::string& text, double& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc{} && ptr == end && std::isfinite(value);
+}
+
+}  // namespace
+
+HarvestTrace HarvestTrace::constant(double watts) {
+  HarvestTrace t;
+  t.m_times = {0.0};
+  t.m_powers = {watts};
+  t.m_name = "constant " + std::to_string(watts) + " W";
+  return t;
+}
+
+Result<HarvestTrace> HarvestTrace::load(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return fail(ErrorCode::NotFound, "trace file not found: " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  auto trace = parse(text.str(), path.string());
+  if (trace) trace->m_name = path.stem().string();
+  return trace;
+}
+
+Result<HarvestTrace> HarvestTrace::parse(const std::string& text, const std::string& source) {
+  HarvestTrace t;
+  t.m_name = source;
+  std::istringstream in(text);
+  std::string line;
+  int number = 0;
+  bool header = false;
+  while (std::getline(in, line)) {
+    ++number;
+    line = trim(line);
+    if (line.empty() || line.front() == '#') continue;
+    const auto where = source + ":" + std::to_string(number) + ": ";
+    const auto comma = line.find(',');
+    if (comma == std::string::npos || line.find(',', comma + 1) != std::string::npos)
+      return fail(ErrorCode::Protocol, where + "expected two columns \"time_s,power_w\", got \"" + line + "\"");
+    const std::string a = trim(line.substr(0, comma)), b = trim(line.substr(comma + 1));
+    if (!header) {
+      if (a != "time_s" || b != "power_w")
+        return fail(ErrorCode::Protocol,
+                    where + "header must be \"time_s,power_w\" (seconds, watts), got \"" + line + "\"");
+      header = true;
+      continue;
+    }
+    double time = 0, power = 0;
+    if (!parseNumber(a, time)) return fail(ErrorCode::Protocol, where + "time is not a number: \"" + a + "\"");
+    if (!parseNumber(b, power)) return fail(ErrorCode::Protocol, where + "power is not a number: \"" + b + "\"");
+    if (power < 0) return fail(ErrorCode::Protocol, where + "negative power " + b + " W");
+    if (t.m_times.empty() && time != 0) return fail(ErrorCode::Protocol, where + "the first sample must be at time 0");
+    if (!t.m_times.empty() && time <= t.m_times.back())
+      return fail(ErrorCode::Protocol, where + "times must increase: " + a + " s after " +
+                                           std::to_string(t.m_times.back()) + " s");
+    t.m_times.push_back(time);
+    t.m_powers.push_back(power);
+  }
+  if (!header) return fail(ErrorCode::Protocol, source + ": empty trace (no \"time_s,power_w\" header)");
+  if (t.m_times.empty()) return fail(ErrorCode::Protocol, source + ": the trace has no samples");
+  if (t.m_times.size() > 1) t.m_period = t.m_times.back() + (t.m_times[1] - t.m_times[0]);
+  return t;
+}
+
+std::size_t HarvestTrace::indexAt(double phase) const {
+  const auto it = std::upper_bound(m_times.begin(), m_times.end(), phase);
+  return static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, (it - m_times.begin()) - 1));
+}
+
+double HarvestTrace::powerAt(double t) const {
+  if (m_period <= 0) return m_powers.front();
+  return m_powers[indexAt(std::fmod(t, m_period))];
+}
+
+double HarvestTrace::nextChangeAfter(double t) const {
+  if (m_period <= 0) return std::numeric_limits<double>::infinity();
+  const double base = std::floor(t / m_period) * m_period;
+  const double phase = t - base;
+  std::size_t i = indexAt(phase);
+  double next = base + (i + 1 < m_times.size() ? m_times[i + 1] : m_period);
+  // Rounding at a sample boundary can land on t itself: always move forward.
+  while (next <= t) {
+    ++i;
+    next = i + 1 < m_times.size() ? base + m_times[i + 1] : base + m_period + m_times[1];
+  }
+  return next;
+}
+
+double HarvestTrace::energy(double t0, double t1) const {
+  double total = 0;
+  for (double t = t0; t < t1;) {
+    const double until = std::min(t1, nextChangeAfter(t));
+    total += powerAt(t) * (until - t);
+    t = until;
+  }
+  return total;
+}
+
+double HarvestTrace::meanPower() const {
+  if (m_period <= 0) return m_powers.front();
+  return energy(0, m_period) / m_period;
+}
+
+}  // namespace aidi::inst

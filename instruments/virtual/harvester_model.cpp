@@ -1,0 +1,104 @@
+#include "aidi/inst/harvester_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace aidi::inst {
+namespace {
+constexpr double kInf = std::numeric_limits<double>::infinity();
+}
+
+Status StorageParams::validate() const {
+  if (!(capacitanceF > 0)) return fail(ErrorCode::Limit, "capacitance must be positive");
+  if (!(vOff > 0 && vOff < vOn)) return fail(ErrorCode::Limit, "need 0 < v_off < v_on");
+  if (!(vMax >= vOn)) return fail(ErrorCode::Limit, "need v_max >= v_on");
+  if (!(efficiency > 0 && efficiency <= 1)) return fail(ErrorCode::Limit, "efficiency must be in (0, 1]");
+  if (!(leakageW >= 0)) return fail(ErrorCode::Limit, "leakage must not be negative");
+  return {};
+}
+
+HarvesterModel::HarvesterModel(StorageParams params, HarvestTrace trace, double startVoltage, double startS)
+    : m_params(params),
+      m_trace(std::move(trace)),
+      m_t(startS),
+      m_energy(0.5 * params.capacitanceF * startVoltage * startVoltage),
+      m_eOn(0.5 * params.capacitanceF * params.vOn * params.vOn),
+      m_eOff(0.5 * params.capacitanceF * params.vOff * params.vOff),
+      m_eMax(0.5 * params.capacitanceF * params.vMax * params.vMax) {}
+
+double HarvesterModel::voltage() const { return std::sqrt(2.0 * m_energy / m_params.capacitanceF); }
+
+double HarvesterModel::advance(double until, double loadW, double stopEnergy, bool stopWhenFalling) {
+  const double start = m_t;
+  while (m_t < until) {
+    const double segmentEnd = std::min(until, m_trace.nextChangeAfter(m_t));
+    const double converted = m_params.efficiency * m_trace.powerAt(m_t);
+    const double net = converted - loadW - m_params.leakageW;
+    double end = segmentEnd;
+    bool stop = false;
+    if (stopWhenFalling && net < 0) {
+      const double tStop = m_t + (m_energy - stopEnergy) / -net;
+      if (tStop <= end) end = tStop, stop = true;
+    } else if (!stopWhenFalling && net > 0 && stopEnergy <= m_eMax) {
+      const double tStop = m_t + (stopEnergy - m_energy) / net;
+      if (tStop <= end) end = std::max(tStop, m_t), stop = true;
+    }
+    double dt = end - m_t;
+    // Clamp at V_max: once full, the surplus is wasted.
+    double stored = m_energy + net * dt;
+    double wasted = 0;
+    if (stored > m_eMax) {
+      wasted = stored - m_eMax;
+      stored = m_eMax;
+    }
+    m_ledger.convertedJ += converted * dt;
+    m_ledger.loadJ += loadW * dt;
+    m_ledger.leakageJ += m_params.leakageW * dt;
+    m_ledger.wastedJ += wasted;
+    m_energy = std::max(0.0, stored);
+    m_t = end;
+    if (stop) {
+      m_energy = stopEnergy;
+      break;
+    }
+  }
+  return m_t - start;
+}
+
+Result<double> HarvesterModel::chargeUntilOn(double maxSeconds) {
+  if (m_energy >= m_eOn) return 0.0;
+  const double start = m_t;
+  advance(m_t + maxSeconds, 0.0, m_eOn, false);
+  if (m_energy < m_eOn)
+    return fail(ErrorCode::Timeout, "the capacitor did not reach V_on within " + std::to_string(maxSeconds) +
+                                        " s of harvesting (" + m_trace.name() + ")");
+  return m_t - start;
+}
+
+double HarvesterModel::timeUntilBrownOut(double loadW, double horizonS) const {
+  HarvesterModel copy = *this;
+  const double ran = copy.advance(m_t + horizonS, loadW, m_eOff, true);
+  return copy.m_energy <= m_eOff ? ran : kInf;
+}
+
+double HarvesterModel::run(double seconds, double loadW) { return advance(m_t + seconds, loadW, m_eOff, true); }
+
+double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace, double cycles, double clockHz,
+                          double activeW) {
+  const double computeS = cycles / clockHz;
+  const double needed = computeS * activeW - params.usableEnergyJ();
+  if (needed <= 0) return computeS;
+  // First t with eta * harvested(0..t) >= needed, segment by segment.
+  double t = 0, have = 0;
+  for (int guard = 0; guard < 100'000'000; ++guard) {
+    const double next = trace.nextChangeAfter(t);
+    const double p = params.efficiency * trace.powerAt(t);
+    if (p > 0 && have + p * (next - t) >= needed) return std::max(computeS, t + (needed - have) / p);
+    if (std::isinf(next)) return kInf;  // constant zero power
+    have += p * (next - t);
+    t = next;
+  }
+  return kInf;
+}
+
+}  // namespace aidi::inst

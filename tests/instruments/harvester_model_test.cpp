@@ -1,0 +1,144 @@
+#include "aidi/inst/harvester_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+using namespace aidi::inst;
+
+namespace {
+StorageParams params(double c = 1e-3) {
+  StorageParams p;
+  p.capacitanceF = c;
+  p.vOn = 3.0;
+  p.vOff = 2.0;
+  p.vMax = 3.6;
+  p.efficiency = 0.8;
+  return p;
+}
+}  // namespace
+
+// No input: t = C (V_on^2 - V_off^2) / (2 P_load) = 1e-3 * 5 / 2 / 5e-3 = 0.5 s.
+TEST(HarvesterModel, NoInputDischargeMatchesTheClosedForm) {
+  HarvesterModel m(params(), HarvestTrace::constant(0), 3.0);
+  EXPECT_NEAR(m.timeUntilBrownOut(5e-3, 10), 0.5, 1e-12);
+  EXPECT_NEAR(m.run(1.0, 5e-3), 0.5, 1e-12);
+  EXPECT_NEAR(m.voltage(), 2.0, 1e-12);
+  EXPECT_NEAR(m.time(), 0.5, 1e-12);
+}
+
+// Constant input: the load sees eta * P_in back: 2.5 mJ / (5 - 0.8) mW.
+TEST(HarvesterModel, ConstantInputDischargeMatchesTheClosedForm) {
+  HarvesterModel m(params(), HarvestTrace::constant(1e-3), 3.0);
+  EXPECT_NEAR(m.timeUntilBrownOut(5e-3, 10), 2.5e-3 / 4.2e-3, 1e-12);
+  EXPECT_TRUE(std::isinf(m.timeUntilBrownOut(0.5e-3, 100))) << "net positive: never browns out";
+}
+
+// Charging from V_off to V_on: 2.5 mJ / (0.8 * 1 mW) = 3.125 s.
+TEST(HarvesterModel, ChargingTimeMatchesTheClosedForm) {
+  HarvesterModel m(params(), HarvestTrace::constant(1e-3), 2.0);
+  auto t = m.chargeUntilOn(100);
+  ASSERT_TRUE(t);
+  EXPECT_NEAR(*t, 3.125, 1e-12);
+  EXPECT_NEAR(m.voltage(), 3.0, 1e-12);
+}
+
+TEST(HarvesterModel, NoHarvestNeverReachesVon) {
+  HarvesterModel m(params(), HarvestTrace::constant(0), 2.0);
+  auto t = m.chargeUntilOn(60);
+  ASSERT_FALSE(t);
+  EXPECT_EQ(t.error().code, ErrorCode::Timeout);
+  EXPECT_NEAR(m.time(), 60, 1e-9);
+}
+
+TEST(HarvesterModel, ChargingStopsAtVmaxAndTheSurplusIsWasted) {
+  HarvesterModel m(params(), HarvestTrace::constant(10e-3), 3.0);
+  EXPECT_NEAR(m.run(10, 1e-3), 10, 1e-12);
+  EXPECT_NEAR(m.voltage(), 3.6, 1e-9);
+  EXPECT_GT(m.ledger().wastedJ, 0.05);
+}
+
+// Power cycles over a varying trace: stored energy change equals the ledger
+// (converted - wasted - load - leakage) within 0.1 %.
+TEST(HarvesterModel, EnergyIsConservedOverManyPowerCycles) {
+  std::string csv = "time_s,power_w\n";
+  std::mt19937 rng(1);
+  for (int i = 0; i < 200; ++i) csv += std::to_string(i * 0.05) + "," + std::to_string((rng() % 1000) * 4e-6) + "\n";
+  auto trace = HarvestTrace::parse(csv, "random");
+  ASSERT_TRUE(trace) << trace.error().message;
+  StorageParams p = params(100e-6);
+  p.leakageW = 5e-6;
+  HarvesterModel m(p, *trace, 3.0);
+  const double initial = m.storedEnergyJ();
+  int cycles = 0;
+  for (; cycles < 300; ++cycles) {
+    m.run(1e9, 6e-3);  // until brown-out
+    ASSERT_NEAR(m.voltage(), 2.0, 1e-9);
+    auto charged = m.chargeUntilOn(1e4);
+    ASSERT_TRUE(charged) << charged.error().message;
+  }
+  const auto& l = m.ledger();
+  const double balance = (m.storedEnergyJ() - initial) - (l.convertedJ - l.wastedJ - l.loadJ - l.leakageJ);
+  EXPECT_LE(std::abs(balance), 1e-3 * l.convertedJ) << "balance " << balance << " J";
+  EXPECT_GT(m.time(), 10.0) << "the trace repeats past its end";
+}
+
+TEST(HarvestTrace, HoldsEachSampleAndRepeats) {
+  auto t = HarvestTrace::parse("# comment\ntime_s,power_w\n0,1e-3\n1,3e-3\n", "t");
+  ASSERT_TRUE(t);
+  EXPECT_DOUBLE_EQ(t->powerAt(0.5), 1e-3);
+  EXPECT_DOUBLE_EQ(t->powerAt(1.5), 3e-3);
+  EXPECT_DOUBLE_EQ(t->period(), 2.0);
+  EXPECT_DOUBLE_EQ(t->powerAt(2.5), 1e-3);
+  EXPECT_NEAR(t->energy(0, 4), 8e-3, 1e-15);
+  EXPECT_NEAR(t->meanPower(), 2e-3, 1e-15);
+}
+
+TEST(HarvestTrace, BadFilesNameTheLineAndTheProblem) {
+  struct Case {
+    const char* text;
+    const char* message;
+  } cases[] = {
+      {"time_s,power_w\n0,1e-3\n1,-2e-3\n", "t.csv:3: negative power -2e-3 W"},
+      {"time_s,power_w\n0,1e-3\n2,1e-3\n1,1e-3\n", "t.csv:4: times must increase: 1 s after 2.000000 s"},
+      {"time_ms,power_mw\n0,1\n", "t.csv:1: header must be \"time_s,power_w\" (seconds, watts), got \"time_ms,power_mw\""},
+      {"time_s,power_w\n0,1e-3,7\n", "t.csv:2: expected two columns \"time_s,power_w\", got \"0,1e-3,7\""},
+      {"time_s,power_w\n0,lots\n", "t.csv:2: power is not a number: \"lots\""},
+      {"time_s,power_w\n0.5,1e-3\n", "t.csv:2: the first sample must be at time 0"},
+      {"time_s,power_w\n", "t.csv: the trace has no samples"},
+      {"", "t.csv: empty trace (no \"time_s,power_w\" header)"},
+  };
+  for (const auto& c : cases) {
+    auto t = HarvestTrace::parse(c.text, "t.csv");
+    ASSERT_FALSE(t) << c.text;
+    EXPECT_EQ(t.error().message, c.message);
+  }
+  auto missing = HarvestTrace::load("/nonexistent/trace.csv");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "trace file not found: /nonexistent/trace.csv");
+}
+
+TEST(EnergyBound, ComputeBoundWhenTheCapacitorSuffices) {
+  // 1e6 cycles at 25 MHz and 5 mW: 0.04 s, 0.2 mJ < 2.5 mJ usable.
+  EXPECT_DOUBLE_EQ(energyBoundLatency(params(), HarvestTrace::constant(0), 1e6, 25e6, 5e-3), 0.04);
+}
+
+TEST(EnergyBound, HarvestBoundOtherwise) {
+  // 1e8 cycles: 4 s, 20 mJ; 17.5 mJ must be harvested at 0.8 * 1 mW: 21.875 s.
+  EXPECT_NEAR(energyBoundLatency(params(), HarvestTrace::constant(1e-3), 1e8, 25e6, 5e-3), 21.875, 1e-9);
+  EXPECT_TRUE(std::isinf(energyBoundLatency(params(), HarvestTrace::constant(0), 1e8, 25e6, 5e-3)));
+}
+
+TEST(StorageParams, RejectsImpossibleValues) {
+  StorageParams p = params();
+  p.capacitanceF = -1e-3;
+  EXPECT_FALSE(p.validate());
+  p = params();
+  p.vOff = 3.5;
+  EXPECT_FALSE(p.validate());
+  p = params();
+  p.efficiency = 1.5;
+  EXPECT_FALSE(p.validate());
+  EXPECT_TRUE(params().validate());
+}
