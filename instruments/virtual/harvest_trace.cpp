@@ -78,8 +78,12 @@ Result<HarvestTrace> HarvestTrace::parse(const std::string& text, const std::str
     t.m_powers.push_back(power);
   }
   if (!header) return fail(ErrorCode::Protocol, source + ": empty trace (no \"time_s,power_w\" header)");
-  if (t.m_times.empty()) return fail(ErrorCode::Protocol, source + ": the trace has no samples");
-  if (t.m_times.size() > 1) t.m_period = t.m_times.back() + (t.m_times[1] - t.m_times[0]);
+  if (t.m_times.size() < 2)
+    return fail(ErrorCode::Protocol, source + ": a trace needs at least two rows (the last marks its end)");
+  // The last row marks the end: the trace repeats from there.
+  t.m_period = t.m_times.back();
+  t.m_times.pop_back();
+  t.m_powers.pop_back();
   return t;
 }
 
@@ -102,7 +106,7 @@ double HarvestTrace::nextChangeAfter(double t) const {
   // Rounding at a sample boundary can land on t itself: always move forward.
   while (next <= t) {
     ++i;
-    next = i + 1 < m_times.size() ? base + m_times[i + 1] : base + m_period + m_times[1];
+    next = i + 1 < m_times.size() ? base + m_times[i + 1] : base + m_period + (m_times.size() > 1 ? m_times[1] : m_period);
   }
   return next;
 }

@@ -64,7 +64,7 @@ TEST(HarvesterModel, ChargingStopsAtVmaxAndTheSurplusIsWasted) {
 TEST(HarvesterModel, EnergyIsConservedOverManyPowerCycles) {
   std::string csv = "time_s,power_w\n";
   std::mt19937 rng(1);
-  for (int i = 0; i < 200; ++i) csv += std::to_string(i * 0.05) + "," + std::to_string((rng() % 1000) * 4e-6) + "\n";
+  for (int i = 0; i <= 200; ++i) csv += std::to_string(i * 0.05) + "," + std::to_string((rng() % 1000) * 4e-6) + "\n";
   auto trace = HarvestTrace::parse(csv, "random");
   ASSERT_TRUE(trace) << trace.error().message;
   StorageParams p = params(100e-6);
@@ -85,7 +85,7 @@ TEST(HarvesterModel, EnergyIsConservedOverManyPowerCycles) {
 }
 
 TEST(HarvestTrace, HoldsEachSampleAndRepeats) {
-  auto t = HarvestTrace::parse("# comment\ntime_s,power_w\n0,1e-3\n1,3e-3\n", "t");
+  auto t = HarvestTrace::parse("# comment\ntime_s,power_w\n0,1e-3\n1,3e-3\n2,0\n", "t");
   ASSERT_TRUE(t);
   EXPECT_DOUBLE_EQ(t->powerAt(0.5), 1e-3);
   EXPECT_DOUBLE_EQ(t->powerAt(1.5), 3e-3);
@@ -106,7 +106,8 @@ TEST(HarvestTrace, BadFilesNameTheLineAndTheProblem) {
       {"time_s,power_w\n0,1e-3,7\n", "t.csv:2: expected two columns \"time_s,power_w\", got \"0,1e-3,7\""},
       {"time_s,power_w\n0,lots\n", "t.csv:2: power is not a number: \"lots\""},
       {"time_s,power_w\n0.5,1e-3\n", "t.csv:2: the first sample must be at time 0"},
-      {"time_s,power_w\n", "t.csv: the trace has no samples"},
+      {"time_s,power_w\n", "t.csv: a trace needs at least two rows (the last marks its end)"},
+      {"time_s,power_w\n0,1e-3\n", "t.csv: a trace needs at least two rows (the last marks its end)"},
       {"", "t.csv: empty trace (no \"time_s,power_w\" header)"},
   };
   for (const auto& c : cases) {

@@ -4,8 +4,8 @@
 // starting with '#' are comments; the first other line is the header
 // "time_s,power_w"; then one "time,power" row per sample, times strictly
 // increasing from 0, power >= 0 in watts. Power is held from one sample to
-// the next (sample and hold); after the last sample the trace repeats from
-// the start, with a period of the last time plus the first interval.
+// the next (sample and hold). The last row marks the end of the trace (its
+// power is not used); the trace then repeats from the start.
 #pragma once
 
 #include <filesystem>
