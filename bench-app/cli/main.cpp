@@ -12,6 +12,7 @@
 #include <iostream>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
@@ -20,6 +21,7 @@
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
+#include "aidi/inst/scpi_psu_simulator.hpp"
 
 namespace {
 
@@ -180,6 +182,24 @@ int runModels(const std::filesystem::path& directory, bool json) {
   return 0;
 }
 
+int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms) {
+  if (model != "dp832") {
+    fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832)\n", model);
+    return kExitUsage;
+  }
+  aidi::inst::ScpiPsuSimulatorOptions options;
+  options.port = port;
+  options.loadOhms = loadOhms;
+  auto psu = aidi::inst::ScpiPsuSimulator::start(options);
+  if (!psu) return reportError(psu.error());
+  fmt::print("virtual {} listening on 127.0.0.1:{} (resource TCPIP0::127.0.0.1::{}::SOCKET); Ctrl-C stops it\n",
+             aidi::inst::ScpiPsuSimulator::kIdentity, (*psu)->port(), (*psu)->port());
+  std::fflush(stdout);
+  while (!aidi::inst::interruptRequested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  fmt::print("virtual PSU stopped after {} commands\n", (*psu)->commandsReceived());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -233,6 +253,16 @@ int main(int argc, char** argv) {
   modelsCmd->add_option("--dir", modelsDir, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
   modelsCmd->add_flag("--json", modelsJson, "JSON output");
 
+  std::string psuModel = "dp832";
+  std::uint16_t psuPort = 0;
+  double psuLoad = 100.0;
+  auto* virtualPsuCmd = app.add_subcommand("virtual-psu", "Run a simulated SCPI power supply on 127.0.0.1");
+  virtualPsuCmd->add_option("--model", psuModel, "Supply model to behave as")->capture_default_str();
+  virtualPsuCmd->add_option("--port", psuPort, "TCP port (0: any free one, printed)")->capture_default_str();
+  virtualPsuCmd->add_option("--load", psuLoad, "Resistive load on each output, ohms")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -247,6 +277,7 @@ int main(int argc, char** argv) {
   if (*demoCmd) return runDemo(demo, demoJson);
   if (*decodeCmd) return runDecode(decodeSource);
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
+  if (*virtualPsuCmd) return runVirtualPsu(psuModel, psuPort, psuLoad);
   if (*dbMigrate) return runDbMigrate(dbOptions);
   if (*dbCheck) return runDbCheck(dbOptions);
   if (*dbVacuum) return runDbVacuum(dbOptions);
