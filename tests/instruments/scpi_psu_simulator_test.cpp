@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <thread>
 
 #include "aidi/inst/line_reader.hpp"
@@ -17,6 +18,14 @@ std::unique_ptr<ScpiPsuSimulator> startSim(ScpiPsuSimulatorOptions options = {})
   auto sim = ScpiPsuSimulator::start(options);
   EXPECT_TRUE(sim) << sim.error().message;
   return std::move(*sim);
+}
+
+// sigrok-cli exits as soon as it has written a setting; the simulator's
+// connection thread may apply it a moment later.
+template <class Predicate>
+bool eventually(Predicate predicate) {
+  for (int i = 0; i < 200 && !predicate(); ++i) std::this_thread::sleep_for(10ms);
+  return predicate();
 }
 
 Status send(Link& link, const std::string& text) {
@@ -126,12 +135,12 @@ TEST(ScpiPsuSimulator, SigrokCliDrivesItAsADp832) {
   };
   EXPECT_NE(sigrok({"--scan"}).find("Rigol DP832"), std::string::npos);
   sigrok({"--channel-group", "1", "--config", "voltage_target=3.3", "--set"});
-  EXPECT_NEAR(sim->channel(1).volts, 3.3, 1e-9);
+  EXPECT_TRUE(eventually([&] { return std::abs(sim->channel(1).volts - 3.3) < 1e-9; }));
   EXPECT_NE(sigrok({"--channel-group", "1", "--get", "voltage_target"}).find("3.29999"), std::string::npos);
   sigrok({"--channel-group", "1", "--config", "current_limit=1", "--set"});
-  EXPECT_NEAR(sim->channel(1).amps, 1.0, 1e-9);
+  EXPECT_TRUE(eventually([&] { return std::abs(sim->channel(1).amps - 1.0) < 1e-9; }));
   sigrok({"--channel-group", "1", "--config", "enabled=on", "--set"});
-  EXPECT_TRUE(sim->channel(1).output);
+  EXPECT_TRUE(eventually([&] { return sim->channel(1).output; }));
   EXPECT_NE(sigrok({"--channel-group", "1", "--get", "enabled"}).find("true"), std::string::npos);
   const std::string samples = sigrok({"--samples", "3", "-O", "csv"});
   EXPECT_NE(samples.find("3.3,0.033"), std::string::npos) << samples;
