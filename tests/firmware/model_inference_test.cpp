@@ -38,6 +38,7 @@ std::vector<std::uint8_t> inasTiny() { return readBytes(fixturesDir() / "models/
 TEST(ModelZoo, HasTheBaselineAndMcunetModels) {
   const auto models = zooModels();
   EXPECT_NE(std::find(models.begin(), models.end(), "inas-tiny"), models.end());
+  EXPECT_TRUE(std::any_of(models.begin(), models.end(), [](const auto& m) { return m.starts_with("mcunet-"); }));
 }
 
 class ModelInference : public ::testing::TestWithParam<bool> {};
