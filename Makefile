@@ -36,6 +36,7 @@ bench: build
 	$(BUILD)/tests/bench/protocol_decode_bench
 	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
 	$(BUILD)/tests/bench/kernel_bench
+	$(BUILD)/tests/bench/virtual_power_bench
 
 clean:
 	rm -rf $(BUILD)

@@ -17,9 +17,10 @@
 namespace aidi::inst {
 namespace {
 
-// The volatile SRAM the loader zeroes on every reset: 0x20000000 up to the NVM.
+// The volatile SRAM the loader zeroes on every reset: the 256 KiB the
+// firmware's linker script gives it (the board has more; nothing uses it).
 constexpr std::uint32_t kSramBase = 0x20000000u;
-constexpr std::size_t kVolatileSramBytes = 2u * 1024 * 1024;
+constexpr std::size_t kVolatileSramBytes = 256u * 1024;
 constexpr int kPortAttempts = 4;
 
 Status writeZeros(const std::filesystem::path& path, std::size_t bytes) {
@@ -31,12 +32,13 @@ Status writeZeros(const std::filesystem::path& path, std::size_t bytes) {
 }
 
 std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std::filesystem::path& dir,
-                                       std::uint16_t port) {
+                                       std::uint16_t port, std::uint16_t shimPort) {
   std::vector<std::string> argv{
       config.qemuProgram, "-M", config.machine, "-display", "none", "-monitor", "none", "-S",
-      "-serial", "tcp:127.0.0.1:" + std::to_string(port) + ",server=on,wait=off",
+      "-serial", "tcp:127.0.0.1:" + std::to_string(port) + ",server=on,wait=off,nodelay=on",
       "-qmp", "unix:" + (dir / "qmp.sock").string() + ",server=on,wait=off",
       "-kernel", config.firmware.string()};
+  if (shimPort) argv.insert(argv.end(), {"-serial", "tcp:127.0.0.1:" + std::to_string(shimPort) + ",server=on,wait=off,nodelay=on"});
   if (config.coldSram) {
     argv.insert(argv.end(), {"-device", "loader,file=" + (dir / "zeros.bin").string() +
                                             ",addr=" + std::to_string(kSramBase)});
@@ -95,8 +97,10 @@ Result<std::uint16_t> reserveLoopbackPort(std::uint16_t port) {
   return ntohs(address.sin_port);
 }
 
-QemuBoard::QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port)
-    : m_dir(std::move(dir)), m_qemu(std::move(qemu)), m_serialPort(port), m_uart0("127.0.0.1", port) {}
+QemuBoard::QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port, std::uint16_t shimPort)
+    : m_dir(std::move(dir)), m_qemu(std::move(qemu)), m_serialPort(port), m_uart0("127.0.0.1", port) {
+  if (shimPort) m_uart1 = std::make_unique<TcpLink>("127.0.0.1", shimPort);
+}
 
 QemuBoard::~QemuBoard() { (void)quit(Millis{1000}); }
 
@@ -117,16 +121,23 @@ Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& confi
     auto port = reserveLoopbackPort(config.serialPort);
     if (!port) return std::unexpected(port.error());
 
-    auto qemu = Subprocess::spawn(qemuArguments(config, dir->path(), *port));
+    std::uint16_t shimPort = 0;
+    if (config.powerShim) {
+      auto reserved = reserveLoopbackPort(0);
+      if (!reserved) return std::unexpected(reserved.error());
+      shimPort = *reserved;
+    }
+    auto qemu = Subprocess::spawn(qemuArguments(config, dir->path(), *port, shimPort));
     if (!qemu) {
       if (qemu.error().code == ErrorCode::NotFound)
         return fail(ErrorCode::NotFound, config.qemuProgram + " not found (install the qemu-system-arm package)");
       return std::unexpected(qemu.error());
     }
 
-    std::unique_ptr<QemuBoard> board(new QemuBoard(std::move(*dir), std::move(*qemu), *port));
+    std::unique_ptr<QemuBoard> board(new QemuBoard(std::move(*dir), std::move(*qemu), *port, shimPort));
     auto qmpConnected = board->m_qmp.connect(board->m_dir.path() / "qmp.sock", config.startTimeout);
     Status serialConnected = qmpConnected ? board->m_uart0.open() : Status{};
+    if (qmpConnected && serialConnected && board->m_uart1) serialConnected = board->m_uart1->open();
     if (qmpConnected && serialConnected) {
       if (auto running = board->resume(); !running) return std::unexpected(running.error());
       return board;
@@ -164,6 +175,7 @@ Status QemuBoard::resume() { return m_qmp.run("cont"); }
 
 Status QemuBoard::quit(Millis timeout) {
   m_uart0.close();
+  if (m_uart1) m_uart1->close();
   if (m_qemu.exitCode()) return {};
   // QMP may drop the connection as QEMU exits mid-reply; the exit is what counts.
   (void)m_qmp.run("quit", timeout);

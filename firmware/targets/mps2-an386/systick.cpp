@@ -13,6 +13,8 @@ void startSysTick() {
   reg(kSysTickCsr) = 0x7;  // processor clock, interrupt, enable
 }
 
+void stopSysTick() { reg(kSysTickCsr) = 0; }
+
 std::uint32_t millisSinceBoot() { return g_millis; }
 
 }  // namespace aidi::fw::mps2

@@ -8,6 +8,7 @@
 namespace aidi::fw::mps2 {
 
 void startSysTick();
+void stopSysTick();
 std::uint32_t millisSinceBoot();
 
 }  // namespace aidi::fw::mps2

@@ -34,6 +34,8 @@ struct QemuBoardConfig {
   bool coldSram = true;
   // -icount shift=N,sleep=off when set: exact, reproducible instruction timing.
   std::optional<int> icountShift;
+  // Connect UART1, the power shim's channel, on a second loopback port.
+  bool powerShim = false;
   // Appended to QEMU's command line (e.g. "-plugin", "lib.so,start=...").
   std::vector<std::string> extraArguments;
   Millis startTimeout{5000};
@@ -49,6 +51,8 @@ class QemuBoard {
   ~QemuBoard();
 
   Link& telemetry() { return m_uart0; }
+  // UART1: the power shim (only with QemuBoardConfig::powerShim).
+  TcpLink& shim() { return *m_uart1; }
   std::uint16_t serialPort() const { return m_serialPort; }
   pid_t pid() const { return m_qemu.pid(); }
 
@@ -64,12 +68,13 @@ class QemuBoard {
   [[nodiscard]] Status quit(Millis timeout = Millis{3000});
 
  private:
-  QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port);
+  QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port, std::uint16_t shimPort);
 
   TempDir m_dir;
   Subprocess m_qemu;
   std::uint16_t m_serialPort;
   TcpLink m_uart0;
+  std::unique_ptr<TcpLink> m_uart1;
   QmpClient m_qmp;
 };
 

@@ -1,0 +1,60 @@
+// Test firmware for the power shim: a minimal intermittent program. It counts
+// to a target in jobs of 1,000 increments, committing the count to NVM after
+// each job (two-slot record), so progress survives every power failure; at the
+// end it reports the count, the boots it took and the jobs re-executed on
+// UART0, then 'D' to the shim.
+#include <cstdint>
+#include <cstring>
+
+#include "aidi/proto/messages.hpp"
+#include "atomic_record.hpp"
+#include "board.hpp"
+#include "boot_counter.hpp"
+#include "cmsdk_uart.hpp"
+#include "power_shim.hpp"
+
+namespace {
+
+using namespace aidi;
+
+constexpr std::uint32_t kTarget = 2'000'000;
+constexpr std::uint32_t kJob = 1'000;
+constexpr std::uint32_t kProgressMagic = 0x434E5452u;  // "RTNC"
+
+struct Progress {
+  std::uint32_t count;
+  std::uint32_t jobsStarted;  // jobs begun, so a lost job shows as re-executed
+};
+
+__attribute__((section(".nvm"))) fw::BootCounterRecord g_boots;
+__attribute__((section(".nvm"))) fw::AtomicRecord<Progress> g_progress;
+__attribute__((section(".nvm"))) volatile std::uint32_t g_jobsBegun;
+
+volatile std::uint32_t g_sink;
+
+}  // namespace
+
+int main() {
+  fw::mps2::powerShimBoot();
+  const std::uint32_t boot = fw::countBoot(g_boots);
+  const Progress* saved = g_progress.load(kProgressMagic);
+  Progress p = saved ? *saved : Progress{0, 0};
+  if (!saved) g_jobsBegun = 0;
+  while (p.count < kTarget) {
+    g_jobsBegun = g_jobsBegun + 1;
+    for (std::uint32_t i = 0; i < kJob; ++i) g_sink = g_sink + i;  // the work of one job
+    p.count += kJob;
+    ++p.jobsStarted;
+    g_progress.commit(kProgressMagic, p);
+  }
+  constexpr fw::mps2::CmsdkUart uart0{fw::mps2::kUart0Base};
+  uart0.enable();
+  proto::FrameWriter writer(static_cast<std::uint16_t>(boot));
+  proto::InferenceResult result{};
+  result.inference = p.count;
+  result.powerCycles = boot;
+  result.reexecutedCycles = g_jobsBegun - p.jobsStarted;  // jobs begun but lost to a power failure
+  std::uint8_t wire[proto::kMaxEncodedFrame];
+  uart0.write(wire, writer.write(result, wire, sizeof wire));
+  fw::mps2::powerShimDone();
+}

@@ -1,0 +1,63 @@
+#include "power_shim.hpp"
+
+#include "board.hpp"
+#include "cmsdk_uart.hpp"
+#include "systick.hpp"
+
+namespace aidi::fw::mps2 {
+namespace {
+constexpr CmsdkUart kShimUart{kUart1Base};
+constexpr std::uintptr_t kTimerCtrl = kTimer0Base + 0x0;
+constexpr std::uintptr_t kTimerValue = kTimer0Base + 0x4;
+constexpr std::uintptr_t kTimerReload = kTimer0Base + 0x8;
+constexpr std::uintptr_t kTimerIntClear = kTimer0Base + 0xC;
+constexpr std::uintptr_t kNvicIser0 = 0xE000E100u;
+constexpr std::uint32_t kTimer0Irq = 8;
+
+std::uint8_t readByte() {
+  std::uint8_t b;
+  while (!kShimUart.tryReadByte(b)) __asm volatile("wfi");  // SysTick wakes us every ms
+  return b;
+}
+}  // namespace
+
+void powerShimBoot() {
+  kShimUart.enable();
+  startSysTick();  // keeps icount/sleep=off from stalling while we poll (DESIGN.md)
+  kShimUart.writeByte(kShimReady);
+  while (readByte() != kShimBudget) {
+  }
+  std::uint32_t ticks = 0;
+  for (int i = 0; i < 4; ++i) ticks |= static_cast<std::uint32_t>(readByte()) << (8 * i);
+  // Polling is over: stop SysTick so no interrupt steals the cycle's instructions.
+  stopSysTick();
+  if (ticks == 0) return;
+  reg(kTimerCtrl) = 0;
+  reg(kTimerIntClear) = 1;
+  reg(kTimerValue) = ticks;
+  reg(kTimerReload) = ticks;
+  reg(kNvicIser0) = 1u << kTimer0Irq;
+  reg(kTimerCtrl) = 0x1 | 0x8;  // enable, interrupt enable
+}
+
+std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
+
+void powerShimDone() {
+  const std::uint32_t left = reg(kTimerValue);
+  reg(kTimerCtrl) = 0;
+  kShimUart.writeByte(kShimDone);
+  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(left >> (8 * i)));
+  for (;;) __asm volatile("cpsid i\n wfi");
+}
+
+}  // namespace aidi::fw::mps2
+
+// Brown-out: the budget is spent. Nothing after this point survives.
+extern "C" void Timer0_Handler() {
+  using namespace aidi::fw::mps2;
+  reg(kTimer0Base + 0x0) = 0;
+  reg(kTimer0Base + 0xC) = 1;
+  constexpr CmsdkUart shim{kUart1Base};
+  shim.writeByte(kShimPowerFail);
+  for (;;) __asm volatile("cpsid i\n wfi");
+}

@@ -1,0 +1,29 @@
+// The power shim of the virtual board: how QEMU gets intermittent power.
+//
+// At every boot, before the application runs, the shim asks the bench for
+// this power cycle's on-time on UART1 ('R'), receives it ('B' + u32 LE, in
+// Timer0 ticks), arms Timer0 and returns. When Timer0 expires the capacitor
+// has reached V_off: the shim reports 'P' on UART1 and the core stops; the
+// bench then resets the board through QMP (SRAM cold, NVM kept). An
+// application that finishes reports 'D' + u32 LE ticks left. With -icount shift=0 one Timer0
+// tick is 40 instructions, exactly and reproducibly.
+#pragma once
+
+#include <cstdint>
+
+namespace aidi::fw::mps2 {
+
+inline constexpr std::uint8_t kShimReady = 'R';
+inline constexpr std::uint8_t kShimBudget = 'B';
+inline constexpr std::uint8_t kShimPowerFail = 'P';
+inline constexpr std::uint8_t kShimDone = 'D';
+
+// Blocks until the bench sends this cycle's budget, then arms the brown-out.
+// A budget of 0 means continuous power (no brown-out).
+void powerShimBoot();
+// Tells the bench the application finished; the core then sleeps.
+[[noreturn]] void powerShimDone();
+// Timer0 ticks left in this power cycle.
+std::uint32_t powerShimTicksLeft();
+
+}  // namespace aidi::fw::mps2

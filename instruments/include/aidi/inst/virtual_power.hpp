@@ -1,0 +1,59 @@
+// Intermittent power for the virtual board: the harvester model decides each
+// power cycle's on-time, the board's power shim enforces it (Timer0 budget,
+// exact under -icount), and a QMP system_reset is the brown-out. Charging
+// happens in simulated time only, so a power cycle costs a few milliseconds
+// of wall time however long the capacitor took to charge.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/qemu_board.hpp"
+
+namespace aidi::inst {
+
+struct VirtualPowerConfig {
+  double activeWatts = 5.9e-3;  // device load while on
+  double clockHz = 25e6;        // one instruction per cycle at this clock
+  int icountShift = 0;          // the board's -icount shift (2^shift ns per instruction)
+  double maxChargeSeconds = 3600;
+  Millis replyTimeout{10000};   // wall time the shim may take to answer
+};
+
+struct PowerCycleRecord {
+  std::uint64_t index = 0;
+  double startS = 0;        // simulated time of power-on
+  double offS = 0;          // charging time before this power-on
+  double onS = 0;           // time the device ran
+  std::uint64_t instructions = 0;  // instructions granted (or used, when finished)
+  double vOn = 0, vOff = 0;
+  bool finished = false;    // the application reported done in this cycle
+  double wallMs = 0;
+};
+
+class VirtualPower {
+ public:
+  VirtualPower(QemuBoard& board, HarvesterModel& model, VirtualPowerConfig config);
+
+  // One power cycle: charge (simulated) to V_on, grant the on-time the
+  // capacitor gives, wait for brown-out or done, reset the board.
+  [[nodiscard]] Result<PowerCycleRecord> cycle();
+  // Cycles until the application reports done; error after maxCycles.
+  [[nodiscard]] Result<std::vector<PowerCycleRecord>> runUntilDone(
+      std::uint64_t maxCycles, const std::function<void(const PowerCycleRecord&)>& onCycle = {});
+
+  static constexpr double kNanosecondsPerTick = 40.0;  // Timer0 at 25 MHz of virtual time
+
+ private:
+  [[nodiscard]] Result<std::uint8_t> readShimByte();
+
+  QemuBoard& m_board;
+  HarvesterModel& m_model;
+  VirtualPowerConfig m_config;
+  std::uint64_t m_cycles = 0;
+  std::vector<std::uint8_t> m_pending;
+};
+
+}  // namespace aidi::inst
