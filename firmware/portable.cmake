@@ -7,6 +7,10 @@ add_library(aidi_fw_portable STATIC
   ${aidi_fw_kernels}
   ${AIDI_FW_DIR}/models/model_view.cpp
   ${AIDI_FW_DIR}/runtime/arena_plan.cpp
+  ${AIDI_FW_DIR}/runtime/intermittent_runtime.cpp
+  ${AIDI_FW_DIR}/runtime/nvm.cpp
+  ${AIDI_FW_DIR}/runtime/progress_record.cpp
+  ${AIDI_FW_DIR}/runtime/scheduler_policy.cpp
   ${AIDI_FW_DIR}/runtime/kernel_set_cm4.cpp
   ${AIDI_FW_DIR}/runtime/kernel_set_ref.cpp
   ${AIDI_FW_DIR}/runtime/plain_inference.cpp
@@ -17,3 +21,13 @@ target_link_libraries(aidi_fw_portable PUBLIC aidi_protocol)
 target_compile_features(aidi_fw_portable PUBLIC cxx_std_17)
 target_compile_options(aidi_fw_portable PRIVATE -fno-exceptions -fno-rtti)
 aidi_warnings(aidi_fw_portable)
+
+# The host target: the runtime with failure-injecting NVM, for crash sweeps.
+if(NOT CMAKE_CROSSCOMPILING)
+  add_library(aidi_fw_host STATIC
+    ${AIDI_FW_DIR}/targets/host/crash_sweep.cpp
+    ${AIDI_FW_DIR}/targets/host/failing_nvm.cpp)
+  target_include_directories(aidi_fw_host PUBLIC ${AIDI_FW_DIR}/targets/host)
+  target_link_libraries(aidi_fw_host PUBLIC aidi_fw_portable)
+  aidi_warnings(aidi_fw_host)
+endif()

@@ -2,37 +2,34 @@
 
 namespace aidi::fw {
 
-void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
-              std::int8_t* arena) {
-  const LayerInfo l = model.layer(index);
-  const TensorInfo in = model.tensor(l.input0);
-  const TensorInfo out = model.tensor(l.output);
-  const std::int8_t* x = arena + plan.offset[l.input0];
-  std::int8_t* y = arena + plan.offset[l.output];
+void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
+                  const TensorSlice* in2, std::int32_t padTop, const TensorSlice& out) {
+  const TensorInfo inInfo = model.tensor(l.input0);
+  const TensorInfo outInfo = model.tensor(l.output);
   ConvParams conv;
   conv.kernelH = l.kernelH;
   conv.kernelW = l.kernelW;
   conv.strideH = l.strideH;
   conv.strideW = l.strideW;
-  conv.padTop = l.padTop;
+  conv.padTop = padTop;
   conv.padLeft = l.padLeft;
-  conv.inputOffset = -in.zeroPoint;
-  conv.outputOffset = out.zeroPoint;
+  conv.inputOffset = -inInfo.zeroPoint;
+  conv.outputOffset = outInfo.zeroPoint;
   conv.actMin = l.actMin;
   conv.actMax = l.actMax;
   const PerChannelQuant quant{l.multiplier, l.shift};
   switch (l.op) {
     case ModelOp::Conv2d:
-      if (l.kernelH == 1 && l.kernelW == 1 && l.strideH == 1 && l.strideW == 1 && l.padTop == 0 && l.padLeft == 0)
-        kernels.pointwiseConv2d(conv, quant, in.shape, x, l.weights, l.bias, out.shape, y);
+      if (l.kernelH == 1 && l.kernelW == 1 && l.strideH == 1 && l.strideW == 1 && padTop == 0 && l.padLeft == 0)
+        kernels.pointwiseConv2d(conv, quant, in.shape, in.data, l.weights, l.bias, out.shape, out.data);
       else
-        kernels.conv2d(conv, quant, in.shape, x, l.weights, l.bias, out.shape, y);
+        kernels.conv2d(conv, quant, in.shape, in.data, l.weights, l.bias, out.shape, out.data);
       break;
     case ModelOp::DepthwiseConv2d:
-      kernels.depthwiseConv2d(conv, quant, in.shape, x, l.weights, l.bias, out.shape, y);
+      kernels.depthwiseConv2d(conv, quant, in.shape, in.data, l.weights, l.bias, out.shape, out.data);
       break;
     case ModelOp::FullyConnected:
-      kernels.fullyConnected(conv, quant, in.shape.size(), x, l.weights, l.bias, out.shape.c, y);
+      kernels.fullyConnected(conv, quant, in.shape.size(), in.data, l.weights, l.bias, out.shape.c, out.data);
       break;
     case ModelOp::AvgPool:
     case ModelOp::MaxPool: {
@@ -41,19 +38,18 @@ void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& ke
       pool.kernelW = l.kernelW;
       pool.strideH = l.strideH;
       pool.strideW = l.strideW;
-      pool.padTop = l.padTop;
+      pool.padTop = padTop;
       pool.padLeft = l.padLeft;
       pool.actMin = l.actMin;
       pool.actMax = l.actMax;
-      (l.op == ModelOp::AvgPool ? kernels.avgPool : kernels.maxPool)(pool, in.shape, x, out.shape, y);
+      (l.op == ModelOp::AvgPool ? kernels.avgPool : kernels.maxPool)(pool, in.shape, in.data, out.shape, out.data);
       break;
     }
     case ModelOp::Add: {
-      const TensorInfo in2 = model.tensor(l.input1);
       AddParams add;
-      add.input1Offset = -in.zeroPoint;
-      add.input2Offset = -in2.zeroPoint;
-      add.outputOffset = out.zeroPoint;
+      add.input1Offset = -inInfo.zeroPoint;
+      add.input2Offset = -model.tensor(l.input1).zeroPoint;
+      add.outputOffset = outInfo.zeroPoint;
       add.leftShift = l.extra[0];
       add.input1Multiplier = l.multiplier[0];
       add.input2Multiplier = l.multiplier[1];
@@ -63,9 +59,22 @@ void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& ke
       add.outputShift = l.shift[2];
       add.actMin = l.actMin;
       add.actMax = l.actMax;
-      kernels.add(add, out.shape.size(), x, arena + plan.offset[l.input1], y);
+      kernels.add(add, out.shape.size(), in.data, in2->data, out.data);
       break;
     }
+  }
+}
+
+void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
+              std::int8_t* arena) {
+  const LayerInfo l = model.layer(index);
+  const TensorSlice in{model.tensor(l.input0).shape, arena + plan.offset[l.input0]};
+  const TensorSlice out{model.tensor(l.output).shape, arena + plan.offset[l.output]};
+  if (l.op == ModelOp::Add) {
+    const TensorSlice in2{model.tensor(l.input1).shape, arena + plan.offset[l.input1]};
+    executeLayer(model, kernels, l, in, &in2, l.padTop, out);
+  } else {
+    executeLayer(model, kernels, l, in, nullptr, l.padTop, out);
   }
 }
 

@@ -18,6 +18,19 @@ namespace aidi::fw {
 int runPlainInference(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels,
                       const std::uint8_t* image, std::int8_t* arena, std::int8_t* logits, int maxLogits);
 
+// A tensor, or a band of its rows, in SRAM.
+struct TensorSlice {
+  Shape shape;
+  std::int8_t* data;
+};
+
+// Executes layer `l` on `in` (and `in2` for add) into `out`. `padTop` is the
+// padding above the first input row: the layer's own for a whole tensor, less
+// (or none) for a band of rows further down. The one place that turns a layer
+// description into kernel parameters.
+void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
+                  const TensorSlice* in2, std::int32_t padTop, const TensorSlice& out);
+
 // Executes layer `index` of `model` with every tensor at its arena offset.
 void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
               std::int8_t* arena);

@@ -1,0 +1,154 @@
+#include "intermittent_runtime.hpp"
+
+namespace aidi::fw {
+namespace {
+
+std::uint32_t align4(std::uint32_t v) { return (v + 3u) & ~3u; }
+
+// The input rows a band of output rows [r0, r1) reads, and the padding above the first.
+struct RowWindow {
+  std::int32_t first, last;  // [first, last) input rows
+  std::int32_t padTop;
+};
+
+RowWindow inputRows(const LayerInfo& l, const Shape& in, std::int32_t r0, std::int32_t r1) {
+  if (l.op == ModelOp::FullyConnected) return {0, in.h, 0};
+  if (l.op == ModelOp::Add) return {r0, r1, 0};
+  const std::int32_t top = r0 * l.strideH - l.padTop;
+  const std::int32_t first = top < 0 ? 0 : top;
+  std::int32_t last = (r1 - 1) * l.strideH - l.padTop + l.kernelH;
+  if (last > in.h) last = in.h;
+  return {first, last, first - top};
+}
+
+}  // namespace
+
+bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout) {
+  if (model.tensorCount() > kMaxTensors) return false;
+  std::uint32_t at = align4(ProgressRecord::kBytes);
+  for (std::uint16_t t = 0; t < model.tensorCount(); ++t) {
+    layout.tensorOffset[t] = at;
+    at = align4(at + static_cast<std::uint32_t>(model.tensor(t).shape.size()));
+  }
+  layout.bytes = at;
+  return at <= nvmBytes;
+}
+
+std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan) {
+  std::uint32_t most = 0;
+  for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
+    const LayerInfo l = model.layer(i);
+    const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
+    const std::int32_t rows = plan.rowsPerJob[i];
+    std::uint32_t need = 0;
+    // The worst band: the first one (it may read the most rows near the top).
+    for (std::int32_t r0 = 0; r0 < out.h; r0 += rows) {
+      const std::int32_t r1 = r0 + rows > out.h ? out.h : r0 + rows;
+      const RowWindow w = inputRows(l, in, r0, r1);
+      std::uint32_t bytes = align4(static_cast<std::uint32_t>((w.last - w.first) * in.w * in.c)) +
+                            align4(static_cast<std::uint32_t>((r1 - r0) * out.w * out.c));
+      if (l.op == ModelOp::Add) bytes += align4(static_cast<std::uint32_t>((r1 - r0) * out.w * out.c));
+      if (bytes > need) need = bytes;
+    }
+    if (need > most) most = need;
+  }
+  return most;
+}
+
+IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan,
+                                         const NvmLayout& layout, Nvm& nvm, std::int8_t* scratch,
+                                         std::uint32_t scratchBytes)
+    : m_model(model),
+      m_kernels(kernels),
+      m_plan(plan),
+      m_layout(layout),
+      m_nvm(nvm),
+      m_record(nvm, 0),
+      m_scratch(scratch),
+      m_scratchBytes(scratchBytes) {}
+
+RunStatus IntermittentRuntime::restore() {
+  m_active = m_record.load(m_progress);
+  return m_active ? (m_progress.layer >= m_model.layerCount() ? RunStatus::Done : RunStatus::PowerFailed)
+                  : RunStatus::Idle;
+}
+
+RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t inference) {
+  const TensorInfo input = m_model.tensor(m_model.inputTensor());
+  const std::uint32_t size = static_cast<std::uint32_t>(input.shape.size());
+  // The image goes through SRAM in small pieces: pixel + zero point, int8.
+  std::int8_t chunk[64];
+  for (std::uint32_t done = 0; done < size;) {
+    const std::uint32_t n = size - done < sizeof chunk ? size - done : sizeof chunk;
+    for (std::uint32_t i = 0; i < n; ++i) chunk[i] = static_cast<std::int8_t>(image[done + i] + input.zeroPoint);
+    if (!m_nvm.write(m_layout.tensorOffset[m_model.inputTensor()] + done, chunk, n)) return RunStatus::PowerFailed;
+    done += n;
+  }
+  const Progress next{inference, 0, 0, m_progress.jobsCommitted};
+  if (!m_record.commit(next)) return RunStatus::PowerFailed;
+  m_progress = next;
+  m_active = true;
+  return resume();
+}
+
+bool IntermittentRuntime::runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes) {
+  const LayerInfo l = m_model.layer(layer);
+  const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
+  const std::int32_t r0 = job * m_plan.rowsPerJob[layer];
+  const std::int32_t r1 = r0 + m_plan.rowsPerJob[layer] > out.h ? out.h : r0 + m_plan.rowsPerJob[layer];
+  const RowWindow w = inputRows(l, in, r0, r1);
+  const std::uint32_t rowBytes = static_cast<std::uint32_t>(in.w * in.c);
+  const std::uint32_t inBytes = static_cast<std::uint32_t>(w.last - w.first) * rowBytes;
+  const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
+  const std::uint32_t outBytes = static_cast<std::uint32_t>(r1 - r0) * outRowBytes;
+
+  std::int8_t* inBuf = m_scratch;
+  std::int8_t* in2Buf = inBuf + align4(inBytes);
+  std::int8_t* outBuf = in2Buf + (l.op == ModelOp::Add ? align4(outBytes) : 0);
+  m_nvm.read(m_layout.tensorOffset[l.input0] + static_cast<std::uint32_t>(w.first) * rowBytes, inBuf, inBytes);
+  const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, inBuf};
+  const TensorSlice outSlice{Shape{r1 - r0, out.w, out.c}, outBuf};
+  if (l.op == ModelOp::Add) {
+    m_nvm.read(m_layout.tensorOffset[l.input1] + static_cast<std::uint32_t>(r0) * outRowBytes, in2Buf, outBytes);
+    const TensorSlice in2Slice{outSlice.shape, in2Buf};
+    executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
+  } else {
+    executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
+  }
+  nvmBytes = outBytes;
+  return m_nvm.write(m_layout.tensorOffset[l.output] + static_cast<std::uint32_t>(r0) * outRowBytes, outBuf, outBytes);
+}
+
+RunStatus IntermittentRuntime::resume(JobObserver* observer) {
+  if (!m_active) return RunStatus::Idle;
+  while (m_progress.layer < m_model.layerCount()) {
+    std::uint32_t nvmBytes = 0;
+    if (!runJob(m_progress.layer, m_progress.job, nvmBytes)) return RunStatus::PowerFailed;
+    Progress next = m_progress;
+    ++next.jobsCommitted;
+    if (++next.job >= m_plan.jobs[next.layer]) {
+      ++next.layer;
+      next.job = 0;
+    }
+    if (!m_record.commit(next)) return RunStatus::PowerFailed;
+    m_progress = next;
+    if (observer) observer->onCommit(m_progress, m_plan.jobs[m_progress.layer < m_model.layerCount() ? m_progress.layer : 0], nvmBytes);
+  }
+  return RunStatus::Done;
+}
+
+int IntermittentRuntime::result(std::int8_t* logits, int maxLogits) {
+  const std::uint16_t out = m_model.outputTensor();
+  const std::int32_t n = m_model.tensor(out).shape.size();
+  int best = 0;
+  std::int8_t bestValue = -128;
+  for (std::int32_t i = 0; i < n; ++i) {
+    std::int8_t v;
+    m_nvm.read(m_layout.tensorOffset[out] + static_cast<std::uint32_t>(i), &v, 1);
+    if (i < maxLogits) logits[i] = v;
+    if (i == 0 || v > bestValue) best = i, bestValue = v;
+  }
+  return best;
+}
+
+}  // namespace aidi::fw

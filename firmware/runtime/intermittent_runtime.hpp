@@ -1,0 +1,78 @@
+// The intermittent execution engine: one inference as a sequence of jobs,
+// each computing a band of output rows of one layer from inputs in NVM and
+// committing that band and the progress record to NVM. Every tensor has its
+// own NVM region, so a job never overwrites what it reads and re-executing it
+// after any power failure writes the same bytes. SRAM holds only the job's
+// working buffers and is never trusted across a boot: after a restart the
+// runtime reads everything it needs from NVM.
+#pragma once
+
+#include <cstdint>
+
+#include "kernel_set.hpp"
+#include "model_view.hpp"
+#include "nvm.hpp"
+#include "plain_inference.hpp"
+#include "progress_record.hpp"
+#include "scheduler_policy.hpp"
+
+namespace aidi::fw {
+
+// Where things live in NVM: the progress record, then every tensor.
+struct NvmLayout {
+  std::uint32_t tensorOffset[kMaxTensors];
+  std::uint32_t bytes = 0;
+};
+
+// False when the model's tensors do not fit `nvmBytes`.
+bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout);
+
+// SRAM the runtime needs for the largest job of `plan` (inputs and output band).
+std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan);
+
+enum class RunStatus : std::uint8_t {
+  Done,         // the inference finished; result() is valid
+  PowerFailed,  // an NVM write failed: the device is going down
+  Idle,         // no inference in progress (after restore on formatted NVM)
+};
+
+// Called after each committed job (telemetry, watchdog).
+struct JobObserver {
+  virtual void onCommit(const Progress& progress, std::uint16_t jobsInLayer, std::uint32_t nvmBytes) = 0;
+
+ protected:
+  ~JobObserver() = default;
+};
+
+class IntermittentRuntime {
+ public:
+  IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan, const NvmLayout& layout,
+                      Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes);
+
+  // Reads the progress record after a boot. Idle when NVM holds none.
+  RunStatus restore();
+  // Begins inference `inference` on a 28x28 image: input to NVM, progress to layer 0.
+  RunStatus start(const std::uint8_t* image, std::uint32_t inference);
+  // Runs jobs from the restored progress until done or a power failure.
+  RunStatus resume(JobObserver* observer = nullptr);
+  // After Done: the output tensor from NVM; returns the first index of the maximum.
+  int result(std::int8_t* logits, int maxLogits);
+  const Progress& progress() const { return m_progress; }
+  bool scratchFits() const { return m_scratchBytes >= scratchBytesNeeded(m_model, m_plan); }
+
+ private:
+  bool runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes);
+
+  const ModelView& m_model;
+  const KernelSet& m_kernels;
+  const JobPlan& m_plan;
+  const NvmLayout& m_layout;
+  Nvm& m_nvm;
+  ProgressRecord m_record;
+  std::int8_t* m_scratch;
+  std::uint32_t m_scratchBytes;
+  Progress m_progress{};
+  bool m_active = false;
+};
+
+}  // namespace aidi::fw

@@ -1,0 +1,62 @@
+#include "scheduler_policy.hpp"
+
+namespace aidi::fw {
+namespace {
+// Cortex-M4 kernels average about 3 cycles per MAC on the model shapes
+// (kernel benchmark); requantization and loop overheads are folded in.
+constexpr std::uint64_t kCyclesPerMac = 3;
+constexpr std::uint64_t kCyclesPerOutput = 20;
+// Boot, restore and commit cost reserved from each power cycle.
+constexpr std::uint64_t kReservedCycles = 20'000;
+}  // namespace
+
+const char* toString(SchedulerPolicy policy) {
+  switch (policy) {
+    case SchedulerPolicy::Layer: return "layer";
+    case SchedulerPolicy::FixedTile: return "fixed-tile";
+    case SchedulerPolicy::Loop: return "loop";
+    case SchedulerPolicy::Aidi: return "aidi";
+  }
+  return "invalid";
+}
+
+std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std::uint32_t nvmCyclesPerByte) {
+  const LayerInfo l = model.layer(index);
+  const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
+  std::uint64_t macsPerRow = 0;
+  if (l.op == ModelOp::Conv2d) macsPerRow = std::uint64_t(out.w) * out.c * l.kernelH * l.kernelW * in.c;
+  if (l.op == ModelOp::DepthwiseConv2d) macsPerRow = std::uint64_t(out.w) * out.c * l.kernelH * l.kernelW;
+  if (l.op == ModelOp::FullyConnected) macsPerRow = std::uint64_t(in.size()) * out.c;
+  const std::uint64_t outputs = std::uint64_t(out.w) * out.c;
+  // Input rows read per output row (stride rows, more for a fresh tile) and the row written.
+  const std::uint64_t nvmBytes = std::uint64_t(in.w) * in.c * (l.strideH ? l.strideH : 1) + outputs;
+  return macsPerRow * kCyclesPerMac + outputs * kCyclesPerOutput + nvmBytes * nvmCyclesPerByte;
+}
+
+bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,
+              std::uint32_t nvmCyclesPerByte, JobPlan& plan) {
+  if (model.layerCount() > kMaxLayers) return false;
+  for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
+    const std::uint16_t rows = static_cast<std::uint16_t>(model.tensor(model.layer(i).output).shape.h);
+    std::uint16_t perJob = rows;
+    switch (policy) {
+      case SchedulerPolicy::Layer: perJob = rows; break;
+      case SchedulerPolicy::FixedTile:
+      case SchedulerPolicy::Loop: perJob = 1; break;
+      case SchedulerPolicy::Aidi: {
+        // Aim for a few jobs per power cycle: a lost job then costs at most
+        // a third of a cycle, and the commits stay few.
+        const std::uint64_t usable = cyclesPerPowerCycle > kReservedCycles ? cyclesPerPowerCycle - kReservedCycles : 1;
+        const std::uint64_t rowCycles = estimateRowCycles(model, i, nvmCyclesPerByte);
+        const std::uint64_t fit = rowCycles ? (usable / 3) / rowCycles : rows;
+        perJob = static_cast<std::uint16_t>(fit < 1 ? 1 : (fit > rows ? rows : fit));
+        break;
+      }
+    }
+    plan.rowsPerJob[i] = perJob;
+    plan.jobs[i] = static_cast<std::uint16_t>((rows + perJob - 1) / perJob);
+  }
+  return true;
+}
+
+}  // namespace aidi::fw

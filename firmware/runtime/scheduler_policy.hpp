@@ -1,0 +1,36 @@
+// How an inference is cut into jobs: for each layer, the output rows one job
+// computes and commits. The policies a campaign compares (DESIGN.md):
+//   layer      one job per layer (cannot finish a layer longer than a power cycle)
+//   fixed-tile one output row per job, every layer (fine-grained, HAWAII-like)
+//   aidi       rows per job from the energy one power cycle offers, so that a
+//              cycle ends soon after a commit with little work re-executed
+#pragma once
+
+#include <cstdint>
+
+#include "model_view.hpp"
+
+namespace aidi::fw {
+
+enum class SchedulerPolicy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3 };
+
+const char* toString(SchedulerPolicy policy);
+
+inline constexpr std::uint16_t kMaxLayers = 64;
+
+struct JobPlan {
+  std::uint16_t rowsPerJob[kMaxLayers];
+  std::uint16_t jobs[kMaxLayers];
+};
+
+// Estimated CPU cycles of one output row of layer `index` (the planner's cost
+// model: MACs times cycles per MAC, plus NVM traffic at `nvmCyclesPerByte`).
+std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std::uint32_t nvmCyclesPerByte);
+
+// Plans the jobs of every layer. `cyclesPerPowerCycle` is the energy of one
+// power cycle in CPU cycles (for aidi; ignored by the others). False when the
+// model has more than kMaxLayers layers.
+bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,
+              std::uint32_t nvmCyclesPerByte, JobPlan& plan);
+
+}  // namespace aidi::fw

@@ -1,0 +1,80 @@
+// Crash consistency of the intermittent runtime, exhaustively: a power
+// failure at every NVM write of an inference, for every policy and model; the
+// restarted device (SRAM garbage, NVM only) must end with exactly the plain
+// inference's logits.
+#include <gtest/gtest.h>
+
+#include "crash_sweep.hpp"
+#include "model_fixtures.hpp"
+
+using namespace aidi::fw;
+using namespace aidi::test;
+
+namespace {
+
+struct Loaded {
+  std::vector<std::uint8_t> bytes;
+  ModelView view;
+};
+
+Loaded load(const std::string& name) {
+  Loaded m;
+  m.bytes = readBytes(fixturesDir() / "models" / name / "model.aidi");
+  EXPECT_EQ(m.view.parse(m.bytes.data(), m.bytes.size()), ModelStatus::Ok);
+  return m;
+}
+
+constexpr std::uint64_t kCyclesPerPowerCycle = 250'000;  // 10 ms at 25 MHz
+
+}  // namespace
+
+TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
+  const Subset subset = loadSubset();
+  std::uint64_t total = 0;
+  // Many images for the small model, two for the large one (its sweep is 40x costlier).
+  for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 32}, {"mcunet-s", 2}}) {
+    const Loaded model = load(name);
+    for (auto policy : {SchedulerPolicy::Layer, SchedulerPolicy::FixedTile, SchedulerPolicy::Aidi}) {
+      for (std::size_t sample = 0; sample < samples; ++sample) {
+        const auto r = host::crashSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle, subset.image(sample));
+        EXPECT_EQ(r.divergences, 0u) << name << " " << toString(policy) << " sample " << sample
+                                     << ": first divergence at write " << r.firstDivergence;
+        EXPECT_EQ(r.pointsTried, r.writesPerInference);
+        EXPECT_GT(r.pointsTried, r.jobs) << "every job writes at least once";
+        total += r.pointsTried;
+      }
+    }
+  }
+  RecordProperty("failure_points", static_cast<int>(total));
+  EXPECT_GE(total, 10'000u) << "failure points tried across policies";
+}
+
+TEST(CrashConsistency, RandomMultiFailureSchedules) {
+  const Subset subset = loadSubset();
+  const Loaded model = load("mcunet-s");
+  for (auto policy : {SchedulerPolicy::FixedTile, SchedulerPolicy::Aidi}) {
+    const auto r = host::randomFailureSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle,
+                                            subset.image(3), 50, 8, 42);
+    EXPECT_EQ(r.divergences, 0u) << toString(policy) << " schedule " << r.firstDivergence;
+  }
+}
+
+TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
+  const Loaded model = load("mcunet-s");
+  JobPlan layer, fine, aidi;
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, 16, layer));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, 16, fine));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, 16, aidi));
+  for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
+    const auto rows = model.view.tensor(model.view.layer(i).output).shape.h;
+    EXPECT_EQ(layer.jobs[i], 1) << "layer " << i;
+    EXPECT_EQ(fine.rowsPerJob[i], 1) << "layer " << i;
+    EXPECT_EQ(fine.jobs[i], rows) << "layer " << i;
+    EXPECT_GE(aidi.rowsPerJob[i], 1);
+    EXPECT_LE(aidi.rowsPerJob[i], rows);
+    // An aidi job is planned to take at most a third of a power cycle, unless one row alone is more.
+    if (aidi.rowsPerJob[i] > 1) {
+      EXPECT_LE(estimateRowCycles(model.view, i, 16) * aidi.rowsPerJob[i], kCyclesPerPowerCycle / 3);
+    }
+  }
+}
