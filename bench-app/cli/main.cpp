@@ -18,6 +18,7 @@
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/crash_test.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
@@ -200,6 +201,27 @@ int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms)
   return 0;
 }
 
+int runCrashTest(const std::filesystem::path& zoo, const std::string& model, const std::string& policy,
+                 std::size_t sample, bool json) {
+  auto results = aidi::core::runCrashTest(zoo, model, policy, sample);
+  if (!results) return reportError(results.error());
+  bool diverged = false;
+  for (const auto& r : *results) {
+    diverged |= r.divergences > 0;
+    if (json) {
+      fmt::print("{}\n", nlohmann::ordered_json{{"model", model}, {"policy", r.policy}, {"sample", sample},
+                                               {"jobs", r.jobs}, {"failure_points", r.failurePoints},
+                                               {"divergences", r.divergences}, {"first_divergence", r.firstDivergence},
+                                               {"seconds", r.seconds}}.dump());
+    } else {
+      fmt::print("{} {:<10} {:>5} jobs {:>7} failure points {:>3} divergences{} ({:.2f} s)\n", model, r.policy, r.jobs,
+                 r.failurePoints, r.divergences,
+                 r.divergences ? fmt::format(", first at NVM write {}", r.firstDivergence) : "", r.seconds);
+    }
+  }
+  return diverged ? kExitFailure : 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -263,6 +285,19 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
 
+  std::string crashModel, crashPolicy = "all";
+  std::size_t crashSample = 0;
+  bool crashJson = false;
+  auto* crashCmd = app.add_subcommand(
+      "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
+  crashCmd->add_option("--model", crashModel, "Model of the zoo")->required();
+  crashCmd->add_option("--policy", crashPolicy, "layer, fixed-tile, aidi or all")
+      ->check(CLI::IsMember({"layer", "fixed-tile", "aidi", "all"}))
+      ->capture_default_str();
+  crashCmd->add_option("--sample", crashSample, "Image of the fixture subset")->capture_default_str();
+  crashCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
+  crashCmd->add_flag("--json", crashJson, "One JSON object per policy");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -277,6 +312,7 @@ int main(int argc, char** argv) {
   if (*demoCmd) return runDemo(demo, demoJson);
   if (*decodeCmd) return runDecode(decodeSource);
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
+  if (*crashCmd) return runCrashTest(modelsDir, crashModel, crashPolicy, crashSample, crashJson);
   if (*virtualPsuCmd) return runVirtualPsu(psuModel, psuPort, psuLoad);
   if (*dbMigrate) return runDbMigrate(dbOptions);
   if (*dbCheck) return runDbCheck(dbOptions);

@@ -240,3 +240,23 @@ TEST(AidiCliModels, ADamagedModelIsNamedWithItsReason) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.output, "aidi: error: " + (model / "model.aidi").string() + ": file shorter than its header\n");
 }
+
+TEST(AidiCliCrashTest, SweepsEveryPolicyWithoutDivergence) {
+  const CliRun r = runAidi({"crashtest", "--model", "inas-tiny", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  std::istringstream in(r.output);
+  int lines = 0;
+  for (std::string line; std::getline(in, line); ++lines) {
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["divergences"], 0);
+    EXPECT_GT(j["failure_points"].get<int>(), j["jobs"].get<int>());
+  }
+  EXPECT_EQ(lines, 3);
+}
+
+TEST(AidiCliCrashTest, BadArgumentsAreClearErrors) {
+  EXPECT_EQ(runAidi({"crashtest", "--model", "inas-tiny", "--policy", "bogus"}).exitCode, 2);
+  const CliRun r = runAidi({"crashtest", "--model", "no-such-model"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("model file not found"), std::string::npos) << r.output;
+}

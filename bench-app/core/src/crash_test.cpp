@@ -1,0 +1,48 @@
+#include "aidi/core/crash_test.hpp"
+
+#include <chrono>
+#include <fstream>
+
+#include "aidi/core/model_zoo.hpp"
+#include "crash_sweep.hpp"
+
+namespace aidi::core {
+
+inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::path& zoo, const std::string& modelName,
+                                                        const std::string& policyName, std::size_t sample) {
+  using fw::SchedulerPolicy;
+  const std::pair<const char*, SchedulerPolicy> all[] = {
+      {"layer", SchedulerPolicy::Layer}, {"fixed-tile", SchedulerPolicy::FixedTile}, {"aidi", SchedulerPolicy::Aidi}};
+  std::vector<std::pair<const char*, SchedulerPolicy>> policies;
+  for (const auto& p : all)
+    if (policyName == "all" || policyName == p.first) policies.push_back(p);
+  if (policies.empty())
+    return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + policyName + "\" (layer, fixed-tile, aidi or all)");
+
+  auto summary = loadModelSummary(zoo / modelName);  // validates the model file
+  if (!summary) return std::unexpected(summary.error());
+  std::ifstream in(summary->directory / "model.aidi", std::ios::binary);
+  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  fw::ModelView model;
+  (void)model.parse(bytes.data(), bytes.size());
+
+  const auto subsetPath = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
+  std::ifstream subsetIn(subsetPath, std::ios::binary);
+  const std::vector<std::uint8_t> subset{std::istreambuf_iterator<char>(subsetIn), {}};
+  constexpr std::size_t kHeader = 20, kCount = 1000, kImage = 784;
+  if (sample >= kCount || subset.size() < kHeader + kCount + kImage * (sample + 1))
+    return inst::fail(inst::ErrorCode::NotFound, "sample " + std::to_string(sample) + " not in " + subsetPath.string());
+  const std::uint8_t* image = subset.data() + kHeader + kCount + kImage * sample;
+
+  std::vector<CrashTestResult> results;
+  for (const auto& [name, policy] : policies) {
+    const auto start = std::chrono::steady_clock::now();
+    // 250,000 cycles per power cycle (10 ms at 25 MHz) sizes the aidi policy's jobs.
+    const auto r = fw::host::crashSweep(model, fw::cm4Kernels(), policy, 250'000, image);
+    results.push_back({name, r.jobs, r.pointsTried, r.divergences, r.firstDivergence,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+  }
+  return results;
+}
+
+}  // namespace aidi::core
