@@ -25,7 +25,8 @@ RowWindow inputRows(const LayerInfo& l, const Shape& in, std::int32_t r0, std::i
 
 bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout) {
   if (model.tensorCount() > kMaxTensors) return false;
-  std::uint32_t at = align4(ProgressRecord::kBytes);
+  layout.planOffset = align4(ProgressRecord::kBytes);
+  std::uint32_t at = align4(layout.planOffset + sizeof(JobPlan));
   for (std::uint16_t t = 0; t < model.tensorCount(); ++t) {
     layout.tensorOffset[t] = at;
     at = align4(at + static_cast<std::uint32_t>(model.tensor(t).shape.size()));
@@ -60,6 +61,7 @@ IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet
                                          std::uint32_t scratchBytes)
     : m_model(model),
       m_kernels(kernels),
+      m_startPlan(plan),
       m_plan(plan),
       m_layout(layout),
       m_nvm(nvm),
@@ -69,6 +71,7 @@ IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet
 
 RunStatus IntermittentRuntime::restore() {
   m_active = m_record.load(m_progress);
+  if (m_active) m_nvm.read(m_layout.planOffset, &m_plan, sizeof m_plan);
   return m_active ? (m_progress.layer >= m_model.layerCount() ? RunStatus::Done : RunStatus::PowerFailed)
                   : RunStatus::Idle;
 }
@@ -84,6 +87,8 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
     if (!m_nvm.write(m_layout.tensorOffset[m_model.inputTensor()] + done, chunk, n)) return RunStatus::PowerFailed;
     done += n;
   }
+  m_plan = m_startPlan;
+  if (!m_nvm.write(m_layout.planOffset, &m_plan, sizeof m_plan)) return RunStatus::PowerFailed;
   const Progress next{inference, 0, 0, m_progress.jobsCommitted};
   if (!m_record.commit(next)) return RunStatus::PowerFailed;
   m_progress = next;

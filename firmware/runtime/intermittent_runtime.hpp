@@ -18,8 +18,10 @@
 
 namespace aidi::fw {
 
-// Where things live in NVM: the progress record, then every tensor.
+// Where things live in NVM: the progress record, the job plan of the
+// inference in progress, then every tensor.
 struct NvmLayout {
+  std::uint32_t planOffset = 0;
   std::uint32_t tensorOffset[kMaxTensors];
   std::uint32_t bytes = 0;
 };
@@ -46,6 +48,9 @@ struct JobObserver {
 
 class IntermittentRuntime {
  public:
+  // `plan` is used for inferences started by this runtime; a restored
+  // inference keeps the plan it started with (read back from NVM), so a
+  // layer is never cut differently halfway through.
   IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan, const NvmLayout& layout,
                       Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes);
 
@@ -59,13 +64,15 @@ class IntermittentRuntime {
   int result(std::int8_t* logits, int maxLogits);
   const Progress& progress() const { return m_progress; }
   bool scratchFits() const { return m_scratchBytes >= scratchBytesNeeded(m_model, m_plan); }
+  const JobPlan& plan() const { return m_plan; }
 
  private:
   bool runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes);
 
   const ModelView& m_model;
   const KernelSet& m_kernels;
-  const JobPlan& m_plan;
+  const JobPlan& m_startPlan;  // for inferences this runtime starts
+  JobPlan m_plan;              // of the inference in progress
   const NvmLayout& m_layout;
   Nvm& m_nvm;
   ProgressRecord m_record;
