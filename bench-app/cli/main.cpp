@@ -19,6 +19,7 @@
 #include "aidi/core/frame_json.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/crash_test.hpp"
+#include "aidi/core/simulation.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
@@ -222,6 +223,56 @@ int runCrashTest(const std::filesystem::path& zoo, const std::string& model, con
   return diverged ? kExitFailure : 0;
 }
 
+struct SimOptions {
+  std::string model = "inas-tiny", policy = "aidi", trace;
+  double constantWatts = 0, capacitanceUf = 100;
+  std::size_t sample = 0;
+  bool json = false;
+};
+
+int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
+  aidi::core::SimulationRequest request;
+  request.modelDirectory = zoo / o.model;
+  request.subset = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
+  request.sample = o.sample;
+  request.policy = o.policy;
+  request.storage.capacitanceF = o.capacitanceUf * 1e-6;
+  if (!o.trace.empty()) {
+    auto trace = aidi::inst::HarvestTrace::load(o.trace);
+    if (!trace) return reportError(trace.error());
+    request.trace = *trace;
+  } else {
+    request.trace = aidi::inst::HarvestTrace::constant(o.constantWatts);
+  }
+  auto r = aidi::core::simulate(request);
+  if (!r) return reportError(r.error());
+  const double ratio = r->energyBoundS > 0 ? r->latencyS / r->energyBoundS : 0;
+  const double cyclesPerWallS = static_cast<double>(r->cycles.size()) / r->wallS;
+  if (o.json) {
+    fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
+                                             {"label", r->label}, {"predicted", r->predicted},
+                                             {"finished", r->finished}, {"failure", r->failure},
+                                             {"power_cycles", r->cycles.size()}, {"checkpoints", r->checkpoints},
+                                             {"device_instructions", r->deviceInstructions},
+                                             {"plain_instructions", r->plainInstructions},
+                                             {"latency_s", r->latencyS}, {"energy_bound_s", r->energyBoundS},
+                                             {"latency_ratio", ratio}, {"wall_s", r->wallS},
+                                             {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
+  } else if (r->finished) {
+    fmt::print("{} / {} / {} / {:.0f} uF, sample {} (label {}): predicted {}\n", o.model, o.policy,
+               o.trace.empty() ? fmt::format("{} W", o.constantWatts) : o.trace, o.capacitanceUf, o.sample, r->label,
+               r->predicted);
+    fmt::print("  {} power cycles, {} checkpoints, {} device instructions ({} for the plain inference)\n",
+               r->cycles.size(), r->checkpoints, r->deviceInstructions, r->plainInstructions);
+    fmt::print("  latency {:.4f} s simulated, energy-bound limit {:.4f} s, ratio {:.3f}\n", r->latencyS,
+               r->energyBoundS, ratio);
+    fmt::print("  wall {:.2f} s, {:.0f} power cycles per wall second\n", r->wallS, cyclesPerWallS);
+  } else {
+    fmt::print("{} / {}: did not finish: {}\n", o.model, o.policy, r->failure);
+  }
+  return r->finished ? 0 : kExitFailure;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -298,6 +349,20 @@ int main(int argc, char** argv) {
   crashCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
   crashCmd->add_flag("--json", crashJson, "One JSON object per policy");
 
+  SimOptions sim;
+  auto* simCmd = app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
+  simCmd->add_option("--model", sim.model, "Model of the zoo")->capture_default_str();
+  simCmd->add_option("--policy", sim.policy, "layer, fixed-tile or aidi")
+      ->check(CLI::IsMember({"layer", "fixed-tile", "aidi"}))
+      ->capture_default_str();
+  auto* traceOption = simCmd->add_option("--trace", sim.trace, "Harvest trace (CSV time_s,power_w)");
+  simCmd->add_option("--constant", sim.constantWatts, "Constant harvested power, W (instead of a trace)")
+      ->excludes(traceOption);
+  simCmd->add_option("--cap", sim.capacitanceUf, "Storage capacitor, uF")->check(CLI::PositiveNumber)->capture_default_str();
+  simCmd->add_option("--sample", sim.sample, "Image of the fixture subset")->capture_default_str();
+  simCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
+  simCmd->add_flag("--json", sim.json, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -312,6 +377,7 @@ int main(int argc, char** argv) {
   if (*demoCmd) return runDemo(demo, demoJson);
   if (*decodeCmd) return runDecode(decodeSource);
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
+  if (*simCmd) return runSim(modelsDir, sim);
   if (*crashCmd) return runCrashTest(modelsDir, crashModel, crashPolicy, crashSample, crashJson);
   if (*virtualPsuCmd) return runVirtualPsu(psuModel, psuPort, psuLoad);
   if (*dbMigrate) return runDbMigrate(dbOptions);

@@ -42,13 +42,13 @@ const char* toString(ModelStatus status) {
   return "invalid status";
 }
 
-ModelStatus ModelView::parse(const std::uint8_t* data, std::size_t size) {
+ModelStatus ModelView::parse(const std::uint8_t* data, std::size_t size, bool checkCrc) {
   m_badIndex = -1;
   if (size < kModelHeaderSize) return ModelStatus::TooSmall;
   if (std::memcmp(data, "AIDIMDL\0", 8) != 0) return ModelStatus::BadMagic;
   if (u16(data + 8) != kModelFormatVersion) return ModelStatus::BadVersion;
   if (u32(data + 16) != size) return ModelStatus::BadSize;
-  if (proto::Crc32c::calculate(data + kModelHeaderSize, size - kModelHeaderSize) != u32(data + 20))
+  if (checkCrc && proto::Crc32c::calculate(data + kModelHeaderSize, size - kModelHeaderSize) != u32(data + 20))
     return ModelStatus::BadCrc;
   m_data = data;
   m_size = size;

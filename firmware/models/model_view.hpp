@@ -66,8 +66,10 @@ struct LayerInfo {
 class ModelView {
  public:
   // Validates `size` bytes at `data` (4-byte aligned). On failure, `badIndex`
-  // names the tensor or layer at fault (or -1).
-  ModelStatus parse(const std::uint8_t* data, std::size_t size);
+  // names the tensor or layer at fault (or -1). `checkCrc` false skips the
+  // body CRC (a device that verified the model when the run began need not
+  // spend ~8 cycles a byte on it at every boot); the structure is always checked.
+  ModelStatus parse(const std::uint8_t* data, std::size_t size, bool checkCrc = true);
 
   std::uint16_t layerCount() const { return m_layerCount; }
   std::uint16_t tensorCount() const { return m_tensorCount; }

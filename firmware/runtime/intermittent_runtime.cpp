@@ -76,7 +76,7 @@ RunStatus IntermittentRuntime::restore() {
                   : RunStatus::Idle;
 }
 
-RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t inference) {
+RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer) {
   const TensorInfo input = m_model.tensor(m_model.inputTensor());
   const std::uint32_t size = static_cast<std::uint32_t>(input.shape.size());
   // The image goes through SRAM in small pieces: pixel + zero point, int8.
@@ -93,7 +93,7 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
   if (!m_record.commit(next)) return RunStatus::PowerFailed;
   m_progress = next;
   m_active = true;
-  return resume();
+  return resume(observer);
 }
 
 bool IntermittentRuntime::runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes) {

@@ -57,7 +57,7 @@ class IntermittentRuntime {
   // Reads the progress record after a boot. Idle when NVM holds none.
   RunStatus restore();
   // Begins inference `inference` on a 28x28 image: input to NVM, progress to layer 0.
-  RunStatus start(const std::uint8_t* image, std::uint32_t inference);
+  RunStatus start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer = nullptr);
   // Runs jobs from the restored progress until done or a power failure.
   RunStatus resume(JobObserver* observer = nullptr);
   // After Done: the output tensor from NVM; returns the first index of the maximum.

@@ -2,9 +2,17 @@
 
 namespace aidi::fw {
 namespace {
-// Cortex-M4 kernels average about 3 cycles per MAC on the model shapes
-// (kernel benchmark); requantization and loop overheads are folded in.
-constexpr std::uint64_t kCyclesPerMac = 3;
+// Cycles per MAC of the Cortex-M4 kernels, requantization included, as the
+// kernel benchmark measures them on the virtual board (tests/bench/kernel_bench):
+// pointwise ~3.0, 3x3 conv ~2.3 (~10 with one input channel), depthwise ~10,
+// fully connected ~2.1. Rounded up: a job planned too large never finishes.
+std::uint64_t cyclesPerMac(const LayerInfo& l, const Shape& in) {
+  switch (l.op) {
+    case ModelOp::DepthwiseConv2d: return 11;
+    case ModelOp::Conv2d: return (l.kernelH == 1 && l.kernelW == 1) ? 4 : (in.c < 4 ? 11 : 3);
+    default: return 3;
+  }
+}
 constexpr std::uint64_t kCyclesPerOutput = 20;
 // Boot, restore and commit cost reserved from each power cycle.
 constexpr std::uint64_t kReservedCycles = 20'000;
@@ -30,7 +38,7 @@ std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std
   const std::uint64_t outputs = std::uint64_t(out.w) * out.c;
   // Input rows read per output row (stride rows, more for a fresh tile) and the row written.
   const std::uint64_t nvmBytes = std::uint64_t(in.w) * in.c * (l.strideH ? l.strideH : 1) + outputs;
-  return macsPerRow * kCyclesPerMac + outputs * kCyclesPerOutput + nvmBytes * nvmCyclesPerByte;
+  return macsPerRow * cyclesPerMac(l, in) + outputs * kCyclesPerOutput + nvmBytes * nvmCyclesPerByte;
 }
 
 bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,

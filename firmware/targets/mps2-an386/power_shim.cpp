@@ -13,6 +13,7 @@ constexpr std::uintptr_t kTimerReload = kTimer0Base + 0x8;
 constexpr std::uintptr_t kTimerIntClear = kTimer0Base + 0xC;
 constexpr std::uintptr_t kNvicIser0 = 0xE000E100u;
 constexpr std::uint32_t kTimer0Irq = 8;
+std::uint32_t g_budgetTicks;
 
 std::uint8_t readByte() {
   std::uint8_t b;
@@ -31,6 +32,7 @@ void powerShimBoot() {
   for (int i = 0; i < 4; ++i) ticks |= static_cast<std::uint32_t>(readByte()) << (8 * i);
   // Polling is over: stop SysTick so no interrupt steals the cycle's instructions.
   stopSysTick();
+  g_budgetTicks = ticks;
   if (ticks == 0) return;
   reg(kTimerCtrl) = 0;
   reg(kTimerIntClear) = 1;
@@ -41,6 +43,10 @@ void powerShimBoot() {
 }
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
+
+std::uint32_t powerShimCyclesSinceBoot() {
+  return g_budgetTicks ? (g_budgetTicks - reg(kTimerValue)) * 40u : 0u;
+}
 
 void powerShimDone() {
   const std::uint32_t left = reg(kTimerValue);

@@ -25,5 +25,8 @@ void powerShimBoot();
 [[noreturn]] void powerShimDone();
 // Timer0 ticks left in this power cycle.
 std::uint32_t powerShimTicksLeft();
+// Instructions executed since this power cycle's budget was armed (40 per
+// Timer0 tick; 0 under continuous power).
+std::uint32_t powerShimCyclesSinceBoot();
 
 }  // namespace aidi::fw::mps2

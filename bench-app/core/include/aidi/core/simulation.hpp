@@ -1,0 +1,55 @@
+// One inference on the virtual board under a harvest condition: `aidi sim`,
+// and the unit a campaign is made of. The same firmware serves every model and
+// policy; QEMU loads the model and the run configuration like flash.
+//
+// The latency is measured as DESIGN.md defines it: from t = 0 with the
+// capacitor at V_on until the result, charging pauses included, in simulated
+// time. The energy-bound limit uses N, the instructions of the plain
+// inference, counted exactly on the same board by the insn_window plugin.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/virtual_power.hpp"
+#include "aidi/proto/decoder.hpp"
+
+namespace aidi::core {
+
+struct SimulationRequest {
+  std::filesystem::path modelDirectory;  // fixtures/models/NAME
+  std::filesystem::path subset;          // fixtures/fashion-mnist/test-1000.bin
+  std::size_t sample = 0;
+  std::string policy = "aidi";           // layer, fixed-tile, aidi
+  inst::HarvestTrace trace = inst::HarvestTrace::constant(1e-3);
+  inst::StorageParams storage;
+  std::uint64_t maxPowerCycles = 20000;
+  // Power cycles in a row without a committed job before the run is declared
+  // "did not finish" (a job larger than a power cycle never completes).
+  std::uint64_t watchdogPowerCycles = 50;
+};
+
+struct SimulationResult {
+  bool finished = false;
+  std::string failure;               // why not, when not finished
+  int predicted = -1;
+  int label = -1;
+  std::vector<std::int8_t> logits;
+  std::vector<inst::PowerCycleRecord> cycles;
+  std::uint64_t checkpoints = 0;
+  double latencyS = 0;               // simulated
+  std::uint64_t plainInstructions = 0;
+  double energyBoundS = 0;
+  std::uint64_t deviceInstructions = 0;  // all power cycles
+  double wallS = 0;
+  proto::DecoderCounters decoder;
+};
+
+// Instructions of the plain inference of `sample` (no runtime, no NVM).
+[[nodiscard]] inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request);
+[[nodiscard]] inst::Result<SimulationResult> simulate(const SimulationRequest& request);
+
+}  // namespace aidi::core

@@ -1,0 +1,183 @@
+#include "aidi/core/simulation.hpp"
+
+#include <array>
+#include <fstream>
+#include <map>
+
+#include "aidi/inst/elf_file.hpp"
+#include "aidi/inst/temp_dir.hpp"
+#include "aidi/proto/messages.hpp"
+#include "physical_assumptions.hpp"
+
+namespace aidi::core {
+namespace {
+
+constexpr std::uint32_t kRunConfigAddress = 0x000F0000u;  // firmware/targets/mps2-an386/run_config.hpp
+constexpr std::uint32_t kModelAddress = 0x00100000u;
+constexpr std::size_t kImageBytes = 784;
+
+std::filesystem::path firmwareElf() {
+  if (const char* env = std::getenv("AIDI_FIRMWARE_DIR"); env && *env)
+    return std::filesystem::path(env) / "aidi-inference-mps2-an386.elf";
+  return std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets/mps2-an386/aidi-inference-mps2-an386.elf";
+}
+
+std::filesystem::path insnPlugin() {
+  if (const char* env = std::getenv("AIDI_INSN_PLUGIN"); env && *env) return env;
+  return AIDI_INSN_PLUGIN;
+}
+
+int policyCode(const std::string& policy) {
+  static const std::map<std::string, int> codes = {{"layer", 0}, {"fixed-tile", 1}, {"loop", 2}, {"aidi", 3}};
+  const auto it = codes.find(policy);
+  return it == codes.end() ? -1 : it->second;
+}
+
+void putU32(std::string& out, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+struct Prepared {
+  inst::TempDir dir;
+  inst::QemuBoardConfig board;
+  int label = -1;
+};
+
+// Writes the model and the run configuration next to the firmware (QEMU
+// loaders, re-applied at every reset like flash).
+inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
+  const int policy = policyCode(r.policy);
+  if (policy < 0) return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + r.policy + "\"");
+  if (auto ok = r.storage.validate(); !ok) return std::unexpected(ok.error());
+  std::ifstream modelIn(r.modelDirectory / "model.aidi", std::ios::binary);
+  if (!modelIn) return inst::fail(inst::ErrorCode::NotFound, "model file not found: " + (r.modelDirectory / "model.aidi").string());
+  const std::string model{std::istreambuf_iterator<char>(modelIn), {}};
+  std::ifstream subsetIn(r.subset, std::ios::binary);
+  const std::string subset{std::istreambuf_iterator<char>(subsetIn), {}};
+  if (subset.size() < 20 || r.sample >= 1000 || subset.size() < 20 + 1000 + kImageBytes * (r.sample + 1))
+    return inst::fail(inst::ErrorCode::NotFound, "sample " + std::to_string(r.sample) + " not in " + r.subset.string());
+
+  auto dir = inst::TempDir::create("aidi-sim-");
+  if (!dir) return std::unexpected(dir.error());
+  const double cyclesPerPowerCycle =
+      r.storage.usableEnergyJ() / fw::physical::kActivePowerW * fw::physical::kClockHz;
+  std::string config = "AIDIRUN1";
+  putU32(config, static_cast<std::uint32_t>(r.sample));
+  putU32(config, static_cast<std::uint32_t>(policy));
+  putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
+  putU32(config, static_cast<std::uint32_t>(model.size()));
+  putU32(config, mode);
+  config.append(subset, 20 + 1000 + kImageBytes * r.sample, kImageBytes);
+  std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
+  std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
+
+  Prepared p{std::move(*dir), {}, static_cast<unsigned char>(subset[20 + r.sample])};
+  p.board.firmware = firmwareElf();
+  p.board.icountShift = 0;
+  p.board.powerShim = true;
+  p.board.extraArguments = {
+      "-device", "loader,file=" + (p.dir.path() / "run.bin").string() + ",addr=" + std::to_string(kRunConfigAddress),
+      "-device", "loader,file=" + (p.dir.path() / "model.aidi").string() + ",addr=" + std::to_string(kModelAddress)};
+  return p;
+}
+
+// Decodes what the device sent so far into `result`.
+void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, SimulationResult& result,
+                    inst::Millis wait) {
+  std::array<std::byte, 4096> buffer;
+  for (;;) {
+    auto n = board.telemetry().read(buffer, wait);
+    if (!n || *n == 0) return;
+    wait = inst::Millis{0};
+    for (std::size_t i = 0; i < *n; ++i) {
+      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
+      const proto::Frame& f = decoder.frame();
+      proto::InferenceResult r{};
+      proto::DeviceError e{};
+      if (f.type == static_cast<std::uint8_t>(proto::MessageType::Checkpoint)) {
+        ++result.checkpoints;
+      } else if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
+        result.predicted = r.predicted;
+        result.logits.assign(r.logits, r.logits + r.logitCount);
+      } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
+        result.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request) {
+  auto prepared = prepare(request, 1);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto elf = inst::ElfFile::open(prepared->board.firmware);
+  if (!elf) return std::unexpected(elf.error());
+  const auto start = elf->symbol("aidi_bench_start"), stop = elf->symbol("aidi_bench_stop");
+  if (!start || !stop) return inst::fail(inst::ErrorCode::Protocol, "benchmark markers missing in the firmware");
+  const auto windows = prepared->dir.path() / "windows.txt";
+  prepared->board.extraArguments.insert(
+      prepared->board.extraArguments.end(),
+      {"-plugin", insnPlugin().string() + ",start=" + std::to_string(*start) + ",stop=" + std::to_string(*stop) +
+                      ",out=" + windows.string()});
+  auto board = inst::QemuBoard::start(prepared->board);
+  if (!board) return std::unexpected(board.error());
+  inst::HarvesterModel continuous(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn);
+  inst::VirtualPower power(**board, continuous, {.activeWatts = fw::physical::kActivePowerW});
+  auto cycles = power.runUntilDone(1);
+  if (!cycles) return std::unexpected(cycles.error());
+  (void)(*board)->quit();
+  std::ifstream in(windows);
+  std::uint64_t index = 0, count = 0;
+  if (!(in >> index >> count)) return inst::fail(inst::ErrorCode::Protocol, "the instruction counter wrote nothing");
+  return count;
+}
+
+inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
+  const auto wallStart = std::chrono::steady_clock::now();
+  SimulationResult result;
+  auto plain = measurePlainInstructions(request);
+  if (!plain) return std::unexpected(plain.error());
+  result.plainInstructions = *plain;
+  result.energyBoundS = inst::energyBoundLatency(request.storage, request.trace, static_cast<double>(*plain),
+                                                 fw::physical::kClockHz, fw::physical::kActivePowerW);
+
+  auto prepared = prepare(request, 0);
+  if (!prepared) return std::unexpected(prepared.error());
+  result.label = prepared->label;
+  auto board = inst::QemuBoard::start(prepared->board);
+  if (!board) return std::unexpected(board.error());
+  inst::HarvesterModel model(request.storage, request.trace, request.storage.vOn, 0.0);
+  inst::VirtualPower power(**board, model, {.activeWatts = fw::physical::kActivePowerW});
+  proto::FrameDecoder decoder(proto::isKnownMessageType);
+  std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
+  while (result.cycles.size() < request.maxPowerCycles) {
+    auto cycle = power.cycle();
+    if (!cycle) return std::unexpected(cycle.error());
+    result.cycles.push_back(*cycle);
+    result.latencyS += cycle->offS + cycle->onS;
+    result.deviceInstructions += cycle->instructions;
+    drainTelemetry(**board, decoder, result, inst::Millis{cycle->finished ? 200 : 0});
+    if (result.checkpoints > checkpointsSeen) {
+      checkpointsSeen = result.checkpoints;
+      lastProgressCycle = cycle->index;
+    }
+    if (cycle->finished) {
+      result.finished = result.failure.empty() && result.predicted >= 0;
+      break;
+    }
+    if (cycle->index - lastProgressCycle >= request.watchdogPowerCycles) {
+      result.failure = "did not finish: no job committed in " + std::to_string(request.watchdogPowerCycles) +
+                       " power cycles (a job needs more energy than one power cycle holds)";
+      break;
+    }
+  }
+  if (!result.finished && result.failure.empty())
+    result.failure = "did not finish within " + std::to_string(request.maxPowerCycles) + " power cycles";
+  result.decoder = decoder.counters();
+  (void)(*board)->quit();
+  result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  return result;
+}
+
+}  // namespace aidi::core

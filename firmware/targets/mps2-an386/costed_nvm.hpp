@@ -1,0 +1,42 @@
+// The virtual board's NVM: the NOLOAD region, with every access spending the
+// CPU cycles an SPI FRAM transfer at f/2 takes (physical_assumptions.hpp), so
+// instruction counts include the NVM's cost as on the real board.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "nvm.hpp"
+#include "physical_assumptions.hpp"
+
+namespace aidi::fw::mps2 {
+
+class CostedNvm final : public Nvm {
+ public:
+  CostedNvm(std::uint8_t* bytes, std::uint32_t size) : m_bytes(bytes), m_size(size) {}
+  bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
+    spend(physical::kNvmWriteOverheadCycles + size * physical::kNvmCyclesPerByte);
+    std::memcpy(m_bytes + offset, data, size);
+    ++m_stats.writes;
+    m_stats.bytesWritten += size;
+    return true;
+  }
+  void read(std::uint32_t offset, void* data, std::uint32_t size) override {
+    spend(physical::kNvmReadOverheadCycles + size * physical::kNvmCyclesPerByte);
+    std::memcpy(data, m_bytes + offset, size);
+    ++m_stats.reads;
+    m_stats.bytesRead += size;
+  }
+  std::uint32_t size() const override { return m_size; }
+
+ private:
+  // Two instructions per iteration: one cycle each on a Cortex-M4 without wait states.
+  static void spend(std::uint32_t cycles) {
+    std::uint32_t n = cycles / 2;
+    if (n) __asm volatile("1: subs %0, #1\n bne 1b" : "+r"(n) : : "cc");
+  }
+  std::uint8_t* m_bytes;
+  std::uint32_t m_size;
+};
+
+}  // namespace aidi::fw::mps2

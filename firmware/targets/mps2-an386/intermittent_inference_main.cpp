@@ -1,0 +1,131 @@
+// The inference firmware of the virtual board: one inference of the model and
+// image that the bench loaded (run_config.hpp), under the power the power
+// shim grants, with the intermittent runtime keeping progress in NVM.
+// Telemetry on UART0: boot, checkpoint and result frames (protocol/SPEC.md).
+#include <cstdint>
+#include <cstring>
+
+#include "aidi/proto/crc32c.hpp"
+#include "aidi/proto/messages.hpp"
+#include "board.hpp"
+#include "boot_counter.hpp"
+#include "cmsdk_uart.hpp"
+#include "costed_nvm.hpp"
+#include "intermittent_runtime.hpp"
+#include "power_shim.hpp"
+#include "run_config.hpp"
+
+extern "C" __attribute__((noinline, used)) void aidi_bench_start() { __asm volatile("" ::: "memory"); }
+extern "C" __attribute__((noinline, used)) void aidi_bench_stop() { __asm volatile("" ::: "memory"); }
+
+namespace {
+
+using namespace aidi;
+
+constexpr fw::mps2::CmsdkUart kTelemetryUart{fw::mps2::kUart0Base};
+constexpr std::uint32_t kNvmBytes = 480 * 1024;
+constexpr std::uint32_t kScratchBytes = 160 * 1024;
+
+__attribute__((section(".nvm"))) fw::BootCounterRecord g_boots;
+__attribute__((section(".nvm"))) std::uint8_t g_nvm[kNvmBytes];
+alignas(8) std::int8_t g_scratch[kScratchBytes];
+fw::JobPlan g_plan;
+fw::NvmLayout g_layout;
+proto::FrameWriter g_writer{0};
+
+template <class M>
+void send(const M& message) {
+  std::uint8_t wire[proto::kMaxEncodedFrame];
+  kTelemetryUart.write(wire, g_writer.write(message, wire, sizeof wire));
+}
+
+[[noreturn]] void fail(std::uint16_t code, std::uint32_t detail, const char* text) {
+  proto::DeviceError e{};
+  e.code = code;
+  e.detail = detail;
+  e.textLength = static_cast<std::uint8_t>(std::strlen(text));
+  std::memcpy(e.text, text, e.textLength);
+  send(e);
+  fw::mps2::powerShimDone();
+}
+
+struct Telemetry final : fw::JobObserver {
+  void onCommit(const fw::Progress& p, std::uint16_t jobsInLayer, std::uint32_t nvmBytes) override {
+    proto::Checkpoint c{};
+    c.inference = p.inference;
+    c.layer = p.layer;
+    c.job = p.job;
+    c.jobsInLayer = jobsInLayer;
+    c.cyclesSinceBoot = fw::mps2::powerShimCyclesSinceBoot();
+    c.nvmBytes = nvmBytes;
+    send(c);
+  }
+};
+
+}  // namespace
+
+int main() {
+  fw::mps2::powerShimBoot();
+  kTelemetryUart.enable();
+  kTelemetryUart.writeByte(proto::kDelimiter);
+  const std::uint32_t boot = fw::countBoot(g_boots);
+  g_writer = proto::FrameWriter(static_cast<std::uint16_t>(boot));
+
+  const auto* config = reinterpret_cast<const fw::mps2::RunConfig*>(fw::mps2::kRunConfigAddress);
+  if (std::memcmp(config->magic, fw::mps2::kRunConfigMagic, 8) != 0) fail(10, 0, "no run configuration loaded");
+  // The model's CRC is checked on the run's first boot only (boot 1 of a
+  // freshly loaded board); later boots check its structure.
+  fw::ModelView model;
+  const auto status =
+      model.parse(reinterpret_cast<const std::uint8_t*>(fw::mps2::kModelAddress), config->modelBytes, boot == 1);
+  if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
+
+  if (config->mode == fw::mps2::RunMode::Plain) {
+    fw::ArenaPlan arena;
+    if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
+    proto::InferenceResult r{};
+    aidi_bench_start();
+    r.predicted = static_cast<std::uint8_t>(
+        fw::runPlainInference(model, arena, fw::cm4Kernels(), config->image, g_scratch, r.logits, proto::kMaxLogits));
+    aidi_bench_stop();
+    r.sample = config->sample;
+    r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
+    r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
+    send(r);
+    fw::mps2::powerShimDone();
+  }
+
+  const auto policy = static_cast<fw::SchedulerPolicy>(config->policy);
+  if (!fw::planJobs(model, policy, config->cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
+    fail(13, model.layerCount(), "too many layers");
+  fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes);
+  if (!fw::planNvm(model, kNvmBytes, g_layout)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
+  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, nvm, g_scratch, kScratchBytes);
+  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
+
+  fw::RunStatus run = runtime.restore();
+  proto::Boot b{};
+  b.bootCount = boot;
+  b.resetCause = proto::ResetCause::PowerOn;
+  b.progressValid = run != fw::RunStatus::Idle;
+  b.inference = runtime.progress().inference;
+  b.layer = runtime.progress().layer;
+  b.job = runtime.progress().job;
+  b.restoreCycles = fw::mps2::powerShimCyclesSinceBoot();
+  send(b);
+
+  Telemetry telemetry;
+  if (run == fw::RunStatus::Idle) run = runtime.start(config->image, 1, &telemetry);
+  else if (run != fw::RunStatus::Done) run = runtime.resume(&telemetry);
+
+  proto::InferenceResult r{};
+  r.inference = runtime.progress().inference;
+  r.sample = config->sample;
+  r.predicted = static_cast<std::uint8_t>(runtime.result(r.logits, proto::kMaxLogits));
+  r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
+  r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
+  r.powerCycles = boot;
+  r.nvmBytes = nvm.stats().bytesWritten;
+  send(r);
+  fw::mps2::powerShimDone();
+}

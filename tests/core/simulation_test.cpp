@@ -1,0 +1,74 @@
+// One inference on the virtual board under intermittent power, end to end:
+// firmware runtime, power shim, harvester model, telemetry, energy bound.
+#include "aidi/core/simulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../firmware/model_fixtures.hpp"
+
+using namespace aidi;
+
+namespace {
+core::SimulationRequest request(const std::string& model, const std::string& policy, double capacitanceF) {
+  core::SimulationRequest r;
+  r.modelDirectory = test::fixturesDir() / "models" / model;
+  r.subset = test::fixturesDir() / "fashion-mnist" / "test-1000.bin";
+  r.policy = policy;
+  r.storage.capacitanceF = capacitanceF;
+  auto trace = inst::HarvestTrace::load(test::fixturesDir() / "traces" / "indoor-strong.csv");
+  EXPECT_TRUE(trace);
+  r.trace = *trace;
+  return r;
+}
+
+int expectedPrediction(const std::string& model, std::size_t sample) {
+  return test::loadJson(test::fixturesDir() / "models" / model / "expected.json")["predictions"][sample];
+}
+}  // namespace
+
+TEST(Simulation, McunetAcrossManyPowerCyclesPredictsLikeTheReference) {
+  auto r = core::simulate(request("mcunet-s", "fixed-tile", 100e-6));
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->finished) << r->failure;
+  EXPECT_EQ(r->predicted, expectedPrediction("mcunet-s", 0));
+  EXPECT_GT(r->cycles.size(), 10u) << "100 uF cannot hold the inference: it must span power cycles";
+  EXPECT_GT(r->checkpoints, 100u);
+  EXPECT_GE(r->latencyS, r->energyBoundS) << "nothing beats the energy-bound limit";
+  EXPECT_GT(r->deviceInstructions, r->plainInstructions) << "the runtime's work counts against it";
+  EXPECT_EQ(r->decoder.droppedFrames(), 0u);
+}
+
+TEST(Simulation, TheSameRunTwiceGivesTheSameDeviceCycles) {
+  auto a = core::simulate(request("inas-tiny", "aidi", 22e-6));
+  auto b = core::simulate(request("inas-tiny", "aidi", 22e-6));
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(a->finished && b->finished);
+  EXPECT_EQ(a->predicted, expectedPrediction("inas-tiny", 0));
+  EXPECT_EQ(a->deviceInstructions, b->deviceInstructions);
+  EXPECT_EQ(a->cycles.size(), b->cycles.size());
+  EXPECT_DOUBLE_EQ(a->latencyS, b->latencyS);
+  EXPECT_EQ(a->plainInstructions, b->plainInstructions);
+}
+
+TEST(Simulation, LayerPolicyReportsDidNotFinishInsteadOfLooping) {
+  auto r = core::simulate(request("mcunet-s", "layer", 100e-6));
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_FALSE(r->finished);
+  EXPECT_NE(r->failure.find("did not finish"), std::string::npos) << r->failure;
+  EXPECT_LT(r->cycles.size(), 100u) << "the progress watchdog stops it early";
+}
+
+TEST(Simulation, BadRequestsAreClearErrors) {
+  auto unknown = request("inas-tiny", "sometimes", 100e-6);
+  auto r = core::simulate(unknown);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("unknown policy"), std::string::npos);
+  auto missing = request("no-such-model", "aidi", 100e-6);
+  r = core::simulate(missing);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("model file not found"), std::string::npos);
+  auto negative = request("inas-tiny", "aidi", -1e-6);
+  r = core::simulate(negative);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "capacitance must be positive");
+}
