@@ -37,6 +37,7 @@ bench: build
 	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
 	$(BUILD)/tests/bench/kernel_bench
 	$(BUILD)/tests/bench/virtual_power_bench
+	$(BUILD)/tests/bench/latency_bench
 
 clean:
 	rm -rf $(BUILD)
