@@ -43,6 +43,18 @@ inline Subset loadSubset() {
   return s;
 }
 
+// Lower-case hex of int8 values, as expected.json stores logits.
+inline std::string hex(const std::int8_t* v, int n) {
+  static const char* digits = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    const auto b = static_cast<std::uint8_t>(v[i]);
+    s += digits[b >> 4];
+    s += digits[b & 15];
+  }
+  return s;
+}
+
 inline nlohmann::json loadJson(const std::filesystem::path& p) {
   std::ifstream in(p);
   return nlohmann::json::parse(in);

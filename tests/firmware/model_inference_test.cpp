@@ -14,17 +14,6 @@ using namespace aidi::test;
 
 namespace {
 
-std::string hex(const std::int8_t* v, int n) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < n; ++i) {
-    const auto b = static_cast<std::uint8_t>(v[i]);
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
-
 // Rewrites the body CRC after an edit, so validation beyond the CRC is reached.
 void fixCrc(std::vector<std::uint8_t>& bytes) {
   const std::uint32_t crc = aidi::proto::Crc32c::calculate(bytes.data() + 64, bytes.size() - 64);

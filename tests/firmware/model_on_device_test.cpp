@@ -14,17 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string hex(const std::int8_t* v, int n) {
-  static const char* digits = "0123456789abcdef";
-  std::string s;
-  for (int i = 0; i < n; ++i) {
-    const auto b = static_cast<std::uint8_t>(v[i]);
-    s += digits[b >> 4];
-    s += digits[b & 15];
-  }
-  return s;
-}
-
 class ModelOnDevice : public ::testing::TestWithParam<std::string> {};
 
 }  // namespace
@@ -61,7 +50,7 @@ TEST_P(ModelOnDevice, PredictionsEqualTheExporterOnEverySample) {
       proto::InferenceResult result{};
       ASSERT_EQ(proto::decodeMessage(frame, result), proto::PayloadStatus::Ok);
       ASSERT_EQ(result.sample, results) << "results arrive in sample order";
-      const std::string logits = hex(result.logits, result.logitCount);
+      const std::string logits = test::hex(result.logits, result.logitCount);
       EXPECT_EQ(result.logitsCrc, proto::Crc32c::calculate(result.logits, result.logitCount));
       if (result.predicted != expected["predictions"][results].get<int>() ||
           logits != expected["logits_hex"][results]) {

@@ -7,13 +7,12 @@
 
 #include "aidi/proto/crc32c.hpp"
 #include "aidi/proto/messages.hpp"
-#include "board.hpp"
 #include "boot_counter.hpp"
-#include "cmsdk_uart.hpp"
 #include "costed_nvm.hpp"
 #include "intermittent_runtime.hpp"
 #include "power_shim.hpp"
 #include "run_config.hpp"
+#include "telemetry_uart.hpp"
 
 extern "C" __attribute__((noinline, used)) void aidi_bench_start() { __asm volatile("" ::: "memory"); }
 extern "C" __attribute__((noinline, used)) void aidi_bench_stop() { __asm volatile("" ::: "memory"); }
@@ -22,7 +21,6 @@ namespace {
 
 using namespace aidi;
 
-constexpr fw::mps2::CmsdkUart kTelemetryUart{fw::mps2::kUart0Base};
 constexpr std::uint32_t kNvmBytes = 480 * 1024;
 constexpr std::uint32_t kScratchBytes = 160 * 1024;
 
@@ -31,21 +29,10 @@ __attribute__((section(".nvm"))) std::uint8_t g_nvm[kNvmBytes];
 alignas(8) std::int8_t g_scratch[kScratchBytes];
 fw::JobPlan g_plan;
 fw::NvmLayout g_layout;
-proto::FrameWriter g_writer{0};
-
-template <class M>
-void send(const M& message) {
-  std::uint8_t wire[proto::kMaxEncodedFrame];
-  kTelemetryUart.write(wire, g_writer.write(message, wire, sizeof wire));
-}
+fw::mps2::TelemetryUart g_telemetry;
 
 [[noreturn]] void fail(std::uint16_t code, std::uint32_t detail, const char* text) {
-  proto::DeviceError e{};
-  e.code = code;
-  e.detail = detail;
-  e.textLength = static_cast<std::uint8_t>(std::strlen(text));
-  std::memcpy(e.text, text, e.textLength);
-  send(e);
+  g_telemetry.sendError(code, detail, text);
   fw::mps2::powerShimDone();
 }
 
@@ -58,7 +45,7 @@ struct Telemetry final : fw::JobObserver {
     c.jobsInLayer = jobsInLayer;
     c.cyclesSinceBoot = fw::mps2::powerShimCyclesSinceBoot();
     c.nvmBytes = nvmBytes;
-    send(c);
+    g_telemetry.send(c);
   }
 };
 
@@ -66,10 +53,9 @@ struct Telemetry final : fw::JobObserver {
 
 int main() {
   fw::mps2::powerShimBoot();
-  kTelemetryUart.enable();
-  kTelemetryUart.writeByte(proto::kDelimiter);
+  g_telemetry.begin();
   const std::uint32_t boot = fw::countBoot(g_boots);
-  g_writer = proto::FrameWriter(static_cast<std::uint16_t>(boot));
+  g_telemetry.setBootId(static_cast<std::uint16_t>(boot));
 
   const auto* config = reinterpret_cast<const fw::mps2::RunConfig*>(fw::mps2::kRunConfigAddress);
   if (std::memcmp(config->magic, fw::mps2::kRunConfigMagic, 8) != 0) fail(10, 0, "no run configuration loaded");
@@ -91,7 +77,7 @@ int main() {
     r.sample = config->sample;
     r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
     r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
-    send(r);
+    g_telemetry.send(r);
     fw::mps2::powerShimDone();
   }
 
@@ -112,7 +98,7 @@ int main() {
   b.layer = runtime.progress().layer;
   b.job = runtime.progress().job;
   b.restoreCycles = fw::mps2::powerShimCyclesSinceBoot();
-  send(b);
+  g_telemetry.send(b);
 
   Telemetry telemetry;
   if (run == fw::RunStatus::Idle) run = runtime.start(config->image, 1, &telemetry);
@@ -126,6 +112,6 @@ int main() {
   r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
   r.powerCycles = boot;
   r.nvmBytes = nvm.stats().bytesWritten;
-  send(r);
+  g_telemetry.send(r);
   fw::mps2::powerShimDone();
 }

@@ -8,9 +8,8 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
 #include "aidi/proto/messages.hpp"
-#include "board.hpp"
-#include "cmsdk_uart.hpp"
 #include "systick.hpp"
+#include "telemetry_uart.hpp"
 
 namespace {
 
@@ -18,8 +17,7 @@ using namespace aidi;
 using fw::ConvParams;
 using fw::Shape;
 
-constexpr fw::mps2::CmsdkUart kTelemetryUart{fw::mps2::kUart0Base};
-proto::FrameWriter g_writer{1};
+fw::mps2::TelemetryUart g_telemetry{1};
 constexpr int kCases = 200;
 
 std::uint32_t g_state = 12345;
@@ -81,24 +79,19 @@ struct Text {
   }
 };
 
-template <class M>
-void send(const M& message) {
-  std::uint8_t wire[proto::kMaxEncodedFrame];
-  kTelemetryUart.write(wire, g_writer.write(message, wire, sizeof wire));
-}
 void report(const char* kernel, int passed, int failedCase) {
   if (failedCase >= 0) {
     proto::DeviceError e{};
     e.code = 3;
     e.detail = static_cast<std::uint32_t>(failedCase);
     Text{e.text, e.textLength, proto::kMaxErrorText} << kernel << " differs from reference";
-    send(e);
+    g_telemetry.send(e);
     return;
   }
   proto::Log log{};
   log.level = proto::LogLevel::Info;
   Text{log.text, log.textLength, proto::kMaxLogText} << kernel << " " << passed << "/" << kCases;
-  send(log);
+  g_telemetry.send(log);
 }
 
 template <class Run>
@@ -116,9 +109,8 @@ void check(const char* kernel, Run run) {
 }  // namespace
 
 int main() {
-  kTelemetryUart.enable();
+  g_telemetry.begin();
   fw::mps2::startSysTick();
-  kTelemetryUart.writeByte(proto::kDelimiter);
 
   check("pointwise", [] {
     const Shape in{uniform(1, 9), uniform(1, 9), uniform(1, 64)};
@@ -165,9 +157,6 @@ int main() {
     fw::cm4::fully_connected_s8(p, {g_mult, g_shift}, inF, g_x, g_w, g_bias, outF, g_got);
     return outF;
   });
-  proto::Log done{};
-  std::memcpy(done.text, "done", 4);
-  done.textLength = 4;
-  send(done);
+  g_telemetry.sendLog("done");
   for (;;) __asm volatile("wfi");
 }

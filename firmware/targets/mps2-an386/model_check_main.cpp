@@ -12,9 +12,9 @@
 #include "aidi/proto/crc32c.hpp"
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
-#include "cmsdk_uart.hpp"
 #include "plain_inference.hpp"
 #include "systick.hpp"
+#include "telemetry_uart.hpp"
 
 extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
 extern "C" const std::uint8_t aidi_subset_start[], aidi_subset_end[];
@@ -23,27 +23,10 @@ namespace {
 
 using namespace aidi;
 
-constexpr fw::mps2::CmsdkUart kTelemetryUart{fw::mps2::kUart0Base};
+fw::mps2::TelemetryUart g_telemetry{1};
 constexpr std::size_t kArenaBytes = 192 * 1024;
 alignas(8) std::int8_t g_arena[kArenaBytes];
 fw::ArenaPlan g_plan;
-
-proto::FrameWriter g_writer{1};
-
-template <class M>
-void send(const M& message) {
-  std::uint8_t wire[proto::kMaxEncodedFrame];
-  kTelemetryUart.write(wire, g_writer.write(message, wire, sizeof wire));
-}
-
-void sendError(std::uint16_t code, std::uint32_t detail, const char* text) {
-  proto::DeviceError error{};
-  error.code = code;
-  error.detail = detail;
-  error.textLength = static_cast<std::uint8_t>(std::strlen(text));
-  std::memcpy(error.text, text, error.textLength);
-  send(error);
-}
 
 std::uint32_t le32(const std::uint8_t* p) {
   return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
@@ -53,18 +36,17 @@ std::uint32_t le32(const std::uint8_t* p) {
 }  // namespace
 
 int main() {
-  kTelemetryUart.enable();
+  g_telemetry.begin();
   fw::mps2::startSysTick();
-  kTelemetryUart.writeByte(proto::kDelimiter);
 
   fw::ModelView model;
   const auto status = model.parse(aidi_model_start, static_cast<std::size_t>(aidi_model_end - aidi_model_start));
   if (status != fw::ModelStatus::Ok) {
-    sendError(1, static_cast<std::uint32_t>(status), fw::toString(status));
+    g_telemetry.sendError(1, static_cast<std::uint32_t>(status), fw::toString(status));
     for (;;) __asm volatile("wfi");
   }
   if (!fw::planArena(model, g_plan) || g_plan.bytes > kArenaBytes) {
-    sendError(2, g_plan.bytes, "activation arena too small");
+    g_telemetry.sendError(2, g_plan.bytes, "activation arena too small");
     for (;;) __asm volatile("wfi");
   }
   const std::uint32_t count = le32(aidi_subset_start + 8);
@@ -78,12 +60,8 @@ int main() {
     result.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
     result.logitsCrc = proto::Crc32c::calculate(result.logits, result.logitCount);
     result.powerCycles = 1;
-    send(result);
+    g_telemetry.send(result);
   }
-  proto::Log done{};
-  done.level = proto::LogLevel::Info;
-  std::memcpy(done.text, "done", 4);
-  done.textLength = 4;
-  send(done);
+  g_telemetry.sendLog("done");
   for (;;) __asm volatile("wfi");
 }
