@@ -20,6 +20,8 @@ build: deps $(BUILD)/build.ninja
 
 demo: build
 	$(BUILD)/bench-app/cli/aidi demo
+	$(BUILD)/bench-app/cli/aidi models
+	$(BUILD)/bench-app/cli/aidi sim --model mcunet-s --policy aidi --trace fixtures/traces/indoor-weak.csv --cap 100
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
