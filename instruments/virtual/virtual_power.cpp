@@ -31,7 +31,7 @@ Result<std::uint8_t> VirtualPower::readShimByte() {
   return b;
 }
 
-Result<PowerCycleRecord> VirtualPower::cycle() {
+Result<PowerCycleRecord> VirtualPower::powerOn() {
   const auto wallStart = std::chrono::steady_clock::now();
   PowerCycleRecord r;
   r.index = m_cycles++;
@@ -85,11 +85,16 @@ Result<PowerCycleRecord> VirtualPower::cycle() {
   return r;
 }
 
+Status VirtualPower::powerOff() {
+  if (!m_board.exitDiagnosis().empty()) return {};  // QEMU is gone: nothing is powered
+  return m_board.pause();
+}
+
 Result<std::vector<PowerCycleRecord>> VirtualPower::runUntilDone(
     std::uint64_t maxCycles, const std::function<void(const PowerCycleRecord&)>& onCycle) {
   std::vector<PowerCycleRecord> cycles;
   while (cycles.size() < maxCycles) {
-    auto c = cycle();
+    auto c = powerOn();
     if (!c) return std::unexpected(c.error());
     cycles.push_back(*c);
     if (onCycle) onCycle(*c);

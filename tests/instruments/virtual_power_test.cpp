@@ -90,3 +90,24 @@ TEST(VirtualPower, AStrongHarvestIsContinuousPower) {
   EXPECT_EQ(run.result.inference, 2'000'000u);
   EXPECT_EQ(run.result.reexecutedCycles, 0u);
 }
+
+// Through the Harvester interface a campaign will use for real supplies too.
+TEST(VirtualPower, IsAHarvesterThatCanBePoweredOff) {
+  inst::QemuBoardConfig config;
+  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
+  config.icountShift = 0;
+  config.powerShim = true;
+  auto board = inst::QemuBoard::start(config);
+  ASSERT_TRUE(board) << board.error().message;
+  inst::StorageParams storage;
+  storage.capacitanceF = 10e-6;
+  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
+  inst::VirtualPower power(**board, model, {});
+  inst::Harvester& harvester = power;
+  auto first = harvester.powerOn();
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_FALSE(first->finished);
+  EXPECT_GT(first->instructions, 0u);
+  EXPECT_TRUE(harvester.powerOff());
+  EXPECT_TRUE(harvester.powerOff()) << "idempotent";
+}

@@ -152,7 +152,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   proto::FrameDecoder decoder(proto::isKnownMessageType);
   std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
   while (result.cycles.size() < request.maxPowerCycles) {
-    auto cycle = power.cycle();
+    auto cycle = power.powerOn();
     if (!cycle) return std::unexpected(cycle.error());
     result.cycles.push_back(*cycle);
     result.latencyS += cycle->offS + cycle->onS;

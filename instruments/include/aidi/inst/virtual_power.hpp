@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "aidi/inst/harvester.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/qemu_board.hpp"
 
@@ -22,24 +23,15 @@ struct VirtualPowerConfig {
   Millis replyTimeout{10000};   // wall time the shim may take to answer
 };
 
-struct PowerCycleRecord {
-  std::uint64_t index = 0;
-  double startS = 0;        // simulated time of power-on
-  double offS = 0;          // charging time before this power-on
-  double onS = 0;           // time the device ran
-  std::uint64_t instructions = 0;  // instructions granted (or used, when finished)
-  double vOn = 0, vOff = 0;
-  bool finished = false;    // the application reported done in this cycle
-  double wallMs = 0;
-};
-
-class VirtualPower {
+class VirtualPower final : public Harvester {
  public:
   VirtualPower(QemuBoard& board, HarvesterModel& model, VirtualPowerConfig config);
 
   // One power cycle: charge (simulated) to V_on, grant the on-time the
   // capacitor gives, wait for brown-out or done, reset the board.
-  [[nodiscard]] Result<PowerCycleRecord> cycle();
+  [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
+  // Halts the board (QMP stop) until the next powerOn().
+  [[nodiscard]] Status powerOff() override;
   // Cycles until the application reports done; error after maxCycles.
   [[nodiscard]] Result<std::vector<PowerCycleRecord>> runUntilDone(
       std::uint64_t maxCycles, const std::function<void(const PowerCycleRecord&)>& onCycle = {});

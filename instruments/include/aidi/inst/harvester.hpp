@@ -1,0 +1,35 @@
+// A harvester plays a harvest condition into a device as power cycles. The
+// virtual board's VirtualPower implements it; the emulation on a real
+// programmable supply (switching its output along the model's cycles) will
+// implement the same interface, so a campaign runs unchanged on either.
+#pragma once
+
+#include <cstdint>
+
+#include "aidi/inst/result.hpp"
+
+namespace aidi::inst {
+
+// One power cycle as it really happened.
+struct PowerCycleRecord {
+  std::uint64_t index = 0;
+  double startS = 0;        // simulated or instrument time of power-on
+  double offS = 0;          // charging time before this power-on
+  double onS = 0;           // time the device ran
+  std::uint64_t instructions = 0;  // instructions granted (or used, when finished)
+  double vOn = 0, vOff = 0;
+  bool finished = false;    // the application reported done in this cycle
+  double wallMs = 0;
+};
+
+class Harvester {
+ public:
+  virtual ~Harvester() = default;
+  // Charges to V_on, powers the device and returns when the cycle ends
+  // (brown-out, or the application reporting done).
+  [[nodiscard]] virtual Result<PowerCycleRecord> powerOn() = 0;
+  // Cuts the power; safe in any state, idempotent.
+  [[nodiscard]] virtual Status powerOff() = 0;
+};
+
+}  // namespace aidi::inst
