@@ -58,7 +58,7 @@ std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan) {
 
 IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan,
                                          const NvmLayout& layout, Nvm& nvm, std::int8_t* scratch,
-                                         std::uint32_t scratchBytes)
+                                         std::uint32_t scratchBytes, bool adaptJobs)
     : m_model(model),
       m_kernels(kernels),
       m_startPlan(plan),
@@ -67,13 +67,43 @@ IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet
       m_nvm(nvm),
       m_record(nvm, 0),
       m_scratch(scratch),
-      m_scratchBytes(scratchBytes) {}
+      m_scratchBytes(scratchBytes),
+      m_adapt(adaptJobs) {}
+
+std::uint16_t IntermittentRuntime::rowsPerJob(std::uint16_t layer) const {
+  return (layer == m_progress.layer && m_progress.rowsPerJob) ? m_progress.rowsPerJob : m_plan.rowsPerJob[layer];
+}
+
+std::uint16_t IntermittentRuntime::jobsIn(std::uint16_t layer) const {
+  const std::uint16_t rows = static_cast<std::uint16_t>(m_model.tensor(m_model.layer(layer).output).shape.h);
+  const std::uint16_t per = rowsPerJob(layer);
+  return static_cast<std::uint16_t>((rows + per - 1) / per);
+}
 
 RunStatus IntermittentRuntime::restore() {
   m_active = m_record.load(m_progress);
-  if (m_active) m_nvm.read(m_layout.planOffset, &m_plan, sizeof m_plan);
-  return m_active ? (m_progress.layer >= m_model.layerCount() ? RunStatus::Done : RunStatus::PowerFailed)
-                  : RunStatus::Idle;
+  if (!m_active) return RunStatus::Idle;
+  m_nvm.read(m_layout.planOffset, &m_plan, sizeof m_plan);
+  if (m_progress.layer >= m_model.layerCount()) return RunStatus::Done;
+  if (m_adapt) {
+    Progress next = m_progress;
+    const std::uint16_t rows = rowsPerJob(next.layer);
+    if (next.stalledBoots >= 1 && rows > 1) {
+      // A whole power cycle passed without a commit: split the job. The new
+      // size divides the old one, so the rows already done stay whole jobs.
+      std::uint16_t factor = 2;
+      while (rows % factor) ++factor;
+      const std::uint16_t smaller = static_cast<std::uint16_t>(rows / factor);
+      next.job = static_cast<std::uint16_t>(next.job * factor);
+      next.rowsPerJob = smaller;
+      next.stalledBoots = 0;
+    } else {
+      next.stalledBoots = 1;
+    }
+    if (!m_record.commit(next)) return RunStatus::PowerFailed;
+    m_progress = next;
+  }
+  return RunStatus::PowerFailed;
 }
 
 RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer) {
@@ -89,7 +119,7 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
   }
   m_plan = m_startPlan;
   if (!m_nvm.write(m_layout.planOffset, &m_plan, sizeof m_plan)) return RunStatus::PowerFailed;
-  const Progress next{inference, 0, 0, m_progress.jobsCommitted};
+  const Progress next{inference, 0, 0, m_progress.jobsCommitted, 0, 0};
   if (!m_record.commit(next)) return RunStatus::PowerFailed;
   m_progress = next;
   m_active = true;
@@ -99,8 +129,9 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
 bool IntermittentRuntime::runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes) {
   const LayerInfo l = m_model.layer(layer);
   const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
-  const std::int32_t r0 = job * m_plan.rowsPerJob[layer];
-  const std::int32_t r1 = r0 + m_plan.rowsPerJob[layer] > out.h ? out.h : r0 + m_plan.rowsPerJob[layer];
+  const std::int32_t per = rowsPerJob(layer);
+  const std::int32_t r0 = job * per;
+  const std::int32_t r1 = r0 + per > out.h ? out.h : r0 + per;
   const RowWindow w = inputRows(l, in, r0, r1);
   const std::uint32_t rowBytes = static_cast<std::uint32_t>(in.w * in.c);
   const std::uint32_t inBytes = static_cast<std::uint32_t>(w.last - w.first) * rowBytes;
@@ -131,13 +162,16 @@ RunStatus IntermittentRuntime::resume(JobObserver* observer) {
     if (!runJob(m_progress.layer, m_progress.job, nvmBytes)) return RunStatus::PowerFailed;
     Progress next = m_progress;
     ++next.jobsCommitted;
-    if (++next.job >= m_plan.jobs[next.layer]) {
+    next.stalledBoots = 0;
+    const std::uint16_t jobs = jobsIn(next.layer);
+    if (++next.job >= jobs) {
       ++next.layer;
       next.job = 0;
+      next.rowsPerJob = 0;
     }
     if (!m_record.commit(next)) return RunStatus::PowerFailed;
     m_progress = next;
-    if (observer) observer->onCommit(m_progress, m_plan.jobs[m_progress.layer < m_model.layerCount() ? m_progress.layer : 0], nvmBytes);
+    if (observer) observer->onCommit(m_progress, jobs, nvmBytes);
   }
   return RunStatus::Done;
 }

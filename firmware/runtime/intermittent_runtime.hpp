@@ -51,8 +51,13 @@ class IntermittentRuntime {
   // `plan` is used for inferences started by this runtime; a restored
   // inference keeps the plan it started with (read back from NVM), so a
   // layer is never cut differently halfway through.
+  //
+  // With `adaptJobs`, a job that did not complete within a whole power cycle
+  // (a boot that restored it ended without a commit) is split: the next boot
+  // cuts the rest of that layer into jobs of half the rows (or fewer), down to
+  // one row. The `layer` policy does not adapt: it reports "did not finish".
   IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan, const NvmLayout& layout,
-                      Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes);
+                      Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes, bool adaptJobs = false);
 
   // Reads the progress record after a boot. Idle when NVM holds none.
   RunStatus restore();
@@ -68,6 +73,8 @@ class IntermittentRuntime {
 
  private:
   bool runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes);
+  std::uint16_t rowsPerJob(std::uint16_t layer) const;
+  std::uint16_t jobsIn(std::uint16_t layer) const;
 
   const ModelView& m_model;
   const KernelSet& m_kernels;
@@ -80,6 +87,7 @@ class IntermittentRuntime {
   std::uint32_t m_scratchBytes;
   Progress m_progress{};
   bool m_active = false;
+  bool m_adapt;
 };
 
 }  // namespace aidi::fw

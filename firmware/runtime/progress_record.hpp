@@ -15,11 +15,13 @@ struct Progress {
   std::uint16_t layer;      // next layer to run (layerCount: inference done)
   std::uint16_t job;        // next job of that layer
   std::uint32_t jobsCommitted;   // total jobs committed, for telemetry
+  std::uint16_t rowsPerJob;      // this layer's rows per job when adapted (0: the plan's)
+  std::uint16_t stalledBoots;    // boots since the last commit (1: this boot has not committed yet)
 };
 
 class ProgressRecord {
  public:
-  static constexpr std::uint32_t kBytes = 2 * 24;
+  static constexpr std::uint32_t kBytes = 2 * 28;
   ProgressRecord(Nvm& nvm, std::uint32_t offset) : m_nvm(nvm), m_offset(offset) {}
 
   // Newest valid progress; false when there is none (formatted NVM).
@@ -34,7 +36,7 @@ class ProgressRecord {
     Progress progress;
     std::uint32_t crc;
   };
-  static_assert(sizeof(Slot) == 24, "slot layout");
+  static_assert(sizeof(Slot) == 28, "slot layout");
   bool readSlot(int index, Slot& slot);
 
   Nvm& m_nvm;

@@ -5,6 +5,10 @@
 #include <gtest/gtest.h>
 
 #include "crash_sweep.hpp"
+#include "failing_nvm.hpp"
+#include "intermittent_runtime.hpp"
+
+#include <cstring>
 #include "model_fixtures.hpp"
 
 using namespace aidi::fw;
@@ -77,4 +81,47 @@ TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
       EXPECT_LE(estimateRowCycles(model.view, i, 16) * aidi.rowsPerJob[i], kCyclesPerPowerCycle / 3);
     }
   }
+}
+
+// A job that cannot complete in a whole power cycle is split at the next boot,
+// and the inference still ends with the reference result.
+TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
+  const Subset subset = loadSubset();
+  const Loaded model = load("mcunet-s");
+  JobPlan plan;
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, 16, plan));
+  const std::uint16_t planned = plan.rowsPerJob[0];
+  ASSERT_GT(planned, 1) << "layer 0 must start with multi-row jobs for this test";
+  NvmLayout layout;
+  ASSERT_TRUE(planNvm(model.view, 512 * 1024, layout));
+  std::vector<std::int8_t> scratch(scratchBytesNeeded(model.view, plan));
+  host::FailingNvm nvm(512 * 1024);
+  const auto boot = [&] {
+    return IntermittentRuntime(model.view, cm4Kernels(), plan, layout, nvm, scratch.data(),
+                               static_cast<std::uint32_t>(scratch.size()), true);
+  };
+  // Boot 1: starts, and power fails during the first job's output write
+  // (after 13 image chunks, the plan and a 3-write progress commit).
+  nvm.failAtWrite(17);
+  EXPECT_EQ(boot().start(subset.image(0), 1), RunStatus::PowerFailed);
+  // Boot 2: restores (marking the boot, 3 writes), fails in the same job again.
+  nvm.failAtWrite(3);
+  auto second = boot();
+  EXPECT_EQ(second.restore(), RunStatus::PowerFailed);
+  EXPECT_EQ(second.progress().stalledBoots, 1);
+  EXPECT_EQ(second.resume(), RunStatus::PowerFailed);
+  // Boot 3: a whole cycle passed without a commit: the job is split.
+  nvm.failAtWrite(-1);
+  auto third = boot();
+  third.restore();
+  EXPECT_LT(third.progress().rowsPerJob, planned);
+  EXPECT_GE(third.progress().rowsPerJob, 1);
+  ASSERT_EQ(third.resume(), RunStatus::Done);
+  std::int8_t logits[16], expected[16];
+  third.result(logits, 16);
+  ArenaPlan arena;
+  planArena(model.view, arena);
+  std::vector<std::int8_t> memory(arena.bytes);
+  runPlainInference(model.view, arena, cm4Kernels(), subset.image(0), memory.data(), expected, 16);
+  EXPECT_EQ(std::memcmp(logits, expected, 10), 0);
 }

@@ -16,6 +16,7 @@ constexpr std::uint32_t kNvmBytes = 512 * 1024;
 
 struct Setup {
   JobPlan plan;
+  bool adapt;
   NvmLayout layout;
   std::vector<std::int8_t> scratch;
   std::int8_t expected[kMaxLogits];
@@ -26,6 +27,7 @@ Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy 
               const std::uint8_t* image) {
   Setup s;
   planJobs(model, policy, cycles, 16, s.plan);
+  s.adapt = policy != SchedulerPolicy::Layer;
   planNvm(model, kNvmBytes, s.layout);
   s.scratch.resize(scratchBytesNeeded(model, s.plan));
   ArenaPlan arena;
@@ -45,7 +47,7 @@ bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup
     std::memset(s.scratch.data(), 0xA5 ^ boot, s.scratch.size());  // SRAM is never trusted
     nvm.failAtWrite(next < failures.size() ? failures[next] : -1);
     IntermittentRuntime runtime(model, kernels, s.plan, s.layout, nvm, s.scratch.data(),
-                                static_cast<std::uint32_t>(s.scratch.size()));
+                                static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
     RunStatus status = runtime.restore();
     if (status == RunStatus::Idle || runtime.progress().inference != 1) {
       // No committed progress of this inference yet: the host sends the run again.

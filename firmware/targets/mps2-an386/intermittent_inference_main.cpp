@@ -86,7 +86,8 @@ int main() {
     fail(13, model.layerCount(), "too many layers");
   fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes);
   if (!fw::planNvm(model, kNvmBytes, g_layout)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
-  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, nvm, g_scratch, kScratchBytes);
+  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, nvm, g_scratch, kScratchBytes,
+                                  policy != fw::SchedulerPolicy::Layer);
   if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
 
   fw::RunStatus run = runtime.restore();
