@@ -77,10 +77,8 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   r.instructions = static_cast<std::uint64_t>(std::llround(r.onS * m_config.clockHz));
   m_model.run(r.onS, m_config.activeWatts);
   r.vOff = m_model.voltage();
-  if (!r.finished) {
-    // Brown-out: the power is cut. SRAM comes back cold, NVM stays.
-    if (auto ok = m_board.reset(); !ok) return std::unexpected(ok.error());
-  }
+  // On a brown-out the shim has already reset the board (SYSRESETREQ): SRAM
+  // comes back cold through the loader, NVM stays; the next request follows.
   r.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();
   return r;
 }

@@ -2,7 +2,8 @@
 // to a target in jobs of 1,000 increments, committing the count to NVM after
 // each job (two-slot record), so progress survives every power failure; at the
 // end it reports the count, the boots it took and the jobs re-executed on
-// UART0, then 'D' to the shim.
+// UART0, then 'D' to the shim. It also counts boots that found SRAM still
+// warm (reported in the result's boot_cycles field): there must be none.
 #include <cstdint>
 #include <cstring>
 
@@ -32,11 +33,20 @@ __attribute__((section(".nvm"))) volatile std::uint32_t g_jobsBegun;
 
 volatile std::uint32_t g_sink;
 
+// SRAM never zeroed by the startup code: still holding the marker after a
+// boot means SRAM survived the power failure, which real hardware never does.
+constexpr std::uint32_t kWarmMarker = 0x5741524Du;
+__attribute__((section(".noinit"))) volatile std::uint32_t g_sramMarker;
+__attribute__((section(".nvm"))) volatile std::uint32_t g_warmBoots;
+
 }  // namespace
 
 int main() {
   fw::mps2::powerShimBoot();
   const std::uint32_t boot = fw::countBoot(g_boots);
+  if (boot == 1) g_warmBoots = 0;
+  if (g_sramMarker == kWarmMarker) g_warmBoots = g_warmBoots + 1;
+  g_sramMarker = kWarmMarker;
   const Progress* saved = g_progress.load(kProgressMagic);
   Progress p = saved ? *saved : Progress{0, 0};
   if (!saved) g_jobsBegun = 0;
@@ -54,6 +64,7 @@ int main() {
   result.inference = p.count;
   result.powerCycles = boot;
   result.reexecutedCycles = g_jobsBegun - p.jobsStarted;  // jobs begun but lost to a power failure
+  result.bootCycles = g_warmBoots;                         // boots that found SRAM warm (must be 0)
   std::uint8_t wire[proto::kMaxEncodedFrame];
   uart0.write(wire, writer.write(result, wire, sizeof wire));
   fw::mps2::powerShimDone();

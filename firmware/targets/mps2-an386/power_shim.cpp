@@ -65,5 +65,10 @@ extern "C" void Timer0_Handler() {
   reg(kTimer0Base + 0xC) = 1;
   constexpr CmsdkUart shim{kUart1Base};
   shim.writeByte(kShimPowerFail);
+  // The power is gone: a system reset (SYSRESETREQ) restarts the board the way
+  // QEMU's own reset does, re-applying the cold-SRAM loader and keeping the NVM,
+  // without a round trip to the bench.
+  __asm volatile("dsb" ::: "memory");
+  reg(0xE000ED0Cu) = 0x05FA0004u;  // AIRCR: VECTKEY | SYSRESETREQ
   for (;;) __asm volatile("cpsid i\n wfi");
 }
