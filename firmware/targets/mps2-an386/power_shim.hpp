@@ -3,8 +3,8 @@
 // At every boot, before the application runs, the shim asks the bench for
 // this power cycle's on-time on UART1 ('R'), receives it ('B' + u32 LE, in
 // Timer0 ticks), arms Timer0 and returns. When Timer0 expires the capacitor
-// has reached V_off: the shim reports 'P' on UART1 and the core stops; the
-// bench then resets the board through QMP (SRAM cold, NVM kept). An
+// has reached V_off: the shim reports 'P' on UART1 and resets the board
+// (SYSRESETREQ: QEMU re-applies the cold-SRAM loader, NVM is kept). An
 // application that finishes reports 'D' + u32 LE ticks left. With -icount shift=0 one Timer0
 // tick is 40 instructions, exactly and reproducibly.
 #pragma once

@@ -1,6 +1,6 @@
 // Intermittent power for the virtual board: the harvester model decides each
 // power cycle's on-time, the board's power shim enforces it (Timer0 budget,
-// exact under -icount), and a QMP system_reset is the brown-out. Charging
+// exact under -icount), and a system reset is the brown-out. Charging
 // happens in simulated time only, so a power cycle costs a few milliseconds
 // of wall time however long the capacitor took to charge.
 #pragma once
