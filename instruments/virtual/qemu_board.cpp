@@ -160,7 +160,8 @@ Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& confi
   return std::unexpected(lastError);
 }
 
-std::string QemuBoard::exitDiagnosis() {
+std::string QemuBoard::exitDiagnosis(Millis wait) {
+  if (wait.count() > 0 && !m_qemu.exitCode()) (void)m_qemu.wait(wait);
   const auto code = m_qemu.exitCode();
   if (!code) return {};
   std::string text = *code > 128 ? "QEMU was killed by signal " + std::to_string(*code - 128)

@@ -18,7 +18,7 @@ Result<std::uint8_t> VirtualPower::readShimByte() {
     std::array<std::byte, 64> buffer;
     auto n = m_board.shim().read(buffer, m_config.replyTimeout);
     if (!n) {
-      const std::string why = m_board.exitDiagnosis();
+      const std::string why = m_board.exitDiagnosis(Millis{500});
       return fail(n.error().code, "power shim: " + (why.empty() ? n.error().message : why));
     }
     if (*n == 0)

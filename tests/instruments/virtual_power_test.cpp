@@ -5,6 +5,7 @@
 #include "aidi/inst/virtual_power.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "aidi/proto/decoder.hpp"
 #include "aidi/proto/messages.hpp"
@@ -118,4 +119,47 @@ TEST(VirtualPower, IsAHarvesterThatCanBePoweredOff) {
   EXPECT_GT(first->instructions, 0u);
   EXPECT_TRUE(harvester.powerOff());
   EXPECT_TRUE(harvester.powerOff()) << "idempotent";
+}
+
+// QEMU dying mid-run ends the run with QEMU's reason, not a hang.
+TEST(VirtualPower, QemuDyingMidRunIsAClearError) {
+  inst::QemuBoardConfig config;
+  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
+  config.icountShift = 0;
+  config.powerShim = true;
+  auto board = inst::QemuBoard::start(config);
+  ASSERT_TRUE(board) << board.error().message;
+  inst::StorageParams storage;
+  storage.capacitanceF = 10e-6;
+  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
+  inst::VirtualPower power(**board, model, {.replyTimeout = std::chrono::milliseconds(3000)});
+  ASSERT_TRUE(power.powerOn());
+  ASSERT_EQ(::kill((*board)->pid(), SIGKILL), 0);
+  const auto start = std::chrono::steady_clock::now();
+  auto next = power.powerOn();
+  ASSERT_FALSE(next);
+  EXPECT_NE(next.error().message.find("QEMU was killed by signal 9"), std::string::npos) << next.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "a dead board is noticed at once, not after a timeout";
+}
+
+// A hung QEMU (here: stopped) ends the run with a timeout naming the shim.
+TEST(VirtualPower, AHungBoardTimesOut) {
+  inst::QemuBoardConfig config;
+  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
+  config.icountShift = 0;
+  config.powerShim = true;
+  auto board = inst::QemuBoard::start(config);
+  ASSERT_TRUE(board) << board.error().message;
+  inst::StorageParams storage;
+  storage.capacitanceF = 10e-6;
+  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
+  inst::VirtualPower power(**board, model, {.replyTimeout = std::chrono::milliseconds(300)});
+  ASSERT_TRUE(power.powerOn());
+  ASSERT_EQ(::kill((*board)->pid(), SIGSTOP), 0);
+  auto next = power.powerOn();
+  ::kill((*board)->pid(), SIGCONT);
+  ASSERT_FALSE(next);
+  EXPECT_EQ(next.error().code, inst::ErrorCode::Timeout);
+  EXPECT_NE(next.error().message.find("power shim: the board did not answer within 300 ms"), std::string::npos)
+      << next.error().message;
 }

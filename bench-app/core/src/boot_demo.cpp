@@ -40,7 +40,7 @@ inst::Result<std::vector<DeviceHello>> runBootDemo(const BootDemoOptions& option
     auto hello = awaitHello(reader, options.helloTimeout);
     if (!hello) {
       // A dead QEMU explains a dead link better than the link does.
-      if (const std::string why = (*board)->exitDiagnosis(); !why.empty())
+      if (const std::string why = (*board)->exitDiagnosis(inst::Millis{500}); !why.empty())
         return inst::fail(inst::ErrorCode::Io, why);
       return std::unexpected(hello.error());
     }

@@ -58,7 +58,9 @@ class QemuBoard {
 
   // When QEMU has exited (crash, guest lockup, killed), why, in one line:
   // "QEMU exited with code 1: qemu: fatal: Lockup ..."; empty while it runs.
-  std::string exitDiagnosis();
+  // `wait`: how long to give a dying QEMU to finish exiting (its sockets
+  // close a moment before the process is gone).
+  std::string exitDiagnosis(Millis wait = Millis{0});
 
   // Power switch over QMP.
   [[nodiscard]] Status reset();
