@@ -90,13 +90,21 @@ inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
 // SaturatingRoundingDoublingHighMul is floor((acc*m + 2^30) / 2^31) for either
 // sign (TFLite's truncating division after a sign-dependent nudge comes to the
 // same), and rounding half away from zero by 2^e is floor((x + 2^(e-1) - [x<0]) / 2^e).
+//
+// On the device the high multiply is one SMMULR: floor((2*acc*m + 2^31) / 2^32)
+// is exactly floor((acc*m + 2^30) / 2^31).
 inline std::int32_t requantizeFast(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) {
   if (shift > 0) acc *= (1 << shift);
+#if defined(__ARM_FEATURE_DSP)
+  std::int32_t x;
+  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"(acc * 2), "r"(multiplier));
+#else
   const std::int64_t ab = static_cast<std::int64_t>(acc) * multiplier + (1ll << 30);
   const std::int32_t x = static_cast<std::int32_t>(ab >> 31);
+#endif
   if (shift >= 0) return x;
   const std::int32_t e = -shift;
-  return (x + (1 << (e - 1)) + (x >> 31)) >> e;
+  return (x + (x >> 31) + ((1 << e) >> 1)) >> e;
 }
 
 // The output stage of a layer, held in registers: int8 stores may alias
