@@ -52,6 +52,30 @@ Outcome runCounter(double capacitanceF, double inputWatts, bool coldSram = true)
   return out;
 }
 
+
+// The counter firmware on a board under a 10 uF capacitor and 100 uW of input.
+struct CounterBench {
+  std::unique_ptr<inst::QemuBoard> board;
+  inst::HarvesterModel model;
+  std::unique_ptr<inst::VirtualPower> power;
+  explicit CounterBench(inst::Millis replyTimeout = inst::Millis{10000})
+      : model(storage(), inst::HarvestTrace::constant(100e-6), 3.0) {
+    inst::QemuBoardConfig config;
+    config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
+    config.icountShift = 0;
+    config.powerShim = true;
+    auto started = inst::QemuBoard::start(config);
+    EXPECT_TRUE(started) << started.error().message;
+    board = std::move(*started);
+    power = std::make_unique<inst::VirtualPower>(*board, model, inst::VirtualPowerConfig{.replyTimeout = replyTimeout});
+  }
+  static inst::StorageParams storage() {
+    inst::StorageParams s;
+    s.capacitanceF = 10e-6;
+    return s;
+  }
+};
+
 }  // namespace
 
 TEST(VirtualPower, ProgressSurvivesEveryBrownOutAndTheCountIsExact) {
@@ -102,17 +126,8 @@ TEST(VirtualPower, AStrongHarvestIsContinuousPower) {
 
 // Through the Harvester interface a campaign will use for real supplies too.
 TEST(VirtualPower, IsAHarvesterThatCanBePoweredOff) {
-  inst::QemuBoardConfig config;
-  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
-  config.icountShift = 0;
-  config.powerShim = true;
-  auto board = inst::QemuBoard::start(config);
-  ASSERT_TRUE(board) << board.error().message;
-  inst::StorageParams storage;
-  storage.capacitanceF = 10e-6;
-  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
-  inst::VirtualPower power(**board, model, {});
-  inst::Harvester& harvester = power;
+  CounterBench bench;
+  inst::Harvester& harvester = *bench.power;
   auto first = harvester.powerOn();
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_FALSE(first->finished);
@@ -123,20 +138,11 @@ TEST(VirtualPower, IsAHarvesterThatCanBePoweredOff) {
 
 // QEMU dying mid-run ends the run with QEMU's reason, not a hang.
 TEST(VirtualPower, QemuDyingMidRunIsAClearError) {
-  inst::QemuBoardConfig config;
-  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
-  config.icountShift = 0;
-  config.powerShim = true;
-  auto board = inst::QemuBoard::start(config);
-  ASSERT_TRUE(board) << board.error().message;
-  inst::StorageParams storage;
-  storage.capacitanceF = 10e-6;
-  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
-  inst::VirtualPower power(**board, model, {.replyTimeout = std::chrono::milliseconds(3000)});
-  ASSERT_TRUE(power.powerOn());
-  ASSERT_EQ(::kill((*board)->pid(), SIGKILL), 0);
+  CounterBench bench(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(bench.power->powerOn());
+  ASSERT_EQ(::kill(bench.board->pid(), SIGKILL), 0);
   const auto start = std::chrono::steady_clock::now();
-  auto next = power.powerOn();
+  auto next = bench.power->powerOn();
   ASSERT_FALSE(next);
   EXPECT_NE(next.error().message.find("QEMU was killed by signal 9"), std::string::npos) << next.error().message;
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "a dead board is noticed at once, not after a timeout";
@@ -144,20 +150,11 @@ TEST(VirtualPower, QemuDyingMidRunIsAClearError) {
 
 // A hung QEMU (here: stopped) ends the run with a timeout naming the shim.
 TEST(VirtualPower, AHungBoardTimesOut) {
-  inst::QemuBoardConfig config;
-  config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
-  config.icountShift = 0;
-  config.powerShim = true;
-  auto board = inst::QemuBoard::start(config);
-  ASSERT_TRUE(board) << board.error().message;
-  inst::StorageParams storage;
-  storage.capacitanceF = 10e-6;
-  inst::HarvesterModel model(storage, inst::HarvestTrace::constant(100e-6), storage.vOn);
-  inst::VirtualPower power(**board, model, {.replyTimeout = std::chrono::milliseconds(300)});
-  ASSERT_TRUE(power.powerOn());
-  ASSERT_EQ(::kill((*board)->pid(), SIGSTOP), 0);
-  auto next = power.powerOn();
-  ::kill((*board)->pid(), SIGCONT);
+  CounterBench bench(std::chrono::milliseconds(300));
+  ASSERT_TRUE(bench.power->powerOn());
+  ASSERT_EQ(::kill(bench.board->pid(), SIGSTOP), 0);
+  auto next = bench.power->powerOn();
+  ::kill(bench.board->pid(), SIGCONT);
   ASSERT_FALSE(next);
   EXPECT_EQ(next.error().code, inst::ErrorCode::Timeout);
   EXPECT_NE(next.error().message.find("power shim: the board did not answer within 300 ms"), std::string::npos)
