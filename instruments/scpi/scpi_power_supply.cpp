@@ -1,0 +1,167 @@
+#include "aidi/inst/scpi_power_supply.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+namespace aidi::inst {
+
+const std::vector<ScpiDialect>& scpiDialects() {
+  // Command syntax from each family's programming guide; ranges of the
+  // three-channel models (DP832, E36313A, SPD3303X).
+  static const std::vector<ScpiDialect> dialects = {
+      {"rigol-dp800", "^RIGOL TECHNOLOGIES,DP8[0-9]{2}", 3, {30, 30, 5}, {3, 3, 3},
+       ":SOUR{ch}:VOLT {v}", ":SOUR{ch}:CURR {v}", ":OUTP CH{ch},ON", ":OUTP CH{ch},OFF",
+       ":MEAS:VOLT? CH{ch}", ":MEAS:CURR? CH{ch}", ":SYST:ERR?", "^\\+?0,"},
+      {"keysight-e36300", "^(Keysight|Agilent) Technologies,E363[0-9]{2}", 3, {6, 25, 25}, {10, 1, 1},
+       "VOLT {v},(@{ch})", "CURR {v},(@{ch})", "OUTP ON,(@{ch})", "OUTP OFF,(@{ch})", "MEAS:VOLT? (@{ch})",
+       "MEAS:CURR? (@{ch})", "SYST:ERR?", "^\\+?0,"},
+      // The SPD3303X rejects *RST/*CLS/*OPC? and formats its error queue as "0  No Error".
+      {"siglent-spd3303x", "^Siglent Technologies,SPD3303X", 2, {32, 32, 0}, {3.2, 3.2, 0},
+       "CH{ch}:VOLT {v}", "CH{ch}:CURR {v}", "OUTP CH{ch},ON", "OUTP CH{ch},OFF", "MEAS:VOLT? CH{ch}",
+       "MEAS:CURR? CH{ch}", "SYST:ERR?", "^0\\s"},
+  };
+  return dialects;
+}
+
+std::string formatScpi(const std::string& pattern, int channel, double value) {
+  char number[32];
+  std::snprintf(number, sizeof number, "%.4f", value);
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern.compare(i, 4, "{ch}") == 0) {
+      out += std::to_string(channel);
+      i += 3;
+    } else if (pattern.compare(i, 3, "{v}") == 0) {
+      out += number;
+      i += 2;
+    } else {
+      out += pattern[i];
+    }
+  }
+  return out;
+}
+
+ScpiPowerSupply::ScpiPowerSupply(VisaResource resource, SafetyLimits limits, Millis timeout)
+    : m_resource(std::move(resource)),
+      m_limits(limits),
+      m_timeout(timeout),
+      m_link(m_resource.host, m_resource.port, timeout),
+      m_reader(m_link) {}
+
+ScpiPowerSupply::~ScpiPowerSupply() {
+  // Leaving the bench: nothing stays powered by accident.
+  if (m_dialect && m_link.isOpen())
+    for (int ch = 1; ch <= m_dialect->channels; ++ch) (void)send(formatScpi(m_dialect->outputOff, ch));
+}
+
+Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string& text, SafetyLimits limits,
+                                                               Millis timeout) {
+  auto resource = parseVisaResource(text);
+  if (!resource) return std::unexpected(resource.error());
+  if (resource->kind != VisaResource::Kind::TcpSocket)
+    return fail(ErrorCode::Unsupported, "resource \"" + text + "\": serial SCPI is not supported yet");
+  std::unique_ptr<ScpiPowerSupply> psu(new ScpiPowerSupply(*resource, limits, timeout));
+  if (auto ok = psu->m_link.open(); !ok) return std::unexpected(ok.error());
+  auto idn = psu->query("*IDN?");
+  if (!idn) return std::unexpected(idn.error());
+  for (const auto& d : scpiDialects()) {
+    if (std::regex_search(*idn, std::regex(d.idnPattern, std::regex::icase))) {
+      psu->m_dialect = &d;
+      break;
+    }
+  }
+  if (!psu->m_dialect)
+    return fail(ErrorCode::Unsupported, text + ": unknown instrument \"" + *idn + "\" (no SCPI dialect matches its *IDN?)");
+  std::vector<std::string> f;
+  std::size_t start = 0;
+  for (std::size_t at; (at = idn->find(',', start)) != std::string::npos; start = at + 1) f.push_back(idn->substr(start, at - start));
+  f.push_back(idn->substr(start));
+  f.resize(4);
+  psu->m_identity = {f[0], f[1], f[2], f[3], psu->m_dialect->family};
+  return psu;
+}
+
+std::string ScpiPowerSupply::describe(const std::string& command) const {
+  return m_resource.text + " (" + (m_dialect ? m_dialect->family : std::string("unidentified")) + "): \"" + command + "\"";
+}
+
+Status ScpiPowerSupply::send(const std::string& command) {
+  const std::string line = command + "\n";
+  return m_link.write(std::as_bytes(std::span(line.data(), line.size())));
+}
+
+Result<std::string> ScpiPowerSupply::query(const std::string& command) {
+  if (auto ok = send(command); !ok) return fail(ok.error().code, describe(command) + ": " + ok.error().message);
+  auto reply = m_reader.readLine(m_timeout);
+  if (!reply) return fail(reply.error().code, describe(command) + ": " + reply.error().message);
+  return *reply;
+}
+
+std::unexpected<Error> ScpiPowerSupply::failSafe(Error error) {
+  if (m_dialect)
+    for (int ch = 1; ch <= m_dialect->channels; ++ch) (void)send(formatScpi(m_dialect->outputOff, ch));
+  return std::unexpected(std::move(error));
+}
+
+Status ScpiPowerSupply::set(const std::string& command) {
+  if (auto ok = send(command); !ok) return failSafe({ok.error().code, describe(command) + ": " + ok.error().message});
+  if (m_dialect->errorQuery.empty()) return {};
+  auto error = query(m_dialect->errorQuery);
+  if (!error) return failSafe(error.error());
+  if (!std::regex_search(*error, std::regex(m_dialect->noErrorRegex)))
+    return failSafe({ErrorCode::Protocol, describe(command) + ": the instrument reports " + *error});
+  return {};
+}
+
+Result<double> ScpiPowerSupply::queryNumber(const std::string& command) {
+  auto reply = query(command);
+  if (!reply) return failSafe(reply.error());
+  double value = 0;
+  const auto [p, ec] = std::from_chars(reply->data(), reply->data() + reply->size(), value);
+  if (ec != std::errc{} || p != reply->data() + reply->size() || !std::isfinite(value))
+    return failSafe({ErrorCode::Protocol, describe(command) + ": unparseable reply \"" + *reply + "\""});
+  return value;
+}
+
+Status ScpiPowerSupply::checkChannel(int channel) const {
+  if (channel < 1 || channel > m_dialect->channels)
+    return fail(ErrorCode::Limit, m_resource.text + ": no channel " + std::to_string(channel) + " on a " + m_identity.model);
+  return {};
+}
+
+Status ScpiPowerSupply::setVoltage(int channel, double volts) {
+  if (auto ok = checkChannel(channel); !ok) return ok;
+  const double rated = m_dialect->maxVolts[channel - 1];
+  if (!(volts >= 0) || volts > m_limits.maxVolts || volts > rated)
+    return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(volts) + " V on channel " +
+                                           std::to_string(channel) + " (bench limit " + std::to_string(m_limits.maxVolts) +
+                                           " V, channel rated " + std::to_string(rated) + " V)"});
+  return set(formatScpi(m_dialect->setVoltage, channel, volts));
+}
+
+Status ScpiPowerSupply::setCurrentLimit(int channel, double amps) {
+  if (auto ok = checkChannel(channel); !ok) return ok;
+  const double rated = m_dialect->maxAmps[channel - 1];
+  if (!(amps >= 0) || amps > m_limits.maxAmps || amps > rated)
+    return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(amps) + " A on channel " +
+                                           std::to_string(channel) + " (bench limit " + std::to_string(m_limits.maxAmps) +
+                                           " A, channel rated " + std::to_string(rated) + " A)"});
+  return set(formatScpi(m_dialect->setCurrent, channel, amps));
+}
+
+Status ScpiPowerSupply::setOutput(int channel, bool on) {
+  if (auto ok = checkChannel(channel); !ok) return ok;
+  return set(formatScpi(on ? m_dialect->outputOn : m_dialect->outputOff, channel));
+}
+
+Result<Reading> ScpiPowerSupply::measure(int channel) {
+  if (auto ok = checkChannel(channel); !ok) return std::unexpected(ok.error());
+  auto volts = queryNumber(formatScpi(m_dialect->measureVolts, channel));
+  if (!volts) return std::unexpected(volts.error());
+  auto amps = queryNumber(formatScpi(m_dialect->measureAmps, channel));
+  if (!amps) return std::unexpected(amps.error());
+  return Reading{*volts, *amps, std::chrono::steady_clock::now()};
+}
+
+}  // namespace aidi::inst

@@ -1,0 +1,152 @@
+// The SCPI supply driver against the DP832 simulator over a real socket:
+// identification, settings with the error queue read after each, safety
+// limits enforced on the host, and output off on every failure.
+#include "aidi/inst/scpi_power_supply.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "aidi/inst/qemu_board.hpp"
+#include "aidi/inst/scpi_psu_simulator.hpp"
+
+using namespace aidi::inst;
+using namespace std::chrono_literals;
+
+namespace {
+std::string resourceOf(const ScpiPsuSimulator& sim) { return "TCPIP0::127.0.0.1::" + std::to_string(sim.port()) + "::SOCKET"; }
+constexpr SafetyLimits kBench{3.6, 0.5};
+
+template <class Predicate>
+bool eventually(Predicate p) {
+  for (int i = 0; i < 200 && !p(); ++i) std::this_thread::sleep_for(5ms);
+  return p();
+}
+}  // namespace
+
+TEST(VisaResource, ParsesSocketsAndSerialPorts) {
+  auto tcp = parseVisaResource("TCPIP0::192.0.2.7::5025::SOCKET");
+  ASSERT_TRUE(tcp);
+  EXPECT_EQ(tcp->host, "192.0.2.7");
+  EXPECT_EQ(tcp->port, 5025);
+  auto defaultPort = parseVisaResource("TCPIP::lab-psu::SOCKET");
+  ASSERT_TRUE(defaultPort);
+  EXPECT_EQ(defaultPort->port, 5025);
+  auto serial = parseVisaResource("ASRL/dev/ttyUSB0::INSTR");
+  ASSERT_TRUE(serial);
+  EXPECT_EQ(serial->kind, VisaResource::Kind::Serial);
+  EXPECT_EQ(serial->device, "/dev/ttyUSB0");
+  EXPECT_EQ(parseVisaResource("ASRL3::INSTR")->device, "/dev/ttyS2");
+}
+
+TEST(VisaResource, BadResourcesSayWhatIsWrong) {
+  EXPECT_EQ(parseVisaResource("GPIB0::5::INSTR").error().message,
+            "resource \"GPIB0::5::INSTR\": unknown interface (TCPIP...::SOCKET and ASRL...::INSTR are supported)");
+  EXPECT_EQ(parseVisaResource("TCPIP0::h::99999::SOCKET").error().message,
+            "resource \"TCPIP0::h::99999::SOCKET\": port \"99999\" is not a number from 1 to 65535");
+  EXPECT_EQ(parseVisaResource("TCPIP0::h::5025::INSTR").error().message,
+            "resource \"TCPIP0::h::5025::INSTR\": expected TCPIP0::HOST::PORT::SOCKET (only raw SCPI sockets are supported)");
+}
+
+TEST(ScpiDialects, FamiliesDifferOnlyInData) {
+  const auto find = [](const std::string& family) {
+    for (const auto& d : scpiDialects())
+      if (d.family == family) return d;
+    ADD_FAILURE() << family;
+    return scpiDialects().front();
+  };
+  EXPECT_EQ(formatScpi(find("rigol-dp800").setVoltage, 2, 3.3), ":SOUR2:VOLT 3.3000");
+  EXPECT_EQ(formatScpi(find("keysight-e36300").setVoltage, 1, 3.3), "VOLT 3.3000,(@1)");
+  EXPECT_EQ(formatScpi(find("siglent-spd3303x").outputOn, 2), "OUTP CH2,ON");
+}
+
+TEST(ScpiPowerSupply, IdentifiesSetsAndMeasures) {
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu) << psu.error().message;
+  auto id = (*psu)->identify();
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->family, "rigol-dp800");
+  EXPECT_EQ(id->model, "DP832");
+  ASSERT_TRUE((*psu)->setVoltage(1, 3.3));
+  ASSERT_TRUE((*psu)->setCurrentLimit(1, 0.5));
+  ASSERT_TRUE((*psu)->setOutput(1, true));
+  auto reading = (*psu)->measure(1);
+  ASSERT_TRUE(reading) << reading.error().message;
+  EXPECT_NEAR(reading->volts, 3.3, 1e-9);
+  EXPECT_NEAR(reading->amps, 0.033, 1e-9);
+}
+
+TEST(ScpiPowerSupply, SettingsAboveTheBenchLimitsAreRefusedOnTheHost) {
+  auto sim = ScpiPsuSimulator::start();
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  ASSERT_TRUE((*psu)->setVoltage(1, 3.0));
+  ASSERT_TRUE((*psu)->setOutput(1, true));
+  auto refused = (*psu)->setVoltage(1, 5.0);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Limit);
+  EXPECT_NE(refused.error().message.find("refused 5.000000 V on channel 1 (bench limit 3.600000 V"), std::string::npos)
+      << refused.error().message;
+  EXPECT_FALSE((*psu)->setCurrentLimit(1, 2.0));
+  EXPECT_FALSE((*psu)->setVoltage(3, 3.0 + 2.5)) << "channel 3 is rated 5 V";
+  EXPECT_FALSE((*psu)->setVoltage(4, 1.0)) << "a DP832 has three channels";
+  EXPECT_TRUE(eventually([&] { return !(*sim)->channel(1).output; })) << "output off after a refusal";
+  EXPECT_NEAR((*sim)->channel(1).volts, 3.0, 1e-9) << "the refused value never reached the supply";
+}
+
+TEST(ScpiPowerSupply, AnInstrumentErrorSwitchesTheOutputOff) {
+  // Commands: *IDN?, VOLT, SYST:ERR?, OUTP ON, SYST:ERR? — the 5th reply is garbage.
+  auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::GarbleReply, .faultAfterCommands = 5});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  ASSERT_TRUE((*psu)->setVoltage(1, 3.0));
+  auto failed = (*psu)->setOutput(1, true);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("the instrument reports"), std::string::npos) << failed.error().message;
+  EXPECT_TRUE(eventually([&] { return !(*sim)->channel(1).output; }));
+}
+
+TEST(ScpiPowerSupply, AGarbledMeasurementIsAnErrorNotAZero) {
+  auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::GarbleReply, .faultAfterCommands = 2});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  auto reading = (*psu)->measure(1);
+  ASSERT_FALSE(reading);
+  EXPECT_EQ(reading.error().code, ErrorCode::Protocol);
+  EXPECT_NE(reading.error().message.find("unparseable reply"), std::string::npos);
+}
+
+TEST(ScpiPowerSupply, ASupplyThatStopsAnsweringTimesOutNamingTheCommand) {
+  auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::Hang, .faultAfterCommands = 2});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench, 300ms);
+  ASSERT_TRUE(psu);
+  auto failed = (*psu)->setVoltage(1, 1.0);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, ErrorCode::Timeout);
+  EXPECT_NE(failed.error().message.find("\":SYST:ERR?\""), std::string::npos) << failed.error().message;
+}
+
+TEST(ScpiPowerSupply, ADroppedConnectionIsAClearError) {
+  auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::DropConnection, .faultAfterCommands = 2});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  auto reading = (*psu)->measure(1);
+  ASSERT_FALSE(reading);
+  EXPECT_EQ(reading.error().code, ErrorCode::Io);
+  EXPECT_NE(reading.error().message.find("rigol-dp800"), std::string::npos) << reading.error().message;
+}
+
+TEST(ScpiPowerSupply, NoSupplyAtTheAddressIsAClearError) {
+  auto port = reserveLoopbackPort(0);
+  ASSERT_TRUE(port);
+  auto psu = ScpiPowerSupply::open("TCPIP0::127.0.0.1::" + std::to_string(*port) + "::SOCKET", kBench, 200ms);
+  ASSERT_FALSE(psu);
+  EXPECT_NE(psu.error().message.find("cannot connect"), std::string::npos) << psu.error().message;
+}
