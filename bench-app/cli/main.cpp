@@ -19,6 +19,7 @@
 #include "aidi/core/frame_json.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/crash_test.hpp"
+#include "aidi/core/psu_control.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
@@ -273,6 +274,26 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   return r->finished ? 0 : kExitFailure;
 }
 
+int runPsu(const aidi::core::PsuRequest& request, bool json) {
+  auto report = aidi::core::controlPowerSupply(request);
+  if (!report) return reportError(report.error());
+  const auto& id = report->identity;
+  if (json) {
+    nlohmann::ordered_json out{{"resource", request.resource}, {"vendor", id.vendor}, {"model", id.model},
+                               {"serial", id.serial}, {"firmware", id.firmware}, {"family", id.family},
+                               {"channel", request.channel},
+                               {"max_voltage", request.limits.maxVolts}, {"max_current", request.limits.maxAmps}};
+    if (report->reading) out["measured"] = {{"volts", report->reading->volts}, {"amps", report->reading->amps}};
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print("{} {} (serial {}, firmware {}; dialect {}); limits {} V, {} A\n", id.vendor, id.model, id.serial,
+               id.firmware, id.family, request.limits.maxVolts, request.limits.maxAmps);
+    if (report->reading)
+      fmt::print("channel {}: {:.4f} V, {:.4f} A\n", request.channel, report->reading->volts, report->reading->amps);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -363,6 +384,20 @@ int main(int argc, char** argv) {
   simCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
   simCmd->add_flag("--json", sim.json, "JSON output");
 
+  aidi::core::PsuRequest psu;
+  bool psuJson = false;
+  std::string psuOutput;
+  auto* psuCmd = app.add_subcommand("psu", "Manual control of a power supply, within safety limits");
+  psuCmd->add_option("--resource", psu.resource, "VISA resource, e.g. TCPIP0::192.0.2.7::5025::SOCKET")->required();
+  psuCmd->add_option("--channel", psu.channel, "Channel")->capture_default_str();
+  psuCmd->add_option("--voltage", psu.volts, "Set voltage, V");
+  psuCmd->add_option("--current-limit", psu.amps, "Set current limit, A");
+  psuCmd->add_option("--output", psuOutput, "on or off")->check(CLI::IsMember({"on", "off"}));
+  psuCmd->add_flag("--measure", psu.measure, "Measure voltage and current");
+  psuCmd->add_option("--max-voltage", psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")->required();
+  psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")->required();
+  psuCmd->add_flag("--json", psuJson, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -378,6 +413,10 @@ int main(int argc, char** argv) {
   if (*decodeCmd) return runDecode(decodeSource);
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*simCmd) return runSim(modelsDir, sim);
+  if (*psuCmd) {
+    if (!psuOutput.empty()) psu.output = psuOutput == "on";
+    return runPsu(psu, psuJson);
+  }
   if (*crashCmd) return runCrashTest(modelsDir, crashModel, crashPolicy, crashSample, crashJson);
   if (*virtualPsuCmd) return runVirtualPsu(psuModel, psuPort, psuLoad);
   if (*dbMigrate) return runDbMigrate(dbOptions);

@@ -49,11 +49,10 @@ ScpiPowerSupply::ScpiPowerSupply(VisaResource resource, SafetyLimits limits, Mil
       m_link(m_resource.host, m_resource.port, timeout),
       m_reader(m_link) {}
 
-ScpiPowerSupply::~ScpiPowerSupply() {
-  // Leaving the bench: nothing stays powered by accident.
-  if (m_dialect && m_link.isOpen())
-    for (int ch = 1; ch <= m_dialect->channels; ++ch) (void)send(formatScpi(m_dialect->outputOff, ch));
-}
+// Closing the connection leaves the supply as it is: `aidi psu --output on`
+// must stay on. Failures switch outputs off (failSafe); a campaign ends with
+// an explicit output off.
+ScpiPowerSupply::~ScpiPowerSupply() = default;
 
 Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string& text, SafetyLimits limits,
                                                                Millis timeout) {

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "aidi/inst/qemu_board.hpp"
+#include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
@@ -259,4 +260,27 @@ TEST(AidiCliCrashTest, BadArgumentsAreClearErrors) {
   const CliRun r = runAidi({"crashtest", "--model", "no-such-model"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("model file not found"), std::string::npos) << r.output;
+}
+
+TEST(AidiCliPsu, SetsMeasuresAndRefusesAboveTheLimit) {
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const std::string resource = "TCPIP0::127.0.0.1::" + std::to_string((*sim)->port()) + "::SOCKET";
+  CliRun r = runAidi({"psu", "--resource", resource, "--voltage", "3.3", "--current-limit", "0.1", "--output", "on",
+                      "--measure", "--max-voltage", "3.6", "--max-current", "0.2", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  EXPECT_EQ(j["model"], "DP832");
+  EXPECT_NEAR(j["measured"]["volts"].get<double>(), 3.3, 1e-9);
+  EXPECT_NEAR(j["measured"]["amps"].get<double>(), 0.033, 1e-9);
+  EXPECT_TRUE((*sim)->channel(1).output) << "a manual 'on' stays on after aidi exits";
+
+  r = runAidi({"psu", "--resource", resource, "--voltage", "12", "--max-voltage", "3.6", "--max-current", "0.2"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("refused 12.000000 V on channel 1"), std::string::npos) << r.output;
+  EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "the refused value never reached the supply";
+
+  r = runAidi({"psu", "--resource", "GPIB0::5::INSTR", "--max-voltage", "3.6", "--max-current", "0.2"});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.output.find("unknown interface"), std::string::npos) << r.output;
 }
