@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "atomic_record.hpp"
+#include "nvm_record.hpp"
 
 namespace aidi::fw {
 
@@ -12,16 +12,16 @@ struct BootCount {
   std::uint32_t boots;
 };
 
-using BootCounterRecord = AtomicRecord<BootCount>;
-
 inline constexpr std::uint32_t kBootCounterMagic = 0x41424F54u;  // "TOBA"
+inline constexpr std::uint32_t kBootCounterBytes = NvmRecord<BootCount>::kBytes;
 
 // Counts this boot and returns its number: 1 on the first boot after the NVM
-// was erased, then 2, 3, ...
-inline std::uint32_t countBoot(BootCounterRecord& record) {
-  const BootCount* last = record.load(kBootCounterMagic);
-  const BootCount now{last ? last->boots + 1 : 1};
-  record.commit(kBootCounterMagic, now);
+// was erased, then 2, 3, ... The record occupies kBootCounterBytes at `offset`.
+inline std::uint32_t countBoot(Nvm& nvm, std::uint32_t offset) {
+  NvmRecord<BootCount> record(nvm, offset, kBootCounterMagic);
+  BootCount last{};
+  const BootCount now{record.load(last) ? last.boots + 1 : 1};
+  record.commit(now);
   return now.boots;
 }
 

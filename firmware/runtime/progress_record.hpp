@@ -1,12 +1,9 @@
-// Inference progress in NVM, replaced atomically under power failure: two
-// slots with a sequence number and a CRC-32C; a commit writes the older slot,
-// its CRC last, so a failure at any byte leaves the previous record valid.
-// All access goes through Nvm, so failure injection reaches every byte.
+// Inference progress, kept in an NvmRecord.
 #pragma once
 
 #include <cstdint>
 
-#include "nvm.hpp"
+#include "nvm_record.hpp"
 
 namespace aidi::fw {
 
@@ -19,30 +16,11 @@ struct Progress {
   std::uint16_t stalledBoots;    // boots since the last commit (1: this boot has not committed yet)
 };
 
-class ProgressRecord {
+inline constexpr std::uint32_t kProgressMagic = 0x50524F47u;  // "GORP"
+
+class ProgressRecord : public NvmRecord<Progress> {
  public:
-  static constexpr std::uint32_t kBytes = 2 * 28;
-  ProgressRecord(Nvm& nvm, std::uint32_t offset) : m_nvm(nvm), m_offset(offset) {}
-
-  // Newest valid progress; false when there is none (formatted NVM).
-  bool load(Progress& out);
-  // False when power failed during the commit (the previous record stays).
-  bool commit(const Progress& progress);
-
- private:
-  struct Slot {
-    std::uint32_t magic;
-    std::uint32_t sequence;
-    Progress progress;
-    std::uint32_t crc;
-  };
-  static_assert(sizeof(Slot) == 28, "slot layout");
-  bool readSlot(int index, Slot& slot);
-
-  Nvm& m_nvm;
-  std::uint32_t m_offset;
-  int m_newest = -1;       // cached after load/commit
-  std::uint32_t m_sequence = 0;
+  ProgressRecord(Nvm& nvm, std::uint32_t offset) : NvmRecord<Progress>(nvm, offset, kProgressMagic) {}
 };
 
 }  // namespace aidi::fw

@@ -8,7 +8,7 @@
 #include <cstring>
 
 #include "aidi/proto/messages.hpp"
-#include "atomic_record.hpp"
+#include "nvm_record.hpp"
 #include "board.hpp"
 #include "boot_counter.hpp"
 #include "cmsdk_uart.hpp"
@@ -27,8 +27,7 @@ struct Progress {
   std::uint32_t jobsStarted;  // jobs begun, so a lost job shows as re-executed
 };
 
-__attribute__((section(".nvm"))) fw::BootCounterRecord g_boots;
-__attribute__((section(".nvm"))) fw::AtomicRecord<Progress> g_progress;
+__attribute__((section(".nvm"))) std::uint8_t g_records[fw::kBootCounterBytes + fw::NvmRecord<Progress>::kBytes];
 __attribute__((section(".nvm"))) volatile std::uint32_t g_jobsBegun;
 
 volatile std::uint32_t g_sink;
@@ -43,19 +42,20 @@ __attribute__((section(".nvm"))) volatile std::uint32_t g_warmBoots;
 
 int main() {
   fw::mps2::powerShimBoot();
-  const std::uint32_t boot = fw::countBoot(g_boots);
+  fw::MemoryNvm nvm(g_records, sizeof g_records);
+  const std::uint32_t boot = fw::countBoot(nvm, 0);
+  fw::NvmRecord<Progress> record(nvm, fw::kBootCounterBytes, kProgressMagic);
   if (boot == 1) g_warmBoots = 0;
   if (g_sramMarker == kWarmMarker) g_warmBoots = g_warmBoots + 1;
   g_sramMarker = kWarmMarker;
-  const Progress* saved = g_progress.load(kProgressMagic);
-  Progress p = saved ? *saved : Progress{0, 0};
-  if (!saved) g_jobsBegun = 0;
+  Progress p{0, 0};
+  if (!record.load(p)) g_jobsBegun = 0;
   while (p.count < kTarget) {
     g_jobsBegun = g_jobsBegun + 1;
     for (std::uint32_t i = 0; i < kJob; ++i) g_sink = g_sink + i;  // the work of one job
     p.count += kJob;
     ++p.jobsStarted;
-    g_progress.commit(kProgressMagic, p);
+    record.commit(p);
   }
   constexpr fw::mps2::CmsdkUart uart0{fw::mps2::kUart0Base};
   uart0.enable();

@@ -24,7 +24,7 @@ using namespace aidi;
 constexpr std::uint32_t kNvmBytes = 480 * 1024;
 constexpr std::uint32_t kScratchBytes = 160 * 1024;
 
-__attribute__((section(".nvm"))) fw::BootCounterRecord g_boots;
+__attribute__((section(".nvm"))) std::uint8_t g_bootRecord[fw::kBootCounterBytes];
 __attribute__((section(".nvm"))) std::uint8_t g_nvm[kNvmBytes];
 alignas(8) std::int8_t g_scratch[kScratchBytes];
 fw::JobPlan g_plan;
@@ -54,7 +54,8 @@ struct Telemetry final : fw::JobObserver {
 int main() {
   fw::mps2::powerShimBoot();
   g_telemetry.begin();
-  const std::uint32_t boot = fw::countBoot(g_boots);
+  fw::MemoryNvm bootNvm(g_bootRecord, sizeof g_bootRecord);
+  const std::uint32_t boot = fw::countBoot(bootNvm, 0);
   g_telemetry.setBootId(static_cast<std::uint16_t>(boot));
 
   const auto* config = reinterpret_cast<const fw::mps2::RunConfig*>(fw::mps2::kRunConfigAddress);

@@ -15,7 +15,7 @@ using namespace aidi::fw;
 constexpr mps2::CmsdkUart kTelemetryUart{mps2::kUart0Base};
 
 // Survives resets in NVM.
-__attribute__((section(".nvm"))) BootCounterRecord g_bootCounter;
+__attribute__((section(".nvm"))) std::uint8_t g_bootRecord[kBootCounterBytes];
 
 // In SRAM but never zeroed by the startup code: if it still holds the marker
 // after a reset, SRAM kept its contents (warm), which a real power loss never does.
@@ -30,7 +30,8 @@ int main() {
 
   const bool sramCold = g_sramMarker != kWarmMarker;
   g_sramMarker = kWarmMarker;
-  const std::uint32_t boot = countBoot(g_bootCounter);
+  MemoryNvm nvm(g_bootRecord, sizeof g_bootRecord);
+  const std::uint32_t boot = countBoot(nvm, 0);
 
   kTelemetryUart.writeText("AIDI hello version=" AIDI_FIRMWARE_VERSION " build=" AIDI_BUILD_HASH
                            " target=mps2-an386 boot=");
