@@ -25,6 +25,7 @@
 #include "aidi/db/export.hpp"
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
+#include "aidi/inst/serial_ports.hpp"
 
 namespace {
 
@@ -294,6 +295,29 @@ int runPsu(const aidi::core::PsuRequest& request, bool json) {
   return 0;
 }
 
+int runPorts(bool json) {
+  auto ports = aidi::inst::listSerialPorts();
+  if (!ports) return reportError(ports.error());
+  if (json) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& p : *ports) {
+      nlohmann::ordered_json entry{{"name", p.name}, {"description", p.description}, {"transport", p.transport}};
+      if (p.usbVid >= 0) entry["usb"] = {{"vid", fmt::format("{:04x}", p.usbVid)}, {"pid", fmt::format("{:04x}", p.usbPid)},
+                                         {"serial", p.serialNumber}};
+      out.push_back(entry);
+    }
+    fmt::print("{}\n", out.dump());
+    return 0;
+  }
+  if (ports->empty()) fmt::print("no serial ports found\n");
+  for (const auto& p : *ports) {
+    fmt::print("{:<16} {:<8} {}", p.name, p.transport, p.description);
+    if (p.usbVid >= 0) fmt::print(" [USB {:04x}:{:04x}{}]", p.usbVid, p.usbPid, p.serialNumber.empty() ? "" : " S/N " + p.serialNumber);
+    fmt::print("\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -398,6 +422,10 @@ int main(int argc, char** argv) {
   psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")->required();
   psuCmd->add_flag("--json", psuJson, "JSON output");
 
+  bool portsJson = false;
+  auto* portsCmd = app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
+  portsCmd->add_flag("--json", portsJson, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -413,6 +441,7 @@ int main(int argc, char** argv) {
   if (*decodeCmd) return runDecode(decodeSource);
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*simCmd) return runSim(modelsDir, sim);
+  if (*portsCmd) return runPorts(portsJson);
   if (*psuCmd) {
     if (!psuOutput.empty()) psu.output = psuOutput == "on";
     return runPsu(psu, psuJson);

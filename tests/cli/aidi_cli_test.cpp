@@ -284,3 +284,14 @@ TEST(AidiCliPsu, SetsMeasuresAndRefusesAboveTheLimit) {
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_NE(r.output.find("unknown interface"), std::string::npos) << r.output;
 }
+
+TEST(AidiCliPorts, ListsSerialPortsAsJson) {
+  const CliRun r = runAidi({"ports", "--json"});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto ports = nlohmann::json::parse(r.output);
+  ASSERT_TRUE(ports.is_array());
+  for (const auto& p : ports) {
+    EXPECT_TRUE(p["name"].get<std::string>().starts_with("/dev/"));
+    EXPECT_TRUE(p["transport"] == "usb" || p["transport"] == "native" || p["transport"] == "bluetooth");
+  }
+}
