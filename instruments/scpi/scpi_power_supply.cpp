@@ -67,6 +67,7 @@ Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string
   for (const auto& d : scpiDialects()) {
     if (std::regex_search(*idn, std::regex(d.idnPattern, std::regex::icase))) {
       psu->m_dialect = &d;
+      psu->m_noError = std::regex(d.noErrorRegex);
       break;
     }
   }
@@ -108,7 +109,7 @@ Status ScpiPowerSupply::set(const std::string& command) {
   if (m_dialect->errorQuery.empty()) return {};
   auto error = query(m_dialect->errorQuery);
   if (!error) return failSafe(error.error());
-  if (!std::regex_search(*error, std::regex(m_dialect->noErrorRegex)))
+  if (!std::regex_search(*error, m_noError))
     return failSafe({ErrorCode::Protocol, describe(command) + ": the instrument reports " + *error});
   return {};
 }

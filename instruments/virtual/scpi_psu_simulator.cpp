@@ -14,7 +14,6 @@
 #include <cstring>
 #include <map>
 
-#include "aidi/inst/qemu_board.hpp"  // reserveLoopbackPort
 
 namespace aidi::inst {
 namespace {

@@ -26,13 +26,9 @@ inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::p
   fw::ModelView model;
   (void)model.parse(bytes.data(), bytes.size());
 
-  const auto subsetPath = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
-  std::ifstream subsetIn(subsetPath, std::ios::binary);
-  const std::vector<std::uint8_t> subset{std::istreambuf_iterator<char>(subsetIn), {}};
-  constexpr std::size_t kHeader = 20, kCount = 1000, kImage = 784;
-  if (sample >= kCount || subset.size() < kHeader + kCount + kImage * (sample + 1))
-    return inst::fail(inst::ErrorCode::NotFound, "sample " + std::to_string(sample) + " not in " + subsetPath.string());
-  const std::uint8_t* image = subset.data() + kHeader + kCount + kImage * sample;
+  auto subset = loadSubsetImage(zoo.parent_path() / "fashion-mnist" / "test-1000.bin", sample);
+  if (!subset) return std::unexpected(subset.error());
+  const std::uint8_t* image = subset->pixels.data();
 
   std::vector<CrashTestResult> results;
   for (const auto& [name, policy] : policies) {

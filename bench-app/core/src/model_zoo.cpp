@@ -42,6 +42,22 @@ inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& dir) {
   return s;
 }
 
+inst::Result<SubsetImage> loadSubsetImage(const std::filesystem::path& subset, std::size_t sample) {
+  constexpr std::size_t kHeader = 20, kPixels = 28 * 28;
+  std::ifstream in(subset, std::ios::binary);
+  const std::vector<std::uint8_t> bytes{std::istreambuf_iterator<char>(in), {}};
+  if (bytes.size() < kHeader || std::string(bytes.begin(), bytes.begin() + 8) != "AIDIFMN1")
+    return inst::fail(inst::ErrorCode::NotFound, "not a Fashion-MNIST subset file: " + subset.string());
+  const std::size_t count = bytes[8] | bytes[9] << 8 | bytes[10] << 16 | static_cast<std::size_t>(bytes[11]) << 24;
+  if (sample >= count || bytes.size() < kHeader + count + kPixels * count)
+    return inst::fail(inst::ErrorCode::NotFound, "sample " + std::to_string(sample) + " not in " + subset.string());
+  SubsetImage image;
+  image.label = bytes[kHeader + sample];
+  const auto first = bytes.begin() + static_cast<long>(kHeader + count + kPixels * sample);
+  image.pixels.assign(first, first + kPixels);
+  return image;
+}
+
 inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& directory) {
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec))

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/elf_file.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
@@ -14,7 +15,6 @@ namespace {
 
 constexpr std::uint32_t kRunConfigAddress = 0x000F0000u;  // firmware/targets/mps2-an386/run_config.hpp
 constexpr std::uint32_t kModelAddress = 0x00100000u;
-constexpr std::size_t kImageBytes = 784;
 
 std::filesystem::path firmwareElf() {
   if (const char* env = std::getenv("AIDI_FIRMWARE_DIR"); env && *env)
@@ -52,10 +52,8 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   std::ifstream modelIn(r.modelDirectory / "model.aidi", std::ios::binary);
   if (!modelIn) return inst::fail(inst::ErrorCode::NotFound, "model file not found: " + (r.modelDirectory / "model.aidi").string());
   const std::string model{std::istreambuf_iterator<char>(modelIn), {}};
-  std::ifstream subsetIn(r.subset, std::ios::binary);
-  const std::string subset{std::istreambuf_iterator<char>(subsetIn), {}};
-  if (subset.size() < 20 || r.sample >= 1000 || subset.size() < 20 + 1000 + kImageBytes * (r.sample + 1))
-    return inst::fail(inst::ErrorCode::NotFound, "sample " + std::to_string(r.sample) + " not in " + r.subset.string());
+  auto image = loadSubsetImage(r.subset, r.sample);
+  if (!image) return std::unexpected(image.error());
 
   auto dir = inst::TempDir::create("aidi-sim-");
   if (!dir) return std::unexpected(dir.error());
@@ -67,11 +65,11 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
   putU32(config, static_cast<std::uint32_t>(model.size()));
   putU32(config, mode);
-  config.append(subset, 20 + 1000 + kImageBytes * r.sample, kImageBytes);
+  config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
 
-  Prepared p{std::move(*dir), {}, static_cast<unsigned char>(subset[20 + r.sample])};
+  Prepared p{std::move(*dir), {}, image->label};
   p.board.firmware = firmwareElf();
   p.board.icountShift = 0;
   p.board.powerShim = true;

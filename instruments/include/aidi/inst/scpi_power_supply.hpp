@@ -65,6 +65,7 @@ class ScpiPowerSupply final : public PowerSupply {
   TcpLink m_link;
   LineReader m_reader;
   const ScpiDialect* m_dialect = nullptr;
+  std::regex m_noError;  // the dialect's noErrorRegex, compiled once
   Identity m_identity;
 };
 

@@ -30,4 +30,11 @@ std::filesystem::path defaultModelDirectory();
 [[nodiscard]] inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& directory);
 [[nodiscard]] inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& modelDirectory);
 
+// One image of the Fashion-MNIST subset fixture (fixtures/fashion-mnist/README.md).
+struct SubsetImage {
+  std::vector<std::uint8_t> pixels;  // 28 x 28, row-major
+  int label = -1;
+};
+[[nodiscard]] inst::Result<SubsetImage> loadSubsetImage(const std::filesystem::path& subset, std::size_t sample);
+
 }  // namespace aidi::core
