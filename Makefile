@@ -18,10 +18,14 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The demo: boot the virtual board, list the model zoo, run the demo campaign
+# into a fresh database and write its HTML report.
+DEMO_DIR ?= $(BUILD)/demo
 demo: build
 	$(BUILD)/bench-app/cli/aidi demo
 	$(BUILD)/bench-app/cli/aidi models
-	$(BUILD)/bench-app/cli/aidi sim --model mcunet-s --policy aidi --trace fixtures/traces/indoor-weak.csv --cap 100
+	rm -f $(DEMO_DIR)/aidi-demo.sqlite $(DEMO_DIR)/aidi-demo.sqlite-wal $(DEMO_DIR)/aidi-demo.sqlite-shm
+	$(BUILD)/bench-app/cli/aidi run fixtures/campaigns/demo.toml --db $(DEMO_DIR)/aidi-demo.sqlite --report $(DEMO_DIR)/aidi-demo-report.html
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300

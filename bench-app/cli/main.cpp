@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "campaign_commands.hpp"
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
@@ -235,7 +236,7 @@ struct SimOptions {
 int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   aidi::core::SimulationRequest request;
   request.modelDirectory = zoo / o.model;
-  request.subset = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
+  request.subset = aidi::core::subsetFileFor(zoo);
   request.sample = o.sample;
   request.policy = o.policy;
   request.storage.capacitanceF = o.capacitanceUf * 1e-6;
@@ -387,8 +388,8 @@ int main(int argc, char** argv) {
   auto* crashCmd = app.add_subcommand(
       "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
   crashCmd->add_option("--model", crashModel, "Model of the zoo")->required();
-  crashCmd->add_option("--policy", crashPolicy, "layer, fixed-tile, aidi or all")
-      ->check(CLI::IsMember({"layer", "fixed-tile", "aidi", "all"}))
+  crashCmd->add_option("--policy", crashPolicy, "layer, fixed-tile, loop, aidi or all")
+      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi", "all"}))
       ->capture_default_str();
   crashCmd->add_option("--sample", crashSample, "Image of the fixture subset")->capture_default_str();
   crashCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
@@ -397,8 +398,8 @@ int main(int argc, char** argv) {
   SimOptions sim;
   auto* simCmd = app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
   simCmd->add_option("--model", sim.model, "Model of the zoo")->capture_default_str();
-  simCmd->add_option("--policy", sim.policy, "layer, fixed-tile or aidi")
-      ->check(CLI::IsMember({"layer", "fixed-tile", "aidi"}))
+  simCmd->add_option("--policy", sim.policy, "layer, fixed-tile, loop or aidi")
+      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi"}))
       ->capture_default_str();
   auto* traceOption = simCmd->add_option("--trace", sim.trace, "Harvest trace (CSV time_s,power_w)");
   simCmd->add_option("--constant", sim.constantWatts, "Constant harvested power, W (instead of a trace)")
@@ -422,6 +423,32 @@ int main(int argc, char** argv) {
   psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")->required();
   psuCmd->add_flag("--json", psuJson, "JSON output");
 
+  aidi::cli::CampaignOptions campaign;
+  campaign.database = defaultDatabase();
+  campaign.modelZoo = aidi::core::defaultModelDirectory();
+  std::filesystem::path campaignFile;
+  auto* runCmd = app.add_subcommand("run", "Run a campaign file on the virtual bench, record it, write the HTML report");
+  runCmd->add_option("CAMPAIGN", campaignFile, "Campaign file (TOML, see fixtures/campaigns/README.md)")->required();
+  runCmd->add_option("--report", campaign.reportPath, "HTML report to write (default: next to the database)");
+  std::string resumeWhich;
+  auto* resumeCmd = app.add_subcommand("resume", "Continue unfinished campaigns (a killed run is re-run from scratch)");
+  resumeCmd->add_option("CAMPAIGN", resumeWhich, "Campaign id or name (default: every unfinished one)");
+  resumeCmd->add_option("--report", campaign.reportPath, "HTML report to write (default: next to the database)");
+  auto* listCmd = app.add_subcommand("list", "List the campaigns of a database and their progress");
+  std::string reportWhich, reportFormat = "html";
+  std::filesystem::path reportOut = "-";
+  auto* reportCmd = app.add_subcommand("report", "Write a campaign's latency/accuracy report");
+  reportCmd->add_option("TARGET", reportWhich, "Campaign id or name, or run:ID for that run's timeline")->required();
+  reportCmd->add_option("--format", reportFormat, "html, csv or json")
+      ->check(CLI::IsMember({"html", "csv", "json"}))
+      ->capture_default_str();
+  reportCmd->add_option("--out", reportOut, "Output file, or - for stdout")->capture_default_str();
+  for (auto* sub : {runCmd, resumeCmd, listCmd, reportCmd}) {
+    sub->add_option("--db", campaign.database, "Run database (or set AIDI_DB)")->capture_default_str();
+    sub->add_option("--dir", campaign.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  }
+  for (auto* sub : {runCmd, resumeCmd, listCmd}) sub->add_flag("--json", campaign.json, "JSON lines for scripts");
+
   bool portsJson = false;
   auto* portsCmd = app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
   portsCmd->add_flag("--json", portsJson, "JSON output");
@@ -442,6 +469,10 @@ int main(int argc, char** argv) {
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*simCmd) return runSim(modelsDir, sim);
   if (*portsCmd) return runPorts(portsJson);
+  if (*runCmd) return aidi::cli::runCampaignFile(campaignFile, campaign);
+  if (*resumeCmd) return aidi::cli::resumeCampaigns(resumeWhich, campaign);
+  if (*listCmd) return aidi::cli::listCampaigns(campaign);
+  if (*reportCmd) return aidi::cli::reportCampaign(reportWhich, reportFormat, reportOut, campaign);
   if (*psuCmd) {
     if (!psuOutput.empty()) psu.output = psuOutput == "on";
     return runPsu(psu, psuJson);

@@ -24,15 +24,15 @@ class BatchWriter::Impl {
         {commitTx, "COMMIT"},
         {rollbackTx, "ROLLBACK"},
         {powerCycle,
-         "INSERT INTO power_cycles (run_id, attempt, boot_id, start_s, on_s, off_s, device_cycles, v_start, v_end)"
-         " VALUES (?,?,?,?,?,?,?,?,?)"},
+         "INSERT INTO power_cycles (run_id, attempt, boot_id, start_s, on_s, off_s, device_cycles, v_start, v_end,"
+         " inference) VALUES (?,?,?,?,?,?,?,?,?,?)"},
         {checkpoint,
          "INSERT INTO checkpoints (run_id, attempt, boot_id, seq, inference, layer, job, cycles_since_boot,"
          " job_cycles, nvm_bytes, host_time_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
         {inference,
          "INSERT INTO inferences (run_id, attempt, inference, sample, label, predicted, finished, latency_s,"
          " energy_uj, active_cycles, power_cycles, reexecuted_cycles, checkpoint_cycles, boot_cycles, nvm_bytes,"
-         " logits_crc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+         " logits_crc, energy_bound_s, plain_cycles, harvest_w) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {sample,
          "INSERT INTO instrument_samples (run_id, attempt, instrument, channel, t_s, volts, amps)"
          " VALUES (?,?,?,?,?,?,?)"},
@@ -52,7 +52,7 @@ class BatchWriter::Impl {
 
   Status write(const PowerCycleRow& r) {
     return powerCycle.bind(1, r.runId).bind(2, r.attempt).bind(3, r.bootId).bind(4, r.startS).bind(5, r.onS)
-        .bind(6, r.offS).bind(7, r.deviceCycles).bind(8, r.vStart).bind(9, r.vEnd).run();
+        .bind(6, r.offS).bind(7, r.deviceCycles).bind(8, r.vStart).bind(9, r.vEnd).bind(10, r.inference).run();
   }
   Status write(const CheckpointRow& r) {
     return checkpoint.bind(1, r.runId).bind(2, r.attempt).bind(3, r.bootId).bind(4, r.seq).bind(5, r.inference)
@@ -63,7 +63,8 @@ class BatchWriter::Impl {
     return inference.bind(1, r.runId).bind(2, r.attempt).bind(3, r.inference).bind(4, r.sample).bind(5, r.label)
         .bind(6, r.predicted).bind(7, r.finished ? 1 : 0).bind(8, r.latencyS).bind(9, r.energyUj)
         .bind(10, r.activeCycles).bind(11, r.powerCycles).bind(12, r.reexecutedCycles).bind(13, r.checkpointCycles)
-        .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).run();
+        .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
+        .bind(18, r.plainCycles).bind(19, r.harvestW).run();
   }
   Status write(const InstrumentSampleRow& r) {
     return sample.bind(1, r.runId).bind(2, r.attempt).bind(3, r.instrument).bind(4, r.channel).bind(5, r.tS)

@@ -143,6 +143,27 @@ Result<std::vector<CampaignInfo>> CampaignStore::listCampaigns() {
   return out;
 }
 
+Result<RecordedCampaign> CampaignStore::recorded(std::int64_t campaignId) {
+  auto stmt = sql::Statement::prepare(
+      m_db.handle(), "SELECT id, name, COALESCE(source_path, ''), COALESCE(config_toml, ''), state FROM campaigns WHERE id = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, campaignId);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail(ErrorCode::Invalid, "no campaign with id " + std::to_string(campaignId));
+  return RecordedCampaign{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4)};
+}
+
+Result<std::int64_t> CampaignStore::findByName(const std::string& name) {
+  auto stmt = sql::Statement::prepare(m_db.handle(), "SELECT MAX(id) FROM campaigns WHERE name = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, name);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row || stmt->isNull(0)) return fail(ErrorCode::Invalid, "no campaign named \"" + name + "\"");
+  return stmt->integer(0);
+}
+
 Result<std::vector<std::int64_t>> CampaignStore::unfinishedCampaigns() {
   auto stmt = sql::Statement::prepare(
       m_db.handle(), "SELECT DISTINCT campaign_id FROM runs WHERE state IN ('planned', 'running') ORDER BY campaign_id");

@@ -33,7 +33,7 @@ Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaign
   if (!runs) return std::unexpected(runs.error());
   auto rows = sql::Statement::prepare(
       db.handle(), "SELECT finished, label, predicted, latency_s, energy_uj, power_cycles, active_cycles,"
-                   " reexecuted_cycles, checkpoint_cycles, boot_cycles FROM inferences"
+                   " reexecuted_cycles, checkpoint_cycles, boot_cycles, energy_bound_s, harvest_w, plain_cycles FROM inferences"
                    " WHERE run_id = ? AND attempt = ?");
   if (!rows) return std::unexpected(rows.error());
 
@@ -56,7 +56,9 @@ Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaign
     if (!runs->isNull(9)) s.energyBoundS = runs->real(9);
     const std::int64_t attempt = runs->integer(10);
 
-    std::vector<double> latency, energy, cycles;
+    std::vector<double> latency, energy, cycles, ratio;
+    double harvest = 0;
+    int harvestCount = 0;
     rows->bind(1, s.runId).bind(2, attempt);
     for (;;) {
       auto r = rows->step();
@@ -73,7 +75,15 @@ Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaign
       s.reexecutedCycles += static_cast<std::uint64_t>(rows->integer(7));
       s.checkpointCycles += static_cast<std::uint64_t>(rows->integer(8));
       s.bootCycles += static_cast<std::uint64_t>(rows->integer(9));
+      if (!rows->isNull(3) && !rows->isNull(10) && rows->real(10) > 0) ratio.push_back(rows->real(3) / rows->real(10));
+      if (!rows->isNull(11)) {
+        harvest += rows->real(11);
+        ++harvestCount;
+      }
+      s.plainCycles += static_cast<std::uint64_t>(rows->integer(12));
     }
+    if (harvestCount) s.harvestW = harvest / harvestCount;
+    s.latencyRatio = statsOf(std::move(ratio));
     rows->reset();
     s.latencyS = statsOf(std::move(latency));
     s.energyUj = statsOf(std::move(energy));
@@ -104,6 +114,108 @@ Result<std::vector<AccuracyCell>> accuracyMatrix(Database& db, std::int64_t camp
                    static_cast<int>(stmt->integer(4)), static_cast<int>(stmt->integer(5))});
   }
   return out;
+}
+
+Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId) {
+  auto stmt = sql::Statement::prepare(
+      db.handle(),
+      "SELECT r.id, r.plan_index, r.model, r.policy, r.condition, r.capacitor_uf, r.repetition, r.state,"
+      " COALESCE(r.failure, ''), i.inference, i.sample, i.label, i.predicted, i.finished, i.latency_s,"
+      " i.energy_bound_s, i.harvest_w, i.energy_uj, COALESCE(i.active_cycles, 0), COALESCE(i.power_cycles, 0),"
+      " COALESCE(i.reexecuted_cycles, 0), COALESCE(i.checkpoint_cycles, 0), COALESCE(i.boot_cycles, 0),"
+      " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0)"
+      " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
+      " WHERE r.campaign_id = ? ORDER BY r.plan_index, i.inference");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, campaignId);
+  std::vector<InferenceRecord> out;
+  const auto optReal = [&](int col) { return stmt->isNull(col) ? std::optional<double>{} : stmt->real(col); };
+  const auto optInt = [&](int col) {
+    return stmt->isNull(col) ? std::optional<int>{} : static_cast<int>(stmt->integer(col));
+  };
+  const auto u64 = [&](int col) { return static_cast<std::uint64_t>(stmt->integer(col)); };
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    InferenceRecord r;
+    r.runId = stmt->integer(0);
+    r.planIndex = static_cast<int>(stmt->integer(1));
+    r.model = stmt->text(2);
+    r.policy = stmt->text(3);
+    r.condition = stmt->text(4);
+    r.capacitorUf = optReal(5);
+    r.repetition = static_cast<int>(stmt->integer(6));
+    r.runState = stmt->text(7);
+    r.runFailure = stmt->text(8);
+    r.inference = static_cast<std::uint32_t>(stmt->integer(9));
+    r.sample = static_cast<std::uint32_t>(stmt->integer(10));
+    r.label = optInt(11);
+    r.predicted = optInt(12);
+    r.finished = stmt->integer(13) != 0;
+    r.latencyS = optReal(14);
+    r.energyBoundS = optReal(15);
+    r.harvestW = optReal(16);
+    r.energyUj = optReal(17);
+    r.activeCycles = u64(18);
+    r.powerCycles = u64(19);
+    r.reexecutedCycles = u64(20);
+    r.checkpointCycles = u64(21);
+    r.bootCycles = u64(22);
+    r.plainCycles = u64(23);
+    r.nvmBytes = u64(24);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<std::int64_t> campaignOfRun(Database& db, std::int64_t runId) {
+  auto stmt = sql::Statement::prepare(db.handle(), "SELECT campaign_id FROM runs WHERE id = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, runId);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail(ErrorCode::Invalid, "no run with id " + std::to_string(runId));
+  return stmt->integer(0);
+}
+
+Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inference) {
+  Timeline t;
+  t.runId = runId;
+  t.inference = inference;
+  auto cycles = sql::Statement::prepare(
+      db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles"
+                   " FROM power_cycles p JOIN runs r ON r.id = p.run_id AND r.attempt = p.attempt"
+                   " WHERE p.run_id = ? AND p.inference = ? ORDER BY p.start_s");
+  if (!cycles) return std::unexpected(cycles.error());
+  cycles->bind(1, runId).bind(2, static_cast<std::int64_t>(inference));
+  for (;;) {
+    auto row = cycles->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    TimelineCycle c{static_cast<std::uint32_t>(cycles->integer(0)), cycles->real(1), cycles->real(2), cycles->real(3),
+                    {}, {}, {}};
+    if (!cycles->isNull(4)) c.vStart = cycles->real(4);
+    if (!cycles->isNull(5)) c.vEnd = cycles->real(5);
+    if (!cycles->isNull(6)) c.deviceCycles = cycles->integer(6);
+    t.cycles.push_back(c);
+  }
+  auto checkpoints = sql::Statement::prepare(
+      db.handle(), "SELECT c.boot_id, c.layer, c.job, c.cycles_since_boot"
+                   " FROM checkpoints c JOIN runs r ON r.id = c.run_id AND r.attempt = c.attempt"
+                   " WHERE c.run_id = ? AND c.inference = ? ORDER BY c.boot_id, c.seq");
+  if (!checkpoints) return std::unexpected(checkpoints.error());
+  checkpoints->bind(1, runId).bind(2, static_cast<std::int64_t>(inference));
+  for (;;) {
+    auto row = checkpoints->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    t.checkpoints.push_back({static_cast<std::uint32_t>(checkpoints->integer(0)),
+                             static_cast<std::uint32_t>(checkpoints->integer(1)),
+                             static_cast<std::uint32_t>(checkpoints->integer(2)),
+                             static_cast<std::uint32_t>(checkpoints->integer(3))});
+  }
+  return t;
 }
 
 Result<std::vector<SeriesColumn>> decimatedSeries(Database& db, std::int64_t runId, const std::string& instrument,

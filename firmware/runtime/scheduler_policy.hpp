@@ -1,7 +1,10 @@
 // How an inference is cut into jobs: for each layer, the output rows one job
 // computes and commits. The policies a campaign compares (DESIGN.md):
 //   layer      one job per layer (cannot finish a layer longer than a power cycle)
-//   fixed-tile one output row per job, every layer (fine-grained, HAWAII-like)
+//   fixed-tile a fixed tile of four output rows per job, chosen offline without
+//              the energy budget (iNAS-like static tiling)
+//   loop       one output row per job: progress kept at every iteration of the
+//              row loop (fine-grained loop continuation, SONIC/HAWAII-like)
 //   aidi       rows per job from the energy one power cycle offers, so that a
 //              cycle ends soon after a commit with little work re-executed
 #pragma once

@@ -16,7 +16,7 @@ int main() {
   for (const char* model : {"inas-tiny", "mcunet-s"}) {
     for (const char* trace : {"indoor-strong", "rf-bursts", "outdoor-clouds"}) {
       for (const double cap : {100e-6, 1e-3}) {
-        for (const char* policy : {"layer", "fixed-tile", "aidi"}) {
+        for (const char* policy : {"layer", "fixed-tile", "loop", "aidi"}) {
           core::SimulationRequest r;
           r.modelDirectory = fixtures + "/models/" + model;
           r.subset = fixtures + "/fashion-mnist/test-1000.bin";

@@ -197,10 +197,10 @@ TEST(AidiCliDb, MigrateCheckExport) {
   const std::string db = (dir->path() / "runs.db").string();
   CliRun r = runAidi({"db", "migrate", "--db", db});
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 1 (latest 1)\n");
+  EXPECT_EQ(r.output, db + ": schema version 2 (latest 2)\n");
   r = runAidi({"db", "check", "--db", db});
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 1, integrity ok\n");
+  EXPECT_EQ(r.output, db + ": schema version 2, integrity ok\n");
   r = runAidi({"db", "export", "--db", db, "--table", "campaigns", "--format", "json", "--out", "-"});
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(r.output, "[]\n");
@@ -252,7 +252,7 @@ TEST(AidiCliCrashTest, SweepsEveryPolicyWithoutDivergence) {
     EXPECT_EQ(j["divergences"], 0);
     EXPECT_GT(j["failure_points"].get<int>(), j["jobs"].get<int>());
   }
-  EXPECT_EQ(lines, 3);
+  EXPECT_EQ(lines, 4) << "layer, fixed-tile, loop, aidi";
 }
 
 TEST(AidiCliCrashTest, BadArgumentsAreClearErrors) {

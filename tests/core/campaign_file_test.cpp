@@ -47,7 +47,7 @@ TEST(CampaignFile, TheDemoCampaignLoads) {
   ASSERT_TRUE(f) << f.error().message;
   EXPECT_EQ(f->name, "demo");
   EXPECT_EQ(f->samples, 3);
-  EXPECT_EQ(f->runCount(), 2u * 3u * 2u);
+  EXPECT_EQ(f->runCount(), 2u * 4u * 2u) << "two models x four policies x two conditions";
   ASSERT_EQ(f->conditions.size(), 2u);
   EXPECT_DOUBLE_EQ(f->conditions[1].storage.capacitanceF, 1e-3);
   EXPECT_TRUE(std::filesystem::exists(f->conditions[0].trace));

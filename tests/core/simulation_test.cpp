@@ -29,7 +29,7 @@ int expectedPrediction(const std::string& model, std::size_t sample) {
 
 // A full MCUNet-class inference under weak indoor light (~31 uW).
 TEST(Simulation, McunetUnderWeakSolarPredictsLikeTheContinuousRun) {
-  auto r = core::simulate(request("mcunet-s", "fixed-tile", 100e-6, "indoor-weak"));
+  auto r = core::simulate(request("mcunet-s", "loop", 100e-6, "indoor-weak"));
   ASSERT_TRUE(r) << r.error().message;
   ASSERT_TRUE(r->finished) << r->failure;
   EXPECT_EQ(r->predicted, expectedPrediction("mcunet-s", 0));
@@ -38,6 +38,13 @@ TEST(Simulation, McunetUnderWeakSolarPredictsLikeTheContinuousRun) {
   EXPECT_GE(r->latencyS, r->energyBoundS) << "nothing beats the energy-bound limit";
   EXPECT_GT(r->deviceInstructions, r->plainInstructions) << "the runtime's work counts against it";
   EXPECT_EQ(r->decoder.droppedFrames(), 0u);
+  // The overhead split accounts for every instruction beyond the plain inference.
+  EXPECT_EQ(r->restoreCycles.size(), r->cycles.size()) << "one Boot frame per power cycle";
+  EXPECT_GT(r->overhead.boot, 0u);
+  EXPECT_GT(r->overhead.reexecuted, 0u) << "brown-outs strike mid-job";
+  EXPECT_GT(r->overhead.checkpoint, 0u);
+  EXPECT_EQ(r->plainInstructions + r->overhead.boot + r->overhead.reexecuted + r->overhead.checkpoint,
+            r->deviceInstructions);
 }
 
 TEST(Simulation, TheSameRunTwiceGivesTheSameDeviceCycles) {

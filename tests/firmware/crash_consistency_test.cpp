@@ -38,7 +38,7 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   // Many images for the small model, two for the large one (its sweep is 40x costlier).
   for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 32}, {"mcunet-s", 2}}) {
     const Loaded model = load(name);
-    for (auto policy : {SchedulerPolicy::Layer, SchedulerPolicy::FixedTile, SchedulerPolicy::Aidi}) {
+    for (auto policy : {SchedulerPolicy::Layer, SchedulerPolicy::FixedTile, SchedulerPolicy::Loop, SchedulerPolicy::Aidi}) {
       for (std::size_t sample = 0; sample < samples; ++sample) {
         const auto r = host::crashSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle, subset.image(sample));
         EXPECT_EQ(r.divergences, 0u) << name << " " << toString(policy) << " sample " << sample
@@ -56,7 +56,7 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
 TEST(CrashConsistency, RandomMultiFailureSchedules) {
   const Subset subset = loadSubset();
   const Loaded model = load("mcunet-s");
-  for (auto policy : {SchedulerPolicy::FixedTile, SchedulerPolicy::Aidi}) {
+  for (auto policy : {SchedulerPolicy::FixedTile, SchedulerPolicy::Loop, SchedulerPolicy::Aidi}) {
     const auto r = host::randomFailureSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle,
                                             subset.image(3), 50, 8, 42);
     EXPECT_EQ(r.divergences, 0u) << toString(policy) << " schedule " << r.firstDivergence;
@@ -65,14 +65,17 @@ TEST(CrashConsistency, RandomMultiFailureSchedules) {
 
 TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
   const Loaded model = load("mcunet-s");
-  JobPlan layer, fine, aidi;
+  JobPlan layer, tile, fine, aidi;
   ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, 16, layer));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, 16, fine));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, 16, tile));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Loop, kCyclesPerPowerCycle, 16, fine));
   ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, 16, aidi));
   for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
     const auto rows = model.view.tensor(model.view.layer(i).output).shape.h;
     EXPECT_EQ(layer.jobs[i], 1) << "layer " << i;
     EXPECT_EQ(fine.rowsPerJob[i], 1) << "layer " << i;
+    EXPECT_EQ(tile.rowsPerJob[i], std::min<std::uint32_t>(rows, 4)) << "layer " << i;
+    EXPECT_EQ(tile.jobs[i], (rows + 3) / 4) << "layer " << i;
     EXPECT_EQ(fine.jobs[i], rows) << "layer " << i;
     EXPECT_GE(aidi.rowsPerJob[i], 1);
     EXPECT_LE(aidi.rowsPerJob[i], rows);

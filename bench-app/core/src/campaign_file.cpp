@@ -1,5 +1,6 @@
 #include "aidi/core/campaign_file.hpp"
 
+#include <fstream>
 #include <set>
 
 #include <toml++/toml.h>
@@ -18,7 +19,7 @@ struct Checker {
   }
 };
 
-const std::set<std::string> kPolicies = {"layer", "fixed-tile", "aidi"};
+const std::set<std::string> kPolicies = {"layer", "fixed-tile", "loop", "aidi"};
 
 // Refuses keys the format does not know (a typo must not be ignored).
 inst::Status onlyKeys(const Checker& c, const toml::table& t, const std::string& section,
@@ -60,17 +61,25 @@ inst::Result<T> number(const Checker& c, const toml::table& t, const std::string
 }  // namespace
 
 inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, const std::filesystem::path& zoo) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": cannot open the campaign file");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  return parseCampaign(text, path, zoo);
+}
+
+inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
+                                         const std::filesystem::path& zoo) {
   const Checker c{path.string()};
   toml::table root;
   try {
-    root = toml::parse_file(path.string());
+    root = toml::parse(text, path.string());
   } catch (const toml::parse_error& e) {
-    if (e.source().begin.line == 0) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": " + std::string(e.description()));
     return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
                                                      ": bad TOML: " + std::string(e.description()));
   }
   CampaignFile f;
   f.path = path;
+  f.text = text;
   if (auto ok = onlyKeys(c, root, "", {"campaign", "matrix", "condition"}); !ok) return std::unexpected(ok.error());
 
   const toml::table* campaign = root["campaign"].as_table();
@@ -110,7 +119,7 @@ inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, c
   for (std::size_t i = 0; i < policies->size(); ++i) {
     if (!kPolicies.contains((*policies)[i]))
       return c.error(matrix->get("policies")->as_array()->get(i), "matrix.policies",
-                     "unknown policy \"" + (*policies)[i] + "\" (layer, fixed-tile, aidi)");
+                     "unknown policy \"" + (*policies)[i] + "\" (layer, fixed-tile, loop, aidi)");
   }
   f.policies = *policies;
 

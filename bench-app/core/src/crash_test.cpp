@@ -12,12 +12,13 @@ inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::p
                                                         const std::string& policyName, std::size_t sample) {
   using fw::SchedulerPolicy;
   const std::pair<const char*, SchedulerPolicy> all[] = {
-      {"layer", SchedulerPolicy::Layer}, {"fixed-tile", SchedulerPolicy::FixedTile}, {"aidi", SchedulerPolicy::Aidi}};
+      {"layer", SchedulerPolicy::Layer}, {"fixed-tile", SchedulerPolicy::FixedTile},
+      {"loop", SchedulerPolicy::Loop}, {"aidi", SchedulerPolicy::Aidi}};
   std::vector<std::pair<const char*, SchedulerPolicy>> policies;
   for (const auto& p : all)
     if (policyName == "all" || policyName == p.first) policies.push_back(p);
   if (policies.empty())
-    return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + policyName + "\" (layer, fixed-tile, aidi or all)");
+    return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + policyName + "\" (layer, fixed-tile, loop, aidi or all)");
 
   auto summary = loadModelSummary(zoo / modelName);  // validates the model file
   if (!summary) return std::unexpected(summary.error());
@@ -26,7 +27,7 @@ inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::p
   fw::ModelView model;
   (void)model.parse(bytes.data(), bytes.size());
 
-  auto subset = loadSubsetImage(zoo.parent_path() / "fashion-mnist" / "test-1000.bin", sample);
+  auto subset = loadSubsetImage(aidi::core::subsetFileFor(zoo), sample);
   if (!subset) return std::unexpected(subset.error());
   const std::uint8_t* image = subset->pixels.data();
 

@@ -13,6 +13,12 @@ std::filesystem::path defaultModelDirectory() {
   return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "models";
 }
 
+std::filesystem::path subsetFileFor(const std::filesystem::path& zoo) {
+  const auto beside = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
+  if (std::filesystem::exists(beside)) return beside;
+  return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "fashion-mnist" / "test-1000.bin";
+}
+
 inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& dir) {
   const auto modelFile = dir / "model.aidi";
   std::ifstream in(modelFile, std::ios::binary);

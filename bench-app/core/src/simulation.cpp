@@ -92,11 +92,18 @@ void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, Simula
       const proto::Frame& f = decoder.frame();
       proto::InferenceResult r{};
       proto::DeviceError e{};
-      if (f.type == static_cast<std::uint8_t>(proto::MessageType::Checkpoint)) {
+      proto::Checkpoint c{};
+      proto::Boot b{};
+      if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
         ++result.checkpoints;
+        result.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
+      } else if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
+        result.restoreCycles.push_back(b.restoreCycles);
       } else if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
         result.predicted = r.predicted;
         result.logits.assign(r.logits, r.logits + r.logitCount);
+        result.nvmBytesWritten = r.nvmBytes;
+        result.logitsCrc = r.logitsCrc;
       } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
         result.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
       }
@@ -131,13 +138,39 @@ inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& re
   return count;
 }
 
+OverheadSplit splitOverhead(const SimulationResult& result) {
+  OverheadSplit split;
+  std::size_t next = 0;  // checkpoints arrive in boot order
+  for (std::size_t i = 0; i < result.cycles.size(); ++i) {
+    const auto& cycle = result.cycles[i];
+    const std::uint32_t boot = static_cast<std::uint32_t>(i + 1);
+    const std::uint64_t restore =
+        std::min<std::uint64_t>(i < result.restoreCycles.size() ? result.restoreCycles[i] : 0, cycle.instructions);
+    split.boot += restore;
+    std::uint64_t lastCommit = restore;
+    while (next < result.checkpointEvents.size() && result.checkpointEvents[next].boot <= boot) {
+      if (result.checkpointEvents[next].boot == boot) lastCommit = result.checkpointEvents[next].cyclesSinceBoot;
+      ++next;
+    }
+    if (!cycle.finished && cycle.instructions > lastCommit) split.reexecuted += cycle.instructions - lastCommit;
+  }
+  const std::uint64_t accounted = result.plainInstructions + split.boot + split.reexecuted;
+  split.checkpoint = result.deviceInstructions > accounted ? result.deviceInstructions - accounted : 0;
+  return split;
+}
+
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto wallStart = std::chrono::steady_clock::now();
   SimulationResult result;
-  auto plain = measurePlainInstructions(request);
-  if (!plain) return std::unexpected(plain.error());
-  result.plainInstructions = *plain;
-  result.energyBoundS = inst::energyBoundLatency(request.storage, request.trace, static_cast<double>(*plain),
+  if (request.plainInstructions) {
+    result.plainInstructions = *request.plainInstructions;
+  } else {
+    auto plain = measurePlainInstructions(request);
+    if (!plain) return std::unexpected(plain.error());
+    result.plainInstructions = *plain;
+  }
+  result.energyBoundS = inst::energyBoundLatency(request.storage, request.trace,
+                                                 static_cast<double>(result.plainInstructions),
                                                  fw::physical::kClockHz, fw::physical::kActivePowerW);
 
   auto prepared = prepare(request, 0);
@@ -156,6 +189,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     result.latencyS += cycle->offS + cycle->onS;
     result.deviceInstructions += cycle->instructions;
     drainTelemetry(**board, decoder, result, inst::Millis{cycle->finished ? 200 : 0});
+    if (request.onPowerCycle) request.onPowerCycle(*cycle);
     if (result.checkpoints > checkpointsSeen) {
       checkpointsSeen = result.checkpoints;
       lastProgressCycle = cycle->index;
@@ -169,10 +203,16 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
                        " power cycles (a job needs more energy than one power cycle holds)";
       break;
     }
+    if (request.deadline && std::chrono::steady_clock::now() >= *request.deadline) {
+      result.failure = "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) +
+                       " power cycles";
+      break;
+    }
   }
   if (!result.finished && result.failure.empty())
     result.failure = "did not finish within " + std::to_string(request.maxPowerCycles) + " power cycles";
   result.decoder = decoder.counters();
+  result.overhead = splitOverhead(result);
   (void)(*board)->quit();
   result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;

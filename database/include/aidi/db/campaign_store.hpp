@@ -50,6 +50,15 @@ struct CampaignInfo {
   CampaignProgress progress;
 };
 
+// A campaign as it was recorded: enough to run or report it again.
+struct RecordedCampaign {
+  std::int64_t id;
+  std::string name;
+  std::string sourcePath;
+  std::string configToml;
+  std::string state;
+};
+
 class CampaignStore {
  public:
   explicit CampaignStore(Database& db) : m_db(db) {}
@@ -64,6 +73,10 @@ class CampaignStore {
   // Sets the campaign's state from its runs' (done when all ended).
   [[nodiscard]] Status updateCampaignState(std::int64_t campaignId);
   [[nodiscard]] Result<std::vector<CampaignInfo>> listCampaigns();
+  // Invalid when no campaign has this id.
+  [[nodiscard]] Result<RecordedCampaign> recorded(std::int64_t campaignId);
+  // The newest campaign of this name; Invalid when none.
+  [[nodiscard]] Result<std::int64_t> findByName(const std::string& name);
   // Campaigns with runs still planned or running, oldest first.
   [[nodiscard]] Result<std::vector<std::int64_t>> unfinishedCampaigns();
 

@@ -31,7 +31,10 @@ struct RunSummary {
   int finished = 0;
   int correct = 0;     // finished with predicted == label
   Stats latencyS, energyUj, powerCycles;
+  Stats latencyRatio;  // latency / energy-bound limit, per finished inference
   std::optional<double> energyBoundS;
+  double harvestW = 0;  // mean harvested power over the finished inferences
+  std::uint64_t plainCycles = 0;  // summed over finished inferences (useful work)
   // Overhead split, summed over finished inferences.
   std::uint64_t activeCycles = 0, reexecutedCycles = 0, checkpointCycles = 0, bootCycles = 0;
 };
@@ -56,6 +59,47 @@ struct SeriesColumn {
   std::size_t count = 0;
   double vMin = 0, vMax = 0, aMin = 0, aMax = 0;
 };
+
+// Every inference of a campaign's current attempts, with its run's matrix
+// cell: what reports aggregate (over repetitions, per model x policy x
+// condition).
+struct InferenceRecord {
+  std::int64_t runId;
+  int planIndex;
+  std::string model, policy, condition;
+  std::optional<double> capacitorUf;
+  int repetition;
+  std::string runState;
+  std::string runFailure;
+  std::uint32_t inference, sample;
+  std::optional<int> label, predicted;
+  bool finished;
+  std::optional<double> latencyS, energyBoundS, harvestW, energyUj;
+  std::uint64_t activeCycles = 0, powerCycles = 0, reexecutedCycles = 0, checkpointCycles = 0, bootCycles = 0,
+                plainCycles = 0, nvmBytes = 0;
+};
+[[nodiscard]] Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId);
+
+// The campaign a run belongs to; Invalid when there is no such run.
+[[nodiscard]] Result<std::int64_t> campaignOfRun(Database& db, std::int64_t runId);
+
+// One inference's power cycles and checkpoints, in time order: a run's timeline.
+struct TimelineCycle {
+  std::uint32_t bootId;
+  double startS, onS, offS;
+  std::optional<double> vStart, vEnd;
+  std::optional<std::int64_t> deviceCycles;
+};
+struct TimelineCheckpoint {
+  std::uint32_t bootId, layer, job, cyclesSinceBoot;
+};
+struct Timeline {
+  std::int64_t runId = 0;
+  std::uint32_t inference = 0;
+  std::vector<TimelineCycle> cycles;
+  std::vector<TimelineCheckpoint> checkpoints;
+};
+[[nodiscard]] Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inference);
 
 // An instrument's samples of one run between tStart and tEnd, reduced to at
 // most `columns` min/max columns (one per plot pixel column); empty columns

@@ -14,11 +14,12 @@ struct PowerCycleRow {
   std::int64_t runId;
   int attempt;
   std::uint32_t bootId;
-  double startS;  // time of power-on, simulated or instrument time
+  double startS;  // time of power-on since the inference began, simulated or instrument time
   double onS;
   double offS;
   std::optional<std::int64_t> deviceCycles;
   std::optional<double> vStart, vEnd;
+  std::uint32_t inference = 0;
 };
 
 struct CheckpointRow {
@@ -47,6 +48,9 @@ struct InferenceRow {
   std::optional<double> energyUj;
   std::optional<std::uint64_t> activeCycles, powerCycles, reexecutedCycles, checkpointCycles, bootCycles, nvmBytes;
   std::optional<std::uint32_t> logitsCrc;
+  std::optional<double> energyBoundS;       // the limit for this sample's plain instruction count
+  std::optional<std::uint64_t> plainCycles;  // instructions of the plain inference
+  std::optional<double> harvestW;           // mean harvested power while it ran
 };
 
 struct InstrumentSampleRow {

@@ -23,6 +23,7 @@ struct HarvestCondition {
 
 struct CampaignFile {
   std::filesystem::path path;
+  std::string text;  // the file as read: stored with the campaign, so resume needs no file
   std::string name;
   std::vector<std::string> models, policies;
   std::vector<HarvestCondition> conditions;
@@ -38,5 +39,9 @@ struct CampaignFile {
 // paths are relative to the campaign file's folder (or absolute).
 [[nodiscard]] inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path,
                                                           const std::filesystem::path& modelZoo);
+// The same from text already read; `path` names it in errors and anchors
+// relative trace paths.
+[[nodiscard]] inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
+                                                       const std::filesystem::path& modelZoo);
 
 }  // namespace aidi::core

@@ -24,6 +24,9 @@ struct ModelSummary {
 
 // Where the zoo lives: $AIDI_MODELS, else the source tree's fixtures/models.
 std::filesystem::path defaultModelDirectory();
+// The test subset the models of `zoo` are run on: fashion-mnist/ beside the
+// zoo (fixtures/), else the source tree's.
+std::filesystem::path subsetFileFor(const std::filesystem::path& zoo);
 
 // Every model folder under `directory`, by name. A folder whose manifest or
 // model file is missing or damaged is an error naming it.

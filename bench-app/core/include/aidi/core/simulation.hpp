@@ -8,8 +8,11 @@
 // inference, counted exactly on the same board by the insn_window plugin.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,30 @@ struct SimulationRequest {
   // Power cycles in a row without a committed job before the run is declared
   // "did not finish" (a job larger than a power cycle never completes).
   std::uint64_t watchdogPowerCycles = 50;
+  // Wall-clock limit of the run; "did not finish" when reached.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // The plain inference's instruction count when already measured (it
+  // depends on the model and the sample only); measured when absent.
+  std::optional<std::uint64_t> plainInstructions;
+  // Live view: called after every power cycle with what is known so far.
+  std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
+};
+
+// A checkpoint as the device reported it (protocol Checkpoint frame).
+struct CheckpointEvent {
+  std::uint32_t boot = 0;  // 1 for the first power cycle
+  std::uint16_t layer = 0;
+  std::uint32_t job = 0;
+  std::uint32_t cyclesSinceBoot = 0;
+  std::uint32_t nvmBytes = 0;
+};
+
+// Where the device's instructions went, over all power cycles. useful is the
+// plain inference; the rest is overhead of running intermittently.
+struct OverheadSplit {
+  std::uint64_t boot = 0;        // power-on to progress restored, every boot
+  std::uint64_t reexecuted = 0;  // work after the last commit of a cycle that browned out
+  std::uint64_t checkpoint = 0;  // the rest: NVM traffic of jobs and commits
 };
 
 struct SimulationResult {
@@ -40,6 +67,11 @@ struct SimulationResult {
   std::vector<std::int8_t> logits;
   std::vector<inst::PowerCycleRecord> cycles;
   std::uint64_t checkpoints = 0;
+  std::vector<CheckpointEvent> checkpointEvents;
+  std::vector<std::uint32_t> restoreCycles;  // per boot, from the Boot frame
+  OverheadSplit overhead;
+  std::uint64_t nvmBytesWritten = 0;  // by the last boot (the device's count)
+  std::uint32_t logitsCrc = 0;
   double latencyS = 0;               // simulated
   std::uint64_t plainInstructions = 0;
   double energyBoundS = 0;
@@ -47,6 +79,10 @@ struct SimulationResult {
   double wallS = 0;
   proto::DecoderCounters decoder;
 };
+
+// Splits the device's instructions into useful work and overheads from the
+// telemetry (Boot restore cycles, checkpoint positions) and the cycle records.
+OverheadSplit splitOverhead(const SimulationResult& result);
 
 // Instructions of the plain inference of `sample` (no runtime, no NVM).
 [[nodiscard]] inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request);

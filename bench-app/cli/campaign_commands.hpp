@@ -1,0 +1,24 @@
+// The campaign subcommands of `aidi` (campaign_commands.cpp).
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace aidi::cli {
+
+struct CampaignOptions {
+  std::filesystem::path database;
+  std::filesystem::path modelZoo;
+  std::filesystem::path reportPath;  // HTML report after a run; default next to the database
+  bool json = false;
+};
+
+int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& options);
+// `which`: a campaign id or name; empty: every unfinished campaign.
+int resumeCampaigns(const std::string& which, const CampaignOptions& options);
+int listCampaigns(const CampaignOptions& options);
+// `which`: a campaign id or name, or run:ID (that run's timeline in its campaign's report).
+int reportCampaign(const std::string& which, const std::string& format, const std::filesystem::path& out,
+                   const CampaignOptions& options);
+
+}  // namespace aidi::cli

@@ -1,0 +1,70 @@
+// The latency/accuracy report of a campaign, built from the run database and
+// the model zoo's manifests only (no number typed by hand), and rendered as a
+// self-contained HTML page (inline SVG plots, no network at view time), CSV,
+// JSON or the terminal's headline table. The GUI and `aidi report` share it.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "aidi/db/campaign_store.hpp"
+#include "aidi/db/queries.hpp"
+#include "aidi/inst/result.hpp"
+
+namespace aidi::core {
+
+struct ReportModel {
+  std::string name;
+  bool inZoo = false;  // manifest found; the figures below are from it
+  std::uint64_t params = 0, macs = 0, peakSramBytes = 0, flashBytes = 0;
+  double floatAccuracy = 0, int8Accuracy = 0;  // host reference, full test set
+  int deviceSamples = 0, deviceCorrect = 0;    // this campaign, finished inferences
+};
+
+// One cell of the matrix: a model under a policy and a harvest condition,
+// over its repetitions and samples.
+struct ReportCell {
+  std::string model, policy, condition;
+  std::optional<double> capacitorUf;
+  int runs = 0, runsDone = 0;
+  int inferences = 0, finished = 0, correct = 0;
+  db::Stats latencyS, ratio, powerCycles;
+  double energyBoundS = 0;  // median over finished inferences
+  double harvestW = 0;      // mean
+  // Overhead as a fraction of the useful (plain) instructions.
+  double bootShare = 0, checkpointShare = 0, reexecutedShare = 0;
+  std::string failure;  // first failure of the cell, if any
+  bool allFinished() const { return inferences > 0 && finished == inferences && runsDone == runs; }
+};
+
+struct Report {
+  std::int64_t campaignId = 0;
+  std::string campaignName, campaignState, databasePath;
+  db::CampaignProgress progress;
+  std::vector<ReportModel> models;
+  std::vector<ReportCell> cells;
+  std::vector<db::RunSummary> runs;
+  std::optional<db::Timeline> timeline;  // the run chosen for the voltage plot
+  std::string timelineLabel;
+};
+
+// Builds the report of `campaignId`. The timeline shows `timelineRun` when
+// given (Invalid if it is not in the campaign), else the first finished run
+// of the aidi policy with the most power cycles.
+[[nodiscard]] inst::Result<Report> buildReport(const std::filesystem::path& database, std::int64_t campaignId,
+                                               const std::filesystem::path& modelZoo,
+                                               std::optional<std::int64_t> timelineRun = std::nullopt);
+
+void writeHtml(const Report& report, std::ostream& out);
+void writeCsv(const Report& report, std::ostream& out);  // one row per cell
+void writeJson(const Report& report, std::ostream& out);
+void writeTerminalTable(const Report& report, std::ostream& out);
+
+// For text that goes into HTML (element content and attribute values).
+std::string escapeHtml(const std::string& text);
+
+}  // namespace aidi::core

@@ -1,0 +1,440 @@
+#include "aidi/core/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "aidi/core/model_zoo.hpp"
+#include "aidi/db/campaign_store.hpp"
+#include "aidi/db/database.hpp"
+#include "physical_assumptions.hpp"
+#include "svg_plot.hpp"
+
+namespace aidi::core {
+namespace {
+
+std::unexpected<inst::Error> fromDb(const db::Error& e) { return inst::fail(inst::ErrorCode::Io, e.message); }
+
+const char* policyColor(const std::string& policy) {
+  if (policy == "layer") return "#d62728";
+  if (policy == "fixed-tile") return "#1f77b4";
+  if (policy == "loop") return "#9467bd";
+  if (policy == "aidi") return "#2ca02c";
+  return "#7f7f7f";
+}
+
+const char* modelColor(std::size_t index) {
+  static const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
+  return colors[index % 6];
+}
+
+// The physical assumptions every figure rests on (one table, printed by every report).
+std::vector<std::pair<std::string, std::string>> assumptions() {
+  namespace p = fw::physical;
+  return {
+      {"CPU clock", fmt::format("{:g} MHz", p::kClockHz / 1e6)},
+      {"active power", fmt::format("{:.3f} mW (STM32L412: 79 uA/MHz x 25 MHz x 3.0 V)", p::kActivePowerW * 1e3)},
+      {"NVM", fmt::format("SPI FRAM at f/2: {} CPU cycles per byte, {} cycles per write command, {} per read",
+                          p::kNvmCyclesPerByte, p::kNvmWriteOverheadCycles, p::kNvmReadOverheadCycles)},
+      {"default V_on / V_off / V_max", fmt::format("{:g} V / {:g} V / {:g} V", p::kVOn, p::kVOff, p::kVMax)},
+      {"converter efficiency", fmt::format("{:g} %", p::kEfficiency * 100)},
+      {"energy-bound limit", "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_active), "
+                             "N = instructions of the plain inference on the same board"},
+  };
+}
+
+std::string percent(double v) { return fmt::format("{:.2f} %", v * 100); }
+std::string optNumber(const std::optional<double>& v, const char* f = "{:g}") {
+  return v ? fmt::format(fmt::runtime(f), *v) : std::string("-");
+}
+
+}  // namespace
+
+std::string escapeHtml(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+inst::Result<Report> buildReport(const std::filesystem::path& database, std::int64_t campaignId,
+                                 const std::filesystem::path& modelZoo, std::optional<std::int64_t> timelineRun) {
+  db::OpenOptions existing;  // an older schema is migrated: reports need its columns
+  existing.create = false;
+  auto db = db::Database::open(database, existing);
+  if (!db) return fromDb(db.error());
+  db::CampaignStore store(*db);
+  auto recorded = store.recorded(campaignId);
+  if (!recorded) return fromDb(recorded.error());
+  Report report;
+  report.campaignId = campaignId;
+  report.campaignName = recorded->name;
+  report.campaignState = recorded->state;
+  report.databasePath = database.string();
+  auto progress = store.progress(campaignId);
+  if (!progress) return fromDb(progress.error());
+  report.progress = *progress;
+  auto runs = db::runSummaries(*db, campaignId);
+  if (!runs) return fromDb(runs.error());
+  report.runs = std::move(*runs);
+  auto inferences = db::campaignInferences(*db, campaignId);
+  if (!inferences) return fromDb(inferences.error());
+
+  // Cells in plan order; runs without any inference (failed before the first) count too.
+  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> cellIndex;
+  const auto cellOf = [&](const std::string& m, const std::string& p, const std::string& c) -> ReportCell& {
+    auto [it, inserted] = cellIndex.try_emplace({m, p, c}, report.cells.size());
+    if (inserted) report.cells.push_back(ReportCell{m, p, c});
+    return report.cells[it->second];
+  };
+  std::map<std::string, ReportModel> models;
+  std::vector<std::string> modelOrder;
+  for (const auto& run : report.runs) {
+    ReportCell& cell = cellOf(run.model, run.policy, run.condition);
+    cell.capacitorUf = run.capacitorUf;
+    ++cell.runs;
+    if (run.state == "done") ++cell.runsDone;
+    if (cell.failure.empty() && !run.failure.empty()) cell.failure = run.failure;
+    if (!models.contains(run.model)) {
+      modelOrder.push_back(run.model);
+      models[run.model].name = run.model;
+    }
+  }
+  struct Acc {
+    std::vector<double> latency, ratio, cycles, bound;
+    double harvest = 0;
+    std::uint64_t plain = 0, boot = 0, checkpoint = 0, reexecuted = 0;
+  };
+  std::map<std::size_t, Acc> acc;
+  for (const auto& r : *inferences) {
+    ReportCell& cell = cellOf(r.model, r.policy, r.condition);
+    Acc& a = acc[cellIndex[{r.model, r.policy, r.condition}]];
+    ++cell.inferences;
+    if (!r.finished) continue;
+    ++cell.finished;
+    const bool correct = r.label && r.predicted && *r.label == *r.predicted;
+    if (correct) ++cell.correct;
+    ReportModel& m = models[r.model];
+    if (r.label) {
+      ++m.deviceSamples;
+      if (correct) ++m.deviceCorrect;
+    }
+    if (r.latencyS) a.latency.push_back(*r.latencyS);
+    if (r.latencyS && r.energyBoundS && *r.energyBoundS > 0) a.ratio.push_back(*r.latencyS / *r.energyBoundS);
+    if (r.energyBoundS) a.bound.push_back(*r.energyBoundS);
+    a.cycles.push_back(static_cast<double>(r.powerCycles));
+    a.harvest += r.harvestW.value_or(0);
+    a.plain += r.plainCycles;
+    a.boot += r.bootCycles;
+    a.checkpoint += r.checkpointCycles;
+    a.reexecuted += r.reexecutedCycles;
+  }
+  for (auto& [index, a] : acc) {
+    ReportCell& cell = report.cells[index];
+    cell.latencyS = db::statsOf(a.latency);
+    cell.ratio = db::statsOf(a.ratio);
+    cell.powerCycles = db::statsOf(a.cycles);
+    cell.energyBoundS = db::statsOf(a.bound).median;
+    cell.harvestW = cell.finished ? a.harvest / cell.finished : 0;
+    if (a.plain) {
+      cell.bootShare = static_cast<double>(a.boot) / static_cast<double>(a.plain);
+      cell.checkpointShare = static_cast<double>(a.checkpoint) / static_cast<double>(a.plain);
+      cell.reexecutedShare = static_cast<double>(a.reexecuted) / static_cast<double>(a.plain);
+    }
+  }
+  for (const auto& name : modelOrder) {
+    ReportModel m = models[name];
+    if (auto summary = loadModelSummary(modelZoo / name)) {
+      m.inZoo = true;
+      m.params = summary->params;
+      m.macs = summary->macs;
+      m.peakSramBytes = summary->peakSramBytes;
+      m.flashBytes = summary->modelBytes;
+      m.floatAccuracy = summary->floatAccuracy;
+      m.int8Accuracy = summary->int8Accuracy;
+    }
+    report.models.push_back(std::move(m));
+  }
+
+  // The run whose capacitor voltage is plotted.
+  std::optional<db::RunSummary> chosen;
+  if (timelineRun) {
+    for (const auto& run : report.runs)
+      if (run.runId == *timelineRun) chosen = run;
+    if (!chosen)
+      return inst::fail(inst::ErrorCode::NotFound, "run " + std::to_string(*timelineRun) + " is not in campaign " +
+                                                       std::to_string(campaignId));
+  } else {
+    for (const auto& run : report.runs) {
+      if (run.finished == 0) continue;
+      const bool better = !chosen || (run.policy == "aidi" && chosen->policy != "aidi") ||
+                          (run.policy == chosen->policy && run.powerCycles.median > chosen->powerCycles.median);
+      if (better) chosen = run;
+    }
+  }
+  if (chosen) {
+    auto timeline = db::runTimeline(*db, chosen->runId, 0);
+    if (!timeline) return fromDb(timeline.error());
+    report.timeline = std::move(*timeline);
+    report.timelineLabel = fmt::format("run {}: {} / {} / {} (repetition {}, sample 0)", chosen->runId, chosen->model,
+                                       chosen->policy, chosen->condition, chosen->repetition);
+  }
+  return report;
+}
+
+namespace {
+
+std::string latencyVsPowerPlot(const Report& r) {
+  svg::Plot plot("Latency / energy-bound limit vs harvested power (median per cell)",
+                 {"mean harvested power (W)", true}, {"latency / energy-bound limit", false});
+  std::map<std::string, svg::Series> byPolicy;
+  for (const auto& c : r.cells) {
+    if (c.finished == 0 || c.ratio.count == 0) continue;
+    auto& s = byPolicy[c.policy];
+    s.name = c.policy;
+    s.color = policyColor(c.policy);
+    s.points.push_back({c.harvestW, c.ratio.median,
+                        fmt::format("{} / {} / {}: {:.3f}x at {:.3g} W", c.model, c.policy, c.condition,
+                                    c.ratio.median, c.harvestW)});
+  }
+  for (auto& [_, s] : byPolicy) plot.add(std::move(s));
+  plot.autoscale();
+  return plot.render();
+}
+
+std::string accuracyVsLatencyPlot(const Report& r) {
+  svg::Plot plot("Accuracy on device vs median latency (per model and policy, all conditions)",
+                 {"median latency (s)", true}, {"accuracy on device (%)", false});
+  std::map<std::string, std::size_t> modelIndex;
+  for (std::size_t i = 0; i < r.models.size(); ++i) modelIndex[r.models[i].name] = i;
+  std::map<std::string, svg::Series> byModel;
+  std::map<std::pair<std::string, std::string>, std::pair<std::vector<double>, std::pair<int, int>>> groups;
+  for (const auto& c : r.cells) {
+    if (c.finished == 0) continue;
+    auto& g = groups[{c.model, c.policy}];
+    g.first.push_back(c.latencyS.median);
+    g.second.first += c.correct;
+    g.second.second += c.finished;
+  }
+  for (const auto& [key, g] : groups) {
+    auto& s = byModel[key.first];
+    s.name = key.first;
+    s.color = modelColor(modelIndex[key.first]);
+    const double latency = db::statsOf(g.first).median;
+    const double accuracy = 100.0 * g.second.first / g.second.second;
+    s.points.push_back({latency, accuracy,
+                        fmt::format("{} / {}: {:.1f} % at {:.3g} s ({} samples)", key.first, key.second, accuracy,
+                                    latency, g.second.second)});
+  }
+  for (auto& [_, s] : byModel) plot.add(std::move(s));
+  plot.autoscale();
+  return plot.render();
+}
+
+std::string timelinePlot(const Report& r) {
+  if (!r.timeline || r.timeline->cycles.empty()) return "<p>No finished run to show.</p>";
+  const auto& t = *r.timeline;
+  svg::Plot plot("Capacitor voltage and checkpoints: " + r.timelineLabel, {"time (s)", false},
+                 {"capacitor voltage (V)", false}, 900, 360);
+  svg::Series voltage{"capacitor", "#1f77b4", {}, true, false};
+  svg::Series commits{"checkpoint", "#d62728", {}, false, true};
+  double vPrev = t.cycles.front().vEnd.value_or(0);
+  for (const auto& c : t.cycles) {
+    const double vOn = c.vStart.value_or(0), vOff = c.vEnd.value_or(0);
+    if (c.offS > 0) voltage.points.push_back({c.startS - c.offS, vPrev, ""});
+    voltage.points.push_back({c.startS, vOn, ""});
+    voltage.points.push_back({c.startS + c.onS, vOff, ""});
+    plot.band(c.startS, c.startS + c.onS);
+    vPrev = vOff;
+  }
+  for (const auto& k : t.checkpoints) {
+    if (k.bootId == 0 || k.bootId > t.cycles.size()) continue;
+    const auto& c = t.cycles[k.bootId - 1];
+    const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
+    const double f = c.onS > 0 ? std::clamp(dt / c.onS, 0.0, 1.0) : 0.0;
+    // The load drains energy (V^2) about linearly within a power cycle.
+    const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
+    commits.points.push_back({c.startS + dt, std::sqrt(v2), fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
+  }
+  plot.add(std::move(voltage));
+  plot.add(std::move(commits));
+  plot.autoscale();
+  return plot.render() + "<p class=\"n\">Shaded: device powered. Voltage drawn between the recorded values at power-on and "
+                         "brown-out (charging is not linear in reality).</p>";
+}
+
+}  // namespace
+
+void writeHtml(const Report& r, std::ostream& out) {
+  const auto e = escapeHtml;
+  out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>AIDI Bench report: "
+      << e(r.campaignName) << "</title>\n<style>\n"
+         "body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}"
+         "table{border-collapse:collapse;margin:1em 0;font-size:13px}"
+         "th,td{border:1px solid #ccc;padding:3px 7px;text-align:right}th{background:#f0f0f0}"
+         "td.s,th.s{text-align:left}.bad{color:#b00}.ok{color:#070}"
+         "svg{background:#fff;margin:0.5em 0}svg .t{font-size:14px;font-weight:600}svg .a{font-size:12px}"
+         "svg .k,svg .l{font-size:11px}.n{font-size:12px;color:#666}\n</style></head><body>\n";
+  out << "<h1>AIDI Bench report: " << e(r.campaignName) << "</h1>\n";
+  out << fmt::format("<p>Campaign {} ({}) in <code>{}</code>: {} runs, {} done, {} failed, {} not yet run.</p>\n",
+                     r.campaignId, e(r.campaignState), e(r.databasePath), r.progress.total(), r.progress.done,
+                     r.progress.failed, r.progress.planned + r.progress.running);
+
+  out << "<h2>Models</h2>\n<table><tr><th class=\"s\">model</th><th>params</th><th>MACs</th><th>peak SRAM (B)</th>"
+         "<th>flash (B)</th><th>float acc.</th><th>int8 acc. (host ref.)</th><th>acc. on device (this campaign)</th></tr>\n";
+  for (const auto& m : r.models) {
+    out << "<tr><td class=\"s\">" << e(m.name) << "</td>";
+    if (m.inZoo)
+      out << fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>", m.params, m.macs,
+                         m.peakSramBytes, m.flashBytes, percent(m.floatAccuracy), percent(m.int8Accuracy));
+    else
+      out << "<td colspan=\"6\" class=\"s bad\">not in the model zoo</td>";
+    out << "<td>"
+        << (m.deviceSamples ? fmt::format("{} ({}/{})", percent(static_cast<double>(m.deviceCorrect) / m.deviceSamples),
+                                          m.deviceCorrect, m.deviceSamples)
+                            : std::string("-"))
+        << "</td></tr>\n";
+  }
+  out << "</table>\n<p class=\"n\">Host reference accuracies are over the full Fashion-MNIST test set (manifest); "
+         "on-device accuracy is over this campaign's samples.</p>\n";
+
+  out << "<h2>Latency per model, policy and harvest condition</h2>\n<table><tr><th class=\"s\">model</th>"
+         "<th class=\"s\">policy</th><th class=\"s\">condition</th><th>C (uF)</th><th>harvest (W)</th>"
+         "<th>finished</th><th>latency mean (s)</th><th>median (s)</th><th>p95 (s)</th><th>energy bound (s)</th>"
+         "<th>ratio median</th><th>ratio p95</th><th>power cycles</th><th>boot</th><th>checkpoint+NVM</th>"
+         "<th>re-executed</th><th>accuracy</th></tr>\n";
+  for (const auto& c : r.cells) {
+    out << "<tr><td class=\"s\">" << e(c.model) << "</td><td class=\"s\">" << e(c.policy) << "</td><td class=\"s\">"
+        << e(c.condition) << "</td>";
+    out << fmt::format("<td>{}</td><td>{:.3g}</td>", optNumber(c.capacitorUf), c.harvestW);
+    out << "<td class=\"" << (c.allFinished() ? "ok" : "bad") << "\""
+        << (c.failure.empty() ? std::string() : " title=\"" + e(c.failure) + "\"") << ">"
+        << fmt::format("{}/{}", c.finished, c.inferences) << (c.allFinished() ? "" : " did not finish") << "</td>";
+    if (c.finished)
+      out << fmt::format("<td>{:.4g}</td><td>{:.4g}</td><td>{:.4g}</td><td>{:.4g}</td><td>{:.3f}</td><td>{:.3f}</td>"
+                         "<td>{:g}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                         c.latencyS.mean, c.latencyS.median, c.latencyS.p95, c.energyBoundS, c.ratio.median,
+                         c.ratio.p95, c.powerCycles.median, percent(c.bootShare), percent(c.checkpointShare),
+                         percent(c.reexecutedShare), percent(static_cast<double>(c.correct) / c.finished));
+    else
+      out << "<td colspan=\"11\" class=\"s bad\">" << e(c.failure.empty() ? "no finished inference" : c.failure) << "</td>";
+    out << "</tr>\n";
+  }
+  out << "</table>\n<p class=\"n\">Ratio: latency over the energy-bound limit of the same sample. Overheads are "
+         "instructions as a share of the plain inference's: boot (power-on to progress restored), checkpoint+NVM "
+         "(job and commit traffic to FRAM), re-executed (work lost after the last commit of a cycle that browned out).</p>\n";
+
+  out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n" << timelinePlot(r) << "\n";
+
+  out << "<h2>Runs</h2>\n<table><tr><th>run</th><th>#</th><th class=\"s\">model</th><th class=\"s\">policy</th>"
+         "<th class=\"s\">condition</th><th>rep.</th><th class=\"s\">state</th><th>finished</th><th class=\"s\">failure</th></tr>\n";
+  for (const auto& run : r.runs)
+    out << fmt::format("<tr><td>{}</td><td>{}</td><td class=\"s\">{}</td><td class=\"s\">{}</td><td class=\"s\">{}</td>"
+                       "<td>{}</td><td class=\"s\">{}</td><td>{}/{}</td><td class=\"s\">{}</td></tr>\n",
+                       run.runId, run.planIndex, e(run.model), e(run.policy), e(run.condition), run.repetition,
+                       e(run.state), run.finished, run.inferences, e(run.failure));
+  out << "</table>\n<h2>Physical assumptions</h2>\n<table>";
+  for (const auto& [k, v] : assumptions())
+    out << "<tr><th class=\"s\">" << e(k) << "</th><td class=\"s\">" << e(v) << "</td></tr>";
+  out << "</table>\n</body></html>\n";
+}
+
+namespace {
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+nlohmann::json statsJson(const db::Stats& s) {
+  return {{"count", s.count}, {"mean", s.mean}, {"median", s.median}, {"p95", s.p95}, {"min", s.min}, {"max", s.max}};
+}
+
+}  // namespace
+
+void writeCsv(const Report& r, std::ostream& out) {
+  out << "model,policy,condition,capacitor_uf,harvest_w,runs,runs_done,inferences,finished,correct,latency_mean_s,"
+         "latency_median_s,latency_p95_s,energy_bound_s,ratio_median,ratio_p95,power_cycles_median,boot_share,"
+         "checkpoint_share,reexecuted_share,failure\n";
+  for (const auto& c : r.cells) {
+    out << fmt::format("{},{},{},{},{:.6g},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:g},{:.6g},{:.6g},{:.6g},{}\n",
+                       csvField(c.model), csvField(c.policy), csvField(c.condition), optNumber(c.capacitorUf),
+                       c.harvestW, c.runs, c.runsDone, c.inferences, c.finished, c.correct, c.latencyS.mean,
+                       c.latencyS.median, c.latencyS.p95, c.energyBoundS, c.ratio.median, c.ratio.p95,
+                       c.powerCycles.median, c.bootShare, c.checkpointShare, c.reexecutedShare, csvField(c.failure));
+  }
+}
+
+void writeJson(const Report& r, std::ostream& out) {
+  nlohmann::json j;
+  j["campaign"] = {{"id", r.campaignId}, {"name", r.campaignName}, {"state", r.campaignState},
+                   {"database", r.databasePath},
+                   {"runs", {{"total", r.progress.total()}, {"done", r.progress.done}, {"failed", r.progress.failed},
+                             {"planned", r.progress.planned}, {"running", r.progress.running}}}};
+  j["assumptions"] = nlohmann::json::object();
+  for (const auto& [k, v] : assumptions()) j["assumptions"][k] = v;
+  j["models"] = nlohmann::json::array();
+  for (const auto& m : r.models) {
+    nlohmann::json mj = {{"name", m.name}, {"in_zoo", m.inZoo}, {"device_samples", m.deviceSamples},
+                         {"device_correct", m.deviceCorrect}};
+    if (m.inZoo) {
+      mj.update({{"params", m.params}, {"macs", m.macs}, {"peak_sram_bytes", m.peakSramBytes},
+                 {"flash_bytes", m.flashBytes}, {"float_accuracy", m.floatAccuracy}, {"int8_accuracy", m.int8Accuracy}});
+    }
+    j["models"].push_back(std::move(mj));
+  }
+  j["cells"] = nlohmann::json::array();
+  for (const auto& c : r.cells) {
+    j["cells"].push_back({{"model", c.model}, {"policy", c.policy}, {"condition", c.condition},
+                          {"capacitor_uf", c.capacitorUf ? nlohmann::json(*c.capacitorUf) : nlohmann::json()},
+                          {"harvest_w", c.harvestW}, {"runs", c.runs}, {"runs_done", c.runsDone},
+                          {"inferences", c.inferences}, {"finished", c.finished}, {"correct", c.correct},
+                          {"all_finished", c.allFinished()}, {"latency_s", statsJson(c.latencyS)},
+                          {"ratio", statsJson(c.ratio)}, {"energy_bound_s", c.energyBoundS},
+                          {"power_cycles", statsJson(c.powerCycles)},
+                          {"overhead", {{"boot", c.bootShare}, {"checkpoint", c.checkpointShare},
+                                        {"reexecuted", c.reexecutedShare}}},
+                          {"failure", c.failure}});
+  }
+  j["runs"] = nlohmann::json::array();
+  for (const auto& run : r.runs)
+    j["runs"].push_back({{"id", run.runId}, {"plan_index", run.planIndex}, {"model", run.model},
+                         {"policy", run.policy}, {"condition", run.condition}, {"repetition", run.repetition},
+                         {"state", run.state}, {"failure", run.failure}, {"inferences", run.inferences},
+                         {"finished", run.finished}, {"correct", run.correct}});
+  out << j.dump(2) << "\n";
+}
+
+void writeTerminalTable(const Report& r, std::ostream& out) {
+  out << fmt::format("{:<12} {:<10} {:<20} {:>9} {:>11} {:>11} {:>7} {:>7} {:>9}\n", "model", "policy", "condition",
+                     "finished", "median (s)", "bound (s)", "ratio", "cycles", "accuracy");
+  for (const auto& c : r.cells) {
+    if (c.finished)
+      out << fmt::format("{:<12} {:<10} {:<20} {:>9} {:>11.4g} {:>11.4g} {:>7.3f} {:>7g} {:>9}\n", c.model, c.policy,
+                         c.condition, fmt::format("{}/{}", c.finished, c.inferences), c.latencyS.median,
+                         c.energyBoundS, c.ratio.median, c.powerCycles.median,
+                         fmt::format("{:.1f} %", 100.0 * c.correct / c.finished));
+    else
+      out << fmt::format("{:<12} {:<10} {:<20} {:>9} did not finish\n", c.model, c.policy, c.condition,
+                         fmt::format("0/{}", c.inferences));
+  }
+}
+
+}  // namespace aidi::core

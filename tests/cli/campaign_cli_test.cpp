@@ -1,0 +1,255 @@
+// Campaigns as a user runs them: `aidi run`, `resume`, `list`, `report`
+// through the real binary, on the real virtual board (QEMU), into a real
+// SQLite file. The kill -9 test is the overnight campaign's promise: whatever
+// happens to the process, every planned run ends recorded exactly once.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "aidi/inst/subprocess.hpp"
+#include "aidi/inst/temp_dir.hpp"
+
+using namespace aidi::inst;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kFixtures = fs::path(AIDI_SOURCE_DIR) / "fixtures";
+
+struct CliRun {
+  int exitCode = -1;
+  std::string output;
+};
+
+CliRun runAidi(std::vector<std::string> args, std::chrono::milliseconds timeout = 120000ms) {
+  args.insert(args.begin(), AIDI_CLI_PATH);
+  auto child = Subprocess::spawn(args);
+  if (!child) return {-1, child.error().message};
+  auto code = child->wait(timeout);
+  return {code ? *code : -1, child->output()};
+}
+
+void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+std::string read(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+// One integer from the database (a real SQLite file, read as any tool would).
+std::int64_t scalar(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
+  sqlite3_stmt* st = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+std::string campaign(const std::string& name, const std::string& models, const std::string& policies, int samples,
+                     const std::string& conditionName = "weak") {
+  return "[campaign]\nname = \"" + name + "\"\nsamples = " + std::to_string(samples) +
+         "\ntime_limit_s = 120\n\n[matrix]\nmodels = " + models + "\npolicies = " + policies +
+         "\n\n[[condition]]\nname = '" + conditionName + "'\ntrace = \"" +
+         (kFixtures / "traces/indoor-weak.csv").string() + "\"\ncapacitor_uf = 100\n";
+}
+
+class CampaignCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto d = TempDir::create("aidi-campaign-test-");
+    ASSERT_TRUE(d) << d.error().message;
+    dir.emplace(std::move(*d));
+  }
+  fs::path path(const std::string& name) const { return dir->path() / name; }
+  std::optional<TempDir> dir;
+};
+
+TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
+  write(path("c.toml"), campaign("e2e", R"(["inas-tiny", "mcunet-s"])", R"(["layer", "aidi"])", 2));
+  const auto db = path("runs.sqlite");
+  const auto r = runAidi({"run", path("c.toml"), "--db", db, "--report", path("report.html")});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("Report:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("mcunet-s     aidi"), std::string::npos) << "the headline table: " << r.output;
+
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs"), 4);
+  EXPECT_EQ(scalar(db, "SELECT state = 'done' FROM campaigns"), 1);
+  // mcunet-s under `layer` cannot finish a layer in one 100 uF power cycle:
+  // recorded as failed with the reason, the others done.
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 3);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed' AND model = 'mcunet-s' AND policy = 'layer'"
+                       " AND failure LIKE '%did not finish%'"), 1);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 6);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1 AND energy_bound_s > 0"
+                       " AND latency_s >= energy_bound_s AND harvest_w > 0"), 6);
+  EXPECT_GT(scalar(db, "SELECT COUNT(*) FROM power_cycles"), 20);
+  EXPECT_GT(scalar(db, "SELECT COUNT(*) FROM checkpoints"), 20);
+
+  const std::string html = read(path("report.html"));
+  for (const char* needle : {"AIDI Bench report: e2e", "mcunet-s", "inas-tiny", "<svg", "Capacitor voltage",
+                             "Accuracy on device vs median latency", "did not finish", "Physical assumptions"})
+    EXPECT_NE(html.find(needle), std::string::npos) << needle;
+  for (const char* external : {"src=", "href=", "<link", "<script", "url("})
+    EXPECT_EQ(html.find(external), std::string::npos) << "the report must not load anything: " << external;
+
+  const auto json = runAidi({"report", "e2e", "--db", db, "--format", "json"});
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  const auto j = nlohmann::json::parse(json.output);
+  ASSERT_EQ(j["cells"].size(), 4u);
+  for (const auto& cell : j["cells"]) {
+    const bool layerOnMcunet = cell["model"] == "mcunet-s" && cell["policy"] == "layer";
+    EXPECT_EQ(cell["all_finished"].get<bool>(), !layerOnMcunet) << cell.dump();
+    if (!layerOnMcunet) {
+      EXPECT_GE(cell["ratio"]["median"].get<double>(), 1.0) << cell.dump();
+    }
+  }
+  EXPECT_GT(j["models"][0]["params"].get<int>(), 0);
+
+  const auto csv = runAidi({"report", "1", "--db", db, "--format", "csv"});
+  ASSERT_EQ(csv.exitCode, 0) << csv.output;
+  EXPECT_TRUE(csv.output.starts_with("model,policy,condition,")) << csv.output;
+  EXPECT_EQ(std::count(csv.output.begin(), csv.output.end(), '\n'), 5);
+
+  const auto list = runAidi({"list", "--db", db});
+  ASSERT_EQ(list.exitCode, 0) << list.output;
+  EXPECT_NE(list.output.find("e2e"), std::string::npos);
+}
+
+TEST_F(CampaignCli, KilledMidCampaignThenResumedRecordsEveryRunExactlyOnce) {
+  write(path("c.toml"), campaign("overnight", R"(["inas-tiny", "mcunet-s"])", R"(["fixed-tile", "loop", "aidi"])", 2));
+  const auto db = path("runs.sqlite");
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  ASSERT_TRUE(child) << child.error().message;
+  // Kill it when the mcunet-s runs (many power cycles each) are under way.
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string out = child->output();
+    if (out.find("\"model\":\"mcunet-s\"") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(150ms);
+  ASSERT_EQ(::kill(child->pid(), SIGKILL), 0);
+  (void)child->wait(10000ms);
+  const auto ended = scalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')");
+  EXPECT_GE(ended, 3) << child->output();
+  EXPECT_LT(ended, 6) << "the kill came too late to test anything";
+
+  const auto resumed = runAidi({"resume", "--db", db, "--json"});
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("campaign_ended"), std::string::npos);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 6);
+  // Exactly once: each run has its samples, from its current attempt only.
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences"), 12);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences i JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt"), 12);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM (SELECT run_id, inference FROM inferences GROUP BY run_id, inference"
+                       " HAVING COUNT(*) > 1)"), 0);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM power_cycles p JOIN runs r ON r.id = p.run_id WHERE p.attempt != r.attempt"), 0);
+  EXPECT_EQ(scalar(db, "SELECT state = 'done' FROM campaigns"), 1);
+
+  const auto again = runAidi({"resume", "--db", db});
+  EXPECT_EQ(again.exitCode, 0) << again.output;
+  EXPECT_NE(again.output.find("Nothing to resume"), std::string::npos) << again.output;
+}
+
+TEST_F(CampaignCli, CtrlCStopsCleanlyAndResumeFinishes) {
+  write(path("c.toml"), campaign("interrupted", R"(["mcunet-s"])", R"(["fixed-tile", "aidi"])", 1));
+  const auto db = path("runs.sqlite");
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  ASSERT_TRUE(child) << child.error().message;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && child->output().find("run_started") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(::kill(child->pid(), SIGINT), 0);
+  auto code = child->wait(30000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 130) << child->output();
+  EXPECT_NE(child->output().find("aidi resume"), std::string::npos) << child->output();
+  EXPECT_LT(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
+
+  const auto resumed = runAidi({"resume", "interrupted", "--db", db});
+  ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences"), 2);
+}
+
+TEST_F(CampaignCli, InvalidCampaignFilesFailBeforeAnyRun) {
+  const std::string valid = campaign("bad", R"(["inas-tiny"])", R"(["aidi"])", 1);
+  const auto replace = [&](const std::string& from, const std::string& to) {
+    std::string s = valid;
+    s.replace(s.find(from), from.size(), to);
+    return s;
+  };
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {replace("\"inas-tiny\"", "\"resnet-9000\""), "unknown model \"resnet-9000\""},
+      {replace("capacitor_uf = 100", "capacitor_uf = -100"), "condition[0].capacitor_uf: must be positive"},
+      {replace("indoor-weak.csv", "no-such-trace.csv"), "condition[0].trace"},
+      {replace("[matrix]", "[matrix"), "bad TOML"},
+  };
+  for (const auto& [text, expected] : cases) {
+    write(path("bad.toml"), text);
+    const auto db = path("never.sqlite");
+    const auto r = runAidi({"run", path("bad.toml"), "--db", db});
+    EXPECT_EQ(r.exitCode, 1) << r.output;
+    EXPECT_NE(r.output.find(path("bad.toml").string() + ":"), std::string::npos) << "names the file and line: " << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(db)) << "nothing may start before the file is valid";
+  }
+  const auto missing = runAidi({"run", path("absent.toml"), "--db", path("never.sqlite")});
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_NE(missing.output.find("absent.toml"), std::string::npos) << missing.output;
+}
+
+TEST_F(CampaignCli, ReportKeepsHostileNamesAsText) {
+  // A model and a condition whose names are markup stay text in the report.
+  const fs::path zoo = path("zoo");
+  fs::create_directories(zoo);
+  fs::copy(kFixtures / "models/inas-tiny", zoo / "<script>", fs::copy_options::recursive);
+  write(path("c.toml"), campaign("<b>names</b>", R"(["<script>"])", R"(["aidi"])", 1, "<img src=x onerror=alert(1)>"));
+  const auto db = path("runs.sqlite");
+  const auto r = runAidi({"run", path("c.toml"), "--db", db, "--dir", zoo, "--report", path("report.html")});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const std::string html = read(path("report.html"));
+  EXPECT_EQ(html.find("<script>"), std::string::npos);
+  EXPECT_EQ(html.find("<img"), std::string::npos);
+  EXPECT_EQ(html.find("<b>names"), std::string::npos);
+  EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
+  EXPECT_NE(html.find("&lt;b&gt;names&lt;/b&gt;"), std::string::npos);
+
+  const auto csv = runAidi({"report", "1", "--db", db, "--dir", zoo, "--format", "csv"});
+  ASSERT_EQ(csv.exitCode, 0) << csv.output;
+  EXPECT_NE(csv.output.find("<script>,aidi,<img src=x onerror=alert(1)>,"), std::string::npos) << csv.output;
+}
+
+TEST_F(CampaignCli, ReportErrorsNameWhatIsMissing) {
+  const auto noDb = runAidi({"report", "demo", "--db", path("absent.sqlite")});
+  EXPECT_EQ(noDb.exitCode, 1);
+  EXPECT_NE(noDb.output.find("absent.sqlite"), std::string::npos) << noDb.output;
+  EXPECT_FALSE(fs::exists(path("absent.sqlite"))) << "a report must not create a database";
+
+  write(path("c.toml"), campaign("small", R"(["inas-tiny"])", R"(["aidi"])", 1));
+  ASSERT_EQ(runAidi({"run", path("c.toml"), "--db", path("runs.sqlite")}).exitCode, 0);
+  const auto unknown = runAidi({"report", "nightly", "--db", path("runs.sqlite")});
+  EXPECT_EQ(unknown.exitCode, 1);
+  EXPECT_NE(unknown.output.find("no campaign named \"nightly\""), std::string::npos) << unknown.output;
+  const auto noRun = runAidi({"report", "run:999", "--db", path("runs.sqlite")});
+  EXPECT_EQ(noRun.exitCode, 1);
+  EXPECT_NE(noRun.output.find("no run with id 999"), std::string::npos) << noRun.output;
+  const auto run = runAidi({"report", "run:1", "--db", path("runs.sqlite"), "--out", path("run.html")});
+  EXPECT_EQ(run.exitCode, 0) << run.output;
+  EXPECT_NE(read(path("run.html")).find("run 1: inas-tiny / aidi"), std::string::npos);
+}
+
+}  // namespace
