@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DAIDI_WERROR=ON
 
-.PHONY: all deps build demo test bench models clean
+.PHONY: all deps build demo test bench models study clean
 
 all: build
 
@@ -36,6 +36,22 @@ models:
 	@scripts/install-deps.sh --models
 	for m in $(MODELS); do /usr/bin/python3 tools/models/train.py $$m --out $(BUILD)/models && \
 	  /usr/bin/python3 tools/models/export.py $$m --weights $(BUILD)/models/$$m.pt || exit 1; done
+
+# The evaluation study: runs fixtures/campaigns/study*.toml on the virtual
+# bench and writes docs/RESULTS.md (tables and plots) from the database.
+STUDY_DIR ?= $(BUILD)/study
+AIDI = $(BUILD)/bench-app/cli/aidi
+study: build
+	rm -rf $(STUDY_DIR) && mkdir -p $(STUDY_DIR)
+	$(AIDI) run fixtures/campaigns/study.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/study-report.html
+	$(AIDI) run fixtures/campaigns/study-accuracy.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/accuracy-report.html
+	$(AIDI) report study --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/study.json --plots $(STUDY_DIR)/plots
+	$(AIDI) report study-accuracy --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/accuracy.json
+	$(BUILD)/tests/bench/kernel_bench > $(STUDY_DIR)/kernels.txt
+	/usr/bin/python3 tools/check_energy_bound.py $(STUDY_DIR)/study.sqlite study
+	/usr/bin/python3 tools/study_results.py --db $(STUDY_DIR)/study.sqlite --report-json $(STUDY_DIR)/study.json \
+	  --accuracy-json $(STUDY_DIR)/accuracy.json --kernels $(STUDY_DIR)/kernels.txt --plots $(STUDY_DIR)/plots \
+	  --out docs/RESULTS.md
 
 # Benchmarks print their figures; see each issue's targets.
 bench: build

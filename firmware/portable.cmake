@@ -15,7 +15,7 @@ add_library(aidi_fw_portable STATIC
   ${AIDI_FW_DIR}/runtime/plain_inference.cpp
 )
 target_include_directories(aidi_fw_portable PUBLIC
-  ${AIDI_FW_DIR}/kernels/include ${AIDI_FW_DIR}/models ${AIDI_FW_DIR}/runtime)
+  ${AIDI_FW_DIR}/kernels/include ${AIDI_FW_DIR}/models ${AIDI_FW_DIR}/runtime ${AIDI_FW_DIR}/drivers)
 target_link_libraries(aidi_fw_portable PUBLIC aidi_protocol)
 target_compile_features(aidi_fw_portable PUBLIC cxx_std_17)
 target_compile_options(aidi_fw_portable PRIVATE -fno-exceptions -fno-rtti)

@@ -217,7 +217,7 @@ int listCampaigns(const CampaignOptions& o) {
 }
 
 int reportCampaign(const std::string& which, const std::string& format, const std::filesystem::path& out,
-                   const CampaignOptions& o) {
+                   const std::filesystem::path& plots, const CampaignOptions& o) {
   std::int64_t campaignId = 0;
   std::optional<std::int64_t> run;
   {
@@ -251,6 +251,15 @@ int reportCampaign(const std::string& which, const std::string& format, const st
   stream.flush();
   if (!stream) return fail({inst::ErrorCode::Io, "writing the report failed (disk full?): " + out.string()});
   if (out != "-") fmt::print(stderr, "Report: {}\n", std::filesystem::absolute(out).string());
+  if (!plots.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(plots, ec);
+    for (const auto& [name, svg] : core::plotSvgs(*report)) {
+      const auto svgFile = plots / (name + ".svg");
+      std::ofstream(svgFile) << svg << "\n";
+      if (!std::filesystem::exists(svgFile)) return fail({inst::ErrorCode::Io, "cannot write " + svgFile.string()});
+    }
+  }
   return 0;
 }
 

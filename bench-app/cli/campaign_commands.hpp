@@ -18,7 +18,8 @@ int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& op
 int resumeCampaigns(const std::string& which, const CampaignOptions& options);
 int listCampaigns(const CampaignOptions& options);
 // `which`: a campaign id or name, or run:ID (that run's timeline in its campaign's report).
+// `plots`: when not empty, also writes each plot there as NAME.svg.
 int reportCampaign(const std::string& which, const std::string& format, const std::filesystem::path& out,
-                   const CampaignOptions& options);
+                   const std::filesystem::path& plots, const CampaignOptions& options);
 
 }  // namespace aidi::cli

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "campaign_commands.hpp"
+#include "aidi/core/bench_file.hpp"
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
@@ -443,11 +444,23 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"html", "csv", "json"}))
       ->capture_default_str();
   reportCmd->add_option("--out", reportOut, "Output file, or - for stdout")->capture_default_str();
+  std::filesystem::path reportPlots;
+  reportCmd->add_option("--plots", reportPlots, "Also write each plot as DIR/NAME.svg");
   for (auto* sub : {runCmd, resumeCmd, listCmd, reportCmd}) {
     sub->add_option("--db", campaign.database, "Run database (or set AIDI_DB)")->capture_default_str();
     sub->add_option("--dir", campaign.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
   }
   for (auto* sub : {runCmd, resumeCmd, listCmd}) sub->add_flag("--json", campaign.json, "JSON lines for scripts");
+
+  std::filesystem::path flashBench, flashElf;
+  std::string flashModel = "mcunet-s", flashPolicy = "aidi";
+  auto* flashCmd = app.add_subcommand("flash", "Program a real board through the bench's flasher (OpenOCD), verify, reset");
+  flashCmd->add_option("--bench", flashBench, "Bench file (TOML, see fixtures/benches/README.md)")->required();
+  flashCmd->add_option("--model", flashModel, "Model of the firmware image")->capture_default_str();
+  flashCmd->add_option("--policy", flashPolicy, "Policy of the firmware image")
+      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi"}))
+      ->capture_default_str();
+  flashCmd->add_option("--elf", flashElf, "Firmware image to program instead of the built one");
 
   bool portsJson = false;
   auto* portsCmd = app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
@@ -469,10 +482,19 @@ int main(int argc, char** argv) {
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*simCmd) return runSim(modelsDir, sim);
   if (*portsCmd) return runPorts(portsJson);
+  if (*flashCmd) {
+    auto bench = aidi::core::loadBenchFile(flashBench);
+    if (!bench) return reportError(bench.error());
+    const auto elf = flashElf.empty() ? aidi::core::benchFirmware(*bench, flashModel, flashPolicy) : flashElf;
+    fmt::print(stderr, "Programming {} on bench {} ...\n", elf.string(), bench->name);
+    if (auto ok = aidi::core::flashBench(*bench, elf); !ok) return reportError(ok.error());
+    fmt::print("Programmed, verified and reset: {}\n", elf.filename().string());
+    return 0;
+  }
   if (*runCmd) return aidi::cli::runCampaignFile(campaignFile, campaign);
   if (*resumeCmd) return aidi::cli::resumeCampaigns(resumeWhich, campaign);
   if (*listCmd) return aidi::cli::listCampaigns(campaign);
-  if (*reportCmd) return aidi::cli::reportCampaign(reportWhich, reportFormat, reportOut, campaign);
+  if (*reportCmd) return aidi::cli::reportCampaign(reportWhich, reportFormat, reportOut, reportPlots, campaign);
   if (*psuCmd) {
     if (!psuOutput.empty()) psu.output = psuOutput == "on";
     return runPsu(psu, psuJson);

@@ -41,4 +41,27 @@ class MemoryNvm final : public Nvm {
   std::uint32_t m_size;
 };
 
+// A range of another NVM seen as a whole one (the boot counter and the
+// runtime's regions share one FRAM chip on the real board).
+class NvmWindow final : public Nvm {
+ public:
+  NvmWindow(Nvm& base, std::uint32_t offset, std::uint32_t size) : m_base(base), m_offset(offset), m_size(size) {}
+  bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
+    ++m_stats.writes;
+    m_stats.bytesWritten += size;
+    return m_base.write(m_offset + offset, data, size);
+  }
+  void read(std::uint32_t offset, void* data, std::uint32_t size) override {
+    ++m_stats.reads;
+    m_stats.bytesRead += size;
+    m_base.read(m_offset + offset, data, size);
+  }
+  std::uint32_t size() const override { return m_size; }
+
+ private:
+  Nvm& m_base;
+  std::uint32_t m_offset;
+  std::uint32_t m_size;
+};
+
 }  // namespace aidi::fw

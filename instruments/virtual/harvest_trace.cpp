@@ -92,30 +92,28 @@ std::size_t HarvestTrace::indexAt(double phase) const {
   return static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, (it - m_times.begin()) - 1));
 }
 
-double HarvestTrace::powerAt(double t) const {
-  if (m_period <= 0) return m_powers.front();
-  return m_powers[indexAt(std::fmod(t, m_period))];
-}
-
-double HarvestTrace::nextChangeAfter(double t) const {
-  if (m_period <= 0) return std::numeric_limits<double>::infinity();
-  const double base = std::floor(t / m_period) * m_period;
-  const double phase = t - base;
-  std::size_t i = indexAt(phase);
-  double next = base + (i + 1 < m_times.size() ? m_times[i + 1] : m_period);
-  // Rounding at a sample boundary can land on t itself: always move forward.
-  while (next <= t) {
-    ++i;
-    next = i + 1 < m_times.size() ? base + m_times[i + 1] : base + m_period + (m_times.size() > 1 ? m_times[1] : m_period);
+HarvestTrace::Piece HarvestTrace::pieceAt(double t) const {
+  if (m_period <= 0) return {m_powers.front(), std::numeric_limits<double>::infinity()};
+  double base = std::floor(t / m_period) * m_period;
+  std::size_t i = indexAt(t - base);
+  // Rounding at a sample boundary can land the end on t itself: move on to
+  // the next piece (wrapping into the next period), whose power then applies.
+  for (;;) {
+    const double end = base + (i + 1 < m_times.size() ? m_times[i + 1] : m_period);
+    if (end > t) return {m_powers[i], end};
+    if (++i >= m_times.size()) {
+      i = 0;
+      base += m_period;
+    }
   }
-  return next;
 }
 
 double HarvestTrace::energy(double t0, double t1) const {
   double total = 0;
   for (double t = t0; t < t1;) {
-    const double until = std::min(t1, nextChangeAfter(t));
-    total += powerAt(t) * (until - t);
+    const Piece piece = pieceAt(t);
+    const double until = std::min(t1, piece.end);
+    total += piece.power * (until - t);
     t = until;
   }
   return total;

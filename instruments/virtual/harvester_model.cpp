@@ -31,8 +31,9 @@ double HarvesterModel::voltage() const { return std::sqrt(2.0 * m_energy / m_par
 double HarvesterModel::advance(double until, double loadW, double stopEnergy, bool stopWhenFalling) {
   const double start = m_t;
   while (m_t < until) {
-    const double segmentEnd = std::min(until, m_trace.nextChangeAfter(m_t));
-    const double converted = m_params.efficiency * m_trace.powerAt(m_t);
+    const auto piece = m_trace.pieceAt(m_t);
+    const double segmentEnd = std::min(until, piece.end);
+    const double converted = m_params.efficiency * piece.power;
     const double net = converted - loadW - m_params.leakageW;
     double end = segmentEnd;
     bool stop = false;
@@ -91,8 +92,9 @@ double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace
   // First t with eta * harvested(0..t) >= needed, segment by segment.
   double t = 0, have = 0;
   for (int guard = 0; guard < 100'000'000; ++guard) {
-    const double next = trace.nextChangeAfter(t);
-    const double p = params.efficiency * trace.powerAt(t);
+    const auto piece = trace.pieceAt(t);
+    const double next = piece.end;
+    const double p = params.efficiency * piece.power;
     if (p > 0 && have + p * (next - t) >= needed) return std::max(computeS, t + (needed - have) / p);
     if (std::isinf(next)) return kInf;  // constant zero power
     have += p * (next - t);

@@ -70,7 +70,8 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       left |= static_cast<std::uint32_t>(*b) << (8 * i);
     }
     r.finished = true;
-    r.onS = granted ? (granted - left) * secondsPerTick : 0.0;
+    // Under continuous power the shim's Timer0 counts down from 2^32 - 1 (power_shim.hpp).
+    r.onS = ((granted ? granted : 0xFFFFFFFFu) - left) * secondsPerTick;
   } else {
     return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
   }

@@ -295,3 +295,15 @@ TEST(AidiCliPorts, ListsSerialPortsAsJson) {
     EXPECT_TRUE(p["transport"] == "usb" || p["transport"] == "native" || p["transport"] == "bluetooth");
   }
 }
+
+TEST(AidiCliFlash, WithoutAProbeSaysSoInOneLine) {
+  const std::string bench = std::string(AIDI_SOURCE_DIR) + "/fixtures/benches/nucleo-f412zg.toml";
+  const CliRun r = runAidi({"flash", "--bench", bench, "--model", "inas-tiny", "--policy", "aidi"});
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("aidi: error: flashing aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf failed: no debug probe found"),
+            std::string::npos)
+      << r.output;
+  const CliRun missing = runAidi({"flash", "--bench", "/nonexistent/bench.toml"});
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_NE(missing.output.find("/nonexistent/bench.toml"), std::string::npos) << missing.output;
+}

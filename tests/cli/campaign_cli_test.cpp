@@ -233,6 +233,18 @@ TEST_F(CampaignCli, ReportKeepsHostileNamesAsText) {
   EXPECT_NE(csv.output.find("<script>,aidi,<img src=x onerror=alert(1)>,"), std::string::npos) << csv.output;
 }
 
+TEST_F(CampaignCli, ACampaignWhereNothingFinishesStillReports) {
+  write(path("c.toml"), campaign("hopeless", R"(["mcunet-s"])", R"(["layer"])", 1));
+  const auto r = runAidi({"run", path("c.toml"), "--db", path("runs.sqlite"), "--report", path("report.html")});
+  ASSERT_EQ(r.exitCode, 0) << "a failed run is a result, not an error: " << r.output;
+  EXPECT_NE(r.output.find("did not finish"), std::string::npos) << r.output;
+  EXPECT_NE(read(path("report.html")).find("</html>"), std::string::npos);
+  const auto plots = runAidi({"report", "hopeless", "--db", path("runs.sqlite"), "--format", "json", "--plots",
+                              path("plots")}, 30000ms);
+  ASSERT_EQ(plots.exitCode, 0) << plots.output;
+  EXPECT_TRUE(fs::exists(path("plots/latency-vs-power.svg")));
+}
+
 TEST_F(CampaignCli, ReportErrorsNameWhatIsMissing) {
   const auto noDb = runAidi({"report", "demo", "--db", path("absent.sqlite")});
   EXPECT_EQ(noDb.exitCode, 1);

@@ -143,3 +143,34 @@ TEST(StorageParams, RejectsImpossibleValues) {
   EXPECT_FALSE(p.validate());
   EXPECT_TRUE(params().validate());
 }
+
+// Found by tools/check_energy_bound.py: after a few periods, a sample time
+// like 120.3 s came out of fmod a hair below 0.3 and the previous sample's
+// power was used for the whole 0.1 s. Each piece must keep its own power.
+TEST(HarvestTrace, PiecesKeepTheirPowerAfterManyPeriods) {
+  auto trace = HarvestTrace::parse("time_s,power_w\n0,1\n0.1,2\n0.2,3\n0.3,4\n0.4,5\n0.5,0\n", "pieces");
+  ASSERT_TRUE(trace) << trace.error().message;
+  for (int k = 0; k < 2000; ++k) {
+    for (int j = 0; j < 5; ++j) {
+      const double t = k * 0.5 + j * 0.1;
+      const auto piece = trace->pieceAt(t);
+      ASSERT_GT(piece.end, t);
+      // Either the piece that starts at t, or a sliver of its predecessor that ends at t.
+      if (piece.power != j + 1) {
+        ASSERT_LT(piece.end - t, 1e-9) << "t = " << t;
+      } else {
+        ASSERT_NEAR(piece.end, t + 0.1, 1e-9) << "t = " << t;
+      }
+    }
+  }
+  const double onePeriod = trace->energy(0, 0.5);
+  EXPECT_NEAR(onePeriod, 0.1 * (1 + 2 + 3 + 4 + 5), 1e-12);
+  EXPECT_NEAR(trace->energy(0, 1000 * 0.5), 1000 * onePeriod, 1e-9 * 1000 * onePeriod);
+  // The limit walks the pieces the same way.
+  StorageParams storage;
+  storage.capacitanceF = 1e-9;  // negligible storage: the harvest decides
+  storage.efficiency = 1.0;
+  const double activeW = 1000.0, clockHz = 1e9;
+  const double cycles = 1.8e9;  // 1.8 s of compute at 1 kW: 1800 J, 600 s of harvest at 3 W mean
+  EXPECT_NEAR(energyBoundLatency(storage, *trace, cycles, clockHz, activeW), 600.0, 1e-6);
+}

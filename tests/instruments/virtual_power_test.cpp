@@ -122,6 +122,10 @@ TEST(VirtualPower, AStrongHarvestIsContinuousPower) {
   EXPECT_TRUE(run.cycles[0].finished);
   EXPECT_EQ(run.result.inference, 2'000'000u);
   EXPECT_EQ(run.result.reexecutedCycles, 0u);
+  // The time it ran is measured even without a budget (the latency of a run
+  // under strong light must not read 0).
+  EXPECT_GT(run.cycles[0].instructions, 2'000'000u);
+  EXPECT_NEAR(run.cycles[0].onS, static_cast<double>(run.cycles[0].instructions) / 25e6, 1e-6);
 }
 
 // Through the Harvester interface a campaign will use for real supplies too.

@@ -243,6 +243,10 @@ std::string accuracyVsLatencyPlot(const Report& r) {
   return plot.render();
 }
 
+constexpr const char* kTimelineNote =
+    "<p class=\"n\">Shaded: device powered. Voltage drawn between the recorded values at power-on and "
+    "brown-out (charging is not linear in reality).</p>";
+
 std::string timelinePlot(const Report& r) {
   if (!r.timeline || r.timeline->cycles.empty()) return "<p>No finished run to show.</p>";
   const auto& t = *r.timeline;
@@ -271,11 +275,24 @@ std::string timelinePlot(const Report& r) {
   plot.add(std::move(voltage));
   plot.add(std::move(commits));
   plot.autoscale();
-  return plot.render() + "<p class=\"n\">Shaded: device powered. Voltage drawn between the recorded values at power-on and "
-                         "brown-out (charging is not linear in reality).</p>";
+  return plot.render() + kTimelineNote;
 }
 
+std::string timelinePlotOnly(const Report& r) {
+  const std::string html = timelinePlot(r);
+  const auto end = html.find("</svg>");
+  return end == std::string::npos ? std::string() : html.substr(0, end + 6);
+}
+
+
 }  // namespace
+
+std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
+  std::vector<std::pair<std::string, std::string>> out = {{"latency-vs-power", latencyVsPowerPlot(r)},
+                                                          {"accuracy-vs-latency", accuracyVsLatencyPlot(r)}};
+  if (auto timeline = timelinePlotOnly(r); !timeline.empty()) out.emplace_back("timeline", std::move(timeline));
+  return out;
+}
 
 void writeHtml(const Report& r, std::ostream& out) {
   const auto e = escapeHtml;

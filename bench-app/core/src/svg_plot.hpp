@@ -96,6 +96,7 @@ class Plot {
   int plotW() const { return m_w - kLeft - kRight; }
   int plotH() const { return m_h - kTop - kBottom; }
   static double scaled(const Axis& a, double v) {
+    if (!(a.max > a.min) || (a.log && !(a.min > 0))) return 0.5;
     if (a.log) return (std::log10(v) - std::log10(a.min)) / (std::log10(a.max) - std::log10(a.min));
     return (v - a.min) / (a.max - a.min);
   }
@@ -115,7 +116,11 @@ class Plot {
         lo = std::min(lo, v);
         hi = std::max(hi, v);
       }
-    if (!std::isfinite(lo)) return;  // keep the defaults
+    if (!std::isfinite(lo)) {  // no data: an empty frame with a valid range
+      a.min = a.log ? 1.0 : 0.0;
+      a.max = 10.0;
+      return;
+    }
     if (a.log) {
       a.min = std::pow(10.0, std::floor(std::log10(lo)));
       a.max = std::pow(10.0, std::ceil(std::log10(hi)));
@@ -131,12 +136,14 @@ class Plot {
     const auto tickValues = [](const Axis& a) {
       std::vector<double> v;
       if (a.log) {
-        for (double t = a.min; t <= a.max * 1.0001; t *= 10) v.push_back(t);
+        if (!(a.min > 0)) return v;
+        for (double t = a.min; t <= a.max * 1.0001 && v.size() < 40; t *= 10) v.push_back(t);
       } else {
+        if (!(a.max > a.min)) return v;
         const double raw = (a.max - a.min) / 5;
         const double mag = std::pow(10.0, std::floor(std::log10(raw)));
         const double step = raw / mag < 2 ? 2 * mag : raw / mag < 5 ? 5 * mag : 10 * mag;
-        for (double t = std::ceil(a.min / step) * step; t <= a.max; t += step)
+        for (double t = std::ceil(a.min / step) * step; t <= a.max && v.size() < 40; t += step)
           v.push_back(std::abs(t) < step * 1e-9 ? 0.0 : t);  // no "-0" label
       }
       return v;

@@ -32,9 +32,17 @@ void powerShimBoot() {
   for (int i = 0; i < 4; ++i) ticks |= static_cast<std::uint32_t>(readByte()) << (8 * i);
   // Polling is over: stop SysTick so no interrupt steals the cycle's instructions.
   stopSysTick();
-  g_budgetTicks = ticks;
-  if (ticks == 0) return;
   reg(kTimerCtrl) = 0;
+  if (ticks == 0) {
+    // Continuous power: Timer0 only measures (no interrupt), so the done
+    // report still tells the bench how long the device ran.
+    g_budgetTicks = kContinuousTicks;
+    reg(kTimerValue) = kContinuousTicks;
+    reg(kTimerReload) = kContinuousTicks;
+    reg(kTimerCtrl) = 0x1;
+    return;
+  }
+  g_budgetTicks = ticks;
   reg(kTimerIntClear) = 1;
   reg(kTimerValue) = ticks;
   reg(kTimerReload) = ticks;
@@ -44,9 +52,7 @@ void powerShimBoot() {
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
 
-std::uint32_t powerShimCyclesSinceBoot() {
-  return g_budgetTicks ? (g_budgetTicks - reg(kTimerValue)) * 40u : 0u;
-}
+std::uint32_t powerShimCyclesSinceBoot() { return (g_budgetTicks - reg(kTimerValue)) * 40u; }
 
 void powerShimDone() {
   const std::uint32_t left = reg(kTimerValue);

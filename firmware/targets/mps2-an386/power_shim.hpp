@@ -17,16 +17,19 @@ inline constexpr std::uint8_t kShimReady = 'R';
 inline constexpr std::uint8_t kShimBudget = 'B';
 inline constexpr std::uint8_t kShimPowerFail = 'P';
 inline constexpr std::uint8_t kShimDone = 'D';
+inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
-// A budget of 0 means continuous power (no brown-out).
+// A budget of 0 means continuous power (no brown-out): Timer0 then counts
+// down from kContinuousTicks without an interrupt, so 'D' still reports the
+// ticks left and the bench knows how long the device ran.
 void powerShimBoot();
 // Tells the bench the application finished; the core then sleeps.
 [[noreturn]] void powerShimDone();
 // Timer0 ticks left in this power cycle.
 std::uint32_t powerShimTicksLeft();
 // Instructions executed since this power cycle's budget was armed (40 per
-// Timer0 tick; 0 under continuous power).
+// Timer0 tick).
 std::uint32_t powerShimCyclesSinceBoot();
 
 }  // namespace aidi::fw::mps2

@@ -23,9 +23,18 @@ class HarvestTrace {
   [[nodiscard]] static Result<HarvestTrace> load(const std::filesystem::path& path);
   [[nodiscard]] static Result<HarvestTrace> parse(const std::string& text, const std::string& sourceName);
 
-  // Power at time t >= 0, and the time the power next changes after t.
-  double powerAt(double t) const;
-  double nextChangeAfter(double t) const;
+  // The constant-power piece of the trace that holds at time t >= 0: its
+  // power and the time it ends (> t). One lookup for both, so a t that
+  // rounding puts a hair before a sample boundary gets the power of the piece
+  // it really is in (that piece then ends almost at once), never the
+  // neighbour's power for a whole sample.
+  struct Piece {
+    double power;
+    double end;
+  };
+  Piece pieceAt(double t) const;
+  double powerAt(double t) const { return pieceAt(t).power; }
+  double nextChangeAfter(double t) const { return pieceAt(t).end; }
   // Energy harvested (before conversion losses) in [t0, t1].
   double energy(double t0, double t1) const;
   double meanPower() const;

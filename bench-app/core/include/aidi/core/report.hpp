@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "aidi/db/campaign_store.hpp"
@@ -63,6 +64,9 @@ void writeHtml(const Report& report, std::ostream& out);
 void writeCsv(const Report& report, std::ostream& out);  // one row per cell
 void writeJson(const Report& report, std::ostream& out);
 void writeTerminalTable(const Report& report, std::ostream& out);
+
+// The report's plots as standalone SVG documents: (file stem, SVG text).
+std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& report);
 
 // For text that goes into HTML (element content and attribute values).
 std::string escapeHtml(const std::string& text);

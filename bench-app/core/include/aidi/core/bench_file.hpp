@@ -1,0 +1,47 @@
+// A bench file (TOML): the instruments on one lab table and their limits,
+// written once per bench (fixtures/benches/README.md). Validated before
+// anything is switched on; errors name the file, the line and the key.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aidi/inst/flasher.hpp"
+#include "aidi/inst/power_supply.hpp"
+#include "aidi/inst/result.hpp"
+#include "aidi/inst/visa_resource.hpp"
+
+namespace aidi::core {
+
+struct BenchSupply {
+  inst::VisaResource resource;
+  int channel = 1;
+  std::string driver;  // empty: chosen from the *IDN? reply
+};
+
+struct BenchLink {
+  inst::VisaResource resource;
+  int baud = 115200;
+};
+
+struct BenchFile {
+  std::filesystem::path path;
+  std::string name;
+  std::string target;  // firmware target, e.g. nucleo-f412zg
+  inst::SafetyLimits limits;
+  std::optional<BenchSupply> supply;
+  std::optional<BenchLink> link;
+  std::optional<inst::OpenOcdConfig> flasher;
+};
+
+[[nodiscard]] inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path);
+
+// The firmware image of `model` under `policy` for the bench's target.
+std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& model, const std::string& policy);
+
+// Programs `elf` through the bench's flasher (verify and reset included).
+[[nodiscard]] inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf);
+
+}  // namespace aidi::core

@@ -1,0 +1,152 @@
+#include "aidi/core/bench_file.hpp"
+
+#include <cstdlib>
+#include <set>
+#include <tuple>
+
+#include <toml++/toml.h>
+
+namespace aidi::core {
+namespace {
+
+const std::set<std::string> kTargets = {"nucleo-f412zg"};
+const std::set<std::string> kDrivers = {"rigol-dp800", "keysight-e36300", "siglent-spd3303x"};
+
+struct Where {
+  std::string file;
+  std::unexpected<inst::Error> error(const toml::node* node, const std::string& key, const std::string& why) const {
+    const auto line = node ? node->source().begin.line : 0;
+    return inst::fail(inst::ErrorCode::Protocol,
+                      file + (line ? ":" + std::to_string(line) : std::string()) + ": " + key + ": " + why);
+  }
+};
+
+inst::Status onlyKeys(const Where& w, const toml::table& t, const std::string& section,
+                      const std::set<std::string>& allowed) {
+  for (const auto& [key, node] : t)
+    if (!allowed.contains(std::string(key.str()))) return w.error(&node, section + std::string(key.str()), "unknown key");
+  return {};
+}
+
+inst::Result<inst::VisaResource> resource(const Where& w, const toml::table& t, const std::string& section) {
+  const toml::node* node = t.get("resource");
+  const auto text = node ? node->value<std::string>() : std::nullopt;
+  if (!text) return w.error(node ? node : &t, section + ".resource", "needs a VISA resource string");
+  auto parsed = inst::parseVisaResource(*text);
+  if (!parsed) return w.error(node, section + ".resource", parsed.error().message);
+  return *parsed;
+}
+
+}  // namespace
+
+inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
+  const Where w{path.string()};
+  toml::table root;
+  try {
+    root = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    if (e.source().begin.line == 0)
+      return inst::fail(inst::ErrorCode::NotFound, path.string() + ": " + std::string(e.description()));
+    return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
+                                                     ": bad TOML: " + std::string(e.description()));
+  }
+  if (auto ok = onlyKeys(w, root, "", {"bench", "limits", "supply", "link", "flasher"}); !ok)
+    return std::unexpected(ok.error());
+  BenchFile b;
+  b.path = path;
+
+  const toml::table* bench = root["bench"].as_table();
+  if (!bench) return w.error(&root, "[bench]", "missing section");
+  if (auto ok = onlyKeys(w, *bench, "bench.", {"name", "target", "description"}); !ok) return std::unexpected(ok.error());
+  b.name = (*bench)["name"].value_or(std::string());
+  if (b.name.empty()) return w.error(bench, "bench.name", "needs a name");
+  b.target = (*bench)["target"].value_or(std::string());
+  if (!kTargets.contains(b.target))
+    return w.error(bench->get("target") ? bench->get("target") : bench, "bench.target",
+                   "unknown target \"" + b.target + "\" (nucleo-f412zg)");
+
+  const toml::table* limits = root["limits"].as_table();
+  if (!limits) return w.error(&root, "[limits]", "missing section: a bench needs safety limits");
+  if (auto ok = onlyKeys(w, *limits, "limits.", {"max_voltage", "max_current"}); !ok) return std::unexpected(ok.error());
+  for (const auto& [key, field, ceiling] : {std::tuple<const char*, double*, double>{"max_voltage", &b.limits.maxVolts, 60.0},
+                                            {"max_current", &b.limits.maxAmps, 10.0}}) {
+    const toml::node* node = limits->get(key);
+    const auto v = node ? node->value<double>() : std::nullopt;
+    if (!v) return w.error(node ? node : limits, std::string("limits.") + key, "needs a number");
+    if (!(*v > 0) || *v > ceiling)
+      return w.error(node, std::string("limits.") + key, "must be above 0 and at most " + std::to_string(ceiling));
+    *field = *v;
+  }
+
+  if (const toml::table* supply = root["supply"].as_table()) {
+    if (auto ok = onlyKeys(w, *supply, "supply.", {"resource", "channel", "driver"}); !ok) return std::unexpected(ok.error());
+    BenchSupply s;
+    auto r = resource(w, *supply, "supply");
+    if (!r) return std::unexpected(r.error());
+    s.resource = *r;
+    s.channel = static_cast<int>((*supply)["channel"].value_or(1));
+    if (s.channel < 1 || s.channel > 4) return w.error(supply->get("channel"), "supply.channel", "must be 1 to 4");
+    s.driver = (*supply)["driver"].value_or(std::string());
+    if (!s.driver.empty() && !kDrivers.contains(s.driver))
+      return w.error(supply->get("driver"), "supply.driver",
+                     "unknown driver \"" + s.driver + "\" (rigol-dp800, keysight-e36300, siglent-spd3303x)");
+    b.supply = s;
+  }
+  if (const toml::table* link = root["link"].as_table()) {
+    if (auto ok = onlyKeys(w, *link, "link.", {"resource", "baud"}); !ok) return std::unexpected(ok.error());
+    BenchLink l;
+    auto r = resource(w, *link, "link");
+    if (!r) return std::unexpected(r.error());
+    l.resource = *r;
+    l.baud = static_cast<int>((*link)["baud"].value_or(115200));
+    if (l.baud < 1200 || l.baud > 4'000'000) return w.error(link->get("baud"), "link.baud", "must be 1200 to 4000000");
+    b.link = l;
+  }
+  if (const toml::table* flasher = root["flasher"].as_table()) {
+    if (auto ok = onlyKeys(w, *flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
+      return std::unexpected(ok.error());
+    const std::string kind = (*flasher)["kind"].value_or(std::string("openocd"));
+    if (kind != "openocd") return w.error(flasher->get("kind"), "flasher.kind", "unknown flasher \"" + kind + "\" (openocd)");
+    inst::OpenOcdConfig o;
+    o.program = (*flasher)["program"].value_or(o.program);
+    o.adapterSerial = (*flasher)["adapter_serial"].value_or(std::string());
+    for (const auto& [key, list] : {std::pair<const char*, std::vector<std::string>*>{"config", &o.configFiles},
+                                    {"search_dirs", &o.searchDirs}}) {
+      const toml::node* node = flasher->get(key);
+      if (!node) continue;
+      const toml::array* array = node->as_array();
+      if (!array) return w.error(node, std::string("flasher.") + key, "needs a list of strings");
+      list->clear();
+      for (const auto& item : *array) {
+        const auto s = item.value<std::string>();
+        if (!s) return w.error(&item, std::string("flasher.") + key, "every entry must be a string");
+        list->push_back(*s);
+      }
+    }
+    if (o.configFiles.empty()) return w.error(flasher->get("config"), "flasher.config", "needs at least one file");
+    b.flasher = o;
+  }
+  return b;
+}
+
+std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& model, const std::string& policy) {
+  std::filesystem::path dir = std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets" / bench.target;
+  if (const char* env = std::getenv("AIDI_FIRMWARE_DIR"); env && *env) dir = std::filesystem::path(env) / bench.target;
+  return dir / ("aidi-inference-" + model + "-" + policy + "-" + bench.target + ".elf");
+}
+
+}  // namespace aidi::core
+
+namespace aidi::core {
+
+inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf) {
+  if (!bench.flasher)
+    return inst::fail(inst::ErrorCode::Unsupported, bench.path.string() + ": [flasher]: the bench has no flasher");
+  if (!std::filesystem::exists(elf))
+    return inst::fail(inst::ErrorCode::NotFound, "firmware image not found: " + elf.string() +
+                                                     " (built by `make` for every model and policy)");
+  inst::OpenOcdFlasher flasher(*bench.flasher);
+  return flasher.program(elf);
+}
+
+}  // namespace aidi::core

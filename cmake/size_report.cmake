@@ -1,0 +1,28 @@
+# Writes ELF.size.json: the flash and SRAM a firmware image uses, from the
+# section sizes `arm-none-eabi-size -A` reports, against the target's limits.
+# Run as: cmake -DSIZE=... -DELF=... -DFLASH_LIMIT=... -DSRAM_LIMIT=... [-DSCRATCH=...] -P size_report.cmake
+execute_process(COMMAND ${SIZE} -A ${ELF} OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "size report: ${SIZE} -A ${ELF} failed")
+endif()
+set(flash 0)
+set(sram 0)
+string(REPLACE "\n" ";" lines "${out}")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^([.A-Za-z_][^ ]*) +([0-9]+) +([0-9]+)")
+    set(name ${CMAKE_MATCH_1})
+    set(bytes ${CMAKE_MATCH_2})
+    if(name MATCHES "^\\.(isr_vector|text|ARM\\.exidx|init_array)$")
+      math(EXPR flash "${flash} + ${bytes}")
+    elseif(name STREQUAL ".data")
+      math(EXPR flash "${flash} + ${bytes}")
+      math(EXPR sram "${sram} + ${bytes}")
+    elseif(name STREQUAL ".bss")
+      math(EXPR sram "${sram} + ${bytes}")
+    endif()
+  endif()
+endforeach()
+get_filename_component(name ${ELF} NAME)
+file(WRITE ${ELF}.size.json
+  "{\"elf\": \"${name}\", \"flash_bytes\": ${flash}, \"sram_bytes\": ${sram}, \"flash_limit\": ${FLASH_LIMIT}, \"sram_limit\": ${SRAM_LIMIT}, \"scratch_bytes\": ${SCRATCH}, \"stack_bytes\": 16384}\n")
+message(STATUS "${name}: flash ${flash} of ${FLASH_LIMIT} bytes, SRAM ${sram} + 16384 stack of ${SRAM_LIMIT} bytes")

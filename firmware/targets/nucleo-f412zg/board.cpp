@@ -1,0 +1,137 @@
+#include "board.hpp"
+
+#include "stm32f412.hpp"
+
+namespace aidi::fw::nucleo {
+
+using namespace f412;
+
+namespace {
+
+void setBits(std::uint32_t address, std::uint32_t mask, std::uint32_t value) {
+  reg(address) = (reg(address) & ~mask) | (value & mask);
+}
+
+// Pin `pin` of `port` to alternate function `af`, very high speed.
+void alternate(std::uint32_t port, int pin, std::uint32_t af) {
+  setBits(port + gpio::kModer, 3u << (2 * pin), gpio::kModeAlternate << (2 * pin));
+  setBits(port + gpio::kOspeedr, 3u << (2 * pin), 3u << (2 * pin));
+  const std::uint32_t afr = port + (pin < 8 ? gpio::kAfrl : gpio::kAfrh);
+  const int shift = 4 * (pin % 8);
+  setBits(afr, 0xFu << shift, af << shift);
+}
+
+constexpr int kFramChipSelectPin = 14;  // PD14, Arduino D10
+
+}  // namespace
+
+std::uint32_t initClock(Clock clock) {
+  reg(rcc::kCr) |= rcc::kHsiOn;
+  while (!(reg(rcc::kCr) & rcc::kHsiRdy)) {
+  }
+  // HSI 16 MHz / M=8 = 2 MHz VCO input; x N=100 = 200 MHz VCO; / P; Q=5 keeps
+  // the 48 MHz domain at 40 MHz (unused). PLLSRC = HSI.
+  const bool fast = clock == Clock::Mhz100;
+  const std::uint32_t pllP = fast ? 0u /* /2 */ : 3u /* /8 */;
+  reg(rcc::kPllCfgr) = 8u | (100u << 6) | (pllP << 16) | (5u << 24);
+  // Flash wait states for 2.7-3.6 V (RM0402 table 6): 0 up to 30 MHz, 3 up to 100 MHz.
+  reg(flash::kAcr) = (fast ? 3u : 0u) | flash::kPrftEn | flash::kIcEn | flash::kDcEn;
+  reg(rcc::kApb1Enr) |= rcc::kPwrEn;
+  if (fast) setBits(pwr::kCr, 3u << pwr::kVosShift, 3u << pwr::kVosShift);  // scale 1 for 100 MHz
+  // APB1 may not exceed 50 MHz.
+  setBits(rcc::kCfgr, 7u << 10, fast ? rcc::kPpre1Div2 : 0u);
+  reg(rcc::kCr) |= rcc::kPllOn;
+  while (!(reg(rcc::kCr) & rcc::kPllRdy)) {
+  }
+  setBits(rcc::kCfgr, 3u, rcc::kSwPll);
+  while ((reg(rcc::kCfgr) & rcc::kSwsMask) != rcc::kSwsPll) {
+  }
+  return fast ? 100'000'000u : 25'000'000u;
+}
+
+proto::ResetCause takeResetCause() {
+  const std::uint32_t csr = reg(rcc::kCsr);
+  reg(rcc::kCsr) |= rcc::kRmvf;
+  // A brown-out also sets PORRSTF/PINRSTF; the most specific flag wins.
+  if (csr & rcc::kBorRstF) return proto::ResetCause::BrownOut;
+  if (csr & (rcc::kIwdgRstF | rcc::kWwdgRstF)) return proto::ResetCause::Watchdog;
+  if (csr & rcc::kSftRstF) return proto::ResetCause::Software;
+  if (csr & rcc::kPorRstF) return proto::ResetCause::PowerOn;
+  if (csr & rcc::kPinRstF) return proto::ResetCause::Pin;
+  return proto::ResetCause::Unknown;
+}
+
+float armVoltageDetector(float volts) {
+  // PLS 0..7 = 2.2, 2.3, ..., 2.9 V (datasheet DS11139, PVD characteristics).
+  std::uint32_t level = 0;
+  while (level < 7 && 2.2f + 0.1f * static_cast<float>(level) < volts - 1e-3f) ++level;
+  reg(rcc::kApb1Enr) |= rcc::kPwrEn;
+  setBits(pwr::kCr, (7u << pwr::kPlsShift) | pwr::kPvdE, (level << pwr::kPlsShift) | pwr::kPvdE);
+  return 2.2f + 0.1f * static_cast<float>(level);
+}
+
+bool supplyBelowThreshold() { return (reg(pwr::kCsr) & pwr::kPvdO) != 0; }
+
+void enableCycleCounter() {
+  reg(core::kDemcr) |= core::kTrcEna;
+  reg(core::kDwtCyccnt) = 0;
+  reg(core::kDwtCtrl) |= core::kCycCntEna;
+}
+
+std::uint32_t cycles() { return reg(core::kDwtCyccnt); }
+
+void Usart3::begin(std::uint32_t clockHz, std::uint32_t baud) {
+  reg(rcc::kAhb1Enr) |= rcc::kGpioDEn;
+  reg(rcc::kApb1Enr) |= rcc::kUsart3En;
+  alternate(gpio::kD, 8, 7);  // PD8 USART3_TX, AF7
+  alternate(gpio::kD, 9, 7);  // PD9 USART3_RX, AF7
+  const std::uint32_t pclk1 = clockHz > 50'000'000u ? clockHz / 2 : clockHz;
+  // Oversampling by 16: BRR = USARTDIV in 12.4 fixed point = pclk / baud, rounded.
+  reg(usart::kUsart3 + usart::kBrr) = (pclk1 + baud / 2) / baud;
+  reg(usart::kUsart3 + usart::kCr1) = usart::kUe | usart::kTe | usart::kRe;
+}
+
+void Usart3::write(const std::uint8_t* data, std::uint32_t size) {
+  for (std::uint32_t i = 0; i < size; ++i) {
+    while (!(reg(usart::kUsart3 + usart::kSr) & usart::kTxe)) {
+    }
+    reg(usart::kUsart3 + usart::kDr) = data[i];
+  }
+  while (!(reg(usart::kUsart3 + usart::kSr) & usart::kTc)) {
+  }
+}
+
+void Spi1Bus::begin() {
+  reg(rcc::kAhb1Enr) |= rcc::kGpioAEn | rcc::kGpioDEn;
+  reg(rcc::kApb2Enr) |= rcc::kSpi1En;
+  alternate(gpio::kA, 5, 5);  // SCK, AF5
+  alternate(gpio::kA, 6, 5);  // MISO
+  alternate(gpio::kA, 7, 5);  // MOSI
+  deselect();
+  setBits(gpio::kD + gpio::kModer, 3u << (2 * kFramChipSelectPin), gpio::kModeOutput << (2 * kFramChipSelectPin));
+  // Mode 0, master, software chip select, BR = f_PCLK2 / 2 (12.5 MHz at 25 MHz).
+  reg(spi::kSpi1 + spi::kCr1) = spi::kMstr | spi::kSsm | spi::kSsi | spi::kSpe;
+}
+
+void Spi1Bus::select() { reg(gpio::kD + gpio::kBsrr) = 1u << (16 + kFramChipSelectPin); }
+
+void Spi1Bus::deselect() {
+  while (reg(spi::kSpi1 + spi::kSr) & spi::kBsy) {
+  }
+  reg(gpio::kD + gpio::kBsrr) = 1u << kFramChipSelectPin;
+}
+
+void Spi1Bus::transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) {
+  volatile std::uint8_t& dr = *reinterpret_cast<volatile std::uint8_t*>(spi::kSpi1 + spi::kDr);
+  for (std::uint32_t i = 0; i < size; ++i) {
+    while (!(reg(spi::kSpi1 + spi::kSr) & spi::kTxe)) {
+    }
+    dr = tx ? tx[i] : 0;
+    while (!(reg(spi::kSpi1 + spi::kSr) & spi::kRxne)) {
+    }
+    const std::uint8_t in = dr;
+    if (rx) rx[i] = in;
+  }
+}
+
+}  // namespace aidi::fw::nucleo

@@ -1,0 +1,48 @@
+// NUCLEO-F412ZG board support: clock, ST-LINK virtual COM port (USART3 on
+// PD8/PD9), SPI1 to the FRAM (PA5 SCK, PA6 MISO, PA7 MOSI, PD14 chip select,
+// Arduino D13/D12/D11/D10), the DWT cycle counter, the power-voltage
+// detector and the reset cause. Register facts: RM0402; pins: UM1974.
+#pragma once
+
+#include <cstdint>
+
+#include "aidi/proto/messages.hpp"
+#include "spi_fram.hpp"
+
+namespace aidi::fw::nucleo {
+
+enum class Clock : std::uint8_t {
+  Mhz25,   // the physical-assumptions table's clock: HSI 16 MHz, PLL /8 x100 /8
+  Mhz100,  // the fast option: PLL /8 x100 /2, 3 flash wait states, APB1 at 50 MHz
+};
+// Sets the system clock; returns it in Hz.
+std::uint32_t initClock(Clock clock);
+
+// The reset cause from RCC_CSR (then cleared, so the next boot reports its own).
+proto::ResetCause takeResetCause();
+
+// Arms the programmable voltage detector at the lowest level >= `volts`
+// (2.2 .. 2.9 V in 0.1 V steps); returns the level chosen. The PVD output is
+// polled: below it, the runtime stops starting jobs.
+float armVoltageDetector(float volts);
+bool supplyBelowThreshold();
+
+// DWT cycle counter: cycles since enableCycleCounter().
+void enableCycleCounter();
+std::uint32_t cycles();
+
+class Usart3 {
+ public:
+  void begin(std::uint32_t clockHz, std::uint32_t baud = 115200);
+  void write(const std::uint8_t* data, std::uint32_t size);
+};
+
+class Spi1Bus final : public SpiBus {
+ public:
+  void begin();
+  void select() override;
+  void deselect() override;
+  void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) override;
+};
+
+}  // namespace aidi::fw::nucleo

@@ -1,0 +1,138 @@
+// The inference firmware of the NUCLEO-F412ZG: the model and the first
+// images of the test subset in flash, progress and activations in the SPI
+// FRAM, telemetry on the ST-LINK virtual COM port. Each boot restores the
+// progress from FRAM and continues; finished inferences move on to the next
+// image, so a bench powering the board from a harvester sees a stream of
+// results across power failures. Model and policy are fixed per build.
+#include <cstdint>
+#include <cstring>
+
+#include "aidi/proto/crc32c.hpp"
+#include "aidi/proto/messages.hpp"
+#include "board.hpp"
+#include "boot_counter.hpp"
+#include "intermittent_runtime.hpp"
+#include "physical_assumptions.hpp"
+#include "spi_fram.hpp"
+
+extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
+extern "C" const std::uint8_t aidi_images_start[];
+
+namespace {
+
+using namespace aidi;
+
+constexpr std::uint32_t kFramBytes = 512 * 1024;  // CY15B104Q
+constexpr std::uint32_t kImages = AIDI_IMAGES;
+// Job buffers: the model's peak activation SRAM (from its manifest, at build
+// time) plus row halos; the linker fails the build when it does not fit.
+constexpr std::uint32_t kScratchBytes = AIDI_SCRATCH_BYTES;
+
+alignas(8) std::int8_t g_scratch[kScratchBytes];
+fw::JobPlan g_plan;
+fw::NvmLayout g_layout;
+fw::nucleo::Usart3 g_uart;
+fw::nucleo::Spi1Bus g_spi;
+proto::FrameWriter g_writer(0);
+
+template <class M>
+void send(const M& message) {
+  std::uint8_t wire[proto::kMaxEncodedFrame];
+  g_uart.write(wire, static_cast<std::uint32_t>(g_writer.write(message, wire, sizeof wire)));
+}
+
+[[noreturn]] void fail(std::uint16_t code, std::uint32_t detail, const char* text) {
+  proto::DeviceError e{};
+  e.code = code;
+  e.detail = detail;
+  e.textLength = static_cast<std::uint8_t>(std::strlen(text) < proto::kMaxErrorText ? std::strlen(text) : proto::kMaxErrorText);
+  std::memcpy(e.text, text, e.textLength);
+  send(e);
+  for (;;) __asm volatile("wfi");
+}
+
+struct Telemetry final : fw::JobObserver {
+  std::uint32_t lastCommit = 0;
+  void onCommit(const fw::Progress& p, std::uint16_t jobsInLayer, std::uint32_t nvmBytes) override {
+    const std::uint32_t now = fw::nucleo::cycles();
+    proto::Checkpoint c{};
+    c.inference = p.inference;
+    c.layer = p.layer;
+    c.job = p.job;
+    c.jobsInLayer = jobsInLayer;
+    c.cyclesSinceBoot = now;
+    c.jobCycles = now - lastCommit;
+    c.nvmBytes = nvmBytes;
+    lastCommit = now;
+    send(c);
+  }
+};
+
+}  // namespace
+
+int main() {
+  const std::uint32_t clockHz =
+      fw::nucleo::initClock(AIDI_CLOCK_MHZ == 100 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
+  fw::nucleo::enableCycleCounter();
+  const proto::ResetCause cause = fw::nucleo::takeResetCause();
+  fw::nucleo::armVoltageDetector(static_cast<float>(fw::physical::kVOff) + 0.2f);
+  g_uart.begin(clockHz);
+  const std::uint8_t resync = proto::kDelimiter;
+  g_uart.write(&resync, 1);
+  g_spi.begin();
+  fw::SpiFram fram(g_spi, kFramBytes);
+  fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
+  fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
+  const std::uint32_t boot = fw::countBoot(bootNvm, 0);
+  g_writer = proto::FrameWriter(static_cast<std::uint16_t>(boot));
+
+  fw::ModelView model;
+  const auto status = model.parse(aidi_model_start, static_cast<std::uint32_t>(aidi_model_end - aidi_model_start), boot == 1);
+  if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
+  const auto policy = static_cast<fw::SchedulerPolicy>(AIDI_POLICY);
+  // The energy of one power cycle, for the aidi policy's job sizes: the
+  // storage capacitor between V_on and V_off at the active power.
+  const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
+                        (fw::physical::kVOn * fw::physical::kVOn - fw::physical::kVOff * fw::physical::kVOff) *
+                        fw::physical::kEfficiency;
+  const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::physical::kActivePowerW * clockHz);
+  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
+    fail(13, model.layerCount(), "too many layers");
+  if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
+  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
+                                  policy != fw::SchedulerPolicy::Layer);
+  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
+
+  fw::RunStatus run = runtime.restore();
+  proto::Boot b{};
+  b.bootCount = boot;
+  b.resetCause = cause;
+  b.progressValid = run != fw::RunStatus::Idle;
+  b.inference = runtime.progress().inference;
+  b.layer = runtime.progress().layer;
+  b.job = runtime.progress().job;
+  b.restoreCycles = fw::nucleo::cycles();
+  send(b);
+
+  Telemetry telemetry;
+  telemetry.lastCommit = fw::nucleo::cycles();
+  for (;;) {
+    std::uint32_t inference = runtime.progress().inference;
+    if (run == fw::RunStatus::Idle || run == fw::RunStatus::Done) {
+      inference = run == fw::RunStatus::Idle ? 1 : inference + 1;
+      run = runtime.start(aidi_images_start + 784 * ((inference - 1) % kImages), inference, &telemetry);
+    } else {
+      run = runtime.resume(&telemetry);
+    }
+    if (run != fw::RunStatus::Done) continue;  // a failed NVM write: the brown-out follows
+    proto::InferenceResult r{};
+    r.inference = runtime.progress().inference;
+    r.sample = (r.inference - 1) % kImages;
+    r.predicted = static_cast<std::uint8_t>(runtime.result(r.logits, proto::kMaxLogits));
+    r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
+    r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
+    r.powerCycles = boot;
+    r.nvmBytes = fram.stats().bytesWritten;
+    send(r);
+  }
+}

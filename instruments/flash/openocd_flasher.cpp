@@ -1,0 +1,87 @@
+#include <array>
+#include <utility>
+
+#include "aidi/inst/elf_file.hpp"
+#include "aidi/inst/flasher.hpp"
+
+namespace aidi::inst {
+
+namespace {
+
+// OpenOCD runs -c arguments as Tcl: braces keep a path with spaces or
+// brackets one word. A brace inside the path cannot be quoted this way.
+std::string tclWord(const std::string& text) { return "{" + text + "}"; }
+
+}  // namespace
+
+std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf) {
+  std::vector<std::string> argv = {config.program};
+  for (const auto& dir : config.searchDirs) argv.insert(argv.end(), {"-s", dir});
+  if (!config.adapterSerial.empty()) argv.insert(argv.end(), {"-c", "adapter serial " + tclWord(config.adapterSerial)});
+  for (const auto& file : config.configFiles) argv.insert(argv.end(), {"-f", file});
+  argv.insert(argv.end(), {"-c", "program " + tclWord(std::filesystem::absolute(elf).string()) + " verify reset exit"});
+  return argv;
+}
+
+std::string explainOpenOcdFailure(const std::string& output, int exitCode) {
+  static const std::array<std::pair<const char*, const char*>, 9> known = {{
+      {"Can't find ", "OpenOCD cannot find a configuration file"},
+      {"open failed", "no debug probe found (is the board connected by USB, and is it an ST-LINK?)"},
+      {"unable to find a matching CMSIS-DAP device", "no CMSIS-DAP debug probe found"},
+      {"No J-Link device found", "no J-Link debug probe found"},
+      {"LIBUSB_ERROR_ACCESS", "no permission to open the debug probe's USB device (install OpenOCD's udev rules)"},
+      {"LIBUSB_ERROR_BUSY", "the debug probe is in use by another program"},
+      {"Verify Failed", "the flash contents differ from the image after programming (verify failed)"},
+      {"init mode failed", "the probe cannot connect to the target (is it powered? try connect under reset)"},
+      {"couldn't open", "OpenOCD cannot open the firmware image"},
+  }};
+  for (const auto& [needle, meaning] : known) {
+    const auto at = output.find(needle);
+    if (at == std::string::npos) continue;
+    const auto lineStart = output.rfind('\n', at);
+    const auto lineEnd = output.find('\n', at);
+    std::string line = output.substr(lineStart == std::string::npos ? 0 : lineStart + 1,
+                                     lineEnd == std::string::npos ? std::string::npos
+                                                                  : lineEnd - (lineStart == std::string::npos ? 0 : lineStart + 1));
+    return std::string(meaning) + " (OpenOCD: \"" + line + "\")";
+  }
+  // Unknown: the last error line OpenOCD printed.
+  std::string last;
+  for (std::size_t start = 0; start < output.size();) {
+    const auto end = output.find('\n', start);
+    const std::string line = output.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    if (line.starts_with("Error")) last = line;
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return "OpenOCD failed with exit code " + std::to_string(exitCode) + (last.empty() ? "" : " (\"" + last + "\")");
+}
+
+Status OpenOcdFlasher::program(const std::filesystem::path& elf) {
+  // Refuse a wrong file before touching the target.
+  auto image = ElfFile::open(elf);
+  if (!image) return std::unexpected(image.error());
+  if (image->machine() != ElfFile::kMachineArm)
+    return fail(ErrorCode::Unsupported, elf.string() + ": not an ARM image");
+  auto child = Subprocess::spawn(openOcdArguments(m_config, elf));
+  if (!child) return fail(child.error().code, "cannot run OpenOCD (" + m_config.program + "): " + child.error().message);
+  auto code = child->wait(m_config.timeout);
+  if (!code) {
+    child->terminate();
+    if (code.error().code == ErrorCode::Timeout)
+      return fail(ErrorCode::Timeout, "OpenOCD did not finish programming " + elf.string() + " within " +
+                                          std::to_string(m_config.timeout.count() / 1000) + " s");
+    return std::unexpected(code.error());
+  }
+  if (*code != 0) {
+    const std::string output = child->output();
+    const bool noProbe = output.find("open failed") != std::string::npos ||
+                         output.find("No J-Link") != std::string::npos ||
+                         output.find("CMSIS-DAP device") != std::string::npos;
+    return fail(noProbe ? ErrorCode::NotFound : ErrorCode::Io,
+                "flashing " + elf.filename().string() + " failed: " + explainOpenOcdFailure(output, *code));
+  }
+  return {};
+}
+
+}  // namespace aidi::inst

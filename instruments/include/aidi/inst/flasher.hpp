@@ -1,0 +1,46 @@
+// Programs a firmware image into a target through its debug probe. OpenOCD
+// is the one implementation: run by argument vector, its output read for the
+// reason of a failure (no probe, no permission on the USB device, a missing
+// board configuration, a failed verify), so the user gets one clear line.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "aidi/inst/result.hpp"
+#include "aidi/inst/subprocess.hpp"
+
+namespace aidi::inst {
+
+class Flasher {
+ public:
+  virtual ~Flasher() = default;
+  // Writes `elf`, verifies it against the file and resets the target into it.
+  [[nodiscard]] virtual Status program(const std::filesystem::path& elf) = 0;
+};
+
+struct OpenOcdConfig {
+  std::string program = "openocd";
+  std::vector<std::string> configFiles = {"board/st_nucleo_f4.cfg"};  // OpenOCD's script search path
+  std::string adapterSerial;  // the probe's serial when several are attached
+  std::vector<std::string> searchDirs;
+  Millis timeout{120000};
+};
+
+// The command line (argv) that programs, verifies and resets.
+std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf);
+
+// One line naming why OpenOCD failed, from its output.
+std::string explainOpenOcdFailure(const std::string& output, int exitCode);
+
+class OpenOcdFlasher final : public Flasher {
+ public:
+  explicit OpenOcdFlasher(OpenOcdConfig config) : m_config(std::move(config)) {}
+  [[nodiscard]] Status program(const std::filesystem::path& elf) override;
+
+ private:
+  OpenOcdConfig m_config;
+};
+
+}  // namespace aidi::inst

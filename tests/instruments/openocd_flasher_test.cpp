@@ -1,0 +1,77 @@
+// The OpenOCD flasher: its command line for the NUCLEO-F412ZG, and the real
+// OpenOCD binary failing without a probe, reported in one clear line.
+#include "aidi/inst/flasher.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "aidi/inst/temp_dir.hpp"
+
+using namespace aidi::inst;
+using namespace std::chrono_literals;
+
+namespace {
+const std::filesystem::path kNucleoElf =
+    std::filesystem::path(AIDI_FIRMWARE_DIR) / "targets/nucleo-f412zg/aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf";
+}
+
+TEST(OpenOcdFlasher, CommandLineForTheNucleoBoard) {
+  OpenOcdConfig config;  // defaults: board/st_nucleo_f4.cfg
+  const auto argv = openOcdArguments(config, "/fw/my image.elf");
+  const std::vector<std::string> expected = {"openocd", "-f", "board/st_nucleo_f4.cfg", "-c",
+                                             "program {/fw/my image.elf} verify reset exit"};
+  EXPECT_EQ(argv, expected);
+}
+
+TEST(OpenOcdFlasher, SelectsOneProbeAmongSeveral) {
+  OpenOcdConfig config;
+  config.adapterSerial = "066BFF485051";
+  config.searchDirs = {"/opt/openocd/scripts"};
+  const auto argv = openOcdArguments(config, "/fw/a.elf");
+  const std::vector<std::string> expected = {"openocd", "-s", "/opt/openocd/scripts", "-c", "adapter serial {066BFF485051}",
+                                             "-f", "board/st_nucleo_f4.cfg", "-c", "program {/fw/a.elf} verify reset exit"};
+  EXPECT_EQ(argv, expected);
+}
+
+TEST(OpenOcdFlasher, WithoutAProbeTheRealOpenOcdFailsClearly) {
+  OpenOcdFlasher flasher(OpenOcdConfig{.timeout = 60s});
+  const auto r = flasher.program(kNucleoElf);
+  ASSERT_FALSE(r) << "no debug probe is attached to the CI machine";
+  EXPECT_EQ(r.error().code, ErrorCode::NotFound) << r.error().message;
+  EXPECT_NE(r.error().message.find("no debug probe found"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf"), std::string::npos);
+  EXPECT_EQ(r.error().message.find('\n'), std::string::npos) << "one line";
+}
+
+TEST(OpenOcdFlasher, AMissingBoardConfigurationIsNamed) {
+  OpenOcdFlasher flasher(OpenOcdConfig{.configFiles = {"board/no_such_board.cfg"}, .timeout = 60s});
+  const auto r = flasher.program(kNucleoElf);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("cannot find a configuration file"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("no_such_board.cfg"), std::string::npos) << r.error().message;
+}
+
+TEST(OpenOcdFlasher, MissingOpenOcdOrImageAreErrorsBeforeAnything) {
+  OpenOcdFlasher missingProgram(OpenOcdConfig{.program = "openocd-not-installed"});
+  const auto r = missingProgram.program(kNucleoElf);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, ErrorCode::NotFound);
+  EXPECT_NE(r.error().message.find("openocd-not-installed"), std::string::npos) << r.error().message;
+
+  auto dir = TempDir::create("aidi-flash-test-");
+  ASSERT_TRUE(dir);
+  std::ofstream(dir->path() / "notes.txt") << "not an image";
+  OpenOcdFlasher flasher(OpenOcdConfig{});
+  const auto notElf = flasher.program(dir->path() / "notes.txt");
+  ASSERT_FALSE(notElf);
+  EXPECT_NE(notElf.error().message.find("notes.txt"), std::string::npos) << notElf.error().message;
+}
+
+TEST(OpenOcdFlasher, ExplainsKnownFailures) {
+  EXPECT_NE(explainOpenOcdFailure("Error: libusb_open() failed with LIBUSB_ERROR_ACCESS\n", 1).find("udev"),
+            std::string::npos);
+  EXPECT_NE(explainOpenOcdFailure("** Verify Failed **\n", 1).find("verify failed"), std::string::npos);
+  EXPECT_NE(explainOpenOcdFailure("Info : x\nError: something odd\n", 1).find("\"Error: something odd\""),
+            std::string::npos);
+}
