@@ -251,6 +251,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   auto r = aidi::core::simulate(request);
   if (!r) return reportError(r.error());
   const double ratio = r->energyBoundS > 0 ? r->latencyS / r->energyBoundS : 0;
+  double sleepS = 0, chargeS = 0, activeS = 0;
+  std::uint64_t sleeps = 0;
+  for (const auto& c : r->cycles) sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS;
   const double cyclesPerWallS = static_cast<double>(r->cycles.size()) / r->wallS;
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
@@ -260,7 +263,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"device_instructions", r->deviceInstructions},
                                              {"plain_instructions", r->plainInstructions},
                                              {"latency_s", r->latencyS}, {"energy_bound_s", r->energyBoundS},
-                                             {"latency_ratio", ratio}, {"wall_s", r->wallS},
+                                             {"latency_ratio", ratio}, {"charging_s", chargeS},
+                                             {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
+                                             {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
   } else if (r->finished) {
     fmt::print("{} / {} / {} / {:.0f} uF, sample {} (label {}): predicted {}\n", o.model, o.policy,
@@ -270,6 +275,8 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                r->cycles.size(), r->checkpoints, r->deviceInstructions, r->plainInstructions);
     fmt::print("  latency {:.4f} s simulated, energy-bound limit {:.4f} s, ratio {:.3f}\n", r->latencyS,
                r->energyBoundS, ratio);
+    fmt::print("  {:.4f} s charging while off, {:.4f} s active, {:.4f} s asleep waiting for energy ({} sleeps)\n",
+               chargeS, activeS, sleepS, sleeps);
     fmt::print("  wall {:.2f} s, {:.0f} power cycles per wall second\n", r->wallS, cyclesPerWallS);
   } else {
     fmt::print("{} / {}: did not finish: {}\n", o.model, o.policy, r->failure);

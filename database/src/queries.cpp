@@ -184,7 +184,7 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
   t.runId = runId;
   t.inference = inference;
   auto cycles = sql::Statement::prepare(
-      db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles"
+      db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles, p.sleep_s"
                    " FROM power_cycles p JOIN runs r ON r.id = p.run_id AND r.attempt = p.attempt"
                    " WHERE p.run_id = ? AND p.inference = ? ORDER BY p.start_s");
   if (!cycles) return std::unexpected(cycles.error());
@@ -194,7 +194,7 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
     TimelineCycle c{static_cast<std::uint32_t>(cycles->integer(0)), cycles->real(1), cycles->real(2), cycles->real(3),
-                    {}, {}, {}};
+                    {}, {}, cycles->real(7), {}};
     if (!cycles->isNull(4)) c.vStart = cycles->real(4);
     if (!cycles->isNull(5)) c.vEnd = cycles->real(5);
     if (!cycles->isNull(6)) c.deviceCycles = cycles->integer(6);

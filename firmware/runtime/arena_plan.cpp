@@ -2,12 +2,8 @@
 
 namespace aidi::fw {
 
-bool planArena(const ModelView& model, ArenaPlan& plan) {
-  const std::uint16_t tensors = model.tensorCount();
-  if (tensors > kMaxTensors) return false;
-  // Lifetimes in layer indices; the input exists before layer 0.
-  std::int32_t first[kMaxTensors], last[kMaxTensors];
-  for (std::uint16_t t = 0; t < tensors; ++t) first[t] = last[t] = -1;
+void tensorLifetimes(const ModelView& model, std::int32_t* first, std::int32_t* last) {
+  for (std::uint16_t t = 0; t < model.tensorCount(); ++t) first[t] = last[t] = -1;
   for (std::uint16_t l = 0; l < model.layerCount(); ++l) {
     const LayerInfo info = model.layer(l);
     first[info.output] = l;
@@ -18,6 +14,13 @@ bool planArena(const ModelView& model, ArenaPlan& plan) {
       if (last[in] < l) last[in] = l;
     }
   }
+}
+
+bool planArena(const ModelView& model, ArenaPlan& plan) {
+  const std::uint16_t tensors = model.tensorCount();
+  if (tensors > kMaxTensors) return false;
+  std::int32_t first[kMaxTensors], last[kMaxTensors];
+  tensorLifetimes(model, first, last);
   bool placed[kMaxTensors] = {};
   plan.bytes = 0;
   // Production order: the input, then each layer's output.

@@ -20,4 +20,8 @@ struct ArenaPlan {
 // False when the model has more than kMaxTensors tensors.
 bool planArena(const ModelView& model, ArenaPlan& plan);
 
+// Lifetimes in layer indices: tensor t is written by layer first[t] (-1 for
+// the model input) and last read by layer last[t] (-1 if never read).
+void tensorLifetimes(const ModelView& model, std::int32_t* first, std::int32_t* last);
+
 }  // namespace aidi::fw

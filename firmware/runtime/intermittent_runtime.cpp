@@ -1,25 +1,11 @@
 #include "intermittent_runtime.hpp"
 
+#include "row_window.hpp"
+
 namespace aidi::fw {
 namespace {
 
 std::uint32_t align4(std::uint32_t v) { return (v + 3u) & ~3u; }
-
-// The input rows a band of output rows [r0, r1) reads, and the padding above the first.
-struct RowWindow {
-  std::int32_t first, last;  // [first, last) input rows
-  std::int32_t padTop;
-};
-
-RowWindow inputRows(const LayerInfo& l, const Shape& in, std::int32_t r0, std::int32_t r1) {
-  if (l.op == ModelOp::FullyConnected) return {0, in.h, 0};
-  if (l.op == ModelOp::Add) return {r0, r1, 0};
-  const std::int32_t top = r0 * l.strideH - l.padTop;
-  const std::int32_t first = top < 0 ? 0 : top;
-  std::int32_t last = (r1 - 1) * l.strideH - l.padTop + l.kernelH;
-  if (last > in.h) last = in.h;
-  return {first, last, first - top};
-}
 
 }  // namespace
 
@@ -177,13 +163,17 @@ RunStatus IntermittentRuntime::resume(JobObserver* observer) {
 }
 
 int IntermittentRuntime::result(std::int8_t* logits, int maxLogits) {
-  const std::uint16_t out = m_model.outputTensor();
-  const std::int32_t n = m_model.tensor(out).shape.size();
+  return readResult(m_model, m_layout, m_nvm, logits, maxLogits);
+}
+
+int readResult(const ModelView& model, const NvmLayout& layout, Nvm& nvm, std::int8_t* logits, int maxLogits) {
+  const std::uint16_t out = model.outputTensor();
+  const std::int32_t n = model.tensor(out).shape.size();
   int best = 0;
   std::int8_t bestValue = -128;
   for (std::int32_t i = 0; i < n; ++i) {
     std::int8_t v;
-    m_nvm.read(m_layout.tensorOffset[out] + static_cast<std::uint32_t>(i), &v, 1);
+    nvm.read(layout.tensorOffset[out] + static_cast<std::uint32_t>(i), &v, 1);
     if (i < maxLogits) logits[i] = v;
     if (i == 0 || v > bestValue) best = i, bestValue = v;
   }

@@ -32,6 +32,10 @@ bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout);
 // SRAM the runtime needs for the largest job of `plan` (inputs and output band).
 std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan);
 
+// The finished inference's output tensor from NVM into `logits` (capacity
+// `maxLogits`); returns the first index of the maximum.
+int readResult(const ModelView& model, const NvmLayout& layout, Nvm& nvm, std::int8_t* logits, int maxLogits);
+
 enum class RunStatus : std::uint8_t {
   Done,         // the inference finished; result() is valid
   PowerFailed,  // an NVM write failed: the device is going down

@@ -11,6 +11,7 @@
 // | NVM read overhead | READ + 3 address bytes = 4 bytes = 64 cycles per read | the FRAM command set |
 // | V_on / V_off / V_max | 3.0 V / 2.0 V / 3.6 V | chosen: the power-good and undervoltage thresholds of a harvesting PMIC such as the BQ25570 are resistor-programmable; 2.0 V is above a Cortex-M4's brown-out reset |
 // | converter efficiency | 80 % | chosen, typical of a boost charger at these input powers |
+// | sleep power | 4 uW | assumed: a Cortex-M4 MCU in its SRAM-retaining stop mode with an RTC wake-up draws about 1-1.5 uA (STM32L4 "Stop 2" class) at 3 V; rounded up |
 #pragma once
 
 #include <cstdint>
@@ -26,5 +27,6 @@ inline constexpr double kVOn = 3.0;
 inline constexpr double kVOff = 2.0;
 inline constexpr double kVMax = 3.6;
 inline constexpr double kEfficiency = 0.8;
+inline constexpr double kSleepPowerW = 4e-6;
 
 }  // namespace aidi::fw::physical

@@ -38,6 +38,10 @@ std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std
   if (l.op == ModelOp::DepthwiseConv2d) macsPerRow = std::uint64_t(out.w) * out.c * l.kernelH * l.kernelW;
   if (l.op == ModelOp::FullyConnected) macsPerRow = std::uint64_t(in.size()) * out.c;
   const std::uint64_t outputs = std::uint64_t(out.w) * out.c;
+  // Element-wise add requantizes two inputs per output (~145 cycles measured
+  // on the virtual board); pooling reads the whole window per output.
+  if (l.op == ModelOp::Add) macsPerRow = outputs * 50;
+  if (l.op == ModelOp::AvgPool || l.op == ModelOp::MaxPool) macsPerRow = outputs * l.kernelH * l.kernelW;
   // Input rows read per output row (stride rows, more for a fresh tile) and the row written.
   const std::uint64_t nvmBytes = std::uint64_t(in.w) * in.c * (l.strideH ? l.strideH : 1) + outputs;
   return macsPerRow * cyclesPerMac(l, in) + outputs * kCyclesPerOutput + nvmBytes * nvmCyclesPerByte;

@@ -84,6 +84,21 @@ double HarvesterModel::timeUntilBrownOut(double loadW, double horizonS) const {
 
 double HarvesterModel::run(double seconds, double loadW) { return advance(m_t + seconds, loadW, m_eOff, true); }
 
+HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, double sleepW, double maxSeconds) {
+  const double start = m_t, deadline = m_t + maxSeconds;
+  targetJ = std::min(targetJ, m_eMax);
+  floorJ = std::max(floorJ, m_eOff);
+  // Piece by piece: rising power stops at the target, falling at the floor.
+  while (m_t < deadline && m_energy < targetJ && m_energy > floorJ) {
+    const auto piece = m_trace.pieceAt(m_t);
+    const double until = std::min(deadline, piece.end);
+    const double net = m_params.efficiency * piece.power - sleepW - m_params.leakageW;
+    if (net > 0) advance(until, sleepW, targetJ, false);
+    else advance(until, sleepW, floorJ, true);
+  }
+  return {m_t - start, m_energy >= targetJ, m_energy <= floorJ};
+}
+
 double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace, double cycles, double clockHz,
                           double activeW) {
   const double computeS = cycles / clockHz;

@@ -6,7 +6,8 @@
 
 namespace aidi::inst {
 namespace {
-constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D';
+constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D', kSleep = 'S';
+constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;  // Timer0 start value under continuous power
 constexpr double kMaxTicks = 4294967295.0;
 }  // namespace
 
@@ -31,6 +32,31 @@ Result<std::uint8_t> VirtualPower::readShimByte() {
   return b;
 }
 
+Result<std::uint32_t> VirtualPower::readShimWord() {
+  std::uint32_t word = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto b = readShimByte();
+    if (!b) return std::unexpected(b.error());
+    word |= static_cast<std::uint32_t>(*b) << (8 * i);
+  }
+  return word;
+}
+
+std::uint32_t VirtualPower::budgetTicks() const {
+  // Instructions -> Timer0 ticks: one instruction is 2^shift ns of virtual time.
+  const double onBudget = m_model.timeUntilBrownOut(m_config.activeWatts, kMaxTicks * kNanosecondsPerTick * 1e-9);
+  if (std::isinf(onBudget)) return 0;  // continuous power
+  const double nsPerInstruction = std::ldexp(1.0, m_config.icountShift);
+  const double ticksExact = onBudget * m_config.clockHz * nsPerInstruction / kNanosecondsPerTick;
+  return static_cast<std::uint32_t>(std::clamp(std::floor(ticksExact), 1.0, kMaxTicks));
+}
+
+Status VirtualPower::grant(std::uint32_t ticks) {
+  std::array<std::byte, 5> message{std::byte{kBudget}};
+  for (int i = 0; i < 4; ++i) message[1 + i] = std::byte(static_cast<std::uint8_t>(ticks >> (8 * i)));
+  return m_board.shim().write(message);
+}
+
 Result<PowerCycleRecord> VirtualPower::powerOn() {
   const auto wallStart = std::chrono::steady_clock::now();
   PowerCycleRecord r;
@@ -46,37 +72,50 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   if (*request != kReady)
     return fail(ErrorCode::Protocol, "power shim: expected a budget request, got byte " + std::to_string(*request));
 
-  // Instructions -> Timer0 ticks: one instruction is 2^shift ns of virtual time.
-  const double onBudget = m_model.timeUntilBrownOut(m_config.activeWatts, kMaxTicks * kNanosecondsPerTick * 1e-9);
   const double nsPerInstruction = std::ldexp(1.0, m_config.icountShift);
-  const double ticksExact = std::isinf(onBudget) ? 0.0
-                                                  : onBudget * m_config.clockHz * nsPerInstruction / kNanosecondsPerTick;
-  const auto ticks = static_cast<std::uint32_t>(std::clamp(std::floor(ticksExact), 1.0, kMaxTicks));
-  const std::uint32_t granted = std::isinf(onBudget) ? 0u : ticks;  // 0: continuous power
-  std::array<std::byte, 5> message{std::byte{kBudget}};
-  for (int i = 0; i < 4; ++i) message[1 + i] = std::byte(static_cast<std::uint8_t>(granted >> (8 * i)));
-  if (auto ok = m_board.shim().write(message); !ok) return std::unexpected(ok.error());
-
-  auto event = readShimByte();
-  if (!event) return std::unexpected(event.error());
   const double secondsPerTick = kNanosecondsPerTick / nsPerInstruction / m_config.clockHz;
-  if (*event == kPowerFail) {
-    r.onS = granted * secondsPerTick;
-  } else if (*event == kDone) {
-    std::uint32_t left = 0;
-    for (int i = 0; i < 4; ++i) {
-      auto b = readShimByte();
-      if (!b) return std::unexpected(b.error());
-      left |= static_cast<std::uint32_t>(*b) << (8 * i);
+  std::uint32_t granted = budgetTicks();
+  if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+  const auto ranSeconds = [&](std::uint32_t left) { return ((granted ? granted : kContinuousTicks) - left) * secondsPerTick; };
+
+  for (;;) {
+    auto event = readShimByte();
+    if (!event) return std::unexpected(event.error());
+    if (*event == kPowerFail) {
+      r.onS += granted * secondsPerTick;
+      m_model.run(granted * secondsPerTick, m_config.activeWatts);
+      break;
     }
-    r.finished = true;
-    // Under continuous power the shim's Timer0 counts down from 2^32 - 1 (power_shim.hpp).
-    r.onS = ((granted ? granted : 0xFFFFFFFFu) - left) * secondsPerTick;
-  } else {
-    return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
+    if (*event == kDone) {
+      auto left = readShimWord();
+      if (!left) return std::unexpected(left.error());
+      r.finished = true;
+      r.onS += ranSeconds(*left);
+      m_model.run(ranSeconds(*left), m_config.activeWatts);
+      break;
+    }
+    if (*event != kSleep) return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
+    auto wanted = readShimWord();
+    if (!wanted) return std::unexpected(wanted.error());
+    auto left = readShimWord();
+    if (!left) return std::unexpected(left.error());
+    auto floor = readShimWord();
+    if (!floor) return std::unexpected(floor.error());
+    r.onS += ranSeconds(*left);
+    m_model.run(ranSeconds(*left), m_config.activeWatts);
+    const double joulesPerCycle = m_config.activeWatts / m_config.clockHz;
+    const auto sleep = m_model.sleepUntil(m_model.energyAtOff() + *wanted * joulesPerCycle,
+                                          m_model.energyAtOff() + *floor * joulesPerCycle, m_config.sleepWatts,
+                                          m_config.maxChargeSeconds);
+    r.sleepS += sleep.seconds;
+    ++r.sleeps;
+    // Energy reached (or the capacitor full), or down to the device's floor:
+    // a budget of what is stored. Fell to V_off (a floor of 0): one tick,
+    // and the shim's brown-out follows.
+    granted = sleep.reached || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
+    if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
   }
   r.instructions = static_cast<std::uint64_t>(std::llround(r.onS * m_config.clockHz));
-  m_model.run(r.onS, m_config.activeWatts);
   r.vOff = m_model.voltage();
   // On a brown-out the shim has already reset the board (SYSRESETREQ): SRAM
   // comes back cold through the loader, NVM stays; the next request follows.

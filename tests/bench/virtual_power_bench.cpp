@@ -27,7 +27,7 @@ int main() {
   std::vector<double> ms;
   double simulated = 0;
   std::uint64_t instructions = 0;
-  for (const auto& c : *cycles) ms.push_back(c.wallMs), simulated += c.offS + c.onS, instructions += c.instructions;
+  for (const auto& c : *cycles) ms.push_back(c.wallMs), simulated += c.offS + c.onS + c.sleepS, instructions += c.instructions;
   std::sort(ms.begin(), ms.end());
   std::printf("virtual power: %zu power cycles in %.2f s wall = %.0f cycles/s (target >= 500); per cycle median %.2f ms, "
               "p95 %.2f ms (target <= 5 ms); %.0f instructions per cycle; %.1f s simulated (%.0fx real time)\n",

@@ -197,10 +197,10 @@ TEST(AidiCliDb, MigrateCheckExport) {
   const std::string db = (dir->path() / "runs.db").string();
   CliRun r = runAidi({"db", "migrate", "--db", db});
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 2 (latest 2)\n");
+  EXPECT_EQ(r.output, db + ": schema version 3 (latest 3)\n");
   r = runAidi({"db", "check", "--db", db});
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 2, integrity ok\n");
+  EXPECT_EQ(r.output, db + ": schema version 3, integrity ok\n");
   r = runAidi({"db", "export", "--db", db, "--table", "campaigns", "--format", "json", "--out", "-"});
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(r.output, "[]\n");

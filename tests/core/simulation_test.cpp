@@ -81,3 +81,40 @@ TEST(Simulation, BadRequestsAreClearErrors) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().message, "capacitance must be positive");
 }
+
+// The aidi policy keeps activations in SRAM and sleeps, powered, for energy:
+// under a positive harvest the run never browns out, writes almost nothing to
+// NVM, and uses fewer device instructions than checkpointing every row.
+TEST(Simulation, AidiSleepsForEnergyInsteadOfBrowningOut) {
+  auto aidi = core::simulate(request("mcunet-s", "aidi", 1e-3, "rf-bursts"));
+  ASSERT_TRUE(aidi) << aidi.error().message;
+  ASSERT_TRUE(aidi->finished) << aidi->failure;
+  EXPECT_EQ(aidi->predicted, expectedPrediction("mcunet-s", 0));
+  EXPECT_EQ(aidi->cycles.size(), 1u) << "no brown-out under a positive harvest";
+  EXPECT_GT(aidi->cycles[0].sleeps, 0u);
+  EXPECT_GT(aidi->cycles[0].sleepS, 0.0);
+  EXPECT_GE(aidi->latencyS, aidi->energyBoundS);
+
+  auto loop = core::simulate(request("mcunet-s", "loop", 1e-3, "rf-bursts"));
+  ASSERT_TRUE(loop && loop->finished);
+  EXPECT_LT(aidi->deviceInstructions, loop->deviceInstructions);
+  EXPECT_LT(aidi->latencyS, loop->latencyS);
+}
+
+// When the harvest stops while the device sleeps, it wakes at its checkpoint
+// reserve, persists its state, browns out, and finishes correctly once the
+// power returns.
+TEST(Simulation, AidiSurvivesTheHarvestStoppingWhileAsleep) {
+  auto r = request("mcunet-s", "aidi", 100e-6);
+  // 0.3 s of weak light, then 40 s of darkness, repeating.
+  auto trace = inst::HarvestTrace::parse("time_s,power_w\n0,0.00005\n0.3,0\n40.3,0\n", "dark-spells");
+  ASSERT_TRUE(trace) << trace.error().message;
+  r.trace = *trace;
+  r.maxPowerCycles = 400;
+  auto result = core::simulate(r);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_TRUE(result->finished) << result->failure;
+  EXPECT_EQ(result->predicted, expectedPrediction("mcunet-s", 0));
+  EXPECT_GT(result->cycles.size(), 1u) << "the darkness must have caused brown-outs";
+  EXPECT_GT(result->checkpoints, 1u);
+}

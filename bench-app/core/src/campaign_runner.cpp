@@ -32,7 +32,8 @@ std::vector<db::Row> rowsOf(const db::ClaimedRun& run, int sample, const Simulat
   for (std::size_t i = 0; i < r.cycles.size(); ++i) {
     const auto& c = r.cycles[i];
     rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
-                                        c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference});
+                                        c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference,
+                                        c.sleepS});
   }
   std::uint32_t seq = 0;
   for (const auto& c : r.checkpointEvents) {

@@ -41,6 +41,7 @@ std::vector<std::pair<std::string, std::string>> assumptions() {
                           p::kNvmCyclesPerByte, p::kNvmWriteOverheadCycles, p::kNvmReadOverheadCycles)},
       {"default V_on / V_off / V_max", fmt::format("{:g} V / {:g} V / {:g} V", p::kVOn, p::kVOff, p::kVMax)},
       {"converter efficiency", fmt::format("{:g} %", p::kEfficiency * 100)},
+      {"sleep power", fmt::format("{:g} uW (SRAM kept, waiting for energy; STM32L4 Stop 2 class, rounded up)", p::kSleepPowerW * 1e6)},
       {"energy-bound limit", "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_active), "
                              "N = instructions of the plain inference on the same board"},
   };
@@ -259,8 +260,9 @@ std::string timelinePlot(const Report& r) {
     const double vOn = c.vStart.value_or(0), vOff = c.vEnd.value_or(0);
     if (c.offS > 0) voltage.points.push_back({c.startS - c.offS, vPrev, ""});
     voltage.points.push_back({c.startS, vOn, ""});
-    voltage.points.push_back({c.startS + c.onS, vOff, ""});
-    plot.band(c.startS, c.startS + c.onS);
+    // A powered sleep (aidi) keeps the device on: the band spans it too.
+    voltage.points.push_back({c.startS + c.onS + c.sleepS, vOff, ""});
+    plot.band(c.startS, c.startS + c.onS + c.sleepS);
     vPrev = vOff;
   }
   for (const auto& k : t.checkpoints) {

@@ -128,7 +128,7 @@ inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& re
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   inst::HarvesterModel continuous(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn);
-  inst::VirtualPower power(**board, continuous, {.activeWatts = fw::physical::kActivePowerW});
+  inst::VirtualPower power(**board, continuous, {.activeWatts = fw::physical::kActivePowerW, .sleepWatts = fw::physical::kSleepPowerW});
   auto cycles = power.runUntilDone(1);
   if (!cycles) return std::unexpected(cycles.error());
   (void)(*board)->quit();
@@ -179,14 +179,14 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   inst::HarvesterModel model(request.storage, request.trace, request.storage.vOn, 0.0);
-  inst::VirtualPower power(**board, model, {.activeWatts = fw::physical::kActivePowerW});
+  inst::VirtualPower power(**board, model, {.activeWatts = fw::physical::kActivePowerW, .sleepWatts = fw::physical::kSleepPowerW});
   proto::FrameDecoder decoder(proto::isKnownMessageType);
   std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
   while (result.cycles.size() < request.maxPowerCycles) {
     auto cycle = power.powerOn();
     if (!cycle) return std::unexpected(cycle.error());
     result.cycles.push_back(*cycle);
-    result.latencyS += cycle->offS + cycle->onS;
+    result.latencyS += cycle->offS + cycle->onS + cycle->sleepS;
     result.deviceInstructions += cycle->instructions;
     drainTelemetry(**board, decoder, result, inst::Millis{cycle->finished ? 200 : 0});
     if (request.onPowerCycle) request.onPowerCycle(*cycle);

@@ -1,12 +1,14 @@
 #include "crash_sweep.hpp"
 
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "arena_plan.hpp"
 #include "failing_nvm.hpp"
 #include "intermittent_runtime.hpp"
 #include "plain_inference.hpp"
+#include "resident_runtime.hpp"
 
 namespace aidi::fw::host {
 namespace {
@@ -14,13 +16,44 @@ namespace {
 constexpr int kMaxLogits = 64;
 constexpr std::uint32_t kNvmBytes = 512 * 1024;
 
+// The aidi policy runs on the resident engine; on the host an energy monitor
+// that reports the energy nearly spent before every kRowsPerCycle-th row
+// stands in for the capacitor, so checkpoints fall at many different points.
+constexpr int kRowsPerCycle = 5;
+
+struct EveryFewRows final : EnergyMonitor {
+  int calls = 0;
+  std::uint32_t cyclesLeft() override { return ++calls % kRowsPerCycle == 0 ? 0u : 0xFFFFFFFFu; }
+};
+
 struct Setup {
   JobPlan plan;
   bool adapt;
+  bool resident;
   NvmLayout layout;
+  ArenaPlan arena;
   std::vector<std::int8_t> scratch;
   std::int8_t expected[kMaxLogits];
   int outputs;
+};
+
+// One boot's engine, whichever the policy uses.
+class Engine {
+ public:
+  Engine(const ModelView& model, const KernelSet& kernels, Setup& s, Nvm& nvm) {
+    if (s.resident) m_resident.emplace(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), m_monitor);
+    else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
+  }
+  RunStatus restore() { return m_resident ? m_resident->restore() : m_jobs->restore(); }
+  RunStatus start(const std::uint8_t* image) { return m_resident ? m_resident->start(image, 1) : m_jobs->start(image, 1); }
+  RunStatus resume() { return m_resident ? m_resident->resume() : m_jobs->resume(); }
+  int result(std::int8_t* logits) { return m_resident ? m_resident->result(logits, kMaxLogits) : m_jobs->result(logits, kMaxLogits); }
+  const Progress& progress() const { return m_resident ? m_resident->progress() : m_jobs->progress(); }
+
+ private:
+  EveryFewRows m_monitor;
+  std::optional<ResidentRuntime> m_resident;
+  std::optional<IntermittentRuntime> m_jobs;
 };
 
 Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy, std::uint64_t cycles,
@@ -28,12 +61,12 @@ Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy 
   Setup s;
   planJobs(model, policy, cycles, 16, s.plan);
   s.adapt = policy != SchedulerPolicy::Layer;
+  s.resident = policy == SchedulerPolicy::Aidi;
   planNvm(model, kNvmBytes, s.layout);
-  s.scratch.resize(scratchBytesNeeded(model, s.plan));
-  ArenaPlan arena;
-  planArena(model, arena);
-  std::vector<std::int8_t> memory(arena.bytes);
-  runPlainInference(model, arena, kernels, image, memory.data(), s.expected, kMaxLogits);
+  planArena(model, s.arena);
+  s.scratch.resize(s.resident ? s.arena.bytes : scratchBytesNeeded(model, s.plan));
+  std::vector<std::int8_t> memory(s.arena.bytes);
+  runPlainInference(model, s.arena, kernels, image, memory.data(), s.expected, kMaxLogits);
   s.outputs = model.tensor(model.outputTensor()).shape.size();
   return s;
 }
@@ -46,18 +79,17 @@ bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup
   for (int boot = 0; boot < 10000; ++boot) {
     std::memset(s.scratch.data(), 0xA5 ^ boot, s.scratch.size());  // SRAM is never trusted
     nvm.failAtWrite(next < failures.size() ? failures[next] : -1);
-    IntermittentRuntime runtime(model, kernels, s.plan, s.layout, nvm, s.scratch.data(),
-                                static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
+    Engine runtime(model, kernels, s, nvm);
     RunStatus status = runtime.restore();
     if (status == RunStatus::Idle || runtime.progress().inference != 1) {
       // No committed progress of this inference yet: the host sends the run again.
-      status = runtime.start(image, 1);
+      status = runtime.start(image);
     } else if (status != RunStatus::Done) {
       status = runtime.resume();
     }
     if (status == RunStatus::Done) {
       std::int8_t logits[kMaxLogits];
-      runtime.result(logits, kMaxLogits);
+      runtime.result(logits);
       return std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
     }
     ++next;
@@ -71,13 +103,12 @@ SweepResult crashSweep(const ModelView& model, const KernelSet& kernels, Schedul
                        std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, std::uint64_t stride) {
   Setup s = prepare(model, kernels, policy, cyclesPerPowerCycle, image);
   SweepResult r;
-  for (std::uint16_t i = 0; i < model.layerCount(); ++i) r.jobs += s.plan.jobs[i];
   {
     FailingNvm nvm(kNvmBytes);
-    IntermittentRuntime runtime(model, kernels, s.plan, s.layout, nvm, s.scratch.data(),
-                                static_cast<std::uint32_t>(s.scratch.size()));
-    runtime.start(image, 1);
+    Engine runtime(model, kernels, s, nvm);
+    runtime.start(image);
     r.writesPerInference = nvm.stats().writes;
+    r.jobs = runtime.progress().jobsCommitted;
   }
   for (std::uint64_t k = 0; k < r.writesPerInference; k += stride) {
     FailingNvm nvm(kNvmBytes);

@@ -19,7 +19,7 @@ struct SweepResult {
   std::uint64_t pointsTried = 0;
   std::uint64_t divergences = 0;
   std::int64_t firstDivergence = -1;    // failure point (write index) of the first divergence
-  std::uint64_t jobs = 0;               // jobs of one inference under this policy
+  std::uint64_t jobs = 0;               // commits of one failure-free inference under this policy
 };
 
 // `stride` > 1 tries every stride-th write index (1: all of them).

@@ -20,18 +20,21 @@ std::uint8_t readByte() {
   while (!kShimUart.tryReadByte(b)) __asm volatile("wfi");  // SysTick wakes us every ms
   return b;
 }
-}  // namespace
 
-void powerShimBoot() {
-  kShimUart.enable();
+// Waits for 'B' + u32 LE ticks from the bench, SysTick waking the polling.
+std::uint32_t receiveBudget() {
   startSysTick();  // keeps icount/sleep=off from stalling while we poll (DESIGN.md)
-  kShimUart.writeByte(kShimReady);
   while (readByte() != kShimBudget) {
   }
   std::uint32_t ticks = 0;
   for (int i = 0; i < 4; ++i) ticks |= static_cast<std::uint32_t>(readByte()) << (8 * i);
   // Polling is over: stop SysTick so no interrupt steals the cycle's instructions.
   stopSysTick();
+  return ticks;
+}
+
+// Arms Timer0 with this cycle's budget (0: continuous power, measure only).
+void armBudget(std::uint32_t ticks) {
   reg(kTimerCtrl) = 0;
   if (ticks == 0) {
     // Continuous power: Timer0 only measures (no interrupt), so the done
@@ -48,6 +51,26 @@ void powerShimBoot() {
   reg(kTimerReload) = ticks;
   reg(kNvicIser0) = 1u << kTimer0Irq;
   reg(kTimerCtrl) = 0x1 | 0x8;  // enable, interrupt enable
+}
+
+}  // namespace
+
+void powerShimBoot() {
+  kShimUart.enable();
+  kShimUart.writeByte(kShimReady);
+  armBudget(receiveBudget());
+}
+
+std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor) {
+  const std::uint32_t left = reg(kTimerValue);
+  reg(kTimerCtrl) = 0;  // asleep: the active budget is not being spent
+  kShimUart.writeByte(kShimSleep);
+  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(cyclesWanted >> (8 * i)));
+  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(left >> (8 * i)));
+  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(cyclesFloor >> (8 * i)));
+  const std::uint32_t ticks = receiveBudget();
+  armBudget(ticks);
+  return ticks;
 }
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }

@@ -5,7 +5,8 @@
 // Timer0 ticks), arms Timer0 and returns. When Timer0 expires the capacitor
 // has reached V_off: the shim reports 'P' on UART1 and resets the board
 // (SYSRESETREQ: QEMU re-applies the cold-SRAM loader, NVM is kept). An
-// application that finishes reports 'D' + u32 LE ticks left. With -icount shift=0 one Timer0
+// application that finishes reports 'D' + u32 LE ticks left; one that wants
+// to wait for energy without losing SRAM sleeps ('S', see powerShimSleep). With -icount shift=0 one Timer0
 // tick is 40 instructions, exactly and reproducibly.
 #pragma once
 
@@ -17,6 +18,7 @@ inline constexpr std::uint8_t kShimReady = 'R';
 inline constexpr std::uint8_t kShimBudget = 'B';
 inline constexpr std::uint8_t kShimPowerFail = 'P';
 inline constexpr std::uint8_t kShimDone = 'D';
+inline constexpr std::uint8_t kShimSleep = 'S';
 inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
@@ -24,6 +26,14 @@ inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 // down from kContinuousTicks without an interrupt, so 'D' still reports the
 // ticks left and the bench knows how long the device ran.
 void powerShimBoot();
+// Sleeps (Timer0 stopped, the device drawing its sleep power) until the
+// capacitor holds the energy of `cyclesWanted` cycles above V_off, or is
+// full, or falls to the energy of `cyclesFloor` cycles above V_off (a
+// comparator's second threshold: time to checkpoint). Sends 'S' + u32 cycles
+// wanted + u32 ticks left + u32 floor cycles, receives 'B' + the new budget
+// and arms it; returns it in ticks. With a floor of 0, falling to V_off while
+// asleep is a brown-out: the bench grants one tick and it follows as usual.
+std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor);
 // Tells the bench the application finished; the core then sleeps.
 [[noreturn]] void powerShimDone();
 // Timer0 ticks left in this power cycle.

@@ -13,6 +13,7 @@
 #include "boot_counter.hpp"
 #include "intermittent_runtime.hpp"
 #include "physical_assumptions.hpp"
+#include "resident_runtime.hpp"
 #include "spi_fram.hpp"
 
 extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
@@ -68,41 +69,16 @@ struct Telemetry final : fw::JobObserver {
   }
 };
 
-}  // namespace
+// The board's voltage monitor: the PVD flags the supply below its threshold,
+// set so that the capacitor's energy between it and V_off covers a checkpoint.
+struct PvdEnergyMonitor final : fw::EnergyMonitor {
+  std::uint32_t cyclesLeft() override { return fw::nucleo::supplyBelowThreshold() ? 0u : 0xFFFFFFFFu; }
+};
 
-int main() {
-  const std::uint32_t clockHz =
-      fw::nucleo::initClock(AIDI_CLOCK_MHZ == 100 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
-  fw::nucleo::enableCycleCounter();
-  const proto::ResetCause cause = fw::nucleo::takeResetCause();
-  fw::nucleo::armVoltageDetector(static_cast<float>(fw::physical::kVOff) + 0.2f);
-  g_uart.begin(clockHz);
-  const std::uint8_t resync = proto::kDelimiter;
-  g_uart.write(&resync, 1);
-  g_spi.begin();
-  fw::SpiFram fram(g_spi, kFramBytes);
-  fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
-  fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
-  const std::uint32_t boot = fw::countBoot(bootNvm, 0);
-  g_writer = proto::FrameWriter(static_cast<std::uint16_t>(boot));
-
-  fw::ModelView model;
-  const auto status = model.parse(aidi_model_start, static_cast<std::uint32_t>(aidi_model_end - aidi_model_start), boot == 1);
-  if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
-  const auto policy = static_cast<fw::SchedulerPolicy>(AIDI_POLICY);
-  // The energy of one power cycle, for the aidi policy's job sizes: the
-  // storage capacitor between V_on and V_off at the active power.
-  const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
-                        (fw::physical::kVOn * fw::physical::kVOn - fw::physical::kVOff * fw::physical::kVOff) *
-                        fw::physical::kEfficiency;
-  const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::physical::kActivePowerW * clockHz);
-  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
-    fail(13, model.layerCount(), "too many layers");
-  if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
-  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
-                                  policy != fw::SchedulerPolicy::Layer);
-  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
-
+// Runs inferences over the images in flash, forever, across power failures.
+template <class Runtime>
+[[noreturn]] void runForever(Runtime& runtime, std::uint32_t boot, proto::ResetCause cause,
+                             const fw::ModelView& model, const fw::SpiFram& fram) {
   fw::RunStatus run = runtime.restore();
   proto::Boot b{};
   b.bootCount = boot;
@@ -135,4 +111,49 @@ int main() {
     r.nvmBytes = fram.stats().bytesWritten;
     send(r);
   }
+}
+
+}  // namespace
+
+int main() {
+  const std::uint32_t clockHz =
+      fw::nucleo::initClock(AIDI_CLOCK_MHZ == 100 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
+  fw::nucleo::enableCycleCounter();
+  const proto::ResetCause cause = fw::nucleo::takeResetCause();
+  fw::nucleo::armVoltageDetector(static_cast<float>(fw::physical::kVOff) + 0.2f);
+  g_uart.begin(clockHz);
+  const std::uint8_t resync = proto::kDelimiter;
+  g_uart.write(&resync, 1);
+  g_spi.begin();
+  fw::SpiFram fram(g_spi, kFramBytes);
+  fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
+  fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
+  const std::uint32_t boot = fw::countBoot(bootNvm, 0);
+  g_writer = proto::FrameWriter(static_cast<std::uint16_t>(boot));
+
+  fw::ModelView model;
+  const auto status = model.parse(aidi_model_start, static_cast<std::uint32_t>(aidi_model_end - aidi_model_start), boot == 1);
+  if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
+  const auto policy = static_cast<fw::SchedulerPolicy>(AIDI_POLICY);
+  // The energy of one power cycle, for the aidi policy's job sizes: the
+  // storage capacitor between V_on and V_off at the active power.
+  const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
+                        (fw::physical::kVOn * fw::physical::kVOn - fw::physical::kVOff * fw::physical::kVOff) *
+                        fw::physical::kEfficiency;
+  const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::physical::kActivePowerW * clockHz);
+  if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
+  if (policy == fw::SchedulerPolicy::Aidi) {
+    fw::ArenaPlan arena;
+    if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
+    PvdEnergyMonitor monitor;
+    fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, g_scratch, monitor);
+    if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
+    runForever(runtime, boot, cause, model, fram);
+  }
+  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
+    fail(13, model.layerCount(), "too many layers");
+  fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
+                                  policy != fw::SchedulerPolicy::Layer);
+  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
+  runForever(runtime, boot, cause, model, fram);
 }

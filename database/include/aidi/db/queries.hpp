@@ -88,6 +88,7 @@ struct TimelineCycle {
   std::uint32_t bootId;
   double startS, onS, offS;
   std::optional<double> vStart, vEnd;
+  double sleepS = 0;
   std::optional<std::int64_t> deviceCycles;
 };
 struct TimelineCheckpoint {

@@ -20,6 +20,7 @@ struct PowerCycleRow {
   std::optional<std::int64_t> deviceCycles;
   std::optional<double> vStart, vEnd;
   std::uint32_t inference = 0;
+  double sleepS = 0;  // asleep, powered, waiting for energy
 };
 
 struct CheckpointRow {

@@ -15,7 +15,9 @@ struct PowerCycleRecord {
   std::uint64_t index = 0;
   double startS = 0;        // simulated or instrument time of power-on
   double offS = 0;          // charging time before this power-on
-  double onS = 0;           // time the device ran
+  double onS = 0;           // time the device ran (active)
+  double sleepS = 0;        // time it slept, powered, waiting for energy
+  std::uint32_t sleeps = 0;
   std::uint64_t instructions = 0;  // instructions granted (or used, when finished)
   double vOn = 0, vOff = 0;
   bool finished = false;    // the application reported done in this cycle

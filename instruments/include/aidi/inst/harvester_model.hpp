@@ -60,6 +60,20 @@ class HarvesterModel {
   // Returns the time actually run.
   double run(double seconds, double loadW);
 
+  // Device asleep drawing `sleepW` (it stays powered: above V_off the
+  // converter keeps its output on): charges until the stored energy reaches
+  // `targetJ` (at most the energy at V_max), or until it falls to `floorJ`
+  // (at least the energy at V_off: there the device browns out), or
+  // `maxSeconds` pass.
+  struct Sleep {
+    double seconds = 0;
+    bool reached = false;  // the target
+    bool fell = false;     // down to the floor
+  };
+  Sleep sleepUntil(double targetJ, double floorJ, double sleepW, double maxSeconds);
+  double energyAtOff() const { return m_eOff; }
+  double energyAtMax() const { return m_eMax; }
+
  private:
   // Advances with constant load until `until` or until the stored energy
   // reaches `stopEnergy` from the side given by the sign of the net power.

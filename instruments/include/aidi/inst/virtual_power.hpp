@@ -19,6 +19,7 @@ struct VirtualPowerConfig {
   double activeWatts = 5.9e-3;  // device load while on
   double clockHz = 25e6;        // one instruction per cycle at this clock
   int icountShift = 0;          // the board's -icount shift (2^shift ns per instruction)
+  double sleepWatts = 6e-6;     // device load while asleep waiting for energy
   double maxChargeSeconds = 3600;
   Millis replyTimeout{10000};   // wall time the shim may take to answer
 };
@@ -28,7 +29,9 @@ class VirtualPower final : public Harvester {
   VirtualPower(QemuBoard& board, HarvesterModel& model, VirtualPowerConfig config);
 
   // One power cycle: charge (simulated) to V_on, grant the on-time the
-  // capacitor gives, wait for brown-out or done, reset the board.
+  // capacitor gives, wait for brown-out or done, reset the board. A device
+  // that asks to sleep for energy ('S') is charged at its sleep power and
+  // granted a new budget within the same cycle (its SRAM survives).
   [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
   // Halts the board (QMP stop) until the next powerOn().
   [[nodiscard]] Status powerOff() override;
@@ -40,6 +43,10 @@ class VirtualPower final : public Harvester {
 
  private:
   [[nodiscard]] Result<std::uint8_t> readShimByte();
+  [[nodiscard]] Result<std::uint32_t> readShimWord();
+  [[nodiscard]] Status grant(std::uint32_t ticks);
+  // The budget the stored energy allows at the active power (0: continuous).
+  std::uint32_t budgetTicks() const;
 
   QemuBoard& m_board;
   HarvesterModel& m_model;

@@ -1,0 +1,296 @@
+#include "resident_runtime.hpp"
+
+#include <algorithm>
+
+#include "physical_assumptions.hpp"
+#include "plain_inference.hpp"
+#include "row_window.hpp"
+#include "scheduler_policy.hpp"
+
+namespace aidi::fw {
+namespace {
+
+// A commit: the progress record (two slots, header, CRC) in one write.
+constexpr std::uint64_t kCommitCycles =
+    physical::kNvmWriteOverheadCycles + 2ull * (sizeof(Progress) + 16) * physical::kNvmCyclesPerByte;
+
+std::uint64_t bit(std::int32_t row) { return std::uint64_t{1} << row; }
+
+// Rows computed in one kernel call while energy is plentiful.
+constexpr std::int32_t kMaxBandRows = 8;
+
+// Margin on the estimated rest of the inference before going for the finish.
+constexpr double kFinishMargin = 1.1;
+
+// Remaining work above which a sleep asks for half of it (about 0.5 mJ).
+constexpr double kHalvingAboveCycles = 2e6;
+
+}  // namespace
+
+ResidentRuntime::ResidentRuntime(const ModelView& model, const KernelSet& kernels, const ArenaPlan& plan,
+                                 const NvmLayout& layout, Nvm& nvm, std::int8_t* arena, EnergyMonitor& monitor)
+    : m_model(model),
+      m_kernels(kernels),
+      m_plan(plan),
+      m_layout(layout),
+      m_nvm(nvm),
+      m_record(nvm, 0),
+      m_arena(arena),
+      m_monitor(monitor) {
+  tensorLifetimes(model, m_first, m_last);
+  for (std::uint16_t t = 0; t < model.tensorCount(); ++t)
+    if (model.tensor(t).shape.h > kMaxResidentRows) m_supported = false;
+  if (model.layerCount() > kMaxLayers) m_supported = false;
+  resetTracking();
+}
+
+std::uint32_t ResidentRuntime::rowBytes(std::uint16_t tensor) const {
+  const Shape s = m_model.tensor(tensor).shape;
+  return static_cast<std::uint32_t>(s.w * s.c);
+}
+
+// Needed at or after layer `layer`, and produced before it.
+bool ResidentRuntime::live(std::uint16_t tensor, std::uint16_t layer) const {
+  if (layer >= m_model.layerCount()) return tensor == m_model.outputTensor();
+  const bool producedBefore = tensor == m_model.inputTensor() || (m_first[tensor] >= 0 && m_first[tensor] < layer);
+  return producedBefore && m_last[tensor] >= layer;
+}
+
+void ResidentRuntime::resetTracking() {
+  // What the committed progress guarantees is in NVM; nothing is in SRAM.
+  const std::uint16_t layer = m_active ? m_progress.layer : 0;
+  for (std::uint16_t t = 0; t < m_model.tensorCount(); ++t) {
+    const auto h = static_cast<std::uint16_t>(m_model.tensor(t).shape.h);
+    std::uint16_t rows = 0;
+    if (m_active && live(t, layer)) rows = h;
+    if (m_active && layer < m_model.layerCount() && t == m_model.layer(layer).output) rows = m_progress.job;
+    m_produced[t] = m_persisted[t] = rows;
+    m_resident[t] = 0;
+  }
+}
+
+std::uint64_t ResidentRuntime::unsavedBytes(std::uint16_t layer, std::uint32_t& tensors) const {
+  std::uint64_t bytes = 0;
+  tensors = 0;
+  const std::uint16_t current = layer < m_model.layerCount() ? m_model.layer(layer).output : kNoTensor;
+  for (std::uint16_t t = 0; t < m_model.tensorCount(); ++t) {
+    if (!live(t, layer) && t != current) continue;
+    if (m_produced[t] > m_persisted[t]) {
+      bytes += std::uint64_t(m_produced[t] - m_persisted[t]) * rowBytes(t);
+      ++tensors;
+    }
+  }
+  return bytes;
+}
+
+bool ResidentRuntime::ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last) {
+  const std::uint32_t rb = rowBytes(tensor);
+  for (std::int32_t r = first; r < last;) {
+    if (m_resident[tensor] & bit(r)) {
+      ++r;
+      continue;
+    }
+    std::int32_t end = r + 1;
+    while (end < last && !(m_resident[tensor] & bit(end))) ++end;
+    if (end > m_persisted[tensor]) return false;  // never produced: the engine's bookkeeping is broken
+    m_nvm.read(m_layout.tensorOffset[tensor] + static_cast<std::uint32_t>(r) * rb,
+               m_arena + m_plan.offset[tensor] + static_cast<std::uint32_t>(r) * rb,
+               static_cast<std::uint32_t>(end - r) * rb);
+    for (std::int32_t k = r; k < end; ++k) m_resident[tensor] |= bit(k);
+    r = end;
+  }
+  return true;
+}
+
+void ResidentRuntime::computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last) {
+  const LayerInfo l = m_model.layer(layer);
+  const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
+  const RowWindow w = inputRows(l, in, first, last);
+  const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c},
+                            m_arena + m_plan.offset[l.input0] + static_cast<std::uint32_t>(w.first) * rowBytes(l.input0)};
+  const TensorSlice outSlice{Shape{last - first, out.w, out.c},
+                             m_arena + m_plan.offset[l.output] + static_cast<std::uint32_t>(first) * rowBytes(l.output)};
+  if (l.op == ModelOp::Add) {
+    const TensorSlice in2{Shape{last - first, out.w, out.c},
+                          m_arena + m_plan.offset[l.input1] + static_cast<std::uint32_t>(first) * rowBytes(l.input1)};
+    executeLayer(m_model, m_kernels, l, inSlice, &in2, 0, outSlice);
+  } else {
+    executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
+  }
+  for (std::int32_t r = first; r < last; ++r) m_resident[l.output] |= bit(r);
+  m_produced[l.output] = static_cast<std::uint16_t>(last);
+}
+
+bool ResidentRuntime::checkpoint(std::uint16_t layer, std::uint16_t row, JobObserver* observer) {
+  const std::uint16_t current = layer < m_model.layerCount() ? m_model.layer(layer).output : kNoTensor;
+  std::uint32_t written = 0;
+  for (std::uint16_t t = 0; t < m_model.tensorCount(); ++t) {
+    if ((!live(t, layer) && t != current) || m_produced[t] <= m_persisted[t]) continue;
+    const std::uint32_t rb = rowBytes(t);
+    const std::uint32_t from = m_persisted[t] * rb, bytes = (m_produced[t] - m_persisted[t]) * rb;
+    if (!m_nvm.write(m_layout.tensorOffset[t] + from, m_arena + m_plan.offset[t] + from, bytes)) return false;
+    m_persisted[t] = m_produced[t];
+    written += bytes;
+  }
+  const Progress next{m_progress.inference, layer, row, m_progress.jobsCommitted + 1, 0, 0};
+  if (!m_record.commit(next)) return false;
+  m_progress = next;
+  if (observer) {
+    const auto rows = layer < m_model.layerCount() ? m_model.tensor(current).shape.h : 1;
+    observer->onCommit(m_progress, static_cast<std::uint16_t>(rows), written);
+  }
+  return true;
+}
+
+std::uint64_t ResidentRuntime::finalCommitCycles() const {
+  const auto outputBytes = static_cast<std::uint64_t>(m_model.tensor(m_model.outputTensor()).shape.size());
+  return kCommitCycles + physical::kNvmWriteOverheadCycles + outputBytes * physical::kNvmCyclesPerByte;
+}
+
+RunStatus ResidentRuntime::restore() {
+  m_active = m_record.load(m_progress);
+  resetTracking();
+  if (!m_active) return RunStatus::Idle;
+  if (m_progress.layer >= m_model.layerCount()) return RunStatus::Done;
+  // Count the boots since the last commit: each makes the reserve larger.
+  Progress next = m_progress;
+  if (next.stalledBoots < 0xFFFF) ++next.stalledBoots;
+  if (!m_record.commit(next)) return RunStatus::PowerFailed;
+  m_progress = next;
+  return RunStatus::PowerFailed;  // in progress: resume() continues
+}
+
+RunStatus ResidentRuntime::start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer) {
+  const std::uint16_t input = m_model.inputTensor();
+  const TensorInfo info = m_model.tensor(input);
+  const std::uint32_t size = static_cast<std::uint32_t>(info.shape.size());
+  std::int8_t* at = m_arena + m_plan.offset[input];
+  for (std::uint32_t i = 0; i < size; ++i) at[i] = static_cast<std::int8_t>(image[i] + info.zeroPoint);
+  if (!m_nvm.write(m_layout.tensorOffset[input], at, size)) return RunStatus::PowerFailed;
+  const Progress next{inference, 0, 0, m_progress.jobsCommitted, 0, 0};
+  if (!m_record.commit(next)) return RunStatus::PowerFailed;
+  m_progress = next;
+  m_active = true;
+  resetTracking();
+  for (std::int32_t r = 0; r < info.shape.h; ++r) m_resident[input] |= bit(r);
+  return resume(observer);
+}
+
+RunStatus ResidentRuntime::resume(JobObserver* observer) {
+  if (!m_active) return RunStatus::Idle;
+  if (!m_supported) return RunStatus::PowerFailed;
+  // The planner's cost of a row per layer, and of everything from a layer on.
+  std::uint64_t rowCost[kMaxLayers], fromLayer[kMaxLayers + 1];
+  fromLayer[m_model.layerCount()] = 0;
+  for (std::int32_t i = m_model.layerCount() - 1; i >= 0; --i) {
+    const auto index = static_cast<std::uint16_t>(i);
+    rowCost[i] = estimateRowCycles(m_model, index, 0);
+    fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
+  }
+  std::uint16_t layer = m_progress.layer;
+  std::int32_t row = m_progress.job;
+  // Online correction of the cost model: cycles really spent vs estimated
+  // since this boot or the last wake-up.
+  std::uint32_t windowStart = m_monitor.cyclesLeft();
+  std::uint64_t windowEstimate = 0;
+  std::uint64_t spentBefore = 0, estimatedBefore = 0;  // earlier windows of this boot
+  while (layer < m_model.layerCount()) {
+    const LayerInfo l = m_model.layer(layer);
+    const Shape in = m_model.tensor(l.input0).shape;
+    const std::int32_t rows = m_model.tensor(l.output).shape.h;
+    const std::uint64_t rowCycles = rowCost[layer];
+    std::uint64_t lastRowCycles = 0;  // what the previous row of this layer really took
+    for (; row < rows; ++row) {
+      const RowWindow w = inputRows(l, in, row, row + 1);
+      // What the next row reads from NVM, if it is not in SRAM yet.
+      std::uint64_t loadBytes = 0;
+      for (std::int32_t r = w.first; r < w.last; ++r)
+        if (!(m_resident[l.input0] & bit(r))) loadBytes += rowBytes(l.input0);
+      // A boot that restored a state and then never committed (stalledBoots
+      // 2 and more) means the last reserve was too small: grow it.
+      const std::uint64_t caution = m_progress.stalledBoots > 1 ? m_progress.stalledBoots : 1;
+      // The next row at the larger of its estimate and what the previous row
+      // of this layer really took, twice: the check comes only between bands.
+      const std::uint64_t nextRow = 2 * (lastRowCycles > rowCycles ? lastRowCycles : rowCycles);
+      const std::uint64_t nextRowReserve = caution * (kCommitCycles + nextRow + physical::kNvmReadOverheadCycles +
+                                                      loadBytes * physical::kNvmCyclesPerByte);
+      bool fellToFloor = false;
+      std::uint64_t reserve = 0;
+      for (;;) {
+        std::uint32_t tensors = 0;
+        const std::uint64_t unsaved = unsavedBytes(layer, tensors);
+        reserve = nextRowReserve + caution * (unsaved * physical::kNvmCyclesPerByte +
+                                              tensors * physical::kNvmWriteOverheadCycles);
+        const bool moved = layer != m_progress.layer || row != m_progress.job;
+        const std::uint32_t left = m_monitor.cyclesLeft();
+        const std::uint64_t spent = spentBefore + (windowStart > left ? windowStart - left : 0);
+        const std::uint64_t estimated = estimatedBefore + windowEstimate;
+        const double scale = estimated > 0 && spent > 0 ? static_cast<double>(spent) / estimated : 1.0;
+        const std::uint64_t planned = fromLayer[layer + 1] + rowCycles * static_cast<std::uint64_t>(rows - row);
+        const double rest = scale * static_cast<double>(planned);
+        const double final = static_cast<double>(finalCommitCycles());
+        // Enough energy to finish, with a margin for the estimate: go (a
+        // misjudgement costs a brown-out and the work since the last commit,
+        // never correctness).
+        const bool canFinish = static_cast<double>(left) > rest * kFinishMargin + final;
+        if (canFinish || (unsaved == 0 && !moved)) break;
+        // What to sleep for. The last sip of energy is where an estimate
+        // error costs time (harvested, never used): ask for just enough to
+        // finish when little remains; for half of a long rest otherwise (and
+        // look again with a fresher correction), never for less than keeps
+        // the device clear of its thresholds when it wakes.
+        const std::uint64_t headroom = nextRow + reserve / 2;
+        const double finish = rest * kFinishMargin * 1.02 + final;  // wakes with canFinish true
+        const double want = rest <= kHalvingAboveCycles
+                                ? finish
+                                : std::min(finish, std::max(rest / 2 + final, 2.0 * static_cast<double>(reserve + headroom)));
+        const auto wantCycles = want > 4e9 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(want);
+        if (left < reserve || fellToFloor) {
+          // Just enough left to persist what must survive: checkpoint, then
+          // sleep for energy (or run on into the brown-out if we cannot).
+          if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
+          if (!m_monitor.sleepUntil(wantCycles, 0)) break;
+        } else if (left < reserve + headroom) {
+          // Low: sleep without a checkpoint; wake with the energy wanted, or
+          // at the reserve should the capacitor drain meanwhile (then the
+          // checkpoint above follows).
+          if (!m_monitor.sleepUntil(wantCycles, static_cast<std::uint32_t>(reserve))) {
+            if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
+            break;
+          }
+          fellToFloor = m_monitor.cyclesLeft() < reserve + headroom;
+        } else {
+          break;
+        }
+        spentBefore += windowStart > left ? windowStart - left : 0;
+        estimatedBefore += windowEstimate;
+        windowStart = m_monitor.cyclesLeft();
+        windowEstimate = 0;
+      }
+      // Rows go in bands (one kernel call) while the energy is plentiful:
+      // fewer calls, less per-call overhead; one row at a time near the end.
+      const std::uint32_t now = m_monitor.cyclesLeft();
+      std::int32_t band = 1;
+      while (band < kMaxBandRows && row + band < rows && now > reserve + nextRow * band * 2) ++band;
+      const RowWindow bw = inputRows(l, in, row, row + band);
+      if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
+      if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
+      const std::uint32_t beforeRow = m_monitor.cyclesLeft();
+      computeRows(layer, row, row + band);
+      const std::uint32_t afterRow = m_monitor.cyclesLeft();
+      lastRowCycles = beforeRow > afterRow ? (beforeRow - afterRow) / static_cast<std::uint32_t>(band) : 0;
+      windowEstimate += rowCycles * static_cast<std::uint64_t>(band);
+      row += band - 1;  // the loop's ++row moves past the band
+    }
+    ++layer;
+    row = 0;
+  }
+  if (!checkpoint(layer, 0, observer)) return RunStatus::PowerFailed;
+  return RunStatus::Done;
+}
+
+int ResidentRuntime::result(std::int8_t* logits, int maxLogits) {
+  return readResult(m_model, m_layout, m_nvm, logits, maxLogits);
+}
+
+}  // namespace aidi::fw

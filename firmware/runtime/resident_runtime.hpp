@@ -1,0 +1,109 @@
+// The aidi policy's engine: activations stay in SRAM (the plain inference's
+// arena) and NVM receives only what must survive a power failure, just in
+// time. Before each band of output rows the engine asks the energy monitor
+// how many cycles the stored energy still allows:
+//   - enough to finish the inference (planner's estimate, corrected online by
+//     what rows really cost since the last wake-up): go on;
+//   - getting low: sleep, powered and with SRAM kept, until the energy for
+//     (half) the rest is stored, or until the capacitor drains to the
+//     checkpoint reserve (a second threshold), whichever comes first;
+//   - at the reserve: write the rows of every live tensor not yet in NVM,
+//     commit the progress (layer, row), then sleep for energy (or, where the
+//     device cannot sleep, run on into the brown-out).
+// So under a positive harvest nothing is written before the end, a tensor
+// produced and consumed between checkpoints never touches NVM, and the device
+// never waits for the full charge to V_on that a brown-out imposes.
+//
+// After a boot SRAM is not trusted: rows of live tensors are read back from
+// NVM when a computation first needs them. Every tensor has its own NVM
+// region and is written with the same bytes on re-execution, so a power
+// failure at any write leaves a state the last commit describes.
+//
+// A boot that ends without a commit makes the next boots more careful: the
+// reserve is multiplied by the number of boots since the last commit.
+#pragma once
+
+#include <cstdint>
+
+#include "arena_plan.hpp"
+#include "intermittent_runtime.hpp"
+#include "kernel_set.hpp"
+#include "model_view.hpp"
+#include "nvm.hpp"
+#include "progress_record.hpp"
+#include "scheduler_policy.hpp"
+
+namespace aidi::fw {
+
+class EnergyMonitor {
+ public:
+  // CPU cycles of work the stored energy still allows before the brown-out.
+  virtual std::uint32_t cyclesLeft() = 0;
+  // Sleeps, powered and with SRAM kept, until the stored energy allows
+  // `cycles` cycles of work or the capacitor is full, or until it falls to
+  // `floor` cycles (a second comparator threshold; 0: sleep on into the
+  // brown-out). False when the device cannot sleep; after true,
+  // cyclesLeft() reports the energy now stored.
+  virtual bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) {
+    (void)cycles;
+    (void)floor;
+    return false;
+  }
+
+ protected:
+  ~EnergyMonitor() = default;
+};
+
+// Under continuous power, or where no monitor exists: only the end commits.
+struct UnlimitedEnergy final : EnergyMonitor {
+  std::uint32_t cyclesLeft() override { return 0xFFFFFFFFu; }
+};
+
+inline constexpr std::int32_t kMaxResidentRows = 64;  // rows tracked per tensor
+
+class ResidentRuntime {
+ public:
+  // `arena` holds plan.bytes bytes (planArena); `layout` from planNvm.
+  ResidentRuntime(const ModelView& model, const KernelSet& kernels, const ArenaPlan& plan, const NvmLayout& layout,
+                  Nvm& nvm, std::int8_t* arena, EnergyMonitor& monitor);
+
+  // False when a tensor has more rows than kMaxResidentRows.
+  bool supported() const { return m_supported; }
+
+  RunStatus restore();
+  RunStatus start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer = nullptr);
+  RunStatus resume(JobObserver* observer = nullptr);
+  int result(std::int8_t* logits, int maxLogits);
+  const Progress& progress() const { return m_progress; }
+
+ private:
+  bool live(std::uint16_t tensor, std::uint16_t layer) const;
+  std::uint32_t rowBytes(std::uint16_t tensor) const;
+  std::uint64_t unsavedBytes(std::uint16_t layer, std::uint32_t& tensors) const;
+  bool ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last);
+  // Output rows [first, last) of `layer`, in one kernel call.
+  void computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last);
+  // Persists the unsaved rows of the tensors live at (layer, row) and commits.
+  bool checkpoint(std::uint16_t layer, std::uint16_t row, JobObserver* observer);
+  void resetTracking();
+  // Writing the output tensor and committing "done".
+  std::uint64_t finalCommitCycles() const;
+
+  const ModelView& m_model;
+  const KernelSet& m_kernels;
+  const ArenaPlan& m_plan;
+  const NvmLayout& m_layout;
+  Nvm& m_nvm;
+  ProgressRecord m_record;
+  std::int8_t* m_arena;
+  EnergyMonitor& m_monitor;
+  Progress m_progress{};
+  bool m_active = false;
+  bool m_supported = true;
+  std::int32_t m_first[kMaxTensors], m_last[kMaxTensors];
+  std::uint64_t m_resident[kMaxTensors];   // bit r: row r is valid in the arena
+  std::uint16_t m_produced[kMaxTensors];   // rows [0, produced) computed
+  std::uint16_t m_persisted[kMaxTensors];  // rows [0, persisted) in NVM
+};
+
+}  // namespace aidi::fw
