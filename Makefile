@@ -60,6 +60,7 @@ bench: build
 	$(BUILD)/tests/bench/kernel_bench
 	$(BUILD)/tests/bench/virtual_power_bench
 	$(BUILD)/tests/bench/latency_bench
+	$(BUILD)/tests/bench/plot_bench
 
 clean:
 	rm -rf $(BUILD)

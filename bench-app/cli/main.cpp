@@ -35,19 +35,9 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
 
-std::filesystem::path defaultFirmware() {
-  if (const char* env = std::getenv("AIDI_FIRMWARE"); env && *env) return env;
-  return std::filesystem::path(AIDI_FIRMWARE_DIR) / "targets/mps2-an386/aidi-fw-mps2-an386.elf";
-}
-
 std::filesystem::path defaultDatabase() {
   if (const char* env = std::getenv("AIDI_DB"); env && *env) return env;
   return "aidi.db";
-}
-
-std::string defaultQemu() {
-  if (const char* env = std::getenv("AIDI_QEMU"); env && *env) return env;
-  return "qemu-system-arm";
 }
 
 int reportError(const aidi::inst::Error& error) {
@@ -339,8 +329,8 @@ int main(int argc, char** argv) {
   auto* version = app.add_subcommand("version", "Print the version of aidi");
 
   aidi::core::BootDemoOptions demo;
-  demo.board.firmware = defaultFirmware();
-  demo.board.qemuProgram = defaultQemu();
+  demo.board.firmware = aidi::core::defaultHelloFirmware();
+  demo.board.qemuProgram = aidi::core::defaultQemuProgram();
   bool demoJson = false;
   auto* demoCmd = app.add_subcommand("demo", "Boot the virtual board, reset it, show the NVM boot counter");
   demoCmd->add_option("--firmware", demo.board.firmware, "Firmware ELF for the virtual board")

@@ -6,6 +6,9 @@
 
 #include <toml++/toml.h>
 
+#include "aidi/core/psu_control.hpp"
+#include "aidi/inst/tcp_link.hpp"
+
 namespace aidi::core {
 namespace {
 
@@ -138,6 +141,33 @@ std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& m
 }  // namespace aidi::core
 
 namespace aidi::core {
+
+BenchProbe probeBench(const BenchFile& bench) {
+  BenchProbe probe;
+  if (bench.supply) {
+    PsuRequest request;
+    request.resource = bench.supply->resource.text;
+    request.limits = bench.limits;
+    request.channel = bench.supply->channel;
+    auto report = controlPowerSupply(request);  // identifies only: no setting is sent
+    if (report) probe.supply = report->identity;
+    else probe.supplyError = report.error().message;
+  }
+  if (bench.link) {
+    const auto& r = bench.link->resource;
+    if (r.kind == inst::VisaResource::Kind::Serial) {
+      probe.linkOk = std::filesystem::exists(r.device);
+      probe.linkState = r.device + (probe.linkOk ? " present" : " not found (is the board plugged in?)");
+    } else {
+      inst::TcpLink link(r.host, r.port, inst::Millis{2000});
+      auto opened = link.open();
+      probe.linkOk = opened.has_value();
+      probe.linkState = r.host + ":" + std::to_string(r.port) +
+                        (opened ? std::string(" accepts connections") : ": " + opened.error().message);
+    }
+  }
+  return probe;
+}
 
 inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf) {
   if (!bench.flasher)

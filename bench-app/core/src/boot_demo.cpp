@@ -1,8 +1,20 @@
 #include "aidi/core/boot_demo.hpp"
 
+#include <cstdlib>
+
 #include "aidi/inst/line_reader.hpp"
 
 namespace aidi::core {
+
+std::filesystem::path defaultHelloFirmware() {
+  if (const char* env = std::getenv("AIDI_FIRMWARE"); env && *env) return env;
+  return std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets/mps2-an386/aidi-fw-mps2-an386.elf";
+}
+
+std::string defaultQemuProgram() {
+  if (const char* env = std::getenv("AIDI_QEMU"); env && *env) return env;
+  return "qemu-system-arm";
+}
 
 namespace {
 

@@ -166,6 +166,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       request.onPowerCycle = [&](const inst::PowerCycleRecord& cycle) {
         e.kind = CampaignEvent::Kind::PowerCycle;
         e.powerCycles = cycle.index + 1;
+        e.cycle = cycle;
         e.elapsedS = elapsed();
         emit(e);
         if (stopped()) cancelled = true;
@@ -185,6 +186,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       for (auto& row : rowsOf(run, sample, *result, trace)) {
         if (auto ok = writer.value()->push(std::move(row)); !ok) return fromDb(ok.error());
       }
+      e.framesDropped += result->decoder.droppedFrames() + result->decoder.framesMissed;
       if (result->decoder.droppedFrames() || result->decoder.framesMissed) {
         const std::string text = "telemetry: " + std::to_string(result->decoder.droppedFrames()) + " frames dropped, " +
                                  std::to_string(result->decoder.framesMissed) + " missed (sample " +

@@ -269,10 +269,8 @@ std::string timelinePlot(const Report& r) {
     if (k.bootId == 0 || k.bootId > t.cycles.size()) continue;
     const auto& c = t.cycles[k.bootId - 1];
     const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
-    const double f = c.onS > 0 ? std::clamp(dt / c.onS, 0.0, 1.0) : 0.0;
-    // The load drains energy (V^2) about linearly within a power cycle.
-    const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
-    commits.points.push_back({c.startS + dt, std::sqrt(v2), fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
+    commits.points.push_back({c.startS + dt, voltageDuringCycle(c, dt),
+                              fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
   }
   plot.add(std::move(voltage));
   plot.add(std::move(commits));
@@ -288,6 +286,13 @@ std::string timelinePlotOnly(const Report& r) {
 
 
 }  // namespace
+
+double voltageDuringCycle(const db::TimelineCycle& c, double seconds) {
+  const double span = c.onS + c.sleepS;
+  const double f = span > 0 ? std::clamp(seconds / span, 0.0, 1.0) : 0.0;
+  const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
+  return std::sqrt(v2);
+}
 
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
   std::vector<std::pair<std::string, std::string>> out = {{"latency-vs-power", latencyVsPowerPlot(r)},

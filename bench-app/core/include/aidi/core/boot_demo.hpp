@@ -3,6 +3,9 @@
 // back cold every time.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
 #include <functional>
 #include <vector>
 
@@ -16,6 +19,11 @@ struct BootDemoOptions {
   int boots = 3;  // hellos to collect: the first boot plus boots-1 resets
   inst::Millis helloTimeout{5000};
 };
+
+// The hello firmware of the virtual board ($AIDI_FIRMWARE, else the build's)
+// and the QEMU program ($AIDI_QEMU, else qemu-system-arm).
+std::filesystem::path defaultHelloFirmware();
+std::string defaultQemuProgram();
 
 // Called for each hello as it arrives (progress output).
 using HelloCallback = std::function<void(const DeviceHello&)>;

@@ -16,6 +16,7 @@
 
 #include "aidi/core/campaign_file.hpp"
 #include "aidi/db/campaign_store.hpp"
+#include "aidi/inst/harvester.hpp"
 #include "aidi/inst/result.hpp"
 
 namespace aidi::core {
@@ -34,6 +35,8 @@ struct CampaignEvent {
   std::string failure;
   double elapsedS = 0;  // since this process started the campaign
   double etaS = -1;     // < 0: unknown yet
+  inst::PowerCycleRecord cycle;       // PowerCycle: the cycle that just ended
+  std::uint64_t framesDropped = 0;    // telemetry frames lost so far in this process
 };
 
 struct RunnerOptions {

@@ -65,6 +65,11 @@ void writeCsv(const Report& report, std::ostream& out);  // one row per cell
 void writeJson(const Report& report, std::ostream& out);
 void writeTerminalTable(const Report& report, std::ostream& out);
 
+// The capacitor voltage `seconds` after a power cycle began, between the
+// recorded values at power-on and at its end: the load drains energy (V^2)
+// about linearly while the device runs.
+double voltageDuringCycle(const db::TimelineCycle& cycle, double seconds);
+
 // The report's plots as standalone SVG documents: (file stem, SVG text).
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& report);
 

@@ -1,0 +1,669 @@
+#include "main_window.hpp"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QPainter>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QStandardItemModel>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTableWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <fstream>
+
+#include "aidi/core/boot_demo.hpp"
+#include "aidi/core/model_zoo.hpp"
+#include "aidi/core/report.hpp"
+#include "aidi/db/campaign_store.hpp"
+#include "aidi/db/database.hpp"
+#include "aidi/db/queries.hpp"
+#include "aidi/inst/interrupt.hpp"
+#include "physical_assumptions.hpp"
+#include "timeline_plot.hpp"
+
+namespace aidi::gui {
+namespace {
+
+enum RunColumn { kCampaign, kRun, kModel, kPolicy, kCondition, kState, kFinished, kLatency, kRatio, kCycles, kFailure, kColumns };
+
+QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+// The database must exist and be one this build understands; no migration
+// happens behind the user's back from a viewer.
+inst::Result<db::Database> openForReading(const QString& path) {
+  db::OpenOptions options;
+  options.create = false;
+  auto db = db::Database::open(path.toStdString(), options);
+  if (!db) return inst::fail(inst::ErrorCode::Io, db.error().message);
+  return std::move(*db);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_modelZoo(core::defaultModelDirectory()) {
+  setWindowTitle(tr("AIDI Bench"));
+  buildUi();
+  buildActions();
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  if (!settings.value("bench/last").toString().isEmpty()) useBench(settings.value("bench/last").toString());
+  if (const QString last = settings.value("database/last").toString(); !last.isEmpty() && QFileInfo::exists(last))
+    openDatabase(last);
+  clearError();
+}
+
+MainWindow::~MainWindow() {
+  if (isRunning()) inst::requestInterrupt();
+  joinWorker();
+}
+
+void MainWindow::buildUi() {
+  auto* central = new QWidget(this);
+  auto* layout = new QVBoxLayout(central);
+  layout->setContentsMargins(4, 4, 4, 4);
+  m_error = new QLabel(central);
+  m_error->setObjectName("errorBanner");
+  m_error->setWordWrap(true);
+  m_error->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_error->setStyleSheet("QLabel { background: #fde2e1; color: #8a1f11; padding: 6px; border: 1px solid #e0a39b; }");
+  layout->addWidget(m_error);
+
+  m_tabs = new QTabWidget(central);
+  // Live: the plot and the campaign's progress.
+  auto* live = new QWidget(m_tabs);
+  auto* liveLayout = new QVBoxLayout(live);
+  m_plot = new TimelinePlot(live);
+  m_plot->setTitle(tr("Capacitor voltage, power-on bands and checkpoints"));
+  liveLayout->addWidget(m_plot, 1);
+  auto* progressRow = new QHBoxLayout;
+  m_progress = new QProgressBar(live);
+  m_progress->setRange(0, 1);
+  m_progress->setValue(0);
+  m_progressText = new QLabel(tr("No campaign running."), live);
+  progressRow->addWidget(m_progress, 1);
+  progressRow->addWidget(m_progressText, 2);
+  liveLayout->addLayout(progressRow);
+  m_tabs->addTab(live, tr("&Live"));
+
+  // Runs: every run of the database, filterable and sortable.
+  auto* runs = new QWidget(m_tabs);
+  auto* runsLayout = new QVBoxLayout(runs);
+  m_filter = new QLineEdit(runs);
+  m_filter->setPlaceholderText(tr("Filter runs (model, policy, condition, state, failure)"));
+  m_filter->setClearButtonEnabled(true);
+  runsLayout->addWidget(m_filter);
+  m_runs = new QStandardItemModel(0, kColumns, this);
+  m_runs->setHorizontalHeaderLabels({tr("campaign"), tr("run"), tr("model"), tr("policy"), tr("condition"),
+                                     tr("state"), tr("finished"), tr("median latency (s)"), tr("ratio to limit"),
+                                     tr("power cycles"), tr("failure")});
+  m_runsProxy = new QSortFilterProxyModel(this);
+  m_runsProxy->setSourceModel(m_runs);
+  m_runsProxy->setFilterKeyColumn(-1);
+  m_runsProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  m_runsProxy->setSortRole(Qt::UserRole);
+  m_runsView = new QTableView(runs);
+  m_runsView->setModel(m_runsProxy);
+  m_runsView->setSortingEnabled(true);
+  m_runsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+  m_runsView->setSelectionMode(QAbstractItemView::ExtendedSelection);
+  m_runsView->horizontalHeader()->setStretchLastSection(true);
+  m_runsView->verticalHeader()->hide();
+  runsLayout->addWidget(m_runsView);
+  auto* runsButtons = new QHBoxLayout;
+  auto* open = new QPushButton(tr("Open timeline"), runs);
+  auto* compare = new QPushButton(tr("Compare selected"), runs);
+  runsButtons->addWidget(open);
+  runsButtons->addWidget(compare);
+  runsButtons->addStretch();
+  runsLayout->addLayout(runsButtons);
+  m_tabs->addTab(runs, tr("&Runs"));
+  connect(m_filter, &QLineEdit::textChanged, m_runsProxy, &QSortFilterProxyModel::setFilterFixedString);
+  connect(m_runsView, &QTableView::doubleClicked, this, [this](const QModelIndex& index) {
+    showRunTimeline(m_runsProxy->index(index.row(), kRun).data(Qt::UserRole).toLongLong());
+  });
+  connect(open, &QPushButton::clicked, this, [this] {
+    const auto ids = selectedRunIds();
+    if (!ids.isEmpty()) showRunTimeline(ids.front());
+  });
+  connect(compare, &QPushButton::clicked, this, [this] { compareRuns(selectedRunIds()); });
+
+  // Compare: selected runs side by side.
+  m_compare = new QTableWidget(m_tabs);
+  m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  m_tabs->addTab(m_compare, tr("&Compare"));
+  layout->addWidget(m_tabs, 1);
+  setCentralWidget(central);
+
+  // Bench panel.
+  auto* dock = new QDockWidget(tr("Bench"), this);
+  dock->setObjectName("benchDock");
+  auto* panel = new QWidget(dock);
+  auto* panelLayout = new QVBoxLayout(panel);
+  auto* virtualButton = new QPushButton(tr("Use the virtual bench"), panel);
+  auto* fileButton = new QPushButton(tr("Open a bench file..."), panel);
+  auto* connectButton = new QPushButton(tr("Connect"), panel);
+  m_benchInfo = new QLabel(panel);
+  m_benchInfo->setObjectName("benchInfo");
+  m_benchInfo->setWordWrap(true);
+  m_benchInfo->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  m_benchInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_benchInfo->setMinimumWidth(220);
+  panelLayout->addWidget(virtualButton);
+  panelLayout->addWidget(fileButton);
+  panelLayout->addWidget(connectButton);
+  panelLayout->addWidget(m_benchInfo, 1);
+  dock->setWidget(panel);
+  addDockWidget(Qt::LeftDockWidgetArea, dock);
+  connect(virtualButton, &QPushButton::clicked, this, [this] { useBench("virtual"); });
+  connect(fileButton, &QPushButton::clicked, this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Bench file"), {}, tr("Bench files (*.toml)"));
+    if (!path.isEmpty()) useBench(path);
+  });
+  connect(connectButton, &QPushButton::clicked, this, &MainWindow::connectBench);
+
+  m_databaseStatus = new QLabel(tr("no database"), this);
+  m_decoderStatus = new QLabel(tr("decoder: 0 frames dropped"), this);
+  m_decoderStatus->setObjectName("decoderStatus");
+  statusBar()->addPermanentWidget(m_databaseStatus);
+  statusBar()->addPermanentWidget(m_decoderStatus);
+  useBench("virtual");
+}
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu(tr("&File"));
+  auto* openDb = file->addAction(tr("&Open database..."), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Run database"), {}, tr("SQLite (*.sqlite *.db);;All files (*)"));
+    if (!path.isEmpty()) openDatabase(path);
+  });
+  openDb->setShortcut(QKeySequence::Open);
+  auto* exportReportAction = file->addAction(tr("&Export report..."), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Report"), "report.html", tr("Report (*.html *.csv *.json)"));
+    if (!path.isEmpty()) exportReport(path);
+  });
+  exportReportAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+  auto* exportPlotAction = file->addAction(tr("Export &plot..."), this, [this] {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Plot"), "timeline.png", tr("Image (*.png *.svg)"));
+    if (!path.isEmpty()) exportPlot(path);
+  });
+  exportPlotAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  auto* run = menuBar()->addMenu(tr("&Campaign"));
+  m_runAction = run->addAction(tr("&Run campaign file..."), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Campaign file"), {}, tr("Campaigns (*.toml)"));
+    if (!path.isEmpty()) runCampaignFile(path);
+  });
+  m_runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+  m_stopAction = run->addAction(tr("&Stop"), this, &MainWindow::stopCampaign);
+  m_stopAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Period));
+  m_stopAction->setEnabled(false);
+  auto* refresh = run->addAction(tr("Re&fresh runs"), this, &MainWindow::refreshRuns);
+  refresh->setShortcut(QKeySequence::Refresh);
+  auto* compare = run->addAction(tr("&Compare selected runs"), this, [this] { compareRuns(selectedRunIds()); });
+  compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
+
+  auto* view = menuBar()->addMenu(tr("&View"));
+  view->addAction(tr("&Follow newest data"), QKeySequence(Qt::Key_F), m_plot, [this] { m_plot->setFollowing(true); });
+  view->addAction(tr("Fit &all"), QKeySequence(Qt::Key_Home), m_plot, [this] { m_plot->fitAll(); });
+  for (int i = 0; i < 3; ++i)
+    view->addAction(m_tabs->tabText(i).remove('&'), QKeySequence(Qt::ALT | (Qt::Key_1 + i)), this,
+                    [this, i] { m_tabs->setCurrentIndex(i); });
+
+  auto* tools = addToolBar(tr("Campaign"));
+  tools->setObjectName("campaignToolbar");
+  tools->addAction(m_runAction);
+  tools->addAction(m_stopAction);
+  tools->addAction(exportReportAction);
+}
+
+void MainWindow::showError(const QString& message) {
+  m_error->setText(message);
+  m_error->setVisible(true);
+  statusBar()->showMessage(message, 10000);
+}
+
+void MainWindow::clearError() {
+  m_error->clear();
+  m_error->setVisible(false);
+}
+
+QString MainWindow::errorText() const { return m_error->isHidden() ? QString() : m_error->text(); }
+
+QString MainWindow::benchSummary() const { return m_benchInfo->text(); }
+
+bool MainWindow::useBench(const QString& bench) {
+  if (bench == "virtual") {
+    m_bench = "virtual";
+    m_benchFile.reset();
+    m_benchInfo->setText(tr("<b>Virtual bench</b><br>Board: QEMU mps2-an386 (Cortex-M4, 25 MHz)<br>"
+                            "Harvester: model of a %1 mW load on a storage capacitor<br>"
+                            "Supply: none (no voltage is applied)<br><i>Connect</i> boots the board and "
+                            "reads its firmware identity.")
+                             .arg(fw::physical::kActivePowerW * 1e3, 0, 'f', 3));
+  } else {
+    auto file = core::loadBenchFile(bench.toStdString());
+    if (!file) {
+      showError(tr("Bench file: %1").arg(fromStd(file.error().message)));
+      return false;
+    }
+    m_bench = bench;
+    m_benchFile = *file;
+    QString text = tr("<b>%1</b> (%2)<br>Safety limits: %3 V, %4 A")
+                       .arg(fromStd(file->name), fromStd(file->target))
+                       .arg(file->limits.maxVolts)
+                       .arg(file->limits.maxAmps);
+    if (file->supply)
+      text += tr("<br>Supply: %1, channel %2").arg(fromStd(file->supply->resource.text)).arg(file->supply->channel);
+    if (file->link) text += tr("<br>Link: %1 at %2 baud").arg(fromStd(file->link->resource.text)).arg(file->link->baud);
+    if (file->flasher) text += tr("<br>Flasher: OpenOCD %1").arg(fromStd(file->flasher->configFiles.front()));
+    m_benchInfo->setText(text);
+  }
+  QSettings().setValue("bench/last", m_bench);
+  clearError();
+  return true;
+}
+
+void MainWindow::connectBench() {
+  if (m_benchFile) {
+    // Identify the supply (*IDN?, no setting is sent) and try the link, off the GUI thread.
+    statusBar()->showMessage(tr("Connecting to the bench's instruments..."));
+    std::thread([this, guard = QPointer<MainWindow>(this), bench = *m_benchFile] {
+      const auto probe = core::probeBench(bench);
+      QMetaObject::invokeMethod(qApp, [this, guard, probe] {
+        if (!guard) return;
+        QString text;
+        if (probe.supply)
+          text += tr("<br><b>Supply</b>: %1 %2 (serial %3, firmware %4)")
+                      .arg(fromStd(probe.supply->vendor), fromStd(probe.supply->model), fromStd(probe.supply->serial),
+                           fromStd(probe.supply->firmware));
+        if (!probe.linkState.empty()) text += tr("<br><b>Link</b>: %1").arg(fromStd(probe.linkState));
+        m_benchInfo->setText(m_benchInfo->text() + text);
+        const bool ok = !probe.supplyError.size() && (probe.linkState.empty() || probe.linkOk);
+        if (!probe.supplyError.empty()) showError(tr("Supply: %1").arg(fromStd(probe.supplyError)));
+        else if (!ok) showError(tr("Link: %1").arg(fromStd(probe.linkState)));
+        emit benchConnected(ok);
+      });
+    }).detach();
+    return;
+  }
+  statusBar()->showMessage(tr("Booting the virtual board..."));
+  std::thread([this, guard = QPointer<MainWindow>(this)] {
+    core::BootDemoOptions options;
+    options.board.firmware = core::defaultHelloFirmware();
+    options.board.qemuProgram = core::defaultQemuProgram();
+    options.boots = 1;
+    auto hellos = core::runBootDemo(options);
+    QMetaObject::invokeMethod(qApp, [this, guard, hellos = std::move(hellos)] {
+      if (!guard) return;
+      if (!hellos || hellos->empty()) {
+        showError(tr("Virtual board: %1").arg(hellos ? tr("no hello") : fromStd(hellos.error().message)));
+        emit benchConnected(false);
+        return;
+      }
+      const auto& h = hellos->front();
+      m_benchInfo->setText(m_benchInfo->text() + tr("<br><b>Connected</b>: firmware %1, build %2, target %3")
+                                                     .arg(fromStd(h.version), fromStd(h.build), fromStd(h.target)));
+      statusBar()->showMessage(tr("Virtual board connected"), 5000);
+      emit benchConnected(true);
+    });
+  }).detach();
+}
+
+bool MainWindow::openDatabase(const QString& path) {
+  auto db = openForReading(path);
+  if (!db) {
+    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+    return false;
+  }
+  m_database = path;
+  m_databaseStatus->setText(QFileInfo(path).fileName());
+  QSettings().setValue("database/last", path);
+  clearError();
+  refreshRuns();
+  return true;
+}
+
+void MainWindow::refreshRuns() {
+  m_runs->removeRows(0, m_runs->rowCount());
+  if (m_database.isEmpty()) return;
+  auto db = openForReading(m_database);
+  if (!db) {
+    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+    return;
+  }
+  auto campaigns = db::CampaignStore(*db).listCampaigns();
+  if (!campaigns) {
+    showError(tr("Database: %1").arg(fromStd(campaigns.error().message)));
+    return;
+  }
+  for (const auto& c : *campaigns) {
+    auto summaries = db::runSummaries(*db, c.id);
+    if (!summaries) {
+      showError(tr("Database: %1").arg(fromStd(summaries.error().message)));
+      return;
+    }
+    for (const auto& r : *summaries) {
+      QList<QStandardItem*> row;
+      const auto cell = [&](const QString& text, const QVariant& sortKey) {
+        auto* item = new QStandardItem(text);
+        item->setData(sortKey, Qt::UserRole);
+        row.push_back(item);
+      };
+      cell(fromStd(c.name), fromStd(c.name));
+      cell(QString::number(r.runId), QVariant::fromValue<qint64>(r.runId));
+      cell(fromStd(r.model), fromStd(r.model));
+      cell(fromStd(r.policy), fromStd(r.policy));
+      cell(fromStd(r.condition), fromStd(r.condition));
+      cell(fromStd(r.state), fromStd(r.state));
+      cell(QString("%1/%2").arg(r.finished).arg(r.inferences), r.finished);
+      cell(r.finished ? QString::number(r.latencyS.median, 'g', 5) : QString("-"), r.latencyS.median);
+      cell(r.latencyRatio.count ? QString::number(r.latencyRatio.median, 'f', 3) : QString("-"), r.latencyRatio.median);
+      cell(r.finished ? QString::number(r.powerCycles.median) : QString("-"), r.powerCycles.median);
+      cell(fromStd(r.failure), fromStd(r.failure));
+      m_runs->appendRow(row);
+    }
+  }
+}
+
+QList<qint64> MainWindow::selectedRunIds() const {
+  QList<qint64> ids;
+  for (const auto& index : m_runsView->selectionModel()->selectedRows(kRun)) ids.push_back(index.data(Qt::UserRole).toLongLong());
+  return ids;
+}
+
+bool MainWindow::showRunTimeline(qint64 runId) {
+  auto db = openForReading(m_database);
+  if (!db) {
+    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+    return false;
+  }
+  auto timeline = db::runTimeline(*db, runId, 0);
+  if (!timeline) {
+    showError(tr("Run %1: %2").arg(runId).arg(fromStd(timeline.error().message)));
+    return false;
+  }
+  m_plot->clear();
+  m_plot->setFollowing(false);
+  m_plot->setTitle(tr("Run %1, sample 0").arg(runId));
+  double vPrev = timeline->cycles.empty() ? 0 : timeline->cycles.front().vEnd.value_or(0);
+  for (const auto& c : timeline->cycles) {
+    if (c.offS > 0) m_plot->appendVoltage(c.startS - c.offS, vPrev);
+    m_plot->appendVoltage(c.startS, c.vStart.value_or(0));
+    m_plot->appendVoltage(c.startS + c.onS + c.sleepS, c.vEnd.value_or(0));
+    m_plot->addPowerBand(c.startS, c.startS + c.onS + c.sleepS);
+    vPrev = c.vEnd.value_or(0);
+  }
+  for (const auto& k : timeline->checkpoints) {
+    if (k.bootId == 0 || k.bootId > timeline->cycles.size()) continue;
+    const auto& c = timeline->cycles[k.bootId - 1];
+    const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
+    m_plot->addCheckpoint(c.startS + dt, core::voltageDuringCycle(c, dt));
+  }
+  m_plot->fitAll();
+  m_tabs->setCurrentIndex(0);
+  return true;
+}
+
+bool MainWindow::compareRuns(const QList<qint64>& runIds) {
+  if (runIds.size() < 2) {
+    showError(tr("Select two or more runs to compare."));
+    return false;
+  }
+  auto db = openForReading(m_database);
+  if (!db) {
+    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+    return false;
+  }
+  std::vector<db::RunSummary> chosen;
+  for (const qint64 id : runIds) {
+    auto campaign = db::campaignOfRun(*db, id);
+    if (!campaign) {
+      showError(tr("Run %1: %2").arg(id).arg(fromStd(campaign.error().message)));
+      return false;
+    }
+    auto summaries = db::runSummaries(*db, *campaign);
+    if (!summaries) return false;
+    for (const auto& s : *summaries)
+      if (s.runId == id) chosen.push_back(s);
+  }
+  const QStringList metrics = {tr("model"), tr("policy"), tr("condition"), tr("finished"), tr("latency median (s)"),
+                               tr("latency p95 (s)"), tr("ratio to limit (median)"), tr("power cycles (median)"),
+                               tr("boot overhead"), tr("checkpoint + NVM"), tr("re-executed"), tr("failure")};
+  m_compare->clear();
+  m_compare->setRowCount(static_cast<int>(metrics.size()));
+  m_compare->setColumnCount(static_cast<int>(chosen.size()));
+  m_compare->setVerticalHeaderLabels(metrics);
+  for (int c = 0; c < static_cast<int>(chosen.size()); ++c) {
+    const auto& r = chosen[static_cast<std::size_t>(c)];
+    m_compare->setHorizontalHeaderItem(c, new QTableWidgetItem(tr("run %1").arg(r.runId)));
+    const double plain = r.plainCycles ? static_cast<double>(r.plainCycles) : 1.0;
+    const QStringList values = {
+        fromStd(r.model), fromStd(r.policy), fromStd(r.condition), QString("%1/%2").arg(r.finished).arg(r.inferences),
+        QString::number(r.latencyS.median, 'g', 5), QString::number(r.latencyS.p95, 'g', 5),
+        QString::number(r.latencyRatio.median, 'f', 3), QString::number(r.powerCycles.median),
+        QString("%1 %").arg(100.0 * r.bootCycles / plain, 0, 'f', 2),
+        QString("%1 %").arg(100.0 * r.checkpointCycles / plain, 0, 'f', 2),
+        QString("%1 %").arg(100.0 * r.reexecutedCycles / plain, 0, 'f', 2), fromStd(r.failure)};
+    for (int m = 0; m < values.size(); ++m) m_compare->setItem(m, c, new QTableWidgetItem(values[m]));
+  }
+  m_compare->resizeColumnsToContents();
+  m_tabs->setCurrentWidget(m_compare);
+  clearError();
+  return true;
+}
+
+std::optional<std::int64_t> MainWindow::campaignForExport() const {
+  auto db = openForReading(m_database);
+  if (!db) return std::nullopt;
+  const auto ids = selectedRunIds();
+  if (!ids.isEmpty()) {
+    if (auto c = db::campaignOfRun(*db, ids.front())) return *c;
+  }
+  auto campaigns = db::CampaignStore(*db).listCampaigns();
+  if (!campaigns || campaigns->empty()) return std::nullopt;
+  return campaigns->back().id;
+}
+
+bool MainWindow::exportReport(const QString& path) {
+  const auto campaign = campaignForExport();
+  if (!campaign) {
+    showError(tr("Nothing to report: open a database with a campaign first."));
+    return false;
+  }
+  auto report = core::buildReport(m_database.toStdString(), *campaign, m_modelZoo);
+  if (!report) {
+    showError(tr("Report: %1").arg(fromStd(report.error().message)));
+    return false;
+  }
+  std::ofstream out(path.toStdString());
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  if (suffix == "csv") core::writeCsv(*report, out);
+  else if (suffix == "json") core::writeJson(*report, out);
+  else core::writeHtml(*report, out);
+  out.flush();
+  if (!out) {
+    showError(tr("Cannot write %1 (disk full or no permission).").arg(path));
+    return false;
+  }
+  statusBar()->showMessage(tr("Report written: %1").arg(path), 5000);
+  return true;
+}
+
+bool MainWindow::exportPlot(const QString& path) {
+  if (QFileInfo(path).suffix().toLower() == "svg") {
+    const auto campaign = campaignForExport();
+    if (!campaign) {
+      showError(tr("Nothing to plot: open a database with a campaign first."));
+      return false;
+    }
+    const auto ids = selectedRunIds();
+    auto report = core::buildReport(m_database.toStdString(), *campaign, m_modelZoo,
+                                    ids.isEmpty() ? std::nullopt : std::optional<std::int64_t>(ids.front()));
+    if (!report) {
+      showError(tr("Plot: %1").arg(fromStd(report.error().message)));
+      return false;
+    }
+    for (const auto& [name, svg] : core::plotSvgs(*report)) {
+      if (name != "timeline") continue;
+      std::ofstream(path.toStdString()) << svg << "\n";
+      return true;
+    }
+    showError(tr("The campaign has no finished run to plot."));
+    return false;
+  }
+  QImage image(m_plot->size().expandedTo(QSize(800, 400)), QImage::Format_ARGB32_Premultiplied);
+  QPainter painter(&image);
+  m_plot->render(painter, image.rect());
+  painter.end();
+  if (!image.save(path)) {
+    showError(tr("Cannot write %1.").arg(path));
+    return false;
+  }
+  return true;
+}
+
+bool MainWindow::runCampaignFile(const QString& path) {
+  if (isRunning()) {
+    showError(tr("A campaign is already running."));
+    return false;
+  }
+  joinWorker();
+  if (m_bench != "virtual") {
+    showError(tr("Campaigns run on the virtual bench in this version; real benches are driven from `aidi` later."));
+    return false;
+  }
+  auto campaign = core::loadCampaignFile(path.toStdString(), m_modelZoo);
+  if (!campaign) {
+    showError(tr("Campaign file: %1").arg(fromStd(campaign.error().message)));
+    return false;
+  }
+  if (m_database.isEmpty()) m_database = QFileInfo(path).dir().filePath(QFileInfo(path).completeBaseName() + ".sqlite");
+  auto id = core::planCampaign(*campaign, m_database.toStdString());
+  if (!id) {
+    showError(tr("Database: %1").arg(fromStd(id.error().message)));
+    return false;
+  }
+  m_databaseStatus->setText(QFileInfo(m_database).fileName());
+  QSettings().setValue("database/last", m_database);
+  clearError();
+  m_plot->clear();
+  m_plot->setFollowing(true);
+  m_plot->setTitle(tr("Campaign %1, live").arg(fromStd(campaign->name)));
+  m_liveOffset = 0;
+  m_liveRun = -1;
+  m_liveSample = -1;
+  m_progress->setRange(0, static_cast<int>(campaign->runCount()));
+  m_progress->setValue(0);
+  m_runAction->setEnabled(false);
+  m_stopAction->setEnabled(true);
+  m_tabs->setCurrentIndex(0);
+  inst::clearInterrupt();
+  m_workerDone = false;
+  core::RunnerOptions options;
+  options.database = m_database.toStdString();
+  options.modelZoo = m_modelZoo;
+  options.subset = core::subsetFileFor(m_modelZoo);
+  const std::int64_t campaignId = *id;
+  m_worker = std::thread([this, options, campaignId]() mutable {
+    QPointer<MainWindow> guard(this);
+    options.onEvent = [this, guard](const core::CampaignEvent& e) {
+      QMetaObject::invokeMethod(qApp, [this, guard, e] {
+        if (guard) onCampaignEvent(e);
+      });
+    };
+    auto result = core::runCampaign(campaignId, options);
+    const QString failure = result ? QString() : fromStd(result.error().message);
+    m_workerDone = true;
+    QMetaObject::invokeMethod(qApp, [this, guard, failure, campaignId] {
+      if (guard) onCampaignEnded(failure, campaignId);
+    });
+  });
+  return true;
+}
+
+void MainWindow::stopCampaign() {
+  if (!isRunning()) return;
+  inst::requestInterrupt();
+  statusBar()->showMessage(tr("Stopping after the current power cycle..."));
+}
+
+void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
+  m_progress->setValue(e.runsEnded);
+  const QString eta = e.etaS < 0 ? tr("--") : QString::number(e.etaS, 'f', 0) + " s";
+  m_progressText->setText(tr("%1/%2 runs  %3 / %4 / %5  sample %6/%7  %8 power cycles  ETA %9")
+                              .arg(e.runsEnded)
+                              .arg(e.runsTotal)
+                              .arg(fromStd(e.run.plan.model), fromStd(e.run.plan.policy), fromStd(e.run.plan.condition))
+                              .arg(e.sample + 1)
+                              .arg(e.samples)
+                              .arg(e.powerCycles)
+                              .arg(eta));
+  m_decoderStatus->setText(tr("decoder: %1 frames dropped").arg(e.framesDropped));
+  if (e.kind != core::CampaignEvent::Kind::PowerCycle) {
+    if (e.kind == core::CampaignEvent::Kind::RunEnded) refreshRuns();
+    return;
+  }
+  // Each inference starts at t = 0 with the capacitor at V_on; the live axis
+  // lays them end to end.
+  if (e.run.runId != m_liveRun || e.sample != m_liveSample) {
+    if (m_plot->sampleCount()) m_liveOffset = std::max(m_liveOffset, m_plot->lastTime());
+    m_liveRun = e.run.runId;
+    m_liveSample = e.sample;
+    m_liveLastV = e.cycle.vOn;
+  }
+  const auto& c = e.cycle;
+  const double start = m_liveOffset + c.startS;
+  if (c.offS > 0) m_plot->appendVoltage(start - c.offS, m_liveLastV);
+  m_plot->appendVoltage(start, c.vOn);
+  m_plot->appendVoltage(start + c.onS + c.sleepS, c.vOff);
+  m_plot->addPowerBand(start, start + c.onS + c.sleepS);
+  m_liveLastV = c.vOff;
+  if (c.finished) m_liveOffset = start + c.onS + c.sleepS;
+}
+
+void MainWindow::onCampaignEnded(const QString& failure, std::int64_t campaignId) {
+  joinWorker();
+  inst::clearInterrupt();  // the stop request is served; instruments may be used again
+  m_runAction->setEnabled(true);
+  m_stopAction->setEnabled(false);
+  refreshRuns();
+  if (!failure.isEmpty()) {
+    showError(tr("Campaign %1: %2").arg(campaignId).arg(failure));
+    m_progressText->setText(tr("Stopped. Runs recorded so far are kept; `aidi resume` or Run continues."));
+  } else {
+    m_progressText->setText(tr("Campaign %1 finished.").arg(campaignId));
+  }
+  emit campaignFinished(failure.isEmpty());
+}
+
+void MainWindow::joinWorker() {
+  if (m_worker.joinable()) m_worker.join();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (isRunning()) inst::requestInterrupt();
+  joinWorker();
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  event->accept();
+}
+
+}  // namespace aidi::gui

@@ -1,0 +1,109 @@
+// aidi-bench: the interactive face of the bench, thin over bench-app/core.
+// A bench panel (virtual bench or a bench file: identities, limits), a live
+// plot of the running campaign, the runs browser of a database with filter,
+// sort, a run's timeline and side-by-side comparison, and exports (the same
+// HTML/CSV/JSON report as `aidi report`, the plot as PNG or SVG). Long work
+// runs on worker threads; errors show in a banner, never a modal dialog that
+// would stop an unattended session.
+#pragma once
+
+#include <QMainWindow>
+#include <QPointer>
+#include <atomic>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <thread>
+
+#include "aidi/core/bench_file.hpp"
+#include "aidi/core/campaign_runner.hpp"
+
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QSortFilterProxyModel;
+class QStandardItemModel;
+class QTableView;
+class QTableWidget;
+class QTabWidget;
+class QTextBrowser;
+class QAction;
+
+namespace aidi::gui {
+
+class TimelinePlot;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // The operations behind the menus, callable from tests without dialogs.
+  bool openDatabase(const QString& path);
+  bool useBench(const QString& benchFileOrVirtual);  // "virtual" or a bench file
+  void connectBench();                               // identities of the bench's instruments
+  bool runCampaignFile(const QString& path);         // starts on a worker thread
+  void stopCampaign();
+  bool showRunTimeline(qint64 runId);
+  bool compareRuns(const QList<qint64>& runIds);
+  bool exportReport(const QString& path);  // .html, .csv or .json by extension
+  bool exportPlot(const QString& path);    // .png or .svg
+  void refreshRuns();
+
+  bool isRunning() const { return m_worker.joinable() && !m_workerDone; }
+  QString errorText() const;
+  QString benchSummary() const;
+  QStandardItemModel* runsModel() const { return m_runs; }
+  QTableWidget* compareTable() const { return m_compare; }
+  TimelinePlot* plot() const { return m_plot; }
+  QString databasePath() const { return m_database; }
+
+ signals:
+  void campaignFinished(bool ok);
+  void benchConnected(bool ok);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void buildUi();
+  void buildActions();
+  void showError(const QString& message);
+  void clearError();
+  void onCampaignEvent(const core::CampaignEvent& e);
+  void onCampaignEnded(const QString& failure, std::int64_t campaignId);
+  QList<qint64> selectedRunIds() const;
+  std::optional<std::int64_t> campaignForExport() const;
+  void joinWorker();
+
+  QString m_database;
+  QString m_bench = "virtual";
+  std::optional<core::BenchFile> m_benchFile;
+  std::filesystem::path m_modelZoo;
+
+  TimelinePlot* m_plot = nullptr;
+  QTabWidget* m_tabs = nullptr;
+  QLabel* m_error = nullptr;
+  QLabel* m_benchInfo = nullptr;
+  QLabel* m_progressText = nullptr;
+  QLabel* m_decoderStatus = nullptr;
+  QLabel* m_databaseStatus = nullptr;
+  QProgressBar* m_progress = nullptr;
+  QLineEdit* m_filter = nullptr;
+  QStandardItemModel* m_runs = nullptr;
+  QSortFilterProxyModel* m_runsProxy = nullptr;
+  QTableView* m_runsView = nullptr;
+  QTableWidget* m_compare = nullptr;
+  QAction* m_runAction = nullptr;
+  QAction* m_stopAction = nullptr;
+
+  std::thread m_worker;
+  std::atomic<bool> m_workerDone{true};
+  double m_liveOffset = 0;  // time of the current inference's start on the live axis
+  double m_liveLastV = 0;
+  std::int64_t m_liveRun = -1;
+  int m_liveSample = -1;
+};
+
+}  // namespace aidi::gui

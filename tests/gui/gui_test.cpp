@@ -1,0 +1,219 @@
+// aidi-bench driven through its real widgets, offscreen, against the virtual
+// bench: connect, run a short campaign, see the runs appear, compare two,
+// export the report and the plot, render a screenshot; and the bad inputs
+// (newer database, missing bench file, bad campaign file, a stopped run)
+// end in a clear message with nothing lost.
+#include <QApplication>
+#include <QFile>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QStandardItemModel>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTest>
+#include <fstream>
+#include <random>
+#include <sqlite3.h>
+
+#include "aidi/inst/scpi_psu_simulator.hpp"
+#include "aidi/inst/temp_dir.hpp"
+#include "main_window.hpp"
+#include "min_max_pyramid.hpp"
+#include "timeline_plot.hpp"
+
+using aidi::gui::MainWindow;
+using aidi::gui::MinMaxPyramid;
+
+namespace {
+
+const QString kFixtures = QStringLiteral(AIDI_SOURCE_DIR "/fixtures");
+
+QString writeCampaign(const QString& dir, const QString& name, const QString& models, const QString& policies,
+                      int samples) {
+  const QString path = dir + "/" + name + ".toml";
+  std::ofstream(path.toStdString()) << "[campaign]\nname = \"" << name.toStdString() << "\"\nsamples = " << samples
+                                    << "\n[matrix]\nmodels = " << models.toStdString()
+                                    << "\npolicies = " << policies.toStdString()
+                                    << "\n[[condition]]\nname = \"weak\"\ntrace = \""
+                                    << (kFixtures + "/traces/indoor-weak.csv").toStdString()
+                                    << "\"\ncapacitor_uf = 100\n";
+  return path;
+}
+
+qint64 runIdAt(const MainWindow& w, int row) { return w.runsModel()->item(row, 1)->data(Qt::UserRole).toLongLong(); }
+
+}  // namespace
+
+class GuiTest : public QObject {
+  Q_OBJECT
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // settings go to a test location
+    QApplication::setOrganizationName("AIDI-test");
+    QApplication::setApplicationName("aidi-bench-test");
+  }
+  void init() {
+    auto d = aidi::inst::TempDir::create("aidi-gui-test-");
+    QVERIFY(d);
+    m_dir.emplace(std::move(*d));
+    m_path = QString::fromStdString(m_dir->path().string());
+  }
+
+  void decimationMatchesBruteForce() {
+    MinMaxPyramid pyramid;
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> value(-1, 1);
+    std::vector<double> t, v;
+    double now = 0;
+    for (int i = 0; i < 100000; ++i) {
+      now += 0.001 * (1 + rng() % 3);
+      t.push_back(now);
+      v.push_back(value(rng));
+      pyramid.append(t.back(), v.back());
+    }
+    for (auto [t0, t1, width] : {std::tuple{0.0, now + 1e-9, 640}, std::tuple{3.3, 7.9, 1000}, std::tuple{50.0, 50.2, 300}}) {
+      std::vector<MinMaxPyramid::Column> columns(static_cast<std::size_t>(width));
+      pyramid.columns(t0, t1, columns);
+      const double w = (t1 - t0) / width;
+      for (int c = 0; c < width; ++c) {
+        double lo = 1e9, hi = -1e9;
+        bool any = false;
+        for (std::size_t i = 0; i < t.size(); ++i) {
+          if (t[i] >= t0 + w * c && t[i] < t0 + w * (c + 1)) {
+            lo = std::min(lo, v[i]);
+            hi = std::max(hi, v[i]);
+            any = true;
+          }
+        }
+        const auto& col = columns[static_cast<std::size_t>(c)];
+        QCOMPARE(col.empty, !any);
+        if (any) {
+          QCOMPARE(col.min, lo);
+          QCOMPARE(col.max, hi);
+        }
+      }
+    }
+  }
+
+  void runsACampaignComparesAndExports() {
+    MainWindow w;
+    w.resize(1280, 800);
+    w.show();
+    QSignalSpy connected(&w, &MainWindow::benchConnected);
+    w.connectBench();
+    QVERIFY(connected.wait(30000));
+    QCOMPARE(connected.front().front().toBool(), true);
+    QVERIFY2(w.benchSummary().contains("Connected"), qPrintable(w.benchSummary()));
+
+    QVERIFY(w.openDatabase(m_path + "/runs.sqlite") == false);  // does not exist yet: a clear error
+    QVERIFY(w.errorText().contains("runs.sqlite"));
+    const QString campaign =
+        writeCampaign(m_path, "gui-short", R"(["inas-tiny", "mcunet-s"])", R"(["loop", "aidi"])", 1);
+    QSignalSpy finished(&w, &MainWindow::campaignFinished);
+    QVERIFY(w.runCampaignFile(campaign));
+    QVERIFY(w.isRunning());
+    QVERIFY(finished.wait(180000));
+    QCOMPARE(finished.front().front().toBool(), true);
+    QVERIFY(w.errorText().isEmpty());
+    QCOMPARE(w.runsModel()->rowCount(), 4);
+    QVERIFY(w.plot()->sampleCount() > 10);
+    QVERIFY(w.findChild<QLabel*>("decoderStatus")->text().contains("0 frames dropped"));
+
+    QVERIFY(w.compareRuns({runIdAt(w, 2), runIdAt(w, 3)}));
+    QCOMPARE(w.compareTable()->columnCount(), 2);
+    QCOMPARE(w.compareTable()->item(1, 0)->text(), QString("loop"));
+    QCOMPARE(w.compareTable()->item(1, 1)->text(), QString("aidi"));
+    QVERIFY(!w.compareRuns({runIdAt(w, 0)}));  // one run is not a comparison
+    QVERIFY(w.errorText().contains("two or more"));
+
+    QVERIFY(w.showRunTimeline(runIdAt(w, 3)));
+    QVERIFY(w.plot()->sampleCount() >= 2);
+    QVERIFY(w.exportReport(m_path + "/report.html"));
+    QFile html(m_path + "/report.html");
+    QVERIFY(html.open(QIODevice::ReadOnly));
+    QVERIFY(html.readAll().contains("AIDI Bench report: gui-short"));
+    QVERIFY(w.exportReport(m_path + "/report.csv"));
+    QVERIFY(w.exportPlot(m_path + "/plot.png"));
+    QVERIFY(QImage(m_path + "/plot.png").width() >= 800);
+    QVERIFY(w.exportPlot(m_path + "/plot.svg"));
+    QFile svg(m_path + "/plot.svg");
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().startsWith("<svg"));
+
+    // The screenshot of the README: the loop policy's many power cycles.
+    QVERIFY(w.compareRuns({runIdAt(w, 2), runIdAt(w, 3)}));
+    QVERIFY(w.showRunTimeline(runIdAt(w, 2)));
+    QApplication::processEvents();
+    const QString shot = QStringLiteral(AIDI_BINARY_DIR "/aidi-bench-screenshot.png");
+    QVERIFY(w.grab().save(shot));
+    QVERIFY(QImage(shot).width() >= 1000);
+  }
+
+  void badInputsGiveClearMessagesAndKeepEverything() {
+    MainWindow w;
+    // A database from a newer schema: refused, untouched.
+    const QString newer = m_path + "/newer.sqlite";
+    sqlite3* h = nullptr;
+    QCOMPARE(sqlite3_open(newer.toUtf8().constData(), &h), SQLITE_OK);
+    sqlite3_exec(h, "CREATE TABLE x(y); PRAGMA user_version = 999;", nullptr, nullptr, nullptr);
+    sqlite3_close(h);
+    QVERIFY(!w.openDatabase(newer));
+    QVERIFY2(w.errorText().contains("newer"), qPrintable(w.errorText()));
+
+    QVERIFY(!w.useBench(m_path + "/absent-bench.toml"));
+    QVERIFY2(w.errorText().contains("absent-bench.toml"), qPrintable(w.errorText()));
+
+    const QString bad = m_path + "/bad.toml";
+    std::ofstream(bad.toStdString()) << "[campaign]\nname = \"x\"\n[matrix]\nmodels = [\"nope\"]\npolicies = [\"aidi\"]\n";
+    QVERIFY(!w.runCampaignFile(bad));
+    QVERIFY2(w.errorText().contains("unknown model \"nope\""), qPrintable(w.errorText()));
+    QVERIFY(!w.isRunning());
+  }
+
+  void stoppingKeepsWhatWasRecordedAndStaysResponsive() {
+    MainWindow w;
+    QVERIFY(!w.openDatabase(m_path + "/stop.sqlite"));  // sets nothing; the campaign creates it beside the file
+    const QString campaign = writeCampaign(m_path, "gui-stop", R"(["inas-tiny", "mcunet-m"])",
+                                           R"(["fixed-tile", "loop", "aidi"])", 2);
+    QSignalSpy finished(&w, &MainWindow::campaignFinished);
+    QVERIFY(w.runCampaignFile(campaign));
+    QTRY_VERIFY_WITH_TIMEOUT(w.runsModel()->rowCount() > 0 && w.runsModel()->item(0, 5)->text() == "done", 60000);
+    w.stopCampaign();
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(finished.front().front().toBool(), false);
+    QVERIFY2(w.errorText().contains("resume"), qPrintable(w.errorText()));
+    int done = 0;
+    for (int r = 0; r < w.runsModel()->rowCount(); ++r) done += w.runsModel()->item(r, 5)->text() == "done";
+    QVERIFY(done >= 1);
+    QVERIFY(done < 6);
+    // Still usable: a comparison of what is there works.
+    w.refreshRuns();
+    QCOMPARE(w.runsModel()->rowCount(), 6);
+  }
+
+  void connectsToASupplyFromABenchFile() {
+    auto sim = aidi::inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+    QVERIFY(sim);
+    const QString bench = m_path + "/bench.toml";
+    std::ofstream(bench.toStdString()) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                                          "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                                       << (*sim)->port()
+                                       << "::SOCKET\"\n[link]\nresource = \"ASRL/dev/ttyAIDI-none::INSTR\"\n";
+    MainWindow w;
+    QVERIFY(w.useBench(bench));
+    QVERIFY(w.benchSummary().contains("3.6 V"));
+    QSignalSpy connected(&w, &MainWindow::benchConnected);
+    w.connectBench();
+    QVERIFY(connected.wait(30000));
+    QCOMPARE(connected.front().front().toBool(), false);  // the serial link is absent
+    QVERIFY2(w.benchSummary().contains("DP832"), qPrintable(w.benchSummary() + " / " + w.errorText()));
+    QVERIFY2(w.errorText().contains("/dev/ttyAIDI-none not found"), qPrintable(w.errorText()));
+  }
+
+ private:
+  std::optional<aidi::inst::TempDir> m_dir;
+  QString m_path;
+};
+
+QTEST_MAIN(GuiTest)
+#include "gui_test.moc"
