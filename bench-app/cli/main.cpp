@@ -413,6 +413,7 @@ int main(int argc, char** argv) {
   auto* psuCmd = app.add_subcommand("psu", "Manual control of a power supply, within safety limits");
   psuCmd->add_option("--resource", psu.resource, "VISA resource, e.g. TCPIP0::192.0.2.7::5025::SOCKET")->required();
   psuCmd->add_option("--channel", psu.channel, "Channel")->capture_default_str();
+  psuCmd->add_option("--driver", psu.family, "SCPI family instead of the *IDN? table (rigol-dp800, keysight-e36300, siglent-spd3303x)");
   psuCmd->add_option("--voltage", psu.volts, "Set voltage, V");
   psuCmd->add_option("--current-limit", psu.amps, "Set current limit, A");
   psuCmd->add_option("--output", psuOutput, "on or off")->check(CLI::IsMember({"on", "off"}));
@@ -459,6 +460,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   flashCmd->add_option("--elf", flashElf, "Firmware image to program instead of the built one");
 
+  std::filesystem::path probeBenchFile;
+  bool probeJson = false;
+  auto* probeCmd = app.add_subcommand("probe", "Identify a bench's supply (*IDN?, nothing switched) and try its link");
+  probeCmd->add_option("--bench", probeBenchFile, "Bench file (TOML)")->required();
+  probeCmd->add_flag("--json", probeJson, "JSON output");
+
   bool portsJson = false;
   auto* portsCmd = app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
   portsCmd->add_flag("--json", portsJson, "JSON output");
@@ -479,6 +486,31 @@ int main(int argc, char** argv) {
   if (*modelsCmd) return runModels(modelsDir, modelsJson);
   if (*simCmd) return runSim(modelsDir, sim);
   if (*portsCmd) return runPorts(portsJson);
+  if (*probeCmd) {
+    auto bench = aidi::core::loadBenchFile(probeBenchFile);
+    if (!bench) return reportError(bench.error());
+    const auto probe = aidi::core::probeBench(*bench);
+    const bool ok = probe.supplyError.empty() && (probe.linkState.empty() || probe.linkOk);
+    if (probeJson) {
+      nlohmann::ordered_json out{{"bench", bench->name}, {"ok", ok}};
+      if (probe.supply)
+        out["supply"] = {{"vendor", probe.supply->vendor}, {"model", probe.supply->model},
+                         {"serial", probe.supply->serial}, {"firmware", probe.supply->firmware},
+                         {"family", probe.supply->family}};
+      if (!probe.supplyError.empty()) out["supply_error"] = probe.supplyError;
+      if (!probe.linkState.empty()) out["link"] = {{"ok", probe.linkOk}, {"state", probe.linkState}};
+      fmt::print("{}\n", out.dump());
+    } else {
+      fmt::print("bench {} ({}), limits {} V, {} A\n", bench->name, bench->target, bench->limits.maxVolts,
+                 bench->limits.maxAmps);
+      if (probe.supply)
+        fmt::print("  supply: {} {} (serial {}, firmware {}; dialect {})\n", probe.supply->vendor, probe.supply->model,
+                   probe.supply->serial, probe.supply->firmware, probe.supply->family);
+      if (!probe.supplyError.empty()) fmt::print("  supply: {}\n", probe.supplyError);
+      if (!probe.linkState.empty()) fmt::print("  link: {}\n", probe.linkState);
+    }
+    return ok ? 0 : kExitFailure;
+  }
   if (*flashCmd) {
     auto bench = aidi::core::loadBenchFile(flashBench);
     if (!bench) return reportError(bench.error());

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "aidi/inst/serial_link.hpp"
+
 namespace aidi::inst {
 
 const std::vector<ScpiDialect>& scpiDialects() {
@@ -42,12 +44,20 @@ std::string formatScpi(const std::string& pattern, int channel, double value) {
   return out;
 }
 
-ScpiPowerSupply::ScpiPowerSupply(VisaResource resource, SafetyLimits limits, Millis timeout)
+namespace {
+std::unique_ptr<Link> linkFor(const VisaResource& r, const ScpiOptions& o) {
+  if (r.kind == VisaResource::Kind::Serial) return std::make_unique<SerialLink>(r.device, o.baud);
+  return std::make_unique<TcpLink>(r.host, r.port, o.timeout);
+}
+}  // namespace
+
+ScpiPowerSupply::ScpiPowerSupply(VisaResource resource, SafetyLimits limits, ScpiOptions options)
     : m_resource(std::move(resource)),
       m_limits(limits),
-      m_timeout(timeout),
-      m_link(m_resource.host, m_resource.port, timeout),
-      m_reader(m_link) {}
+      m_options(std::move(options)),
+      m_timeout(m_options.timeout),
+      m_link(linkFor(m_resource, m_options)),
+      m_reader(*m_link) {}
 
 // Closing the connection leaves the supply as it is: `aidi psu --output on`
 // must stay on. Failures switch outputs off (failSafe); a campaign ends with
@@ -55,22 +65,24 @@ ScpiPowerSupply::ScpiPowerSupply(VisaResource resource, SafetyLimits limits, Mil
 ScpiPowerSupply::~ScpiPowerSupply() = default;
 
 Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string& text, SafetyLimits limits,
-                                                               Millis timeout) {
+                                                               ScpiOptions options) {
   auto resource = parseVisaResource(text);
   if (!resource) return std::unexpected(resource.error());
-  if (resource->kind != VisaResource::Kind::TcpSocket)
-    return fail(ErrorCode::Unsupported, "resource \"" + text + "\": serial SCPI is not supported yet");
-  std::unique_ptr<ScpiPowerSupply> psu(new ScpiPowerSupply(*resource, limits, timeout));
-  if (auto ok = psu->m_link.open(); !ok) return std::unexpected(ok.error());
+  std::unique_ptr<ScpiPowerSupply> psu(new ScpiPowerSupply(*resource, limits, std::move(options)));
+  if (auto ok = psu->m_link->open(); !ok) return std::unexpected(ok.error());
   auto idn = psu->query("*IDN?");
   if (!idn) return std::unexpected(idn.error());
   for (const auto& d : scpiDialects()) {
-    if (std::regex_search(*idn, std::regex(d.idnPattern, std::regex::icase))) {
+    const bool chosen = psu->m_options.family.empty() ? std::regex_search(*idn, std::regex(d.idnPattern, std::regex::icase))
+                                                       : d.family == psu->m_options.family;
+    if (chosen) {
       psu->m_dialect = &d;
       psu->m_noError = std::regex(d.noErrorRegex);
       break;
     }
   }
+  if (!psu->m_dialect && !psu->m_options.family.empty())
+    return fail(ErrorCode::Unsupported, text + ": unknown SCPI family \"" + psu->m_options.family + "\"");
   if (!psu->m_dialect)
     return fail(ErrorCode::Unsupported, text + ": unknown instrument \"" + *idn + "\" (no SCPI dialect matches its *IDN?)");
   std::vector<std::string> f;
@@ -86,16 +98,43 @@ std::string ScpiPowerSupply::describe(const std::string& command) const {
   return m_resource.text + " (" + (m_dialect ? m_dialect->family : std::string("unidentified")) + "): \"" + command + "\"";
 }
 
-Status ScpiPowerSupply::send(const std::string& command) {
+Status ScpiPowerSupply::sendOnce(const std::string& command) {
   const std::string line = command + "\n";
-  return m_link.write(std::as_bytes(std::span(line.data(), line.size())));
+  return m_link->write(std::as_bytes(std::span(line.data(), line.size())));
+}
+
+Status ScpiPowerSupply::reconnect() {
+  m_link->close();
+  m_reader.reset();
+  ++m_reconnections;
+  return m_link->open();
+}
+
+// A dropped TCP connection (instrument rebooted, network blip) is reopened
+// and the command sent again; serial ports do not drop that way.
+Status ScpiPowerSupply::send(const std::string& command) {
+  auto ok = sendOnce(command);
+  for (int i = 0; !ok && ok.error().code == ErrorCode::Io && i < m_options.reconnects &&
+                  m_resource.kind == VisaResource::Kind::TcpSocket;
+       ++i) {
+    if (auto reopened = reconnect(); !reopened) return reopened;
+    ok = sendOnce(command);
+  }
+  return ok;
 }
 
 Result<std::string> ScpiPowerSupply::query(const std::string& command) {
-  if (auto ok = send(command); !ok) return fail(ok.error().code, describe(command) + ": " + ok.error().message);
-  auto reply = m_reader.readLine(m_timeout);
-  if (!reply) return fail(reply.error().code, describe(command) + ": " + reply.error().message);
-  return *reply;
+  for (int attempt = 0;; ++attempt) {
+    if (auto ok = send(command); !ok) return fail(ok.error().code, describe(command) + ": " + ok.error().message);
+    auto reply = m_reader.readLine(m_timeout);
+    if (reply) return *reply;
+    // The peer closed while we waited: reopen and ask again.
+    const bool dropped = reply.error().code == ErrorCode::Io && m_resource.kind == VisaResource::Kind::TcpSocket;
+    if (!dropped || attempt >= m_options.reconnects)
+      return fail(reply.error().code, describe(command) + ": " + reply.error().message);
+    if (auto reopened = reconnect(); !reopened)
+      return fail(reopened.error().code, describe(command) + ": " + reopened.error().message);
+  }
 }
 
 std::unexpected<Error> ScpiPowerSupply::failSafe(Error error) {
@@ -107,7 +146,14 @@ std::unexpected<Error> ScpiPowerSupply::failSafe(Error error) {
 Status ScpiPowerSupply::set(const std::string& command) {
   if (auto ok = send(command); !ok) return failSafe({ok.error().code, describe(command) + ": " + ok.error().message});
   if (m_dialect->errorQuery.empty()) return {};
+  const int before = m_reconnections;
   auto error = query(m_dialect->errorQuery);
+  if (error && m_reconnections != before) {
+    // The connection dropped after the setting was written: whether the
+    // instrument executed it is unknown, so send it again on the new one.
+    if (auto ok = send(command); !ok) return failSafe({ok.error().code, describe(command) + ": " + ok.error().message});
+    error = query(m_dialect->errorQuery);
+  }
   if (!error) return failSafe(error.error());
   if (!std::regex_search(*error, m_noError))
     return failSafe({ErrorCode::Protocol, describe(command) + ": the instrument reports " + *error});
@@ -118,7 +164,9 @@ Result<double> ScpiPowerSupply::queryNumber(const std::string& command) {
   auto reply = query(command);
   if (!reply) return failSafe(reply.error());
   double value = 0;
-  const auto [p, ec] = std::from_chars(reply->data(), reply->data() + reply->size(), value);
+  // NR3 replies may carry a sign ("+3.29900000E+00"); from_chars takes no '+'.
+  const char* first = reply->data() + (!reply->empty() && reply->front() == '+' ? 1 : 0);
+  const auto [p, ec] = std::from_chars(first, reply->data() + reply->size(), value);
   if (ec != std::errc{} || p != reply->data() + reply->size() || !std::isfinite(value))
     return failSafe({ErrorCode::Protocol, describe(command) + ": unparseable reply \"" + *reply + "\""});
   return value;

@@ -167,7 +167,9 @@ void ScpiPsuSimulator::serveClient(int fd) {
       pending.erase(0, eol + 1);
       const std::size_t count = ++m_commands;
       const bool faulty = m_options.fault != ScpiFault::None && m_options.faultAfterCommands > 0 &&
-                          count >= static_cast<std::size_t>(m_options.faultAfterCommands);
+                          count >= static_cast<std::size_t>(m_options.faultAfterCommands) &&
+                          (m_options.faultTimes == 0 ||
+                           count < static_cast<std::size_t>(m_options.faultAfterCommands + m_options.faultTimes));
       if (faulty && m_options.fault == ScpiFault::DropConnection) {
         ::close(fd);
         return;

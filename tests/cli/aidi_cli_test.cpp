@@ -307,3 +307,21 @@ TEST(AidiCliFlash, WithoutAProbeSaysSoInOneLine) {
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_NE(missing.output.find("/nonexistent/bench.toml"), std::string::npos) << missing.output;
 }
+
+TEST(AidiCliProbe, IdentifiesTheSupplyAndReportsAMissingLink) {
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto dir = TempDir::create("aidi-probe-");
+  ASSERT_TRUE(dir);
+  const auto bench = dir->path() / "bench.toml";
+  std::ofstream(bench) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                          "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                       << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"ASRL/dev/ttyAIDI-none::INSTR\"\n";
+  const CliRun r = runAidi({"probe", "--bench", bench.string(), "--json"});
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(0, r.output.find('\n')));
+  EXPECT_EQ(j["supply"]["model"], "DP832");
+  EXPECT_EQ(j["supply"]["family"], "rigol-dp800");
+  EXPECT_EQ(j["link"]["ok"], false);
+  EXPECT_FALSE((*sim)->channel(1).output) << "probing switches nothing";
+}

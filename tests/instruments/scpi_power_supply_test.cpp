@@ -132,6 +132,21 @@ TEST(ScpiPowerSupply, ASupplyThatStopsAnsweringTimesOutNamingTheCommand) {
   EXPECT_NE(failed.error().message.find("\":SYST:ERR?\""), std::string::npos) << failed.error().message;
 }
 
+// An instrument that drops the connection once (rebooted, network blip): the
+// driver reopens it, sends the command again, and the setting lands.
+TEST(ScpiPowerSupply, ADroppedConnectionIsReopenedOnce) {
+  auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::DropConnection, .faultAfterCommands = 2, .faultTimes = 1});
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  ASSERT_TRUE((*psu)->setVoltage(1, 3.0));
+  EXPECT_EQ((*psu)->reconnections(), 1);
+  EXPECT_DOUBLE_EQ((*sim)->channel(1).volts, 3.0);
+  auto reading = (*psu)->measure(1);
+  EXPECT_TRUE(reading) << reading.error().message;
+}
+
+// One that keeps dropping it: after the reconnect, a clear error.
 TEST(ScpiPowerSupply, ADroppedConnectionIsAClearError) {
   auto sim = ScpiPsuSimulator::start({.fault = ScpiFault::DropConnection, .faultAfterCommands = 2});
   ASSERT_TRUE(sim);
@@ -149,4 +164,14 @@ TEST(ScpiPowerSupply, NoSupplyAtTheAddressIsAClearError) {
   auto psu = ScpiPowerSupply::open("TCPIP0::127.0.0.1::" + std::to_string(*port) + "::SOCKET", kBench, 200ms);
   ASSERT_FALSE(psu);
   EXPECT_NE(psu.error().message.find("cannot connect"), std::string::npos) << psu.error().message;
+}
+
+// SCPI over a serial port goes through libserialport; without the port, a
+// clear error naming it (libserialport cannot open pseudo-terminals, so the
+// happy path is for a bench with a real USB-serial supply).
+TEST(ScpiPowerSupply, AMissingSerialPortIsNamed) {
+  auto psu = ScpiPowerSupply::open("ASRL/dev/ttyAIDI-missing::INSTR", kBench);
+  ASSERT_FALSE(psu);
+  EXPECT_EQ(psu.error().code, ErrorCode::NotFound);
+  EXPECT_NE(psu.error().message.find("/dev/ttyAIDI-missing"), std::string::npos) << psu.error().message;
 }

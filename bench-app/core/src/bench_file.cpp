@@ -149,6 +149,7 @@ BenchProbe probeBench(const BenchFile& bench) {
     request.resource = bench.supply->resource.text;
     request.limits = bench.limits;
     request.channel = bench.supply->channel;
+    request.family = bench.supply->driver;
     auto report = controlPowerSupply(request);  // identifies only: no setting is sent
     if (report) probe.supply = report->identity;
     else probe.supplyError = report.error().message;

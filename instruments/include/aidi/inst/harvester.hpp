@@ -1,7 +1,7 @@
 // A harvester plays a harvest condition into a device as power cycles. The
-// virtual board's VirtualPower implements it; the emulation on a real
-// programmable supply (switching its output along the model's cycles) will
-// implement the same interface, so a campaign runs unchanged on either.
+// virtual board's VirtualPower implements it, and so does SupplyHarvester on
+// a real programmable supply (its output switched, or its voltage stepped,
+// along the model's cycles), so a campaign runs unchanged on either.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +17,7 @@ struct PowerCycleRecord {
   double offS = 0;          // charging time before this power-on
   double onS = 0;           // time the device ran (active)
   double sleepS = 0;        // time it slept, powered, waiting for energy
+  double plannedOnS = 0;    // the model's on-time, where the achieved one may differ (a real supply)
   std::uint32_t sleeps = 0;
   std::uint64_t instructions = 0;  // instructions granted (or used, when finished)
   double vOn = 0, vOff = 0;

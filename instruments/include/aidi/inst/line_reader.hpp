@@ -15,6 +15,8 @@ class LineReader {
   // Next complete line without its terminator. Timeout when none arrives in
   // `timeout`; Protocol when a line exceeds the maximum length.
   [[nodiscard]] Result<std::string> readLine(Millis timeout);
+  // Forgets a partial line (after the link was reopened).
+  void reset() { m_pending.clear(); }
 
  private:
   Link& m_link;

@@ -33,6 +33,7 @@ struct ScpiPsuSimulatorOptions {
   // Inject `fault` from the `faultAfterCommands`-th command on (counting from 1).
   ScpiFault fault = ScpiFault::None;
   int faultAfterCommands = 0;
+  int faultTimes = 0;  // commands the fault applies to (0: all from then on)
 };
 
 class ScpiPsuSimulator {

@@ -13,6 +13,7 @@ struct PsuRequest {
   std::string resource;
   inst::SafetyLimits limits;
   int channel = 1;
+  std::string family;  // SCPI dialect to use; empty: chosen from *IDN?
   std::optional<double> volts, amps;
   std::optional<bool> output;
   bool measure = false;

@@ -1,0 +1,64 @@
+// The harvester emulated on a real programmable supply, in real time: the
+// harvester model decides each power cycle (how long the capacitor charges,
+// how long it then powers the device at its load) and the supply follows:
+//   Switching         output off while the capacitor charges, on at a fixed
+//                     voltage for the on-time (as EMCLab's intermittent
+//                     testbeds do with a Keithley 2280S);
+//   VoltageFollowing  while on, the set voltage steps down along the modelled
+//                     capacitor voltage, one setting per step as fast as the
+//                     supply accepts them.
+// Every setting goes through the driver (safety limits on the host, error
+// queue after each); any failure and any Ctrl-C leave the output off. Each
+// cycle reports the on-time actually achieved beside the planned one.
+#pragma once
+
+#include <vector>
+
+#include "aidi/inst/harvester.hpp"
+#include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/power_supply.hpp"
+
+namespace aidi::inst {
+
+struct SupplyHarvesterConfig {
+  enum class Mode { Switching, VoltageFollowing };
+  Mode mode = Mode::Switching;
+  int channel = 1;
+  double deviceVolts = 3.3;    // Switching: the output while on
+  double currentLimit = 0.1;   // amps, set once before the first cycle
+  double deviceWatts = 5.925e-3;
+  double stepS = 0.05;         // VoltageFollowing: time between settings (wall)
+  double timeScale = 1.0;      // wall seconds per modelled second (1 on a real bench)
+  double maxChargeSeconds = 3600;
+  double maxOnSeconds = 600;   // under continuous power, a cycle ends after this long
+};
+
+class SupplyHarvester final : public Harvester {
+ public:
+  SupplyHarvester(PowerSupply& supply, HarvesterModel& model, SupplyHarvesterConfig config);
+  ~SupplyHarvester() override;  // output off
+
+  // Current limit, output off, and in Switching mode the voltage. Limit
+  // errors (a voltage above the bench's limits) come from here, before any
+  // cycle.
+  [[nodiscard]] Status prepare();
+  [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
+  [[nodiscard]] Status powerOff() override;
+
+  // Every voltage set while on (VoltageFollowing), for inspection.
+  const std::vector<double>& voltageSteps() const { return m_steps; }
+
+ private:
+  // Waits `seconds` of wall time in short slices; Cancelled on Ctrl-C.
+  [[nodiscard]] Status waitWall(double seconds);
+  [[nodiscard]] std::unexpected<Error> abort(Error error);
+
+  PowerSupply& m_supply;
+  HarvesterModel& m_model;
+  SupplyHarvesterConfig m_config;
+  std::uint64_t m_cycles = 0;
+  bool m_prepared = false;
+  std::vector<double> m_steps;
+};
+
+}  // namespace aidi::inst
