@@ -17,10 +17,10 @@ constexpr std::uint64_t kCommitCycles =
 std::uint64_t bit(std::int32_t row) { return std::uint64_t{1} << row; }
 
 // Rows computed in one kernel call while energy is plentiful.
-constexpr std::int32_t kMaxBandRows = 8;
+constexpr std::int32_t kMaxBandRows = 28;
 
 // Margin on the estimated rest of the inference before going for the finish.
-constexpr double kFinishMargin = 1.1;
+constexpr double kFinishMargin = 1.03;
 
 // Remaining work above which a sleep asks for half of it (about 0.5 mJ).
 constexpr double kHalvingAboveCycles = 2e6;
@@ -240,7 +240,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // look again with a fresher correction), never for less than keeps
         // the device clear of its thresholds when it wakes.
         const std::uint64_t headroom = nextRow + reserve / 2;
-        const double finish = rest * kFinishMargin * 1.02 + final;  // wakes with canFinish true
+        const double finish = rest * kFinishMargin * 1.01 + final;  // wakes with canFinish true
         const double want = rest <= kHalvingAboveCycles
                                 ? finish
                                 : std::min(finish, std::max(rest / 2 + final, 2.0 * static_cast<double>(reserve + headroom)));
