@@ -461,9 +461,13 @@ int main(int argc, char** argv) {
   flashCmd->add_option("--elf", flashElf, "Firmware image to program instead of the built one");
 
   std::filesystem::path probeBenchFile;
+  std::string probePsu;
   bool probeJson = false;
-  auto* probeCmd = app.add_subcommand("probe", "Identify a bench's supply (*IDN?, nothing switched) and try its link");
-  probeCmd->add_option("--bench", probeBenchFile, "Bench file (TOML)")->required();
+  auto* instrumentsCmd = app.add_subcommand("instruments", "The instruments of a bench")->require_subcommand(1);
+  auto* probeCmd = instrumentsCmd->add_subcommand(
+      "probe", "Identify a bench's supply (*IDN?, nothing is switched) and try its link; exit 1 naming what failed");
+  auto* probeBenchOption = probeCmd->add_option("BENCH", probeBenchFile, "Bench file (TOML)");
+  probeCmd->add_option("--psu", probePsu, "Or just a supply's VISA resource")->excludes(probeBenchOption);
   probeCmd->add_flag("--json", probeJson, "JSON output");
 
   bool portsJson = false;
@@ -487,7 +491,19 @@ int main(int argc, char** argv) {
   if (*simCmd) return runSim(modelsDir, sim);
   if (*portsCmd) return runPorts(portsJson);
   if (*probeCmd) {
-    auto bench = aidi::core::loadBenchFile(probeBenchFile);
+    aidi::inst::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
+    if (!probePsu.empty()) {
+      auto resource = aidi::inst::parseVisaResource(probePsu);
+      if (!resource) return reportError(resource.error());
+      bench->name = "--psu";
+      bench->target = "-";
+      bench->supply = aidi::core::BenchSupply{*resource, 1, ""};
+    } else if (!probeBenchFile.empty()) {
+      bench = aidi::core::loadBenchFile(probeBenchFile);
+    } else {
+      fmt::print(stderr, "aidi: error: name a bench file or --psu RESOURCE\n");
+      return kExitUsage;
+    }
     if (!bench) return reportError(bench.error());
     const auto probe = aidi::core::probeBench(*bench);
     const bool ok = probe.supplyError.empty() && (probe.linkState.empty() || probe.linkOk);

@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -164,9 +165,20 @@ void MainWindow::buildUi() {
   m_benchInfo->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   m_benchInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_benchInfo->setMinimumWidth(220);
+  m_flashModel = new QComboBox(panel);
+  if (auto models = core::listModels(m_modelZoo))
+    for (const auto& m : *models) m_flashModel->addItem(fromStd(m.name));
+  m_flashPolicy = new QComboBox(panel);
+  m_flashPolicy->addItems({"aidi", "loop", "fixed-tile", "layer"});
+  auto* flashButton = new QPushButton(tr("Flash"), panel);
+  auto* flashRow = new QHBoxLayout;
+  flashRow->addWidget(m_flashModel);
+  flashRow->addWidget(m_flashPolicy);
+  flashRow->addWidget(flashButton);
   panelLayout->addWidget(virtualButton);
   panelLayout->addWidget(fileButton);
   panelLayout->addWidget(connectButton);
+  panelLayout->addLayout(flashRow);
   panelLayout->addWidget(m_benchInfo, 1);
   dock->setWidget(panel);
   addDockWidget(Qt::LeftDockWidgetArea, dock);
@@ -176,6 +188,8 @@ void MainWindow::buildUi() {
     if (!path.isEmpty()) useBench(path);
   });
   connect(connectButton, &QPushButton::clicked, this, &MainWindow::connectBench);
+  connect(flashButton, &QPushButton::clicked, this,
+          [this] { flashBench(m_flashModel->currentText(), m_flashPolicy->currentText()); });
 
   m_databaseStatus = new QLabel(tr("no database"), this);
   m_decoderStatus = new QLabel(tr("decoder: 0 frames dropped"), this);
@@ -322,6 +336,26 @@ void MainWindow::connectBench() {
                                                      .arg(fromStd(h.version), fromStd(h.build), fromStd(h.target)));
       statusBar()->showMessage(tr("Virtual board connected"), 5000);
       emit benchConnected(true);
+    });
+  }).detach();
+}
+
+void MainWindow::flashBench(const QString& model, const QString& policy) {
+  if (!m_benchFile) {
+    // The virtual board's flash is QEMU's loader: every run loads its image.
+    showError(tr("The virtual bench loads the firmware for every run; open a bench file to flash a real board."));
+    emit flashFinished(false);
+    return;
+  }
+  const auto elf = core::benchFirmware(*m_benchFile, model.toStdString(), policy.toStdString());
+  statusBar()->showMessage(tr("Flashing %1 ...").arg(QString::fromStdString(elf.filename().string())));
+  std::thread([this, guard = QPointer<MainWindow>(this), bench = *m_benchFile, elf] {
+    auto ok = core::flashBench(bench, elf);
+    QMetaObject::invokeMethod(qApp, [this, guard, ok, elf] {
+      if (!guard) return;
+      if (!ok) showError(tr("Flash: %1").arg(fromStd(ok.error().message)));
+      else statusBar()->showMessage(tr("Programmed, verified and reset: %1").arg(QString::fromStdString(elf.filename().string())), 8000);
+      emit flashFinished(ok.has_value());
     });
   }).detach();
 }

@@ -28,6 +28,7 @@ class QTableWidget;
 class QTabWidget;
 class QTextBrowser;
 class QAction;
+class QComboBox;
 
 namespace aidi::gui {
 
@@ -43,6 +44,7 @@ class MainWindow : public QMainWindow {
   bool openDatabase(const QString& path);
   bool useBench(const QString& benchFileOrVirtual);  // "virtual" or a bench file
   void connectBench();                               // identities of the bench's instruments
+  void flashBench(const QString& model, const QString& policy);  // through the bench's flasher
   bool runCampaignFile(const QString& path);         // starts on a worker thread
   void stopCampaign();
   bool showRunTimeline(qint64 runId);
@@ -62,6 +64,7 @@ class MainWindow : public QMainWindow {
  signals:
   void campaignFinished(bool ok);
   void benchConnected(bool ok);
+  void flashFinished(bool ok);
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -95,6 +98,8 @@ class MainWindow : public QMainWindow {
   QSortFilterProxyModel* m_runsProxy = nullptr;
   QTableView* m_runsView = nullptr;
   QTableWidget* m_compare = nullptr;
+  QComboBox* m_flashModel = nullptr;
+  QComboBox* m_flashPolicy = nullptr;
   QAction* m_runAction = nullptr;
   QAction* m_stopAction = nullptr;
 

@@ -36,7 +36,8 @@ ResidentRuntime::ResidentRuntime(const ModelView& model, const KernelSet& kernel
       m_nvm(nvm),
       m_record(nvm, 0),
       m_arena(arena),
-      m_monitor(monitor) {
+      m_monitor(monitor),
+      m_maxBandRows(kMaxBandRows) {
   tensorLifetimes(model, m_first, m_last);
   for (std::uint16_t t = 0; t < model.tensorCount(); ++t)
     if (model.tensor(t).shape.h > kMaxResidentRows) m_supported = false;
@@ -271,7 +272,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       // fewer calls, less per-call overhead; one row at a time near the end.
       const std::uint32_t now = m_monitor.cyclesLeft();
       std::int32_t band = 1;
-      while (band < kMaxBandRows && row + band < rows && now > reserve + nextRow * band * 2) ++band;
+      while (band < m_maxBandRows && row + band < rows && now > reserve + nextRow * band * 2) ++band;
       const RowWindow bw = inputRows(l, in, row, row + band);
       if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
       if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;

@@ -67,6 +67,10 @@ class ResidentRuntime {
   ResidentRuntime(const ModelView& model, const KernelSet& kernels, const ArenaPlan& plan, const NvmLayout& layout,
                   Nvm& nvm, std::int8_t* arena, EnergyMonitor& monitor);
 
+  // Rows computed by one kernel call at most (host sweeps use 1, so every
+  // row is a step where power can be lost).
+  void setMaxBandRows(std::int32_t rows) { m_maxBandRows = rows < 1 ? 1 : rows; }
+
   // False when a tensor has more rows than kMaxResidentRows.
   bool supported() const { return m_supported; }
 
@@ -100,6 +104,7 @@ class ResidentRuntime {
   Progress m_progress{};
   bool m_active = false;
   bool m_supported = true;
+  std::int32_t m_maxBandRows;
   std::int32_t m_first[kMaxTensors], m_last[kMaxTensors];
   std::uint64_t m_resident[kMaxTensors];   // bit r: row r is valid in the arena
   std::uint16_t m_produced[kMaxTensors];   // rows [0, produced) computed

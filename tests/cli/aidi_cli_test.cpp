@@ -317,11 +317,18 @@ TEST(AidiCliProbe, IdentifiesTheSupplyAndReportsAMissingLink) {
   std::ofstream(bench) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
                           "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
                        << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"ASRL/dev/ttyAIDI-none::INSTR\"\n";
-  const CliRun r = runAidi({"probe", "--bench", bench.string(), "--json"});
+  const CliRun r = runAidi({"instruments", "probe", bench.string(), "--json"});
   EXPECT_EQ(r.exitCode, 1) << r.output;
   const auto j = nlohmann::json::parse(r.output.substr(0, r.output.find('\n')));
   EXPECT_EQ(j["supply"]["model"], "DP832");
   EXPECT_EQ(j["supply"]["family"], "rigol-dp800");
   EXPECT_EQ(j["link"]["ok"], false);
   EXPECT_FALSE((*sim)->channel(1).output) << "probing switches nothing";
+
+  const CliRun psu = runAidi({"instruments", "probe", "--psu", "TCPIP0::127.0.0.1::" + std::to_string((*sim)->port()) + "::SOCKET"});
+  EXPECT_EQ(psu.exitCode, 0) << psu.output;
+  EXPECT_NE(psu.output.find("RIGOL TECHNOLOGIES DP832"), std::string::npos) << psu.output;
+  const CliRun none = runAidi({"instruments", "probe", "--psu", "TCPIP0::127.0.0.1::1::SOCKET"});
+  EXPECT_EQ(none.exitCode, 1) << none.output;
+  EXPECT_NE(none.output.find("127.0.0.1"), std::string::npos) << none.output;
 }

@@ -4,6 +4,8 @@
 // inference's logits.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "crash_sweep.hpp"
 #include "failing_nvm.hpp"
 #include "intermittent_runtime.hpp"
@@ -51,6 +53,23 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   }
   RecordProperty("failure_points", static_cast<int>(total));
   EXPECT_GE(total, 10'000u) << "failure points tried across policies";
+}
+
+// Between writes: power lost after every energy check of the resident engine.
+TEST(CrashConsistency, EveryStepOfTheResidentEngine) {
+  const Subset subset = loadSubset();
+  std::uint64_t total = 0;
+  for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 8}, {"mcunet-s", 1}}) {
+    const Loaded model = load(name);
+    for (std::size_t sample = 0; sample < samples; ++sample) {
+      const auto r = host::stepSweep(model.view, cm4Kernels(), subset.image(sample));
+      EXPECT_EQ(r.divergences, 0u) << name << " sample " << sample << ": first divergence at step " << r.firstDivergence;
+      EXPECT_GT(r.pointsTried, 20u);
+      total += r.pointsTried;
+    }
+  }
+  RecordProperty("step_points", static_cast<int>(total));
+  std::printf("resident engine: %llu step failure points, 0 divergences expected\n", static_cast<unsigned long long>(total));
 }
 
 TEST(CrashConsistency, RandomMultiFailureSchedules) {

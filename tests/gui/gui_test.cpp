@@ -191,6 +191,20 @@ class GuiTest : public QObject {
     QCOMPARE(w.runsModel()->rowCount(), 6);
   }
 
+  void flashingWithoutAProbeSaysSo() {
+    MainWindow w;
+    QSignalSpy flashed(&w, &MainWindow::flashFinished);
+    w.flashBench("inas-tiny", "aidi");  // the virtual bench: nothing to flash
+    QCOMPARE(flashed.size(), 1);
+    QVERIFY(w.errorText().contains("virtual bench"));
+    QVERIFY(w.useBench(kFixtures + "/benches/nucleo-f412zg.toml"));
+    w.flashBench("inas-tiny", "aidi");
+    QVERIFY(flashed.wait(60000));
+    QCOMPARE(flashed.back().front().toBool(), false);
+    QVERIFY2(w.errorText().contains("no debug probe found"), qPrintable(w.errorText()));
+    QVERIFY(w.errorText().contains("aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf"));
+  }
+
   void connectsToASupplyFromABenchFile() {
     auto sim = aidi::inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
     QVERIFY(sim);

@@ -188,7 +188,14 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     result.cycles.push_back(*cycle);
     result.latencyS += cycle->offS + cycle->onS + cycle->sleepS;
     result.deviceInstructions += cycle->instructions;
-    drainTelemetry(**board, decoder, result, inst::Millis{cycle->finished ? 200 : 0});
+    drainTelemetry(**board, decoder, result, inst::Millis{0});
+    // Done: the result frame was sent before the shim's report, but the
+    // UART may still be delivering it (a loaded machine): wait for it.
+    const auto resultDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (cycle->finished && result.predicted < 0 && result.failure.empty() &&
+           std::chrono::steady_clock::now() < resultDeadline) {
+      drainTelemetry(**board, decoder, result, inst::Millis{100});
+    }
     if (request.onPowerCycle) request.onPowerCycle(*cycle);
     if (result.checkpoints > checkpointsSeen) {
       checkpointsSeen = result.checkpoints;

@@ -120,6 +120,63 @@ SweepResult crashSweep(const ModelView& model, const KernelSet& kernels, Schedul
   return r;
 }
 
+namespace {
+
+// Power lost after the `step`-th energy check: the NVM takes no write after it.
+struct PowerOffAtStep final : EnergyMonitor {
+  FailingNvm& nvm;
+  std::int64_t step;
+  std::int64_t calls = 0;
+  EveryFewRows checkpoints;
+  PowerOffAtStep(FailingNvm& n, std::int64_t s) : nvm(n), step(s) {}
+  std::uint32_t cyclesLeft() override {
+    if (calls++ == step) nvm.failAtWrite(0);
+    return checkpoints.cyclesLeft();
+  }
+};
+
+}  // namespace
+
+SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const std::uint8_t* image,
+                      std::uint64_t stride) {
+  Setup s = prepare(model, kernels, SchedulerPolicy::Aidi, 0, image);
+  SweepResult r;
+  std::int64_t steps = 0;
+  {
+    FailingNvm nvm(kNvmBytes);
+    PowerOffAtStep counter(nvm, -1);
+    ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), counter);
+    runtime.setMaxBandRows(1);
+    runtime.start(image, 1);
+    steps = counter.calls;
+    r.writesPerInference = nvm.stats().writes;
+    r.jobs = runtime.progress().jobsCommitted;
+  }
+  for (std::int64_t step = 0; step <= steps; step += static_cast<std::int64_t>(stride)) {
+    FailingNvm nvm(kNvmBytes);
+    ++r.pointsTried;
+    bool ok = false;
+    for (int boot = 0; boot < 100; ++boot) {
+      std::memset(s.scratch.data(), 0x5A ^ boot, s.scratch.size());  // SRAM is never trusted
+      PowerOffAtStep monitor(nvm, boot == 0 ? step : -1);
+      nvm.failAtWrite(-1);
+      ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), monitor);
+      runtime.setMaxBandRows(1);
+      RunStatus status = runtime.restore();
+      if (status == RunStatus::Idle || runtime.progress().inference != 1) status = runtime.start(image, 1);
+      else if (status != RunStatus::Done) status = runtime.resume();
+      if (status == RunStatus::Done) {
+        std::int8_t logits[kMaxLogits];
+        runtime.result(logits, kMaxLogits);
+        ok = std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
+        break;
+      }
+    }
+    if (!ok && r.divergences++ == 0) r.firstDivergence = step;
+  }
+  return r;
+}
+
 SweepResult randomFailureSweep(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy,
                                std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, int schedules,
                                int failures, std::uint32_t seed) {

@@ -26,6 +26,13 @@ struct SweepResult {
 SweepResult crashSweep(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy,
                        std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, std::uint64_t stride = 1);
 
+// The aidi policy's resident engine between writes: power lost right after
+// its N-th energy check (no write after it reaches NVM), for N = 0, stride,
+// 2 stride, ... over a whole inference; then boots until done. For the job
+// engines every step boundary is a write index, which crashSweep covers.
+SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const std::uint8_t* image,
+                      std::uint64_t stride = 1);
+
 // Random schedules: up to `failures` power failures at random write indices
 // in one inference (seeded); returns points tried and divergences likewise.
 SweepResult randomFailureSweep(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy,
