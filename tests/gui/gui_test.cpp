@@ -11,9 +11,13 @@
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTest>
+#include <dirent.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <random>
-#include <sqlite3.h>
 
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/temp_dir.hpp"
@@ -41,6 +45,26 @@ QString writeCampaign(const QString& dir, const QString& name, const QString& mo
 }
 
 qint64 runIdAt(const MainWindow& w, int row) { return w.runsModel()->item(row, 1)->data(Qt::UserRole).toLongLong(); }
+
+// A QEMU that this test process started (through the GUI's worker thread).
+pid_t childQemu() {
+  DIR* proc = opendir("/proc");
+  pid_t found = -1;
+  while (dirent* entry = readdir(proc)) {
+    const pid_t pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    std::ifstream stat("/proc/" + std::string(entry->d_name) + "/stat");
+    std::string line((std::istreambuf_iterator<char>(stat)), {});
+    const auto close = line.rfind(')');
+    if (close == std::string::npos || line.find("(qemu-system-arm)") == std::string::npos) continue;
+    int ppid = 0;
+    char state = 0;
+    std::sscanf(line.c_str() + close + 2, "%c %d", &state, &ppid);
+    if (ppid == getpid()) found = pid;
+  }
+  closedir(proc);
+  return found;
+}
 
 }  // namespace
 
@@ -203,6 +227,26 @@ class GuiTest : public QObject {
     QCOMPARE(flashed.back().front().toBool(), false);
     QVERIFY2(w.errorText().contains("no debug probe found"), qPrintable(w.errorText()));
     QVERIFY(w.errorText().contains("aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf"));
+  }
+
+  // The board dies mid-run (QEMU killed, as a board unplugged): that run is
+  // recorded as failed with the reason, the campaign goes on, nothing is lost.
+  void aBoardThatDiesMidRunFailsOnlyThatRun() {
+    MainWindow w;
+    const QString campaign = writeCampaign(m_path, "gui-dies", R"(["mcunet-m", "inas-tiny"])", R"(["loop"])", 1);
+    QSignalSpy finished(&w, &MainWindow::campaignFinished);
+    QVERIFY(w.runCampaignFile(campaign));
+    pid_t qemu = -1;
+    // The first run (mcunet-m, many power cycles) is under way once its plain run is measured.
+    QTRY_VERIFY_WITH_TIMEOUT(w.plot()->sampleCount() > 4 && (qemu = childQemu()) > 0, 60000);
+    QCOMPARE(::kill(qemu, SIGKILL), 0);
+    QVERIFY(finished.wait(120000));
+    QCOMPARE(finished.front().front().toBool(), true);  // the campaign itself completed
+    w.refreshRuns();
+    QCOMPARE(w.runsModel()->rowCount(), 2);
+    QCOMPARE(w.runsModel()->item(0, 5)->text(), QString("failed"));
+    QVERIFY2(w.runsModel()->item(0, 10)->text().contains("QEMU"), qPrintable(w.runsModel()->item(0, 10)->text()));
+    QCOMPARE(w.runsModel()->item(1, 5)->text(), QString("done"));
   }
 
   void connectsToASupplyFromABenchFile() {

@@ -2,16 +2,13 @@
 // .bss, enables the FPU, runs static constructors and calls main().
 #include <cstdint>
 
+#include "cortex_m_reset.hpp"
+
 #include "board.hpp"
 
 extern "C" {
-extern std::uint32_t __data_load[], __data_start[], __data_end[];
-extern std::uint32_t __bss_start[], __bss_end[];
 extern std::uint32_t __stack_top[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
 
-int main();
 void Reset_Handler();
 void Default_Handler();
 void HardFault_Handler();
@@ -54,16 +51,7 @@ __attribute__((section(".isr_vector"), used)) const Handler g_vectors[16 + kExte
     Default_Handler, Default_Handler, Default_Handler, Default_Handler,
 };
 
-extern "C" void Reset_Handler() {
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) *dst++ = *src++;
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) *dst++ = 0;
-  // Full access to CP10/CP11: the firmware is built for the hard-float ABI.
-  aidi::fw::mps2::reg(aidi::fw::mps2::kCpacr) |= (0xFu << 20);
-  __asm volatile("dsb\n isb" ::: "memory");
-  for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
-  main();
-  for (;;) __asm volatile("wfi");
-}
+extern "C" void Reset_Handler() { aidi::fw::startCortexM4(); }
 
 extern "C" void Default_Handler() {
   for (;;) {

@@ -4,16 +4,11 @@
 #include <array>
 #include <cstdint>
 
-#include "stm32f412.hpp"
+#include "cortex_m_reset.hpp"
 
 extern "C" {
-extern std::uint32_t __data_load[], __data_start[], __data_end[];
-extern std::uint32_t __bss_start[], __bss_end[];
 extern std::uint32_t __stack_top[];
-extern void (*__init_array_start[])();
-extern void (*__init_array_end[])();
 
-int main();
 void Reset_Handler();
 void Default_Handler();
 void NMI_Handler() __attribute__((weak, alias("Default_Handler")));
@@ -47,16 +42,7 @@ __attribute__((section(".isr_vector"), used)) const VectorTable g_vectors = {
     allDefault(),
 };
 
-extern "C" void Reset_Handler() {
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) *dst++ = *src++;
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) *dst++ = 0;
-  // Full access to CP10/CP11: the firmware is built for the hard-float ABI.
-  aidi::fw::f412::reg(aidi::fw::f412::core::kCpacr) |= 0xFu << 20;
-  __asm volatile("dsb\n isb");
-  for (auto* init = __init_array_start; init < __init_array_end; ++init) (*init)();
-  main();
-  for (;;) __asm volatile("wfi");
-}
+extern "C" void Reset_Handler() { aidi::fw::startCortexM4(); }
 
 extern "C" void Default_Handler() {
   for (;;) {
