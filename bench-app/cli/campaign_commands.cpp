@@ -157,9 +157,6 @@ inst::Result<db::Database> openExisting(const std::filesystem::path& path) {
 int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o) {
   auto campaign = core::loadCampaignFile(file, o.modelZoo);
   if (!campaign) return fail(campaign.error());
-  if (campaign->bench != "virtual")
-    return fail({inst::ErrorCode::Unsupported, file.string() + ": campaign.bench: only the virtual bench runs campaigns "
-                                                               "in this version (got \"" + campaign->bench + "\")"});
   if (o.database.has_parent_path()) std::filesystem::create_directories(o.database.parent_path());
   auto id = core::planCampaign(*campaign, o.database);
   if (!id) return fail(id.error());

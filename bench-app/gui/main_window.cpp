@@ -579,10 +579,6 @@ bool MainWindow::runCampaignFile(const QString& path) {
     return false;
   }
   joinWorker();
-  if (m_bench != "virtual") {
-    showError(tr("Campaigns run on the virtual bench in this version; real benches are driven from `aidi` later."));
-    return false;
-  }
   auto campaign = core::loadCampaignFile(path.toStdString(), m_modelZoo);
   if (!campaign) {
     showError(tr("Campaign file: %1").arg(fromStd(campaign.error().message)));

@@ -83,3 +83,16 @@ TEST(CampaignFile, AMissingFileIsNotFound) {
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().code, inst::ErrorCode::NotFound);
 }
+
+// Every campaign shipped in fixtures/campaigns is valid (the demo, the study,
+// the real-bench demo with its bench file).
+TEST(CampaignFile, EveryShippedCampaignLoads) {
+  int count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures/campaigns")) {
+    if (entry.path().extension() != ".toml") continue;
+    auto f = core::loadCampaignFile(entry.path(), kZoo);
+    EXPECT_TRUE(f) << entry.path() << ": " << f.error().message;
+    ++count;
+  }
+  EXPECT_GE(count, 4);
+}

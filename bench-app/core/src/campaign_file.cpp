@@ -5,6 +5,8 @@
 
 #include <toml++/toml.h>
 
+#include "aidi/core/bench_file.hpp"
+
 namespace aidi::core {
 namespace {
 
@@ -102,6 +104,12 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   if (!(*limit > 0)) return c.error(campaign->get("time_limit_s"), "campaign.time_limit_s", "must be positive");
   f.timeLimitS = *limit;
   f.bench = (*campaign)["bench"].value_or(std::string("virtual"));
+  if (f.bench != "virtual") {
+    // A bench file, validated now: a wrong one must not wait for the first run.
+    f.benchFile = std::filesystem::path(f.bench).is_absolute() ? std::filesystem::path(f.bench) : path.parent_path() / f.bench;
+    if (auto bench = loadBenchFile(f.benchFile); !bench)
+      return c.error(campaign->get("bench"), "campaign.bench", bench.error().message);
+  }
 
   const toml::table* matrix = root["matrix"].as_table();
   if (!matrix) return c.error(&root, "[matrix]", "missing section");

@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "aidi/core/real_bench.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/database.hpp"
@@ -150,7 +151,75 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
 
     const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
                                              std::chrono::duration<double>(campaign->timeLimitS));
-    for (int sample = 0; failure.empty() && sample < run.plan.samples; ++sample) {
+    const auto onPowerCycle = [&](const inst::PowerCycleRecord& cycle) {
+      e.kind = CampaignEvent::Kind::PowerCycle;
+      e.powerCycles = cycle.index + 1;
+      e.cycle = cycle;
+      e.elapsedS = elapsed();
+      emit(e);
+      if (stopped()) cancelled = true;
+    };
+    // One inference's rows, its telemetry warnings, its progress event.
+    const auto record = [&](int sample, const SimulationResult& result) -> inst::Status {
+      for (auto& row : rowsOf(run, sample, result, trace)) {
+        if (auto ok = writer.value()->push(std::move(row)); !ok) return fromDb(ok.error());
+      }
+      e.framesDropped += result.decoder.droppedFrames() + result.decoder.framesMissed;
+      if (result.decoder.droppedFrames() || result.decoder.framesMissed) {
+        const std::string text = "telemetry: " + std::to_string(result.decoder.droppedFrames()) + " frames dropped, " +
+                                 std::to_string(result.decoder.framesMissed) + " missed (sample " +
+                                 std::to_string(sample) + ")";
+        if (auto ok = writer.value()->push(event(run, campaignId, "warning", "decoder", text)); !ok)
+          return fromDb(ok.error());
+      }
+      e.sample = sample;
+      e.kind = CampaignEvent::Kind::SampleDone;
+      e.ok = result.finished;
+      e.failure = result.failure;
+      e.elapsedS = elapsed();
+      emit(e);
+      if (!result.finished && failure.empty()) failure = "sample " + std::to_string(sample) + ": " + result.failure;
+      return {};
+    };
+    const auto runError = [&](const inst::Error& error) -> inst::Status {
+      if (error.code == inst::ErrorCode::Cancelled || stopped()) {
+        cancelled = true;
+        return {};
+      }
+      failure = error.message;
+      if (auto ok = writer.value()->push(event(run, campaignId, "error", "run-error", failure)); !ok)
+        return fromDb(ok.error());
+      return {};
+    };
+
+    if (failure.empty() && !campaign->benchFile.empty()) {
+      // A real bench: the board runs the samples in order after the probe's reset.
+      auto bench = loadBenchFile(campaign->benchFile);
+      if (!bench) {
+        failure = bench.error().message;
+      } else {
+        RealRunRequest request;
+        request.bench = *bench;
+        request.model = run.plan.model;
+        request.policy = run.plan.policy;
+        request.samples = run.plan.samples;
+        request.condition = *condition;
+        request.modelZoo = options.modelZoo;
+        request.subset = options.subset;
+        request.deadline = deadline;
+        request.onPowerCycle = onPowerCycle;
+        request.timeScale = options.realBenchTimeScale;
+        auto results = runOnRealBench(request);
+        if (!results) {
+          if (auto ok = runError(results.error()); !ok) return std::unexpected(ok.error());
+        } else {
+          for (std::size_t i = 0; i < results->size(); ++i)
+            if (auto ok = record(static_cast<int>(i), (*results)[i]); !ok) return std::unexpected(ok.error());
+        }
+      }
+    }
+    for (int sample = 0; failure.empty() && !cancelled && campaign->benchFile.empty() && sample < run.plan.samples;
+         ++sample) {
       SimulationRequest request;
       request.modelDirectory = options.modelZoo / run.plan.model;
       request.subset = options.subset;
@@ -163,43 +232,18 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       if (const auto it = plainInstructions.find(key); it != plainInstructions.end()) request.plainInstructions = it->second;
       e.sample = sample;
       e.powerCycles = 0;
-      request.onPowerCycle = [&](const inst::PowerCycleRecord& cycle) {
-        e.kind = CampaignEvent::Kind::PowerCycle;
-        e.powerCycles = cycle.index + 1;
-        e.cycle = cycle;
-        e.elapsedS = elapsed();
-        emit(e);
-        if (stopped()) cancelled = true;
-      };
+      request.onPowerCycle = onPowerCycle;
       auto result = simulate(request);
-      if (cancelled || stopped() || (!result && result.error().code == inst::ErrorCode::Cancelled)) {
+      if (cancelled || stopped()) {
         cancelled = true;
         break;
       }
       if (!result) {
-        failure = result.error().message;
-        if (auto ok = writer.value()->push(event(run, campaignId, "error", "run-error", failure)); !ok)
-          return fromDb(ok.error());
+        if (auto ok = runError(result.error()); !ok) return std::unexpected(ok.error());
         break;
       }
       plainInstructions[key] = result->plainInstructions;
-      for (auto& row : rowsOf(run, sample, *result, trace)) {
-        if (auto ok = writer.value()->push(std::move(row)); !ok) return fromDb(ok.error());
-      }
-      e.framesDropped += result->decoder.droppedFrames() + result->decoder.framesMissed;
-      if (result->decoder.droppedFrames() || result->decoder.framesMissed) {
-        const std::string text = "telemetry: " + std::to_string(result->decoder.droppedFrames()) + " frames dropped, " +
-                                 std::to_string(result->decoder.framesMissed) + " missed (sample " +
-                                 std::to_string(sample) + ")";
-        if (auto ok = writer.value()->push(event(run, campaignId, "warning", "decoder", text)); !ok)
-          return fromDb(ok.error());
-      }
-      e.kind = CampaignEvent::Kind::SampleDone;
-      e.ok = result->finished;
-      e.failure = result->failure;
-      e.elapsedS = elapsed();
-      emit(e);
-      if (!result->finished) failure = "sample " + std::to_string(sample) + ": " + result->failure;
+      if (auto ok = record(sample, *result); !ok) return std::unexpected(ok.error());
     }
 
     if (cancelled) {

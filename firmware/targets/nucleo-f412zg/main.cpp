@@ -1,13 +1,16 @@
 // The inference firmware of the NUCLEO-F412ZG: the model and the first
 // images of the test subset in flash, progress and activations in the SPI
-// FRAM, telemetry on the ST-LINK virtual COM port. Each boot restores the
-// progress from FRAM and continues; finished inferences move on to the next
+// FRAM, telemetry on the ST-LINK virtual COM port. A power-on or brown-out
+// boot restores the progress from FRAM and continues; a reset from the bench
+// (the debug probe's reset after programming: a pin or software reset)
+// starts a fresh run at image 0. Finished inferences move on to the next
 // image, so a bench powering the board from a harvester sees a stream of
 // results across power failures. Model and policy are fixed per build.
 #include <cstdint>
 #include <cstring>
 
 #include "aidi/proto/crc32c.hpp"
+#include "aidi_build_id.h"
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
 #include "boot_counter.hpp"
@@ -76,10 +79,34 @@ struct PvdEnergyMonitor final : fw::EnergyMonitor {
 };
 
 // Runs inferences over the images in flash, forever, across power failures.
+void sendHello(const fw::ModelView& model, std::uint32_t clockHz) {
+  proto::Hello h{};
+  h.firmwareMajor = 0;
+  h.firmwareMinor = 1;
+  const char* hex = AIDI_BUILD_HASH;
+  for (std::size_t i = 0; i < proto::kBuildHashBytes && hex[2 * i] && hex[2 * i + 1]; ++i) {
+    const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
+    h.buildHash[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+  h.sramBytes = 256 * 1024;
+  h.nvmBytes = kFramBytes;
+  h.clockHz = clockHz;
+  const auto copy = [](const char* from, char* to, std::uint8_t& length, std::size_t max) {
+    length = static_cast<std::uint8_t>(std::strlen(from) < max ? std::strlen(from) : max);
+    std::memcpy(to, from, length);
+  };
+  copy("nucleo-f412zg", h.target, h.targetLength, proto::kMaxTargetName);
+  copy(model.name(), h.model, h.modelLength, proto::kMaxModelName);
+  copy(fw::toString(static_cast<fw::SchedulerPolicy>(AIDI_POLICY)), h.policy, h.policyLength, proto::kMaxPolicyName);
+  send(h);
+}
+
 template <class Runtime>
 [[noreturn]] void runForever(Runtime& runtime, std::uint32_t boot, proto::ResetCause cause,
                              const fw::ModelView& model, const fw::SpiFram& fram) {
   fw::RunStatus run = runtime.restore();
+  // The bench resets the board to start a run: forget the progress in FRAM.
+  if (cause == proto::ResetCause::Pin || cause == proto::ResetCause::Software) run = fw::RunStatus::Idle;
   proto::Boot b{};
   b.bootCount = boot;
   b.resetCause = cause;
@@ -134,6 +161,7 @@ int main() {
   fw::ModelView model;
   const auto status = model.parse(aidi_model_start, static_cast<std::uint32_t>(aidi_model_end - aidi_model_start), boot == 1);
   if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
+  sendHello(model, clockHz);
   const auto policy = static_cast<fw::SchedulerPolicy>(AIDI_POLICY);
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.

@@ -30,7 +30,8 @@ struct CampaignFile {
   int samples = 1;       // the first N images of the fixture subset
   int repetitions = 1;
   double timeLimitS = 600;  // wall time per run
-  std::string bench = "virtual";
+  std::string bench = "virtual";    // as written
+  std::filesystem::path benchFile;  // a real bench: the bench file, resolved; empty for the virtual bench
   // Runs in the order they execute: model, policy, condition, repetition.
   std::size_t runCount() const { return models.size() * policies.size() * conditions.size() * repetitions; }
 };

@@ -46,6 +46,9 @@ struct RunnerOptions {
   // Called on the runner's thread; the stop request is inst::requestInterrupt()
   // (Ctrl-C, or a GUI's stop button), polled between power cycles.
   std::function<void(const CampaignEvent&)> onEvent;
+  // A real bench runs in real time (1); tests against the simulated supply
+  // stretch a tiny capacitor's cycles instead.
+  double realBenchTimeScale = 1.0;
 };
 
 // Records the campaign (its TOML included) and its planned runs.

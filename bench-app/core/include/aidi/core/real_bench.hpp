@@ -1,0 +1,36 @@
+// One run on a real bench (a bench file): program the image of (model,
+// policy) through the bench's flasher — the probe's reset after programming
+// starts a fresh run on the board —, play the harvest condition on the
+// supply (SupplyHarvester, switching mode, in real time), and read the
+// board's telemetry from the link until `samples` results have arrived or
+// the time limit passes; the output ends off on every path. Each sample
+// comes back as the SimulationResult the virtual bench gives, so a campaign
+// records both the same way.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "aidi/core/bench_file.hpp"
+#include "aidi/core/campaign_file.hpp"
+#include "aidi/core/simulation.hpp"
+
+namespace aidi::core {
+
+struct RealRunRequest {
+  BenchFile bench;
+  std::string model, policy;
+  int samples = 1;
+  HarvestCondition condition;
+  std::filesystem::path modelZoo, subset;
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
+  double timeScale = 1.0;  // wall seconds per modelled second: 1 on a real bench
+  double deviceVolts = 3.3;  // the board's supply while powered (never above the bench limit)
+};
+
+[[nodiscard]] inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest& request);
+
+}  // namespace aidi::core

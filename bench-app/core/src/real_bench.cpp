@@ -1,0 +1,219 @@
+#include "aidi/core/real_bench.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include "aidi/core/model_zoo.hpp"
+#include "aidi/inst/interrupt.hpp"
+#include "aidi/inst/scpi_power_supply.hpp"
+#include "aidi/inst/serial_link.hpp"
+#include "aidi/inst/supply_harvester.hpp"
+#include "aidi/inst/tcp_link.hpp"
+#include "aidi/proto/decoder.hpp"
+#include "aidi/proto/messages.hpp"
+#include "physical_assumptions.hpp"
+
+namespace aidi::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Received {
+  double atS;  // host seconds since the run started
+  proto::Frame frame;
+};
+
+// Reads and decodes the link on its own thread until stopped.
+class TelemetryReader {
+ public:
+  explicit TelemetryReader(inst::Link& link, Clock::time_point start)
+      : m_link(link), m_start(start), m_decoder(proto::isKnownMessageType) {
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~TelemetryReader() { stop(); }
+  void stop() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+  }
+  std::vector<Received> frames() {
+    std::lock_guard lock(m_mutex);
+    return m_frames;
+  }
+  int results() {
+    std::lock_guard lock(m_mutex);
+    return m_results;
+  }
+  std::string error() {
+    std::lock_guard lock(m_mutex);
+    return m_error;
+  }
+  proto::DecoderCounters counters() {
+    std::lock_guard lock(m_mutex);
+    return m_decoder.counters();
+  }
+
+ private:
+  void loop() {
+    std::array<std::byte, 1024> buffer;
+    while (!m_stop) {
+      auto n = m_link.read(buffer, inst::Millis{50});
+      if (!n) {
+        std::lock_guard lock(m_mutex);
+        if (n.error().code != inst::ErrorCode::Cancelled) m_error = n.error().message;
+        return;
+      }
+      std::lock_guard lock(m_mutex);
+      const double at = std::chrono::duration<double>(Clock::now() - m_start).count();
+      for (std::size_t i = 0; i < *n; ++i) {
+        if (m_decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
+        m_frames.push_back({at, m_decoder.frame()});
+        if (m_decoder.frame().type == static_cast<std::uint8_t>(proto::MessageType::Result)) ++m_results;
+      }
+    }
+  }
+
+  inst::Link& m_link;
+  Clock::time_point m_start;
+  std::mutex m_mutex;
+  proto::FrameDecoder m_decoder;
+  std::vector<Received> m_frames;
+  int m_results = 0;
+  std::string m_error;
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
+};
+
+std::unique_ptr<inst::Link> openLink(const BenchLink& link) {
+  if (link.resource.kind == inst::VisaResource::Kind::Serial)
+    return std::make_unique<inst::SerialLink>(link.resource.device, link.baud);
+  return std::make_unique<inst::TcpLink>(link.resource.host, link.resource.port);
+}
+
+}  // namespace
+
+inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest& r) {
+  const BenchFile& bench = r.bench;
+  if (!bench.supply) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [supply]: the bench has no supply to power the board");
+  if (!bench.link) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [link]: the bench has no link to read the board");
+  if (bench.flasher) {
+    if (auto ok = flashBench(bench, benchFirmware(bench, r.model, r.policy)); !ok) return std::unexpected(ok.error());
+  }
+  auto supply = inst::ScpiPowerSupply::open(bench.supply->resource.text, bench.limits,
+                                            inst::ScpiOptions{.family = bench.supply->driver});
+  if (!supply) return std::unexpected(supply.error());
+  auto link = openLink(*bench.link);
+  if (auto ok = link->open(); !ok) return std::unexpected(ok.error());
+
+  inst::HarvestTrace trace = inst::HarvestTrace::constant(r.condition.constantWatts);
+  if (!r.condition.trace.empty()) {
+    auto loaded = inst::HarvestTrace::load(r.condition.trace);
+    if (!loaded) return std::unexpected(loaded.error());
+    trace = std::move(*loaded);
+  }
+  inst::HarvesterModel model(r.condition.storage, trace, r.condition.storage.vOn);
+  inst::SupplyHarvesterConfig config;
+  config.channel = bench.supply->channel;
+  config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
+  config.currentLimit = bench.limits.maxAmps;
+  config.deviceWatts = fw::physical::kActivePowerW;
+  config.timeScale = r.timeScale;
+  inst::SupplyHarvester harvester(**supply, model, config);
+  if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
+
+  const auto start = Clock::now();
+  TelemetryReader reader(*link, start);
+  struct Cycle {
+    double endS;  // host seconds since start
+    inst::PowerCycleRecord record;
+  };
+  std::vector<Cycle> cycles;
+  std::string failure;
+  while (reader.results() < r.samples) {
+    if (inst::interruptRequested()) {
+      (void)harvester.powerOff();
+      return inst::fail(inst::ErrorCode::Cancelled, "interrupted: supply output switched off");
+    }
+    if (Clock::now() >= r.deadline) {
+      failure = "did not finish: wall-time limit reached with " + std::to_string(reader.results()) + " of " +
+                std::to_string(r.samples) + " results";
+      break;
+    }
+    if (!reader.error().empty()) {
+      failure = "the link failed: " + reader.error();
+      break;
+    }
+    auto cycle = harvester.powerOn();
+    if (!cycle) {
+      (void)harvester.powerOff();
+      return std::unexpected(cycle.error());
+    }
+    cycles.push_back({std::chrono::duration<double>(Clock::now() - start).count(), *cycle});
+    if (r.onPowerCycle) r.onPowerCycle(*cycle);
+  }
+  (void)harvester.powerOff();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the last frames in flight
+  reader.stop();
+
+  // Each Result closes an inference that began with the previous one (or the run).
+  std::vector<SimulationResult> results;
+  SimulationResult current;
+  double begun = 0;
+  std::size_t nextCycle = 0;
+  for (const auto& received : reader.frames()) {
+    const proto::Frame& f = received.frame;
+    proto::Checkpoint c{};
+    proto::Boot b{};
+    proto::InferenceResult res{};
+    proto::DeviceError e{};
+    if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
+      current.restoreCycles.push_back(b.restoreCycles);
+    } else if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
+      ++current.checkpoints;
+      current.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
+    } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
+      current.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
+    } else if (proto::decodeMessage(f, res) == proto::PayloadStatus::Ok) {
+      current.finished = current.failure.empty();
+      current.predicted = res.predicted;
+      current.logits.assign(res.logits, res.logits + res.logitCount);
+      current.logitsCrc = res.logitsCrc;
+      current.nvmBytesWritten = res.nvmBytes;
+      current.latencyS = (received.atS - begun) / r.timeScale;
+      while (nextCycle < cycles.size() && cycles[nextCycle].endS <= received.atS + 1e-3)
+        current.cycles.push_back(cycles[nextCycle++].record);
+      if (nextCycle < cycles.size()) current.cycles.push_back(cycles[nextCycle].record);  // the cycle it finished in
+      for (const auto& cycle : current.cycles)
+        current.deviceInstructions += static_cast<std::uint64_t>(cycle.onS * fw::physical::kClockHz);
+      auto image = loadSubsetImage(r.subset, res.sample);
+      if (image) current.label = image->label;
+      // The limit from the plain inference counted on the virtual board (same core, same code).
+      SimulationRequest plain;
+      plain.modelDirectory = r.modelZoo / r.model;
+      plain.subset = r.subset;
+      plain.sample = res.sample;
+      plain.storage = r.condition.storage;
+      if (auto n = measurePlainInstructions(plain)) {
+        current.plainInstructions = *n;
+        current.energyBoundS = inst::energyBoundLatency(r.condition.storage, trace, static_cast<double>(*n),
+                                                        fw::physical::kClockHz, fw::physical::kActivePowerW);
+      }
+      current.overhead = splitOverhead(current);
+      results.push_back(std::move(current));
+      current = SimulationResult{};
+      begun = received.atS;
+      if (static_cast<int>(results.size()) >= r.samples) break;
+    }
+  }
+  if (static_cast<int>(results.size()) < r.samples) {
+    current.failure = failure.empty() ? "the board sent " + std::to_string(results.size()) + " of " +
+                                            std::to_string(r.samples) + " results"
+                                      : failure;
+    for (; nextCycle < cycles.size(); ++nextCycle) current.cycles.push_back(cycles[nextCycle].record);
+    results.push_back(std::move(current));
+  }
+  for (auto& result : results) result.decoder = reader.counters();
+  return results;
+}
+
+}  // namespace aidi::core

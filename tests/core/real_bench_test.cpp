@@ -1,0 +1,188 @@
+// A campaign on a real bench: the supply is the SCPI simulator (real TCP),
+// the board a stand-in speaking the telemetry protocol over a TCP link (as a
+// ser2net-exported serial port would), the flasher absent (the user resets
+// the board) — everything but the board real. The session powers the board
+// through the supply along the harvest condition, reads its frames until the
+// samples are in, records them like the virtual bench does, and leaves the
+// output off.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include "../firmware/model_fixtures.hpp"
+#include "aidi/core/campaign_runner.hpp"
+#include "aidi/inst/scpi_psu_simulator.hpp"
+#include "aidi/inst/temp_dir.hpp"
+#include "aidi/proto/messages.hpp"
+
+using namespace aidi;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The board's side of the link: Boot, then per sample a checkpoint and a
+// result every `period`, with the predictions the model really makes.
+class BoardStandIn {
+ public:
+  BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period)
+      : m_predictions(std::move(predictions)), m_period(period) {
+    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len);
+    m_port = ntohs(a.sin_port);
+    ::listen(m_fd, 1);
+    m_thread = std::thread([this] { serve(); });
+  }
+  ~BoardStandIn() {
+    m_stop = true;
+    ::shutdown(m_fd, SHUT_RDWR);
+    ::close(m_fd);
+    m_thread.join();
+  }
+  std::uint16_t port() const { return m_port; }
+
+ private:
+  template <class M>
+  bool send(int fd, proto::FrameWriter& w, const M& m) {
+    std::uint8_t wire[proto::kMaxEncodedFrame];
+    const auto n = w.write(m, wire, sizeof wire);
+    return ::write(fd, wire, n) == static_cast<ssize_t>(n);
+  }
+  void serve() {
+    const int fd = ::accept(m_fd, nullptr, nullptr);
+    if (fd < 0) return;
+    proto::FrameWriter writer(1);
+    proto::Boot boot{};
+    boot.bootCount = 1;
+    boot.resetCause = proto::ResetCause::Pin;
+    send(fd, writer, boot);
+    for (std::size_t k = 0; k < m_predictions.size() && !m_stop; ++k) {
+      std::this_thread::sleep_for(m_period);
+      proto::Checkpoint c{};
+      c.inference = static_cast<std::uint32_t>(k + 1);
+      c.layer = 3;
+      c.nvmBytes = 100;
+      send(fd, writer, c);
+      proto::InferenceResult r{};
+      r.inference = static_cast<std::uint32_t>(k + 1);
+      r.sample = static_cast<std::uint32_t>(k);
+      r.predicted = static_cast<std::uint8_t>(m_predictions[k]);
+      r.logitCount = 10;
+      send(fd, writer, r);
+    }
+    while (!m_stop) std::this_thread::sleep_for(10ms);
+    ::close(fd);
+  }
+  std::vector<int> m_predictions;
+  std::chrono::milliseconds m_period;
+  int m_fd = -1;
+  std::uint16_t m_port = 0;
+  std::atomic<bool> m_stop{false};
+  std::thread m_thread;
+};
+
+std::int64_t scalar(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    v = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return v;
+}
+
+}  // namespace
+
+TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
+  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 150ms);
+  const auto benchFile = dir->path() / "bench.toml";
+  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << board.port()
+                           << "::SOCKET\"\n";
+  const auto campaignFile = dir->path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"on-the-desk\"\nsamples = 3\ntime_limit_s = 60\nbench = \"bench.toml\"\n"
+                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
+                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
+  const auto zoo = test::fixturesDir() / "models";
+  auto campaign = core::loadCampaignFile(campaignFile, zoo);
+  ASSERT_TRUE(campaign) << campaign.error().message;
+  EXPECT_EQ(campaign->benchFile, benchFile);
+  const auto db = dir->path() / "runs.sqlite";
+  auto id = core::planCampaign(*campaign, db);
+  ASSERT_TRUE(id) << id.error().message;
+  core::RunnerOptions options;
+  options.database = db;
+  options.modelZoo = zoo;
+  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
+  options.realBenchTimeScale = 20;  // 10 uF cycles of a few ms, played at 20x
+  int powerCycles = 0;
+  options.onEvent = [&](const core::CampaignEvent& e) {
+    if (e.kind == core::CampaignEvent::Kind::PowerCycle) ++powerCycles;
+  };
+  auto progress = core::runCampaign(*id, options);
+  ASSERT_TRUE(progress) << progress.error().message;
+  EXPECT_EQ(progress->done, 1) << "failure: " << scalar(db, "SELECT COUNT(*) FROM runs WHERE state='failed'");
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 3);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE predicted = label"),
+            scalar(db, "SELECT COUNT(*) FROM inferences WHERE label IS NOT NULL AND predicted = label"));
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM checkpoints"), 3);
+  EXPECT_GE(scalar(db, "SELECT COUNT(*) FROM power_cycles"), 3) << "each inference names the cycles it ran in";
+  EXPECT_GE(powerCycles, 2) << "about 0.4 s per modelled cycle at this scale";
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE latency_s > 0 AND energy_bound_s > 0"), 3);
+  EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
+}
+
+TEST(RealBench, WithoutAProbeEveryRunFailsClearlyAndTheCampaignEnds) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  const auto campaignFile = dir->path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"no-probe\"\nsamples = 1\nbench = \""
+                              << (test::fixturesDir() / "benches/nucleo-f412zg.toml").string()
+                              << "\"\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\", \"loop\"]\n[[condition]]\n"
+                                 "name = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
+  const auto zoo = test::fixturesDir() / "models";
+  auto campaign = core::loadCampaignFile(campaignFile, zoo);
+  ASSERT_TRUE(campaign) << campaign.error().message;
+  const auto db = dir->path() / "runs.sqlite";
+  auto id = core::planCampaign(*campaign, db);
+  ASSERT_TRUE(id);
+  core::RunnerOptions options;
+  options.database = db;
+  options.modelZoo = zoo;
+  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
+  auto progress = core::runCampaign(*id, options);
+  ASSERT_TRUE(progress) << progress.error().message;
+  EXPECT_EQ(progress->failed, 2);
+  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2);
+}
+
+TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  const auto campaignFile = dir->path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"x\"\nbench = \"absent.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\n"
+                                 "policies = [\"aidi\"]\n[[condition]]\nname = \"s\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
+  auto campaign = core::loadCampaignFile(campaignFile, test::fixturesDir() / "models");
+  ASSERT_FALSE(campaign);
+  EXPECT_NE(campaign.error().message.find(":3: campaign.bench:"), std::string::npos) << campaign.error().message;
+  EXPECT_NE(campaign.error().message.find("absent.toml"), std::string::npos) << campaign.error().message;
+}
