@@ -2,6 +2,21 @@
 #include "simd.hpp"
 
 namespace aidi::fw::cm4 {
+namespace {
+
+// One tap of four channels: one load of inputs, one of weights.
+inline void tap4(const std::int8_t* x, const std::int8_t* w, std::uint32_t offset2, std::int32_t& a0,
+                 std::int32_t& a1, std::int32_t& a2, std::int32_t& a3) {
+  const std::uint32_t v = load4(x), u = load4(w);
+  const std::uint32_t x02 = sxtab16(offset2, v), x13 = sxtab16Ror8(offset2, v);
+  const std::uint32_t w02 = sxtb16(u), w13 = sxtb16Ror8(u);
+  a0 = smlabb(x02, w02, a0);
+  a2 = smlatt(x02, w02, a2);
+  a1 = smlabb(x13, w13, a1);
+  a3 = smlatt(x13, w13, a3);
+}
+
+}  // namespace
 
 // Four channels at a time (NHWC keeps them adjacent): one load brings four
 // inputs, one four weights; SMLABB/SMLATT accumulate each channel's lane.
@@ -24,21 +39,33 @@ void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Sh
       const std::int32_t kxEnd = (in.w - x0) < p.kernelW ? (in.w - x0) : p.kernelW;
       std::int8_t* y = output + (oy * out.w + ox) * channels;
       std::int32_t c = 0;
+      // A 3x3 window wholly inside the image (most pixels): the nine taps
+      // unrolled, their offsets constant, no loop bookkeeping.
+      const bool interior3x3 = p.kernelH == 3 && p.kernelW == 3 && kyBegin == 0 && kxBegin == 0 && kyEnd == 3 && kxEnd == 3;
+      for (; interior3x3 && c + 4 <= channels; c += 4) {
+        std::int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
+        std::int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
+        const std::int8_t* x = input + (y0 * in.w + x0) * channels + c;
+        const std::int8_t* w = weights + c;
+        const std::int32_t row = in.w * channels, wrow = 3 * channels;
+        for (int ky = 0; ky < 3; ++ky, x += row, w += wrow) {
+          tap4(x, w, offset2, a0, a1, a2, a3);
+          tap4(x + channels, w + channels, offset2, a0, a1, a2, a3);
+          tap4(x + 2 * channels, w + 2 * channels, offset2, a0, a1, a2, a3);
+        }
+        y[c] = stage(a0, q.multiplier[c], q.shift[c]);
+        y[c + 1] = stage(a1, q.multiplier[c + 1], q.shift[c + 1]);
+        y[c + 2] = stage(a2, q.multiplier[c + 2], q.shift[c + 2]);
+        y[c + 3] = stage(a3, q.multiplier[c + 3], q.shift[c + 3]);
+      }
       for (; c + 4 <= channels; c += 4) {
         std::int32_t a0 = bias ? bias[c] : 0, a1 = bias ? bias[c + 1] : 0;
         std::int32_t a2 = bias ? bias[c + 2] : 0, a3 = bias ? bias[c + 3] : 0;
         for (std::int32_t ky = kyBegin; ky < kyEnd; ++ky) {
           const std::int8_t* xrow = input + ((y0 + ky) * in.w + x0) * channels + c;
           const std::int8_t* wrow = weights + ky * p.kernelW * channels + c;
-          for (std::int32_t kx = kxBegin; kx < kxEnd; ++kx) {
-            const std::uint32_t v = load4(xrow + kx * channels), u = load4(wrow + kx * channels);
-            const std::uint32_t x02 = sxtab16(offset2, v), x13 = sxtab16Ror8(offset2, v);
-            const std::uint32_t w02 = sxtb16(u), w13 = sxtb16Ror8(u);
-            a0 = smlabb(x02, w02, a0);
-            a2 = smlatt(x02, w02, a2);
-            a1 = smlabb(x13, w13, a1);
-            a3 = smlatt(x13, w13, a3);
-          }
+          for (std::int32_t kx = kxBegin; kx < kxEnd; ++kx)
+            tap4(xrow + kx * channels, wrow + kx * channels, offset2, a0, a1, a2, a3);
         }
         const std::int8_t v0 = stage(a0, q.multiplier[c], q.shift[c]);
         const std::int8_t v1 = stage(a1, q.multiplier[c + 1], q.shift[c + 1]);
