@@ -67,6 +67,10 @@ inline void matmul2Rows(const ConvParams& p, const PerChannelQuant& q, const std
                         std::int8_t* ya, std::int8_t* yb) {
   const OutputStage out{p.outputOffset, p.actMin, p.actMax};
   const std::int32_t inputOffset = p.inputOffset;
+  // In locals: int8 stores may alias anything, so reads through `q` would
+  // be repeated after every output byte.
+  const std::int32_t* const multiplier = q.multiplier;
+  const std::int32_t* const shift = q.shift;
   std::int32_t oc = 0;
   for (; oc + 2 <= outC; oc += 2) {
     const std::int8_t* w0 = weights + oc * k;
@@ -74,7 +78,7 @@ inline void matmul2Rows(const ConvParams& p, const PerChannelQuant& q, const std
     acc[0] = acc[2] = bias ? bias[oc] : 0;
     acc[1] = acc[3] = bias ? bias[oc + 1] : 0;
     dot2x2(xa, xb, w0, w0 + k, k, inputOffset, acc);
-    const std::int32_t m0 = q.multiplier[oc], s0 = q.shift[oc], m1 = q.multiplier[oc + 1], s1 = q.shift[oc + 1];
+    const std::int32_t m0 = multiplier[oc], s0 = shift[oc], m1 = multiplier[oc + 1], s1 = shift[oc + 1];
     const std::int8_t a0 = out(acc[0], m0, s0), a1 = out(acc[1], m1, s1);
     const std::int8_t b0 = out(acc[2], m0, s0), b1 = out(acc[3], m1, s1);
     ya[oc] = a0;
@@ -85,8 +89,8 @@ inline void matmul2Rows(const ConvParams& p, const PerChannelQuant& q, const std
   for (; oc < outC; ++oc) {
     const std::int8_t* w = weights + oc * k;
     const std::int32_t b = bias ? bias[oc] : 0;
-    const std::int8_t a = out(dot1x1(xa, w, k, inputOffset, b), q.multiplier[oc], q.shift[oc]);
-    yb[oc] = out(dot1x1(xb, w, k, inputOffset, b), q.multiplier[oc], q.shift[oc]);
+    const std::int8_t a = out(dot1x1(xa, w, k, inputOffset, b), multiplier[oc], shift[oc]);
+    yb[oc] = out(dot1x1(xb, w, k, inputOffset, b), multiplier[oc], shift[oc]);
     ya[oc] = a;
   }
 }
