@@ -26,7 +26,8 @@ aidi_warnings(aidi_fw_portable)
 if(NOT CMAKE_CROSSCOMPILING)
   add_library(aidi_fw_host STATIC
     ${AIDI_FW_DIR}/targets/host/crash_sweep.cpp
-    ${AIDI_FW_DIR}/targets/host/failing_nvm.cpp)
+    ${AIDI_FW_DIR}/targets/host/failing_nvm.cpp
+    ${AIDI_FW_DIR}/targets/host/file_nvm.cpp)
   target_include_directories(aidi_fw_host PUBLIC ${AIDI_FW_DIR}/targets/host)
   target_link_libraries(aidi_fw_host PUBLIC aidi_fw_portable)
   aidi_warnings(aidi_fw_host)

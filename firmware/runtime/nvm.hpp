@@ -1,7 +1,8 @@
 // Non-volatile memory as the runtime sees it: byte-addressed reads and writes
 // that may fail when power fails. On the virtual board it is the NOLOAD
 // region, on the real board an SPI FRAM, on the host a buffer with failure
-// injection. Every access is counted; a device build also spends the CPU
+// injection (FailingNvm) or a memory-mapped file that outlives the process
+// (FileNvm). Every access is counted; a device build also spends the CPU
 // cycles a real FRAM transfer takes (see physical assumptions).
 #pragma once
 

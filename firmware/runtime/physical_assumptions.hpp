@@ -11,6 +11,7 @@
 // | NVM read overhead | READ + 3 address bytes = 4 bytes = 64 cycles per read | the FRAM command set |
 // | V_on / V_off / V_max | 3.0 V / 2.0 V / 3.6 V | chosen: the power-good and undervoltage thresholds of a harvesting PMIC such as the BQ25570 are resistor-programmable; 2.0 V is above a Cortex-M4's brown-out reset |
 // | converter efficiency | 80 % | chosen, typical of a boost charger at these input powers |
+// | boot cost | measured, not assumed: the Boot frame's restore cycles on each board |
 // | sleep power | 4 uW | assumed: a Cortex-M4 MCU in its SRAM-retaining stop mode with an RTC wake-up draws about 1-1.5 uA (STM32L4 "Stop 2" class) at 3 V; rounded up |
 #pragma once
 

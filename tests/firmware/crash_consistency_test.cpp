@@ -3,11 +3,20 @@
 // restarted device (SRAM garbage, NVM only) must end with exactly the plain
 // inference's logits.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
 
 #include <cstdio>
 
 #include "crash_sweep.hpp"
 #include "failing_nvm.hpp"
+#include "file_nvm.hpp"
+#include "resident_runtime.hpp"
 #include "intermittent_runtime.hpp"
 
 #include <cstring>
@@ -146,4 +155,86 @@ TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
   std::vector<std::int8_t> memory(arena.bytes);
   runPlainInference(model.view, arena, cm4Kernels(), subset.image(0), memory.data(), expected, 16);
   EXPECT_EQ(std::memcmp(logits, expected, 10), 0);
+}
+
+// The host target with its NVM in a mapped file and a real power failure: a
+// child process running the inference is killed (SIGKILL) at a random
+// moment, again and again; each new process maps the same file, restores and
+// continues; the result equals the continuous run.
+TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
+  const Subset subset = loadSubset();
+  const Loaded model = load("mcunet-s");
+  ArenaPlan arena;
+  ASSERT_TRUE(planArena(model.view, arena));
+  std::vector<std::int8_t> memory(arena.bytes);
+  std::int8_t expected[64];
+  runPlainInference(model.view, arena, cm4Kernels(), subset.image(5), memory.data(), expected, 64);
+  NvmLayout layout;
+  ASSERT_TRUE(planNvm(model.view, 512 * 1024, layout));
+  char path[] = "/tmp/aidi-nvm-XXXXXX";
+  const int fd = ::mkstemp(path);
+  ASSERT_GE(fd, 0);
+  ::close(fd);
+
+  // One boot in a child: map the NVM, restore or start, run; exit 0 when done.
+  const auto boot = [&](bool checkpointOften) {
+    host::FileNvm nvm(path, 512 * 1024);
+    if (!nvm.ok()) _exit(3);
+    std::vector<std::int8_t> sram(arena.bytes, 0x5A);  // never trusted
+    struct Often final : EnergyMonitor {
+      bool often;
+      int calls = 0;
+      std::uint32_t cyclesLeft() override { return often && ++calls % 3 == 0 ? 0u : 0xFFFFFFFFu; }
+    } monitor;
+    monitor.often = checkpointOften;
+    ResidentRuntime runtime(model.view, cm4Kernels(), arena, layout, nvm, sram.data(), monitor);
+    runtime.setMaxBandRows(1);
+    RunStatus status = runtime.restore();
+    if (status == RunStatus::Idle) status = runtime.start(subset.image(5), 1);
+    else if (status != RunStatus::Done) status = runtime.resume();
+    _exit(status == RunStatus::Done ? 0 : 4);
+  };
+  // How long one uninterrupted inference takes here, on a scratch file.
+  std::chrono::microseconds whole{0};
+  {
+    char scratch[] = "/tmp/aidi-nvm-XXXXXX";
+    const int sfd = ::mkstemp(scratch);
+    ASSERT_GE(sfd, 0);
+    ::close(sfd);
+    std::swap_ranges(path, path + sizeof path, scratch);
+    const auto t0 = std::chrono::steady_clock::now();
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) boot(true);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    whole = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    ::unlink(path);
+    std::swap_ranges(path, path + sizeof path, scratch);
+  }
+  std::mt19937 rng(11);
+  int kills = 0;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) boot(true);
+    // Let it run a random part of a whole inference, then pull the plug
+    // (unless it finished first).
+    std::this_thread::sleep_for(std::chrono::microseconds(rng() % (whole.count() / 4 + 1)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) break;
+    ASSERT_TRUE(WIFSIGNALED(status)) << "a boot ended with status " << WEXITSTATUS(status);
+    ++kills;
+  }
+  EXPECT_GE(kills, 2) << "the inference must have been cut more than once";
+  host::FileNvm nvm(path, 512 * 1024);
+  ASSERT_TRUE(nvm.ok());
+  std::int8_t logits[64];
+  readResult(model.view, layout, nvm, logits, 64);
+  EXPECT_EQ(std::memcmp(logits, expected, 10), 0) << "after " << kills << " kills";
+  std::printf("file NVM: inference of %lld us finished after %d SIGKILLs\n", static_cast<long long>(whole.count()), kills);
+  ::unlink(path);
 }
