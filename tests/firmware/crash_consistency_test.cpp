@@ -187,7 +187,7 @@ TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
       std::uint32_t cyclesLeft() override { return often && ++calls % 3 == 0 ? 0u : 0xFFFFFFFFu; }
     } monitor;
     monitor.often = checkpointOften;
-    ResidentRuntime runtime(model.view, cm4Kernels(), arena, layout, nvm, sram.data(), monitor);
+    ResidentRuntime runtime(model.view, cm4Kernels(), arena, layout, nvm.nvm(), sram.data(), monitor);
     runtime.setMaxBandRows(1);
     RunStatus status = runtime.restore();
     if (status == RunStatus::Idle) status = runtime.start(subset.image(5), 1);
@@ -233,7 +233,7 @@ TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
   host::FileNvm nvm(path, 512 * 1024);
   ASSERT_TRUE(nvm.ok());
   std::int8_t logits[64];
-  readResult(model.view, layout, nvm, logits, 64);
+  readResult(model.view, layout, nvm.nvm(), logits, 64);
   EXPECT_EQ(std::memcmp(logits, expected, 10), 0) << "after " << kills << " kills";
   std::printf("file NVM: inference of %lld us finished after %d SIGKILLs\n", static_cast<long long>(whole.count()), kills);
   ::unlink(path);
