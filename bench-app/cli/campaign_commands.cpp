@@ -40,6 +40,7 @@ const char* kindName(core::CampaignEvent::Kind k) {
   switch (k) {
     case core::CampaignEvent::Kind::RunStarted: return "run_started";
     case core::CampaignEvent::Kind::PowerCycle: return "power_cycle";
+    case core::CampaignEvent::Kind::Checkpoint: return "checkpoint";
     case core::CampaignEvent::Kind::SampleDone: return "sample_done";
     case core::CampaignEvent::Kind::RunEnded: return "run_ended";
   }
@@ -53,7 +54,8 @@ class ProgressPrinter {
 
   void operator()(const core::CampaignEvent& e) {
     if (m_json) {
-      if (e.kind == core::CampaignEvent::Kind::PowerCycle) return;  // too many for a script
+      if (e.kind == core::CampaignEvent::Kind::PowerCycle || e.kind == core::CampaignEvent::Kind::Checkpoint)
+        return;  // too many for a script
       nlohmann::ordered_json j{{"event", kindName(e.kind)}, {"campaign", e.campaignId},
                                {"run", e.run.runId},        {"plan_index", e.run.planIndex},
                                {"model", e.run.plan.model}, {"policy", e.run.plan.policy},
@@ -72,6 +74,7 @@ class ProgressPrinter {
     }
     const std::string what = fmt::format("{} / {} / {}{}", e.run.plan.model, e.run.plan.policy, e.run.plan.condition,
                                          e.run.plan.repetition ? fmt::format(" rep {}", e.run.plan.repetition) : "");
+    if (e.kind == core::CampaignEvent::Kind::Checkpoint) return;
     if (m_tty) {
       constexpr int kWidth = 24;
       const int filled = e.runsTotal ? kWidth * e.runsEnded / e.runsTotal : 0;

@@ -12,6 +12,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMenuBar>
 #include <QPainter>
 #include <QProgressBar>
@@ -91,7 +92,25 @@ void MainWindow::buildUi() {
   auto* liveLayout = new QVBoxLayout(live);
   m_plot = new TimelinePlot(live);
   m_plot->setTitle(tr("Capacitor voltage, power-on bands and checkpoints"));
-  liveLayout->addWidget(m_plot, 1);
+  // Beside the plot: the inference's progress through the model's layers and
+  // the results as they arrive.
+  auto* side = new QVBoxLayout;
+  m_layerProgress = new QProgressBar(live);
+  m_layerProgress->setObjectName("layerProgress");
+  m_layerProgress->setRange(0, 1);
+  m_layerProgress->setValue(0);
+  m_layerProgress->setFormat(tr("layer %v of %m"));
+  m_results = new QListWidget(live);
+  m_results->setObjectName("results");
+  m_results->setMaximumWidth(320);
+  side->addWidget(new QLabel(tr("Current inference"), live));
+  side->addWidget(m_layerProgress);
+  side->addWidget(new QLabel(tr("Results"), live));
+  side->addWidget(m_results, 1);
+  auto* plotRow = new QHBoxLayout;
+  plotRow->addWidget(m_plot, 1);
+  plotRow->addLayout(side);
+  liveLayout->addLayout(plotRow, 1);
   auto* progressRow = new QHBoxLayout;
   m_progress = new QProgressBar(live);
   m_progress->setRange(0, 1);
@@ -601,6 +620,7 @@ bool MainWindow::runCampaignFile(const QString& path) {
   m_liveSample = -1;
   m_progress->setRange(0, static_cast<int>(campaign->runCount()));
   m_progress->setValue(0);
+  m_results->clear();
   m_runAction->setEnabled(false);
   m_stopAction->setEnabled(true);
   m_tabs->setCurrentIndex(0);
@@ -646,6 +666,26 @@ void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
                               .arg(e.powerCycles)
                               .arg(eta));
   m_decoderStatus->setText(tr("decoder: %1 frames dropped").arg(e.framesDropped));
+  if (e.kind == core::CampaignEvent::Kind::Checkpoint) {
+    if (e.layers > 0) m_layerProgress->setRange(0, e.layers);
+    m_layerProgress->setValue(std::min(e.layer + 1, std::max(e.layers, 1)));
+    return;
+  }
+  if (e.kind == core::CampaignEvent::Kind::SampleDone) {
+    const QString what = tr("%1 %2 %3 #%4")
+                             .arg(fromStd(e.run.plan.model), fromStd(e.run.plan.policy), fromStd(e.run.plan.condition))
+                             .arg(e.sample);
+    const QString text = e.ok ? tr("%1: %2 %3 %4 s")
+                                    .arg(what)
+                                    .arg(e.predicted)
+                                    .arg(e.predicted == e.label ? QString::fromUtf8("\u2713") : tr("(label %1)").arg(e.label))
+                                    .arg(e.latencyS, 0, 'g', 4)
+                              : tr("%1: %2").arg(what, fromStd(e.failure));
+    m_results->insertItem(0, text);
+    m_results->item(0)->setToolTip(text);
+    m_layerProgress->setValue(0);
+    return;
+  }
   if (e.kind != core::CampaignEvent::Kind::PowerCycle) {
     if (e.kind == core::CampaignEvent::Kind::RunEnded) refreshRuns();
     return;

@@ -29,6 +29,7 @@ class QTabWidget;
 class QTextBrowser;
 class QAction;
 class QComboBox;
+class QListWidget;
 
 namespace aidi::gui {
 
@@ -58,6 +59,8 @@ class MainWindow : public QMainWindow {
   QString benchSummary() const;
   QStandardItemModel* runsModel() const { return m_runs; }
   QTableWidget* compareTable() const { return m_compare; }
+  QListWidget* resultsList() const { return m_results; }
+  QProgressBar* layerProgress() const { return m_layerProgress; }
   TimelinePlot* plot() const { return m_plot; }
   QString databasePath() const { return m_database; }
 
@@ -93,6 +96,8 @@ class MainWindow : public QMainWindow {
   QLabel* m_decoderStatus = nullptr;
   QLabel* m_databaseStatus = nullptr;
   QProgressBar* m_progress = nullptr;
+  QProgressBar* m_layerProgress = nullptr;
+  QListWidget* m_results = nullptr;
   QLineEdit* m_filter = nullptr;
   QStandardItemModel* m_runs = nullptr;
   QSortFilterProxyModel* m_runsProxy = nullptr;

@@ -6,6 +6,8 @@
 #include <QApplication>
 #include <QFile>
 #include <QLabel>
+#include <QListWidget>
+#include <QProgressBar>
 #include <QSignalSpy>
 #include <QStandardItemModel>
 #include <QStandardPaths>
@@ -141,6 +143,10 @@ class GuiTest : public QObject {
     QVERIFY(w.errorText().isEmpty());
     QCOMPARE(w.runsModel()->rowCount(), 4);
     QVERIFY(w.plot()->sampleCount() > 10);
+    QCOMPARE(w.resultsList()->count(), 4);  // one sample per run, newest first
+    QVERIFY2(w.resultsList()->item(0)->text().startsWith("mcunet-s aidi weak #0: "),
+             qPrintable(w.resultsList()->item(0)->text()));
+    QCOMPARE(w.layerProgress()->maximum(), 20);  // mcunet-s has 20 layers
     QVERIFY(w.findChild<QLabel*>("decoderStatus")->text().contains("0 frames dropped"));
 
     QVERIFY(w.compareRuns({runIdAt(w, 2), runIdAt(w, 3)}));

@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/core/real_bench.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/db/batch_writer.hpp"
@@ -159,6 +160,15 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       emit(e);
       if (stopped()) cancelled = true;
     };
+    int layerCount = 0;
+    if (auto summary = loadModelSummary(options.modelZoo / run.plan.model))
+      layerCount = static_cast<int>(summary->manifest.value("layers", nlohmann::json::array()).size());
+    const auto onCheckpoint = [&](const CheckpointEvent& c) {
+      e.kind = CampaignEvent::Kind::Checkpoint;
+      e.layer = c.layer;
+      e.layers = layerCount;
+      emit(e);
+    };
     // One inference's rows, its telemetry warnings, its progress event.
     const auto record = [&](int sample, const SimulationResult& result) -> inst::Status {
       for (auto& row : rowsOf(run, sample, result, trace)) {
@@ -175,6 +185,9 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       e.sample = sample;
       e.kind = CampaignEvent::Kind::SampleDone;
       e.ok = result.finished;
+      e.predicted = result.predicted;
+      e.label = result.label;
+      e.latencyS = result.latencyS;
       e.failure = result.failure;
       e.elapsedS = elapsed();
       emit(e);
@@ -233,6 +246,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       e.sample = sample;
       e.powerCycles = 0;
       request.onPowerCycle = onPowerCycle;
+      request.onCheckpoint = onCheckpoint;
       auto result = simulate(request);
       if (cancelled || stopped()) {
         cancelled = true;

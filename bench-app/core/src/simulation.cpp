@@ -81,7 +81,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
 
 // Decodes what the device sent so far into `result`.
 void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, SimulationResult& result,
-                    inst::Millis wait) {
+                    inst::Millis wait, const std::function<void(const CheckpointEvent&)>& onCheckpoint = {}) {
   std::array<std::byte, 4096> buffer;
   for (;;) {
     auto n = board.telemetry().read(buffer, wait);
@@ -97,6 +97,7 @@ void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, Simula
       if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
         ++result.checkpoints;
         result.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
+        if (onCheckpoint) onCheckpoint(result.checkpointEvents.back());
       } else if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
         result.restoreCycles.push_back(b.restoreCycles);
       } else if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
@@ -188,13 +189,13 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     result.cycles.push_back(*cycle);
     result.latencyS += cycle->offS + cycle->onS + cycle->sleepS;
     result.deviceInstructions += cycle->instructions;
-    drainTelemetry(**board, decoder, result, inst::Millis{0});
+    drainTelemetry(**board, decoder, result, inst::Millis{0}, request.onCheckpoint);
     // Done: the result frame was sent before the shim's report, but the
     // UART may still be delivering it (a loaded machine): wait for it.
     const auto resultDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (cycle->finished && result.predicted < 0 && result.failure.empty() &&
            std::chrono::steady_clock::now() < resultDeadline) {
-      drainTelemetry(**board, decoder, result, inst::Millis{100});
+      drainTelemetry(**board, decoder, result, inst::Millis{100}, request.onCheckpoint);
     }
     if (request.onPowerCycle) request.onPowerCycle(*cycle);
     if (result.checkpoints > checkpointsSeen) {

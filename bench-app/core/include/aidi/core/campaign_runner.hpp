@@ -22,7 +22,7 @@
 namespace aidi::core {
 
 struct CampaignEvent {
-  enum class Kind { RunStarted, PowerCycle, SampleDone, RunEnded };
+  enum class Kind { RunStarted, PowerCycle, Checkpoint, SampleDone, RunEnded };
   Kind kind = Kind::RunStarted;
   std::int64_t campaignId = 0;
   int runsEnded = 0;   // runs done or failed so far (this one included once ended)
@@ -36,6 +36,9 @@ struct CampaignEvent {
   double elapsedS = 0;  // since this process started the campaign
   double etaS = -1;     // < 0: unknown yet
   inst::PowerCycleRecord cycle;       // PowerCycle: the cycle that just ended
+  int layer = -1, layers = 0;         // Checkpoint: the layer committed, of the model's
+  int predicted = -1, label = -1;     // SampleDone: the device's answer and the truth
+  double latencyS = 0;                // SampleDone
   std::uint64_t framesDropped = 0;    // telemetry frames lost so far in this process
 };
 

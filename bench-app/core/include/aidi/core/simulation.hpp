@@ -22,6 +22,15 @@
 
 namespace aidi::core {
 
+// A checkpoint as the device reported it (protocol Checkpoint frame).
+struct CheckpointEvent {
+  std::uint32_t boot = 0;  // 1 for the first power cycle
+  std::uint16_t layer = 0;
+  std::uint32_t job = 0;
+  std::uint32_t cyclesSinceBoot = 0;
+  std::uint32_t nvmBytes = 0;
+};
+
 struct SimulationRequest {
   std::filesystem::path modelDirectory;  // fixtures/models/NAME
   std::filesystem::path subset;          // fixtures/fashion-mnist/test-1000.bin
@@ -38,18 +47,12 @@ struct SimulationRequest {
   // The plain inference's instruction count when already measured (it
   // depends on the model and the sample only); measured when absent.
   std::optional<std::uint64_t> plainInstructions;
-  // Live view: called after every power cycle with what is known so far.
+  // Live view: called after every power cycle, and for every checkpoint the
+  // device reports (progress through the model's layers).
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
+  std::function<void(const CheckpointEvent&)> onCheckpoint;
 };
 
-// A checkpoint as the device reported it (protocol Checkpoint frame).
-struct CheckpointEvent {
-  std::uint32_t boot = 0;  // 1 for the first power cycle
-  std::uint16_t layer = 0;
-  std::uint32_t job = 0;
-  std::uint32_t cyclesSinceBoot = 0;
-  std::uint32_t nvmBytes = 0;
-};
 
 // Where the device's instructions went, over all power cycles. useful is the
 // plain inference; the rest is overhead of running intermittently.
