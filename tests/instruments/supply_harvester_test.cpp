@@ -82,8 +82,10 @@ TEST(SupplyHarvester, SwitchesTheOutputAlongTheModelsCycles) {
     auto cycle = harvester.powerOn();
     ASSERT_TRUE(cycle) << cycle.error().message;
     EXPECT_GT(cycle->plannedOnS, 0.003);
-    // Achieved within 25 ms of wall time (SCPI round trips) of the plan.
-    EXPECT_NEAR(cycle->onS * config.timeScale, cycle->plannedOnS * config.timeScale, 0.025) << "cycle " << i;
+    // Achieved within 60 ms of wall time of the plan: SCPI round trips, and
+    // a loaded CI machine's scheduling.
+    EXPECT_NEAR(cycle->onS * config.timeScale, cycle->plannedOnS * config.timeScale, 0.06) << "cycle " << i;
+    EXPECT_GE(cycle->onS, cycle->plannedOnS) << "the output is never switched off early";
     if (i > 0) {
       EXPECT_GT(cycle->offS, 0.0) << "after the first cycle the capacitor recharges";
     }
