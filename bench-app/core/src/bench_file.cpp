@@ -1,11 +1,11 @@
 #include "aidi/core/bench_file.hpp"
 
-#include <cstdlib>
 #include <set>
 #include <tuple>
 
 #include <toml++/toml.h>
 
+#include "aidi/core/boot_demo.hpp"
 #include "aidi/core/psu_control.hpp"
 #include "aidi/inst/tcp_link.hpp"
 
@@ -133,9 +133,7 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
 }
 
 std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& model, const std::string& policy) {
-  std::filesystem::path dir = std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets" / bench.target;
-  if (const char* env = std::getenv("AIDI_FIRMWARE_DIR"); env && *env) dir = std::filesystem::path(env) / bench.target;
-  return dir / ("aidi-inference-" + model + "-" + policy + "-" + bench.target + ".elf");
+  return firmwareTargetDir(bench.target) / ("aidi-inference-" + model + "-" + policy + "-" + bench.target + ".elf");
 }
 
 }  // namespace aidi::core

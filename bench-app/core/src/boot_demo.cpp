@@ -6,9 +6,14 @@
 
 namespace aidi::core {
 
+std::filesystem::path firmwareTargetDir(const std::string& target) {
+  const char* env = std::getenv("AIDI_FIRMWARE_DIR");
+  return std::filesystem::path(env && *env ? env : AIDI_FIRMWARE_BINARY_DIR) / "targets" / target;
+}
+
 std::filesystem::path defaultHelloFirmware() {
   if (const char* env = std::getenv("AIDI_FIRMWARE"); env && *env) return env;
-  return std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets/mps2-an386/aidi-fw-mps2-an386.elf";
+  return firmwareTargetDir("mps2-an386") / "aidi-fw-mps2-an386.elf";
 }
 
 std::string defaultQemuProgram() {

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/elf_file.hpp"
 #include "aidi/inst/temp_dir.hpp"
@@ -16,11 +17,7 @@ namespace {
 constexpr std::uint32_t kRunConfigAddress = 0x000F0000u;  // firmware/targets/mps2-an386/run_config.hpp
 constexpr std::uint32_t kModelAddress = 0x00100000u;
 
-std::filesystem::path firmwareElf() {
-  if (const char* env = std::getenv("AIDI_FIRMWARE_DIR"); env && *env)
-    return std::filesystem::path(env) / "aidi-inference-mps2-an386.elf";
-  return std::filesystem::path(AIDI_FIRMWARE_BINARY_DIR) / "targets/mps2-an386/aidi-inference-mps2-an386.elf";
-}
+std::filesystem::path firmwareElf() { return firmwareTargetDir("mps2-an386") / "aidi-inference-mps2-an386.elf"; }
 
 std::filesystem::path insnPlugin() {
   if (const char* env = std::getenv("AIDI_INSN_PLUGIN"); env && *env) return env;

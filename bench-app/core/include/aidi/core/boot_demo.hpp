@@ -20,6 +20,10 @@ struct BootDemoOptions {
   inst::Millis helloTimeout{5000};
 };
 
+// Where the firmware images of `target` are: targets/TARGET below
+// $AIDI_FIRMWARE_DIR (a firmware build directory), else below the build's.
+std::filesystem::path firmwareTargetDir(const std::string& target);
+
 // The hello firmware of the virtual board ($AIDI_FIRMWARE, else the build's)
 // and the QEMU program ($AIDI_QEMU, else qemu-system-arm).
 std::filesystem::path defaultHelloFirmware();
