@@ -455,20 +455,10 @@ bool MainWindow::showRunTimeline(qint64 runId) {
   m_plot->clear();
   m_plot->setFollowing(false);
   m_plot->setTitle(tr("Run %1, sample 0").arg(runId));
-  double vPrev = timeline->cycles.empty() ? 0 : timeline->cycles.front().vEnd.value_or(0);
-  for (const auto& c : timeline->cycles) {
-    if (c.offS > 0) m_plot->appendVoltage(c.startS - c.offS, vPrev);
-    m_plot->appendVoltage(c.startS, c.vStart.value_or(0));
-    m_plot->appendVoltage(c.startS + c.onS + c.sleepS, c.vEnd.value_or(0));
-    m_plot->addPowerBand(c.startS, c.startS + c.onS + c.sleepS);
-    vPrev = c.vEnd.value_or(0);
-  }
-  for (const auto& k : timeline->checkpoints) {
-    if (k.bootId == 0 || k.bootId > timeline->cycles.size()) continue;
-    const auto& c = timeline->cycles[k.bootId - 1];
-    const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
-    m_plot->addCheckpoint(c.startS + dt, core::voltageDuringCycle(c, dt));
-  }
+  const core::TimelineDrawing drawing = core::drawTimeline(*timeline);
+  for (const auto& p : drawing.voltage) m_plot->appendVoltage(p.t, p.v);
+  for (const auto& [t0, t1] : drawing.powered) m_plot->addPowerBand(t0, t1);
+  for (const auto& m : drawing.checkpoints) m_plot->addCheckpoint(m.t, m.v);
   m_plot->fitAll();
   m_tabs->setCurrentIndex(0);
   return true;

@@ -30,6 +30,8 @@ const std::vector<TableScope>& scopes() {
   return all;
 }
 
+}  // namespace
+
 std::string csvField(std::string s) {
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
@@ -39,8 +41,6 @@ std::string csvField(std::string s) {
   }
   return q + "\"";
 }
-
-}  // namespace
 
 const std::vector<std::string>& exportableTables() {
   static const std::vector<std::string> names = [] {

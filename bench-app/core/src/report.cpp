@@ -10,6 +10,7 @@
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
+#include "aidi/db/export.hpp"
 #include "physical_assumptions.hpp"
 #include "svg_plot.hpp"
 
@@ -248,56 +249,52 @@ constexpr const char* kTimelineNote =
     "<p class=\"n\">Shaded: device powered. Voltage drawn between the recorded values at power-on and "
     "brown-out (charging is not linear in reality).</p>";
 
-std::string timelinePlot(const Report& r) {
-  if (!r.timeline || r.timeline->cycles.empty()) return "<p>No finished run to show.</p>";
-  const auto& t = *r.timeline;
+// The plot of the chosen run's timeline; none when no run finished.
+std::optional<std::string> timelinePlot(const Report& r) {
+  if (!r.timeline || r.timeline->cycles.empty()) return std::nullopt;
+  const TimelineDrawing drawing = drawTimeline(*r.timeline);
   svg::Plot plot("Capacitor voltage and checkpoints: " + r.timelineLabel, {"time (s)", false},
                  {"capacitor voltage (V)", false}, 900, 360);
   svg::Series voltage{"capacitor", "#1f77b4", {}, true, false};
   svg::Series commits{"checkpoint", "#d62728", {}, false, true};
-  double vPrev = t.cycles.front().vEnd.value_or(0);
+  for (const auto& p : drawing.voltage) voltage.points.push_back({p.t, p.v, ""});
+  for (const auto& [t0, t1] : drawing.powered) plot.band(t0, t1);
+  for (const auto& m : drawing.checkpoints) commits.points.push_back({m.t, m.v, m.label});
+  plot.add(std::move(voltage));
+  plot.add(std::move(commits));
+  plot.autoscale();
+  return plot.render();
+}
+
+}  // namespace
+
+TimelineDrawing drawTimeline(const db::Timeline& t) {
+  TimelineDrawing d;
+  double vPrev = t.cycles.empty() ? 0.0 : t.cycles.front().vEnd.value_or(0);
   for (const auto& c : t.cycles) {
-    const double vOn = c.vStart.value_or(0), vOff = c.vEnd.value_or(0);
-    if (c.offS > 0) voltage.points.push_back({c.startS - c.offS, vPrev, ""});
-    voltage.points.push_back({c.startS, vOn, ""});
-    // A powered sleep (aidi) keeps the device on: the band spans it too.
-    voltage.points.push_back({c.startS + c.onS + c.sleepS, vOff, ""});
-    plot.band(c.startS, c.startS + c.onS + c.sleepS);
-    vPrev = vOff;
+    const double end = c.startS + c.onS + c.sleepS;  // a powered sleep keeps the device on
+    if (c.offS > 0) d.voltage.push_back({c.startS - c.offS, vPrev});
+    d.voltage.push_back({c.startS, c.vStart.value_or(0)});
+    d.voltage.push_back({end, c.vEnd.value_or(0)});
+    d.powered.emplace_back(c.startS, end);
+    vPrev = c.vEnd.value_or(0);
   }
   for (const auto& k : t.checkpoints) {
     if (k.bootId == 0 || k.bootId > t.cycles.size()) continue;
     const auto& c = t.cycles[k.bootId - 1];
     const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
-    commits.points.push_back({c.startS + dt, voltageDuringCycle(c, dt),
-                              fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
+    const double span = c.onS + c.sleepS;
+    const double f = span > 0 ? std::clamp(dt / span, 0.0, 1.0) : 0.0;
+    const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
+    d.checkpoints.push_back({c.startS + dt, std::sqrt(v2), fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
   }
-  plot.add(std::move(voltage));
-  plot.add(std::move(commits));
-  plot.autoscale();
-  return plot.render() + kTimelineNote;
-}
-
-std::string timelinePlotOnly(const Report& r) {
-  const std::string html = timelinePlot(r);
-  const auto end = html.find("</svg>");
-  return end == std::string::npos ? std::string() : html.substr(0, end + 6);
-}
-
-
-}  // namespace
-
-double voltageDuringCycle(const db::TimelineCycle& c, double seconds) {
-  const double span = c.onS + c.sleepS;
-  const double f = span > 0 ? std::clamp(seconds / span, 0.0, 1.0) : 0.0;
-  const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
-  return std::sqrt(v2);
+  return d;
 }
 
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
   std::vector<std::pair<std::string, std::string>> out = {{"latency-vs-power", latencyVsPowerPlot(r)},
                                                           {"accuracy-vs-latency", accuracyVsLatencyPlot(r)}};
-  if (auto timeline = timelinePlotOnly(r); !timeline.empty()) out.emplace_back("timeline", std::move(timeline));
+  if (auto timeline = timelinePlot(r)) out.emplace_back("timeline", std::move(*timeline));
   return out;
 }
 
@@ -360,7 +357,9 @@ void writeHtml(const Report& r, std::ostream& out) {
          "instructions as a share of the plain inference's: boot (power-on to progress restored), checkpoint+NVM "
          "(job and commit traffic to FRAM), re-executed (work lost after the last commit of a cycle that browned out).</p>\n";
 
-  out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n" << timelinePlot(r) << "\n";
+  const auto timeline = timelinePlot(r);
+  out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n"
+      << (timeline ? *timeline + kTimelineNote : std::string("<p>No finished run to show.</p>")) << "\n";
 
   out << "<h2>Runs</h2>\n<table><tr><th>run</th><th>#</th><th class=\"s\">model</th><th class=\"s\">policy</th>"
          "<th class=\"s\">condition</th><th>rep.</th><th class=\"s\">state</th><th>finished</th><th class=\"s\">failure</th></tr>\n";
@@ -377,16 +376,6 @@ void writeHtml(const Report& r, std::ostream& out) {
 
 namespace {
 
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 nlohmann::json statsJson(const db::Stats& s) {
   return {{"count", s.count}, {"mean", s.mean}, {"median", s.median}, {"p95", s.p95}, {"min", s.min}, {"max", s.max}};
 }
@@ -399,10 +388,10 @@ void writeCsv(const Report& r, std::ostream& out) {
          "checkpoint_share,reexecuted_share,failure\n";
   for (const auto& c : r.cells) {
     out << fmt::format("{},{},{},{},{:.6g},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:g},{:.6g},{:.6g},{:.6g},{}\n",
-                       csvField(c.model), csvField(c.policy), csvField(c.condition), optNumber(c.capacitorUf),
+                       db::csvField(c.model), db::csvField(c.policy), db::csvField(c.condition), optNumber(c.capacitorUf),
                        c.harvestW, c.runs, c.runsDone, c.inferences, c.finished, c.correct, c.latencyS.mean,
                        c.latencyS.median, c.latencyS.p95, c.energyBoundS, c.ratio.median, c.ratio.p95,
-                       c.powerCycles.median, c.bootShare, c.checkpointShare, c.reexecutedShare, csvField(c.failure));
+                       c.powerCycles.median, c.bootShare, c.checkpointShare, c.reexecutedShare, db::csvField(c.failure));
   }
 }
 

@@ -14,6 +14,9 @@ namespace aidi::db {
 
 enum class ExportFormat { Csv, Json };
 
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break.
+std::string csvField(std::string s);
+
 // The tables that can be exported, in dependency order.
 const std::vector<std::string>& exportableTables();
 

@@ -65,10 +65,24 @@ void writeCsv(const Report& report, std::ostream& out);  // one row per cell
 void writeJson(const Report& report, std::ostream& out);
 void writeTerminalTable(const Report& report, std::ostream& out);
 
-// The capacitor voltage `seconds` after a power cycle began, between the
-// recorded values at power-on and at its end: the load drains energy (V^2)
-// about linearly while the device runs.
-double voltageDuringCycle(const db::TimelineCycle& cycle, double seconds);
+// A run's timeline as a drawing, for the report's plot and the GUI's: the
+// capacitor voltage between the recorded values (charging from the previous
+// cycle's end, power-on, end of the cycle — sleeps included), the powered
+// intervals, and each checkpoint on the voltage at its moment (the load
+// drains energy, V^2, about linearly within a cycle).
+struct TimelineDrawing {
+  struct Point {
+    double t, v;
+  };
+  struct Marker {
+    double t, v;
+    std::string label;
+  };
+  std::vector<Point> voltage;  // in time order
+  std::vector<std::pair<double, double>> powered;
+  std::vector<Marker> checkpoints;
+};
+TimelineDrawing drawTimeline(const db::Timeline& timeline);
 
 // The report's plots as standalone SVG documents: (file stem, SVG text).
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& report);
