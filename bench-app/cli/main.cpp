@@ -249,7 +249,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
                                              {"label", r->label}, {"predicted", r->predicted},
                                              {"finished", r->finished}, {"failure", r->failure},
-                                             {"power_cycles", r->cycles.size()}, {"checkpoints", r->checkpoints},
+                                             {"power_cycles", r->cycles.size()}, {"checkpoints", r->checkpoints()},
                                              {"device_instructions", r->deviceInstructions},
                                              {"plain_instructions", r->plainInstructions},
                                              {"latency_s", r->latencyS}, {"energy_bound_s", r->energyBoundS},
@@ -262,7 +262,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                o.trace.empty() ? fmt::format("{} W", o.constantWatts) : o.trace, o.capacitanceUf, o.sample, r->label,
                r->predicted);
     fmt::print("  {} power cycles, {} checkpoints, {} device instructions ({} for the plain inference)\n",
-               r->cycles.size(), r->checkpoints, r->deviceInstructions, r->plainInstructions);
+               r->cycles.size(), r->checkpoints(), r->deviceInstructions, r->plainInstructions);
     fmt::print("  latency {:.4f} s simulated, energy-bound limit {:.4f} s, ratio {:.3f}\n", r->latencyS,
                r->energyBoundS, ratio);
     fmt::print("  {:.4f} s charging while off, {:.4f} s active, {:.4f} s asleep waiting for energy ({} sleeps)\n",

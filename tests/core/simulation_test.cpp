@@ -34,7 +34,7 @@ TEST(Simulation, McunetUnderWeakSolarPredictsLikeTheContinuousRun) {
   ASSERT_TRUE(r->finished) << r->failure;
   EXPECT_EQ(r->predicted, expectedPrediction("mcunet-s", 0));
   EXPECT_GT(r->cycles.size(), 10u) << "100 uF cannot hold the inference: it must span power cycles";
-  EXPECT_GT(r->checkpoints, 100u);
+  EXPECT_GT(r->checkpoints(), 100u);
   EXPECT_GE(r->latencyS, r->energyBoundS) << "nothing beats the energy-bound limit";
   EXPECT_GT(r->deviceInstructions, r->plainInstructions) << "the runtime's work counts against it";
   EXPECT_EQ(r->decoder.droppedFrames(), 0u);
@@ -116,5 +116,5 @@ TEST(Simulation, AidiSurvivesTheHarvestStoppingWhileAsleep) {
   ASSERT_TRUE(result->finished) << result->failure;
   EXPECT_EQ(result->predicted, expectedPrediction("mcunet-s", 0));
   EXPECT_GT(result->cycles.size(), 1u) << "the darkness must have caused brown-outs";
-  EXPECT_GT(result->checkpoints, 1u);
+  EXPECT_GT(result->checkpoints(), 1u);
 }

@@ -205,6 +205,22 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       return {};
     };
 
+    // Instructions of the plain inference of a sample on the virtual board:
+    // the energy-bound limit of both benches rests on it; measured once per
+    // model and sample in this process.
+    const auto plainFor = [&](int sample) -> inst::Result<std::uint64_t> {
+      const auto key = std::make_pair(run.plan.model, sample);
+      if (const auto it = plainInstructions.find(key); it != plainInstructions.end()) return it->second;
+      SimulationRequest plain;
+      plain.modelDirectory = options.modelZoo / run.plan.model;
+      plain.subset = options.subset;
+      plain.sample = static_cast<std::size_t>(sample);
+      plain.storage = condition->storage;
+      auto n = measurePlainInstructions(plain);
+      if (n) plainInstructions[key] = *n;
+      return n;
+    };
+
     if (failure.empty() && !campaign->benchFile.empty()) {
       // A real bench: the board runs the samples in order after the probe's reset.
       auto bench = loadBenchFile(campaign->benchFile);
@@ -216,8 +232,8 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         request.model = run.plan.model;
         request.policy = run.plan.policy;
         request.samples = run.plan.samples;
-        request.condition = *condition;
-        request.modelZoo = options.modelZoo;
+        request.trace = trace;
+        request.storage = condition->storage;
         request.subset = options.subset;
         request.deadline = deadline;
         request.onPowerCycle = onPowerCycle;
@@ -226,8 +242,18 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         if (!results) {
           if (auto ok = runError(results.error()); !ok) return std::unexpected(ok.error());
         } else {
-          for (std::size_t i = 0; i < results->size(); ++i)
-            if (auto ok = record(static_cast<int>(i), (*results)[i]); !ok) return std::unexpected(ok.error());
+          for (std::size_t i = 0; i < results->size(); ++i) {
+            SimulationResult& result = (*results)[i];
+            if (result.finished) {
+              if (auto n = plainFor(static_cast<int>(i))) {
+                result.plainInstructions = *n;
+                result.energyBoundS = inst::energyBoundLatency(condition->storage, trace, static_cast<double>(*n),
+                                                               fw::physical::kClockHz, fw::physical::kActivePowerW);
+                result.overhead = splitOverhead(result);
+              }
+            }
+            if (auto ok = record(static_cast<int>(i), result); !ok) return std::unexpected(ok.error());
+          }
         }
       }
     }
@@ -241,8 +267,12 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       request.trace = trace;
       request.storage = condition->storage;
       request.deadline = deadline;
-      const auto key = std::make_pair(run.plan.model, sample);
-      if (const auto it = plainInstructions.find(key); it != plainInstructions.end()) request.plainInstructions = it->second;
+      auto plain = plainFor(sample);
+      if (!plain) {
+        if (auto ok = runError(plain.error()); !ok) return std::unexpected(ok.error());
+        break;
+      }
+      request.plainInstructions = *plain;
       e.sample = sample;
       e.powerCycles = 0;
       request.onPowerCycle = onPowerCycle;
@@ -256,7 +286,6 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         if (auto ok = runError(result.error()); !ok) return std::unexpected(ok.error());
         break;
       }
-      plainInstructions[key] = result->plainInstructions;
       if (auto ok = record(sample, *result); !ok) return std::unexpected(ok.error());
     }
 

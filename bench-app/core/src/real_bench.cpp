@@ -105,13 +105,7 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   auto link = openLink(*bench.link);
   if (auto ok = link->open(); !ok) return std::unexpected(ok.error());
 
-  inst::HarvestTrace trace = inst::HarvestTrace::constant(r.condition.constantWatts);
-  if (!r.condition.trace.empty()) {
-    auto loaded = inst::HarvestTrace::load(r.condition.trace);
-    if (!loaded) return std::unexpected(loaded.error());
-    trace = std::move(*loaded);
-  }
-  inst::HarvesterModel model(r.condition.storage, trace, r.condition.storage.vOn);
+  inst::HarvesterModel model(r.storage, r.trace, r.storage.vOn);
   inst::SupplyHarvesterConfig config;
   config.channel = bench.supply->channel;
   config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
@@ -169,7 +163,6 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
     if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
       current.restoreCycles.push_back(b.restoreCycles);
     } else if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
-      ++current.checkpoints;
       current.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
     } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
       current.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
@@ -187,18 +180,6 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
         current.deviceInstructions += static_cast<std::uint64_t>(cycle.onS * fw::physical::kClockHz);
       auto image = loadSubsetImage(r.subset, res.sample);
       if (image) current.label = image->label;
-      // The limit from the plain inference counted on the virtual board (same core, same code).
-      SimulationRequest plain;
-      plain.modelDirectory = r.modelZoo / r.model;
-      plain.subset = r.subset;
-      plain.sample = res.sample;
-      plain.storage = r.condition.storage;
-      if (auto n = measurePlainInstructions(plain)) {
-        current.plainInstructions = *n;
-        current.energyBoundS = inst::energyBoundLatency(r.condition.storage, trace, static_cast<double>(*n),
-                                                        fw::physical::kClockHz, fw::physical::kActivePowerW);
-      }
-      current.overhead = splitOverhead(current);
       results.push_back(std::move(current));
       current = SimulationResult{};
       begun = received.atS;

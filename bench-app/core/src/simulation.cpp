@@ -92,7 +92,6 @@ void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, Simula
       proto::Checkpoint c{};
       proto::Boot b{};
       if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
-        ++result.checkpoints;
         result.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
         if (onCheckpoint) onCheckpoint(result.checkpointEvents.back());
       } else if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
@@ -195,8 +194,8 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
       drainTelemetry(**board, decoder, result, inst::Millis{100}, request.onCheckpoint);
     }
     if (request.onPowerCycle) request.onPowerCycle(*cycle);
-    if (result.checkpoints > checkpointsSeen) {
-      checkpointsSeen = result.checkpoints;
+    if (result.checkpoints() > checkpointsSeen) {
+      checkpointsSeen = result.checkpoints();
       lastProgressCycle = cycle->index;
     }
     if (cycle->finished) {

@@ -5,7 +5,9 @@
 // board's telemetry from the link until `samples` results have arrived or
 // the time limit passes; the output ends off on every path. Each sample
 // comes back as the SimulationResult the virtual bench gives, so a campaign
-// records both the same way.
+// records both the same way; the energy-bound limit and the overhead split,
+// which rest on the plain inference counted on the virtual board, are the
+// caller's (the campaign runner measures each model and sample once).
 #pragma once
 
 #include <chrono>
@@ -14,7 +16,6 @@
 #include <vector>
 
 #include "aidi/core/bench_file.hpp"
-#include "aidi/core/campaign_file.hpp"
 #include "aidi/core/simulation.hpp"
 
 namespace aidi::core {
@@ -23,8 +24,9 @@ struct RealRunRequest {
   BenchFile bench;
   std::string model, policy;
   int samples = 1;
-  HarvestCondition condition;
-  std::filesystem::path modelZoo, subset;
+  inst::HarvestTrace trace = inst::HarvestTrace::constant(0);  // the condition, loaded
+  inst::StorageParams storage;
+  std::filesystem::path subset;  // for the labels of the images the board runs
   std::chrono::steady_clock::time_point deadline;
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
   double timeScale = 1.0;  // wall seconds per modelled second: 1 on a real bench

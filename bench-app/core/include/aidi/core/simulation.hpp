@@ -69,7 +69,7 @@ struct SimulationResult {
   int label = -1;
   std::vector<std::int8_t> logits;
   std::vector<inst::PowerCycleRecord> cycles;
-  std::uint64_t checkpoints = 0;
+  std::size_t checkpoints() const { return checkpointEvents.size(); }
   std::vector<CheckpointEvent> checkpointEvents;
   std::vector<std::uint32_t> restoreCycles;  // per boot, from the Boot frame
   OverheadSplit overhead;
