@@ -178,24 +178,26 @@ Status ScpiPowerSupply::checkChannel(int channel) const {
   return {};
 }
 
-Status ScpiPowerSupply::setVoltage(int channel, double volts) {
+// Refused on the host, before anything is sent, above the bench's limit or
+// the channel's rating.
+Status ScpiPowerSupply::setWithinLimits(int channel, double value, double benchLimit, const double* ratings,
+                                        const char* unit, const std::string& pattern) {
   if (auto ok = checkChannel(channel); !ok) return ok;
-  const double rated = m_dialect->maxVolts[channel - 1];
-  if (!(volts >= 0) || volts > m_limits.maxVolts || volts > rated)
-    return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(volts) + " V on channel " +
-                                           std::to_string(channel) + " (bench limit " + std::to_string(m_limits.maxVolts) +
-                                           " V, channel rated " + std::to_string(rated) + " V)"});
-  return set(formatScpi(m_dialect->setVoltage, channel, volts));
+  const double rated = ratings[channel - 1];
+  if (!(value >= 0) || value > benchLimit || value > rated)
+    return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(value) + " " + unit +
+                                           " on channel " + std::to_string(channel) + " (bench limit " +
+                                           std::to_string(benchLimit) + " " + unit + ", channel rated " +
+                                           std::to_string(rated) + " " + unit + ")"});
+  return set(formatScpi(pattern, channel, value));
+}
+
+Status ScpiPowerSupply::setVoltage(int channel, double volts) {
+  return setWithinLimits(channel, volts, m_limits.maxVolts, m_dialect->maxVolts, "V", m_dialect->setVoltage);
 }
 
 Status ScpiPowerSupply::setCurrentLimit(int channel, double amps) {
-  if (auto ok = checkChannel(channel); !ok) return ok;
-  const double rated = m_dialect->maxAmps[channel - 1];
-  if (!(amps >= 0) || amps > m_limits.maxAmps || amps > rated)
-    return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(amps) + " A on channel " +
-                                           std::to_string(channel) + " (bench limit " + std::to_string(m_limits.maxAmps) +
-                                           " A, channel rated " + std::to_string(rated) + " A)"});
-  return set(formatScpi(m_dialect->setCurrent, channel, amps));
+  return setWithinLimits(channel, amps, m_limits.maxAmps, m_dialect->maxAmps, "A", m_dialect->setCurrent);
 }
 
 Status ScpiPowerSupply::setOutput(int channel, bool on) {

@@ -74,6 +74,8 @@ class ScpiPowerSupply final : public PowerSupply {
   [[nodiscard]] Status set(const std::string& command);
   [[nodiscard]] Result<double> queryNumber(const std::string& command);
   [[nodiscard]] Status checkChannel(int channel) const;
+  [[nodiscard]] Status setWithinLimits(int channel, double value, double benchLimit, const double* ratings,
+                                       const char* unit, const std::string& pattern);
   std::unexpected<Error> failSafe(Error error);
   std::string describe(const std::string& command) const;
 
