@@ -12,6 +12,7 @@
 #include "intermittent_runtime.hpp"
 #include "power_shim.hpp"
 #include "resident_runtime.hpp"
+#include "run_messages.hpp"
 #include "run_config.hpp"
 #include "telemetry_uart.hpp"
 
@@ -63,36 +64,17 @@ struct ShimEnergyMonitor final : fw::EnergyMonitor {
   }
 };
 
-void sendBoot(std::uint32_t boot, fw::RunStatus run, const fw::Progress& progress) {
-  proto::Boot b{};
-  b.bootCount = boot;
-  b.resetCause = proto::ResetCause::PowerOn;
-  b.progressValid = run != fw::RunStatus::Idle;
-  b.inference = progress.inference;
-  b.layer = progress.layer;
-  b.job = progress.job;
-  b.restoreCycles = fw::mps2::powerShimCyclesSinceBoot();
-  g_telemetry.send(b);
-}
-
 template <class Runtime>
 [[noreturn]] void runToTheEnd(Runtime& runtime, std::uint32_t boot, const fw::mps2::RunConfig& config,
                               const fw::ModelView& model, const fw::mps2::CostedNvm& nvm) {
   fw::RunStatus run = runtime.restore();
-  sendBoot(boot, run, runtime.progress());
+  g_telemetry.send(fw::bootMessage(boot, proto::ResetCause::PowerOn, run, runtime.progress(),
+                                   fw::mps2::powerShimCyclesSinceBoot()));
   Telemetry telemetry;
   if (run == fw::RunStatus::Idle) run = runtime.start(config.image, 1, &telemetry);
   else if (run != fw::RunStatus::Done) run = runtime.resume(&telemetry);
 
-  proto::InferenceResult r{};
-  r.inference = runtime.progress().inference;
-  r.sample = config.sample;
-  r.predicted = static_cast<std::uint8_t>(runtime.result(r.logits, proto::kMaxLogits));
-  r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
-  r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
-  r.powerCycles = boot;
-  r.nvmBytes = nvm.stats().bytesWritten;
-  g_telemetry.send(r);
+  g_telemetry.send(fw::resultMessage(runtime, model, config.sample, boot, nvm.stats().bytesWritten));
   fw::mps2::powerShimDone();
 }
 

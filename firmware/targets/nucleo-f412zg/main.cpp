@@ -9,7 +9,6 @@
 #include <cstdint>
 #include <cstring>
 
-#include "aidi/proto/crc32c.hpp"
 #include "aidi_build_id.h"
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
@@ -17,6 +16,7 @@
 #include "intermittent_runtime.hpp"
 #include "physical_assumptions.hpp"
 #include "resident_runtime.hpp"
+#include "run_messages.hpp"
 #include "spi_fram.hpp"
 
 extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
@@ -107,15 +107,7 @@ template <class Runtime>
   fw::RunStatus run = runtime.restore();
   // The bench resets the board to start a run: forget the progress in FRAM.
   if (cause == proto::ResetCause::Pin || cause == proto::ResetCause::Software) run = fw::RunStatus::Idle;
-  proto::Boot b{};
-  b.bootCount = boot;
-  b.resetCause = cause;
-  b.progressValid = run != fw::RunStatus::Idle;
-  b.inference = runtime.progress().inference;
-  b.layer = runtime.progress().layer;
-  b.job = runtime.progress().job;
-  b.restoreCycles = fw::nucleo::cycles();
-  send(b);
+  send(fw::bootMessage(boot, cause, run, runtime.progress(), fw::nucleo::cycles()));
 
   Telemetry telemetry;
   telemetry.lastCommit = fw::nucleo::cycles();
@@ -128,15 +120,8 @@ template <class Runtime>
       run = runtime.resume(&telemetry);
     }
     if (run != fw::RunStatus::Done) continue;  // a failed NVM write: the brown-out follows
-    proto::InferenceResult r{};
-    r.inference = runtime.progress().inference;
-    r.sample = (r.inference - 1) % kImages;
-    r.predicted = static_cast<std::uint8_t>(runtime.result(r.logits, proto::kMaxLogits));
-    r.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
-    r.logitsCrc = proto::Crc32c::calculate(r.logits, r.logitCount);
-    r.powerCycles = boot;
-    r.nvmBytes = fram.stats().bytesWritten;
-    send(r);
+    send(fw::resultMessage(runtime, model, (runtime.progress().inference - 1) % kImages, boot,
+                           fram.stats().bytesWritten));
   }
 }
 
