@@ -4,7 +4,6 @@
 // happens to the process, every planned run ends recorded exactly once.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sqlite3.h>
 
 #include <fstream>
 #include <map>
@@ -12,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/sqlite_scalar.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
@@ -43,18 +43,6 @@ std::string read(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-// One integer from the database (a real SQLite file, read as any tool would).
-std::int64_t scalar(const fs::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  if (sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) return -1;
-  sqlite3_stmt* st = nullptr;
-  std::int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 std::string campaign(const std::string& name, const std::string& models, const std::string& policies, int samples,
                      const std::string& conditionName = "weak") {
@@ -83,18 +71,18 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
   EXPECT_NE(r.output.find("Report:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("mcunet-s     aidi"), std::string::npos) << "the headline table: " << r.output;
 
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs"), 4);
-  EXPECT_EQ(scalar(db, "SELECT state = 'done' FROM campaigns"), 1);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs"), 4);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT state = 'done' FROM campaigns"), 1);
   // mcunet-s under `layer` cannot finish a layer in one 100 uF power cycle:
   // recorded as failed with the reason, the others done.
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 3);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed' AND model = 'mcunet-s' AND policy = 'layer'"
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 3);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed' AND model = 'mcunet-s' AND policy = 'layer'"
                        " AND failure LIKE '%did not finish%'"), 1);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 6);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1 AND energy_bound_s > 0"
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 6);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1 AND energy_bound_s > 0"
                        " AND latency_s >= energy_bound_s AND harvest_w > 0"), 6);
-  EXPECT_GT(scalar(db, "SELECT COUNT(*) FROM power_cycles"), 20);
-  EXPECT_GT(scalar(db, "SELECT COUNT(*) FROM checkpoints"), 10);
+  EXPECT_GT(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM power_cycles"), 20);
+  EXPECT_GT(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM checkpoints"), 10);
 
   const std::string html = read(path("report.html"));
   for (const char* needle : {"AIDI Bench report: e2e", "mcunet-s", "inas-tiny", "<svg", "Capacitor voltage",
@@ -141,21 +129,21 @@ TEST_F(CampaignCli, KilledMidCampaignThenResumedRecordsEveryRunExactlyOnce) {
   std::this_thread::sleep_for(150ms);
   ASSERT_EQ(::kill(child->pid(), SIGKILL), 0);
   (void)child->wait(10000ms);
-  const auto ended = scalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')");
+  const auto ended = aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')");
   EXPECT_GE(ended, 3) << child->output();
   EXPECT_LT(ended, 6) << "the kill came too late to test anything";
 
   const auto resumed = runAidi({"resume", "--db", db, "--json"});
   ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("campaign_ended"), std::string::npos);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 6);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 6);
   // Exactly once: each run has its samples, from its current attempt only.
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences"), 12);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences i JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt"), 12);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM (SELECT run_id, inference FROM inferences GROUP BY run_id, inference"
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences"), 12);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences i JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt"), 12);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM (SELECT run_id, inference FROM inferences GROUP BY run_id, inference"
                        " HAVING COUNT(*) > 1)"), 0);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM power_cycles p JOIN runs r ON r.id = p.run_id WHERE p.attempt != r.attempt"), 0);
-  EXPECT_EQ(scalar(db, "SELECT state = 'done' FROM campaigns"), 1);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM power_cycles p JOIN runs r ON r.id = p.run_id WHERE p.attempt != r.attempt"), 0);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT state = 'done' FROM campaigns"), 1);
 
   const auto again = runAidi({"resume", "--db", db});
   EXPECT_EQ(again.exitCode, 0) << again.output;
@@ -176,12 +164,12 @@ TEST_F(CampaignCli, CtrlCStopsCleanlyAndResumeFinishes) {
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 130) << child->output();
   EXPECT_NE(child->output().find("aidi resume"), std::string::npos) << child->output();
-  EXPECT_LT(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
+  EXPECT_LT(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
 
   const auto resumed = runAidi({"resume", "interrupted", "--db", db});
   ASSERT_EQ(resumed.exitCode, 0) << resumed.output;
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences"), 2);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 2);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences"), 2);
 }
 
 TEST_F(CampaignCli, InvalidCampaignFilesFailBeforeAnyRun) {

@@ -5,10 +5,7 @@
 // through the supply along the harvest condition, reads its frames until the
 // samples are in, records them like the virtual bench does, and leaves the
 // output off.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -17,6 +14,8 @@
 #include <thread>
 
 #include "../firmware/model_fixtures.hpp"
+#include "../support/loopback_listener.hpp"
+#include "../support/sqlite_scalar.hpp"
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/temp_dir.hpp"
@@ -33,24 +32,14 @@ class BoardStandIn {
  public:
   BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period)
       : m_predictions(std::move(predictions)), m_period(period) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len);
-    m_port = ntohs(a.sin_port);
-    ::listen(m_fd, 1);
     m_thread = std::thread([this] { serve(); });
   }
   ~BoardStandIn() {
     m_stop = true;
-    ::shutdown(m_fd, SHUT_RDWR);
-    ::close(m_fd);
+    m_listener.close();
     m_thread.join();
   }
-  std::uint16_t port() const { return m_port; }
+  std::uint16_t port() const { return m_listener.port; }
 
  private:
   template <class M>
@@ -60,7 +49,7 @@ class BoardStandIn {
     return ::write(fd, wire, n) == static_cast<ssize_t>(n);
   }
   void serve() {
-    const int fd = ::accept(m_fd, nullptr, nullptr);
+    const int fd = ::accept(m_listener.fd, nullptr, nullptr);
     if (fd < 0) return;
     proto::FrameWriter writer(1);
     proto::Boot boot{};
@@ -86,23 +75,11 @@ class BoardStandIn {
   }
   std::vector<int> m_predictions;
   std::chrono::milliseconds m_period;
-  int m_fd = -1;
-  std::uint16_t m_port = 0;
+  aidi::test::LoopbackListener m_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
 };
 
-std::int64_t scalar(const std::filesystem::path& db, const std::string& sql) {
-  sqlite3* h = nullptr;
-  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  std::int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(h);
-  return v;
-}
 
 }  // namespace
 
@@ -140,14 +117,14 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   };
   auto progress = core::runCampaign(*id, options);
   ASSERT_TRUE(progress) << progress.error().message;
-  EXPECT_EQ(progress->done, 1) << "failure: " << scalar(db, "SELECT COUNT(*) FROM runs WHERE state='failed'");
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 3);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE predicted = label"),
-            scalar(db, "SELECT COUNT(*) FROM inferences WHERE label IS NOT NULL AND predicted = label"));
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM checkpoints"), 3);
-  EXPECT_GE(scalar(db, "SELECT COUNT(*) FROM power_cycles"), 3) << "each inference names the cycles it ran in";
+  EXPECT_EQ(progress->done, 1) << "failure: " << test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state='failed'");
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 3);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE predicted = label"),
+            test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE label IS NOT NULL AND predicted = label"));
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM checkpoints"), 3);
+  EXPECT_GE(test::sqliteScalar(db, "SELECT COUNT(*) FROM power_cycles"), 3) << "each inference names the cycles it ran in";
   EXPECT_GE(powerCycles, 2) << "about 0.4 s per modelled cycle at this scale";
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM inferences WHERE latency_s > 0 AND energy_bound_s > 0"), 3);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE latency_s > 0 AND energy_bound_s > 0"), 3);
   EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
 }
 
@@ -172,7 +149,7 @@ TEST(RealBench, WithoutAProbeEveryRunFailsClearlyAndTheCampaignEnds) {
   auto progress = core::runCampaign(*id, options);
   ASSERT_TRUE(progress) << progress.error().message;
   EXPECT_EQ(progress->failed, 2);
-  EXPECT_EQ(scalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2);
 }
 
 TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "../support/sqlite_scalar.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
@@ -22,19 +23,7 @@ class DbTest : public ::testing::Test {
   std::filesystem::path path(const std::string& name = "runs.db") const { return m_dir->path() / name; }
 
   // One integer from SQL, on a private connection.
-  static std::int64_t scalar(const std::filesystem::path& db, const std::string& sql) {
-    sqlite3* h = nullptr;
-    sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* s = nullptr;
-    std::int64_t v = -1;
-    if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-      v = sqlite3_column_int64(s, 0);
-    else
-      ADD_FAILURE() << sql << ": " << sqlite3_errmsg(h);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return v;
-  }
+  static std::int64_t scalar(const std::filesystem::path& db, const std::string& sql) { return sqliteScalar(db, sql); }
   static void execRaw(const std::filesystem::path& db, const std::string& sql) {
     sqlite3* h = nullptr;
     sqlite3_open(db.c_str(), &h);

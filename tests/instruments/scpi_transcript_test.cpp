@@ -2,9 +2,7 @@
 // (fixtures/scpi/): a loopback server replays the instrument's side and
 // fails on the first command the transcript does not expect, so each
 // family's syntax and reply formats are checked line by line.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "../support/loopback_listener.hpp"
 #include "aidi/inst/scpi_power_supply.hpp"
 
 using namespace aidi::inst;
@@ -38,30 +37,20 @@ std::vector<Line> loadTranscript(const std::string& name) {
 class TranscriptServer {
  public:
   explicit TranscriptServer(std::vector<Line> lines) : m_lines(std::move(lines)) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(m_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(m_fd, reinterpret_cast<sockaddr*>(&a), &len);
-    m_port = ntohs(a.sin_port);
-    ::listen(m_fd, 1);
     m_thread = std::thread([this] { serve(); });
   }
   ~TranscriptServer() {
-    ::shutdown(m_fd, SHUT_RDWR);
-    ::close(m_fd);
+    m_listener.close();
     if (m_thread.joinable()) m_thread.join();
   }
-  std::string resource() const { return "TCPIP0::127.0.0.1::" + std::to_string(m_port) + "::SOCKET"; }
+  std::string resource() const { return "TCPIP0::127.0.0.1::" + std::to_string(m_listener.port) + "::SOCKET"; }
   std::size_t position() const { return m_next.load(); }
   std::size_t size() const { return m_lines.size(); }
   std::string mismatch() const { return m_mismatch; }
 
  private:
   void serve() {
-    const int client = ::accept(m_fd, nullptr, nullptr);
+    const int client = ::accept(m_listener.fd, nullptr, nullptr);
     if (client < 0) return;
     std::string buffer;
     char chunk[256];
@@ -89,8 +78,7 @@ class TranscriptServer {
     ::close(client);
   }
   std::vector<Line> m_lines;
-  int m_fd = -1;
-  std::uint16_t m_port = 0;
+  aidi::test::LoopbackListener m_listener;
   std::atomic<std::size_t> m_next{0};
   std::string m_mismatch;
   std::thread m_thread;

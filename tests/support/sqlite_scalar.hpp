@@ -1,0 +1,28 @@
+// One integer from an SQLite file, read on a private read-only connection as
+// any tool would: how the tests look at what the bench recorded.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace aidi::test {
+
+inline std::int64_t sqliteScalar(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  std::int64_t v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    v = sqlite3_column_int64(s, 0);
+  else
+    ADD_FAILURE() << db << ": " << sql << ": " << sqlite3_errmsg(h);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return v;
+}
+
+}  // namespace aidi::test
