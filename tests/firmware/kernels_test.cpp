@@ -10,7 +10,7 @@
 
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
-#include "../../firmware/kernels/cm4/simd.hpp"
+#include "../../firmware/kernels/cm4/output_stage.hpp"
 
 using namespace aidi::fw;
 
@@ -30,13 +30,16 @@ struct Case {
     for (auto& b : v) b = uniform(-20000, 20000);
     return v;
   }
-  // Multipliers in [2^30, 2^31), shifts giving output steps like real layers.
+  // Multipliers in [2^30, 2^31), shifts giving output steps like real layers:
+  // a third of the layers have some shift >= 0 (the general output stage),
+  // the rest shift right only, as trained layers do (the fast output stage).
   void quant(std::size_t n, std::vector<std::int32_t>& m, std::vector<std::int32_t>& s) {
     m.resize(n);
     s.resize(n);
+    const bool someLeft = uniform(0, 2) == 0;
     for (std::size_t i = 0; i < n; ++i) {
       m[i] = static_cast<std::int32_t>((1u << 30) + (rng() % (1u << 30)));
-      s[i] = uniform(-12, 0);
+      s[i] = someLeft ? uniform(-12, 1) : (uniform(0, 15) == 0 ? -31 : uniform(-12, -1));
     }
   }
   ConvParams conv(int k, int stride, int pad) {
@@ -46,8 +49,9 @@ struct Case {
     p.padTop = p.padLeft = pad;
     p.inputOffset = uniform(-127, 128);
     p.outputOffset = uniform(-128, 127);
-    p.actMin = uniform(-128, -50);
-    p.actMax = uniform(50, 127);
+    const bool fullRange = uniform(0, 1) == 0;  // int8's range, or a narrower one (ReLU6)
+    p.actMin = fullRange ? -128 : uniform(-128, -50);
+    p.actMax = fullRange ? 127 : uniform(50, 127);
     return p;
   }
 };
@@ -68,6 +72,29 @@ TEST(Cm4Requantize, EqualsTheReferenceIncludingTies) {
   for (std::int32_t acc = -4096; acc <= 4096; ++acc)
     for (std::int32_t shift = -4; shift <= 0; ++shift)
       ASSERT_EQ(cm4::requantizeFast(acc, 1 << 30, shift), requantize(acc, 1 << 30, shift)) << acc << " " << shift;
+}
+
+TEST(Cm4OutputStage, RightShiftStageEqualsTheReferenceForEveryRightShift) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 1'000'000; ++i) {
+    const auto acc = static_cast<std::int32_t>(static_cast<std::int32_t>(rng()) >> (rng() % 12 + 2));  // |acc| < 2^30
+    const auto m = static_cast<std::int32_t>((1u << 30) + (rng() % (1u << 30)));
+    const std::int32_t shift = -1 - static_cast<std::int32_t>(rng() % 31);
+    const std::int32_t zeroPoint = static_cast<std::int32_t>(rng() % 256) - 128;
+    const std::int32_t lo = i % 2 ? -128 : -100, hi = i % 2 ? 127 : 6;
+    const std::int8_t want = clampToInt8(requantize(acc, m, shift) + zeroPoint, lo, hi);
+    if (i % 2) {
+      ASSERT_EQ(cm4::RightShiftOutputStage<false>({2 * zeroPoint + 1, lo, hi})(acc, m, shift), want) << acc << " " << m << " " << shift;
+    } else {
+      ASSERT_EQ(cm4::RightShiftOutputStage<true>({2 * zeroPoint + 1, lo, hi})(acc, m, shift), want) << acc << " " << m << " " << shift;
+    }
+  }
+  // Exact halves at every right shift.
+  for (std::int32_t acc = -4096; acc <= 4096; ++acc)
+    for (std::int32_t shift = -5; shift <= -1; ++shift)
+      ASSERT_EQ(cm4::RightShiftOutputStage<false>({-9, -128, 127})(acc, 1 << 30, shift),
+                clampToInt8(requantize(acc, 1 << 30, shift) - 5, -128, 127))
+          << acc << " " << shift;
 }
 
 TEST(Cm4Kernels, PointwiseEqualsReference) {
@@ -136,6 +163,63 @@ TEST(Cm4Kernels, FullyConnectedEqualsReference) {
     ref::fully_connected_s8(p, {m.data(), s.data()}, inF, x.data(), w.data(), b.data(), outF, want.data());
     cm4::fully_connected_s8(p, {m.data(), s.data()}, inF, x.data(), w.data(), b.data(), outF, got.data());
     ASSERT_EQ(got, want) << "seed " << seed << " in " << inF << " out " << outF;
+  }
+}
+
+// Layers whose widened weights exceed the kernels' scratch are computed a
+// chunk of channels at a time; inputs past the scratch fall back to the
+// reference kernels. Both must stay exact.
+TEST(Cm4Kernels, LargeLayersAcrossWeightChunksEqualReference) {
+  for (unsigned seed = 0; seed < 12; ++seed) {
+    Case t(1000 + seed);
+    std::vector<std::int32_t> m, s;
+    {  // pointwise: up to 300 x 70 weights, several chunks
+      const Shape in{t.uniform(1, 5), t.uniform(1, 5), t.uniform(100, 300)};
+      const Shape out{in.h, in.w, t.uniform(20, 70)};
+      ConvParams p = t.conv(1, 1, 0);
+      auto x = t.bytes(in.size()), w = t.bytes(static_cast<std::size_t>(in.c * out.c));
+      auto b = t.biases(out.c);
+      t.quant(out.c, m, s);
+      std::vector<std::int8_t> want(out.size()), got(out.size());
+      ref::pointwise_conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, want.data());
+      cm4::pointwise_conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, got.data());
+      ASSERT_EQ(got, want) << "pointwise seed " << seed;
+    }
+    {  // conv: windows of 3x3 up to 140 channels (k up to 1260: past the im2col limit too)
+      const Shape in{t.uniform(3, 6), t.uniform(3, 6), t.uniform(60, 140)};
+      const Shape out{in.h, in.w, t.uniform(5, 12)};
+      ConvParams p = t.conv(3, 1, 1);
+      auto x = t.bytes(in.size()), w = t.bytes(static_cast<std::size_t>(9 * in.c * out.c));
+      auto b = t.biases(out.c);
+      t.quant(out.c, m, s);
+      std::vector<std::int8_t> want(out.size()), got(out.size());
+      ref::conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, want.data());
+      cm4::conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, got.data());
+      ASSERT_EQ(got, want) << "conv seed " << seed;
+    }
+    {  // depthwise 5x5 over up to 400 channels: several chunks of 160
+      const Shape in{t.uniform(5, 8), t.uniform(5, 8), t.uniform(150, 400)};
+      const Shape out{in.h, in.w, in.c};
+      ConvParams p = t.conv(5, 1, 2);
+      auto x = t.bytes(in.size()), w = t.bytes(static_cast<std::size_t>(25 * in.c));
+      auto b = t.biases(in.c);
+      t.quant(in.c, m, s);
+      std::vector<std::int8_t> want(out.size()), got(out.size());
+      ref::depthwise_conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, want.data());
+      cm4::depthwise_conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, got.data());
+      ASSERT_EQ(got, want) << "depthwise seed " << seed;
+    }
+    {  // fully connected up to 2600 inputs (past the widened-input scratch)
+      const int inF = t.uniform(1000, 2600), outF = t.uniform(1, 20);
+      ConvParams p = t.conv(1, 1, 0);
+      auto x = t.bytes(static_cast<std::size_t>(inF)), w = t.bytes(static_cast<std::size_t>(inF * outF));
+      auto b = t.biases(outF);
+      t.quant(outF, m, s);
+      std::vector<std::int8_t> want(outF), got(outF);
+      ref::fully_connected_s8(p, {m.data(), s.data()}, inF, x.data(), w.data(), b.data(), outF, want.data());
+      cm4::fully_connected_s8(p, {m.data(), s.data()}, inF, x.data(), w.data(), b.data(), outF, got.data());
+      ASSERT_EQ(got, want) << "fully connected seed " << seed;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
-#include "dot.hpp"
+#include "output_stage.hpp"
+#include "pair_matmul.hpp"
 
 namespace aidi::fw::cm4 {
 namespace {
@@ -38,14 +39,17 @@ void conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, c
     return;
   }
   const std::int32_t pixels = out.h * out.w;
-  for (std::int32_t px = 0; px < pixels; px += 2) {
-    const bool pair = px + 1 < pixels;
-    gatherWindow(p, in, input, px / out.w, px % out.w, g_im2col[0]);
-    if (pair) gatherWindow(p, in, input, (px + 1) / out.w, (px + 1) % out.w, g_im2col[1]);
-    std::int8_t* ya = output + px * out.c;
-    matmul2Rows(p, q, g_im2col[0], pair ? g_im2col[1] : g_im2col[0], k, weights, bias, out.c, ya,
-                pair ? ya + out.c : ya);
-  }
+  withOutputStage(p, q, out.c, [&](const auto& stage) {
+    pairMatmul(stage, q, p.inputOffset, k, weights, bias, out.c, pixels, output,
+               [&](std::int32_t px, const std::int8_t*& a, const std::int8_t*& b) {
+                 gatherWindow(p, in, input, px / out.w, px % out.w, g_im2col[0]);
+                 a = b = g_im2col[0];
+                 if (px + 1 < pixels) {
+                   gatherWindow(p, in, input, (px + 1) / out.w, (px + 1) % out.w, g_im2col[1]);
+                   b = g_im2col[1];
+                 }
+               });
+  });
 }
 
 }  // namespace aidi::fw::cm4

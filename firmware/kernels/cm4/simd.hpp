@@ -62,6 +62,18 @@ inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
   __asm("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
+// (2 * a * b + 2^31) >> 32: the rounded high word of the doubled product.
+inline std::int32_t smmulrDoubled(std::int32_t a, std::int32_t b) {
+  std::int32_t r;
+  __asm("smmulr %0, %1, %2" : "=r"(r) : "r"(a * 2), "r"(b));
+  return r;
+}
+// (x >> 1) saturated to int8.
+inline std::int32_t ssat8Asr1(std::int32_t x) {
+  std::int32_t r;
+  __asm("ssat %0, #8, %1, asr #1" : "=r"(r) : "r"(x));
+  return r;
+}
 
 #else  // host: the same arithmetic in C
 
@@ -83,6 +95,13 @@ inline std::int32_t smlad(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
 }
 inline std::int32_t smlabb(std::uint32_t a, std::uint32_t b, std::int32_t acc) { return acc + lane(a, 0) * lane(b, 0); }
 inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) { return acc + lane(a, 1) * lane(b, 1); }
+inline std::int32_t smmulrDoubled(std::int32_t a, std::int32_t b) {
+  return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (1ll << 30)) >> 31);
+}
+inline std::int32_t ssat8Asr1(std::int32_t x) {
+  x >>= 1;
+  return x < -128 ? -128 : (x > 127 ? 127 : x);
+}
 
 #endif
 
@@ -95,30 +114,11 @@ inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
 // is exactly floor((acc*m + 2^30) / 2^31).
 inline std::int32_t requantizeFast(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) {
   if (shift > 0) acc *= (1 << shift);
-#if defined(__ARM_FEATURE_DSP)
-  std::int32_t x;
-  __asm("smmulr %0, %1, %2" : "=r"(x) : "r"(acc * 2), "r"(multiplier));
-#else
-  const std::int64_t ab = static_cast<std::int64_t>(acc) * multiplier + (1ll << 30);
-  const std::int32_t x = static_cast<std::int32_t>(ab >> 31);
-#endif
+  const std::int32_t x = smmulrDoubled(acc, multiplier);
   if (shift >= 0) return x;
   const std::int32_t e = -shift;
   return (x + (x >> 31) + ((1 << e) >> 1)) >> e;
 }
 
-// The output stage of a layer, held in registers: int8 stores may alias
-// anything, so reading these through a params reference would reload them
-// after every store.
-struct OutputStage {
-  std::int32_t offset, lo, hi;
-  // Requantizes, adds the zero point and clamps one accumulator.
-  std::int8_t operator()(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) const {
-    std::int32_t y = requantizeFast(acc, multiplier, shift) + offset;
-    y = y < lo ? lo : y;
-    y = y > hi ? hi : y;
-    return static_cast<std::int8_t>(y);
-  }
-};
 
 }  // namespace aidi::fw::cm4

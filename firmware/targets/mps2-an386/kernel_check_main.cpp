@@ -39,11 +39,14 @@ std::int32_t g_bias[64], g_mult[64], g_shift[64];
 void fill(std::int8_t* p, std::int32_t n) {
   for (std::int32_t i = 0; i < n; ++i) p[i] = static_cast<std::int8_t>(next());
 }
+// A third of the layers have some shift >= 0 (the general output stage);
+// the rest shift right only, as trained layers do (the fast output stage).
 void quant(std::int32_t n) {
+  const bool someLeft = next() % 3 == 0;
   for (std::int32_t i = 0; i < n; ++i) {
     g_bias[i] = uniform(-20000, 20000);
     g_mult[i] = static_cast<std::int32_t>((1u << 30) + (next() % (1u << 30)));
-    g_shift[i] = uniform(-12, 0);
+    g_shift[i] = someLeft ? uniform(-12, 1) : (next() % 16 == 0 ? -31 : uniform(-12, -1));
   }
 }
 ConvParams params(std::int32_t k, std::int32_t stride, std::int32_t pad) {
@@ -53,8 +56,9 @@ ConvParams params(std::int32_t k, std::int32_t stride, std::int32_t pad) {
   p.padTop = p.padLeft = pad;
   p.inputOffset = uniform(-127, 128);
   p.outputOffset = uniform(-128, 127);
-  p.actMin = uniform(-128, -50);
-  p.actMax = uniform(50, 127);
+  const bool fullRange = next() % 2 == 0;  // int8's range, or a narrower one (ReLU6)
+  p.actMin = fullRange ? -128 : uniform(-128, -50);
+  p.actMax = fullRange ? 127 : uniform(50, 127);
   return p;
 }
 std::int32_t outSize(std::int32_t in, std::int32_t k, std::int32_t s, std::int32_t pad) { return (in + 2 * pad - k) / s + 1; }

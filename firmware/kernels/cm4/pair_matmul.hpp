@@ -1,0 +1,151 @@
+// The matrix core of pointwise and im2col convolution: 2 output pixels x 2
+// output channels per tile, from operands widened once to int16 pairs so the
+// inner loop is loads and SMLADs only (13 instructions per 16 MACs on the
+// device, 12 when unrolled).
+//
+// Pair layout, per group of 4 k values, 4 words:
+//   pixel pair (A, B):    [A0 A2] [A1 A3] [B0 B2] [B1 B3]   (input offset added)
+//   channel pair (P, Q):  [P0 P2] [P1 P3] [Q0 Q2] [Q1 Q3]
+// k is padded to a multiple of 4 with zero weights.
+#pragma once
+
+#include <cstdint>
+
+#include "aidi/kernels/cm4.hpp"
+#include "simd.hpp"
+
+namespace aidi::fw::cm4 {
+
+inline constexpr std::int32_t kMaxPairK = (kMaxIm2colK + 3) & ~3;
+
+// Scratch shared by the kernels (one kernel runs at a time): widened weights
+// of as many channel pairs as fit, and one widened pixel pair.
+inline constexpr std::int32_t kWeightScratchWords = 2048;
+static_assert(kWeightScratchWords >= kMaxPairK, "one channel pair of the largest window must fit");
+extern std::uint32_t g_weightScratch[kWeightScratchWords];
+extern std::uint32_t g_inputScratch[kMaxPairK];
+
+inline std::int32_t pairGroups(std::int32_t k) { return (k + 3) / 4; }
+
+// Widens rows a and b (k int8 values each) into pair layout, adding `offset`.
+inline void widenPair(const std::int8_t* a, const std::int8_t* b, std::int32_t k, std::int32_t offset,
+                      std::uint32_t* dst) {
+  const std::uint32_t offset2 = pack16(offset, offset);
+  std::int32_t i = 0;
+  for (; i + 4 <= k; i += 4, dst += 4) {
+    const std::uint32_t va = load4(a + i), vb = load4(b + i);
+    dst[0] = sxtab16(offset2, va);
+    dst[1] = sxtab16Ror8(offset2, va);
+    dst[2] = sxtab16(offset2, vb);
+    dst[3] = sxtab16Ror8(offset2, vb);
+  }
+  if (i < k) {  // the last 1-3 values, zero-padded (a padded input meets a zero weight)
+    std::uint32_t va = 0, vb = 0;
+    for (std::int32_t j = 0; i + j < k; ++j) {
+      va |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(a[i + j])) << (8 * j);
+      vb |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[i + j])) << (8 * j);
+    }
+    dst[0] = sxtab16(offset2, va);
+    dst[1] = sxtab16Ror8(offset2, va);
+    dst[2] = sxtab16(offset2, vb);
+    dst[3] = sxtab16Ror8(offset2, vb);
+  }
+}
+
+// (aP, aQ, bP, bQ) += (A.P, A.Q, B.P, B.Q) over `groups` groups of 4 k values.
+inline void mac2x2(const std::uint32_t* x, const std::uint32_t* w, std::int32_t groups, std::int32_t& aP,
+                   std::int32_t& aQ, std::int32_t& bP, std::int32_t& bQ) {
+#if defined(__ARM_FEATURE_DSP)
+  // Fixed registers: LDM needs its list in ascending order.
+  register std::int32_t rAP asm("r0") = aP;
+  register std::int32_t rAQ asm("r1") = aQ;
+  register std::int32_t rBP asm("r2") = bP;
+  register std::int32_t rBQ asm("r3") = bQ;
+  register const std::uint32_t* rX asm("r10") = x;
+  register const std::uint32_t* rW asm("r11") = w;
+  register std::int32_t rN asm("r12") = groups;
+  register std::uint32_t a02 asm("r4"), a13 asm("r5"), b02 asm("r6"), b13 asm("r7"), w02 asm("r8"), w13 asm("r9");
+#define AIDI_MAC2X2_GROUP                     \
+  "ldmia %[x]!, {r4, r5, r6, r7}\n\t"         \
+  "ldrd r8, r9, [%[w]], #8\n\t"               \
+  "smlad %[aP], r4, r8, %[aP]\n\t"            \
+  "smlad %[aP], r5, r9, %[aP]\n\t"            \
+  "smlad %[bP], r6, r8, %[bP]\n\t"            \
+  "smlad %[bP], r7, r9, %[bP]\n\t"            \
+  "ldrd r8, r9, [%[w]], #8\n\t"               \
+  "smlad %[aQ], r4, r8, %[aQ]\n\t"            \
+  "smlad %[aQ], r5, r9, %[aQ]\n\t"            \
+  "smlad %[bQ], r6, r8, %[bQ]\n\t"            \
+  "smlad %[bQ], r7, r9, %[bQ]\n\t"
+  // An odd group first (LSRS leaves Z for after it: neither loads nor SMLAD
+  // touch the flags), then two groups per iteration.
+  __asm volatile(
+      "lsrs %[n], %[n], #1\n\t"
+      "bcc 2f\n\t" AIDI_MAC2X2_GROUP
+      "beq 3f\n"
+      "2:\n\t" AIDI_MAC2X2_GROUP AIDI_MAC2X2_GROUP
+      "subs %[n], %[n], #1\n\t"
+      "bne 2b\n"
+      "3:\n"
+      : [aP] "+r"(rAP), [aQ] "+r"(rAQ), [bP] "+r"(rBP), [bQ] "+r"(rBQ), [x] "+r"(rX), [w] "+r"(rW), [n] "+r"(rN),
+        "=&r"(a02), "=&r"(a13), "=&r"(b02), "=&r"(b13), "=&r"(w02), "=&r"(w13)
+      :
+      : "cc", "memory");
+#undef AIDI_MAC2X2_GROUP
+  aP = rAP;
+  aQ = rAQ;
+  bP = rBP;
+  bQ = rBQ;
+#else
+  for (std::int32_t g = 0; g < groups; ++g, x += 4, w += 4) {
+    aP = smlad(x[1], w[1], smlad(x[0], w[0], aP));
+    bP = smlad(x[3], w[1], smlad(x[2], w[0], bP));
+    aQ = smlad(x[1], w[3], smlad(x[0], w[2], aQ));
+    bQ = smlad(x[3], w[3], smlad(x[2], w[2], bQ));
+  }
+#endif
+}
+
+// The output pixels of a matrix-shaped layer, k inputs each, two at a time:
+// rowsOf(px, a, b) points a and b at the k int8 inputs of pixels px and px+1
+// (b == a for an odd last pixel, which is then written once). Weights are
+// outC rows of k (OHWI). Weights are widened a chunk of channel pairs at a
+// time, inputs once per pixel pair and chunk.
+template <class Stage, class RowsOf>
+void pairMatmul(const Stage& stage, const PerChannelQuant& q, std::int32_t inputOffset, std::int32_t k,
+                const std::int8_t* weights, const std::int32_t* bias, std::int32_t outC, std::int32_t pixels,
+                std::int8_t* output, RowsOf&& rowsOf) {
+  const std::int32_t groups = pairGroups(k), pairWords = 4 * groups;
+  const std::int32_t chunkChannels = 2 * (kWeightScratchWords / pairWords);
+  const std::int32_t* const multiplier = q.multiplier;
+  const std::int32_t* const shift = q.shift;
+  for (std::int32_t c0 = 0; c0 < outC; c0 += chunkChannels) {
+    const std::int32_t c1 = outC - c0 < chunkChannels ? outC : c0 + chunkChannels;
+    std::uint32_t* wp = g_weightScratch;
+    for (std::int32_t c = c0; c < c1; c += 2, wp += pairWords)
+      widenPair(weights + c * k, weights + (c + 1 < outC ? c + 1 : c) * k, k, 0, wp);
+    for (std::int32_t px = 0; px < pixels; px += 2) {
+      const std::int8_t *a, *b;
+      rowsOf(px, a, b);
+      widenPair(a, b, k, inputOffset, g_inputScratch);
+      std::int8_t* const ya = output + px * outC;
+      std::int8_t* const yb = px + 1 < pixels ? ya + outC : ya;
+      const std::uint32_t* w = g_weightScratch;
+      for (std::int32_t c = c0; c < c1; c += 2, w += pairWords) {
+        const std::int32_t cq = c + 1 < outC ? c + 1 : c;  // an odd last channel pairs with itself
+        std::int32_t aP = bias ? bias[c] : 0, aQ = bias ? bias[cq] : 0;
+        std::int32_t bP = aP, bQ = aQ;
+        mac2x2(g_inputScratch, w, groups, aP, aQ, bP, bQ);
+        const std::int32_t mP = multiplier[c], sP = shift[c], mQ = multiplier[cq], sQ = shift[cq];
+        const std::int8_t yaP = stage(aP, mP, sP), yaQ = stage(aQ, mQ, sQ);
+        const std::int8_t ybP = stage(bP, mP, sP), ybQ = stage(bQ, mQ, sQ);
+        ya[c] = yaP;
+        ya[cq] = yaQ;
+        yb[c] = ybP;
+        yb[cq] = ybQ;
+      }
+    }
+  }
+}
+
+}  // namespace aidi::fw::cm4
