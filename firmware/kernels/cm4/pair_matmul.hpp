@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "aidi/kernels/cm4.hpp"
+#include "output_stage.hpp"
 #include "simd.hpp"
 
 namespace aidi::fw::cm4 {
@@ -21,7 +22,7 @@ inline constexpr std::int32_t kMaxPairK = (kMaxIm2colK + 3) & ~3;
 // Scratch shared by the kernels (one kernel runs at a time): widened weights
 // of as many channel pairs as fit, and one widened pixel pair.
 inline constexpr std::int32_t kWeightScratchWords = 2048;
-static_assert(kWeightScratchWords >= kMaxPairK, "one channel pair of the largest window must fit");
+static_assert(kWeightScratchWords >= kMaxPairK + 6, "one channel pair of the largest window must fit");
 extern std::uint32_t g_weightScratch[kWeightScratchWords];
 extern std::uint32_t g_inputScratch[kMaxPairK];
 
@@ -106,44 +107,183 @@ inline void mac2x2(const std::uint32_t* x, const std::uint32_t* w, std::int32_t 
 #endif
 }
 
+// Per chunk of channel pairs, a table read front to back by the tile loop:
+// per pair [bias P, bias Q] [widened weights, 4 words per group]
+// [multiplier P, multiplier Q, ~shift P, ~shift Q].
+inline std::int32_t pairTableWords(std::int32_t groups) { return 6 + 4 * groups; }
+
+inline void buildPairTable(const std::int8_t* weights, const std::int32_t* bias, const PerChannelQuant& q,
+                           std::int32_t k, std::int32_t c0, std::int32_t c1, std::int32_t outC, std::uint32_t* dst) {
+  const std::int32_t groups = pairGroups(k);
+  for (std::int32_t c = c0; c < c1; c += 2) {
+    const std::int32_t cq = c + 1 < outC ? c + 1 : c;  // an odd last channel pairs with itself
+    dst[0] = static_cast<std::uint32_t>(bias ? bias[c] : 0);
+    dst[1] = static_cast<std::uint32_t>(bias ? bias[cq] : 0);
+    widenPair(weights + c * k, weights + cq * k, k, 0, dst + 2);
+    dst += 2 + 4 * groups;
+    dst[0] = static_cast<std::uint32_t>(q.multiplier[c]);
+    dst[1] = static_cast<std::uint32_t>(q.multiplier[cq]);
+    dst[2] = static_cast<std::uint32_t>(~q.shift[c]);
+    dst[3] = static_cast<std::uint32_t>(~q.shift[cq]);
+    dst += 4;
+  }
+}
+
+// Tiles of one pixel pair against `pairs` whole channel pairs of a table,
+// with any output stage: outputs ya[0..2*pairs), yb[0..2*pairs).
+template <class Stage>
+const std::uint32_t* pairTiles(const Stage& stage, const PerChannelQuant& q, std::int32_t c, std::int32_t outC,
+                               const std::uint32_t* table, std::int32_t groups, std::int32_t pairs, std::int8_t* ya,
+                               std::int8_t* yb) {
+  const std::int32_t* const multiplier = q.multiplier;
+  const std::int32_t* const shift = q.shift;
+  for (std::int32_t end = c + 2 * pairs; c < end; c += 2, table += pairTableWords(groups)) {
+    const std::int32_t cq = c + 1 < outC ? c + 1 : c;
+    std::int32_t aP = static_cast<std::int32_t>(table[0]), aQ = static_cast<std::int32_t>(table[1]);
+    std::int32_t bP = aP, bQ = aQ;
+    mac2x2(g_inputScratch, table + 2, groups, aP, aQ, bP, bQ);
+    const std::int32_t mP = multiplier[c], sP = shift[c], mQ = multiplier[cq], sQ = shift[cq];
+    const std::int8_t yaP = stage(aP, mP, sP), yaQ = stage(aQ, mQ, sQ);
+    const std::int8_t ybP = stage(bP, mP, sP), ybQ = stage(bQ, mQ, sQ);
+    ya[c] = yaP;
+    ya[cq] = yaQ;
+    yb[c] = ybP;
+    yb[cq] = ybQ;
+  }
+  return table;
+}
+
+#if defined(__ARM_FEATURE_DSP)
+// The same for the right-shift output stage, wholly in assembly: the MAC
+// loop, the output stage from the table and two halfword stores per tile.
+// Needs whole pairs (a halfword store writes both channels).
+struct PairTileArgs {
+  std::int8_t* ya;
+  std::int8_t* yb;
+  std::int32_t groups, pairs, offsetTerm;
+  std::uint32_t lo4, hi4;
+};
+
+template <bool kNarrow>
+const std::uint32_t* pairTilesRightShift(PairTileArgs args, const std::uint32_t* table) {
+  register const std::uint32_t* rTable asm("r11") = table;
+#define AIDI_PAIR_GROUP                       \
+  "ldmia r10!, {r4, r5, r6, r7}\n\t"          \
+  "ldrd r8, r9, [r11], #8\n\t"                \
+  "smlad r0, r4, r8, r0\n\t"                  \
+  "smlad r0, r5, r9, r0\n\t"                  \
+  "smlad r2, r6, r8, r2\n\t"                  \
+  "smlad r2, r7, r9, r2\n\t"                  \
+  "ldrd r8, r9, [r11], #8\n\t"                \
+  "smlad r1, r4, r8, r1\n\t"                  \
+  "smlad r1, r5, r9, r1\n\t"                  \
+  "smlad r3, r6, r8, r3\n\t"                  \
+  "smlad r3, r7, r9, r3\n\t"
+#define AIDI_PAIR_OUT(acc, multiplier, shift) \
+  "lsls " acc ", " acc ", #1\n\t"             \
+  "smmulr " acc ", " acc ", " multiplier "\n\t" \
+  "add " acc ", " acc ", " acc ", asr #31\n\t"  \
+  "asr " acc ", " acc ", " shift "\n\t"         \
+  "add " acc ", " acc ", r8\n\t"                \
+  "ssat " acc ", #8, " acc ", asr #1\n\t"
+  __asm volatile(
+      "1:\n\t"
+      "ldrd r0, r1, [r11], #8\n\t"  // biases: A.P, A.Q
+      "mov r2, r0\n\t"              // B.P
+      "mov r3, r1\n\t"              // B.Q
+      "mov r10, %[x]\n\t"
+      "ldr r12, %[groups]\n\t"
+      "lsrs r12, r12, #1\n\t"
+      "bcc 2f\n\t" AIDI_PAIR_GROUP
+      "beq 3f\n"
+      "2:\n\t" AIDI_PAIR_GROUP AIDI_PAIR_GROUP
+      "subs r12, r12, #1\n\t"
+      "bne 2b\n"
+      "3:\n\t"
+      "ldmia r11!, {r4, r5, r6, r7}\n\t"  // multipliers P, Q; ~shifts P, Q
+      "ldr r8, %[offsetTerm]\n\t"
+      AIDI_PAIR_OUT("r0", "r4", "r6") AIDI_PAIR_OUT("r2", "r4", "r6") AIDI_PAIR_OUT("r1", "r5", "r7")
+      AIDI_PAIR_OUT("r3", "r5", "r7")
+      "bfi r0, r1, #8, #8\n\t"
+      "bfi r2, r3, #8, #8\n\t"
+      ".if %c[narrow]\n\t"  // byte-wise max(lo), min(hi)
+      "ldr r8, %[lo4]\n\t"
+      "ssub8 r9, r0, r8\n\t"
+      "sel r0, r0, r8\n\t"
+      "ssub8 r9, r2, r8\n\t"
+      "sel r2, r2, r8\n\t"
+      "ldr r8, %[hi4]\n\t"
+      "ssub8 r9, r8, r0\n\t"
+      "sel r0, r0, r8\n\t"
+      "ssub8 r9, r8, r2\n\t"
+      "sel r2, r2, r8\n\t"
+      ".endif\n\t"
+      "ldr r8, %[ya]\n\t"
+      "strh r0, [r8], #2\n\t"
+      "str r8, %[ya]\n\t"
+      "ldr r8, %[yb]\n\t"
+      "strh r2, [r8], #2\n\t"
+      "str r8, %[yb]\n\t"
+      "ldr r8, %[pairs]\n\t"
+      "subs r8, r8, #1\n\t"
+      "str r8, %[pairs]\n\t"
+      "bne 1b\n\t"
+      : [table] "+r"(rTable), [ya] "+m"(args.ya), [yb] "+m"(args.yb), [pairs] "+m"(args.pairs)
+      : [x] "r"(g_inputScratch), [groups] "m"(args.groups), [offsetTerm] "m"(args.offsetTerm), [lo4] "m"(args.lo4),
+        [hi4] "m"(args.hi4), [narrow] "i"(kNarrow ? 1 : 0)
+      : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
+#undef AIDI_PAIR_OUT
+#undef AIDI_PAIR_GROUP
+  return rTable;
+}
+#endif
+
+// Picks the tile loop: the assembly one for right shifts on the device.
+template <class Stage>
+const std::uint32_t* pairTilesFor(const Stage& stage, const PerChannelQuant& q, std::int32_t c, std::int32_t outC,
+                                  const std::uint32_t* table, std::int32_t groups, std::int32_t pairs,
+                                  std::int8_t* ya, std::int8_t* yb) {
+  return pairTiles(stage, q, c, outC, table, groups, pairs, ya, yb);
+}
+#if defined(__ARM_FEATURE_DSP)
+template <bool kNarrow>
+const std::uint32_t* pairTilesFor(const RightShiftOutputStage<kNarrow>& stage, const PerChannelQuant& q,
+                                  std::int32_t c, std::int32_t outC, const std::uint32_t* table,
+                                  std::int32_t groups, std::int32_t pairs, std::int8_t* ya, std::int8_t* yb) {
+  const std::int32_t whole = c + 2 * pairs <= outC ? pairs : pairs - 1;  // an odd last channel: not by halfwords
+  if (whole > 0) {
+    const PairTileArgs args{ya + c, yb + c, groups, whole, stage.offsetTerm,
+                            0x01010101u * static_cast<std::uint8_t>(stage.lo),
+                            0x01010101u * static_cast<std::uint8_t>(stage.hi)};
+    table = pairTilesRightShift<kNarrow>(args, table);
+  }
+  if (whole < pairs) table = pairTiles(stage, q, c + 2 * whole, outC, table, groups, 1, ya, yb);
+  return table;
+}
+#endif
+
 // The output pixels of a matrix-shaped layer, k inputs each, two at a time:
 // rowsOf(px, a, b) points a and b at the k int8 inputs of pixels px and px+1
-// (b == a for an odd last pixel, which is then written once). Weights are
-// outC rows of k (OHWI). Weights are widened a chunk of channel pairs at a
-// time, inputs once per pixel pair and chunk.
+// (b == a for an odd last pixel, which is then written twice over). Weights
+// are outC rows of k (OHWI), widened with the biases and quantization into a
+// table a chunk of channel pairs at a time; inputs are widened once per pixel
+// pair and chunk.
 template <class Stage, class RowsOf>
 void pairMatmul(const Stage& stage, const PerChannelQuant& q, std::int32_t inputOffset, std::int32_t k,
                 const std::int8_t* weights, const std::int32_t* bias, std::int32_t outC, std::int32_t pixels,
                 std::int8_t* output, RowsOf&& rowsOf) {
-  const std::int32_t groups = pairGroups(k), pairWords = 4 * groups;
-  const std::int32_t chunkChannels = 2 * (kWeightScratchWords / pairWords);
-  const std::int32_t* const multiplier = q.multiplier;
-  const std::int32_t* const shift = q.shift;
-  for (std::int32_t c0 = 0; c0 < outC; c0 += chunkChannels) {
-    const std::int32_t c1 = outC - c0 < chunkChannels ? outC : c0 + chunkChannels;
-    std::uint32_t* wp = g_weightScratch;
-    for (std::int32_t c = c0; c < c1; c += 2, wp += pairWords)
-      widenPair(weights + c * k, weights + (c + 1 < outC ? c + 1 : c) * k, k, 0, wp);
+  const std::int32_t groups = pairGroups(k);
+  const std::int32_t chunkPairs = kWeightScratchWords / pairTableWords(groups);
+  for (std::int32_t c0 = 0; c0 < outC; c0 += 2 * chunkPairs) {
+    const std::int32_t c1 = outC - c0 < 2 * chunkPairs ? outC : c0 + 2 * chunkPairs;
+    buildPairTable(weights, bias, q, k, c0, c1, outC, g_weightScratch);
     for (std::int32_t px = 0; px < pixels; px += 2) {
       const std::int8_t *a, *b;
       rowsOf(px, a, b);
       widenPair(a, b, k, inputOffset, g_inputScratch);
       std::int8_t* const ya = output + px * outC;
       std::int8_t* const yb = px + 1 < pixels ? ya + outC : ya;
-      const std::uint32_t* w = g_weightScratch;
-      for (std::int32_t c = c0; c < c1; c += 2, w += pairWords) {
-        const std::int32_t cq = c + 1 < outC ? c + 1 : c;  // an odd last channel pairs with itself
-        std::int32_t aP = bias ? bias[c] : 0, aQ = bias ? bias[cq] : 0;
-        std::int32_t bP = aP, bQ = aQ;
-        mac2x2(g_inputScratch, w, groups, aP, aQ, bP, bQ);
-        const std::int32_t mP = multiplier[c], sP = shift[c], mQ = multiplier[cq], sQ = shift[cq];
-        const std::int8_t yaP = stage(aP, mP, sP), yaQ = stage(aQ, mQ, sQ);
-        const std::int8_t ybP = stage(bP, mP, sP), ybQ = stage(bQ, mQ, sQ);
-        ya[c] = yaP;
-        ya[cq] = yaQ;
-        yb[c] = ybP;
-        yb[cq] = ybQ;
-      }
+      pairTilesFor(stage, q, c0, outC, g_weightScratch, groups, (c1 - c0 + 1) / 2, ya, yb);
     }
   }
 }
