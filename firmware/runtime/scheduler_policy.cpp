@@ -2,15 +2,27 @@
 
 namespace aidi::fw {
 namespace {
-// Cycles per MAC of the Cortex-M4 kernels, requantization included, as the
+// Cycles per 8 MACs of the Cortex-M4 kernels, requantization included, as the
 // kernel benchmark measures them on the virtual board (tests/bench/kernel_bench):
-// pointwise ~3.0, 3x3 conv ~2.3 (~10 with one input channel), depthwise ~10,
-// fully connected ~2.1. Rounded up: a job planned too large never finishes.
-std::uint64_t cyclesPerMac(const LayerInfo& l, const Shape& in) {
+// per MAC, pointwise ~1.2 (more for few input channels), 3x3 conv ~1.1 (~3.9
+// with one input channel), depthwise ~3.4, fully connected ~1.4-1.7. Rounded
+// up: a job planned too large never finishes.
+std::uint64_t cyclesPer8Macs(const LayerInfo& l, const Shape& in) {
   switch (l.op) {
-    case ModelOp::DepthwiseConv2d: return 11;
-    case ModelOp::Conv2d: return (l.kernelH == 1 && l.kernelW == 1) ? 4 : (in.c < 4 ? 11 : 3);
-    default: return 3;
+    case ModelOp::DepthwiseConv2d: return 28;
+    case ModelOp::Conv2d:
+      if (l.kernelH == 1 && l.kernelW == 1) return in.c < 32 ? 14 : 10;
+      return in.c < 4 ? 32 : 10;
+    default: return 14;
+  }
+}
+// Every kernel call widens its layer's weights into the kernels' scratch once
+// (depthwise also sums them per channel): cycles per weight byte.
+std::uint64_t callCyclesPerWeightByte(const LayerInfo& l) {
+  switch (l.op) {
+    case ModelOp::DepthwiseConv2d: return 5;
+    case ModelOp::Conv2d: return 2;
+    default: return 0;  // fully connected reads its weights in place
   }
 }
 constexpr std::uint64_t kCyclesPerOutput = 20;
@@ -44,7 +56,10 @@ std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std
   if (l.op == ModelOp::AvgPool || l.op == ModelOp::MaxPool) macsPerRow = outputs * l.kernelH * l.kernelW;
   // Input rows read per output row (stride rows, more for a fresh tile) and the row written.
   const std::uint64_t nvmBytes = std::uint64_t(in.w) * in.c * (l.strideH ? l.strideH : 1) + outputs;
-  return macsPerRow * cyclesPerMac(l, in) + outputs * kCyclesPerOutput + nvmBytes * nvmCyclesPerByte;
+  // A row computed on its own is one kernel call: it carries the call's cost.
+  const std::uint64_t callCycles = std::uint64_t(l.weightsSize) * callCyclesPerWeightByte(l);
+  return macsPerRow * cyclesPer8Macs(l, in) / 8 + callCycles + outputs * kCyclesPerOutput +
+         nvmBytes * nvmCyclesPerByte;
 }
 
 bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,

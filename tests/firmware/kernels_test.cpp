@@ -223,6 +223,37 @@ TEST(Cm4Kernels, LargeLayersAcrossWeightChunksEqualReference) {
   }
 }
 
+// Adds as exported models have them (every shift right, left shift 20) take
+// the fast path; other shifts fall back to the reference. Both exact.
+TEST(Cm4Kernels, AddEqualsReference) {
+  for (unsigned seed = 0; seed < 300; ++seed) {
+    Case t(seed);
+    AddParams p;
+    p.input1Offset = t.uniform(-127, 128);
+    p.input2Offset = t.uniform(-127, 128);
+    p.outputOffset = t.uniform(-128, 127);
+    p.leftShift = seed % 5 == 0 ? t.uniform(0, 22) : 20;
+    const auto multiplier = [&] { return static_cast<std::int32_t>((1u << 30) + (t.rng() % (1u << 30))); };
+    p.input1Multiplier = multiplier();
+    p.input2Multiplier = multiplier();
+    p.outputMultiplier = multiplier();
+    const bool someLeft = seed % 4 == 0;
+    p.input1Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, -1);
+    p.input2Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, -1);
+    // Exported adds shift the sum right by 15-25; small shifts expose the inputs' rounding.
+    p.outputShift = someLeft ? t.uniform(-25, 0) : (seed % 3 == 0 ? t.uniform(-4, -1) : t.uniform(-25, -15));
+    const bool fullRange = seed % 2 == 0;
+    p.actMin = fullRange ? -128 : t.uniform(-128, -50);
+    p.actMax = fullRange ? 127 : t.uniform(50, 127);
+    const int n = t.uniform(1, 2000);
+    auto a = t.bytes(static_cast<std::size_t>(n)), b = t.bytes(static_cast<std::size_t>(n));
+    std::vector<std::int8_t> want(static_cast<std::size_t>(n)), got(static_cast<std::size_t>(n));
+    ref::add_s8(p, n, a.data(), b.data(), want.data());
+    cm4::add_s8(p, n, a.data(), b.data(), got.data());
+    ASSERT_EQ(got, want) << "seed " << seed;
+  }
+}
+
 TEST(Cm4Kernels, NullBiasMeansZero) {
   Case t(9);
   const Shape in{3, 3, 8}, out{3, 3, 6};

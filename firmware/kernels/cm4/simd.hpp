@@ -62,10 +62,10 @@ inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
   __asm("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
   return r;
 }
-// (2 * a * b + 2^31) >> 32: the rounded high word of the doubled product.
-inline std::int32_t smmulrDoubled(std::int32_t a, std::int32_t b) {
+// (a * b + 2^31) >> 32: the rounded high word of the product.
+inline std::int32_t smmulr(std::int32_t a, std::int32_t b) {
   std::int32_t r;
-  __asm("smmulr %0, %1, %2" : "=r"(r) : "r"(a * 2), "r"(b));
+  __asm("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
   return r;
 }
 // (x >> 1) saturated to int8.
@@ -95,8 +95,8 @@ inline std::int32_t smlad(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
 }
 inline std::int32_t smlabb(std::uint32_t a, std::uint32_t b, std::int32_t acc) { return acc + lane(a, 0) * lane(b, 0); }
 inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) { return acc + lane(a, 1) * lane(b, 1); }
-inline std::int32_t smmulrDoubled(std::int32_t a, std::int32_t b) {
-  return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (1ll << 30)) >> 31);
+inline std::int32_t smmulr(std::int32_t a, std::int32_t b) {
+  return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (1ll << 31)) >> 32);
 }
 inline std::int32_t ssat8Asr1(std::int32_t x) {
   x >>= 1;
@@ -104,6 +104,10 @@ inline std::int32_t ssat8Asr1(std::int32_t x) {
 }
 
 #endif
+
+// (2 * a * b + 2^31) >> 32, i.e. TFLite's SaturatingRoundingDoublingHighMul
+// for |a| < 2^30 (the doubling cannot overflow).
+inline std::int32_t smmulrDoubled(std::int32_t a, std::int32_t b) { return smmulr(a * 2, b); }
 
 // requantize() of params.hpp in fewer instructions, equal for |acc| < 2^30:
 // SaturatingRoundingDoublingHighMul is floor((acc*m + 2^30) / 2^31) for either

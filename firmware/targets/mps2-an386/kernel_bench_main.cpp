@@ -88,6 +88,22 @@ int main() {
   measure([&] { cm4::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
   measure([&] { ref::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
 
+  // Beyond the table: the residual add of MCUNet blocks (14x14x24),
+  // with the parameters exported adds have (left shift 20, right shifts).
+  AddParams add;
+  add.input1Offset = 128;
+  add.input2Offset = 3;
+  add.outputOffset = -7;
+  add.leftShift = 20;
+  add.input1Multiplier = 1518500250;
+  add.input1Shift = -1;
+  add.input2Multiplier = 1073741824;
+  add.input2Shift = -1;
+  add.outputMultiplier = 1431655765;
+  add.outputShift = -18;
+  measure([&] { cm4::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
+  measure([&] { ref::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
+
   aidi::proto::FrameWriter writer(1);
   aidi::proto::Log done{};
   std::memcpy(done.text, "done", 4);

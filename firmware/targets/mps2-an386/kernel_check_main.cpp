@@ -161,6 +161,30 @@ int main() {
     fw::cm4::fully_connected_s8(p, {g_mult, g_shift}, inF, g_x, g_w, g_bias, outF, g_got);
     return outF;
   });
+  check("add", [] {
+    fw::AddParams p;
+    p.input1Offset = uniform(-127, 128);
+    p.input2Offset = uniform(-127, 128);
+    p.outputOffset = uniform(-128, 127);
+    p.leftShift = next() % 5 == 0 ? uniform(0, 22) : 20;
+    p.input1Multiplier = static_cast<std::int32_t>((1u << 30) + (next() % (1u << 30)));
+    p.input2Multiplier = static_cast<std::int32_t>((1u << 30) + (next() % (1u << 30)));
+    p.outputMultiplier = static_cast<std::int32_t>((1u << 30) + (next() % (1u << 30)));
+    const bool someLeft = next() % 4 == 0;
+    p.input1Shift = someLeft ? uniform(-3, 1) : uniform(-6, -1);
+    p.input2Shift = someLeft ? uniform(-3, 1) : uniform(-6, -1);
+    // Exported adds shift the sum right by 15-25; small shifts expose the inputs' rounding.
+    p.outputShift = someLeft ? uniform(-25, 0) : (next() % 3 == 0 ? uniform(-4, -1) : uniform(-25, -15));
+    const bool fullRange = next() % 2 == 0;
+    p.actMin = fullRange ? -128 : uniform(-128, -50);
+    p.actMax = fullRange ? 127 : uniform(50, 127);
+    const std::int32_t n = uniform(1, 2000);
+    fill(g_x, n);
+    fill(g_w, n);
+    fw::ref::add_s8(p, n, g_x, g_w, g_want);
+    fw::cm4::add_s8(p, n, g_x, g_w, g_got);
+    return n;
+  });
   g_telemetry.sendLog("done");
   for (;;) __asm volatile("wfi");
 }

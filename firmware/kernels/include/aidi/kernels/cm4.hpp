@@ -25,5 +25,7 @@ void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Sh
 void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int32_t inFeatures,
                         const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                         std::int32_t outFeatures, std::int8_t* output);
+void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, const std::int8_t* input2,
+            std::int8_t* output);
 
 }  // namespace aidi::fw::cm4
