@@ -1,14 +1,11 @@
 #include "aidi/kernels/cm4.hpp"
-#include "aidi/kernels/ref.hpp"
 #include "kernel_set.hpp"
 
 namespace aidi::fw {
 
-// Pooling is rare and cheap (one global average pool per model): the
-// reference versions serve.
 const KernelSet& cm4Kernels() {
   static constexpr KernelSet kSet{cm4::conv2d_s8,          cm4::pointwise_conv2d_s8, cm4::depthwise_conv2d_s8,
-                                  cm4::fully_connected_s8, ref::avg_pool_s8,         ref::max_pool_s8,
+                                  cm4::fully_connected_s8, cm4::avg_pool_s8,         cm4::max_pool_s8,
                                   cm4::add_s8};
   return kSet;
 }

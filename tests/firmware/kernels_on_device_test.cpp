@@ -37,5 +37,5 @@ TEST(KernelsOnDevice, EveryKernelMatchesTheReferenceOnRandomCases) {
   }
   ASSERT_TRUE(done);
   EXPECT_EQ(passed, (std::set<std::string>{"pointwise 200/200", "conv 200/200", "depthwise 200/200",
-                                           "fully_connected 200/200", "add 200/200"}));
+                                           "fully_connected 200/200", "add 200/200", "pool 200/200"}));
 }

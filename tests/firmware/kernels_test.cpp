@@ -238,8 +238,8 @@ TEST(Cm4Kernels, AddEqualsReference) {
     p.input2Multiplier = multiplier();
     p.outputMultiplier = multiplier();
     const bool someLeft = seed % 4 == 0;
-    p.input1Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, -1);
-    p.input2Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, -1);
+    p.input1Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, 0);
+    p.input2Shift = someLeft ? t.uniform(-3, 1) : t.uniform(-6, 0);
     // Exported adds shift the sum right by 15-25; small shifts expose the inputs' rounding.
     p.outputShift = someLeft ? t.uniform(-25, 0) : (seed % 3 == 0 ? t.uniform(-4, -1) : t.uniform(-25, -15));
     const bool fullRange = seed % 2 == 0;
@@ -251,6 +251,43 @@ TEST(Cm4Kernels, AddEqualsReference) {
     ref::add_s8(p, n, a.data(), b.data(), want.data());
     cm4::add_s8(p, n, a.data(), b.data(), got.data());
     ASSERT_EQ(got, want) << "seed " << seed;
+  }
+}
+
+TEST(Cm4Kernels, PoolingEqualsReference) {
+  for (unsigned seed = 0; seed < 300; ++seed) {
+    Case t(seed);
+    PoolParams p;
+    // A third are global pools (MCUNet's head), some past the 16-bit sums (16x16).
+    const bool global = seed % 3 == 0;
+    const int k = global ? (seed % 2 ? 16 : t.uniform(1, 8)) : t.uniform(1, 4);
+    p.kernelH = p.kernelW = k;
+    p.strideH = p.strideW = global ? 1 : t.uniform(1, 2);
+    p.padTop = p.padLeft = global ? 0 : t.uniform(0, k / 2);
+    const bool fullRange = seed % 2 == 0;
+    p.actMin = fullRange ? -128 : t.uniform(-128, -50);
+    p.actMax = fullRange ? 127 : t.uniform(50, 127);
+    const Shape in{global ? k : t.uniform(k, 12), global ? k : t.uniform(k, 12), t.uniform(1, 50)};
+    const Shape out{outSize(in.h, k, p.strideH, p.padTop), outSize(in.w, k, p.strideW, p.padLeft), in.c};
+    auto x = t.bytes(in.size());
+    std::vector<std::int8_t> want(out.size()), got(out.size());
+    ref::avg_pool_s8(p, in, x.data(), out, want.data());
+    cm4::avg_pool_s8(p, in, x.data(), out, got.data());
+    ASSERT_EQ(got, want) << "average, seed " << seed;
+    ref::max_pool_s8(p, in, x.data(), out, want.data());
+    cm4::max_pool_s8(p, in, x.data(), out, got.data());
+    ASSERT_EQ(got, want) << "max, seed " << seed;
+  }
+  // The extremes of the 16-bit sums: 255 taps of -128 and of 127.
+  PoolParams p;
+  p.kernelH = 15;
+  p.kernelW = 17;
+  for (const std::int8_t v : {std::int8_t{-128}, std::int8_t{127}}) {
+    const Shape in{15, 17, 8}, out{1, 1, 8};
+    std::vector<std::int8_t> x(in.size(), v), want(8), got(8);
+    ref::avg_pool_s8(p, in, x.data(), out, want.data());
+    cm4::avg_pool_s8(p, in, x.data(), out, got.data());
+    EXPECT_EQ(got, want) << int(v);
   }
 }
 

@@ -75,6 +75,19 @@ inline std::int32_t ssat8Asr1(std::int32_t x) {
   return r;
 }
 
+// Byte-wise signed max and min of four int8 lanes (SSUB8 sets the GE flags
+// SEL reads).
+inline std::uint32_t maxBytes(std::uint32_t a, std::uint32_t b) {
+  std::uint32_t r, unused;
+  __asm("ssub8 %1, %2, %3\n\tsel %0, %2, %3" : "=r"(r), "=&r"(unused) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+inline std::uint32_t minBytes(std::uint32_t a, std::uint32_t b) {
+  std::uint32_t r, unused;
+  __asm("ssub8 %1, %2, %3\n\tsel %0, %3, %2" : "=r"(r), "=&r"(unused) : "r"(a), "r"(b) : "cc");
+  return r;
+}
+
 #else  // host: the same arithmetic in C
 
 inline std::int32_t lane(std::uint32_t x, int i) { return static_cast<std::int16_t>(x >> (16 * i)); }
@@ -97,6 +110,16 @@ inline std::int32_t smlabb(std::uint32_t a, std::uint32_t b, std::int32_t acc) {
 inline std::int32_t smlatt(std::uint32_t a, std::uint32_t b, std::int32_t acc) { return acc + lane(a, 1) * lane(b, 1); }
 inline std::int32_t smmulr(std::int32_t a, std::int32_t b) {
   return static_cast<std::int32_t>((static_cast<std::int64_t>(a) * b + (1ll << 31)) >> 32);
+}
+inline std::uint32_t maxBytes(std::uint32_t a, std::uint32_t b) {
+  std::uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(byteAt(a, i) > byteAt(b, i) ? byteAt(a, i) : byteAt(b, i))) << (8 * i);
+  return r;
+}
+inline std::uint32_t minBytes(std::uint32_t a, std::uint32_t b) {
+  std::uint32_t r = 0;
+  for (int i = 0; i < 4; ++i) r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(byteAt(a, i) < byteAt(b, i) ? byteAt(a, i) : byteAt(b, i))) << (8 * i);
+  return r;
 }
 inline std::int32_t ssat8Asr1(std::int32_t x) {
   x >>= 1;

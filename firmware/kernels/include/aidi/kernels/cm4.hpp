@@ -27,5 +27,9 @@ void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int3
                         std::int32_t outFeatures, std::int8_t* output);
 void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, const std::int8_t* input2,
             std::int8_t* output);
+void avg_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
+                 std::int8_t* output);
+void max_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
+                 std::int8_t* output);
 
 }  // namespace aidi::fw::cm4
