@@ -9,12 +9,15 @@
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "aidi/inst/elf_file.hpp"
 #include "aidi/inst/qemu_board.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/decoder.hpp"
 #include "aidi/proto/messages.hpp"
+#include "model_view.hpp"
+#include "scheduler_policy.hpp"
 
 using namespace aidi;
 using namespace std::chrono_literals;
@@ -43,10 +46,10 @@ constexpr Shape kShapes[] = {
   std::exit(1);
 }
 
-}  // namespace
-
-int main() {
-  const std::string firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-kernel-bench-mps2-an386.elf";
+// Runs a benchmark firmware on the virtual board under the insn_window
+// plugin until its first frame ("done", or an error that ends the bench) and
+// returns the instructions counted in each marker window.
+std::map<int, double> countWindows(const std::string& firmware) {
   auto elf = inst::ElfFile::open(firmware);
   if (!elf) die(elf.error().message);
   const auto start = elf->symbol("aidi_bench_start"), stop = elf->symbol("aidi_bench_stop");
@@ -68,15 +71,81 @@ int main() {
     std::byte buffer[256];
     auto n = (*board)->telemetry().read(buffer, 200ms);
     if (!n) die(n.error().message + " " + (*board)->exitDiagnosis());
-    for (std::size_t i = 0; i < *n; ++i)
-      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) == proto::DecodeResult::Frame) done = true;
+    for (std::size_t i = 0; i < *n && !done; ++i) {
+      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
+      proto::DeviceError error{};
+      if (decoder.frame().type == static_cast<std::uint8_t>(proto::MessageType::Error) &&
+          proto::decodeMessage(decoder.frame(), error) == proto::PayloadStatus::Ok)
+        die(firmware + ": " + std::string(error.text, error.textLength));
+      done = true;
+    }
   }
-  if (!done) die("the benchmark firmware did not finish");
+  if (!done) die(firmware + " did not finish");
   (void)(*board)->quit();
 
   std::map<int, double> windows;
   std::ifstream in(out);
   for (int index; in >> index;) in >> windows[index];
+  return windows;
+}
+
+// The manifests' names of the layer ops.
+const char* opName(fw::ModelOp op) {
+  switch (op) {
+    case fw::ModelOp::Conv2d: return "conv2d";
+    case fw::ModelOp::DepthwiseConv2d: return "depthwise_conv2d";
+    case fw::ModelOp::FullyConnected: return "fully_connected";
+    case fw::ModelOp::AvgPool: return "avg_pool";
+    case fw::ModelOp::MaxPool: return "max_pool";
+    case fw::ModelOp::Add: return "add";
+  }
+  return "?";
+}
+
+// Per layer of each model of the zoo: the whole layer in one call and one
+// row in one call, beside the runtime's cost model for that row
+// (estimateRowCycles, which plans bands and sleeps on the device).
+void profileModels() {
+  std::printf("\nper model, Cortex-M4 kernels, the first subset image (layer: one call; row: the middle row alone)\n");
+  for (const char* name : {"inas-tiny", "mcunet-s", "mcunet-m"}) {
+    const std::string path = std::string(AIDI_SOURCE_DIR) + "/fixtures/models/" + name + "/model.aidi";
+    std::ifstream file(path, std::ios::binary);
+    const std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    fw::ModelView model;
+    if (bytes.empty() || model.parse(bytes.data(), bytes.size()) != fw::ModelStatus::Ok) die("cannot read " + path);
+    auto windows =
+        countWindows(std::string(AIDI_FIRMWARE_DIR) + "/aidi-model-profile-" + name + "-mps2-an386.elf");
+    if (windows.size() != 1 + 2 * std::size_t{model.layerCount()}) die(std::string("wrong window count for ") + name);
+    const double markers = windows[0];
+    std::printf("\n%s\n%-5s %-18s %-12s %9s %11s %9s %10s %10s %8s\n", name, "layer", "op", "output", "MACs",
+                "layer", "instr/MAC", "row", "row model", "model/row");
+    double totalInstructions = 0, totalMacs = 0;
+    for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
+      const fw::LayerInfo l = model.layer(i);
+      const fw::Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
+      double macs = 0;
+      if (l.op == fw::ModelOp::Conv2d) macs = double(out.size()) * l.kernelH * l.kernelW * in.c;
+      if (l.op == fw::ModelOp::DepthwiseConv2d) macs = double(out.size()) * l.kernelH * l.kernelW;
+      if (l.op == fw::ModelOp::FullyConnected) macs = double(in.size()) * out.c;
+      const double layer = windows[1 + 2 * i] - markers, row = windows[2 + 2 * i] - markers;
+      const double estimate = static_cast<double>(fw::estimateRowCycles(model, i, 0));
+      totalInstructions += layer;
+      totalMacs += macs;
+      char shape[32];
+      std::snprintf(shape, sizeof shape, "%dx%dx%d", out.h, out.w, out.c);
+      std::printf("%-5u %-18s %-12s %9.0f %11.0f %9s %10.0f %10.0f %7.2fx\n", i, opName(l.op), shape, macs,
+                  layer, macs > 0 ? std::to_string(layer / macs).substr(0, 5).c_str() : "-", row, estimate,
+                  estimate / row);
+    }
+    std::printf("%-5s %-18s %-12s %9.0f %11.0f %9.2f\n", "all", "", "", totalMacs, totalInstructions,
+                totalInstructions / totalMacs);
+  }
+}
+
+}  // namespace
+
+int main() {
+  auto windows = countWindows(std::string(AIDI_FIRMWARE_DIR) + "/aidi-kernel-bench-mps2-an386.elf");
   const std::size_t expected = 1 + 2 * std::size(kShapes) + 2;  // + the add, cm4 then ref
   if (windows.size() != expected)
     die("expected " + std::to_string(expected) + " windows, got " + std::to_string(windows.size()));
@@ -106,5 +175,6 @@ int main() {
   std::printf("geometric mean ours/CMSIS-NN: %.2fx (target <= 0.60x), worst %.2fx (target <= 1.00x); "
               "marker overhead %.0f instructions subtracted\n",
               std::exp(logSum / static_cast<double>(std::size(kShapes))), worst, markers);
+  profileModels();
   return 0;
 }

@@ -9,11 +9,10 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
 #include "aidi/proto/messages.hpp"
+#include "bench_markers.hpp"
 #include "board.hpp"
 #include "cmsdk_uart.hpp"
 
-extern "C" __attribute__((noinline, used)) void aidi_bench_start() { __asm volatile("" ::: "memory"); }
-extern "C" __attribute__((noinline, used)) void aidi_bench_stop() { __asm volatile("" ::: "memory"); }
 
 namespace {
 
@@ -54,39 +53,32 @@ ConvParams conv(int k, int stride, int pad) {
   return p;
 }
 
-template <class Call>
-void measure(Call call) {
-  aidi_bench_start();
-  call();
-  aidi_bench_stop();
-}
-
 }  // namespace
 
 int main() {
   kTelemetryUart.enable();
   randomize();
   const PerChannelQuant q{g_mult, g_shift};
-  measure([] {});  // window 0: the markers alone
+  measureWindow([] {});  // window 0: the markers alone
 
   // The seven shapes of the kernels issue, each with cm4 then ref kernels.
   const ConvParams pw = conv(1, 1, 0);
-  measure([&] { cm4::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
-  measure([&] { ref::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
+  measureWindow([&] { cm4::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
+  measureWindow([&] { ref::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
   const ConvParams c3 = conv(3, 1, 1);
-  measure([&] { cm4::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
-  measure([&] { ref::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
-  measure([&] { cm4::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
-  measure([&] { ref::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
-  measure([&] { cm4::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
-  measure([&] { ref::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
+  measureWindow([&] { cm4::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
+  measureWindow([&] { ref::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
+  measureWindow([&] { cm4::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
+  measureWindow([&] { ref::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
+  measureWindow([&] { cm4::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
+  measureWindow([&] { ref::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
   const ConvParams dws2 = conv(3, 2, 0);  // SAME for 28 -> 14: pad top/left 0, bottom/right 1
-  measure([&] { cm4::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
-  measure([&] { ref::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
-  measure([&] { cm4::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
-  measure([&] { ref::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
-  measure([&] { cm4::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
-  measure([&] { ref::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
+  measureWindow([&] { cm4::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
+  measureWindow([&] { ref::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
+  measureWindow([&] { cm4::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
+  measureWindow([&] { ref::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
+  measureWindow([&] { cm4::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
+  measureWindow([&] { ref::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
 
   // Beyond the issue's table: the residual add of MCUNet blocks (14x14x24),
   // with the parameters exported adds have (left shift 20, right shifts).
@@ -101,8 +93,8 @@ int main() {
   add.input2Shift = -1;
   add.outputMultiplier = 1431655765;
   add.outputShift = -18;
-  measure([&] { cm4::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
-  measure([&] { ref::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
+  measureWindow([&] { cm4::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
+  measureWindow([&] { ref::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
 
   aidi::proto::FrameWriter writer(1);
   aidi::proto::Log done{};
