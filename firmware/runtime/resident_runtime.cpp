@@ -181,11 +181,12 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
   if (!m_active) return RunStatus::Idle;
   if (!m_supported) return RunStatus::PowerFailed;
   // The planner's cost of a row per layer, and of everything from a layer on.
-  std::uint64_t rowCost[kMaxLayers], fromLayer[kMaxLayers + 1];
+  std::uint64_t rowCost[kMaxLayers], callCost[kMaxLayers], fromLayer[kMaxLayers + 1];
   fromLayer[m_model.layerCount()] = 0;
   for (std::int32_t i = m_model.layerCount() - 1; i >= 0; --i) {
     const auto index = static_cast<std::uint16_t>(i);
     rowCost[i] = estimateRowCycles(m_model, index, 0);
+    callCost[i] = estimateCallCycles(m_model, index);
     fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
   }
   std::uint16_t layer = m_progress.layer;
@@ -280,7 +281,8 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       computeRows(layer, row, row + band);
       const std::uint32_t afterRow = m_monitor.cyclesLeft();
       lastRowCycles = beforeRow > afterRow ? (beforeRow - afterRow) / static_cast<std::uint32_t>(band) : 0;
-      windowEstimate += rowCycles * static_cast<std::uint64_t>(band);
+      // A band pays its kernel call once (rowCycles holds one call per row).
+      windowEstimate += (rowCycles - callCost[layer]) * static_cast<std::uint64_t>(band) + callCost[layer];
       row += band - 1;  // the loop's ++row moves past the band
     }
     ++layer;

@@ -26,9 +26,15 @@ struct JobPlan {
   std::uint16_t jobs[kMaxLayers];
 };
 
-// Estimated CPU cycles of one output row of layer `index` (the planner's cost
-// model: MACs times cycles per MAC, plus NVM traffic at `nvmCyclesPerByte`).
+// Estimated CPU cycles of one output row of layer `index` computed alone, in
+// its own kernel call (the planner's cost model of the kernels, plus NVM
+// traffic at `nvmCyclesPerByte`).
 std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std::uint32_t nvmCyclesPerByte);
+
+// The part of estimateRowCycles every kernel call pays once, however many
+// rows it computes (weights widened into the kernels' scratch): a band of n
+// rows costs n * (row - call) + call.
+std::uint64_t estimateCallCycles(const ModelView& model, std::uint16_t index);
 
 // Plans the jobs of every layer. `cyclesPerPowerCycle` is the energy of one
 // power cycle in CPU cycles (for aidi; ignored by the others). False when the
