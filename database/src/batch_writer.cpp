@@ -38,7 +38,7 @@ class BatchWriter::Impl {
          " VALUES (?,?,?,?,?,?,?)"},
         {event, "INSERT INTO events (campaign_id, run_id, level, kind, message) VALUES (?,?,?,?,?)"},
         {finishRun,
-         "UPDATE runs SET state = ?, failure = ?, energy_bound_s = COALESCE(?, energy_bound_s),"
+         "UPDATE runs SET state = ?, failure = ?,"
          " finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
          " WHERE id = ? AND attempt = ? AND state = 'running'"},
     };
@@ -76,9 +76,8 @@ class BatchWriter::Impl {
   Status write(const RunFinished& r) {
     return finishRun.bind(1, r.ok ? "done" : "failed")
         .bind(2, r.ok ? std::optional<std::string>{} : std::optional<std::string>{r.failure})
-        .bind(3, r.energyBoundS)
-        .bind(4, r.runId)
-        .bind(5, r.attempt)
+        .bind(3, r.runId)
+        .bind(4, r.attempt)
         .run();
   }
 

@@ -29,7 +29,7 @@ Stats statsOf(std::vector<double> values) {
 Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaignId) {
   auto runs = sql::Statement::prepare(
       db.handle(), "SELECT id, plan_index, model, policy, condition, capacitor_uf, repetition, state,"
-                   " COALESCE(failure, ''), energy_bound_s, attempt FROM runs WHERE campaign_id = ? ORDER BY plan_index");
+                   " COALESCE(failure, ''), attempt FROM runs WHERE campaign_id = ? ORDER BY plan_index");
   if (!runs) return std::unexpected(runs.error());
   auto rows = sql::Statement::prepare(
       db.handle(), "SELECT finished, label, predicted, latency_s, energy_uj, power_cycles, active_cycles,"
@@ -53,8 +53,7 @@ Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaign
     s.repetition = static_cast<int>(runs->integer(6));
     s.state = runs->text(7);
     s.failure = runs->text(8);
-    if (!runs->isNull(9)) s.energyBoundS = runs->real(9);
-    const std::int64_t attempt = runs->integer(10);
+    const std::int64_t attempt = runs->integer(9);
 
     std::vector<double> latency, energy, cycles, ratio;
     double harvest = 0;

@@ -81,7 +81,7 @@ double writeThroughWriter(const std::filesystem::path& path, std::int64_t campai
       must(writer->push(r));
       ++rows;
     }
-    must(writer->push(RunFinished{run.runId, run.attempt, true, "", 0.4}));
+    must(writer->push(RunFinished{run.runId, run.attempt, true, ""}));
     ++rows;
     must(writer->flush());  // the run ends committed before the next claim
   }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "aidi/db/database.hpp"
 #include "aidi/inst/qemu_board.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/subprocess.hpp"
@@ -197,10 +198,11 @@ TEST(AidiCliDb, MigrateCheckExport) {
   const std::string db = (dir->path() / "runs.db").string();
   CliRun r = runAidi({"db", "migrate", "--db", db});
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 3 (latest 3)\n");
+  const std::string latest = std::to_string(aidi::db::Database::latestSchemaVersion());
+  EXPECT_EQ(r.output, db + ": schema version " + latest + " (latest " + latest + ")\n");
   r = runAidi({"db", "check", "--db", db});
   EXPECT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_EQ(r.output, db + ": schema version 3, integrity ok\n");
+  EXPECT_EQ(r.output, db + ": schema version " + latest + ", integrity ok\n");
   r = runAidi({"db", "export", "--db", db, "--table", "campaigns", "--format", "json", "--out", "-"});
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(r.output, "[]\n");

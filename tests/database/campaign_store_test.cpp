@@ -29,7 +29,7 @@ TEST_F(DbTest, RunsAreClaimedInPlanOrderUntilTheCampaignIsComplete) {
     EXPECT_EQ((*run)->planIndex, i);
     EXPECT_EQ((*run)->attempt, 1);
     EXPECT_EQ((*run)->plan.policy, runs[static_cast<std::size_t>(i)].policy);
-    ASSERT_TRUE((*writer)->push(RunFinished{(*run)->runId, 1, i != 2, i == 2 ? "did not finish" : "", {}}));
+    ASSERT_TRUE((*writer)->push(RunFinished{(*run)->runId, 1, i != 2, i == 2 ? "did not finish" : ""}));
     ASSERT_TRUE((*writer)->flush());
   }
   auto none = store.claimNextRun(*campaign);

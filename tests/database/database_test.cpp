@@ -103,6 +103,9 @@ TEST_F(DbTest, MigratesFromEveryOlderVersion) {
     } else {
       EXPECT_EQ(scalar(file, "SELECT COUNT(*) FROM campaigns"), 1);
     }
+    // 0004 retired the run-level limit (the per-inference one replaced it).
+    EXPECT_EQ(scalar(file, "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'energy_bound_s'"), 0);
+    EXPECT_EQ(scalar(file, "SELECT COUNT(*) FROM pragma_table_info('inferences') WHERE name = 'energy_bound_s'"), 1);
   }
 }
 

@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
     InferenceRow result{id, attempt, 0, 0, 1, 1, true};
     result.latencyS = 0.5;
     if (!(*writer)->push(result)) return 1;
-    if (!(*writer)->push(RunFinished{id, attempt, true, "", {}})) return 1;
+    if (!(*writer)->push(RunFinished{id, attempt, true, ""})) return 1;
     if (!(*writer)->flush()) return 1;
     std::printf("done %lld\n", static_cast<long long>(id));
     std::fflush(stdout);

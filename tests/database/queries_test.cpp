@@ -59,14 +59,14 @@ class ReportTest : public DbTest {
         row.reexecutedCycles = 10;
         row.checkpointCycles = 20;
         row.bootCycles = 5;
+        if (r == 0) row.energyBoundS = 0.8;
         if (r == 2) {
           row.finished = false;
           row.predicted.reset();
         }
         ASSERT_TRUE((*writer)->push(row));
       }
-      ASSERT_TRUE((*writer)->push(RunFinished{(*run)->runId, 1, r != 2, r == 2 ? "layer larger than a power cycle" : "",
-                                              r == 0 ? std::optional<double>(0.8) : std::nullopt}));
+      ASSERT_TRUE((*writer)->push(RunFinished{(*run)->runId, 1, r != 2, r == 2 ? "layer larger than a power cycle" : ""}));
       ASSERT_TRUE((*writer)->flush());  // a run ends committed before the next is claimed
     }
     for (int i = 0; i <= 1000; ++i)
@@ -94,7 +94,8 @@ TEST_F(ReportTest, RunSummariesCountAndSplitEachRun) {
   EXPECT_DOUBLE_EQ(a.latencyS.p95, 10.0);
   EXPECT_EQ(a.activeCycles, 10'000u);
   EXPECT_EQ(a.reexecutedCycles, 100u);
-  EXPECT_EQ(a.energyBoundS, 0.8);
+  EXPECT_DOUBLE_EQ(a.latencyRatio.median, 5.5 / 0.8) << "per inference: latency over its own limit";
+  EXPECT_EQ((*summaries)[1].latencyRatio.count, 0u) << "no limit recorded, no ratio";
   EXPECT_EQ((*summaries)[1].correct, 5);
   const auto& failed = (*summaries)[2];
   EXPECT_EQ(failed.state, "failed");

@@ -294,7 +294,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       if (auto ok = writer.value()->flush(); !ok) return fromDb(ok.error());
       return inst::fail(inst::ErrorCode::Cancelled, "stopped; `aidi resume` continues the campaign");
     }
-    if (auto ok = writer.value()->push(db::RunFinished{run.runId, run.attempt, failure.empty(), failure, std::nullopt}); !ok)
+    if (auto ok = writer.value()->push(db::RunFinished{run.runId, run.attempt, failure.empty(), failure}); !ok)
       return fromDb(ok.error());
     if (auto ok = writer.value()->flush(); !ok) return fromDb(ok.error());
     ++endedHere;

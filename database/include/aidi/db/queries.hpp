@@ -32,7 +32,6 @@ struct RunSummary {
   int correct = 0;     // finished with predicted == label
   Stats latencyS, energyUj, powerCycles;
   Stats latencyRatio;  // latency / energy-bound limit, per finished inference
-  std::optional<double> energyBoundS;
   double harvestW = 0;  // mean harvested power over the finished inferences
   std::uint64_t plainCycles = 0;  // summed over finished inferences (useful work)
   // Overhead split, summed over finished inferences.

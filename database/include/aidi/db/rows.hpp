@@ -78,7 +78,6 @@ struct RunFinished {
   int attempt;
   bool ok;
   std::string failure;  // empty when ok
-  std::optional<double> energyBoundS;
 };
 
 using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, InstrumentSampleRow, EventRow, RunFinished>;
