@@ -4,6 +4,7 @@ namespace aidi::fw::ref {
 
 void conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                const std::int8_t* weights, const std::int32_t* bias, const Shape& out, std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(convCallValid(p, q, in, input, weights, out, output));
   for (std::int32_t oy = 0; oy < out.h; ++oy) {
     for (std::int32_t ox = 0; ox < out.w; ++ox) {
       for (std::int32_t oc = 0; oc < out.c; ++oc) {

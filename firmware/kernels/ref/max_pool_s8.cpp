@@ -4,6 +4,7 @@ namespace aidi::fw::ref {
 
 void max_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
                  std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(poolCallValid(p, in, input, out, output));
   for (std::int32_t oy = 0; oy < out.h; ++oy) {
     for (std::int32_t ox = 0; ox < out.w; ++ox) {
       for (std::int32_t c = 0; c < out.c; ++c) {

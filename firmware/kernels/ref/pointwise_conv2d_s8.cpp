@@ -5,6 +5,7 @@ namespace aidi::fw::ref {
 void pointwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                          const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
                          std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(pointwiseCallValid(q, in, input, weights, out, output));
   const std::int32_t pixels = out.h * out.w;
   for (std::int32_t px = 0; px < pixels; ++px) {
     const std::int8_t* x = input + px * in.c;

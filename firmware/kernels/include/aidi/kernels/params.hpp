@@ -3,7 +3,18 @@
 // NHWC with batch 1; requantization is TFLite's (see firmware/models/FORMAT.md).
 #pragma once
 
+#include <cassert>
 #include <cstdint>
+
+// Debug builds check, on entry to every kernel, what the kernel relies on to
+// stay inside its buffers: shapes that agree with each other and with the
+// parameters, and the pointers it reads. Release builds trust the caller
+// (the runtime's one executeLayer, whose slices the engines' tests cover).
+#if defined(NDEBUG)
+#define AIDI_KERNEL_ASSERT(condition) static_cast<void>(0)
+#else
+#define AIDI_KERNEL_ASSERT(condition) assert(condition)
+#endif
 
 namespace aidi::fw {
 
@@ -68,6 +79,48 @@ inline std::int32_t requantize(std::int32_t acc, std::int32_t multiplier, std::i
   if (shifted > INT32_MAX) shifted = INT32_MAX;
   if (shifted < INT32_MIN) shifted = INT32_MIN;
   return roundingDivideByPot(saturatingRoundingDoublingHighMul(static_cast<std::int32_t>(shifted), multiplier), right);
+}
+
+// A window-shaped layer (convolution, depthwise, pooling): positive sizes,
+// strides and kernel; padding before the first window smaller than the
+// kernel; and every output's window starting inside the input, so the
+// clipped windows read only `in`.
+inline bool windowShapesAgree(std::int32_t kernelH, std::int32_t kernelW, std::int32_t strideH, std::int32_t strideW,
+                              std::int32_t padTop, std::int32_t padLeft, const Shape& in, const Shape& out) {
+  const auto fits = [](std::int32_t inSize, std::int32_t outSize, std::int32_t k, std::int32_t s, std::int32_t pad) {
+    return inSize >= 1 && outSize >= 1 && k >= 1 && s >= 1 && pad >= 0 && pad < k && (outSize - 1) * s - pad < inSize;
+  };
+  return in.c >= 1 && out.c >= 1 && fits(in.h, out.h, kernelH, strideH, padTop) &&
+         fits(in.w, out.w, kernelW, strideW, padLeft);
+}
+inline bool convShapesAgree(const ConvParams& p, const Shape& in, const Shape& out) {
+  return windowShapesAgree(p.kernelH, p.kernelW, p.strideH, p.strideW, p.padTop, p.padLeft, in, out);
+}
+// The calls each kernel (reference or Cortex-M4) asserts on entry.
+inline bool convCallValid(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const void* input,
+                          const void* weights, const Shape& out, const void* output) {
+  return convShapesAgree(p, in, out) && q.multiplier && q.shift && input && weights && output;
+}
+inline bool pointwiseCallValid(const PerChannelQuant& q, const Shape& in, const void* input, const void* weights,
+                               const Shape& out, const void* output) {
+  return in.h == out.h && in.w == out.w && in.h >= 1 && in.w >= 1 && in.c >= 1 && out.c >= 1 && q.multiplier &&
+         q.shift && input && weights && output;
+}
+inline bool depthwiseCallValid(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const void* input,
+                               const void* weights, const Shape& out, const void* output) {
+  return in.c == out.c && convCallValid(p, q, in, input, weights, out, output);
+}
+inline bool fullyConnectedCallValid(const PerChannelQuant& q, std::int32_t inFeatures, const void* input,
+                                    const void* weights, std::int32_t outFeatures, const void* output) {
+  return inFeatures >= 1 && outFeatures >= 1 && q.multiplier && q.shift && input && weights && output;
+}
+inline bool poolCallValid(const PoolParams& p, const Shape& in, const void* input, const Shape& out,
+                          const void* output) {
+  return in.c == out.c && windowShapesAgree(p.kernelH, p.kernelW, p.strideH, p.strideW, p.padTop, p.padLeft, in, out) &&
+         input && output;
+}
+inline bool addCallValid(std::int32_t size, const void* input1, const void* input2, const void* output) {
+  return size >= 0 && (size == 0 || (input1 && input2 && output));
 }
 
 inline std::int8_t clampToInt8(std::int32_t v, std::int32_t lo, std::int32_t hi) {
