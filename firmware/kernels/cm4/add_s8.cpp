@@ -20,6 +20,7 @@ inline std::int32_t roundingShift(std::int32_t x, std::int32_t e, std::int32_t h
 // doubled operand SMMULR wants; the output stage is RightShiftOutputStage's.
 void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, const std::int8_t* input2,
             std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(addCallValid(size, input1, input2, output));
   // |x + offset| <= 255, shifted by up to 21, stays below 2^30 as the doubling needs.
   if (p.input1Shift > 0 || p.input2Shift > 0 || p.outputShift >= 0 || p.leftShift < 0 || p.leftShift > 20) {
     ref::add_s8(p, size, input1, input2, output);

@@ -52,6 +52,7 @@ void gatherWindow(const ConvParams& p, const Shape& in, const std::int8_t* input
 
 void conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                const std::int8_t* weights, const std::int32_t* bias, const Shape& out, std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(convCallValid(p, q, in, input, weights, out, output));
   const std::int32_t k = p.kernelH * p.kernelW * in.c;
   if (k > kMaxIm2colK) {
     ref::conv2d_s8(p, q, in, input, weights, bias, out, output);

@@ -4,7 +4,7 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
 #include "output_stage.hpp"
-#include "pair_matmul.hpp"
+#include "scratch.hpp"
 
 namespace aidi::fw::cm4 {
 namespace {
@@ -54,6 +54,7 @@ void depthwiseGeneric(const Stage& stage, const ConvParams& p, const PerChannelQ
   do {
     const std::int32_t g1 = !groups4 ? groups : (groups - g0 < chunkGroups ? groups : g0 + chunkGroups);
     if (!groups4) g0 = groups;
+    forgetTable();
     widenWeights(weights, taps, channels, g0, g1, g_weightScratch);
     const bool lastChunk = g1 == groups;
     for (std::int32_t oy = 0; oy < outH; ++oy) {
@@ -253,7 +254,8 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
   for (std::int32_t g0 = 0; g0 < groups; g0 += chunkGroups) {
     const std::int32_t g1 = groups - g0 < chunkGroups ? groups : g0 + chunkGroups;
     const std::int32_t c0 = 4 * g0, chunkChannels = 4 * (g1 - g0);
-    buildTable3x3(weights, bias, q, inputOffset, channels, g0, g1, g_weightScratch);
+    if (!tableIsBuilt({weights, bias, q.multiplier, q.shift, 9, channels, c0, inputOffset}))
+      buildTable3x3(weights, bias, q, inputOffset, channels, g0, g1, g_weightScratch);
     for (std::int32_t oy = 0; oy < outH; ++oy) {
       const std::int32_t y0 = oy * strideH - padTop;
       for (std::int32_t ox = 0; ox < outW; ++ox) {
@@ -307,6 +309,7 @@ void depthwise(const OutputStage& stage, const ConvParams& p, const PerChannelQu
 void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                          const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
                          std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(depthwiseCallValid(p, q, in, input, weights, out, output));
   if (2 * p.kernelH * p.kernelW > kWeightScratchWords) {  // one group's widened taps must fit
     ref::depthwise_conv2d_s8(p, q, in, input, weights, bias, out, output);
     return;

@@ -3,7 +3,7 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
 #include "output_stage.hpp"
-#include "pair_matmul.hpp"
+#include "scratch.hpp"
 
 namespace aidi::fw::cm4 {
 namespace {
@@ -115,6 +115,7 @@ void fullyConnected(const Stage& stage, const PerChannelQuant& q, std::int32_t k
 void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int32_t inFeatures,
                         const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                         std::int32_t outFeatures, std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(fullyConnectedCallValid(q, inFeatures, input, weights, outFeatures, output));
   if (inFeatures > 2 * kMaxPairK) {
     ref::fully_connected_s8(p, q, inFeatures, input, weights, bias, outFeatures, output);
     return;

@@ -13,18 +13,10 @@
 
 #include "aidi/kernels/cm4.hpp"
 #include "output_stage.hpp"
+#include "scratch.hpp"
 #include "simd.hpp"
 
 namespace aidi::fw::cm4 {
-
-inline constexpr std::int32_t kMaxPairK = (kMaxIm2colK + 3) & ~3;
-
-// Scratch shared by the kernels (one kernel runs at a time): widened weights
-// of as many channel pairs as fit, and one widened pixel pair.
-inline constexpr std::int32_t kWeightScratchWords = 2048;
-static_assert(kWeightScratchWords >= kMaxPairK + 6, "one channel pair of the largest window must fit");
-extern std::uint32_t g_weightScratch[kWeightScratchWords];
-extern std::uint32_t g_inputScratch[kMaxPairK];
 
 inline std::int32_t pairGroups(std::int32_t k) { return (k + 3) / 4; }
 
@@ -276,7 +268,8 @@ void pairMatmul(const Stage& stage, const PerChannelQuant& q, std::int32_t input
   const std::int32_t chunkPairs = kWeightScratchWords / pairTableWords(groups);
   for (std::int32_t c0 = 0; c0 < outC; c0 += 2 * chunkPairs) {
     const std::int32_t c1 = outC - c0 < 2 * chunkPairs ? outC : c0 + 2 * chunkPairs;
-    buildPairTable(weights, bias, q, k, c0, c1, outC, g_weightScratch);
+    if (!tableIsBuilt({weights, bias, q.multiplier, q.shift, k, outC, c0, 0}))
+      buildPairTable(weights, bias, q, k, c0, c1, outC, g_weightScratch);
     for (std::int32_t px = 0; px < pixels; px += 2) {
       const std::int8_t *a, *b;
       rowsOf(px, a, b);

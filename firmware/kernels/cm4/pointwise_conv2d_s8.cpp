@@ -9,6 +9,7 @@ namespace aidi::fw::cm4 {
 void pointwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                          const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
                          std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(pointwiseCallValid(q, in, input, weights, out, output));
   const std::int32_t inC = in.c, pixels = out.h * out.w;
   if (inC > kMaxPairK) {
     ref::pointwise_conv2d_s8(p, q, in, input, weights, bias, out, output);

@@ -32,6 +32,7 @@ inline std::uint32_t replicate(std::int32_t v) { return 0x01010101u * static_cas
 // 16-bit sums (exact for windows up to 255 taps), one division per channel.
 void avg_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
                  std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(poolCallValid(p, in, input, out, output));
   if (p.kernelH * p.kernelW > 255) {
     ref::avg_pool_s8(p, in, input, out, output);
     return;
@@ -68,6 +69,7 @@ void avg_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input,
 // Four channels at a time: SSUB8 + SEL keep the byte-wise maximum.
 void max_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
                  std::int8_t* output) {
+  AIDI_KERNEL_ASSERT(poolCallValid(p, in, input, out, output));
   if (p.kernelH * p.kernelW > 256) {
     ref::max_pool_s8(p, in, input, out, output);
     return;

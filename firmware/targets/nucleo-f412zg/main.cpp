@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "aidi/kernels/cm4.hpp"
 #include "aidi_build_id.h"
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
@@ -159,6 +160,7 @@ int main() {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
     PvdEnergyMonitor monitor;
+    fw::cm4::useConstantWeights(true);  // the model is in flash
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, g_scratch, monitor);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runForever(runtime, boot, cause, model, fram);

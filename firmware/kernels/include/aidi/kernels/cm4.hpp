@@ -14,6 +14,13 @@ namespace aidi::fw::cm4 {
 // im2col; larger windows fall back to the reference kernel.
 inline constexpr std::int32_t kMaxIm2colK = 1152;
 
+// Declares that the weights, biases and quantization the kernels are given
+// stay at their addresses, unchanged (a model in flash or a loaded model
+// image), until the next call of this function: consecutive calls for the
+// same layer then reuse its widened weights. Off by default (tests hand
+// kernels buffers that come and go); calling it also drops what is cached.
+void useConstantWeights(bool constant);
+
 void conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
                const std::int8_t* weights, const std::int32_t* bias, const Shape& out, std::int8_t* output);
 void pointwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Shape& in, const std::int8_t* input,
