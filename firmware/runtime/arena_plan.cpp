@@ -22,17 +22,21 @@ bool planArena(const ModelView& model, ArenaPlan& plan) {
   std::int32_t first[kMaxTensors], last[kMaxTensors];
   tensorLifetimes(model, first, last);
   bool placed[kMaxTensors] = {};
+  // Sizes decoded once: the placement below looks at every pair (it runs at
+  // every boot of the intermittent engines).
+  std::uint32_t sizes[kMaxTensors];
+  for (std::uint16_t t = 0; t < tensors; ++t) sizes[t] = static_cast<std::uint32_t>(model.tensor(t).shape.size());
   plan.bytes = 0;
   // Production order: the input, then each layer's output.
   for (std::int32_t step = -1; step < model.layerCount(); ++step) {
     const std::uint16_t t = step < 0 ? model.inputTensor() : model.layer(static_cast<std::uint16_t>(step)).output;
-    const std::uint32_t size = static_cast<std::uint32_t>(model.tensor(t).shape.size());
+    const std::uint32_t size = sizes[t];
     std::uint32_t offset = 0;
     for (bool moved = true; moved;) {
       moved = false;
       for (std::uint16_t o = 0; o < tensors; ++o) {
         if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;  // lifetimes disjoint
-        const std::uint32_t oSize = static_cast<std::uint32_t>(model.tensor(o).shape.size());
+        const std::uint32_t oSize = sizes[o];
         if (offset < plan.offset[o] + oSize && plan.offset[o] < offset + size) {
           offset = (plan.offset[o] + oSize + 3u) & ~3u;
           moved = true;

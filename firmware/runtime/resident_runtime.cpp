@@ -19,11 +19,17 @@ std::uint64_t bit(std::int32_t row) { return std::uint64_t{1} << row; }
 // Rows computed in one kernel call while energy is plentiful.
 constexpr std::int32_t kMaxBandRows = 28;
 
+// The energy decisions run between bands, thousands of times an inference:
+// in float, which the Cortex-M4 computes in hardware (double is emulated,
+// ~60 instructions an operation). Its 24-bit mantissa is ample for cycle
+// counts judged against a margin of a few percent.
+using Real = float;
+
 // Margin on the estimated rest of the inference before going for the finish.
-constexpr double kFinishMargin = 1.03;
+constexpr Real kFinishMargin = 1.03f;
 
 // Remaining work above which a sleep asks for half of it (about 0.5 mJ).
-constexpr double kHalvingAboveCycles = 2e6;
+constexpr Real kHalvingAboveCycles = 2e6f;
 
 }  // namespace
 
@@ -216,7 +222,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       const std::uint64_t nextRow = 2 * (lastRowCycles > rowCycles ? lastRowCycles : rowCycles);
       const std::uint64_t nextRowReserve = caution * (kCommitCycles + nextRow + physical::kNvmReadOverheadCycles +
                                                       loadBytes * physical::kNvmCyclesPerByte);
-      bool fellToFloor = false;
+      bool fellToFloor = false, finishing = false;
       std::uint64_t reserve = 0;
       for (;;) {
         std::uint32_t tensors = 0;
@@ -227,14 +233,18 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         const std::uint32_t left = m_monitor.cyclesLeft();
         const std::uint64_t spent = spentBefore + (windowStart > left ? windowStart - left : 0);
         const std::uint64_t estimated = estimatedBefore + windowEstimate;
-        const double scale = estimated > 0 && spent > 0 ? static_cast<double>(spent) / estimated : 1.0;
-        const std::uint64_t planned = fromLayer[layer + 1] + rowCycles * static_cast<std::uint64_t>(rows - row);
-        const double rest = scale * static_cast<double>(planned);
-        const double final = static_cast<double>(finalCommitCycles());
+        const Real scale = estimated > 0 && spent > 0 ? static_cast<Real>(spent) / static_cast<Real>(estimated) : 1.0f;
+        // The rest of this layer at what its last row really took, when that
+        // is more than the corrected estimate (the cost model's error differs
+        // from layer to layer; a single row costs more than a row of a band).
+        const Real thisRow = std::max(static_cast<Real>(lastRowCycles), scale * static_cast<Real>(rowCycles));
+        const Real rest = scale * static_cast<Real>(fromLayer[layer + 1]) + thisRow * static_cast<Real>(rows - row);
+        const Real final = static_cast<Real>(finalCommitCycles());
         // Enough energy to finish, with a margin for the estimate: go (a
         // misjudgement costs a brown-out and the work since the last commit,
         // never correctness).
-        const bool canFinish = static_cast<double>(left) > rest * kFinishMargin + final;
+        const bool canFinish = static_cast<Real>(left) > rest * kFinishMargin + final;
+        finishing = canFinish;
         if (canFinish || (unsaved == 0 && !moved)) break;
         // What to sleep for. The last sip of energy is where an estimate
         // error costs time (harvested, never used): ask for just enough to
@@ -242,10 +252,10 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // look again with a fresher correction), never for less than keeps
         // the device clear of its thresholds when it wakes.
         const std::uint64_t headroom = nextRow + reserve / 2;
-        const double finish = rest * kFinishMargin * 1.01 + final;  // wakes with canFinish true
-        const double want = rest <= kHalvingAboveCycles
+        const Real finish = rest * kFinishMargin * 1.01f + final;  // wakes with canFinish true
+        const Real want = rest <= kHalvingAboveCycles
                                 ? finish
-                                : std::min(finish, std::max(rest / 2 + final, 2.0 * static_cast<double>(reserve + headroom)));
+                                : std::min(finish, std::max(rest / 2 + final, 2.0f * static_cast<Real>(reserve + headroom)));
         const auto wantCycles = want > 4e9 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(want);
         if (left < reserve || fellToFloor) {
           // Just enough left to persist what must survive: checkpoint, then
@@ -270,9 +280,12 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         windowEstimate = 0;
       }
       // Rows go in bands (one kernel call) while the energy is plentiful:
-      // fewer calls, less per-call overhead; one row at a time near the end.
+      // fewer calls, less per-call overhead; one row at a time near the end,
+      // unless the energy suffices to finish: then no check is needed
+      // before the end, and the rest of the layer goes in one band.
       const std::uint32_t now = m_monitor.cyclesLeft();
       std::int32_t band = 1;
+      if (finishing) band = std::min(m_maxBandRows, rows - row);
       while (band < m_maxBandRows && row + band < rows && now > reserve + nextRow * band * 2) ++band;
       const RowWindow bw = inputRows(l, in, row, row + band);
       if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
