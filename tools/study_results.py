@@ -177,8 +177,10 @@ def main():
         if hit and m.get("macs"):
             rows.append([m["name"], m["macs"], hit[0], f"{hit[0] / m['macs']:.2f}"])
     md.append(table(["model", "MACs", "instructions", "instructions / MAC"], rows) + "\n")
-    md.append("Per kernel (`tests/bench/kernel_bench`, exact counts on the virtual board, CMSIS-NN-style reference "
-              "loops built with the same compiler beside ours):\n")
+    md.append("Per kernel and per layer (`tests/bench/kernel_bench`, exact counts on the virtual board): ours (the "
+              "Cortex-M4 kernels), naive (the reference kernels, our oracle), CMSIS-NN (the kernels issue's counts "
+              "of CMSIS-NN 99f736a on the same board); per layer, a whole-layer call and one row alone beside the "
+              "runtime's cost model for that row:\n")
     md.append("```\n" + open(a.kernels).read().strip() + "\n```\n")
 
     # Plots.

@@ -115,7 +115,7 @@ void profileModels() {
     if (bytes.empty() || model.parse(bytes.data(), bytes.size()) != fw::ModelStatus::Ok) die("cannot read " + path);
     auto windows =
         countWindows(std::string(AIDI_FIRMWARE_DIR) + "/aidi-model-profile-" + name + "-mps2-an386.elf");
-    if (windows.size() != 1 + 2 * std::size_t{model.layerCount()}) die(std::string("wrong window count for ") + name);
+    if (windows.size() != 2 + 2 * std::size_t{model.layerCount()}) die(std::string("wrong window count for ") + name);
     const double markers = windows[0];
     std::printf("\n%s\n%-5s %-18s %-12s %9s %11s %9s %10s %10s %8s\n", name, "layer", "op", "output", "MACs",
                 "layer", "instr/MAC", "row", "row model", "model/row");
@@ -137,8 +137,10 @@ void profileModels() {
                   layer, macs > 0 ? std::to_string(layer / macs).substr(0, 5).c_str() : "-", row, estimate,
                   estimate / row);
     }
-    std::printf("%-5s %-18s %-12s %9.0f %11.0f %9.2f\n", "all", "", "", totalMacs, totalInstructions,
-                totalInstructions / totalMacs);
+    const double naive = windows[1 + 2 * static_cast<int>(model.layerCount())] - markers;
+    std::printf("%-5s %-18s %-12s %9.0f %11.0f %9.2f   naive (reference kernels): %.0f, %.2f/MAC, %.1fx ours\n", "all",
+                "", "", totalMacs, totalInstructions, totalInstructions / totalMacs, naive, naive / totalMacs,
+                naive / totalInstructions);
   }
 }
 
