@@ -99,7 +99,7 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
   std::int8_t chunk[64];
   for (std::uint32_t done = 0; done < size;) {
     const std::uint32_t n = size - done < sizeof chunk ? size - done : sizeof chunk;
-    for (std::uint32_t i = 0; i < n; ++i) chunk[i] = static_cast<std::int8_t>(image[done + i] + input.zeroPoint);
+    quantizeImage(m_model, image, done, n, chunk);
     if (!m_nvm.write(m_layout.tensorOffset[m_model.inputTensor()] + done, chunk, n)) return RunStatus::PowerFailed;
     done += n;
   }

@@ -1,5 +1,7 @@
 #include "plain_inference.hpp"
 
+#include "row_window.hpp"
+
 namespace aidi::fw {
 
 void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
@@ -65,25 +67,37 @@ void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerI
   }
 }
 
+void runRows(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
+             std::int32_t first, std::int32_t last, std::int8_t* arena) {
+  const LayerInfo l = model.layer(index);
+  const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
+  const RowWindow w = inputRows(l, in, first, last);
+  const std::int32_t inRow = in.w * in.c, outRow = out.w * out.c;
+  const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, arena + plan.offset[l.input0] + w.first * inRow};
+  const TensorSlice outSlice{Shape{last - first, out.w, out.c}, arena + plan.offset[l.output] + first * outRow};
+  if (l.op == ModelOp::Add) {
+    const TensorSlice in2{Shape{last - first, out.w, out.c}, arena + plan.offset[l.input1] + first * outRow};
+    executeLayer(model, kernels, l, inSlice, &in2, 0, outSlice);
+  } else {
+    executeLayer(model, kernels, l, inSlice, nullptr, w.padTop, outSlice);
+  }
+}
+
 void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
               std::int8_t* arena) {
-  const LayerInfo l = model.layer(index);
-  const TensorSlice in{model.tensor(l.input0).shape, arena + plan.offset[l.input0]};
-  const TensorSlice out{model.tensor(l.output).shape, arena + plan.offset[l.output]};
-  if (l.op == ModelOp::Add) {
-    const TensorSlice in2{model.tensor(l.input1).shape, arena + plan.offset[l.input1]};
-    executeLayer(model, kernels, l, in, &in2, l.padTop, out);
-  } else {
-    executeLayer(model, kernels, l, in, nullptr, l.padTop, out);
-  }
+  runRows(model, plan, kernels, index, 0, model.tensor(model.layer(index).output).shape.h, arena);
+}
+
+void quantizeImage(const ModelView& model, const std::uint8_t* image, std::uint32_t first, std::uint32_t count,
+                   std::int8_t* out) {
+  const std::int32_t zeroPoint = model.tensor(model.inputTensor()).zeroPoint;
+  for (std::uint32_t i = 0; i < count; ++i) out[i] = static_cast<std::int8_t>(image[first + i] + zeroPoint);
 }
 
 int runPlainInference(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels,
                       const std::uint8_t* image, std::int8_t* arena, std::int8_t* logits, int maxLogits) {
   const TensorInfo input = model.tensor(model.inputTensor());
-  std::int8_t* x = arena + plan.offset[model.inputTensor()];
-  // scale 1/255: the int8 value is the pixel plus the zero point (-128).
-  for (std::int32_t i = 0; i < input.shape.size(); ++i) x[i] = static_cast<std::int8_t>(image[i] + input.zeroPoint);
+  quantizeImage(model, image, 0, static_cast<std::uint32_t>(input.shape.size()), arena + plan.offset[model.inputTensor()]);
   for (std::uint16_t l = 0; l < model.layerCount(); ++l) runLayer(model, plan, kernels, l, arena);
   const std::uint16_t outIndex = model.outputTensor();
   const std::int32_t n = model.tensor(outIndex).shape.size();

@@ -12,6 +12,11 @@
 
 namespace aidi::fw {
 
+// The model's input tensor from a 28x28 uint8 image (scale 1/255: the int8
+// value is the pixel plus the zero point), `count` values from `first`.
+void quantizeImage(const ModelView& model, const std::uint8_t* image, std::uint32_t first, std::uint32_t count,
+                   std::int8_t* out);
+
 // Runs `model` on a 28x28 uint8 image. `arena` must hold plan.bytes bytes.
 // Writes the output tensor's int8 values to `logits` (capacity `maxLogits`)
 // and returns the first index of the largest logit.
@@ -30,6 +35,12 @@ struct TensorSlice {
 // description into kernel parameters.
 void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
                   const TensorSlice* in2, std::int32_t padTop, const TensorSlice& out);
+
+// Executes output rows [first, last) of layer `index` of `model`, in one
+// kernel call, with every tensor at its arena offset (`plan`): the band the
+// resident engine computes, the whole layer for runLayer.
+void runRows(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,
+             std::int32_t first, std::int32_t last, std::int8_t* arena);
 
 // Executes layer `index` of `model` with every tensor at its arena offset.
 void runLayer(const ModelView& model, const ArenaPlan& plan, const KernelSet& kernels, std::uint16_t index,

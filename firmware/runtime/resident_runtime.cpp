@@ -110,22 +110,10 @@ bool ResidentRuntime::ensureRows(std::uint16_t tensor, std::int32_t first, std::
 }
 
 void ResidentRuntime::computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last) {
-  const LayerInfo l = m_model.layer(layer);
-  const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
-  const RowWindow w = inputRows(l, in, first, last);
-  const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c},
-                            m_arena + m_plan.offset[l.input0] + static_cast<std::uint32_t>(w.first) * rowBytes(l.input0)};
-  const TensorSlice outSlice{Shape{last - first, out.w, out.c},
-                             m_arena + m_plan.offset[l.output] + static_cast<std::uint32_t>(first) * rowBytes(l.output)};
-  if (l.op == ModelOp::Add) {
-    const TensorSlice in2{Shape{last - first, out.w, out.c},
-                          m_arena + m_plan.offset[l.input1] + static_cast<std::uint32_t>(first) * rowBytes(l.input1)};
-    executeLayer(m_model, m_kernels, l, inSlice, &in2, 0, outSlice);
-  } else {
-    executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
-  }
-  for (std::int32_t r = first; r < last; ++r) m_resident[l.output] |= bit(r);
-  m_produced[l.output] = static_cast<std::uint16_t>(last);
+  runRows(m_model, m_plan, m_kernels, layer, first, last, m_arena);
+  const std::uint16_t output = m_model.layer(layer).output;
+  for (std::int32_t r = first; r < last; ++r) m_resident[output] |= bit(r);
+  m_produced[output] = static_cast<std::uint16_t>(last);
 }
 
 bool ResidentRuntime::checkpoint(std::uint16_t layer, std::uint16_t row, JobObserver* observer) {
@@ -172,7 +160,7 @@ RunStatus ResidentRuntime::start(const std::uint8_t* image, std::uint32_t infere
   const TensorInfo info = m_model.tensor(input);
   const std::uint32_t size = static_cast<std::uint32_t>(info.shape.size());
   std::int8_t* at = m_arena + m_plan.offset[input];
-  for (std::uint32_t i = 0; i < size; ++i) at[i] = static_cast<std::int8_t>(image[i] + info.zeroPoint);
+  quantizeImage(m_model, image, 0, size, at);
   if (!m_nvm.write(m_layout.tensorOffset[input], at, size)) return RunStatus::PowerFailed;
   const Progress next{inference, 0, 0, m_progress.jobsCommitted, 0, 0};
   if (!m_record.commit(next)) return RunStatus::PowerFailed;

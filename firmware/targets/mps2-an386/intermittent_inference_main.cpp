@@ -8,6 +8,7 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/proto/crc32c.hpp"
 #include "aidi/proto/messages.hpp"
+#include "bench_markers.hpp"
 #include "boot_counter.hpp"
 #include "costed_nvm.hpp"
 #include "intermittent_runtime.hpp"
@@ -17,8 +18,6 @@
 #include "run_config.hpp"
 #include "telemetry_uart.hpp"
 
-extern "C" __attribute__((noinline, used)) void aidi_bench_start() { __asm volatile("" ::: "memory"); }
-extern "C" __attribute__((noinline, used)) void aidi_bench_stop() { __asm volatile("" ::: "memory"); }
 
 namespace {
 

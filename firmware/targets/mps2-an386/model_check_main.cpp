@@ -12,26 +12,17 @@
 #include "aidi/proto/crc32c.hpp"
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
+#include "embedded_model.hpp"
 #include "plain_inference.hpp"
 #include "systick.hpp"
 #include "telemetry_uart.hpp"
-
-extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
-extern "C" const std::uint8_t aidi_subset_start[], aidi_subset_end[];
 
 namespace {
 
 using namespace aidi;
 
 fw::mps2::TelemetryUart g_telemetry{1};
-constexpr std::size_t kArenaBytes = 192 * 1024;
-alignas(8) std::int8_t g_arena[kArenaBytes];
-fw::ArenaPlan g_plan;
-
-std::uint32_t le32(const std::uint8_t* p) {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
+fw::mps2::EmbeddedModel g_embedded;
 
 }  // namespace
 
@@ -39,24 +30,15 @@ int main() {
   g_telemetry.begin();
   fw::mps2::startSysTick();
 
-  fw::ModelView model;
-  const auto status = model.parse(aidi_model_start, static_cast<std::size_t>(aidi_model_end - aidi_model_start));
-  if (status != fw::ModelStatus::Ok) {
-    g_telemetry.sendError(1, static_cast<std::uint32_t>(status), fw::toString(status));
-    for (;;) __asm volatile("wfi");
-  }
-  if (!fw::planArena(model, g_plan) || g_plan.bytes > kArenaBytes) {
-    g_telemetry.sendError(2, g_plan.bytes, "activation arena too small");
-    for (;;) __asm volatile("wfi");
-  }
-  const std::uint32_t count = le32(aidi_subset_start + 8);
-  const std::uint8_t* images = aidi_subset_start + 20 + count;
-  for (std::uint32_t i = 0; i < count; ++i) {
+  fw::mps2::loadEmbeddedModel(g_embedded, g_telemetry);
+  const fw::ModelView& model = g_embedded.model;
+  for (std::uint32_t i = 0; i < g_embedded.imageCount; ++i) {
     proto::InferenceResult result{};
     result.inference = i;
     result.sample = i;
     result.predicted = static_cast<std::uint8_t>(fw::runPlainInference(
-        model, g_plan, fw::cm4Kernels(), images + i * 784u, g_arena, result.logits, proto::kMaxLogits));
+        model, g_embedded.plan, fw::cm4Kernels(), g_embedded.images + i * 784u, g_embedded.arena, result.logits,
+        proto::kMaxLogits));
     result.logitCount = static_cast<std::uint8_t>(model.tensor(model.outputTensor()).shape.size());
     result.logitsCrc = proto::Crc32c::calculate(result.logits, result.logitCount);
     result.powerCycles = 1;
