@@ -31,14 +31,19 @@ bool planArena(const ModelView& model, ArenaPlan& plan) {
   for (std::int32_t step = -1; step < model.layerCount(); ++step) {
     const std::uint16_t t = step < 0 ? model.inputTensor() : model.layer(static_cast<std::uint16_t>(step)).output;
     const std::uint32_t size = sizes[t];
+    // The placed tensors alive at the same time (a handful), then first fit
+    // among them.
+    std::uint16_t clash[kMaxTensors];
+    std::uint16_t clashes = 0;
+    for (std::uint16_t o = 0; o < tensors; ++o)
+      if (placed[o] && last[o] >= first[t] && last[t] >= first[o]) clash[clashes++] = o;
     std::uint32_t offset = 0;
     for (bool moved = true; moved;) {
       moved = false;
-      for (std::uint16_t o = 0; o < tensors; ++o) {
-        if (!placed[o] || last[o] < first[t] || last[t] < first[o]) continue;  // lifetimes disjoint
-        const std::uint32_t oSize = sizes[o];
-        if (offset < plan.offset[o] + oSize && plan.offset[o] < offset + size) {
-          offset = (plan.offset[o] + oSize + 3u) & ~3u;
+      for (std::uint16_t i = 0; i < clashes; ++i) {
+        const std::uint16_t o = clash[i];
+        if (offset < plan.offset[o] + sizes[o] && plan.offset[o] < offset + size) {
+          offset = (plan.offset[o] + sizes[o] + 3u) & ~3u;
           moved = true;
         }
       }
