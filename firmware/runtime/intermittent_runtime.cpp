@@ -171,11 +171,16 @@ int readResult(const ModelView& model, const NvmLayout& layout, Nvm& nvm, std::i
   const std::int32_t n = model.tensor(out).shape.size();
   int best = 0;
   std::int8_t bestValue = -128;
-  for (std::int32_t i = 0; i < n; ++i) {
-    std::int8_t v;
-    nvm.read(layout.tensorOffset[out] + static_cast<std::uint32_t>(i), &v, 1);
-    if (i < maxLogits) logits[i] = v;
-    if (i == 0 || v > bestValue) best = i, bestValue = v;
+  // A few reads of 32 bytes: each NVM read pays a command's overhead.
+  std::int8_t chunk[32];
+  for (std::int32_t i = 0; i < n; i += static_cast<std::int32_t>(sizeof chunk)) {
+    const std::int32_t count = n - i < static_cast<std::int32_t>(sizeof chunk) ? n - i : static_cast<std::int32_t>(sizeof chunk);
+    nvm.read(layout.tensorOffset[out] + static_cast<std::uint32_t>(i), chunk, static_cast<std::uint32_t>(count));
+    for (std::int32_t j = 0; j < count; ++j) {
+      const std::int8_t v = chunk[j];
+      if (i + j < maxLogits) logits[i + j] = v;
+      if (i + j == 0 || v > bestValue) best = i + j, bestValue = v;
+    }
   }
   return best;
 }
