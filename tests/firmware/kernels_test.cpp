@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 #include <vector>
 
 #include "aidi/kernels/cm4.hpp"
@@ -289,6 +290,52 @@ TEST(Cm4Kernels, PoolingEqualsReference) {
     cm4::avg_pool_s8(p, in, x.data(), out, got.data());
     EXPECT_EQ(got, want) << int(v);
   }
+}
+
+// With constant weights declared, consecutive calls of a layer reuse its
+// widened weights; calls of another layer (other weights, other chunk) must
+// rebuild them. Every call still equals the reference.
+TEST(Cm4Kernels, ConstantWeightsReuseTheTableOnlyForTheSameLayer) {
+  Case t(77);
+  struct Layer {
+    Shape in, out;
+    ConvParams p;
+    std::vector<std::int8_t> w;
+    std::vector<std::int32_t> b, m, s;
+  };
+  std::vector<Layer> layers;
+  for (const auto& [inC, outC, depthwise] : {std::tuple{24, 40, false}, std::tuple{40, 40, true},
+                                             std::tuple{200, 64, false}}) {
+    Layer l;
+    l.in = {5, 6, inC};
+    l.out = {5, 6, outC};
+    l.p = t.conv(depthwise ? 3 : 1, 1, depthwise ? 1 : 0);
+    l.p.actMin = -128;
+    l.p.actMax = 127;
+    l.w = t.bytes(static_cast<std::size_t>(depthwise ? 9 * inC : inC * outC));
+    l.b = t.biases(outC);
+    l.m.assign(outC, 1 << 30);
+    l.s.assign(outC, -3);
+    layers.push_back(std::move(l));
+  }
+  cm4::useConstantWeights(true);
+  // Rows one call at a time, layers interleaved: 0, 0, 1, 1, 2, 2, 0, 2, 1 ...
+  const int order[] = {0, 0, 1, 1, 2, 2, 0, 2, 1, 1, 0};
+  for (const int i : order) {
+    const Layer& l = layers[i];
+    auto x = t.bytes(l.in.size());
+    std::vector<std::int8_t> want(l.out.size()), got(l.out.size());
+    const PerChannelQuant q{l.m.data(), l.s.data()};
+    if (l.p.kernelH == 3) {
+      ref::depthwise_conv2d_s8(l.p, q, l.in, x.data(), l.w.data(), l.b.data(), l.out, want.data());
+      cm4::depthwise_conv2d_s8(l.p, q, l.in, x.data(), l.w.data(), l.b.data(), l.out, got.data());
+    } else {
+      ref::pointwise_conv2d_s8(l.p, q, l.in, x.data(), l.w.data(), l.b.data(), l.out, want.data());
+      cm4::pointwise_conv2d_s8(l.p, q, l.in, x.data(), l.w.data(), l.b.data(), l.out, got.data());
+    }
+    ASSERT_EQ(got, want) << "layer " << i;
+  }
+  cm4::useConstantWeights(false);
 }
 
 TEST(Cm4Kernels, NullBiasMeansZero) {
