@@ -34,12 +34,12 @@ inline void tap4(const std::int8_t* x, const std::uint32_t* w, std::uint32_t off
   acc[3] = smlatt(x13, w[1], acc[3]);
 }
 
-// Any kernel size and output stage. With groups == false only the channels
-// past the last whole group (the 3x3 fast path's remainder).
+// Any kernel size and output stage, from channel group `firstGroup` on (the
+// 3x3 fast path leaves it only the channels past its last whole group).
 template <class Stage>
 void depthwiseGeneric(const Stage& stage, const ConvParams& p, const PerChannelQuant& q, const Shape& in,
                       const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
-                      const Shape& out, std::int8_t* output, bool groups4 = true) {
+                      const Shape& out, std::int8_t* output, std::int32_t firstGroup = 0) {
   // Everything the loops read, in locals (see OutputStage).
   const std::int32_t channels = in.c, inH = in.h, inW = in.w, outH = out.h, outW = out.w;
   const std::int32_t kernelH = p.kernelH, kernelW = p.kernelW, strideH = p.strideH, strideW = p.strideW;
@@ -50,12 +50,13 @@ void depthwiseGeneric(const Stage& stage, const ConvParams& p, const PerChannelQ
   const std::int32_t taps = kernelH * kernelW, groups = channels / 4;
   // Channel groups whose widened weights fit the scratch, a chunk at a time.
   const std::int32_t chunkGroups = kWeightScratchWords / (2 * taps);
-  std::int32_t g0 = 0;
+  std::int32_t g0 = firstGroup;
   do {
-    const std::int32_t g1 = !groups4 ? groups : (groups - g0 < chunkGroups ? groups : g0 + chunkGroups);
-    if (!groups4) g0 = groups;
-    forgetTable();
-    widenWeights(weights, taps, channels, g0, g1, g_weightScratch);
+    const std::int32_t g1 = groups - g0 < chunkGroups ? groups : g0 + chunkGroups;
+    if (g1 > g0) {
+      forgetTable();
+      widenWeights(weights, taps, channels, g0, g1, g_weightScratch);
+    }
     const bool lastChunk = g1 == groups;
     for (std::int32_t oy = 0; oy < outH; ++oy) {
       const std::int32_t y0 = oy * strideH - padTop;
@@ -285,7 +286,7 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
       }
     }
   }
-  if (channels % 4 != 0) depthwiseGeneric(stage, p, q, in, input, weights, bias, out, output, false);
+  if (channels % 4 != 0) depthwiseGeneric(stage, p, q, in, input, weights, bias, out, output, groups);
 }
 
 // The output stages the 3x3 fast path serves; any other goes the generic way.

@@ -1,7 +1,12 @@
-// Cortex-M4 int8 kernels: SIMD (SXTB16/SXTAB16 + SMLAD), 2x2 output tiles,
-// partial im2col in a small static buffer, shortened requantization. Same
-// signatures and bit-exact results as kernels/ref (tested on random shapes,
-// natively and on the virtual board). One function per file in kernels/cm4/.
+// Cortex-M4 int8 kernels: operands widened once to int16 pairs (SXTB16 /
+// SXTAB16), inner loops of loads and SMLADs in assembly (2x2 tiles for
+// pointwise and im2col convolution, a per-pixel loop for depthwise 3x3, two
+// rows per pass for fully connected), and a six-instruction output stage
+// for layers that shift right. Same signatures and bit-exact results as
+// kernels/ref (tested on random shapes, natively with portable stand-ins for
+// the DSP instructions and on the virtual board with the instructions
+// themselves). One kernel per file in kernels/cm4/; the README's "The
+// kernels" and kernel_bench tell the design and the figures.
 #pragma once
 
 #include <cstdint>
