@@ -20,6 +20,13 @@ target_include_directories(aidi_fw_portable PUBLIC
 target_link_libraries(aidi_fw_portable PUBLIC aidi_protocol)
 target_compile_features(aidi_fw_portable PUBLIC cxx_std_17)
 target_compile_options(aidi_fw_portable PRIVATE -fno-exceptions -fno-rtti)
+if(CMAKE_CROSSCOMPILING)
+  # The Cortex-M4 kernels' assembly uses r7 and nearly every other register:
+  # it needs the optimizer's register allocation and no frame pointer, in
+  # any build type (a Debug build would otherwise not compile them).
+  file(GLOB aidi_fw_cm4_kernels ${AIDI_FW_DIR}/kernels/cm4/*.cpp)
+  set_source_files_properties(${aidi_fw_cm4_kernels} PROPERTIES COMPILE_OPTIONS "-O3;-fomit-frame-pointer")
+endif()
 aidi_warnings(aidi_fw_portable)
 
 # The host target: the runtime with failure-injecting NVM, for crash sweeps.
