@@ -183,6 +183,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
     callCost[i] = estimateCallCycles(m_model, index);
     fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
   }
+  const Real finalCycles = static_cast<Real>(finalCommitCycles());
   std::uint16_t layer = m_progress.layer;
   std::int32_t row = m_progress.job;
   // Online correction of the cost model: cycles really spent vs estimated
@@ -227,7 +228,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // from layer to layer; a single row costs more than a row of a band).
         const Real thisRow = std::max(static_cast<Real>(lastRowCycles), scale * static_cast<Real>(rowCycles));
         const Real rest = scale * static_cast<Real>(fromLayer[layer + 1]) + thisRow * static_cast<Real>(rows - row);
-        const Real final = static_cast<Real>(finalCommitCycles());
+        const Real final = finalCycles;
         // Enough energy to finish, with a margin for the estimate: go (a
         // misjudgement costs a brown-out and the work since the last commit,
         // never correctness).
@@ -272,9 +273,16 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       // unless the energy suffices to finish: then no check is needed
       // before the end, and the rest of the layer goes in one band.
       const std::uint32_t now = m_monitor.cyclesLeft();
+      // Without the finish in reach: one row, and one more for every
+      // 2 * nextRow the energy holds above the reserve.
       std::int32_t band = 1;
-      if (finishing) band = std::min(m_maxBandRows, rows - row);
-      while (band < m_maxBandRows && row + band < rows && now > reserve + nextRow * band * 2) ++band;
+      if (finishing) {
+        band = rows - row;
+      } else if (now > reserve + 2 * nextRow) {
+        const std::uint64_t more = (now - reserve - 1) / (2 * nextRow);
+        band = more >= static_cast<std::uint64_t>(rows - row) ? rows - row : 1 + static_cast<std::int32_t>(more);
+      }
+      band = std::max<std::int32_t>(1, std::min<std::int32_t>(band, m_maxBandRows));
       const RowWindow bw = inputRows(l, in, row, row + band);
       if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
       if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
