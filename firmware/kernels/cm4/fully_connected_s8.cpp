@@ -20,9 +20,7 @@ void widenInput(const std::int8_t* x, std::int32_t k, std::int32_t offset, std::
     dst[1] = sxtab16Ror8(offset2, v);
   }
   if (i < k) {
-    std::uint32_t v = 0;
-    for (std::int32_t j = 0; i + j < k; ++j)
-      v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(x[i + j])) << (8 * j);
+    const std::uint32_t v = load4Partial(x + i, k - i);
     dst[0] = sxtab16(offset2, v);
     dst[1] = sxtab16Ror8(offset2, v);
   }
@@ -77,9 +75,7 @@ std::int32_t dotRow(const std::uint32_t* x, const std::int8_t* w, std::int32_t k
     acc = smlad(x[1], sxtb16Ror8(u), smlad(x[0], sxtb16(u), acc));
   }
   if (i < k) {
-    std::uint32_t u = 0;
-    for (std::int32_t j = 0; i + j < k; ++j)
-      u |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(w[i + j])) << (8 * j);
+    const std::uint32_t u = load4Partial(w + i, k - i);
     acc = smlad(x[1], sxtb16Ror8(u), smlad(x[0], sxtb16(u), acc));
   }
   return acc;

@@ -33,11 +33,7 @@ inline void widenPair(const std::int8_t* a, const std::int8_t* b, std::int32_t k
     dst[3] = sxtab16Ror8(offset2, vb);
   }
   if (i < k) {  // the last 1-3 values, zero-padded (a padded input meets a zero weight)
-    std::uint32_t va = 0, vb = 0;
-    for (std::int32_t j = 0; i + j < k; ++j) {
-      va |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(a[i + j])) << (8 * j);
-      vb |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(b[i + j])) << (8 * j);
-    }
+    const std::uint32_t va = load4Partial(a + i, k - i), vb = load4Partial(b + i, k - i);
     dst[0] = sxtab16(offset2, va);
     dst[1] = sxtab16Ror8(offset2, va);
     dst[2] = sxtab16(offset2, vb);

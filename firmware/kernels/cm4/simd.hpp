@@ -16,6 +16,14 @@ inline std::uint32_t load4(const std::int8_t* p) {
   return v;
 }
 
+// The last n (< 4) int8 values of a row, zero above: a row's tail read without
+// reading past its end.
+inline std::uint32_t load4Partial(const std::int8_t* p, std::int32_t n) {
+  std::uint32_t v = 0;
+  for (std::int32_t j = 0; j < n; ++j) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[j])) << (8 * j);
+  return v;
+}
+
 inline std::uint32_t pack16(std::int32_t lo, std::int32_t hi) {
   return (static_cast<std::uint32_t>(lo) & 0xFFFFu) | (static_cast<std::uint32_t>(hi) << 16);
 }
