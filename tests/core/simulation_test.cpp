@@ -37,7 +37,9 @@ TEST(Simulation, McunetUnderWeakSolarPredictsLikeTheContinuousRun) {
   EXPECT_GT(r->checkpoints(), 100u);
   EXPECT_GE(r->latencyS, r->energyBoundS) << "nothing beats the energy-bound limit";
   EXPECT_GT(r->deviceInstructions, r->plainInstructions) << "the runtime's work counts against it";
-  EXPECT_EQ(r->decoder.droppedFrames(), 0u);
+  // A brown-out can cut the frame being written (the next boot's delimiter
+  // then ends it): at most one lost frame per power loss.
+  EXPECT_LE(r->decoder.droppedFrames(), r->cycles.size() - 1);
   // The overhead split accounts for every instruction beyond the plain inference.
   EXPECT_EQ(r->restoreCycles.size(), r->cycles.size()) << "one Boot frame per power cycle";
   EXPECT_GT(r->overhead.boot, 0u);
