@@ -1,5 +1,6 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/kernels/ref.hpp"
+#include "output_stage.hpp"
 #include "simd.hpp"
 
 namespace aidi::fw::cm4 {
@@ -29,23 +30,16 @@ void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, co
   const std::int32_t up = p.leftShift + 1;
   const std::int32_t offset1 = p.input1Offset * (1 << up), offset2 = p.input2Offset * (1 << up);
   const std::int32_t m1 = p.input1Multiplier, m2 = p.input2Multiplier, mOut = p.outputMultiplier;
-  const std::int32_t e1 = -p.input1Shift, e2 = -p.input2Shift, eOutMinus1 = ~p.outputShift;
+  const std::int32_t e1 = -p.input1Shift, e2 = -p.input2Shift, outputShift = p.outputShift;
   const std::int32_t half1 = (1 << e1) >> 1, half2 = (1 << e2) >> 1;
   const std::int32_t negative1 = e1 > 0 ? -1 : 0, negative2 = e2 > 0 ? -1 : 0;
-  const std::int32_t offsetTerm = 2 * p.outputOffset + 1, lo = p.actMin, hi = p.actMax;
-  const bool narrow = lo > -128 || hi < 127;
-  for (std::int32_t i = 0; i < size; ++i) {
-    const std::int32_t a = roundingShift(smmulr(input1[i] * (1 << up) + offset1, m1), e1, half1, negative1);
-    const std::int32_t b = roundingShift(smmulr(input2[i] * (1 << up) + offset2, m2), e2, half2, negative2);
-    std::int32_t x = smmulrDoubled(a + b, mOut);
-    x = (x + (x >> 31)) >> eOutMinus1;
-    std::int32_t y = ssat8Asr1(x + offsetTerm);
-    if (narrow) {
-      y = y < lo ? lo : y;
-      y = y > hi ? hi : y;
+  withRightShiftOutputStage(p.outputOffset, p.actMin, p.actMax, [&](const auto& stage) {
+    for (std::int32_t i = 0; i < size; ++i) {
+      const std::int32_t a = roundingShift(smmulr(input1[i] * (1 << up) + offset1, m1), e1, half1, negative1);
+      const std::int32_t b = roundingShift(smmulr(input2[i] * (1 << up) + offset2, m2), e2, half2, negative2);
+      output[i] = stage(a + b, mOut, outputShift);
     }
-    output[i] = static_cast<std::int8_t>(y);
-  }
+  });
 }
 
 }  // namespace aidi::fw::cm4

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 
@@ -136,12 +137,11 @@ struct Pixel3x3 {
   const std::int8_t* xEnd;
   std::int32_t channelStride, rowStride;  // between taps and between window rows
   std::ptrdiff_t toOutput;
-  std::int32_t offsetTerm;                // 2 * output zero point + 1
-  std::uint32_t lo4, hi4;                 // the activation range, in four bytes
+  std::uint32_t lo4, hi4;  // the activation range, in four bytes (for SSUB8 + SEL)
 };
 
 template <bool kNarrow>
-void pixel3x3(const Pixel3x3& px, const std::uint32_t* table) {
+void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, const std::uint32_t* table) {
 #if defined(__ARM_FEATURE_DSP)
   register const std::uint32_t* rTable asm("r4") = table;
   register const std::int8_t* rX asm("r5") = px.x;
@@ -150,7 +150,7 @@ void pixel3x3(const Pixel3x3& px, const std::uint32_t* table) {
   register std::int32_t rRow asm("r9") = px.rowStride;
   const std::int8_t* const xEnd = px.xEnd;
   const std::ptrdiff_t toOutput = px.toOutput;
-  const std::int32_t offsetTerm = px.offsetTerm;
+  const std::int32_t offsetTerm = stage.offsetTerm;
   const std::uint32_t lo4 = px.lo4, hi4 = px.hi4;
 #define AIDI_DW_TAP(address)             \
   "ldr r11, " address "\n\t"             \
@@ -221,14 +221,9 @@ void pixel3x3(const Pixel3x3& px, const std::uint32_t* table) {
         tap4(x + ky * px.rowStride + kx * px.channelStride, table + 4 + 2 * (3 * ky + kx), 0, acc);
     std::uint32_t word = 0;
     for (int i = 0; i < 4; ++i) {
-      std::int32_t v = smmulrDoubled(acc[i], static_cast<std::int32_t>(table[22 + i]));
-      v = (v + (v >> 31)) >> table[26 + i];
-      v = ssat8Asr1(v + px.offsetTerm);
-      if (kNarrow) {
-        const std::int32_t lo = static_cast<std::int8_t>(px.lo4), hi = static_cast<std::int8_t>(px.hi4);
-        v = v < lo ? lo : (v > hi ? hi : v);
-      }
-      word |= (static_cast<std::uint32_t>(v) & 0xFFu) << (8 * i);
+      const std::int8_t v = stage(acc[i], static_cast<std::int32_t>(table[22 + i]),
+                                  ~static_cast<std::int32_t>(table[26 + i]));  // the table holds ~shift
+      word |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(v)) << (8 * i);
     }
     std::memcpy(const_cast<std::int8_t*>(x) + px.toOutput, &word, 4);
   }
@@ -242,16 +237,14 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
   const std::int32_t channels = in.c, inH = in.h, inW = in.w, outH = out.h, outW = out.w;
   const std::int32_t strideH = p.strideH, strideW = p.strideW, padTop = p.padTop, padLeft = p.padLeft;
   const std::int32_t inputOffset = p.inputOffset, groups = channels / 4;
-  const std::uint32_t zeroPoint4 = 0x01010101u * static_cast<std::uint8_t>(-inputOffset);
+  const std::uint32_t zeroPoint4 = replicate4(-inputOffset);
   // Border windows are copied with their missing taps as the zero point;
-  // the copy holds 9 taps of a chunk's channels.
-  const std::int32_t chunkGroups = kWeightScratchWords / kTableWords < kMaxPairK / 9 ? kWeightScratchWords / kTableWords
-                                                                                        : kMaxPairK / 9;
+  // the copy (in g_inputScratch) holds 9 taps of a chunk's channels.
+  constexpr std::int32_t chunkGroups = std::min(kWeightScratchWords / kTableWords, kMaxPairK / 9);
   auto* const windowCopy = reinterpret_cast<std::int8_t*>(g_inputScratch);
   Pixel3x3 px{};
-  px.offsetTerm = stage.offsetTerm;
-  px.lo4 = 0x01010101u * static_cast<std::uint8_t>(stage.lo);
-  px.hi4 = 0x01010101u * static_cast<std::uint8_t>(stage.hi);
+  px.lo4 = replicate4(stage.lo);
+  px.hi4 = replicate4(stage.hi);
   for (std::int32_t g0 = 0; g0 < groups; g0 += chunkGroups) {
     const std::int32_t g1 = groups - g0 < chunkGroups ? groups : g0 + chunkGroups;
     const std::int32_t c0 = 4 * g0, chunkChannels = 4 * (g1 - g0);
@@ -282,7 +275,7 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
         }
         px.xEnd = px.x + chunkChannels;
         px.toOutput = y - px.x;
-        pixel3x3<kNarrow>(px, g_weightScratch);
+        pixel3x3(stage, px, g_weightScratch);
       }
     }
   }

@@ -15,10 +15,7 @@ namespace aidi::fw::cm4 {
 struct OutputStage {
   std::int32_t offset, lo, hi;
   std::int8_t operator()(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) const {
-    std::int32_t y = requantizeFast(acc, multiplier, shift) + offset;
-    y = y < lo ? lo : y;
-    y = y > hi ? hi : y;
-    return static_cast<std::int8_t>(y);
+    return clampToInt8(requantizeFast(acc, multiplier, shift) + offset, lo, hi);
   }
 };
 
@@ -35,14 +32,20 @@ struct RightShiftOutputStage {
   std::int8_t operator()(std::int32_t acc, std::int32_t multiplier, std::int32_t shift) const {
     std::int32_t x = smmulrDoubled(acc, multiplier);
     x = (x + (x >> 31)) >> ~shift;  // ~shift == e - 1
-    std::int32_t y = ssat8Asr1(x + offsetTerm);
-    if constexpr (kNarrow) {
-      y = y < lo ? lo : y;
-      y = y > hi ? hi : y;
-    }
-    return static_cast<std::int8_t>(y);
+    const std::int32_t y = ssat8Asr1(x + offsetTerm);
+    return kNarrow ? clampToInt8(y, lo, hi) : static_cast<std::int8_t>(y);
   }
 };
+
+// Calls body(stage) with the right-shift output stage for this zero point and
+// activation range, with the clamp only when the range is narrower than int8.
+template <class Body>
+void withRightShiftOutputStage(std::int32_t outputOffset, std::int32_t lo, std::int32_t hi, Body&& body) {
+  if (lo > -128 || hi < 127)
+    body(RightShiftOutputStage<true>{2 * outputOffset + 1, lo, hi});
+  else
+    body(RightShiftOutputStage<false>{2 * outputOffset + 1, lo, hi});
+}
 
 // Calls body(stage) with the cheapest output stage that is exact for these
 // channels' shifts and this activation range.
@@ -50,13 +53,10 @@ template <class Body>
 void withOutputStage(const ConvParams& p, const PerChannelQuant& q, std::int32_t channels, Body&& body) {
   bool rightShiftsOnly = true;
   for (std::int32_t c = 0; c < channels; ++c) rightShiftsOnly = rightShiftsOnly && q.shift[c] < 0;
-  if (!rightShiftsOnly) {
+  if (rightShiftsOnly)
+    withRightShiftOutputStage(p.outputOffset, p.actMin, p.actMax, body);
+  else
     body(OutputStage{p.outputOffset, p.actMin, p.actMax});
-  } else if (p.actMin > -128 || p.actMax < 127) {
-    body(RightShiftOutputStage<true>{2 * p.outputOffset + 1, p.actMin, p.actMax});
-  } else {
-    body(RightShiftOutputStage<false>{2 * p.outputOffset + 1, p.actMin, p.actMax});
-  }
 }
 
 }  // namespace aidi::fw::cm4

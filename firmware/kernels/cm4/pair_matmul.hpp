@@ -240,9 +240,8 @@ const std::uint32_t* pairTilesFor(const RightShiftOutputStage<kNarrow>& stage, c
                                   std::int32_t groups, std::int32_t pairs, std::int8_t* ya, std::int8_t* yb) {
   const std::int32_t whole = c + 2 * pairs <= outC ? pairs : pairs - 1;  // an odd last channel: not by halfwords
   if (whole > 0) {
-    const PairTileArgs args{ya + c, yb + c, groups, whole, stage.offsetTerm,
-                            0x01010101u * static_cast<std::uint8_t>(stage.lo),
-                            0x01010101u * static_cast<std::uint8_t>(stage.hi)};
+    const PairTileArgs args{ya + c, yb + c, groups, whole, stage.offsetTerm, replicate4(stage.lo),
+                            replicate4(stage.hi)};
     table = pairTilesRightShift<kNarrow>(args, table);
   }
   if (whole < pairs) table = pairTiles(stage, q, c + 2 * whole, outC, table, groups, 1, ya, yb);

@@ -24,8 +24,6 @@ void forEachWindow(const PoolParams& p, const Shape& in, const Shape& out, Body&
   }
 }
 
-inline std::uint32_t replicate(std::int32_t v) { return 0x01010101u * static_cast<std::uint8_t>(v); }
-
 }  // namespace
 
 // Four channels at a time: SXTAB16 adds a tap's four bytes into two pairs of
@@ -39,9 +37,8 @@ void avg_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input,
   }
   const std::int32_t channels = in.c, groups = channels / 4, lo = p.actMin, hi = p.actMax;
   const auto average = [lo, hi](std::int32_t sum, std::int32_t count) {
-    std::int32_t avg = count == 0 ? 0 : (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
-    avg = avg < lo ? lo : avg;
-    return static_cast<std::int8_t>(avg > hi ? hi : avg);
+    const std::int32_t avg = count == 0 ? 0 : (sum > 0 ? (sum + count / 2) / count : (sum - count / 2) / count);
+    return clampToInt8(avg, lo, hi);
   };
   forEachWindow(p, in, out, [&](std::int32_t pixel, const std::int32_t* taps, std::int32_t n) {
     std::int8_t* y = output + pixel * channels;
@@ -75,11 +72,11 @@ void max_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input,
     return;
   }
   const std::int32_t channels = in.c, groups = channels / 4, lo = p.actMin, hi = p.actMax;
-  const std::uint32_t lo4 = replicate(lo), hi4 = replicate(hi);
+  const std::uint32_t lo4 = replicate4(lo), hi4 = replicate4(hi);
   forEachWindow(p, in, out, [&](std::int32_t pixel, const std::int32_t* taps, std::int32_t n) {
     std::int8_t* y = output + pixel * channels;
     for (std::int32_t g = 0; g < groups; ++g) {
-      std::uint32_t best = replicate(-128);
+      std::uint32_t best = replicate4(-128);
       const std::int8_t* x = input + 4 * g;
       for (std::int32_t t = 0; t < n; ++t) best = maxBytes(load4(x + taps[t] * channels), best);
       best = minBytes(maxBytes(best, lo4), hi4);

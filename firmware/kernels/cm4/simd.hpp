@@ -19,10 +19,17 @@ inline std::uint32_t load4(const std::int8_t* p) {
 // The last n (< 4) int8 values of a row, zero above: a row's tail read without
 // reading past its end.
 inline std::uint32_t load4Partial(const std::int8_t* p, std::int32_t n) {
-  std::uint32_t v = 0;
-  for (std::int32_t j = 0; j < n; ++j) v |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[j])) << (8 * j);
-  return v;
+  const auto byte = [p](int j) { return static_cast<std::uint32_t>(static_cast<std::uint8_t>(p[j])) << (8 * j); };
+  switch (n) {  // no loop: a conv with one input channel takes this path for every pixel pair
+    case 3: return byte(0) | byte(1) | byte(2);
+    case 2: return byte(0) | byte(1);
+    case 1: return byte(0);
+    default: return 0;
+  }
 }
+
+// An int8 value in each of the four bytes of a word.
+inline std::uint32_t replicate4(std::int32_t v) { return 0x01010101u * static_cast<std::uint8_t>(v); }
 
 inline std::uint32_t pack16(std::int32_t lo, std::int32_t hi) {
   return (static_cast<std::uint32_t>(lo) & 0xFFFFu) | (static_cast<std::uint32_t>(hi) << 16);
@@ -121,12 +128,18 @@ inline std::int32_t smmulr(std::int32_t a, std::int32_t b) {
 }
 inline std::uint32_t maxBytes(std::uint32_t a, std::uint32_t b) {
   std::uint32_t r = 0;
-  for (int i = 0; i < 4; ++i) r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(byteAt(a, i) > byteAt(b, i) ? byteAt(a, i) : byteAt(b, i))) << (8 * i);
+  for (int i = 0; i < 4; ++i) {
+    const std::int32_t x = byteAt(a, i), y = byteAt(b, i);
+    r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(x > y ? x : y)) << (8 * i);
+  }
   return r;
 }
 inline std::uint32_t minBytes(std::uint32_t a, std::uint32_t b) {
   std::uint32_t r = 0;
-  for (int i = 0; i < 4; ++i) r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(byteAt(a, i) < byteAt(b, i) ? byteAt(a, i) : byteAt(b, i))) << (8 * i);
+  for (int i = 0; i < 4; ++i) {
+    const std::int32_t x = byteAt(a, i), y = byteAt(b, i);
+    r |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(x < y ? x : y)) << (8 * i);
+  }
   return r;
 }
 inline std::int32_t ssat8Asr1(std::int32_t x) {
