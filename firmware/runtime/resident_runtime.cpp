@@ -183,7 +183,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
     callCost[i] = estimateCallCycles(m_model, index);
     fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
   }
-  const Real finalCycles = static_cast<Real>(finalCommitCycles());
+  const Real finalCycles = static_cast<Real>(finalCommitCycles());  // the last checkpoint
   std::uint16_t layer = m_progress.layer;
   std::int32_t row = m_progress.job;
   // Online correction of the cost model: cycles really spent vs estimated
@@ -228,11 +228,10 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // from layer to layer; a single row costs more than a row of a band).
         const Real thisRow = std::max(static_cast<Real>(lastRowCycles), scale * static_cast<Real>(rowCycles));
         const Real rest = scale * static_cast<Real>(fromLayer[layer + 1]) + thisRow * static_cast<Real>(rows - row);
-        const Real final = finalCycles;
         // Enough energy to finish, with a margin for the estimate: go (a
         // misjudgement costs a brown-out and the work since the last commit,
         // never correctness).
-        const bool canFinish = static_cast<Real>(left) > rest * kFinishMargin + final;
+        const bool canFinish = static_cast<Real>(left) > rest * kFinishMargin + finalCycles;
         finishing = canFinish;
         if (canFinish || (unsaved == 0 && !moved)) break;
         // What to sleep for. The last sip of energy is where an estimate
@@ -241,11 +240,12 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // look again with a fresher correction), never for less than keeps
         // the device clear of its thresholds when it wakes.
         const std::uint64_t headroom = nextRow + reserve / 2;
-        const Real finish = rest * kFinishMargin * 1.01f + final;  // wakes with canFinish true
-        const Real want = rest <= kHalvingAboveCycles
-                                ? finish
-                                : std::min(finish, std::max(rest / 2 + final, 2.0f * static_cast<Real>(reserve + headroom)));
-        const auto wantCycles = want > 4e9 ? 0xFFFFFFFFu : static_cast<std::uint32_t>(want);
+        const Real finish = rest * kFinishMargin * 1.01f + finalCycles;  // wakes with canFinish true
+        const Real want =
+            rest <= kHalvingAboveCycles
+                ? finish
+                : std::min(finish, std::max(rest / 2 + finalCycles, 2.0f * static_cast<Real>(reserve + headroom)));
+        const auto wantCycles = want > 4e9f ? 0xFFFFFFFFu : static_cast<std::uint32_t>(want);
         if (left < reserve || fellToFloor) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).
