@@ -176,15 +176,20 @@ ModelStatus ModelView::checkLayer(std::uint16_t index) const {
 
 std::uint16_t ModelView::outputTensor() const { return layer(static_cast<std::uint16_t>(m_layerCount - 1)).output; }
 
+std::uint64_t ModelView::layerMacs(std::uint16_t index) const {
+  const LayerInfo l = layer(index);
+  const Shape in = tensor(l.input0).shape, out = tensor(l.output).shape;
+  switch (l.op) {
+    case ModelOp::Conv2d: return std::uint64_t(out.size()) * l.kernelH * l.kernelW * in.c;
+    case ModelOp::DepthwiseConv2d: return std::uint64_t(out.size()) * l.kernelH * l.kernelW;
+    case ModelOp::FullyConnected: return std::uint64_t(in.size()) * out.c;
+    default: return 0;  // pooling and add multiply nothing
+  }
+}
+
 std::uint64_t ModelView::macs() const {
   std::uint64_t total = 0;
-  for (std::uint16_t i = 0; i < m_layerCount; ++i) {
-    const LayerInfo l = layer(i);
-    const Shape in = tensor(l.input0).shape, out = tensor(l.output).shape;
-    if (l.op == ModelOp::Conv2d) total += std::uint64_t(out.size()) * l.kernelH * l.kernelW * in.c;
-    if (l.op == ModelOp::DepthwiseConv2d) total += std::uint64_t(out.size()) * l.kernelH * l.kernelW;
-    if (l.op == ModelOp::FullyConnected) total += std::uint64_t(in.size()) * out.c;
-  }
+  for (std::uint16_t i = 0; i < m_layerCount; ++i) total += layerMacs(i);
   return total;
 }
 

@@ -79,7 +79,8 @@ class ModelView {
   LayerInfo layer(std::uint16_t index) const;
   std::uint16_t inputTensor() const { return 0; }
   std::uint16_t outputTensor() const;
-  // Multiply-accumulates of one inference.
+  // Multiply-accumulates of layer `index`, and of one inference.
+  std::uint64_t layerMacs(std::uint16_t index) const;
   std::uint64_t macs() const;
 
  private:

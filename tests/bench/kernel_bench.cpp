@@ -122,20 +122,18 @@ void profileModels() {
     double totalInstructions = 0, totalMacs = 0;
     for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
       const fw::LayerInfo l = model.layer(i);
-      const fw::Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
-      double macs = 0;
-      if (l.op == fw::ModelOp::Conv2d) macs = double(out.size()) * l.kernelH * l.kernelW * in.c;
-      if (l.op == fw::ModelOp::DepthwiseConv2d) macs = double(out.size()) * l.kernelH * l.kernelW;
-      if (l.op == fw::ModelOp::FullyConnected) macs = double(in.size()) * out.c;
+      const fw::Shape out = model.tensor(l.output).shape;
+      const auto macs = static_cast<double>(model.layerMacs(i));
       const double layer = windows[1 + 2 * i] - markers, row = windows[2 + 2 * i] - markers;
       const double estimate = static_cast<double>(fw::estimateRowCycles(model, i, 0));
       totalInstructions += layer;
       totalMacs += macs;
       char shape[32];
       std::snprintf(shape, sizeof shape, "%dx%dx%d", out.h, out.w, out.c);
-      std::printf("%-5u %-18s %-12s %9.0f %11.0f %9s %10.0f %10.0f %7.2fx\n", i, opName(l.op), shape, macs,
-                  layer, macs > 0 ? std::to_string(layer / macs).substr(0, 5).c_str() : "-", row, estimate,
-                  estimate / row);
+      char perMac[16] = "-";
+      if (macs > 0) std::snprintf(perMac, sizeof perMac, "%.3f", layer / macs);
+      std::printf("%-5u %-18s %-12s %9.0f %11.0f %9s %10.0f %10.0f %7.2fx\n", i, opName(l.op), shape, macs, layer,
+                  perMac, row, estimate, estimate / row);
     }
     const double naive = windows[1 + 2 * static_cast<int>(model.layerCount())] - markers;
     std::printf("%-5s %-18s %-12s %9.0f %11.0f %9.2f   naive (reference kernels): %.0f, %.2f/MAC, %.1fx ours\n", "all",
