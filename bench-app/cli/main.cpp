@@ -7,7 +7,9 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdlib>
+#include <limits>
 #include <fstream>
 #include <iostream>
 #include <filesystem>
@@ -38,6 +40,29 @@ constexpr int kExitInterrupted = 130;
 std::filesystem::path defaultDatabase() {
   if (const char* env = std::getenv("AIDI_DB"); env && *env) return env;
   return "aidi.db";
+}
+
+// Numbers from users are finite and in range. CLI11's PositiveNumber lets
+// NaN through (NaN <= 0 is false) and accepts inf, so every number option
+// uses this instead.
+CLI::Validator finiteNumber(double low, bool lowInclusive, double high = std::numeric_limits<double>::max()) {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double v = 0;
+        try {
+          std::size_t used = 0;
+          v = std::stod(text, &used);
+          if (used != text.size()) return "\"" + text + "\" is not a number";
+        } catch (const std::exception&) {
+          return "\"" + text + "\" is not a number";
+        }
+        if (!std::isfinite(v)) return "must be a finite number, not " + text;
+        if (lowInclusive ? !(v >= low) : !(v > low))
+          return "must be " + std::string(lowInclusive ? "at least " : "above ") + fmt::format("{}", low) + ", not " + text;
+        if (!(v <= high)) return fmt::format("must be at most {}, not {}", high, text);
+        return {};
+      },
+      lowInclusive ? fmt::format("NUMBER >= {}", low) : fmt::format("NUMBER > {}", low));
 }
 
 int reportError(const aidi::inst::Error& error) {
@@ -377,7 +402,7 @@ int main(int argc, char** argv) {
   virtualPsuCmd->add_option("--model", psuModel, "Supply model to behave as")->capture_default_str();
   virtualPsuCmd->add_option("--port", psuPort, "TCP port (0: any free one, printed)")->capture_default_str();
   virtualPsuCmd->add_option("--load", psuLoad, "Resistive load on each output, ohms")
-      ->check(CLI::PositiveNumber)
+      ->check(finiteNumber(0, false, 1e9))
       ->capture_default_str();
 
   std::string crashModel, crashPolicy = "all";
@@ -401,8 +426,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   auto* traceOption = simCmd->add_option("--trace", sim.trace, "Harvest trace (CSV time_s,power_w)");
   simCmd->add_option("--constant", sim.constantWatts, "Constant harvested power, W (instead of a trace)")
+      ->check(finiteNumber(0, true, 100))
       ->excludes(traceOption);
-  simCmd->add_option("--cap", sim.capacitanceUf, "Storage capacitor, uF")->check(CLI::PositiveNumber)->capture_default_str();
+  simCmd->add_option("--cap", sim.capacitanceUf, "Storage capacitor, uF")
+      ->check(finiteNumber(0, false, 1e7))
+      ->capture_default_str();
   simCmd->add_option("--sample", sim.sample, "Image of the fixture subset")->capture_default_str();
   simCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
   simCmd->add_flag("--json", sim.json, "JSON output");
@@ -414,12 +442,16 @@ int main(int argc, char** argv) {
   psuCmd->add_option("--resource", psu.resource, "VISA resource, e.g. TCPIP0::192.0.2.7::5025::SOCKET")->required();
   psuCmd->add_option("--channel", psu.channel, "Channel")->capture_default_str();
   psuCmd->add_option("--driver", psu.family, "SCPI family instead of the *IDN? table (rigol-dp800, keysight-e36300, siglent-spd3303x)");
-  psuCmd->add_option("--voltage", psu.volts, "Set voltage, V");
-  psuCmd->add_option("--current-limit", psu.amps, "Set current limit, A");
+  psuCmd->add_option("--voltage", psu.volts, "Set voltage, V")->check(finiteNumber(0, true));
+  psuCmd->add_option("--current-limit", psu.amps, "Set current limit, A")->check(finiteNumber(0, true));
   psuCmd->add_option("--output", psuOutput, "on or off")->check(CLI::IsMember({"on", "off"}));
   psuCmd->add_flag("--measure", psu.measure, "Measure voltage and current");
-  psuCmd->add_option("--max-voltage", psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")->required();
-  psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")->required();
+  psuCmd->add_option("--max-voltage", psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")
+      ->required()
+      ->check(finiteNumber(0, false, 60));
+  psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")
+      ->required()
+      ->check(finiteNumber(0, false, 10));
   psuCmd->add_flag("--json", psuJson, "JSON output");
 
   aidi::cli::CampaignOptions campaign;

@@ -1,5 +1,6 @@
 #include "aidi/inst/scpi_power_supply.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -66,6 +67,9 @@ ScpiPowerSupply::~ScpiPowerSupply() = default;
 
 Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string& text, SafetyLimits limits,
                                                                ScpiOptions options) {
+  // Limits are checked before anything is opened, let alone sent.
+  if (options.identifyOnly) limits = {};
+  else if (auto ok = checkSafetyLimits(limits); !ok) return fail(ok.error().code, text + ": " + ok.error().message);
   auto resource = parseVisaResource(text);
   if (!resource) return std::unexpected(resource.error());
   std::unique_ptr<ScpiPowerSupply> psu(new ScpiPowerSupply(*resource, limits, std::move(options)));
@@ -91,6 +95,14 @@ Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string
   f.push_back(idn->substr(start));
   f.resize(4);
   psu->m_identity = {f[0], f[1], f[2], f[3], psu->m_dialect->family};
+  const auto& d = *psu->m_dialect;
+  const double ratedVolts = *std::max_element(d.maxVolts, d.maxVolts + d.channels);
+  const double ratedAmps = *std::max_element(d.maxAmps, d.maxAmps + d.channels);
+  if (auto ok = psu->m_options.identifyOnly ? Status{} : checkSafetyLimits(limits, ratedVolts, ratedAmps); !ok)
+    return fail(ok.error().code, text + " (" + psu->m_identity.model + "): " + ok.error().message);
+  // A stale error left in the queue by an earlier session would fail the
+  // first setting's SYST:ERR? check: clear the status first.
+  if (auto ok = psu->send("*CLS"); !ok) return fail(ok.error().code, psu->describe("*CLS") + ": " + ok.error().message);
   return psu;
 }
 
@@ -184,7 +196,9 @@ Status ScpiPowerSupply::setWithinLimits(int channel, double value, double benchL
                                         const char* unit, const std::string& pattern) {
   if (auto ok = checkChannel(channel); !ok) return ok;
   const double rated = ratings[channel - 1];
-  if (!(value >= 0) || value > benchLimit || value > rated)
+  if (m_options.identifyOnly)
+    return fail(ErrorCode::Limit, m_resource.text + ": opened to identify only: no setting is sent");
+  if (!withinLimit(value, benchLimit) || !withinLimit(value, rated))
     return failSafe({ErrorCode::Limit, m_resource.text + ": refused " + std::to_string(value) + " " + unit +
                                            " on channel " + std::to_string(channel) + " (bench limit " +
                                            std::to_string(benchLimit) + " " + unit + ", channel rated " +
@@ -202,6 +216,8 @@ Status ScpiPowerSupply::setCurrentLimit(int channel, double amps) {
 
 Status ScpiPowerSupply::setOutput(int channel, bool on) {
   if (auto ok = checkChannel(channel); !ok) return ok;
+  if (on && m_options.identifyOnly)
+    return fail(ErrorCode::Limit, m_resource.text + ": opened to identify only: the output stays off");
   return set(formatScpi(on ? m_dialect->outputOn : m_dialect->outputOff, channel));
 }
 

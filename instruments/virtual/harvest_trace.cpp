@@ -74,6 +74,17 @@ Result<HarvestTrace> HarvestTrace::parse(const std::string& text, const std::str
     if (!t.m_times.empty() && time <= t.m_times.back())
       return fail(ErrorCode::Protocol, where + "times must increase: " + a + " s after " +
                                            std::to_string(t.m_times.back()) + " s");
+    if (!t.m_times.empty() && time - t.m_times.back() < kMinStepS * 0.999)  // slack: decimal times round
+      return fail(ErrorCode::Protocol, where + "samples " + std::to_string(time - t.m_times.back()) +
+                                           " s apart; a trace's resolution is at least 1 us");
+    if (time > kMaxDurationS)
+      return fail(ErrorCode::Protocol, where + "time " + a + " s is beyond the longest trace (" +
+                                           std::to_string(kMaxDurationS) + " s, ten years)");
+    if (!(power <= kMaxPowerW))
+      return fail(ErrorCode::Protocol, where + "power " + b + " W is above " + std::to_string(kMaxPowerW) +
+                                           " W (a trace is in watts, not microwatts?)");
+    if (t.m_times.size() >= kMaxRows)
+      return fail(ErrorCode::Protocol, where + "more than " + std::to_string(kMaxRows) + " rows");
     t.m_times.push_back(time);
     t.m_powers.push_back(power);
   }
@@ -98,7 +109,9 @@ HarvestTrace::Piece HarvestTrace::pieceAt(double t) const {
   std::size_t i = indexAt(t - base);
   // Rounding at a sample boundary can land the end on t itself: move on to
   // the next piece (wrapping into the next period), whose power then applies.
-  for (;;) {
+  // Bounded: where t is so large that a step no longer moves it, the piece
+  // ends at the next representable time instead of looping for ever.
+  for (std::size_t steps = 0; steps <= m_times.size() + 1; ++steps) {
     const double end = base + (i + 1 < m_times.size() ? m_times[i + 1] : m_period);
     if (end > t) return {m_powers[i], end};
     if (++i >= m_times.size()) {
@@ -106,6 +119,7 @@ HarvestTrace::Piece HarvestTrace::pieceAt(double t) const {
       base += m_period;
     }
   }
+  return {m_powers[i], std::nextafter(t, std::numeric_limits<double>::infinity())};
 }
 
 double HarvestTrace::energy(double t0, double t1) const {

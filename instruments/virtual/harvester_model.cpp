@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "aidi/inst/interrupt.hpp"
+
 namespace aidi::inst {
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::uint64_t kPiecesPerCancelCheck = 4096;
 }
 
 Status StorageParams::validate() const {
@@ -26,11 +29,19 @@ HarvesterModel::HarvesterModel(StorageParams params, HarvestTrace trace, double 
       m_eOff(0.5 * params.capacitanceF * params.vOff * params.vOff),
       m_eMax(0.5 * params.capacitanceF * params.vMax * params.vMax) {}
 
+bool HarvesterModel::shouldStop(std::uint64_t& pieces) {
+  if (m_cancelled) return true;
+  if (++pieces % kPiecesPerCancelCheck != 0) return false;
+  m_cancelled = m_cancel ? m_cancel() : interruptRequested();
+  return m_cancelled;
+}
+
 double HarvesterModel::voltage() const { return std::sqrt(2.0 * m_energy / m_params.capacitanceF); }
 
 double HarvesterModel::advance(double until, double loadW, double stopEnergy, bool stopWhenFalling) {
   const double start = m_t;
-  while (m_t < until) {
+  std::uint64_t pieces = 0;
+  while (m_t < until && !shouldStop(pieces)) {
     const auto piece = m_trace.pieceAt(m_t);
     const double segmentEnd = std::min(until, piece.end);
     const double converted = m_params.efficiency * piece.power;
@@ -70,6 +81,7 @@ Result<double> HarvesterModel::chargeUntilOn(double maxSeconds) {
   if (m_energy >= m_eOn) return 0.0;
   const double start = m_t;
   advance(m_t + maxSeconds, 0.0, m_eOn, false);
+  if (m_cancelled) return fail(ErrorCode::Cancelled, "stopped while charging (simulated)");
   if (m_energy < m_eOn)
     return fail(ErrorCode::Timeout, "the capacitor did not reach V_on within " + std::to_string(maxSeconds) +
                                         " s of harvesting (" + m_trace.name() + ")");
@@ -89,7 +101,8 @@ HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, 
   targetJ = std::min(targetJ, m_eMax);
   floorJ = std::max(floorJ, m_eOff);
   // Piece by piece: rising power stops at the target, falling at the floor.
-  while (m_t < deadline && m_energy < targetJ && m_energy > floorJ) {
+  std::uint64_t pieces = 0;
+  while (m_t < deadline && m_energy < targetJ && m_energy > floorJ && !shouldStop(pieces)) {
     const auto piece = m_trace.pieceAt(m_t);
     const double until = std::min(deadline, piece.end);
     const double net = m_params.efficiency * piece.power - sleepW - m_params.leakageW;
@@ -107,6 +120,7 @@ double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace
   // First t with eta * harvested(0..t) >= needed, segment by segment.
   double t = 0, have = 0;
   for (int guard = 0; guard < 100'000'000; ++guard) {
+    if (guard % 4096 == 4095 && interruptRequested()) return kInf;
     const auto piece = trace.pieceAt(t);
     const double next = piece.end;
     const double p = params.efficiency * piece.power;

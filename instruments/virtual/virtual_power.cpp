@@ -115,6 +115,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     granted = sleep.reached || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
     if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
   }
+  if (m_model.cancelled()) return fail(ErrorCode::Cancelled, "stopped during a power cycle (simulated time)");
   r.instructions = static_cast<std::uint64_t>(std::llround(r.onS * m_config.clockHz));
   r.vOff = m_model.voltage();
   // On a brown-out the shim has already reset the board (SYSRESETREQ): SRAM

@@ -287,6 +287,39 @@ TEST(AidiCliPsu, SetsMeasuresAndRefusesAboveTheLimit) {
   EXPECT_NE(r.output.find("unknown interface"), std::string::npos) << r.output;
 }
 
+// Every limit and setting from the command line is finite and in range: NaN
+// once bypassed the limit (29 V applied under a NaN limit).
+TEST(AidiCliPsu, NonFiniteOrOutOfRangeLimitsAndSettingsAreRefused) {
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const std::string resource = "TCPIP0::127.0.0.1::" + std::to_string((*sim)->port()) + "::SOCKET";
+  for (const std::vector<std::string>& limits :
+       {std::vector<std::string>{"--max-voltage", "nan", "--max-current", "0.2"},
+        {"--max-voltage", "3.6", "--max-current", "nan"}, {"--max-voltage", "inf", "--max-current", "0.2"},
+        {"--max-voltage", "-1", "--max-current", "0.2"}, {"--max-voltage", "0", "--max-current", "0.2"},
+        {"--max-voltage", "3.6", "--max-current", "1e400"}, {"--max-voltage", "3.6x", "--max-current", "0.2"}}) {
+    std::vector<std::string> args{"psu", "--resource", resource, "--voltage", "29", "--output", "on"};
+    args.insert(args.end(), limits.begin(), limits.end());
+    const CliRun r = runAidi(args);
+    EXPECT_EQ(r.exitCode, 2) << limits[1] << " " << limits[3] << ": " << r.output;
+  }
+  for (const char* bad : {"nan", "inf", "-0.1"}) {
+    const CliRun r = runAidi({"psu", "--resource", resource, "--voltage", bad, "--max-voltage", "3.6",
+                              "--max-current", "0.2"});
+    EXPECT_EQ(r.exitCode, 2) << bad << ": " << r.output;
+  }
+  // Within the CLI's range but above this supply's rating (DP832: 30 V).
+  const CliRun above = runAidi({"psu", "--resource", resource, "--voltage", "29", "--output", "on", "--max-voltage",
+                                "45", "--max-current", "0.2"});
+  EXPECT_EQ(above.exitCode, 1) << above.output;
+  EXPECT_NE(above.output.find("above the instrument's rating"), std::string::npos) << above.output;
+  EXPECT_NEAR((*sim)->channel(1).volts, 0.0, 1e-9) << "nothing was ever applied";
+  EXPECT_FALSE((*sim)->channel(1).output);
+  EXPECT_EQ(runAidi({"virtual-psu", "--load", "nan"}).exitCode, 2);
+  EXPECT_EQ(runAidi({"sim", "--cap", "inf"}).exitCode, 2);
+  EXPECT_EQ(runAidi({"sim", "--constant", "nan"}).exitCode, 2);
+}
+
 TEST(AidiCliPorts, ListsSerialPortsAsJson) {
   const CliRun r = runAidi({"ports", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.output;

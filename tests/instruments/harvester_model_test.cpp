@@ -109,6 +109,13 @@ TEST(HarvestTrace, BadFilesNameTheLineAndTheProblem) {
       {"time_s,power_w\n", "t.csv: a trace needs at least two rows (the last marks its end)"},
       {"time_s,power_w\n0,1e-3\n", "t.csv: a trace needs at least two rows (the last marks its end)"},
       {"", "t.csv: empty trace (no \"time_s,power_w\" header)"},
+      // A picosecond period once made the energy model step for ever.
+      {"time_s,power_w\n0,0.002\n1e-12,0\n", "t.csv:3: samples 0.000000 s apart; a trace's resolution is at least 1 us"},
+      {"time_s,power_w\n0,0.002\n1e12,0\n",
+       "t.csv:3: time 1e12 s is beyond the longest trace (315576000.000000 s, ten years)"},
+      {"time_s,power_w\n0,250\n1,0\n", "t.csv:2: power 250 W is above 100.000000 W (a trace is in watts, not microwatts?)"},
+      {"time_s,power_w\n0,nan\n1,0\n", "t.csv:2: power is not a number: \"nan\""},
+      {"time_s,power_w\n0,inf\n1,0\n", "t.csv:2: power is not a number: \"inf\""},
   };
   for (const auto& c : cases) {
     auto t = HarvestTrace::parse(c.text, "t.csv");
@@ -118,6 +125,34 @@ TEST(HarvestTrace, BadFilesNameTheLineAndTheProblem) {
   auto missing = HarvestTrace::load("/nonexistent/trace.csv");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().message, "trace file not found: /nonexistent/trace.csv");
+}
+
+// Hours of a microsecond-resolution trace are millions of pieces: the walk
+// asks its cancel check as it goes and stops when told (Ctrl-C, time limit).
+TEST(HarvesterModel, ALongChargeStopsWhenCancelled) {
+  std::string csv = "time_s,power_w\n";
+  for (int i = 0; i <= 1000; ++i) csv += std::to_string(i * 1e-6) + "," + (i % 2 ? "0" : "1e-9") + "\n";
+  auto trace = HarvestTrace::parse(csv, "fine");
+  ASSERT_TRUE(trace) << trace.error().message;
+  HarvesterModel m(params(1e-3), *trace, 2.0);
+  int asked = 0;
+  m.setCancel([&] { return ++asked >= 3; });
+  auto charged = m.chargeUntilOn(1e6);  // would need ~10^13 pieces
+  ASSERT_FALSE(charged);
+  EXPECT_EQ(charged.error().code, ErrorCode::Cancelled);
+  EXPECT_TRUE(m.cancelled());
+  EXPECT_EQ(asked, 3);
+  EXPECT_LT(m.time(), 1.0);
+}
+
+// Far into a short trace, a step no longer moves the time: the piece lookup
+// must still end (it used to loop for ever there).
+TEST(HarvestTrace, PieceLookupEndsEvenWherePrecisionRunsOut) {
+  auto trace = HarvestTrace::parse("time_s,power_w\n0,1e-3\n0.000001,0\n0.000002,0\n", "short");
+  ASSERT_TRUE(trace);
+  const double t = 1e12;
+  const auto piece = trace->pieceAt(t);
+  EXPECT_GT(piece.end, t);
 }
 
 TEST(EnergyBound, ComputeBoundWhenTheCapacitorSuffices) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <thread>
 
 #include "aidi/inst/qemu_board.hpp"
@@ -95,6 +97,53 @@ TEST(ScpiPowerSupply, SettingsAboveTheBenchLimitsAreRefusedOnTheHost) {
   EXPECT_FALSE((*psu)->setVoltage(4, 1.0)) << "a DP832 has three channels";
   EXPECT_TRUE(eventually([&] { return !(*sim)->channel(1).output; })) << "output off after a refusal";
   EXPECT_NEAR((*sim)->channel(1).volts, 3.0, 1e-9) << "the refused value never reached the supply";
+}
+
+// NaN compares false with everything: a limit of NaN once let any setting
+// through. Non-finite, zero, negative limits and limits above the rating are
+// refused before anything is sent; so are non-finite settings.
+TEST(ScpiPowerSupply, LimitsAndSettingsMustBeFiniteAndInRange) {
+  auto sim = ScpiPsuSimulator::start();
+  ASSERT_TRUE(sim);
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  for (const SafetyLimits bad : {SafetyLimits{nan, 0.5}, SafetyLimits{3.6, nan}, SafetyLimits{inf, 0.5},
+                                 SafetyLimits{3.6, -inf}, SafetyLimits{0, 0.5}, SafetyLimits{-3, 0.5},
+                                 SafetyLimits{45, 0.5}, SafetyLimits{3.6, 4}}) {
+    const auto before = (*sim)->commandsReceived();
+    auto psu = ScpiPowerSupply::open(resourceOf(**sim), bad);
+    ASSERT_FALSE(psu) << bad.maxVolts << " V, " << bad.maxAmps << " A";
+    EXPECT_EQ(psu.error().code, ErrorCode::Limit) << psu.error().message;
+    EXPECT_NE(psu.error().message.find("safety limit"), std::string::npos) << psu.error().message;
+    if (std::isfinite(bad.maxVolts) && bad.maxVolts > 0 && std::isfinite(bad.maxAmps) && bad.maxAmps > 0) continue;
+    EXPECT_EQ((*sim)->commandsReceived(), before) << "refused before anything was sent";
+  }
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  for (const double bad : {nan, inf, -inf, -0.5}) {
+    EXPECT_FALSE((*psu)->setVoltage(1, bad)) << bad;
+    EXPECT_FALSE((*psu)->setCurrentLimit(1, bad)) << bad;
+  }
+  EXPECT_NEAR((*sim)->channel(1).volts, 0.0, 1e-9);
+}
+
+TEST(ScpiPowerSupply, AStaleErrorInTheQueueIsClearedAtOpen) {
+  auto sim = ScpiPsuSimulator::start();
+  ASSERT_TRUE(sim);
+  (void)(*sim)->handle("NO:SUCH:COMMAND 1");  // leaves an error in the queue, as an earlier session might
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), kBench);
+  ASSERT_TRUE(psu);
+  EXPECT_TRUE((*psu)->setVoltage(1, 3.0)) << "the earlier session's error is not this setting's";
+}
+
+TEST(ScpiPowerSupply, IdentifyOnlyNeedsNoLimitsAndSendsNoSetting) {
+  auto sim = ScpiPsuSimulator::start();
+  ASSERT_TRUE(sim);
+  auto psu = ScpiPowerSupply::open(resourceOf(**sim), {}, ScpiOptions{.identifyOnly = true});
+  ASSERT_TRUE(psu) << psu.error().message;
+  EXPECT_FALSE((*psu)->setVoltage(1, 1.0));
+  EXPECT_FALSE((*psu)->setOutput(1, true));
+  EXPECT_TRUE((*psu)->setOutput(1, false));
+  EXPECT_FALSE((*sim)->channel(1).output);
 }
 
 TEST(ScpiPowerSupply, AnInstrumentErrorSwitchesTheOutputOff) {

@@ -148,6 +148,7 @@ BenchProbe probeBench(const BenchFile& bench) {
     request.limits = bench.limits;
     request.channel = bench.supply->channel;
     request.family = bench.supply->driver;
+    request.identifyOnly = true;
     auto report = controlPowerSupply(request);  // identifies only: no setting is sent
     if (report) probe.supply = report->identity;
     else probe.supplyError = report.error().message;

@@ -5,7 +5,7 @@
 namespace aidi::core {
 
 inst::Result<PsuReport> controlPowerSupply(const PsuRequest& r) {
-  auto psu = inst::ScpiPowerSupply::open(r.resource, r.limits, inst::ScpiOptions{.family = r.family});
+  auto psu = inst::ScpiPowerSupply::open(r.resource, r.limits, inst::ScpiOptions{.family = r.family, .identifyOnly = r.identifyOnly});
   if (!psu) return std::unexpected(psu.error());
   PsuReport report;
   auto id = (*psu)->identify();

@@ -7,6 +7,7 @@
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/elf_file.hpp"
+#include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
 #include "physical_assumptions.hpp"
@@ -176,11 +177,20 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   inst::HarvesterModel model(request.storage, request.trace, request.storage.vOn, 0.0);
+  const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
+  // Ctrl-C and the run's wall-time limit reach into a long charge too.
+  model.setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
   inst::VirtualPower power(**board, model, {.activeWatts = fw::physical::kActivePowerW, .sleepWatts = fw::physical::kSleepPowerW});
   proto::FrameDecoder decoder(proto::isKnownMessageType);
   std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
   while (result.cycles.size() < request.maxPowerCycles) {
+    if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
     auto cycle = power.powerOn();
+    if (!cycle && cycle.error().code == inst::ErrorCode::Cancelled && !inst::interruptRequested() && pastDeadline()) {
+      result.failure = "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) +
+                       " power cycles";
+      break;
+    }
     if (!cycle) return std::unexpected(cycle.error());
     result.cycles.push_back(*cycle);
     result.latencyS += cycle->offS + cycle->onS + cycle->sleepS;
@@ -207,7 +217,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
                        " power cycles (a job needs more energy than one power cycle holds)";
       break;
     }
-    if (request.deadline && std::chrono::steady_clock::now() >= *request.deadline) {
+    if (pastDeadline()) {
       result.failure = "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) +
                        " power cycles";
       break;

@@ -18,6 +18,15 @@ namespace aidi::inst {
 
 class HarvestTrace {
  public:
+  // What a trace file may hold; beyond these it is refused with its line:
+  // samples closer than 1 us (a period of picoseconds once made the energy
+  // model step for ever), longer than ten years, above 100 W, or more rows
+  // than fit a sensible amount of memory.
+  static constexpr double kMinStepS = 1e-6;
+  static constexpr double kMaxDurationS = 10 * 365.25 * 86400;
+  static constexpr double kMaxPowerW = 100;
+  static constexpr std::size_t kMaxRows = 50'000'000;
+
   static HarvestTrace constant(double watts);
   // Parses a trace file; errors name the file and the line.
   [[nodiscard]] static Result<HarvestTrace> load(const std::filesystem::path& path);

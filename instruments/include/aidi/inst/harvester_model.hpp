@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 
 #include "aidi/inst/harvest_trace.hpp"
@@ -42,6 +43,12 @@ class HarvesterModel {
  public:
   // Starts at simulated time `startS` with the capacitor at `startVoltage`.
   HarvesterModel(StorageParams params, HarvestTrace trace, double startVoltage, double startS = 0);
+
+  // Long stretches of simulated time are walked piece by piece of the trace;
+  // this is asked every few thousand pieces and, when true, the model stops
+  // where it is (cancelled() then says so). Default: the user's Ctrl-C.
+  void setCancel(std::function<bool()> cancel) { m_cancel = std::move(cancel); }
+  bool cancelled() const { return m_cancelled; }
 
   double time() const { return m_t; }
   double voltage() const;
@@ -79,8 +86,12 @@ class HarvesterModel {
   // reaches `stopEnergy` from the side given by the sign of the net power.
   double advance(double until, double loadW, double stopEnergy, bool stopWhenFalling);
 
+  bool shouldStop(std::uint64_t& pieces);
+
   StorageParams m_params;
   HarvestTrace m_trace;
+  std::function<bool()> m_cancel;
+  bool m_cancelled = false;
   double m_t;
   double m_energy;
   double m_eOn, m_eOff, m_eMax;

@@ -15,6 +15,16 @@ struct SafetyLimits {
   double maxAmps = 0;
 };
 
+// Every limit must be a finite number above zero and at most the ceiling
+// (the instrument's rating, when known); NaN, infinities, zero and negative
+// limits are refused, never compared (a comparison with NaN is always false).
+[[nodiscard]] Status checkSafetyLimits(const SafetyLimits& limits, double ceilingVolts = 60.0,
+                                       double ceilingAmps = 10.0);
+// A setting is allowed when it is finite, >= 0 and <= the limit.
+[[nodiscard]] inline bool withinLimit(double value, double limit) {
+  return value >= 0 && value <= limit && value - value == 0;  // the last term is false for NaN and inf
+}
+
 struct Identity {
   std::string vendor, model, serial, firmware;
   std::string family;  // the dialect chosen from the *IDN? reply

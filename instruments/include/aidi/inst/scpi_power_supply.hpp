@@ -40,6 +40,9 @@ struct ScpiOptions {
   std::string family;  // a dialect's family to use whatever *IDN? says; empty: chosen from *IDN?
   int baud = 9600;     // serial resources
   int reconnects = 1;  // times a dropped TCP connection is reopened per command
+  // Identify and measure only (`aidi instruments probe`): no limits are
+  // needed, and every setting but output off is refused.
+  bool identifyOnly = false;
 };
 
 class ScpiPowerSupply final : public PowerSupply {

@@ -17,6 +17,7 @@ struct PsuRequest {
   std::optional<double> volts, amps;
   std::optional<bool> output;
   bool measure = false;
+  bool identifyOnly = false;  // no setting at all: limits are not needed
 };
 
 struct PsuReport {
