@@ -22,6 +22,7 @@
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/policies.hpp"
 #include "aidi/core/crash_test.hpp"
 #include "aidi/core/psu_control.hpp"
 #include "aidi/core/simulation.hpp"
@@ -411,8 +412,10 @@ int main(int argc, char** argv) {
   auto* crashCmd = app.add_subcommand(
       "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
   crashCmd->add_option("--model", crashModel, "Model of the zoo")->required();
-  crashCmd->add_option("--policy", crashPolicy, "layer, fixed-tile, loop, aidi or all")
-      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi", "all"}))
+  auto crashChoices = aidi::core::policyNames();
+  crashChoices.push_back("all");
+  crashCmd->add_option("--policy", crashPolicy, aidi::core::policyList() + " or all")
+      ->check(CLI::IsMember(crashChoices))
       ->capture_default_str();
   crashCmd->add_option("--sample", crashSample, "Image of the fixture subset")->capture_default_str();
   crashCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
@@ -421,8 +424,8 @@ int main(int argc, char** argv) {
   SimOptions sim;
   auto* simCmd = app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
   simCmd->add_option("--model", sim.model, "Model of the zoo")->capture_default_str();
-  simCmd->add_option("--policy", sim.policy, "layer, fixed-tile, loop or aidi")
-      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi"}))
+  simCmd->add_option("--policy", sim.policy, "Scheduling policy: " + aidi::core::policyList())
+      ->check(CLI::IsMember(aidi::core::policyNames()))
       ->capture_default_str();
   auto* traceOption = simCmd->add_option("--trace", sim.trace, "Harvest trace (CSV time_s,power_w)");
   simCmd->add_option("--constant", sim.constantWatts, "Constant harvested power, W (instead of a trace)")
@@ -487,8 +490,8 @@ int main(int argc, char** argv) {
   auto* flashCmd = app.add_subcommand("flash", "Program a real board through the bench's flasher (OpenOCD), verify, reset");
   flashCmd->add_option("--bench", flashBench, "Bench file (TOML, see fixtures/benches/README.md)")->required();
   flashCmd->add_option("--model", flashModel, "Model of the firmware image")->capture_default_str();
-  flashCmd->add_option("--policy", flashPolicy, "Policy of the firmware image")
-      ->check(CLI::IsMember({"layer", "fixed-tile", "loop", "aidi"}))
+  flashCmd->add_option("--policy", flashPolicy, "Policy of the firmware image: " + aidi::core::policyList())
+      ->check(CLI::IsMember(aidi::core::policyNames()))
       ->capture_default_str();
   flashCmd->add_option("--elf", flashElf, "Firmware image to program instead of the built one");
 

@@ -30,6 +30,7 @@
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/policies.hpp"
 #include "aidi/core/report.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
@@ -188,7 +189,8 @@ void MainWindow::buildUi() {
   if (auto models = core::listModels(m_modelZoo))
     for (const auto& m : *models) m_flashModel->addItem(fromStd(m.name));
   m_flashPolicy = new QComboBox(panel);
-  m_flashPolicy->addItems({"aidi", "loop", "fixed-tile", "layer"});
+  for (const auto& name : core::policyNames()) m_flashPolicy->addItem(QString::fromStdString(name));
+  m_flashPolicy->setCurrentText("aidi");
   auto* flashButton = new QPushButton(tr("Flash"), panel);
   auto* flashRow = new QHBoxLayout;
   flashRow->addWidget(m_flashModel);

@@ -52,16 +52,6 @@ constexpr std::uint16_t kFixedTileRows = 4;
 constexpr std::uint64_t kReservedCycles = 20'000;
 }  // namespace
 
-const char* toString(SchedulerPolicy policy) {
-  switch (policy) {
-    case SchedulerPolicy::Layer: return "layer";
-    case SchedulerPolicy::FixedTile: return "fixed-tile";
-    case SchedulerPolicy::Loop: return "loop";
-    case SchedulerPolicy::Aidi: return "aidi";
-  }
-  return "invalid";
-}
-
 // Estimates are rounded up by a tenth: a job planned too large never finishes.
 std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std::uint32_t nvmCyclesPerByte) {
   const LayerInfo l = model.layer(index);

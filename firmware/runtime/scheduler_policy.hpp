@@ -1,23 +1,25 @@
 // How an inference is cut into jobs: for each layer, the output rows one job
-// computes and commits. The policies a campaign compares (DESIGN.md):
+// computes and commits. The policies are the rows of proto::kPolicies
+// (aidi/proto/policies.hpp); the job engine's tiling per policy is here:
 //   layer      one job per layer (cannot finish a layer longer than a power cycle)
 //   fixed-tile a fixed tile of four output rows per job, chosen offline without
 //              the energy budget (iNAS-like static tiling)
 //   loop       one output row per job: progress kept at every iteration of the
 //              row loop (fine-grained loop continuation, SONIC/HAWAII-like)
-//   aidi       rows per job from the energy one power cycle offers, so that a
-//              cycle ends soon after a commit with little work re-executed
+//   aidi       (on the job engine, e.g. the host crash sweep) rows per job from
+//              the energy one power cycle offers
 #pragma once
 
 #include <cstdint>
 
+#include "aidi/proto/policies.hpp"
 #include "model_view.hpp"
 
 namespace aidi::fw {
 
-enum class SchedulerPolicy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3 };
+using SchedulerPolicy = proto::Policy;
 
-const char* toString(SchedulerPolicy policy);
+inline const char* toString(SchedulerPolicy policy) { return proto::policyName(policy); }
 
 inline constexpr std::uint16_t kMaxLayers = 64;
 

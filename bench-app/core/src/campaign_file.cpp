@@ -1,4 +1,5 @@
 #include "aidi/core/campaign_file.hpp"
+#include "aidi/core/policies.hpp"
 
 #include <fstream>
 #include <set>
@@ -21,7 +22,6 @@ struct Checker {
   }
 };
 
-const std::set<std::string> kPolicies = {"layer", "fixed-tile", "loop", "aidi"};
 
 // Refuses keys the format does not know (a typo must not be ignored).
 inst::Status onlyKeys(const Checker& c, const toml::table& t, const std::string& section,
@@ -125,9 +125,9 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   auto policies = stringList(c, *matrix, "policies", "matrix.policies");
   if (!policies) return std::unexpected(policies.error());
   for (std::size_t i = 0; i < policies->size(); ++i) {
-    if (!kPolicies.contains((*policies)[i]))
+    if (!findPolicy((*policies)[i]))
       return c.error(matrix->get("policies")->as_array()->get(i), "matrix.policies",
-                     "unknown policy \"" + (*policies)[i] + "\" (layer, fixed-tile, loop, aidi)");
+                     "unknown policy \"" + (*policies)[i] + "\" (" + policyList() + ")");
   }
   f.policies = *policies;
 

@@ -4,21 +4,19 @@
 #include <fstream>
 
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/policies.hpp"
 #include "crash_sweep.hpp"
 
 namespace aidi::core {
 
 inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::path& zoo, const std::string& modelName,
                                                         const std::string& policyName, std::size_t sample) {
-  using fw::SchedulerPolicy;
-  const std::pair<const char*, SchedulerPolicy> all[] = {
-      {"layer", SchedulerPolicy::Layer}, {"fixed-tile", SchedulerPolicy::FixedTile},
-      {"loop", SchedulerPolicy::Loop}, {"aidi", SchedulerPolicy::Aidi}};
-  std::vector<std::pair<const char*, SchedulerPolicy>> policies;
-  for (const auto& p : all)
-    if (policyName == "all" || policyName == p.first) policies.push_back(p);
+  std::vector<std::pair<const char*, fw::SchedulerPolicy>> policies;
+  for (const auto& p : proto::kPolicies)
+    if (policyName == "all" || policyName == p.name) policies.emplace_back(p.name, p.policy);
   if (policies.empty())
-    return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + policyName + "\" (layer, fixed-tile, loop, aidi or all)");
+    return inst::fail(inst::ErrorCode::Unsupported,
+                      "unknown policy \"" + policyName + "\" (" + policyList() + " or all)");
 
   auto summary = loadModelSummary(zoo / modelName);  // validates the model file
   if (!summary) return std::unexpected(summary.error());

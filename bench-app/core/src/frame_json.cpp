@@ -50,15 +50,6 @@ const char* logLevelName(LogLevel l) {
   }
   return "invalid";
 }
-const char* policyName(Policy p) {
-  switch (p) {
-    case Policy::Layer: return "layer";
-    case Policy::FixedTile: return "fixed-tile";
-    case Policy::Loop: return "loop";
-    case Policy::Aidi: return "aidi";
-  }
-  return "invalid";
-}
 
 json fields(const Hello& m) {
   return {{"firmware_version", std::to_string(m.firmwareMajor) + "." + std::to_string(m.firmwareMinor) + "." +

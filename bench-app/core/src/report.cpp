@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/policies.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
@@ -19,11 +20,11 @@ namespace {
 
 std::unexpected<inst::Error> fromDb(const db::Error& e) { return inst::fail(inst::ErrorCode::Io, e.message); }
 
+// One colour per row of the policy table, in its order.
 const char* policyColor(const std::string& policy) {
-  if (policy == "layer") return "#d62728";
-  if (policy == "fixed-tile") return "#1f77b4";
-  if (policy == "loop") return "#9467bd";
-  if (policy == "aidi") return "#2ca02c";
+  static const char* colors[] = {"#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+  for (std::size_t i = 0; i < proto::kPolicyCount; ++i)
+    if (policy == proto::kPolicies[i].name) return colors[i % 8];
   return "#7f7f7f";
 }
 

@@ -6,6 +6,7 @@
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/policies.hpp"
 #include "aidi/inst/elf_file.hpp"
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/temp_dir.hpp"
@@ -25,12 +26,6 @@ std::filesystem::path insnPlugin() {
   return AIDI_INSN_PLUGIN;
 }
 
-int policyCode(const std::string& policy) {
-  static const std::map<std::string, int> codes = {{"layer", 0}, {"fixed-tile", 1}, {"loop", 2}, {"aidi", 3}};
-  const auto it = codes.find(policy);
-  return it == codes.end() ? -1 : it->second;
-}
-
 void putU32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
@@ -44,8 +39,9 @@ struct Prepared {
 // Writes the model and the run configuration next to the firmware (QEMU
 // loaders, re-applied at every reset like flash).
 inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
-  const int policy = policyCode(r.policy);
-  if (policy < 0) return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + r.policy + "\"");
+  const PolicyInfo* policy = findPolicy(r.policy);
+  if (!policy)
+    return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + r.policy + "\" (" + policyList() + ")");
   if (auto ok = r.storage.validate(); !ok) return std::unexpected(ok.error());
   std::ifstream modelIn(r.modelDirectory / "model.aidi", std::ios::binary);
   if (!modelIn) return inst::fail(inst::ErrorCode::NotFound, "model file not found: " + (r.modelDirectory / "model.aidi").string());
@@ -59,7 +55,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
       r.storage.usableEnergyJ() / fw::physical::kActivePowerW * fw::physical::kClockHz;
   std::string config = "AIDIRUN1";
   putU32(config, static_cast<std::uint32_t>(r.sample));
-  putU32(config, static_cast<std::uint32_t>(policy));
+  putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
   putU32(config, static_cast<std::uint32_t>(model.size()));
   putU32(config, mode);

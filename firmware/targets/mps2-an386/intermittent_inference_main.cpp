@@ -114,10 +114,12 @@ int main() {
     fw::mps2::powerShimDone();
   }
 
-  const auto policy = static_cast<fw::SchedulerPolicy>(config->policy);
+  const proto::PolicyInfo* policyInfo = proto::findPolicy(config->policy);
+  if (!policyInfo) fail(17, config->policy, "unknown policy code");
+  const auto policy = policyInfo->policy;
   fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes);
   if (!fw::planNvm(model, kNvmBytes, g_layout)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
-  if (policy == fw::SchedulerPolicy::Aidi) {
+  if (policyInfo->engine == proto::PolicyEngine::Resident) {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");

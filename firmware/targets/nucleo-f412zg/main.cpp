@@ -148,7 +148,9 @@ int main() {
   const auto status = model.parse(aidi_model_start, static_cast<std::uint32_t>(aidi_model_end - aidi_model_start), boot == 1);
   if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
   sendHello(model, clockHz);
-  const auto policy = static_cast<fw::SchedulerPolicy>(AIDI_POLICY);
+  const proto::PolicyInfo* policyInfo = proto::findPolicy(std::uint32_t{AIDI_POLICY});
+  if (!policyInfo) fail(17, AIDI_POLICY, "unknown policy code");
+  const auto policy = policyInfo->policy;
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.
   const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
@@ -156,7 +158,7 @@ int main() {
                         fw::physical::kEfficiency;
   const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::physical::kActivePowerW * clockHz);
   if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
-  if (policy == fw::SchedulerPolicy::Aidi) {
+  if (policyInfo->engine == proto::PolicyEngine::Resident) {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
     PvdEnergyMonitor monitor;

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "aidi/proto/frame.hpp"
+#include "aidi/proto/policies.hpp"
 
 namespace aidi::proto {
 
@@ -43,7 +44,6 @@ enum class PayloadStatus : std::uint8_t {
 enum class ResetCause : std::uint8_t { Unknown = 0, PowerOn = 1, BrownOut = 2, Watchdog = 3, Software = 4, Pin = 5 };
 enum class PowerFailCause : std::uint8_t { BudgetExpired = 0, BrownOutDetector = 1 };
 enum class LogLevel : std::uint8_t { Debug = 0, Info = 1, Warning = 2, Error = 3 };
-enum class Policy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3 };
 
 inline constexpr std::size_t kBuildHashBytes = 8;
 inline constexpr std::size_t kMaxTargetName = 23;

@@ -1,0 +1,73 @@
+// The scheduling policies, in one table: a policy is a row here plus its
+// decision code in the firmware. Everything that names a policy (the wire
+// code in Run and the run configuration, Hello's name, CLI choices, campaign
+// validation, reports, the NUCLEO image list) derives from this table.
+// Freestanding C++17: the firmware and the host both use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace aidi::proto {
+
+enum class Policy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3 };
+
+// The firmware engine a policy runs on (docs/RESULTS.md compares policies
+// per engine): the job engine moves every activation through NVM, job by
+// job; the resident engine keeps activations in SRAM and checkpoints the
+// live tensors when energy runs low.
+enum class PolicyEngine : std::uint8_t { Job = 0, Resident = 1 };
+
+struct PolicyInfo {
+  Policy policy;          // its wire code is the enum value
+  const char* name;       // as campaigns, the CLI and reports spell it
+  PolicyEngine engine;
+  bool adapts;            // decides from energy measured at run time
+  const char* mechanism;  // one line for help texts and reports
+};
+
+inline constexpr PolicyInfo kPolicies[] = {
+    {Policy::Layer, "layer", PolicyEngine::Job, false,
+     "commits only at layer boundaries (cannot finish a layer longer than a power cycle)"},
+    {Policy::FixedTile, "fixed-tile", PolicyEngine::Job, false,
+     "a fixed tile of four output rows per job, chosen offline (static tiling)"},
+    {Policy::Loop, "loop", PolicyEngine::Job, false,
+     "progress committed at every output row (loop continuation)"},
+    {Policy::Aidi, "aidi", PolicyEngine::Resident, true,
+     "energy-aware bands with activations in SRAM, just-in-time checkpoints and powered sleep"},
+};
+inline constexpr std::size_t kPolicyCount = sizeof(kPolicies) / sizeof(kPolicies[0]);
+
+namespace internal {
+constexpr bool sameName(const char* a, const char* b) {
+  while (*a && *a == *b) ++a, ++b;
+  return *a == *b;
+}
+}  // namespace internal
+
+// The row of a name, or nullptr.
+constexpr const PolicyInfo* findPolicy(const char* name) {
+  for (const auto& p : kPolicies)
+    if (internal::sameName(p.name, name)) return &p;
+  return nullptr;
+}
+// The row of a wire code, or nullptr for an unknown code.
+constexpr const PolicyInfo* findPolicy(std::uint32_t code) {
+  for (const auto& p : kPolicies)
+    if (static_cast<std::uint32_t>(p.policy) == code) return &p;
+  return nullptr;
+}
+constexpr const char* policyName(Policy policy) {
+  const PolicyInfo* p = findPolicy(static_cast<std::uint32_t>(policy));
+  return p ? p->name : "invalid";
+}
+
+// Every row's code is its index: a wire code is its table position.
+constexpr bool policyTableIsDense() {
+  for (std::size_t i = 0; i < kPolicyCount; ++i)
+    if (static_cast<std::size_t>(kPolicies[i].policy) != i) return false;
+  return true;
+}
+static_assert(policyTableIsDense(), "policy codes must be 0..N-1 in table order");
+
+}  // namespace aidi::proto

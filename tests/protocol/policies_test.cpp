@@ -1,0 +1,47 @@
+// The one policy table: names and wire codes unique, lookups both ways, and
+// every place that lists policies (NUCLEO images, campaign validation) agrees.
+#include "aidi/proto/policies.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+using namespace aidi::proto;
+
+TEST(PolicyTable, NamesAndCodesAreUniqueAndFoundBothWays) {
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < kPolicyCount; ++i) {
+    const PolicyInfo& p = kPolicies[i];
+    EXPECT_TRUE(names.insert(p.name).second) << p.name;
+    EXPECT_EQ(static_cast<std::size_t>(p.policy), i);
+    EXPECT_EQ(findPolicy(p.name), &p);
+    EXPECT_EQ(findPolicy(static_cast<std::uint32_t>(p.policy)), &p);
+    EXPECT_STREQ(policyName(p.policy), p.name);
+    EXPECT_NE(std::string(p.mechanism), "");
+  }
+  EXPECT_EQ(findPolicy("Aidi"), nullptr) << "names are exact";
+  EXPECT_EQ(findPolicy("aid"), nullptr);
+  EXPECT_EQ(findPolicy(""), nullptr);
+  EXPECT_EQ(findPolicy(std::uint32_t{kPolicyCount}), nullptr);
+  EXPECT_STREQ(policyName(static_cast<Policy>(200)), "invalid");
+}
+
+TEST(PolicyTable, OnlyAidiAdaptsAndRunsOnTheResidentEngine) {
+  for (const auto& p : kPolicies) {
+    const bool aidi = std::string(p.name) == "aidi";
+    EXPECT_EQ(p.adapts, aidi) << p.name;
+    EXPECT_EQ(p.engine == PolicyEngine::Resident, aidi) << p.name;
+  }
+}
+
+// The NUCLEO build derives its image list from this table.
+TEST(PolicyTable, TheNucleoBuildHasAnImagePerPolicy) {
+  const std::filesystem::path dir = AIDI_FIRMWARE_DIR "/targets/nucleo-f412zg";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << "firmware not built";
+  for (const auto& p : kPolicies) {
+    const auto elf = dir / ("aidi-inference-inas-tiny-" + std::string(p.name) + "-nucleo-f412zg.elf");
+    EXPECT_TRUE(std::filesystem::exists(elf)) << elf;
+  }
+}
