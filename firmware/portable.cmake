@@ -37,5 +37,7 @@ if(NOT CMAKE_CROSSCOMPILING)
     ${AIDI_FW_DIR}/targets/host/file_nvm.cpp)
   target_include_directories(aidi_fw_host PUBLIC ${AIDI_FW_DIR}/targets/host)
   target_link_libraries(aidi_fw_host PUBLIC aidi_fw_portable)
+  # Crash sweeps cost NVM traffic as the virtual board does.
+  aidi_board_profile(aidi_fw_host mps2-an386)
   aidi_warnings(aidi_fw_host)
 endif()

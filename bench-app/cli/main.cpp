@@ -18,6 +18,7 @@
 
 #include "campaign_commands.hpp"
 #include "aidi/core/bench_file.hpp"
+#include "aidi/core/board_profile.hpp"
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/capture_decoder.hpp"
 #include "aidi/core/frame_json.hpp"
@@ -244,7 +245,7 @@ int runCrashTest(const std::filesystem::path& zoo, const std::string& model, con
 }
 
 struct SimOptions {
-  std::string model = "inas-tiny", policy = "aidi", trace;
+  std::string model = "inas-tiny", policy = "aidi", trace, board = aidi::core::kDefaultBoard;
   double constantWatts = 0, capacitanceUf = 100;
   std::size_t sample = 0;
   bool json = false;
@@ -256,7 +257,10 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   request.subset = aidi::core::subsetFileFor(zoo);
   request.sample = o.sample;
   request.policy = o.policy;
-  request.storage.capacitanceF = o.capacitanceUf * 1e-6;
+  auto board = aidi::core::findBoardProfile(o.board);
+  if (!board) return reportError(board.error());
+  request.board = *board;
+  request.storage = board->storage(o.capacitanceUf * 1e-6);
   if (!o.trace.empty()) {
     auto trace = aidi::inst::HarvestTrace::load(o.trace);
     if (!trace) return reportError(trace.error());
@@ -435,6 +439,8 @@ int main(int argc, char** argv) {
       ->check(finiteNumber(0, false, 1e7))
       ->capture_default_str();
   simCmd->add_option("--sample", sim.sample, "Image of the fixture subset")->capture_default_str();
+  simCmd->add_option("--board", sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
+      ->capture_default_str();
   simCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
   simCmd->add_flag("--json", sim.json, "JSON output");
 

@@ -36,7 +36,6 @@
 #include "aidi/db/database.hpp"
 #include "aidi/db/queries.hpp"
 #include "aidi/inst/interrupt.hpp"
-#include "physical_assumptions.hpp"
 #include "timeline_plot.hpp"
 
 namespace aidi::gui {
@@ -287,11 +286,18 @@ bool MainWindow::useBench(const QString& bench) {
   if (bench == "virtual") {
     m_bench = "virtual";
     m_benchFile.reset();
-    m_benchInfo->setText(tr("<b>Virtual bench</b><br>Board: QEMU mps2-an386 (Cortex-M4, 25 MHz)<br>"
-                            "Harvester: model of a %1 mW load on a storage capacitor<br>"
+    auto board = core::findBoardProfile(core::kDefaultBoard);
+    if (!board) {
+      showError(tr("Board profile: %1").arg(fromStd(board.error().message)));
+      return false;
+    }
+    m_benchInfo->setText(tr("<b>Virtual bench</b><br>Board: QEMU mps2-an386 (Cortex-M4, %1 MHz; profile %2)<br>"
+                            "Harvester: model of a %3 mW load on a storage capacitor<br>"
                             "Supply: none (no voltage is applied)<br><i>Connect</i> boots the board and "
                             "reads its firmware identity.")
-                             .arg(fw::physical::kActivePowerW * 1e3, 0, 'f', 3));
+                             .arg(board->clockHz / 1e6, 0, 'g', 4)
+                             .arg(fromStd(board->path.string()))
+                             .arg(board->activePowerW * 1e3, 0, 'f', 3));
   } else {
     auto file = core::loadBenchFile(bench.toStdString());
     if (!file) {
@@ -444,20 +450,15 @@ QList<qint64> MainWindow::selectedRunIds() const {
 }
 
 bool MainWindow::showRunTimeline(qint64 runId) {
-  auto db = openForReading(m_database);
-  if (!db) {
-    showError(tr("Database: %1").arg(fromStd(db.error().message)));
-    return false;
-  }
-  auto timeline = db::runTimeline(*db, runId, 0);
-  if (!timeline) {
-    showError(tr("Run %1: %2").arg(runId).arg(fromStd(timeline.error().message)));
+  auto drawn = core::runTimelineDrawing(m_database.toStdString(), runId, 0);
+  if (!drawn) {
+    showError(tr("Run %1: %2").arg(runId).arg(fromStd(drawn.error().message)));
     return false;
   }
   m_plot->clear();
   m_plot->setFollowing(false);
   m_plot->setTitle(tr("Run %1, sample 0").arg(runId));
-  const core::TimelineDrawing drawing = core::drawTimeline(*timeline);
+  const core::TimelineDrawing& drawing = *drawn;
   for (const auto& p : drawing.voltage) m_plot->appendVoltage(p.t, p.v);
   for (const auto& [t0, t1] : drawing.powered) m_plot->addPowerBand(t0, t1);
   for (const auto& m : drawing.checkpoints) m_plot->addCheckpoint(m.t, m.v);

@@ -27,7 +27,8 @@ class Transaction {
 }  // namespace
 
 Result<std::int64_t> CampaignStore::createCampaign(const std::string& name, const std::string& sourcePath,
-                                                   const std::string& configToml, std::span<const PlannedRun> runs) {
+                                                   const std::string& configToml, std::span<const PlannedRun> runs,
+                                                   std::span<const RecordedBoard> boards) {
   sqlite3* db = m_db.handle();
   Transaction tx(db);
   if (auto ok = tx.begin(); !ok) return std::unexpected(ok.error());
@@ -37,14 +38,22 @@ Result<std::int64_t> CampaignStore::createCampaign(const std::string& name, cons
     return std::unexpected(ok.error());
   const std::int64_t campaignId = sqlite3_last_insert_rowid(db);
   auto insertRun = sql::Statement::prepare(
-      db, "INSERT INTO runs (campaign_id, plan_index, model, policy, condition, capacitor_uf, repetition, samples)"
-          " VALUES (?,?,?,?,?,?,?,?)");
+      db, "INSERT INTO runs (campaign_id, plan_index, model, policy, condition, capacitor_uf, repetition, samples,"
+          " board) VALUES (?,?,?,?,?,?,?,?,?)");
   if (!insertRun) return std::unexpected(insertRun.error());
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const PlannedRun& r = runs[i];
     auto ok = insertRun->bind(1, campaignId).bind(2, static_cast<int>(i)).bind(3, r.model).bind(4, r.policy)
-                  .bind(5, r.condition).bind(6, r.capacitorUf).bind(7, r.repetition).bind(8, r.samples).run();
+                  .bind(5, r.condition).bind(6, r.capacitorUf).bind(7, r.repetition).bind(8, r.samples)
+                  .bind(9, r.board).run();
     if (!ok) return std::unexpected(ok.error());
+  }
+  auto insertBoard = sql::Statement::prepare(
+      db, "INSERT INTO board_profiles (campaign_id, name, source_path, profile_toml) VALUES (?,?,?,?)");
+  if (!insertBoard) return std::unexpected(insertBoard.error());
+  for (const RecordedBoard& b : boards) {
+    if (auto ok = insertBoard->bind(1, campaignId).bind(2, b.name).bind(3, b.sourcePath).bind(4, b.profileToml).run(); !ok)
+      return std::unexpected(ok.error());
   }
   if (auto ok = tx.commit(); !ok) return std::unexpected(ok.error());
   return campaignId;
@@ -55,7 +64,7 @@ Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campa
   Transaction tx(db);
   if (auto ok = tx.begin(); !ok) return std::unexpected(ok.error());
   auto pick = sql::Statement::prepare(
-      db, "SELECT id, plan_index, attempt, model, policy, condition, capacitor_uf, repetition, samples FROM runs"
+      db, "SELECT id, plan_index, attempt, model, policy, condition, capacitor_uf, repetition, samples, board FROM runs"
           " WHERE campaign_id = ? AND state IN ('running', 'planned')"
           " ORDER BY state = 'planned', plan_index LIMIT 1");
   if (!pick) return std::unexpected(pick.error());
@@ -74,6 +83,7 @@ Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campa
   if (!pick->isNull(6)) claimed.plan.capacitorUf = pick->real(6);
   claimed.plan.repetition = static_cast<int>(pick->integer(7));
   claimed.plan.samples = static_cast<int>(pick->integer(8));
+  claimed.plan.board = pick->text(9);
   pick->reset();
 
   // Rows of earlier attempts are what a crash left half-written: drop them.
@@ -151,7 +161,19 @@ Result<RecordedCampaign> CampaignStore::recorded(std::int64_t campaignId) {
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return fail(ErrorCode::Invalid, "no campaign with id " + std::to_string(campaignId));
-  return RecordedCampaign{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4)};
+  RecordedCampaign recorded{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4), {}};
+  auto boards = sql::Statement::prepare(
+      m_db.handle(), "SELECT name, COALESCE(source_path, ''), profile_toml FROM board_profiles WHERE campaign_id = ?"
+                     " ORDER BY rowid");  // the campaign's order
+  if (!boards) return std::unexpected(boards.error());
+  boards->bind(1, campaignId);
+  for (;;) {
+    auto next = boards->step();
+    if (!next) return std::unexpected(next.error());
+    if (!*next) break;
+    recorded.boards.push_back({boards->text(0), boards->text(1), boards->text(2)});
+  }
+  return recorded;
 }
 
 Result<std::int64_t> CampaignStore::findByName(const std::string& name) {

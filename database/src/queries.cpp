@@ -29,7 +29,7 @@ Stats statsOf(std::vector<double> values) {
 Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaignId) {
   auto runs = sql::Statement::prepare(
       db.handle(), "SELECT id, plan_index, model, policy, condition, capacitor_uf, repetition, state,"
-                   " COALESCE(failure, ''), attempt FROM runs WHERE campaign_id = ? ORDER BY plan_index");
+                   " COALESCE(failure, ''), attempt, board FROM runs WHERE campaign_id = ? ORDER BY plan_index");
   if (!runs) return std::unexpected(runs.error());
   auto rows = sql::Statement::prepare(
       db.handle(), "SELECT finished, label, predicted, latency_s, energy_uj, power_cycles, active_cycles,"
@@ -54,6 +54,7 @@ Result<std::vector<RunSummary>> runSummaries(Database& db, std::int64_t campaign
     s.state = runs->text(7);
     s.failure = runs->text(8);
     const std::int64_t attempt = runs->integer(9);
+    s.board = runs->text(10);
 
     std::vector<double> latency, energy, cycles, ratio;
     double harvest = 0;
@@ -122,7 +123,7 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
       " COALESCE(r.failure, ''), i.inference, i.sample, i.label, i.predicted, i.finished, i.latency_s,"
       " i.energy_bound_s, i.harvest_w, i.energy_uj, COALESCE(i.active_cycles, 0), COALESCE(i.power_cycles, 0),"
       " COALESCE(i.reexecuted_cycles, 0), COALESCE(i.checkpoint_cycles, 0), COALESCE(i.boot_cycles, 0),"
-      " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0)"
+      " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0), r.board"
       " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
       " WHERE r.campaign_id = ? ORDER BY r.plan_index, i.inference");
   if (!stmt) return std::unexpected(stmt.error());
@@ -163,6 +164,7 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
     r.bootCycles = u64(22);
     r.plainCycles = u64(23);
     r.nvmBytes = u64(24);
+    r.board = stmt->text(25);
     out.push_back(std::move(r));
   }
   return out;

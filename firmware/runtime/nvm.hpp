@@ -3,12 +3,23 @@
 // region, on the real board an SPI FRAM, on the host a buffer with failure
 // injection (FailingNvm) or a memory-mapped file that outlives the process
 // (FileNvm). Every access is counted; a device build also spends the CPU
-// cycles a real FRAM transfer takes (see physical assumptions).
+// cycles a real FRAM transfer takes (the board profile's NvmCosts).
 #pragma once
 
 #include <cstdint>
 
 namespace aidi::fw {
+
+// What NVM traffic costs in CPU cycles on a board (its profile,
+// boards/*.toml): the runtime's energy decisions and the virtual board's
+// costed NVM use the same figures.
+struct NvmCosts {
+  std::uint32_t cyclesPerByte;
+  std::uint32_t writeOverheadCycles;  // per write command (WREN + WRITE + address)
+  std::uint32_t readOverheadCycles;   // per read command (READ + address)
+  constexpr std::uint64_t write(std::uint64_t bytes) const { return writeOverheadCycles + bytes * cyclesPerByte; }
+  constexpr std::uint64_t read(std::uint64_t bytes) const { return readOverheadCycles + bytes * cyclesPerByte; }
+};
 
 struct NvmStats {
   std::uint64_t writes = 0, bytesWritten = 0, reads = 0, bytesRead = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "physical_assumptions.hpp"
 #include "plain_inference.hpp"
 #include "row_window.hpp"
 #include "scheduler_policy.hpp"
@@ -10,9 +9,6 @@
 namespace aidi::fw {
 namespace {
 
-// A commit: the progress record (two slots, header, CRC) in one write.
-constexpr std::uint64_t kCommitCycles =
-    physical::kNvmWriteOverheadCycles + 2ull * (sizeof(Progress) + 16) * physical::kNvmCyclesPerByte;
 
 std::uint64_t bit(std::int32_t row) { return std::uint64_t{1} << row; }
 
@@ -34,7 +30,8 @@ constexpr Real kHalvingAboveCycles = 2e6f;
 }  // namespace
 
 ResidentRuntime::ResidentRuntime(const ModelView& model, const KernelSet& kernels, const ArenaPlan& plan,
-                                 const NvmLayout& layout, Nvm& nvm, std::int8_t* arena, EnergyMonitor& monitor)
+                                 const NvmLayout& layout, Nvm& nvm, const NvmCosts& nvmCosts, std::int8_t* arena,
+                                 EnergyMonitor& monitor)
     : m_model(model),
       m_kernels(kernels),
       m_plan(plan),
@@ -43,6 +40,9 @@ ResidentRuntime::ResidentRuntime(const ModelView& model, const KernelSet& kernel
       m_record(nvm, 0),
       m_arena(arena),
       m_monitor(monitor),
+      m_nvmCosts(nvmCosts),
+      // A commit: the progress record (two slots, header, CRC) in one write.
+      m_commitCycles(nvmCosts.write(2ull * (sizeof(Progress) + 16))),
       m_maxBandRows(kMaxBandRows) {
   tensorLifetimes(model, m_first, m_last);
   for (std::uint16_t t = 0; t < model.tensorCount(); ++t)
@@ -139,7 +139,7 @@ bool ResidentRuntime::checkpoint(std::uint16_t layer, std::uint16_t row, JobObse
 
 std::uint64_t ResidentRuntime::finalCommitCycles() const {
   const auto outputBytes = static_cast<std::uint64_t>(m_model.tensor(m_model.outputTensor()).shape.size());
-  return kCommitCycles + physical::kNvmWriteOverheadCycles + outputBytes * physical::kNvmCyclesPerByte;
+  return m_commitCycles + m_nvmCosts.write(outputBytes);
 }
 
 RunStatus ResidentRuntime::restore() {
@@ -209,15 +209,14 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       // The next row at the larger of its estimate and what the previous row
       // of this layer really took, twice: the check comes only between bands.
       const std::uint64_t nextRow = 2 * (lastRowCycles > rowCycles ? lastRowCycles : rowCycles);
-      const std::uint64_t nextRowReserve = caution * (kCommitCycles + nextRow + physical::kNvmReadOverheadCycles +
-                                                      loadBytes * physical::kNvmCyclesPerByte);
+      const std::uint64_t nextRowReserve = caution * (m_commitCycles + nextRow + m_nvmCosts.read(loadBytes));
       bool fellToFloor = false, finishing = false;
       std::uint64_t reserve = 0;
       for (;;) {
         std::uint32_t tensors = 0;
         const std::uint64_t unsaved = unsavedBytes(layer, tensors);
-        reserve = nextRowReserve + caution * (unsaved * physical::kNvmCyclesPerByte +
-                                              tensors * physical::kNvmWriteOverheadCycles);
+        reserve = nextRowReserve + caution * (unsaved * m_nvmCosts.cyclesPerByte +
+                                              tensors * m_nvmCosts.writeOverheadCycles);
         const bool moved = layer != m_progress.layer || row != m_progress.job;
         const std::uint32_t left = m_monitor.cyclesLeft();
         const std::uint64_t spent = spentBefore + (windowStart > left ? windowStart - left : 0);

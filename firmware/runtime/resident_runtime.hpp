@@ -65,7 +65,7 @@ class ResidentRuntime {
  public:
   // `arena` holds plan.bytes bytes (planArena); `layout` from planNvm.
   ResidentRuntime(const ModelView& model, const KernelSet& kernels, const ArenaPlan& plan, const NvmLayout& layout,
-                  Nvm& nvm, std::int8_t* arena, EnergyMonitor& monitor);
+                  Nvm& nvm, const NvmCosts& nvmCosts, std::int8_t* arena, EnergyMonitor& monitor);
 
   // Rows computed by one kernel call at most (host sweeps use 1, so every
   // row is a step where power can be lost).
@@ -101,6 +101,8 @@ class ResidentRuntime {
   ProgressRecord m_record;
   std::int8_t* m_arena;
   EnergyMonitor& m_monitor;
+  NvmCosts m_nvmCosts;
+  std::uint64_t m_commitCycles;
   Progress m_progress{};
   bool m_active = false;
   bool m_supported = true;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "aidi/core/simulation.hpp"
+#include "aidi/proto/policies.hpp"
 
 using namespace aidi;
 
@@ -13,15 +14,24 @@ int main() {
   const std::string fixtures = AIDI_SOURCE_DIR "/fixtures";
   std::printf("%-10s %-16s %7s  %-10s %8s %10s %10s %8s %s\n", "model", "trace", "cap", "policy", "cycles",
               "latency s", "bound s", "ratio", "");
+  // The virtual board's own profile (boards/mps2-an386.toml).
+  auto loaded = core::findBoardProfile(core::kDefaultBoard);
+  if (!loaded) {
+    std::fprintf(stderr, "%s\n", loaded.error().message.c_str());
+    return 1;
+  }
+  const core::BoardProfile& board = *loaded;
   for (const char* model : {"inas-tiny", "mcunet-s"}) {
     for (const char* trace : {"indoor-strong", "rf-bursts", "outdoor-clouds"}) {
       for (const double cap : {100e-6, 1e-3}) {
-        for (const char* policy : {"layer", "fixed-tile", "loop", "aidi"}) {
+        for (const auto& info : proto::kPolicies) {
+          const char* policy = info.name;
           core::SimulationRequest r;
           r.modelDirectory = fixtures + "/models/" + model;
           r.subset = fixtures + "/fashion-mnist/test-1000.bin";
           r.policy = policy;
-          r.storage.capacitanceF = cap;
+          r.board = board;
+          r.storage = board.storage(cap);
           r.trace = *inst::HarvestTrace::load(fixtures + "/traces/" + trace + ".csv");
           auto s = core::simulate(r);
           if (!s) {

@@ -106,7 +106,7 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
 
   const auto csv = runAidi({"report", "1", "--db", db, "--format", "csv"});
   ASSERT_EQ(csv.exitCode, 0) << csv.output;
-  EXPECT_TRUE(csv.output.starts_with("model,policy,condition,")) << csv.output;
+  EXPECT_TRUE(csv.output.starts_with("model,board,policy,condition,")) << csv.output;
   EXPECT_EQ(std::count(csv.output.begin(), csv.output.end(), '\n'), 5);
 
   const auto list = runAidi({"list", "--db", db});
@@ -181,7 +181,7 @@ TEST_F(CampaignCli, InvalidCampaignFilesFailBeforeAnyRun) {
   };
   const std::vector<std::pair<std::string, std::string>> cases = {
       {replace("\"inas-tiny\"", "\"resnet-9000\""), "unknown model \"resnet-9000\""},
-      {replace("capacitor_uf = 100", "capacitor_uf = -100"), "condition[0].capacitor_uf: must be positive"},
+      {replace("capacitor_uf = 100", "capacitor_uf = -100"), "condition[0].capacitor_uf: must be from 0.001 to 1e+07"},
       {replace("indoor-weak.csv", "no-such-trace.csv"), "condition[0].trace"},
       {replace("[matrix]", "[matrix"), "bad TOML"},
   };
@@ -218,7 +218,7 @@ TEST_F(CampaignCli, ReportKeepsHostileNamesAsText) {
 
   const auto csv = runAidi({"report", "1", "--db", db, "--dir", zoo, "--format", "csv"});
   ASSERT_EQ(csv.exitCode, 0) << csv.output;
-  EXPECT_NE(csv.output.find("<script>,aidi,<img src=x onerror=alert(1)>,"), std::string::npos) << csv.output;
+  EXPECT_NE(csv.output.find("<script>,mps2-an386,aidi,<img src=x onerror=alert(1)>,"), std::string::npos) << csv.output;
 }
 
 TEST_F(CampaignCli, ACampaignWhereNothingFinishesStillReports) {
@@ -249,7 +249,54 @@ TEST_F(CampaignCli, ReportErrorsNameWhatIsMissing) {
   EXPECT_NE(noRun.output.find("no run with id 999"), std::string::npos) << noRun.output;
   const auto run = runAidi({"report", "run:1", "--db", path("runs.sqlite"), "--out", path("run.html")});
   EXPECT_EQ(run.exitCode, 0) << run.output;
-  EXPECT_NE(read(path("run.html")).find("run 1: inas-tiny / aidi"), std::string::npos);
+  EXPECT_NE(read(path("run.html")).find("run 1: inas-tiny / mps2-an386 / aidi"), std::string::npos);
 }
 
 }  // namespace
+
+// Boards are data: a new profile file, named in a campaign, changes the
+// energy-bound limit and the report with no code change. The new board
+// clocks twice as fast as the virtual board's profile; inas-tiny under
+// 100 uF is compute-bound (its energy fits the capacitor), so the limit
+// N / f halves exactly, and the report prints the new board's figures and
+// sources. The profile is recorded with the campaign: a resume after the file
+// changed runs with the figures the campaign started with.
+TEST_F(CampaignCli, ANewBoardProfileFileChangesTheBoundAndTheReport) {
+  const fs::path boards = path("boards");
+  fs::create_directories(boards);
+  fs::copy(fs::path(AIDI_SOURCE_DIR) / "boards/mps2-an386.toml", boards / "mps2-an386.toml");
+  std::string profile = read(fs::path(AIDI_SOURCE_DIR) / "boards/mps2-an386.toml");
+  const auto replaceOnce = [](std::string& text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  };
+  replaceOnce(profile, "name = \"mps2-an386\"", "name = \"fast-m4\"");
+  replaceOnce(profile, "clock_hz = { value = 25e6,", "clock_hz = { value = 50e6,");
+  write(boards / "fast-m4.toml", profile);
+
+  std::string text = campaign("boards", R"(["inas-tiny"])", R"(["aidi"])", 1);
+  replaceOnce(text, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"mps2-an386\", \"fast-m4\"]");
+  write(path("c.toml"), text);
+  const auto db = path("runs.sqlite");
+  setenv("AIDI_BOARDS", boards.c_str(), 1);
+  const auto r = runAidi({"run", path("c.toml"), "--db", db});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("fast-m4"), std::string::npos) << "the table has a board column: " << r.output;
+  write(boards / "fast-m4.toml", "this is no longer a profile");  // the campaign recorded its own copy
+  const auto json = runAidi({"report", "boards", "--db", db, "--format", "json"});
+  unsetenv("AIDI_BOARDS");
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  const auto j = nlohmann::json::parse(json.output);
+  ASSERT_EQ(j["cells"].size(), 2u);
+  std::map<std::string, double> bound;
+  for (const auto& c : j["cells"]) bound[c["board"]] = c["energy_bound_s"].get<double>();
+  ASSERT_GT(bound["mps2-an386"], 0);
+  EXPECT_NEAR(bound["fast-m4"] / bound["mps2-an386"], 0.5, 1e-9);
+  ASSERT_EQ(j["boards"].size(), 2u);
+  EXPECT_EQ(j["boards"][1]["name"], "fast-m4");
+  EXPECT_DOUBLE_EQ(j["boards"][1]["clock_hz"].get<double>(), 50e6);
+  EXPECT_FALSE(j["boards"][1]["sources"]["clock_hz"].get<std::string>().empty());
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM board_profiles"), 2);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE board = 'fast-m4' AND state = 'done'"), 1);
+}

@@ -49,7 +49,10 @@ TEST(CampaignFile, TheDemoCampaignLoads) {
   EXPECT_EQ(f->samples, 3);
   EXPECT_EQ(f->runCount(), 2u * 4u * 2u) << "two models x four policies x two conditions";
   ASSERT_EQ(f->conditions.size(), 2u);
-  EXPECT_DOUBLE_EQ(f->conditions[1].storage.capacitanceF, 1e-3);
+  ASSERT_EQ(f->boards.size(), 1u);
+  EXPECT_EQ(f->boards[0].name, "mps2-an386") << "the virtual bench's own board by default";
+  EXPECT_DOUBLE_EQ(f->conditions[1].storage(f->boards[0]).capacitanceF, 1e-3);
+  EXPECT_DOUBLE_EQ(f->conditions[1].capacitorUf, 1000);
   EXPECT_TRUE(std::filesystem::exists(f->conditions[0].trace));
 }
 
@@ -62,7 +65,28 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
       {replace(kValid, "\"inas-tiny\"", "\"inas-tiny\", \"no-such-net\""),
        ":4: matrix.models: unknown model \"no-such-net\""},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = -100"),
-       ":9: condition[0].capacitor_uf: must be positive (got -100.000000)"},
+       ":9: condition[0].capacitor_uf: must be from 0.001 to 1e+07 (got -100)"},
+      // Numbers are finite, whole where they count things, and in range.
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = inf"), ":9: condition[0].capacitor_uf: must be a finite number"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = nan"), ":9: condition[0].capacitor_uf: must be a finite number"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_on = inf"), ":10: condition[0].v_on: must be a finite number"},
+      {replace(kValid, "trace = \"../traces/indoor-weak.csv\"", "constant_w = nan"),
+       ":8: condition[0].constant_w: must be a finite number"},
+      {replace(kValid, "trace = \"../traces/indoor-weak.csv\"", "constant_w = inf"),
+       ":8: condition[0].constant_w: must be a finite number"},
+      {replace(kValid, "name = \"t\"", "name = \"t\"\nsamples = 1.9"), ":3: campaign.samples (images of the fixture subset): must be a whole number"},
+      {replace(kValid, "name = \"t\"", "name = \"t\"\nrepetitions = 2000000000"), ":3: campaign.repetitions: must be from 1 to 100000"},
+      {replace(replace(kValid, "name = \"t\"", "name = \"t\"\nrepetitions = 60000"), "\"inas-tiny\"", "\"inas-tiny\", \"mcunet-s\""),
+       "campaign.repetitions: the matrix plans 120000 runs; at most 100000"},
+      {replace(kValid, "name = \"t\"", "name = \"t\"\ntime_limit_s = 1e-9"), ":3: campaign.time_limit_s: must be from 1 to 604800"},
+      {replace(kValid, "\"aidi\"", "\"aidi\", \"aidi\""), ":5: matrix.policies: \"aidi\" is listed twice"},
+      {replace(kValid, "\"inas-tiny\"", "\"inas-tiny\", \"inas-tiny\""), ":4: matrix.models: \"inas-tiny\" is listed twice"},
+      {replace(kValid, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"no-such-board\"]"),
+       ":6: matrix.boards: unknown board \"no-such-board\" (profiles in"},
+      {replace(kValid, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"nucleo-f412zg\"]"),
+       ":6: matrix.boards: board \"nucleo-f412zg\" runs on nucleo-f412zg, not on the virtual bench"},
+      {replace(kValid, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"../boards/apollo3\"]"),
+       ":6: matrix.boards: unknown board \"../boards/apollo3\""},
       {replace(kValid, "indoor-weak.csv", "missing.csv"), ":8: condition[0].trace: trace file not found:"},
       {replace(kValid, "name = \"t\"", "name = \"t\"\nsampels = 3"), ":3: campaign.sampels: unknown key"},
       {replace(kValid, "\"aidi\"", "\"greedy\""), ":5: matrix.policies: unknown policy \"greedy\""},
@@ -82,6 +106,28 @@ TEST(CampaignFile, AMissingFileIsNotFound) {
   auto f = core::loadCampaignFile("/nonexistent/campaign.toml", kZoo);
   ASSERT_FALSE(f);
   EXPECT_EQ(f.error().code, inst::ErrorCode::NotFound);
+  auto dir = core::loadCampaignFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures", kZoo);
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message.find("is a directory, not a campaign file"), std::string::npos) << dir.error().message;
+}
+
+// A campaign compares boards: each named profile, and a condition's storage
+// takes the board's thresholds and converter unless the condition overrides them.
+TEST(CampaignFile, BoardsComeFromTheirProfiles) {
+  auto f = loadText(replace(kValid, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"mps2-an386\", \"apollo3\"]"));
+  ASSERT_TRUE(f) << f.error().message;
+  ASSERT_EQ(f->boards.size(), 2u);
+  EXPECT_EQ(f->runCount(), 2u);
+  const auto& apollo = f->boards[1];
+  EXPECT_EQ(apollo.name, "apollo3");
+  EXPECT_DOUBLE_EQ(apollo.clockHz, 48e6);
+  EXPECT_FALSE(apollo.sources.at("active_power_w").empty());
+  EXPECT_EQ(f->findBoard("apollo3"), &f->boards[1]);
+  auto overridden = loadText(replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_on = 3.3"));
+  ASSERT_TRUE(overridden) << overridden.error().message;
+  const auto storage = overridden->conditions[0].storage(overridden->boards[0]);
+  EXPECT_DOUBLE_EQ(storage.vOn, 3.3);
+  EXPECT_DOUBLE_EQ(storage.vOff, overridden->boards[0].vOff);
 }
 
 // Every campaign shipped in fixtures/campaigns is valid (the demo, the study,
@@ -95,4 +141,65 @@ TEST(CampaignFile, EveryShippedCampaignLoads) {
     ++count;
   }
   EXPECT_GE(count, 4);
+}
+
+// A device that is not what its profile says is refused, naming both.
+TEST(BoardProfile, AHelloThatDisagreesWithTheProfileIsAnError) {
+  auto nucleo = core::findBoardProfile("nucleo-f412zg");
+  ASSERT_TRUE(nucleo) << nucleo.error().message;
+  proto::Hello h{};
+  const std::string target = "nucleo-f412zg";
+  std::copy(target.begin(), target.end(), h.target);
+  h.targetLength = static_cast<std::uint8_t>(target.size());
+  h.clockHz = 100'000'000;
+  EXPECT_TRUE(core::checkHelloAgainstProfile(h, *nucleo));
+  h.clockHz = 25'000'000;
+  auto clock = core::checkHelloAgainstProfile(h, *nucleo);
+  ASSERT_FALSE(clock);
+  EXPECT_NE(clock.error().message.find("runs at 25000000 Hz but board profile \"nucleo-f412zg\""), std::string::npos)
+      << clock.error().message;
+  EXPECT_NE(clock.error().message.find("says 100000000 Hz"), std::string::npos) << clock.error().message;
+  h.clockHz = 100'000'000;
+  h.targetLength = 10;
+  std::copy_n("mps2-an386", 10, h.target);
+  auto wrong = core::checkHelloAgainstProfile(h, *nucleo);
+  ASSERT_FALSE(wrong);
+  EXPECT_NE(wrong.error().message.find("says it is a \"mps2-an386\""), std::string::npos) << wrong.error().message;
+}
+
+// Every shipped profile loads, names itself after its file and cites a source
+// for every figure; broken profiles are refused with the line and the key.
+TEST(BoardProfile, ShippedProfilesLoadAndBrokenOnesAreRefused) {
+  const auto names = core::boardNames();
+  EXPECT_GE(names.size(), 3u);
+  for (const auto& name : names) {
+    auto p = core::findBoardProfile(name);
+    ASSERT_TRUE(p) << name << ": " << p.error().message;
+    EXPECT_EQ(p->sources.size(), 14u) << name;
+    for (const auto& [key, source] : p->sources) EXPECT_FALSE(source.empty()) << name << " " << key;
+  }
+  auto good = core::findBoardProfile("mps2-an386");
+  ASSERT_TRUE(good);
+  const auto broken = [&](const std::string& from, const std::string& to) {
+    std::string text = good->text;
+    text.replace(text.find(from), from.size(), to);
+    return core::parseBoardProfile(text, "b.toml");
+  };
+  struct Case {
+    std::string from, to, message;
+  } cases[] = {
+      {"value = 25e6,", "value = nan,", "clock_hz.value: must be finite"},
+      {"value = 25e6,", "value = 0,", "clock_hz.value: must be finite and within"},
+      {"value = 5.925e-3, source = \"", "value = 5.925e-3, source = \"\" } #", "active_power_w.source: every figure needs its source"},
+      {"value = 16,", "value = 16.5,", "nvm_cycles_per_byte.value: must be a whole number"},
+      {"v_off = { value = 2.0,", "v_off = { value = 3.2,", "v_on: need v_off < v_on <= v_max"},
+      {"name = \"mps2-an386\"", "name = \"mps2-an386\"\nbogus = 1", "bogus: unknown key"},
+      {"clock_hz = { value = 25e6,", "clock_hz = { valeu = 25e6,", "clock_hz.value: needs a number"},
+  };
+  for (const auto& c : cases) {
+    auto p = broken(c.from, c.to);
+    ASSERT_FALSE(p) << c.to;
+    EXPECT_NE(p.error().message.find(c.message), std::string::npos) << p.error().message;
+    EXPECT_TRUE(p.error().message.starts_with("b.toml:")) << p.error().message;
+  }
 }

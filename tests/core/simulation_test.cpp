@@ -15,7 +15,10 @@ core::SimulationRequest request(const std::string& model, const std::string& pol
   r.modelDirectory = test::fixturesDir() / "models" / model;
   r.subset = test::fixturesDir() / "fashion-mnist" / "test-1000.bin";
   r.policy = policy;
-  r.storage.capacitanceF = capacitanceF;
+  auto board = core::findBoardProfile(core::kDefaultBoard);
+  EXPECT_TRUE(board) << board.error().message;
+  r.board = *board;
+  r.storage = r.board.storage(capacitanceF);
   auto loaded = inst::HarvestTrace::load(test::fixturesDir() / "traces" / (trace + ".csv"));
   EXPECT_TRUE(loaded);
   r.trace = *loaded;

@@ -13,6 +13,7 @@
 
 #include <cstdio>
 
+#include "board_profile.hpp"
 #include "crash_sweep.hpp"
 #include "failing_nvm.hpp"
 #include "file_nvm.hpp"
@@ -94,10 +95,10 @@ TEST(CrashConsistency, RandomMultiFailureSchedules) {
 TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
   const Loaded model = load("mcunet-s");
   JobPlan layer, tile, fine, aidi;
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, 16, layer));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, 16, tile));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Loop, kCyclesPerPowerCycle, 16, fine));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, 16, aidi));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, layer));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, tile));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Loop, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, fine));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, aidi));
   for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
     const auto rows = model.view.tensor(model.view.layer(i).output).shape.h;
     EXPECT_EQ(layer.jobs[i], 1) << "layer " << i;
@@ -120,7 +121,7 @@ TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
   const Subset subset = loadSubset();
   const Loaded model = load("mcunet-s");
   JobPlan plan;
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, 16, plan));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, board::kNvmCyclesPerByte, plan));
   const std::uint16_t planned = plan.rowsPerJob[0];
   ASSERT_GT(planned, 1) << "layer 0 must start with multi-row jobs for this test";
   NvmLayout layout;
@@ -187,7 +188,7 @@ TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
       std::uint32_t cyclesLeft() override { return often && ++calls % 3 == 0 ? 0u : 0xFFFFFFFFu; }
     } monitor;
     monitor.often = checkpointOften;
-    ResidentRuntime runtime(model.view, cm4Kernels(), arena, layout, nvm.nvm(), sram.data(), monitor);
+    ResidentRuntime runtime(model.view, cm4Kernels(), arena, layout, nvm.nvm(), board::kNvmCosts, sram.data(), monitor);
     runtime.setMaxBandRows(1);
     RunStatus status = runtime.restore();
     if (status == RunStatus::Idle) status = runtime.start(subset.image(5), 1);

@@ -1,12 +1,15 @@
 #include "aidi/core/campaign_file.hpp"
-#include "aidi/core/policies.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <set>
 
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "aidi/core/bench_file.hpp"
+#include "aidi/core/policies.hpp"
 
 namespace aidi::core {
 namespace {
@@ -39,38 +42,73 @@ inst::Result<std::vector<std::string>> stringList(const Checker& c, const toml::
   const toml::array* array = node ? node->as_array() : nullptr;
   if (!array || array->empty()) return c.error(node ? node : &t, name, "needs a non-empty list of strings");
   std::vector<std::string> out;
+  std::set<std::string> seen;
   for (const auto& item : *array) {
     const auto s = item.value<std::string>();
     if (!s) return c.error(&item, name, "every entry must be a string");
+    // A repeated entry would plan the same runs twice.
+    if (!seen.insert(*s).second) return c.error(&item, name, "\"" + *s + "\" is listed twice");
     out.push_back(*s);
   }
   return out;
 }
 
+// A number from the file: finite, within [low, high], and whole where T is
+// an integer (samples = 1.9 is refused, not truncated).
 template <class T>
 inst::Result<T> number(const Checker& c, const toml::table& t, const std::string& key, const std::string& name,
-                       T fallback, bool required = false) {
+                       T fallback, double low, double high, bool required = false) {
   const toml::node* node = t.get(key);
   if (!node) {
     if (required) return c.error(&t, name, "missing");
     return fallback;
   }
   const auto v = node->value<double>();
-  if (!v) return c.error(node, name, "must be a number");
+  if (!v || node->is_boolean()) return c.error(node, name, "must be a number");
+  if (!std::isfinite(*v)) return c.error(node, name, "must be a finite number");
+  if (std::is_integral_v<T> && *v != std::floor(*v)) return c.error(node, name, "must be a whole number");
+  if (*v < low || *v > high)
+    return c.error(node, name, fmt::format("must be from {:g} to {:g} (got {:g})", low, high, *v));
   return static_cast<T>(*v);
 }
 
 }  // namespace
 
-inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, const std::filesystem::path& zoo) {
+inst::StorageParams HarvestCondition::storage(const BoardProfile& board) const {
+  inst::StorageParams s = board.storage(capacitanceF);
+  s.vOn = vOn.value_or(s.vOn);
+  s.vOff = vOff.value_or(s.vOff);
+  s.vMax = vMax.value_or(s.vMax);
+  s.efficiency = efficiency.value_or(s.efficiency);
+  return s;
+}
+
+const BoardProfile* CampaignFile::findBoard(const std::string& boardName) const {
+  for (const auto& b : boards)
+    if (b.name == boardName) return &b;
+  return nullptr;
+}
+
+const HarvestCondition* CampaignFile::findCondition(const std::string& conditionName) const {
+  for (const auto& h : conditions)
+    if (h.name == conditionName) return &h;
+  return nullptr;
+}
+
+inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, const std::filesystem::path& zoo,
+                                            const std::filesystem::path& boards) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return inst::fail(inst::ErrorCode::NotFound, path.string() + ": is a directory, not a campaign file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": cannot open the campaign file");
   const std::string text{std::istreambuf_iterator<char>(in), {}};
-  return parseCampaign(text, path, zoo);
+  return parseCampaign(text, path, zoo, boards);
 }
 
 inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
-                                         const std::filesystem::path& zoo) {
+                                         const std::filesystem::path& zoo, const std::filesystem::path& boardDir,
+                                         const std::vector<BoardProfile>& recordedBoards) {
   const Checker c{path.string()};
   toml::table root;
   try {
@@ -91,17 +129,14 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   const auto name = (*campaign)["name"].value<std::string>();
   if (!name || name->empty()) return c.error(campaign->get("name") ? campaign->get("name") : campaign, "campaign.name", "needs a name");
   f.name = *name;
-  auto samples = number<int>(c, *campaign, "samples", "campaign.samples", 1);
+  auto samples = number<int>(c, *campaign, "samples", "campaign.samples (images of the fixture subset)", 1, 1, 1000);
   if (!samples) return std::unexpected(samples.error());
-  if (*samples < 1 || *samples > 1000) return c.error(campaign->get("samples"), "campaign.samples", "must be 1 to 1000 (the fixture subset)");
   f.samples = *samples;
-  auto reps = number<int>(c, *campaign, "repetitions", "campaign.repetitions", 1);
+  auto reps = number<int>(c, *campaign, "repetitions", "campaign.repetitions", 1, 1, double(kMaxPlannedRuns));
   if (!reps) return std::unexpected(reps.error());
-  if (*reps < 1) return c.error(campaign->get("repetitions"), "campaign.repetitions", "must be at least 1");
   f.repetitions = *reps;
-  auto limit = number<double>(c, *campaign, "time_limit_s", "campaign.time_limit_s", 600.0);
+  auto limit = number<double>(c, *campaign, "time_limit_s", "campaign.time_limit_s", 600.0, 1, 7 * 86400);
   if (!limit) return std::unexpected(limit.error());
-  if (!(*limit > 0)) return c.error(campaign->get("time_limit_s"), "campaign.time_limit_s", "must be positive");
   f.timeLimitS = *limit;
   f.bench = (*campaign)["bench"].value_or(std::string("virtual"));
   if (f.bench != "virtual") {
@@ -113,7 +148,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
 
   const toml::table* matrix = root["matrix"].as_table();
   if (!matrix) return c.error(&root, "[matrix]", "missing section");
-  if (auto ok = onlyKeys(c, *matrix, "matrix.", {"models", "policies"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = onlyKeys(c, *matrix, "matrix.", {"models", "policies", "boards"}); !ok) return std::unexpected(ok.error());
   auto models = stringList(c, *matrix, "models", "matrix.models");
   if (!models) return std::unexpected(models.error());
   for (std::size_t i = 0; i < models->size(); ++i) {
@@ -130,6 +165,34 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
                      "unknown policy \"" + (*policies)[i] + "\" (" + policyList() + ")");
   }
   f.policies = *policies;
+
+  // Boards: named profiles (boards/NAME.toml); by default the bench's own.
+  std::vector<std::string> boardNames;
+  if (matrix->contains("boards")) {
+    auto names = stringList(c, *matrix, "boards", "matrix.boards");
+    if (!names) return std::unexpected(names.error());
+    boardNames = *names;
+  } else if (!f.benchFile.empty()) {
+    auto bench = loadBenchFile(f.benchFile);
+    if (bench) boardNames = {bench->target};
+  } else {
+    boardNames = {kDefaultBoard};
+  }
+  for (std::size_t i = 0; i < boardNames.size(); ++i) {
+    const toml::node* where = matrix->contains("boards") ? matrix->get("boards")->as_array()->get(i) : matrix;
+    inst::Result<BoardProfile> profile = inst::fail(inst::ErrorCode::NotFound, "");
+    const auto recorded = std::find_if(recordedBoards.begin(), recordedBoards.end(),
+                                       [&](const BoardProfile& b) { return b.name == boardNames[i]; });
+    profile = recorded != recordedBoards.end() ? inst::Result<BoardProfile>(*recorded)
+                                               : findBoardProfile(boardNames[i], boardDir);
+    if (!profile) return c.error(where, "matrix.boards", profile.error().message);
+    const bool virtualBoard = profile->target == kDefaultBoard;
+    if (f.benchFile.empty() != virtualBoard)
+      return c.error(where, "matrix.boards",
+                     "board \"" + profile->name + "\" runs on " + profile->target + ", " +
+                         (virtualBoard ? "not on a real bench" : "not on the virtual bench"));
+    f.boards.push_back(std::move(*profile));
+  }
 
   const toml::array* conditions = root["condition"].as_array();
   if (!conditions || conditions->empty()) return c.error(&root, "[[condition]]", "at least one harvest condition is needed");
@@ -148,27 +211,36 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     if (trace && t->contains("constant_w")) return c.error(t->get("constant_w"), key + "constant_w", "give a trace or a constant, not both");
     if (trace) {
       h.trace = std::filesystem::path(*trace).is_absolute() ? std::filesystem::path(*trace) : path.parent_path() / *trace;
+      std::error_code ec;
+      if (std::filesystem::is_directory(h.trace, ec))
+        return c.error(t->get("trace"), key + "trace", h.trace.string() + " is a directory, not a trace file");
       auto loaded = inst::HarvestTrace::load(h.trace);
       if (!loaded) return c.error(t->get("trace"), key + "trace", loaded.error().message);
     } else {
-      auto watts = number<double>(c, *t, "constant_w", key + "constant_w", 0.0, true);
-      if (!watts) return c.error(t, key + "trace", "give a trace file or constant_w");
-      if (*watts < 0) return c.error(t->get("constant_w"), key + "constant_w", "must not be negative");
+      if (!t->contains("constant_w")) return c.error(t, key + "trace", "give a trace file or constant_w");
+      auto watts = number<double>(c, *t, "constant_w", key + "constant_w", 0.0, 0, inst::HarvestTrace::kMaxPowerW);
+      if (!watts) return std::unexpected(watts.error());
       h.constantWatts = *watts;
     }
-    auto cap = number<double>(c, *t, "capacitor_uf", key + "capacitor_uf", 0.0, true);
+    auto cap = number<double>(c, *t, "capacitor_uf", key + "capacitor_uf", 0.0, 1e-3, 1e7, true);
     if (!cap) return std::unexpected(cap.error());
-    if (!(*cap > 0)) return c.error(t->get("capacitor_uf"), key + "capacitor_uf", "must be positive (got " + std::to_string(*cap) + ")");
-    h.storage.capacitanceF = *cap * 1e-6;
-    for (const auto& [k, field] : {std::pair<const char*, double*>{"v_on", &h.storage.vOn}, {"v_off", &h.storage.vOff},
-                                   {"v_max", &h.storage.vMax}, {"efficiency", &h.storage.efficiency}}) {
-      auto v = number<double>(c, *t, k, key + k, *field);
+    h.capacitorUf = *cap;
+    h.capacitanceF = *cap * 1e-6;
+    for (const auto& [k, field] : {std::pair<const char*, std::optional<double>*>{"v_on", &h.vOn}, {"v_off", &h.vOff},
+                                   {"v_max", &h.vMax}, {"efficiency", &h.efficiency}}) {
+      if (!t->contains(k)) continue;
+      auto v = number<double>(c, *t, k, key + k, 0.0, 0.0, std::string(k) == "efficiency" ? 1.0 : 60.0);
       if (!v) return std::unexpected(v.error());
       *field = *v;
     }
-    if (auto ok = h.storage.validate(); !ok) return c.error(t, key.substr(0, key.size() - 1), ok.error().message);
+    for (const auto& board : f.boards)
+      if (auto ok = h.storage(board).validate(); !ok)
+        return c.error(t, key.substr(0, key.size() - 1), ok.error().message + " (on board " + board.name + ")");
     f.conditions.push_back(std::move(h));
   }
+  if (f.runCount() > kMaxPlannedRuns)
+    return c.error(campaign, "campaign.repetitions",
+                   fmt::format("the matrix plans {} runs; at most {} per campaign", f.runCount(), kMaxPlannedRuns));
   return f;
 }
 

@@ -10,7 +10,6 @@
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/inst/interrupt.hpp"
-#include "physical_assumptions.hpp"
 
 namespace aidi::core {
 namespace {
@@ -19,15 +18,39 @@ using Clock = std::chrono::steady_clock;
 
 std::unexpected<inst::Error> fromDb(const db::Error& e) { return inst::fail(inst::ErrorCode::Io, e.message); }
 
-const HarvestCondition* findCondition(const CampaignFile& campaign, const std::string& name) {
-  for (const auto& c : campaign.conditions)
-    if (c.name == name) return &c;
-  return nullptr;
+// What one claimed run needs, resolved from the recorded campaign.
+struct RunSetup {
+  const CampaignFile& campaign;
+  const db::ClaimedRun& run;
+  const HarvestCondition& condition;
+  const BoardProfile& board;
+  inst::HarvestTrace trace;
+  inst::StorageParams storage;
+  Clock::time_point deadline;
+};
+
+inst::Result<RunSetup> resolveRun(const CampaignFile& campaign, const db::ClaimedRun& run) {
+  const HarvestCondition* condition = campaign.findCondition(run.plan.condition);
+  if (!condition)
+    return inst::fail(inst::ErrorCode::NotFound,
+                      "condition \"" + run.plan.condition + "\" is not in the stored campaign file");
+  const BoardProfile* board = campaign.findBoard(run.plan.board);
+  if (!board)
+    return inst::fail(inst::ErrorCode::NotFound, "board \"" + run.plan.board + "\" is not in the stored campaign");
+  inst::HarvestTrace trace = inst::HarvestTrace::constant(condition->constantWatts);
+  if (!condition->trace.empty()) {
+    auto loaded = inst::HarvestTrace::load(condition->trace);
+    if (!loaded) return std::unexpected(loaded.error());
+    trace = std::move(*loaded);
+  }
+  const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                           std::chrono::duration<double>(campaign.timeLimitS));
+  return RunSetup{campaign, run, *condition, *board, std::move(trace), condition->storage(*board), deadline};
 }
 
 // The rows one inference leaves in the database.
-std::vector<db::Row> rowsOf(const db::ClaimedRun& run, int sample, const SimulationResult& r,
-                            const inst::HarvestTrace& trace) {
+std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResult& r) {
+  const db::ClaimedRun& run = s.run;
   std::vector<db::Row> rows;
   rows.reserve(r.cycles.size() + r.checkpointEvents.size() + 1);
   const auto inference = static_cast<std::uint32_t>(sample);
@@ -53,9 +76,9 @@ std::vector<db::Row> rowsOf(const db::ClaimedRun& run, int sample, const Simulat
     row.predicted = r.predicted;
     row.latencyS = r.latencyS;
     row.logitsCrc = r.logitsCrc;
-    if (r.latencyS > 0) row.harvestW = trace.energy(0, r.latencyS) / r.latencyS;
+    if (r.latencyS > 0) row.harvestW = s.trace.energy(0, r.latencyS) / r.latencyS;
   }
-  row.energyUj = static_cast<double>(r.deviceInstructions) / fw::physical::kClockHz * fw::physical::kActivePowerW * 1e6;
+  row.energyUj = static_cast<double>(r.deviceInstructions) / s.board.clockHz * s.board.activePowerW * 1e6;
   row.activeCycles = r.deviceInstructions;
   row.powerCycles = r.cycles.size();
   row.reexecutedCycles = r.overhead.reexecuted;
@@ -68,9 +91,102 @@ std::vector<db::Row> rowsOf(const db::ClaimedRun& run, int sample, const Simulat
   return rows;
 }
 
-db::EventRow event(const db::ClaimedRun& run, std::int64_t campaignId, std::string level, std::string kind,
-                   std::string message) {
-  return {campaignId, run.runId, std::move(level), std::move(kind), std::move(message)};
+// Hands each sample's result to the recorder as the bench produces it.
+using SampleSink = std::function<inst::Status(int sample, SimulationResult& result)>;
+
+// The plain inference's instructions of a (model, sample) on the virtual
+// board: the energy-bound limit of both benches rests on it; measured once
+// per model, board and sample in this process.
+class PlainCounts {
+ public:
+  explicit PlainCounts(const RunnerOptions& options) : m_options(options) {}
+  inst::Result<std::uint64_t> of(const RunSetup& s, int sample) {
+    const auto key = std::make_tuple(s.run.plan.model, s.board.name, sample);
+    if (const auto it = m_counts.find(key); it != m_counts.end()) return it->second;
+    SimulationRequest plain;
+    plain.modelDirectory = m_options.modelZoo / s.run.plan.model;
+    plain.subset = m_options.subset;
+    plain.sample = static_cast<std::size_t>(sample);
+    plain.storage = s.storage;
+    plain.board = virtualStandIn(s.board);
+    auto n = measurePlainInstructions(plain);
+    if (n) m_counts[key] = *n;
+    return n;
+  }
+
+ private:
+  // A real board's plain inference is counted on the virtual board, in
+  // instructions; its profile's clock then turns them into time.
+  static BoardProfile virtualStandIn(const BoardProfile& board) {
+    if (board.target == kDefaultBoard) return board;
+    BoardProfile standIn = board;
+    standIn.target = kDefaultBoard;
+    return standIn;
+  }
+  const RunnerOptions& m_options;
+  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> m_counts;
+};
+
+// The virtual bench: one simulated inference per sample.
+inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
+                            const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
+                            const std::function<void(const CheckpointEvent&)>& onCheckpoint, const SampleSink& sink) {
+  for (int sample = 0; sample < s.run.plan.samples; ++sample) {
+    auto n = plain.of(s, sample);
+    if (!n) return std::unexpected(n.error());
+    SimulationRequest request;
+    request.modelDirectory = options.modelZoo / s.run.plan.model;
+    request.subset = options.subset;
+    request.sample = static_cast<std::size_t>(sample);
+    request.policy = s.run.plan.policy;
+    request.trace = s.trace;
+    request.board = s.board;
+    request.storage = s.storage;
+    request.deadline = s.deadline;
+    request.plainInstructions = *n;
+    request.onPowerCycle = onPowerCycle;
+    request.onCheckpoint = onCheckpoint;
+    auto result = simulate(request);
+    if (!result) return std::unexpected(result.error());
+    if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
+    if (auto ok = sink(sample, *result); !ok) return ok;
+  }
+  return {};
+}
+
+// A real bench: the board runs the samples in order after the probe's reset.
+inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
+                         const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
+                         const SampleSink& sink) {
+  auto bench = loadBenchFile(s.campaign.benchFile);
+  if (!bench) return std::unexpected(bench.error());
+  RealRunRequest request;
+  request.bench = *bench;
+  request.board = s.board;
+  request.model = s.run.plan.model;
+  request.policy = s.run.plan.policy;
+  request.samples = s.run.plan.samples;
+  request.trace = s.trace;
+  request.storage = s.storage;
+  request.subset = options.subset;
+  request.deadline = s.deadline;
+  request.onPowerCycle = onPowerCycle;
+  request.timeScale = options.realBenchTimeScale;
+  auto results = runOnRealBench(request);
+  if (!results) return std::unexpected(results.error());
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    SimulationResult& result = (*results)[i];
+    if (result.finished) {
+      if (auto n = plain.of(s, static_cast<int>(i))) {
+        result.plainInstructions = *n;
+        result.energyBoundS = inst::energyBoundLatency(s.storage, s.trace, static_cast<double>(*n), s.board.clockHz,
+                                                       s.board.activePowerW);
+        result.overhead = splitOverhead(result);
+      }
+    }
+    if (auto ok = sink(static_cast<int>(i), result); !ok) return ok;
+  }
+  return {};
 }
 
 }  // namespace
@@ -79,13 +195,18 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
   auto db = db::Database::open(database);
   if (!db) return fromDb(db.error());
   std::vector<db::PlannedRun> runs;
+  runs.reserve(campaign.runCount());
   for (const auto& model : campaign.models)
-    for (const auto& policy : campaign.policies)
-      for (const auto& condition : campaign.conditions)
-        for (int rep = 0; rep < campaign.repetitions; ++rep)
-          runs.push_back({model, policy, condition.name, condition.storage.capacitanceF * 1e6, rep, campaign.samples});
+    for (const auto& board : campaign.boards)
+      for (const auto& policy : campaign.policies)
+        for (const auto& condition : campaign.conditions)
+          for (int rep = 0; rep < campaign.repetitions; ++rep)
+            runs.push_back({model, policy, condition.name, condition.capacitorUf, rep, campaign.samples, board.name});
+  std::vector<db::RecordedBoard> boards;
+  for (const auto& b : campaign.boards) boards.push_back({b.name, b.path.string(), b.text});
   db::CampaignStore store(*db);
-  auto id = store.createCampaign(campaign.name, std::filesystem::absolute(campaign.path).string(), campaign.text, runs);
+  auto id = store.createCampaign(campaign.name, std::filesystem::absolute(campaign.path).string(), campaign.text, runs,
+                                 boards);
   if (!id) return fromDb(id.error());
   return *id;
 }
@@ -98,7 +219,13 @@ inst::Result<CampaignFile> recordedCampaign(const std::filesystem::path& databas
   if (!recorded) return fromDb(recorded.error());
   if (recorded->configToml.empty())
     return inst::fail(inst::ErrorCode::Protocol, "campaign " + std::to_string(campaignId) + " has no stored campaign file");
-  return parseCampaign(recorded->configToml, recorded->sourcePath, modelZoo);
+  std::vector<BoardProfile> boards;
+  for (const auto& b : recorded->boards) {
+    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
+    if (!profile) return std::unexpected(profile.error());
+    boards.push_back(std::move(*profile));
+  }
+  return parseCampaign(recorded->configToml, recorded->sourcePath, modelZoo, defaultBoardDirectory(), boards);
 }
 
 inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const RunnerOptions& options) {
@@ -107,19 +234,23 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   auto db = db::Database::open(options.database);
   if (!db) return fromDb(db.error());
   db::CampaignStore store(*db);
-  auto writer = db::BatchWriter::start(options.database);
-  if (!writer) return fromDb(writer.error());
+  auto opened = db::BatchWriter::start(options.database);
+  if (!opened) return fromDb(opened.error());
+  db::BatchWriter& writer = **opened;
 
-  const auto stopped = [] { return inst::interruptRequested(); };
   const auto emit = [&](const CampaignEvent& e) {
     if (options.onEvent) options.onEvent(e);
   };
   const auto started = Clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
+  const auto cancelled = [] {
+    return inst::fail(inst::ErrorCode::Cancelled, "stopped; `aidi resume` continues the campaign");
+  };
   int endedHere = 0;
-  std::map<std::pair<std::string, int>, std::uint64_t> plainInstructions;  // (model, sample)
+  PlainCounts plain(options);
 
   for (;;) {
-    if (stopped()) return inst::fail(inst::ErrorCode::Cancelled, "stopped; `aidi resume` continues the campaign");
+    if (inst::interruptRequested()) return cancelled();
     auto claimed = store.claimNextRun(campaignId);
     if (!claimed) return fromDb(claimed.error());
     if (!*claimed) break;
@@ -133,56 +264,50 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     e.runsEnded = progress->done + progress->failed;
     e.run = run;
     e.samples = run.plan.samples;
-    const auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - started).count(); };
     e.elapsedS = elapsed();
     if (endedHere > 0) e.etaS = e.elapsedS / endedHere * (e.runsTotal - e.runsEnded);
     e.kind = CampaignEvent::Kind::RunStarted;
     emit(e);
 
-    const HarvestCondition* condition = findCondition(*campaign, run.plan.condition);
-    std::string failure;
-    bool cancelled = false;
-    if (!condition) failure = "condition \"" + run.plan.condition + "\" is not in the stored campaign file";
-    inst::HarvestTrace trace = inst::HarvestTrace::constant(condition ? condition->constantWatts : 0.0);
-    if (condition && !condition->trace.empty()) {
-      auto loaded = inst::HarvestTrace::load(condition->trace);
-      if (loaded) trace = std::move(*loaded);
-      else failure = loaded.error().message;
-    }
-
-    const auto deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
-                                             std::chrono::duration<double>(campaign->timeLimitS));
+    int layerCount = 0;
+    if (auto summary = loadModelSummary(options.modelZoo / run.plan.model))
+      layerCount = static_cast<int>(summary->manifest.value("layers", nlohmann::json::array()).size());
     const auto onPowerCycle = [&](const inst::PowerCycleRecord& cycle) {
       e.kind = CampaignEvent::Kind::PowerCycle;
       e.powerCycles = cycle.index + 1;
       e.cycle = cycle;
       e.elapsedS = elapsed();
       emit(e);
-      if (stopped()) cancelled = true;
     };
-    int layerCount = 0;
-    if (auto summary = loadModelSummary(options.modelZoo / run.plan.model))
-      layerCount = static_cast<int>(summary->manifest.value("layers", nlohmann::json::array()).size());
     const auto onCheckpoint = [&](const CheckpointEvent& c) {
       e.kind = CampaignEvent::Kind::Checkpoint;
       e.layer = c.layer;
       e.layers = layerCount;
       emit(e);
     };
+
+    std::string failure;
+    std::optional<inst::Error> dbFailure;  // the database broke: the campaign stops
+    const auto dbError = [&](const db::Error& error) {
+      dbFailure = fromDb(error).error();
+      return std::unexpected(*dbFailure);
+    };
+    auto setup = resolveRun(*campaign, run);
     // One inference's rows, its telemetry warnings, its progress event.
-    const auto record = [&](int sample, const SimulationResult& result) -> inst::Status {
-      for (auto& row : rowsOf(run, sample, result, trace)) {
-        if (auto ok = writer.value()->push(std::move(row)); !ok) return fromDb(ok.error());
-      }
-      e.framesDropped += result.decoder.droppedFrames() + result.decoder.framesMissed;
-      if (result.decoder.droppedFrames() || result.decoder.framesMissed) {
+    const SampleSink record = [&](int sample, SimulationResult& result) -> inst::Status {
+      for (auto& row : rowsOf(*setup, sample, result))
+        if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
+      const auto lost = result.decoder.droppedFrames() + result.decoder.framesMissed;
+      e.framesDropped += lost;
+      if (lost) {
         const std::string text = "telemetry: " + std::to_string(result.decoder.droppedFrames()) + " frames dropped, " +
                                  std::to_string(result.decoder.framesMissed) + " missed (sample " +
                                  std::to_string(sample) + ")";
-        if (auto ok = writer.value()->push(event(run, campaignId, "warning", "decoder", text)); !ok)
-          return fromDb(ok.error());
+        if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "warning", "decoder", text}); !ok)
+          return dbError(ok.error());
       }
       e.sample = sample;
+      e.powerCycles = 0;
       e.kind = CampaignEvent::Kind::SampleDone;
       e.ok = result.finished;
       e.predicted = result.predicted;
@@ -194,109 +319,26 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       if (!result.finished && failure.empty()) failure = "sample " + std::to_string(sample) + ": " + result.failure;
       return {};
     };
-    const auto runError = [&](const inst::Error& error) -> inst::Status {
-      if (error.code == inst::ErrorCode::Cancelled || stopped()) {
-        cancelled = true;
-        return {};
-      }
-      failure = error.message;
-      if (auto ok = writer.value()->push(event(run, campaignId, "error", "run-error", failure)); !ok)
-        return fromDb(ok.error());
-      return {};
-    };
 
-    // Instructions of the plain inference of a sample on the virtual board:
-    // the energy-bound limit of both benches rests on it; measured once per
-    // model and sample in this process.
-    const auto plainFor = [&](int sample) -> inst::Result<std::uint64_t> {
-      const auto key = std::make_pair(run.plan.model, sample);
-      if (const auto it = plainInstructions.find(key); it != plainInstructions.end()) return it->second;
-      SimulationRequest plain;
-      plain.modelDirectory = options.modelZoo / run.plan.model;
-      plain.subset = options.subset;
-      plain.sample = static_cast<std::size_t>(sample);
-      plain.storage = condition->storage;
-      auto n = measurePlainInstructions(plain);
-      if (n) plainInstructions[key] = *n;
-      return n;
-    };
-
-    if (failure.empty() && !campaign->benchFile.empty()) {
-      // A real bench: the board runs the samples in order after the probe's reset.
-      auto bench = loadBenchFile(campaign->benchFile);
-      if (!bench) {
-        failure = bench.error().message;
-      } else {
-        RealRunRequest request;
-        request.bench = *bench;
-        request.model = run.plan.model;
-        request.policy = run.plan.policy;
-        request.samples = run.plan.samples;
-        request.trace = trace;
-        request.storage = condition->storage;
-        request.subset = options.subset;
-        request.deadline = deadline;
-        request.onPowerCycle = onPowerCycle;
-        request.timeScale = options.realBenchTimeScale;
-        auto results = runOnRealBench(request);
-        if (!results) {
-          if (auto ok = runError(results.error()); !ok) return std::unexpected(ok.error());
-        } else {
-          for (std::size_t i = 0; i < results->size(); ++i) {
-            SimulationResult& result = (*results)[i];
-            if (result.finished) {
-              if (auto n = plainFor(static_cast<int>(i))) {
-                result.plainInstructions = *n;
-                result.energyBoundS = inst::energyBoundLatency(condition->storage, trace, static_cast<double>(*n),
-                                                               fw::physical::kClockHz, fw::physical::kActivePowerW);
-                result.overhead = splitOverhead(result);
-              }
-            }
-            if (auto ok = record(static_cast<int>(i), result); !ok) return std::unexpected(ok.error());
-          }
-        }
-      }
+    inst::Status ran = setup ? inst::Status{} : inst::Status{std::unexpected(setup.error())};
+    if (ran) {
+      ran = campaign->benchFile.empty() ? virtualSamples(*setup, options, plain, onPowerCycle, onCheckpoint, record)
+                                        : realSamples(*setup, options, plain, onPowerCycle, record);
     }
-    for (int sample = 0; failure.empty() && !cancelled && campaign->benchFile.empty() && sample < run.plan.samples;
-         ++sample) {
-      SimulationRequest request;
-      request.modelDirectory = options.modelZoo / run.plan.model;
-      request.subset = options.subset;
-      request.sample = static_cast<std::size_t>(sample);
-      request.policy = run.plan.policy;
-      request.trace = trace;
-      request.storage = condition->storage;
-      request.deadline = deadline;
-      auto plain = plainFor(sample);
-      if (!plain) {
-        if (auto ok = runError(plain.error()); !ok) return std::unexpected(ok.error());
-        break;
-      }
-      request.plainInstructions = *plain;
-      e.sample = sample;
-      e.powerCycles = 0;
-      request.onPowerCycle = onPowerCycle;
-      request.onCheckpoint = onCheckpoint;
-      auto result = simulate(request);
-      if (cancelled || stopped()) {
-        cancelled = true;
-        break;
-      }
-      if (!result) {
-        if (auto ok = runError(result.error()); !ok) return std::unexpected(ok.error());
-        break;
-      }
-      if (auto ok = record(sample, *result); !ok) return std::unexpected(ok.error());
-    }
-
-    if (cancelled) {
+    if (!ran && (ran.error().code == inst::ErrorCode::Cancelled || inst::interruptRequested())) {
       // The run stays "running": resume claims it again and starts it over.
-      if (auto ok = writer.value()->flush(); !ok) return fromDb(ok.error());
-      return inst::fail(inst::ErrorCode::Cancelled, "stopped; `aidi resume` continues the campaign");
+      if (auto ok = writer.flush(); !ok) return fromDb(ok.error());
+      return cancelled();
     }
-    if (auto ok = writer.value()->push(db::RunFinished{run.runId, run.attempt, failure.empty(), failure}); !ok)
+    if (dbFailure) return std::unexpected(*dbFailure);
+    if (!ran) {
+      failure = ran.error().message;
+      if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "error", "run-error", failure}); !ok)
+        return fromDb(ok.error());
+    }
+    if (auto ok = writer.push(db::RunFinished{run.runId, run.attempt, failure.empty(), failure}); !ok)
       return fromDb(ok.error());
-    if (auto ok = writer.value()->flush(); !ok) return fromDb(ok.error());
+    if (auto ok = writer.flush(); !ok) return fromDb(ok.error());
     ++endedHere;
     e.kind = CampaignEvent::Kind::RunEnded;
     e.ok = failure.empty();
@@ -306,7 +348,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     e.etaS = e.elapsedS / endedHere * (e.runsTotal - e.runsEnded);
     emit(e);
   }
-  if (auto ok = writer.value()->close(); !ok) return fromDb(ok.error());
+  if (auto ok = writer.close(); !ok) return fromDb(ok.error());
   if (auto ok = store.updateCampaignState(campaignId); !ok) return fromDb(ok.error());
   auto progress = store.progress(campaignId);
   if (!progress) return fromDb(progress.error());

@@ -12,7 +12,6 @@
 #include "aidi/inst/tcp_link.hpp"
 #include "aidi/proto/decoder.hpp"
 #include "aidi/proto/messages.hpp"
-#include "physical_assumptions.hpp"
 
 namespace aidi::core {
 namespace {
@@ -110,7 +109,7 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   config.channel = bench.supply->channel;
   config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
   config.currentLimit = bench.limits.maxAmps;
-  config.deviceWatts = fw::physical::kActivePowerW;
+  config.deviceWatts = r.board.activePowerW;
   config.timeScale = r.timeScale;
   inst::SupplyHarvester harvester(**supply, model, config);
   if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
@@ -154,31 +153,24 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   SimulationResult current;
   double begun = 0;
   std::size_t nextCycle = 0;
+  bool helloChecked = false;
   for (const auto& received : reader.frames()) {
-    const proto::Frame& f = received.frame;
-    proto::Checkpoint c{};
-    proto::Boot b{};
-    proto::InferenceResult res{};
-    proto::DeviceError e{};
-    if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
-      current.restoreCycles.push_back(b.restoreCycles);
-    } else if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
-      current.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
-    } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
-      current.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
-    } else if (proto::decodeMessage(f, res) == proto::PayloadStatus::Ok) {
+    proto::Hello hello{};
+    const auto kind = applyFrame(received.frame, current, &hello);
+    if (kind == proto::MessageType::Hello && !helloChecked) {
+      // A device that is not what the profile says would be timed wrong.
+      if (auto ok = checkHelloAgainstProfile(hello, r.board); !ok) return std::unexpected(ok.error());
+      helloChecked = true;
+    }
+    if (kind == proto::MessageType::Result) {
       current.finished = current.failure.empty();
-      current.predicted = res.predicted;
-      current.logits.assign(res.logits, res.logits + res.logitCount);
-      current.logitsCrc = res.logitsCrc;
-      current.nvmBytesWritten = res.nvmBytes;
       current.latencyS = (received.atS - begun) / r.timeScale;
       while (nextCycle < cycles.size() && cycles[nextCycle].endS <= received.atS + 1e-3)
         current.cycles.push_back(cycles[nextCycle++].record);
       if (nextCycle < cycles.size()) current.cycles.push_back(cycles[nextCycle].record);  // the cycle it finished in
       for (const auto& cycle : current.cycles)
-        current.deviceInstructions += static_cast<std::uint64_t>(cycle.onS * fw::physical::kClockHz);
-      auto image = loadSubsetImage(r.subset, res.sample);
+        current.deviceInstructions += static_cast<std::uint64_t>(cycle.onS * r.board.clockHz);
+      auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(current.sample));
       if (image) current.label = image->label;
       results.push_back(std::move(current));
       current = SimulationResult{};

@@ -12,7 +12,6 @@
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/export.hpp"
-#include "physical_assumptions.hpp"
 #include "svg_plot.hpp"
 
 namespace aidi::core {
@@ -33,20 +32,39 @@ const char* modelColor(std::size_t index) {
   return colors[index % 6];
 }
 
-// The physical assumptions every figure rests on (one table, printed by every report).
-std::vector<std::pair<std::string, std::string>> assumptions() {
-  namespace p = fw::physical;
-  return {
-      {"CPU clock", fmt::format("{:g} MHz", p::kClockHz / 1e6)},
-      {"active power", fmt::format("{:.3f} mW (STM32L412: 79 uA/MHz x 25 MHz x 3.0 V)", p::kActivePowerW * 1e3)},
-      {"NVM", fmt::format("SPI FRAM at f/2: {} CPU cycles per byte, {} cycles per write command, {} per read",
-                          p::kNvmCyclesPerByte, p::kNvmWriteOverheadCycles, p::kNvmReadOverheadCycles)},
-      {"default V_on / V_off / V_max", fmt::format("{:g} V / {:g} V / {:g} V", p::kVOn, p::kVOff, p::kVMax)},
-      {"converter efficiency", fmt::format("{:g} %", p::kEfficiency * 100)},
-      {"sleep power", fmt::format("{:g} uW (SRAM kept, waiting for energy; STM32L4 Stop 2 class, rounded up)", p::kSleepPowerW * 1e6)},
-      {"energy-bound limit", "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_active), "
-                             "N = instructions of the plain inference on the same board"},
-  };
+// The physical figures every number of the report rests on: each board's
+// profile as the campaign recorded it, figure by figure with its source.
+std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& b : r.boards) {
+    const auto row = [&](const std::string& what, const std::string& value, const char* key) {
+      const auto it = b.sources.find(key);
+      rows.emplace_back(b.name + ": " + what, value + (it == b.sources.end() ? "" : " (" + it->second + ")"));
+    };
+    rows.emplace_back("board " + b.name, b.description + " [" + b.path.string() + ", runs on " + b.target + "]");
+    row("CPU clock", fmt::format("{:g} MHz", b.clockHz / 1e6), "clock_hz");
+    row("active power", fmt::format("{:.4g} mW", b.activePowerW * 1e3), "active_power_w");
+    row("sleep power", fmt::format("{:.4g} uW", b.sleepPowerW * 1e6), "sleep_power_w");
+    row("NVM cost", fmt::format("{} ({}): {} CPU cycles per byte, {} per write command, {} per read", b.nvmKind,
+                                fmt::format("{} KiB", b.nvmBytes / 1024), b.nvmCyclesPerByte, b.nvmWriteOverheadCycles,
+                                b.nvmReadOverheadCycles),
+        "nvm_cycles_per_byte");
+    row("V_on", fmt::format("{:g} V", b.vOn), "v_on");
+    row("V_off", fmt::format("{:g} V", b.vOff), "v_off");
+    row("V_max", fmt::format("{:g} V", b.vMax), "v_max");
+    row("converter efficiency", fmt::format("{:g} %", b.efficiency * 100), "efficiency");
+    row("capacitor leakage", fmt::format("{:g} uW", b.leakageW * 1e6), "leakage_w");
+  }
+  rows.emplace_back("energy-bound limit",
+                    "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_active), "
+                    "N = instructions of the plain inference on the same board, f and P_active from the run's board");
+  return rows;
+}
+
+const BoardProfile* boardOf(const Report& r, const std::string& name) {
+  for (const auto& b : r.boards)
+    if (b.name == name) return &b;
+  return nullptr;
 }
 
 std::string percent(double v) { return fmt::format("{:.2f} %", v * 100); }
@@ -95,17 +113,31 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   auto inferences = db::campaignInferences(*db, campaignId);
   if (!inferences) return fromDb(inferences.error());
 
+  // The boards as the campaign recorded them (a database from before board
+  // profiles: the virtual board's profile as it is now).
+  for (const auto& b : recorded->boards) {
+    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
+    if (!profile) return std::unexpected(profile.error());
+    report.boards.push_back(std::move(*profile));
+  }
+  if (report.boards.empty()) {
+    auto profile = findBoardProfile(kDefaultBoard);
+    if (!profile) return std::unexpected(profile.error());
+    report.boards.push_back(std::move(*profile));
+  }
+
   // Cells in plan order; runs without any inference (failed before the first) count too.
-  std::map<std::tuple<std::string, std::string, std::string>, std::size_t> cellIndex;
-  const auto cellOf = [&](const std::string& m, const std::string& p, const std::string& c) -> ReportCell& {
-    auto [it, inserted] = cellIndex.try_emplace({m, p, c}, report.cells.size());
-    if (inserted) report.cells.push_back(ReportCell{m, p, c});
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> cellIndex;
+  const auto cellOf = [&](const std::string& m, const std::string& b, const std::string& p,
+                          const std::string& c) -> ReportCell& {
+    auto [it, inserted] = cellIndex.try_emplace({m, b, p, c}, report.cells.size());
+    if (inserted) report.cells.push_back(ReportCell{m, p, c, b});
     return report.cells[it->second];
   };
   std::map<std::string, ReportModel> models;
   std::vector<std::string> modelOrder;
   for (const auto& run : report.runs) {
-    ReportCell& cell = cellOf(run.model, run.policy, run.condition);
+    ReportCell& cell = cellOf(run.model, run.board, run.policy, run.condition);
     cell.capacitorUf = run.capacitorUf;
     ++cell.runs;
     if (run.state == "done") ++cell.runsDone;
@@ -122,9 +154,11 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   };
   std::map<std::size_t, Acc> acc;
   for (const auto& r : *inferences) {
-    ReportCell& cell = cellOf(r.model, r.policy, r.condition);
-    Acc& a = acc[cellIndex[{r.model, r.policy, r.condition}]];
+    ReportCell& cell = cellOf(r.model, r.board, r.policy, r.condition);
+    Acc& a = acc[cellIndex[{r.model, r.board, r.policy, r.condition}]];
     ++cell.inferences;
+    // The limit is recorded for every inference, finished or not.
+    if (r.energyBoundS) a.bound.push_back(*r.energyBoundS);
     if (!r.finished) continue;
     ++cell.finished;
     const bool correct = r.label && r.predicted && *r.label == *r.predicted;
@@ -136,7 +170,6 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
     }
     if (r.latencyS) a.latency.push_back(*r.latencyS);
     if (r.latencyS && r.energyBoundS && *r.energyBoundS > 0) a.ratio.push_back(*r.latencyS / *r.energyBoundS);
-    if (r.energyBoundS) a.bound.push_back(*r.energyBoundS);
     a.cycles.push_back(static_cast<double>(r.powerCycles));
     a.harvest += r.harvestW.value_or(0);
     a.plain += r.plainCycles;
@@ -191,8 +224,10 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
     auto timeline = db::runTimeline(*db, chosen->runId, 0);
     if (!timeline) return fromDb(timeline.error());
     report.timeline = std::move(*timeline);
-    report.timelineLabel = fmt::format("run {}: {} / {} / {} (repetition {}, sample 0)", chosen->runId, chosen->model,
-                                       chosen->policy, chosen->condition, chosen->repetition);
+    if (const BoardProfile* board = boardOf(report, chosen->board)) report.timelineClockHz = board->clockHz;
+    report.timelineLabel = fmt::format("run {}: {} / {} / {} / {} (repetition {}, sample 0)", chosen->runId,
+                                       chosen->model, chosen->board, chosen->policy, chosen->condition,
+                                       chosen->repetition);
   }
   return report;
 }
@@ -253,7 +288,7 @@ constexpr const char* kTimelineNote =
 // The plot of the chosen run's timeline; none when no run finished.
 std::optional<std::string> timelinePlot(const Report& r) {
   if (!r.timeline || r.timeline->cycles.empty()) return std::nullopt;
-  const TimelineDrawing drawing = drawTimeline(*r.timeline);
+  const TimelineDrawing drawing = drawTimeline(*r.timeline, r.timelineClockHz);
   svg::Plot plot("Capacitor voltage and checkpoints: " + r.timelineLabel, {"time (s)", false},
                  {"capacitor voltage (V)", false}, 900, 360);
   svg::Series voltage{"capacitor", "#1f77b4", {}, true, false};
@@ -269,7 +304,7 @@ std::optional<std::string> timelinePlot(const Report& r) {
 
 }  // namespace
 
-TimelineDrawing drawTimeline(const db::Timeline& t) {
+TimelineDrawing drawTimeline(const db::Timeline& t, double clockHz) {
   TimelineDrawing d;
   double vPrev = t.cycles.empty() ? 0.0 : t.cycles.front().vEnd.value_or(0);
   for (const auto& c : t.cycles) {
@@ -281,15 +316,40 @@ TimelineDrawing drawTimeline(const db::Timeline& t) {
     vPrev = c.vEnd.value_or(0);
   }
   for (const auto& k : t.checkpoints) {
-    if (k.bootId == 0 || k.bootId > t.cycles.size()) continue;
+    if (k.bootId == 0 || k.bootId > t.cycles.size() || !(clockHz > 0)) continue;
     const auto& c = t.cycles[k.bootId - 1];
-    const double dt = k.cyclesSinceBoot / fw::physical::kClockHz;
+    const double dt = k.cyclesSinceBoot / clockHz;
     const double span = c.onS + c.sleepS;
     const double f = span > 0 ? std::clamp(dt / span, 0.0, 1.0) : 0.0;
     const double v2 = (1 - f) * std::pow(c.vStart.value_or(0), 2) + f * std::pow(c.vEnd.value_or(0), 2);
     d.checkpoints.push_back({c.startS + dt, std::sqrt(v2), fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
   }
   return d;
+}
+
+inst::Result<TimelineDrawing> runTimelineDrawing(const std::filesystem::path& database, std::int64_t runId,
+                                                 std::uint32_t sample) {
+  db::OpenOptions options;
+  options.create = false;
+  options.readOnly = true;
+  auto db = db::Database::open(database, options);
+  if (!db) return fromDb(db.error());
+  auto timeline = db::runTimeline(*db, runId, sample);
+  if (!timeline) return fromDb(timeline.error());
+  auto campaign = db::campaignOfRun(*db, runId);
+  if (!campaign) return fromDb(campaign.error());
+  auto runs = db::runSummaries(*db, *campaign);
+  if (!runs) return fromDb(runs.error());
+  auto recorded = db::CampaignStore(*db).recorded(*campaign);
+  if (!recorded) return fromDb(recorded.error());
+  std::string boardName = kDefaultBoard;
+  for (const auto& run : *runs)
+    if (run.runId == runId) boardName = run.board;
+  inst::Result<BoardProfile> board = findBoardProfile(boardName);
+  for (const auto& b : recorded->boards)
+    if (b.name == boardName) board = parseBoardProfile(b.profileToml, b.sourcePath);
+  if (!board) return std::unexpected(board.error());
+  return drawTimeline(*timeline, board->clockHz);
 }
 
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
@@ -332,14 +392,14 @@ void writeHtml(const Report& r, std::ostream& out) {
   out << "</table>\n<p class=\"n\">Host reference accuracies are over the full Fashion-MNIST test set (manifest); "
          "on-device accuracy is over this campaign's samples.</p>\n";
 
-  out << "<h2>Latency per model, policy and harvest condition</h2>\n<table><tr><th class=\"s\">model</th>"
-         "<th class=\"s\">policy</th><th class=\"s\">condition</th><th>C (uF)</th><th>harvest (W)</th>"
+  out << "<h2>Latency per model, board, policy and harvest condition</h2>\n<table><tr><th class=\"s\">model</th>"
+         "<th class=\"s\">board</th><th class=\"s\">policy</th><th class=\"s\">condition</th><th>C (uF)</th><th>harvest (W)</th>"
          "<th>finished</th><th>latency mean (s)</th><th>median (s)</th><th>p95 (s)</th><th>energy bound (s)</th>"
          "<th>ratio median</th><th>ratio p95</th><th>power cycles</th><th>boot</th><th>checkpoint+NVM</th>"
          "<th>re-executed</th><th>accuracy</th></tr>\n";
   for (const auto& c : r.cells) {
-    out << "<tr><td class=\"s\">" << e(c.model) << "</td><td class=\"s\">" << e(c.policy) << "</td><td class=\"s\">"
-        << e(c.condition) << "</td>";
+    out << "<tr><td class=\"s\">" << e(c.model) << "</td><td class=\"s\">" << e(c.board) << "</td><td class=\"s\">"
+        << e(c.policy) << "</td><td class=\"s\">" << e(c.condition) << "</td>";
     out << fmt::format("<td>{}</td><td>{:.3g}</td>", optNumber(c.capacitorUf), c.harvestW);
     out << "<td class=\"" << (c.allFinished() ? "ok" : "bad") << "\""
         << (c.failure.empty() ? std::string() : " title=\"" + e(c.failure) + "\"") << ">"
@@ -370,7 +430,7 @@ void writeHtml(const Report& r, std::ostream& out) {
                        run.runId, run.planIndex, e(run.model), e(run.policy), e(run.condition), run.repetition,
                        e(run.state), run.finished, run.inferences, e(run.failure));
   out << "</table>\n<h2>Physical assumptions</h2>\n<table>";
-  for (const auto& [k, v] : assumptions())
+  for (const auto& [k, v] : assumptions(r))
     out << "<tr><th class=\"s\">" << e(k) << "</th><td class=\"s\">" << e(v) << "</td></tr>";
   out << "</table>\n</body></html>\n";
 }
@@ -384,12 +444,12 @@ nlohmann::json statsJson(const db::Stats& s) {
 }  // namespace
 
 void writeCsv(const Report& r, std::ostream& out) {
-  out << "model,policy,condition,capacitor_uf,harvest_w,runs,runs_done,inferences,finished,correct,latency_mean_s,"
+  out << "model,board,policy,condition,capacitor_uf,harvest_w,runs,runs_done,inferences,finished,correct,latency_mean_s,"
          "latency_median_s,latency_p95_s,energy_bound_s,ratio_median,ratio_p95,power_cycles_median,boot_share,"
          "checkpoint_share,reexecuted_share,failure\n";
   for (const auto& c : r.cells) {
-    out << fmt::format("{},{},{},{},{:.6g},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:g},{:.6g},{:.6g},{:.6g},{}\n",
-                       db::csvField(c.model), db::csvField(c.policy), db::csvField(c.condition), optNumber(c.capacitorUf),
+    out << fmt::format("{},{},{},{},{},{:.6g},{},{},{},{},{},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:.6g},{:g},{:.6g},{:.6g},{:.6g},{}\n",
+                       db::csvField(c.model), db::csvField(c.board), db::csvField(c.policy), db::csvField(c.condition), optNumber(c.capacitorUf),
                        c.harvestW, c.runs, c.runsDone, c.inferences, c.finished, c.correct, c.latencyS.mean,
                        c.latencyS.median, c.latencyS.p95, c.energyBoundS, c.ratio.median, c.ratio.p95,
                        c.powerCycles.median, c.bootShare, c.checkpointShare, c.reexecutedShare, db::csvField(c.failure));
@@ -403,7 +463,19 @@ void writeJson(const Report& r, std::ostream& out) {
                    {"runs", {{"total", r.progress.total()}, {"done", r.progress.done}, {"failed", r.progress.failed},
                              {"planned", r.progress.planned}, {"running", r.progress.running}}}};
   j["assumptions"] = nlohmann::json::object();
-  for (const auto& [k, v] : assumptions()) j["assumptions"][k] = v;
+  for (const auto& [k, v] : assumptions(r)) j["assumptions"][k] = v;
+  j["boards"] = nlohmann::json::array();
+  for (const auto& b : r.boards) {
+    nlohmann::json sources = nlohmann::json::object();
+    for (const auto& [k, v] : b.sources) sources[k] = v;
+    j["boards"].push_back({{"name", b.name}, {"target", b.target}, {"description", b.description},
+                           {"profile", b.path.string()}, {"clock_hz", b.clockHz}, {"active_power_w", b.activePowerW},
+                           {"sleep_power_w", b.sleepPowerW}, {"nvm_cycles_per_byte", b.nvmCyclesPerByte},
+                           {"nvm_write_overhead_cycles", b.nvmWriteOverheadCycles},
+                           {"nvm_read_overhead_cycles", b.nvmReadOverheadCycles}, {"v_on", b.vOn}, {"v_off", b.vOff},
+                           {"v_max", b.vMax}, {"efficiency", b.efficiency}, {"leakage_w", b.leakageW},
+                           {"sources", sources}});
+  }
   j["models"] = nlohmann::json::array();
   for (const auto& m : r.models) {
     nlohmann::json mj = {{"name", m.name}, {"in_zoo", m.inZoo}, {"device_samples", m.deviceSamples},
@@ -416,7 +488,7 @@ void writeJson(const Report& r, std::ostream& out) {
   }
   j["cells"] = nlohmann::json::array();
   for (const auto& c : r.cells) {
-    j["cells"].push_back({{"model", c.model}, {"policy", c.policy}, {"condition", c.condition},
+    j["cells"].push_back({{"model", c.model}, {"board", c.board}, {"policy", c.policy}, {"condition", c.condition},
                           {"capacitor_uf", c.capacitorUf ? nlohmann::json(*c.capacitorUf) : nlohmann::json()},
                           {"harvest_w", c.harvestW}, {"runs", c.runs}, {"runs_done", c.runsDone},
                           {"inferences", c.inferences}, {"finished", c.finished}, {"correct", c.correct},
@@ -429,7 +501,7 @@ void writeJson(const Report& r, std::ostream& out) {
   }
   j["runs"] = nlohmann::json::array();
   for (const auto& run : r.runs)
-    j["runs"].push_back({{"id", run.runId}, {"plan_index", run.planIndex}, {"model", run.model},
+    j["runs"].push_back({{"id", run.runId}, {"plan_index", run.planIndex}, {"model", run.model}, {"board", run.board},
                          {"policy", run.policy}, {"condition", run.condition}, {"repetition", run.repetition},
                          {"state", run.state}, {"failure", run.failure}, {"inferences", run.inferences},
                          {"finished", run.finished}, {"correct", run.correct}});
@@ -437,16 +509,21 @@ void writeJson(const Report& r, std::ostream& out) {
 }
 
 void writeTerminalTable(const Report& r, std::ostream& out) {
-  out << fmt::format("{:<12} {:<10} {:<20} {:>9} {:>11} {:>11} {:>7} {:>7} {:>9}\n", "model", "policy", "condition",
-                     "finished", "median (s)", "bound (s)", "ratio", "cycles", "accuracy");
+  // The board column only where the campaign compares boards.
+  const bool boards = r.boards.size() > 1;
+  const auto model = [&](const std::string& m, const std::string& b) {
+    return boards ? fmt::format("{:<12} {:<14}", m, b) : fmt::format("{:<12}", m);
+  };
+  out << fmt::format("{} {:<10} {:<20} {:>9} {:>11} {:>11} {:>7} {:>7} {:>9}\n", model("model", "board"), "policy",
+                     "condition", "finished", "median (s)", "bound (s)", "ratio", "cycles", "accuracy");
   for (const auto& c : r.cells) {
     if (c.finished)
-      out << fmt::format("{:<12} {:<10} {:<20} {:>9} {:>11.4g} {:>11.4g} {:>7.3f} {:>7g} {:>9}\n", c.model, c.policy,
-                         c.condition, fmt::format("{}/{}", c.finished, c.inferences), c.latencyS.median,
+      out << fmt::format("{} {:<10} {:<20} {:>9} {:>11.4g} {:>11.4g} {:>7.3f} {:>7g} {:>9}\n", model(c.model, c.board),
+                         c.policy, c.condition, fmt::format("{}/{}", c.finished, c.inferences), c.latencyS.median,
                          c.energyBoundS, c.ratio.median, c.powerCycles.median,
                          fmt::format("{:.1f} %", 100.0 * c.correct / c.finished));
     else
-      out << fmt::format("{:<12} {:<10} {:<20} {:>9} did not finish\n", c.model, c.policy, c.condition,
+      out << fmt::format("{} {:<10} {:<20} {:>9} did not finish\n", model(c.model, c.board), c.policy, c.condition,
                          fmt::format("0/{}", c.inferences));
   }
 }

@@ -11,7 +11,6 @@
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
-#include "physical_assumptions.hpp"
 
 namespace aidi::core {
 namespace {
@@ -51,14 +50,21 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
 
   auto dir = inst::TempDir::create("aidi-sim-");
   if (!dir) return std::unexpected(dir.error());
-  const double cyclesPerPowerCycle =
-      r.storage.usableEnergyJ() / fw::physical::kActivePowerW * fw::physical::kClockHz;
-  std::string config = "AIDIRUN1";
+  if (r.board.name.empty()) return inst::fail(inst::ErrorCode::NotFound, "no board profile given for the run");
+  if (r.board.target != kDefaultBoard)
+    return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
+                                                        r.board.target + "\", not on the virtual board (mps2-an386)");
+  const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ());
+  std::string config = "AIDIRUN2";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
   putU32(config, static_cast<std::uint32_t>(model.size()));
   putU32(config, mode);
+  putU32(config, static_cast<std::uint32_t>(r.board.clockHz));
+  putU32(config, r.board.nvmCyclesPerByte);
+  putU32(config, r.board.nvmWriteOverheadCycles);
+  putU32(config, r.board.nvmReadOverheadCycles);
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
@@ -73,6 +79,27 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   return p;
 }
 
+inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
+  return {.activeWatts = board.activePowerW, .clockHz = board.clockHz, .sleepWatts = board.sleepPowerW};
+}
+
+// The Hello the plain run sends: the device must be what the profile says.
+inst::Status checkHello(inst::QemuBoard& board, const BoardProfile& profile) {
+  proto::FrameDecoder decoder(proto::isKnownMessageType);
+  std::array<std::byte, 4096> buffer;
+  for (int reads = 0; reads < 50; ++reads) {
+    auto n = board.telemetry().read(buffer, inst::Millis{100});
+    if (!n) return std::unexpected(n.error());
+    for (std::size_t i = 0; i < *n; ++i) {
+      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
+      proto::Hello h{};
+      if (proto::decodeMessage(decoder.frame(), h) != proto::PayloadStatus::Ok) continue;
+      return checkHelloAgainstProfile(h, profile);
+    }
+  }
+  return inst::fail(inst::ErrorCode::Protocol, "the virtual board sent no Hello frame before its plain inference");
+}
+
 // Decodes what the device sent so far into `result`.
 void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, SimulationResult& result,
                     inst::Millis wait, const std::function<void(const CheckpointEvent&)>& onCheckpoint = {}) {
@@ -83,29 +110,46 @@ void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, Simula
     wait = inst::Millis{0};
     for (std::size_t i = 0; i < *n; ++i) {
       if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
-      const proto::Frame& f = decoder.frame();
-      proto::InferenceResult r{};
-      proto::DeviceError e{};
-      proto::Checkpoint c{};
-      proto::Boot b{};
-      if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
-        result.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
-        if (onCheckpoint) onCheckpoint(result.checkpointEvents.back());
-      } else if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
-        result.restoreCycles.push_back(b.restoreCycles);
-      } else if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
-        result.predicted = r.predicted;
-        result.logits.assign(r.logits, r.logits + r.logitCount);
-        result.nvmBytesWritten = r.nvmBytes;
-        result.logitsCrc = r.logitsCrc;
-      } else if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
-        result.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
-      }
+      if (applyFrame(decoder.frame(), result) == proto::MessageType::Checkpoint && onCheckpoint)
+        onCheckpoint(result.checkpointEvents.back());
     }
   }
 }
 
 }  // namespace
+
+std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationResult& result, proto::Hello* hello) {
+  proto::InferenceResult r{};
+  proto::DeviceError e{};
+  proto::Checkpoint c{};
+  proto::Boot b{};
+  proto::Hello h{};
+  if (proto::decodeMessage(f, c) == proto::PayloadStatus::Ok) {
+    result.checkpointEvents.push_back({f.bootId, c.layer, c.job, c.cyclesSinceBoot, c.nvmBytes});
+    return proto::MessageType::Checkpoint;
+  }
+  if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
+    result.restoreCycles.push_back(b.restoreCycles);
+    return proto::MessageType::Boot;
+  }
+  if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
+    result.predicted = r.predicted;
+    result.logits.assign(r.logits, r.logits + r.logitCount);
+    result.nvmBytesWritten = r.nvmBytes;
+    result.logitsCrc = r.logitsCrc;
+    result.sample = static_cast<int>(r.sample);
+    return proto::MessageType::Result;
+  }
+  if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {
+    result.failure = "device error " + std::to_string(e.code) + ": " + std::string(e.text, e.textLength);
+    return proto::MessageType::Error;
+  }
+  if (proto::decodeMessage(f, h) == proto::PayloadStatus::Ok) {
+    if (hello) *hello = h;
+    return proto::MessageType::Hello;
+  }
+  return std::nullopt;
+}
 
 inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request) {
   auto prepared = prepare(request, 1);
@@ -122,10 +166,12 @@ inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& re
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   inst::HarvesterModel continuous(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn);
-  inst::VirtualPower power(**board, continuous, {.activeWatts = fw::physical::kActivePowerW, .sleepWatts = fw::physical::kSleepPowerW});
+  inst::VirtualPower power(**board, continuous, powerConfig(request.board));
   auto cycles = power.runUntilDone(1);
   if (!cycles) return std::unexpected(cycles.error());
+  auto hello = checkHello(**board, request.board);
   (void)(*board)->quit();
+  if (!hello) return std::unexpected(hello.error());
   std::ifstream in(windows);
   std::uint64_t index = 0, count = 0;
   if (!(in >> index >> count)) return inst::fail(inst::ErrorCode::Protocol, "the instruction counter wrote nothing");
@@ -165,7 +211,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   }
   result.energyBoundS = inst::energyBoundLatency(request.storage, request.trace,
                                                  static_cast<double>(result.plainInstructions),
-                                                 fw::physical::kClockHz, fw::physical::kActivePowerW);
+                                                 request.board.clockHz, request.board.activePowerW);
 
   auto prepared = prepare(request, 0);
   if (!prepared) return std::unexpected(prepared.error());
@@ -176,7 +222,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
   // Ctrl-C and the run's wall-time limit reach into a long charge too.
   model.setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
-  inst::VirtualPower power(**board, model, {.activeWatts = fw::physical::kActivePowerW, .sleepWatts = fw::physical::kSleepPowerW});
+  inst::VirtualPower power(**board, model, powerConfig(request.board));
   proto::FrameDecoder decoder(proto::isKnownMessageType);
   std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
   while (result.cycles.size() < request.maxPowerCycles) {

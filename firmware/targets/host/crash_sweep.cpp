@@ -5,6 +5,7 @@
 #include <random>
 
 #include "arena_plan.hpp"
+#include "board_profile.hpp"
 #include "failing_nvm.hpp"
 #include "intermittent_runtime.hpp"
 #include "plain_inference.hpp"
@@ -41,7 +42,7 @@ struct Setup {
 class Engine {
  public:
   Engine(const ModelView& model, const KernelSet& kernels, Setup& s, Nvm& nvm) {
-    if (s.resident) m_resident.emplace(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), m_monitor);
+    if (s.resident) m_resident.emplace(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), m_monitor);
     else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
   }
   RunStatus restore() { return m_resident ? m_resident->restore() : m_jobs->restore(); }
@@ -59,9 +60,9 @@ class Engine {
 Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy, std::uint64_t cycles,
               const std::uint8_t* image) {
   Setup s;
-  planJobs(model, policy, cycles, 16, s.plan);
+  planJobs(model, policy, cycles, board::kNvmCyclesPerByte, s.plan);
   s.adapt = policy != SchedulerPolicy::Layer;
-  s.resident = policy == SchedulerPolicy::Aidi;
+  s.resident = proto::findPolicy(static_cast<std::uint32_t>(policy))->engine == proto::PolicyEngine::Resident;
   planNvm(model, kNvmBytes, s.layout);
   planArena(model, s.arena);
   s.scratch.resize(s.resident ? s.arena.bytes : scratchBytesNeeded(model, s.plan));
@@ -145,7 +146,7 @@ SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const st
   {
     FailingNvm nvm(kNvmBytes);
     PowerOffAtStep counter(nvm, -1);
-    ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), counter);
+    ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), counter);
     runtime.setMaxBandRows(1);
     runtime.start(image, 1);
     steps = counter.calls;
@@ -160,7 +161,7 @@ SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const st
       std::memset(s.scratch.data(), 0x5A ^ boot, s.scratch.size());  // SRAM is never trusted
       PowerOffAtStep monitor(nvm, boot == 0 ? step : -1);
       nvm.failAtWrite(-1);
-      ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, s.scratch.data(), monitor);
+      ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), monitor);
       runtime.setMaxBandRows(1);
       RunStatus status = runtime.restore();
       if (status == RunStatus::Idle || runtime.progress().inference != 1) status = runtime.start(image, 1);

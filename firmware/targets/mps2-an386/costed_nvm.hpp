@@ -1,28 +1,29 @@
 // The virtual board's NVM: the NOLOAD region, with every access spending the
-// CPU cycles an SPI FRAM transfer at f/2 takes (physical_assumptions.hpp), so
-// instruction counts include the NVM's cost as on the real board.
+// CPU cycles an SPI FRAM transfer takes on the emulated board (its profile's
+// NvmCosts, given in the run configuration), so instruction counts include
+// the NVM's cost as on the real board.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
 
 #include "nvm.hpp"
-#include "physical_assumptions.hpp"
 
 namespace aidi::fw::mps2 {
 
 class CostedNvm final : public Nvm {
  public:
-  CostedNvm(std::uint8_t* bytes, std::uint32_t size) : m_bytes(bytes), m_size(size) {}
+  CostedNvm(std::uint8_t* bytes, std::uint32_t size, const NvmCosts& costs)
+      : m_bytes(bytes), m_size(size), m_costs(costs) {}
   bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
-    spend(physical::kNvmWriteOverheadCycles + size * physical::kNvmCyclesPerByte);
+    spend(static_cast<std::uint32_t>(m_costs.write(size)));
     std::memcpy(m_bytes + offset, data, size);
     ++m_stats.writes;
     m_stats.bytesWritten += size;
     return true;
   }
   void read(std::uint32_t offset, void* data, std::uint32_t size) override {
-    spend(physical::kNvmReadOverheadCycles + size * physical::kNvmCyclesPerByte);
+    spend(static_cast<std::uint32_t>(m_costs.read(size)));
     std::memcpy(data, m_bytes + offset, size);
     ++m_stats.reads;
     m_stats.bytesRead += size;
@@ -37,6 +38,7 @@ class CostedNvm final : public Nvm {
   }
   std::uint8_t* m_bytes;
   std::uint32_t m_size;
+  NvmCosts m_costs;
 };
 
 }  // namespace aidi::fw::mps2

@@ -8,7 +8,9 @@
 #include "aidi/kernels/cm4.hpp"
 #include "aidi/proto/crc32c.hpp"
 #include "aidi/proto/messages.hpp"
+#include "aidi_build_id.h"
 #include "bench_markers.hpp"
+#include "board_profile.hpp"
 #include "boot_counter.hpp"
 #include "costed_nvm.hpp"
 #include "intermittent_runtime.hpp"
@@ -99,9 +101,17 @@ int main() {
                   config->mode == fw::mps2::RunMode::Plain);
   if (status != fw::ModelStatus::Ok) fail(11, static_cast<std::uint32_t>(status), fw::toString(status));
 
+  const proto::PolicyInfo* policyInfo = proto::findPolicy(config->policy);
+  if (!policyInfo) fail(17, config->policy, "unknown policy code");
+  const auto policy = policyInfo->policy;
+
   if (config->mode == fw::mps2::RunMode::Plain) {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
+    // The plain run identifies the board before the bench runs the
+    // intermittent one: outside the benchmark window, so it costs nothing.
+    g_telemetry.send(fw::helloMessage(fw::board::kTarget, model, policy, config->clockHz,
+                                      fw::board::kSramBytes, kNvmBytes, AIDI_BUILD_HASH));
     proto::InferenceResult r{};
     aidi_bench_start();
     r.predicted = static_cast<std::uint8_t>(
@@ -114,10 +124,9 @@ int main() {
     fw::mps2::powerShimDone();
   }
 
-  const proto::PolicyInfo* policyInfo = proto::findPolicy(config->policy);
-  if (!policyInfo) fail(17, config->policy, "unknown policy code");
-  const auto policy = policyInfo->policy;
-  fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes);
+  const fw::NvmCosts nvmCosts{config->nvmCyclesPerByte, config->nvmWriteOverheadCycles,
+                              config->nvmReadOverheadCycles};
+  fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes, nvmCosts);
   if (!fw::planNvm(model, kNvmBytes, g_layout)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
@@ -125,11 +134,11 @@ int main() {
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
     ShimEnergyMonitor monitor;
     fw::cm4::useConstantWeights(true);  // the bench loads the model image once, before power-on
-    fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, g_scratch, monitor);
+    fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, nvmCosts, g_scratch, monitor);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runToTheEnd(runtime, boot, *config, model, nvm);
   }
-  if (!fw::planJobs(model, policy, config->cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
+  if (!fw::planJobs(model, policy, config->cyclesPerPowerCycle, nvmCosts.cyclesPerByte, g_plan))
     fail(13, model.layerCount(), "too many layers");
   fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, nvm, g_scratch, kScratchBytes,
                                   policy != fw::SchedulerPolicy::Layer);

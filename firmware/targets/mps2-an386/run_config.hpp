@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '1'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '2'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -24,6 +24,13 @@ struct RunConfig {
   std::uint32_t cyclesPerPowerCycle; // energy of one power cycle for the aidi planner
   std::uint32_t modelBytes;
   RunMode mode;
+  // The emulated board's profile (boards/*.toml): its clock (for Hello) and
+  // what NVM traffic costs. The virtual board runs any profile's firmware
+  // timing from the same image.
+  std::uint32_t clockHz;
+  std::uint32_t nvmCyclesPerByte;
+  std::uint32_t nvmWriteOverheadCycles;
+  std::uint32_t nvmReadOverheadCycles;
   std::uint8_t image[784];
 };
 

@@ -101,7 +101,7 @@ void Usart3::write(const std::uint8_t* data, std::uint32_t size) {
   }
 }
 
-void Spi1Bus::begin() {
+void Spi1Bus::begin(std::uint32_t clockHz) {
   reg(rcc::kAhb1Enr) |= rcc::kGpioAEn | rcc::kGpioDEn;
   reg(rcc::kApb2Enr) |= rcc::kSpi1En;
   alternate(gpio::kA, 5, 5);  // SCK, AF5
@@ -109,8 +109,11 @@ void Spi1Bus::begin() {
   alternate(gpio::kA, 7, 5);  // MOSI
   deselect();
   setBits(gpio::kD + gpio::kModer, 3u << (2 * kFramChipSelectPin), gpio::kModeOutput << (2 * kFramChipSelectPin));
-  // Mode 0, master, software chip select, BR = f_PCLK2 / 2 (12.5 MHz at 25 MHz).
-  reg(spi::kSpi1 + spi::kCr1) = spi::kMstr | spi::kSsm | spi::kSsi | spi::kSpe;
+  // Mode 0, master, software chip select. BR keeps SCK within the FRAM's
+  // 40 MHz: f_PCLK2 / 2 up to 80 MHz (12.5 MHz at 25 MHz), else / 4 (25 MHz
+  // at 100 MHz). BR is CR1 bits 5:3 (000: /2, 001: /4).
+  const std::uint32_t divideBy4 = clockHz > 80'000'000u ? (1u << 3) : 0u;
+  reg(spi::kSpi1 + spi::kCr1) = spi::kMstr | spi::kSsm | spi::kSsi | spi::kSpe | divideBy4;
 }
 
 void Spi1Bus::select() { reg(gpio::kD + gpio::kBsrr) = 1u << (16 + kFramChipSelectPin); }

@@ -12,7 +12,7 @@
 namespace aidi::fw::nucleo {
 
 enum class Clock : std::uint8_t {
-  Mhz25,   // the physical-assumptions table's clock: HSI 16 MHz, PLL /8 x100 /8
+  Mhz25,   // HSI 16 MHz, PLL /8 x100 /8
   Mhz100,  // the fast option: PLL /8 x100 /2, 3 flash wait states, APB1 at 50 MHz
 };
 // Sets the system clock; returns it in Hz.
@@ -39,7 +39,7 @@ class Usart3 {
 
 class Spi1Bus final : public SpiBus {
  public:
-  void begin();
+  void begin(std::uint32_t clockHz);
   void select() override;
   void deselect() override;
   void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) override;

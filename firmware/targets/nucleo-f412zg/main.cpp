@@ -15,7 +15,7 @@
 #include "board.hpp"
 #include "boot_counter.hpp"
 #include "intermittent_runtime.hpp"
-#include "physical_assumptions.hpp"
+#include "board_profile.hpp"
 #include "resident_runtime.hpp"
 #include "run_messages.hpp"
 #include "spi_fram.hpp"
@@ -27,7 +27,9 @@ namespace {
 
 using namespace aidi;
 
-constexpr std::uint32_t kFramBytes = 512 * 1024;  // CY15B104Q
+constexpr std::uint32_t kFramBytes = fw::board::kNvmBytes;  // CY15B104Q
+static_assert(fw::board::kClockHz == 25e6 || fw::board::kClockHz == 100e6,
+              "boards/nucleo-f412zg.toml: the clock code sets up 25 or 100 MHz");
 constexpr std::uint32_t kImages = AIDI_IMAGES;
 // Job buffers: the model's peak activation SRAM (from its manifest, at build
 // time) plus row halos; the linker fails the build when it does not fit.
@@ -81,25 +83,8 @@ struct PvdEnergyMonitor final : fw::EnergyMonitor {
 
 // Runs inferences over the images in flash, forever, across power failures.
 void sendHello(const fw::ModelView& model, std::uint32_t clockHz) {
-  proto::Hello h{};
-  h.firmwareMajor = 0;
-  h.firmwareMinor = 1;
-  const char* hex = AIDI_BUILD_HASH;
-  for (std::size_t i = 0; i < proto::kBuildHashBytes && hex[2 * i] && hex[2 * i + 1]; ++i) {
-    const auto nibble = [](char c) { return static_cast<std::uint8_t>(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10); };
-    h.buildHash[i] = static_cast<std::uint8_t>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
-  }
-  h.sramBytes = 256 * 1024;
-  h.nvmBytes = kFramBytes;
-  h.clockHz = clockHz;
-  const auto copy = [](const char* from, char* to, std::uint8_t& length, std::size_t max) {
-    length = static_cast<std::uint8_t>(std::strlen(from) < max ? std::strlen(from) : max);
-    std::memcpy(to, from, length);
-  };
-  copy("nucleo-f412zg", h.target, h.targetLength, proto::kMaxTargetName);
-  copy(model.name(), h.model, h.modelLength, proto::kMaxModelName);
-  copy(fw::toString(static_cast<fw::SchedulerPolicy>(AIDI_POLICY)), h.policy, h.policyLength, proto::kMaxPolicyName);
-  send(h);
+  send(fw::helloMessage(fw::board::kTarget, model, static_cast<proto::Policy>(AIDI_POLICY), clockHz,
+                        fw::board::kSramBytes, kFramBytes, AIDI_BUILD_HASH));
 }
 
 template <class Runtime>
@@ -130,14 +115,14 @@ template <class Runtime>
 
 int main() {
   const std::uint32_t clockHz =
-      fw::nucleo::initClock(AIDI_CLOCK_MHZ == 100 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
+      fw::nucleo::initClock(fw::board::kClockHz == 100e6 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
   fw::nucleo::enableCycleCounter();
   const proto::ResetCause cause = fw::nucleo::takeResetCause();
-  fw::nucleo::armVoltageDetector(static_cast<float>(fw::physical::kVOff) + 0.2f);
+  fw::nucleo::armVoltageDetector(static_cast<float>(fw::board::kVOff) + 0.2f);
   g_uart.begin(clockHz);
   const std::uint8_t resync = proto::kDelimiter;
   g_uart.write(&resync, 1);
-  g_spi.begin();
+  g_spi.begin(clockHz);
   fw::SpiFram fram(g_spi, kFramBytes);
   fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
   fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
@@ -154,20 +139,21 @@ int main() {
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.
   const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
-                        (fw::physical::kVOn * fw::physical::kVOn - fw::physical::kVOff * fw::physical::kVOff) *
-                        fw::physical::kEfficiency;
-  const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::physical::kActivePowerW * clockHz);
+                        (fw::board::kVOn * fw::board::kVOn - fw::board::kVOff * fw::board::kVOff) *
+                        fw::board::kEfficiency;
+  const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::board::kActivePowerW * clockHz);
   if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
     PvdEnergyMonitor monitor;
     fw::cm4::useConstantWeights(true);  // the model is in flash
-    fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, g_scratch, monitor);
+    fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, fw::board::kNvmCosts, g_scratch,
+                                monitor);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runForever(runtime, boot, cause, model, fram);
   }
-  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::physical::kNvmCyclesPerByte, g_plan))
+  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::board::kNvmCyclesPerByte, g_plan))
     fail(13, model.layerCount(), "too many layers");
   fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
                                   policy != fw::SchedulerPolicy::Layer);

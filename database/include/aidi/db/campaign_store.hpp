@@ -27,6 +27,7 @@ struct PlannedRun {
   std::optional<double> capacitorUf;
   int repetition = 0;
   int samples = 0;
+  std::string board = "mps2-an386";  // the board profile's name
 };
 
 struct ClaimedRun {
@@ -50,6 +51,13 @@ struct CampaignInfo {
   CampaignProgress progress;
 };
 
+// A board profile as a campaign recorded it (boards/*.toml, verbatim).
+struct RecordedBoard {
+  std::string name;
+  std::string sourcePath;
+  std::string profileToml;
+};
+
 // A campaign as it was recorded: enough to run or report it again.
 struct RecordedCampaign {
   std::int64_t id;
@@ -57,6 +65,7 @@ struct RecordedCampaign {
   std::string sourcePath;
   std::string configToml;
   std::string state;
+  std::vector<RecordedBoard> boards;
 };
 
 class CampaignStore {
@@ -65,7 +74,8 @@ class CampaignStore {
 
   // Records a campaign and its runs (plan_index 0..n-1) in one transaction.
   [[nodiscard]] Result<std::int64_t> createCampaign(const std::string& name, const std::string& sourcePath,
-                                                    const std::string& configToml, std::span<const PlannedRun> runs);
+                                                    const std::string& configToml, std::span<const PlannedRun> runs,
+                                                    std::span<const RecordedBoard> boards = {});
   // The next run to execute: a run left "running" by a dead process first,
   // then the lowest planned one. None when the campaign is complete.
   [[nodiscard]] Result<std::optional<ClaimedRun>> claimNextRun(std::int64_t campaignId);

@@ -23,6 +23,7 @@ struct RunSummary {
   std::int64_t runId;
   int planIndex;
   std::string model, policy, condition;
+  std::string board;  // the board profile's name
   std::optional<double> capacitorUf;
   int repetition;
   std::string state;
@@ -66,6 +67,7 @@ struct InferenceRecord {
   std::int64_t runId;
   int planIndex;
   std::string model, policy, condition;
+  std::string board;
   std::optional<double> capacitorUf;
   int repetition;
   std::string runState;

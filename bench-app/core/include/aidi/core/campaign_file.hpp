@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "aidi/core/board_profile.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/result.hpp"
 
@@ -18,7 +19,12 @@ struct HarvestCondition {
   std::string name;
   std::filesystem::path trace;           // empty: constant power
   double constantWatts = 0;
-  inst::StorageParams storage;
+  double capacitorUf = 0;  // as written in the file (reports print it)
+  double capacitanceF = 0;
+  // Overrides of the board profile's thresholds and converter, when given.
+  std::optional<double> vOn, vOff, vMax, efficiency;
+  // The storage element of this condition on `board`.
+  inst::StorageParams storage(const BoardProfile& board) const;
 };
 
 struct CampaignFile {
@@ -26,23 +32,38 @@ struct CampaignFile {
   std::string text;  // the file as read: stored with the campaign, so resume needs no file
   std::string name;
   std::vector<std::string> models, policies;
+  // The boards the matrix runs on (default: the bench's own board profile).
+  std::vector<BoardProfile> boards;
   std::vector<HarvestCondition> conditions;
   int samples = 1;       // the first N images of the fixture subset
   int repetitions = 1;
   double timeLimitS = 600;  // wall time per run
   std::string bench = "virtual";    // as written
   std::filesystem::path benchFile;  // a real bench: the bench file, resolved; empty for the virtual bench
-  // Runs in the order they execute: model, policy, condition, repetition.
-  std::size_t runCount() const { return models.size() * policies.size() * conditions.size() * repetitions; }
+  // Runs in the order they execute: model, board, policy, condition, repetition.
+  std::size_t runCount() const {
+    return models.size() * boards.size() * policies.size() * conditions.size() * repetitions;
+  }
+  const BoardProfile* findBoard(const std::string& name) const;
+  const HarvestCondition* findCondition(const std::string& name) const;
 };
 
-// Parses and validates `path`. Models are checked against `modelZoo`; trace
-// paths are relative to the campaign file's folder (or absolute).
+// The most runs one campaign may plan (a typo of repetitions must not fill
+// the memory or the disk).
+inline constexpr std::size_t kMaxPlannedRuns = 100'000;
+
+// Parses and validates `path`. Models are checked against `modelZoo`, boards
+// against the profiles in `boards`; trace paths are relative to the campaign
+// file's folder (or absolute).
 [[nodiscard]] inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path,
-                                                          const std::filesystem::path& modelZoo);
+                                                          const std::filesystem::path& modelZoo,
+                                                          const std::filesystem::path& boards = defaultBoardDirectory());
 // The same from text already read; `path` names it in errors and anchors
-// relative trace paths.
+// relative trace paths. `recordedBoards` (a resumed campaign's profiles, as
+// recorded) are used before the files in `boards`.
 [[nodiscard]] inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
-                                                       const std::filesystem::path& modelZoo);
+                                                       const std::filesystem::path& modelZoo,
+                                                       const std::filesystem::path& boards = defaultBoardDirectory(),
+                                                       const std::vector<BoardProfile>& recordedBoards = {});
 
 }  // namespace aidi::core

@@ -22,6 +22,7 @@ namespace aidi::core {
 
 struct RealRunRequest {
   BenchFile bench;
+  BoardProfile board;  // the device's figures; its Hello must match them
   std::string model, policy;
   int samples = 1;
   inst::HarvestTrace trace = inst::HarvestTrace::constant(0);  // the condition, loaded

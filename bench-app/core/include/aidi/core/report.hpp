@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "aidi/core/board_profile.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/queries.hpp"
 #include "aidi/inst/result.hpp"
@@ -30,6 +31,7 @@ struct ReportModel {
 // over its repetitions and samples.
 struct ReportCell {
   std::string model, policy, condition;
+  std::string board;
   std::optional<double> capacitorUf;
   int runs = 0, runsDone = 0;
   int inferences = 0, finished = 0, correct = 0;
@@ -47,10 +49,12 @@ struct Report {
   std::string campaignName, campaignState, databasePath;
   db::CampaignProgress progress;
   std::vector<ReportModel> models;
+  std::vector<BoardProfile> boards;  // as the campaign recorded them
   std::vector<ReportCell> cells;
   std::vector<db::RunSummary> runs;
   std::optional<db::Timeline> timeline;  // the run chosen for the voltage plot
   std::string timelineLabel;
+  double timelineClockHz = 0;  // the timeline run's board clock (0: unknown, no checkpoints drawn)
 };
 
 // Builds the report of `campaignId`. The timeline shows `timelineRun` when
@@ -82,7 +86,10 @@ struct TimelineDrawing {
   std::vector<std::pair<double, double>> powered;
   std::vector<Marker> checkpoints;
 };
-TimelineDrawing drawTimeline(const db::Timeline& timeline);
+TimelineDrawing drawTimeline(const db::Timeline& timeline, double clockHz);
+// One recorded run's timeline of `sample`, drawn with its own board's clock.
+[[nodiscard]] inst::Result<TimelineDrawing> runTimelineDrawing(const std::filesystem::path& database,
+                                                               std::int64_t runId, std::uint32_t sample = 0);
 
 // The report's plots as standalone SVG documents: (file stem, SVG text).
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& report);

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "aidi/core/board_profile.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/virtual_power.hpp"
 #include "aidi/proto/decoder.hpp"
@@ -37,6 +38,9 @@ struct SimulationRequest {
   std::size_t sample = 0;
   std::string policy = "aidi";           // layer, fixed-tile, aidi
   inst::HarvestTrace trace = inst::HarvestTrace::constant(1e-3);
+  // The board the virtual board stands for (clock, powers, NVM costs); its
+  // Hello is checked against it. `storage` is usually board.storage(C).
+  BoardProfile board;
   inst::StorageParams storage;
   std::uint64_t maxPowerCycles = 20000;
   // Power cycles in a row without a committed job before the run is declared
@@ -67,6 +71,7 @@ struct SimulationResult {
   std::string failure;               // why not, when not finished
   int predicted = -1;
   int label = -1;
+  int sample = -1;                   // the image the device reports it ran
   std::vector<std::int8_t> logits;
   std::vector<inst::PowerCycleRecord> cycles;
   std::size_t checkpoints() const { return checkpointEvents.size(); }
@@ -82,6 +87,14 @@ struct SimulationResult {
   double wallS = 0;
   proto::DecoderCounters decoder;
 };
+
+// The one telemetry dispatch of both benches: folds a device frame into the
+// inference it belongs to (Boot -> restore cycles, Checkpoint -> events,
+// Result -> prediction and logits, Error -> failure, Hello -> the device's
+// identity). Returns the frame's message type, or nullopt for a frame no
+// known message decodes.
+std::optional<proto::MessageType> applyFrame(const proto::Frame& frame, SimulationResult& result,
+                                             proto::Hello* hello = nullptr);
 
 // Splits the device's instructions into useful work and overheads from the
 // telemetry (Boot restore cycles, checkpoint positions) and the cycle records.

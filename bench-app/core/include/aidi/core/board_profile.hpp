@@ -1,0 +1,58 @@
+// A board profile (boards/NAME.toml): the figures of one board, each with its
+// datasheet source. The firmware's header is generated from the same file at
+// build time (tools/gen_board_header.py); the bench loads it at run time to
+// time and power the virtual board, to compute the energy-bound limit, to
+// check a device's Hello, and to print in reports. A profile whose target is
+// the virtual board (mps2-an386) can stand for any MCU: the virtual board
+// then runs the same instructions with that MCU's clock, powers and NVM costs.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/result.hpp"
+#include "aidi/proto/messages.hpp"
+
+namespace aidi::core {
+
+struct BoardProfile {
+  std::string name, target, description, nvmKind;
+  std::filesystem::path path;
+  std::string text;  // the file as read: recorded with the runs that used it
+  double clockHz = 0, activePowerW = 0, sleepPowerW = 0;
+  std::uint32_t nvmBytes = 0, nvmCyclesPerByte = 0, nvmWriteOverheadCycles = 0, nvmReadOverheadCycles = 0;
+  std::uint32_t sramBytes = 0, flashBytes = 0;
+  double vOn = 0, vOff = 0, vMax = 0, efficiency = 0, leakageW = 0;
+  std::map<std::string, std::string> sources;  // figure key -> its source
+
+  // The storage element as this board sees it: its thresholds, converter
+  // and leakage with a capacitor of `capacitanceF`.
+  inst::StorageParams storage(double capacitanceF) const;
+  // Device cycles of `joules` at the active power.
+  double cyclesOf(double joules) const { return joules / activePowerW * clockHz; }
+};
+
+// The virtual board's own profile: what runs use when nothing names a board.
+inline constexpr const char* kDefaultBoard = "mps2-an386";
+
+// AIDI_BOARDS, or the source tree's boards/.
+std::filesystem::path defaultBoardDirectory();
+// Parses a profile's text; errors name `path`, the line and the key.
+[[nodiscard]] inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std::filesystem::path& path);
+[[nodiscard]] inst::Result<BoardProfile> loadBoardProfile(const std::filesystem::path& path);
+// boards/NAME.toml in `directory`; an unknown name lists the known ones.
+[[nodiscard]] inst::Result<BoardProfile> findBoardProfile(const std::string& name,
+                                                          const std::filesystem::path& directory = defaultBoardDirectory());
+// A device's Hello against the profile the bench runs it with: its target
+// and clock must be the profile's, or the run's timing would be wrong; the
+// error names both.
+[[nodiscard]] inst::Status checkHelloAgainstProfile(const proto::Hello& hello, const BoardProfile& profile);
+
+// The names of the profiles in `directory`, sorted.
+std::vector<std::string> boardNames(const std::filesystem::path& directory = defaultBoardDirectory());
+
+}  // namespace aidi::core

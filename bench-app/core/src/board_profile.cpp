@@ -1,0 +1,168 @@
+#include "aidi/core/board_profile.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace aidi::core {
+namespace {
+
+std::unexpected<inst::Error> failAt(const std::filesystem::path& path, const toml::node* node, const std::string& key,
+                                    const std::string& why) {
+  const auto line = node ? node->source().begin.line : 0;
+  return inst::fail(inst::ErrorCode::Protocol,
+                    path.string() + (line ? ":" + std::to_string(line) : std::string()) + ": " + key + ": " + why);
+}
+
+// One figure: { value = ..., source = "..." }, finite and within [low, high].
+struct Figure {
+  const char* key;
+  double low, high;
+  bool whole;
+};
+
+}  // namespace
+
+std::filesystem::path defaultBoardDirectory() {
+  if (const char* env = std::getenv("AIDI_BOARDS"); env && *env) return env;
+  return std::filesystem::path(AIDI_SOURCE_DIR) / "boards";
+}
+
+inst::StorageParams BoardProfile::storage(double capacitanceF) const {
+  inst::StorageParams s;
+  s.capacitanceF = capacitanceF;
+  s.vOn = vOn;
+  s.vOff = vOff;
+  s.vMax = vMax;
+  s.efficiency = efficiency;
+  s.leakageW = leakageW;
+  return s;
+}
+
+inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std::filesystem::path& path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path.string());
+  } catch (const toml::parse_error& e) {
+    return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
+                                                     ": bad TOML: " + std::string(e.description()));
+  }
+  BoardProfile p;
+  p.path = path;
+  p.text = text;
+  // The same figures and ranges as tools/gen_board_header.py.
+  const Figure figures[] = {
+      {"clock_hz", 1e3, 1e9, false},          {"active_power_w", 1e-7, 10, false},
+      {"sleep_power_w", 0, 1, false},         {"nvm_bytes", 1, 2147483648.0, true},
+      {"nvm_cycles_per_byte", 1, 1e5, true},  {"nvm_write_overhead_cycles", 0, 1e6, true},
+      {"nvm_read_overhead_cycles", 0, 1e6, true}, {"sram_bytes", 1024, 2147483648.0, true},
+      {"flash_bytes", 1024, 2147483648.0, true},  {"v_on", 0.1, 60, false},
+      {"v_off", 0.1, 60, false},              {"v_max", 0.1, 60, false},
+      {"efficiency", 1e-3, 1, false},         {"leakage_w", 0, 1, false},
+  };
+  std::set<std::string> known = {"name", "target", "description", "nvm_kind"};
+  for (const auto& f : figures) known.insert(f.key);
+  for (const auto& [key, node] : root)
+    if (!known.contains(std::string(key.str())))
+      return failAt(path, &node, std::string(key.str()), "unknown key");
+  for (const auto& [key, field] : {std::pair<const char*, std::string*>{"name", &p.name}, {"target", &p.target},
+                                   {"description", &p.description}, {"nvm_kind", &p.nvmKind}}) {
+    const toml::node* node = root.get(key);
+    const auto v = node ? node->value<std::string>() : std::nullopt;
+    if (!v || v->empty()) return failAt(path, node ? node : &root, key, "needs a text");
+    *field = *v;
+  }
+  std::map<std::string, double> values;
+  for (const auto& f : figures) {
+    const toml::node* node = root.get(f.key);
+    const toml::table* t = node ? node->as_table() : nullptr;
+    if (!t) return failAt(path, node ? node : &root, f.key, "needs { value = NUMBER, source = \"datasheet, page\" }");
+    const toml::node* valueNode = t->get("value");
+    const auto source = (*t)["source"].value<std::string>();
+    if (!valueNode || !valueNode->is_number()) return failAt(path, node, std::string(f.key) + ".value", "needs a number");
+    const double number = valueNode->value_or(0.0);
+    const double* value = &number;
+    if (!source || source->empty()) return failAt(path, node, std::string(f.key) + ".source", "every figure needs its source");
+    for (const auto& [k, n] : *t)
+      if (k.str() != "value" && k.str() != "source") return failAt(path, &n, std::string(f.key) + "." + std::string(k.str()), "unknown key");
+    if (!std::isfinite(*value) || *value < f.low || *value > f.high)
+      return failAt(path, valueNode, std::string(f.key) + ".value",
+                    "must be finite and within [" + std::to_string(f.low) + ", " + std::to_string(f.high) + "]");
+    if (f.whole && *value != std::floor(*value))
+      return failAt(path, valueNode, std::string(f.key) + ".value", "must be a whole number");
+    values[f.key] = *value;
+    p.sources[f.key] = *source;
+  }
+  p.clockHz = values["clock_hz"];
+  p.activePowerW = values["active_power_w"];
+  p.sleepPowerW = values["sleep_power_w"];
+  p.nvmBytes = static_cast<std::uint32_t>(values["nvm_bytes"]);
+  p.nvmCyclesPerByte = static_cast<std::uint32_t>(values["nvm_cycles_per_byte"]);
+  p.nvmWriteOverheadCycles = static_cast<std::uint32_t>(values["nvm_write_overhead_cycles"]);
+  p.nvmReadOverheadCycles = static_cast<std::uint32_t>(values["nvm_read_overhead_cycles"]);
+  p.sramBytes = static_cast<std::uint32_t>(values["sram_bytes"]);
+  p.flashBytes = static_cast<std::uint32_t>(values["flash_bytes"]);
+  p.vOn = values["v_on"];
+  p.vOff = values["v_off"];
+  p.vMax = values["v_max"];
+  p.efficiency = values["efficiency"];
+  p.leakageW = values["leakage_w"];
+  if (!(p.vOff < p.vOn && p.vOn <= p.vMax))
+    return failAt(path, root.get("v_on"), "v_on", "need v_off < v_on <= v_max");
+  return p;
+}
+
+inst::Result<BoardProfile> loadBoardProfile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return inst::fail(inst::ErrorCode::NotFound, path.string() + ": no such board profile file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": cannot read the board profile");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseBoardProfile(text.str(), path);
+}
+
+inst::Status checkHelloAgainstProfile(const proto::Hello& hello, const BoardProfile& profile) {
+  const std::string target(hello.target, hello.targetLength);
+  if (target != profile.target)
+    return inst::fail(inst::ErrorCode::Protocol, "the device says it is a \"" + target + "\" but board profile \"" +
+                                                     profile.name + "\" (" + profile.path.string() + ") is for \"" +
+                                                     profile.target + "\"");
+  if (std::abs(static_cast<double>(hello.clockHz) - profile.clockHz) > 0.5)
+    return inst::fail(inst::ErrorCode::Protocol,
+                      "the device runs at " + std::to_string(hello.clockHz) + " Hz but board profile \"" + profile.name +
+                          "\" (" + profile.path.string() + ") says " + std::to_string(static_cast<std::uint64_t>(profile.clockHz)) + " Hz");
+  return {};
+}
+
+std::vector<std::string> boardNames(const std::filesystem::path& directory) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec))
+    if (entry.path().extension() == ".toml") names.push_back(entry.path().stem().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+inst::Result<BoardProfile> findBoardProfile(const std::string& name, const std::filesystem::path& directory) {
+  const bool plainName = !name.empty() && name.find('/') == std::string::npos && name.find("..") == std::string::npos;
+  const auto path = directory / (name + ".toml");
+  if (!plainName || !std::filesystem::exists(path)) {
+    std::string known;
+    for (const auto& n : boardNames(directory)) known += (known.empty() ? "" : ", ") + n;
+    return inst::fail(inst::ErrorCode::NotFound,
+                      "unknown board \"" + name + "\" (profiles in " + directory.string() + ": " + known + ")");
+  }
+  auto profile = loadBoardProfile(path);
+  if (profile && profile->name != name)
+    return inst::fail(inst::ErrorCode::Protocol, path.string() + ": name: \"" + profile->name +
+                                                     "\" does not match the file name \"" + name + "\"");
+  return profile;
+}
+
+}  // namespace aidi::core
