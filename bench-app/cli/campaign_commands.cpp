@@ -15,9 +15,8 @@
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/report.hpp"
-#include "aidi/db/campaign_store.hpp"
-#include "aidi/db/database.hpp"
-#include "aidi/inst/interrupt.hpp"
+#include "aidi/core/interrupt.hpp"
+#include "aidi/core/run_browser.hpp"
 
 namespace aidi::cli {
 namespace {
@@ -25,9 +24,9 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitInterrupted = 130;
 
-int fail(const inst::Error& e) {
+int fail(const Error& e) {
   fmt::print(stderr, "aidi: error: {}\n", e.message);
-  return e.code == inst::ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
+  return e.code == ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
 }
 
 std::string clock(double seconds) {
@@ -116,7 +115,7 @@ int execute(std::int64_t campaignId, const CampaignOptions& o) {
   {
     std::ofstream out(html);
     core::writeHtml(*report, out);
-    if (!out) return fail({inst::ErrorCode::Io, "cannot write the report " + html.string()});
+    if (!out) return fail({ErrorCode::Io, "cannot write the report " + html.string()});
   }
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"event", "campaign_ended"}, {"campaign", campaignId},
@@ -132,27 +131,6 @@ int execute(std::int64_t campaignId, const CampaignOptions& o) {
                std::filesystem::absolute(html).string());
   }
   return 0;
-}
-
-// A campaign named on the command line: its id, or its name (the newest).
-inst::Result<std::int64_t> resolveCampaign(db::Database& db, const std::string& which) {
-  db::CampaignStore store(db);
-  if (!which.empty() && which.find_first_not_of("0123456789") == std::string::npos) {
-    const std::int64_t id = std::stoll(which);
-    if (auto r = store.recorded(id); !r) return inst::fail(inst::ErrorCode::NotFound, r.error().message);
-    return id;
-  }
-  auto id = store.findByName(which);
-  if (!id) return inst::fail(inst::ErrorCode::NotFound, id.error().message);
-  return *id;
-}
-
-inst::Result<db::Database> openExisting(const std::filesystem::path& path) {
-  db::OpenOptions options;
-  options.create = false;
-  auto db = db::Database::open(path, options);
-  if (!db) return inst::fail(inst::ErrorCode::NotFound, db.error().message);
-  return std::move(*db);
 }
 
 }  // namespace
@@ -172,15 +150,15 @@ int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o)
 int resumeCampaigns(const std::string& which, const CampaignOptions& o) {
   std::vector<std::int64_t> ids;
   {
-    auto db = openExisting(o.database);
+    auto db = core::RunBrowser::open(o.database);
     if (!db) return fail(db.error());
     if (!which.empty()) {
-      auto id = resolveCampaign(*db, which);
+      auto id = db->resolveCampaign(which);
       if (!id) return fail(id.error());
       ids.push_back(*id);
     } else {
-      auto unfinished = db::CampaignStore(*db).unfinishedCampaigns();
-      if (!unfinished) return fail({inst::ErrorCode::Io, unfinished.error().message});
+      auto unfinished = db->unfinishedCampaigns();
+      if (!unfinished) return fail(unfinished.error());
       ids = *unfinished;
     }
   }
@@ -195,10 +173,10 @@ int resumeCampaigns(const std::string& which, const CampaignOptions& o) {
 }
 
 int listCampaigns(const CampaignOptions& o) {
-  auto db = openExisting(o.database);
+  auto db = core::RunBrowser::open(o.database);
   if (!db) return fail(db.error());
-  auto campaigns = db::CampaignStore(*db).listCampaigns();
-  if (!campaigns) return fail({inst::ErrorCode::Io, campaigns.error().message});
+  auto campaigns = db->campaigns();
+  if (!campaigns) return fail(campaigns.error());
   if (o.json) {
     auto out = nlohmann::json::array();
     for (const auto& c : *campaigns)
@@ -221,18 +199,18 @@ int reportCampaign(const std::string& which, const std::string& format, const st
   std::int64_t campaignId = 0;
   std::optional<std::int64_t> run;
   {
-    auto db = openExisting(o.database);
+    auto db = core::RunBrowser::open(o.database);
     if (!db) return fail(db.error());
     if (which.starts_with("run:")) {
       const std::string id = which.substr(4);
-      if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos)
-        return fail({inst::ErrorCode::NotFound, "\"" + which + "\": expected run:ID with a numeric id"});
-      auto summaries = db::campaignOfRun(*db, std::stoll(id));
-      if (!summaries) return fail({inst::ErrorCode::NotFound, summaries.error().message});
+      if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos)
+        return fail({ErrorCode::NotFound, "\"" + which + "\": expected run:ID with a numeric id"});
+      auto summaries = db->campaignOfRun(std::stoll(id));
+      if (!summaries) return fail({ErrorCode::NotFound, summaries.error().message});
       campaignId = *summaries;
       run = std::stoll(id);
     } else {
-      auto id = resolveCampaign(*db, which);
+      auto id = db->resolveCampaign(which);
       if (!id) return fail(id.error());
       campaignId = *id;
     }
@@ -242,14 +220,14 @@ int reportCampaign(const std::string& which, const std::string& format, const st
   std::ofstream file;
   if (out != "-") {
     file.open(out);
-    if (!file) return fail({inst::ErrorCode::Io, "cannot write " + out.string()});
+    if (!file) return fail({ErrorCode::Io, "cannot write " + out.string()});
   }
   std::ostream& stream = out == "-" ? std::cout : file;
   if (format == "html") core::writeHtml(*report, stream);
   else if (format == "csv") core::writeCsv(*report, stream);
   else core::writeJson(*report, stream);
   stream.flush();
-  if (!stream) return fail({inst::ErrorCode::Io, "writing the report failed (disk full?): " + out.string()});
+  if (!stream) return fail({ErrorCode::Io, "writing the report failed (disk full?): " + out.string()});
   if (out != "-") fmt::print(stderr, "Report: {}\n", std::filesystem::absolute(out).string());
   if (!plots.empty()) {
     std::error_code ec;
@@ -257,7 +235,7 @@ int reportCampaign(const std::string& which, const std::string& format, const st
     for (const auto& [name, svg] : core::plotSvgs(*report)) {
       const auto svgFile = plots / (name + ".svg");
       std::ofstream(svgFile) << svg << "\n";
-      if (!std::filesystem::exists(svgFile)) return fail({inst::ErrorCode::Io, "cannot write " + svgFile.string()});
+      if (!std::filesystem::exists(svgFile)) return fail({ErrorCode::Io, "cannot write " + svgFile.string()});
     }
   }
   return 0;

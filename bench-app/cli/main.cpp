@@ -27,11 +27,9 @@
 #include "aidi/core/crash_test.hpp"
 #include "aidi/core/psu_control.hpp"
 #include "aidi/core/simulation.hpp"
-#include "aidi/db/database.hpp"
-#include "aidi/db/export.hpp"
-#include "aidi/inst/interrupt.hpp"
-#include "aidi/inst/scpi_psu_simulator.hpp"
-#include "aidi/inst/serial_ports.hpp"
+#include "aidi/core/database_admin.hpp"
+#include "aidi/core/instruments.hpp"
+#include "aidi/core/interrupt.hpp"
 
 namespace {
 
@@ -67,9 +65,9 @@ CLI::Validator finiteNumber(double low, bool lowInclusive, double high = std::nu
       lowInclusive ? fmt::format("NUMBER >= {}", low) : fmt::format("NUMBER > {}", low));
 }
 
-int reportError(const aidi::inst::Error& error) {
+int reportError(const aidi::Error& error) {
   fmt::print(stderr, "aidi: error: {}\n", error.message);
-  return error.code == aidi::inst::ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
+  return error.code == aidi::ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
 }
 
 int runDemo(const aidi::core::BootDemoOptions& options, bool json) {
@@ -105,12 +103,7 @@ int runDecode(const std::string& source) {
   });
   if (!counters) return reportError(counters.error());
   fmt::print("{}\n", nlohmann::ordered_json{{"counters", aidi::core::countersToJson(*counters)}}.dump());
-  return aidi::inst::interruptRequested() ? kExitInterrupted : 0;
-}
-
-int reportDbError(const aidi::db::Error& error) {
-  fmt::print(stderr, "aidi: error: {}\n", error.message);
-  return kExitFailure;
+  return aidi::core::interruptRequested() ? kExitInterrupted : 0;
 }
 
 struct DbOptions {
@@ -122,30 +115,21 @@ struct DbOptions {
 };
 
 int runDbMigrate(const DbOptions& o) {
-  auto db = aidi::db::Database::open(o.path);  // a missing file is created at the latest schema
-  if (!db) return reportDbError(db.error());
-  fmt::print("{}: schema version {} (latest {})\n", o.path.string(), db->schemaVersion(),
-             aidi::db::Database::latestSchemaVersion());
+  auto state = aidi::core::migrateDatabase(o.path);
+  if (!state) return reportError(state.error());
+  fmt::print("{}: schema version {} (latest {})\n", o.path.string(), state->version, state->latest);
   return 0;
 }
 
 int runDbCheck(const DbOptions& o) {
-  aidi::db::OpenOptions options;
-  options.readOnly = true;
-  auto db = aidi::db::Database::open(o.path, options);
-  if (!db) return reportDbError(db.error());
-  auto report = db->integrityCheck();
-  if (!report) return reportDbError(report.error());
-  fmt::print("{}: schema version {}, integrity {}\n", o.path.string(), db->schemaVersion(), *report);
-  return *report == "ok" ? 0 : kExitFailure;
+  auto report = aidi::core::checkDatabase(o.path);
+  if (!report) return reportError(report.error());
+  fmt::print("{}: schema version {}, integrity {}\n", o.path.string(), report->version, report->result);
+  return report->ok() ? 0 : kExitFailure;
 }
 
 int runDbVacuum(const DbOptions& o) {
-  aidi::db::OpenOptions options;
-  options.create = false;
-  auto db = aidi::db::Database::open(o.path, options);
-  if (!db) return reportDbError(db.error());
-  if (auto ok = db->vacuum(); !ok) return reportDbError(ok.error());
+  if (auto ok = aidi::core::vacuumDatabase(o.path); !ok) return reportError(ok.error());
   fmt::print("{}: vacuumed\n", o.path.string());
   return 0;
 }
@@ -155,12 +139,8 @@ int runDbExport(const DbOptions& o) {
     fmt::print(stderr, "aidi: error: --format must be csv or json, not \"{}\"\n", o.format);
     return kExitUsage;
   }
-  const auto format = o.format == "csv" ? aidi::db::ExportFormat::Csv : aidi::db::ExportFormat::Json;
-  aidi::db::OpenOptions options;
-  options.readOnly = true;
-  auto db = aidi::db::Database::open(o.path, options);
-  if (!db) return reportDbError(db.error());
-  const auto tables = o.tables.empty() ? aidi::db::exportableTables() : o.tables;
+  const auto format = o.format == "csv" ? aidi::core::ExportFormat::Csv : aidi::core::ExportFormat::Json;
+  const auto tables = o.tables.empty() ? aidi::core::exportableTables() : o.tables;
   const bool toStdout = o.out == "-";
   if (toStdout && tables.size() != 1) {
     fmt::print(stderr, "aidi: error: --out - needs exactly one --table\n");
@@ -170,7 +150,8 @@ int runDbExport(const DbOptions& o) {
   if (!toStdout) std::filesystem::create_directories(o.out, ec);
   for (const auto& table : tables) {
     if (toStdout) {
-      if (auto ok = aidi::db::exportTable(*db, table, o.campaign, format, std::cout); !ok) return reportDbError(ok.error());
+      if (auto ok = aidi::core::exportTable(o.path, table, o.campaign, format, std::cout); !ok)
+        return reportError(ok.error());
       continue;
     }
     const auto file = o.out / (table + "." + o.format);
@@ -179,7 +160,7 @@ int runDbExport(const DbOptions& o) {
       fmt::print(stderr, "aidi: error: cannot write {}\n", file.string());
       return kExitFailure;
     }
-    if (auto ok = aidi::db::exportTable(*db, table, o.campaign, format, out); !ok) return reportDbError(ok.error());
+    if (auto ok = aidi::core::exportTable(o.path, table, o.campaign, format, out); !ok) return reportError(ok.error());
     fmt::print("{}\n", file.string());
   }
   return 0;
@@ -210,15 +191,15 @@ int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms)
     fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832)\n", model);
     return kExitUsage;
   }
-  aidi::inst::ScpiPsuSimulatorOptions options;
+  aidi::core::ScpiPsuSimulatorOptions options;
   options.port = port;
   options.loadOhms = loadOhms;
-  auto psu = aidi::inst::ScpiPsuSimulator::start(options);
+  auto psu = aidi::core::ScpiPsuSimulator::start(options);
   if (!psu) return reportError(psu.error());
   fmt::print("virtual {} listening on 127.0.0.1:{} (resource TCPIP0::127.0.0.1::{}::SOCKET); Ctrl-C stops it\n",
-             aidi::inst::ScpiPsuSimulator::kIdentity, (*psu)->port(), (*psu)->port());
+             aidi::core::ScpiPsuSimulator::kIdentity, (*psu)->port(), (*psu)->port());
   std::fflush(stdout);
-  while (!aidi::inst::interruptRequested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (!aidi::core::interruptRequested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   fmt::print("virtual PSU stopped after {} commands\n", (*psu)->commandsReceived());
   return 0;
 }
@@ -262,11 +243,11 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   request.board = *board;
   request.storage = board->storage(o.capacitanceUf * 1e-6);
   if (!o.trace.empty()) {
-    auto trace = aidi::inst::HarvestTrace::load(o.trace);
+    auto trace = aidi::core::HarvestTrace::load(o.trace);
     if (!trace) return reportError(trace.error());
     request.trace = *trace;
   } else {
-    request.trace = aidi::inst::HarvestTrace::constant(o.constantWatts);
+    request.trace = aidi::core::HarvestTrace::constant(o.constantWatts);
   }
   auto r = aidi::core::simulate(request);
   if (!r) return reportError(r.error());
@@ -325,7 +306,7 @@ int runPsu(const aidi::core::PsuRequest& request, bool json) {
 }
 
 int runPorts(bool json) {
-  auto ports = aidi::inst::listSerialPorts();
+  auto ports = aidi::core::listSerialPorts();
   if (!ports) return reportError(ports.error());
   if (json) {
     auto out = nlohmann::ordered_json::array();
@@ -350,7 +331,7 @@ int runPorts(bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  aidi::inst::installInterruptHandlers();
+  aidi::core::installInterruptHandlers();
 
   CLI::App app{"aidi: AIDI Bench, hardware-in-the-loop bench for intermittent deep inference"};
   app.require_subcommand(1);
@@ -388,7 +369,7 @@ int main(int argc, char** argv) {
   for (auto* sub : {dbMigrate, dbCheck, dbVacuum, dbExport})
     sub->add_option("--db", dbOptions.path, "Database file (or set AIDI_DB)")->capture_default_str();
   dbExport->add_option("--table", dbOptions.tables, "Table to export (repeatable; default all)")
-      ->check(CLI::IsMember(aidi::db::exportableTables()));
+      ->check(CLI::IsMember(aidi::core::exportableTables()));
   dbExport->add_option("--campaign", dbOptions.campaign, "Only this campaign's rows");
   dbExport->add_option("--format", dbOptions.format, "csv or json")->capture_default_str();
   dbExport->add_option("--out", dbOptions.out, "Directory for TABLE.FORMAT files, or - for stdout")
@@ -532,9 +513,9 @@ int main(int argc, char** argv) {
   if (*simCmd) return runSim(modelsDir, sim);
   if (*portsCmd) return runPorts(portsJson);
   if (*probeCmd) {
-    aidi::inst::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
+    aidi::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
     if (!probePsu.empty()) {
-      auto resource = aidi::inst::parseVisaResource(probePsu);
+      auto resource = aidi::core::parseVisaResource(probePsu);
       if (!resource) return reportError(resource.error());
       bench->name = "--psu";
       bench->target = "-";

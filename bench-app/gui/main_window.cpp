@@ -32,10 +32,8 @@
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
 #include "aidi/core/report.hpp"
-#include "aidi/db/campaign_store.hpp"
-#include "aidi/db/database.hpp"
-#include "aidi/db/queries.hpp"
-#include "aidi/inst/interrupt.hpp"
+#include "aidi/core/interrupt.hpp"
+#include "aidi/core/run_browser.hpp"
 #include "timeline_plot.hpp"
 
 namespace aidi::gui {
@@ -45,15 +43,8 @@ enum RunColumn { kCampaign, kRun, kModel, kPolicy, kCondition, kState, kFinished
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
 
-// The database must exist and be one this build understands; no migration
-// happens behind the user's back from a viewer.
-inst::Result<db::Database> openForReading(const QString& path) {
-  db::OpenOptions options;
-  options.create = false;
-  auto db = db::Database::open(path.toStdString(), options);
-  if (!db) return inst::fail(inst::ErrorCode::Io, db.error().message);
-  return std::move(*db);
-}
+// The database must exist and be one this build understands.
+Result<core::RunBrowser> openForReading(const QString& path) { return core::RunBrowser::open(path.toStdString()); }
 
 }  // namespace
 
@@ -71,7 +62,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_modelZoo(core::
 }
 
 MainWindow::~MainWindow() {
-  if (isRunning()) inst::requestInterrupt();
+  if (isRunning()) core::requestInterrupt();
   joinWorker();
 }
 
@@ -409,13 +400,13 @@ void MainWindow::refreshRuns() {
     showError(tr("Database: %1").arg(fromStd(db.error().message)));
     return;
   }
-  auto campaigns = db::CampaignStore(*db).listCampaigns();
+  auto campaigns = db->campaigns();
   if (!campaigns) {
     showError(tr("Database: %1").arg(fromStd(campaigns.error().message)));
     return;
   }
   for (const auto& c : *campaigns) {
-    auto summaries = db::runSummaries(*db, c.id);
+    auto summaries = db->runs(c.id);
     if (!summaries) {
       showError(tr("Database: %1").arg(fromStd(summaries.error().message)));
       return;
@@ -450,7 +441,12 @@ QList<qint64> MainWindow::selectedRunIds() const {
 }
 
 bool MainWindow::showRunTimeline(qint64 runId) {
-  auto drawn = core::runTimelineDrawing(m_database.toStdString(), runId, 0);
+  auto db = openForReading(m_database);
+  if (!db) {
+    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+    return false;
+  }
+  auto drawn = db->timeline(runId, 0);
   if (!drawn) {
     showError(tr("Run %1: %2").arg(runId).arg(fromStd(drawn.error().message)));
     return false;
@@ -477,18 +473,12 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
     showError(tr("Database: %1").arg(fromStd(db.error().message)));
     return false;
   }
-  std::vector<db::RunSummary> chosen;
-  for (const qint64 id : runIds) {
-    auto campaign = db::campaignOfRun(*db, id);
-    if (!campaign) {
-      showError(tr("Run %1: %2").arg(id).arg(fromStd(campaign.error().message)));
-      return false;
-    }
-    auto summaries = db::runSummaries(*db, *campaign);
-    if (!summaries) return false;
-    for (const auto& s : *summaries)
-      if (s.runId == id) chosen.push_back(s);
+  auto found = db->runsById(std::vector<std::int64_t>(runIds.begin(), runIds.end()));
+  if (!found) {
+    showError(fromStd(found.error().message));
+    return false;
   }
+  const std::vector<core::RunSummary>& chosen = *found;
   const QStringList metrics = {tr("model"), tr("policy"), tr("condition"), tr("finished"), tr("latency median (s)"),
                                tr("latency p95 (s)"), tr("ratio to limit (median)"), tr("power cycles (median)"),
                                tr("boot overhead"), tr("checkpoint + NVM"), tr("re-executed"), tr("failure")};
@@ -520,9 +510,9 @@ std::optional<std::int64_t> MainWindow::campaignForExport() const {
   if (!db) return std::nullopt;
   const auto ids = selectedRunIds();
   if (!ids.isEmpty()) {
-    if (auto c = db::campaignOfRun(*db, ids.front())) return *c;
+    if (auto c = db->campaignOfRun(ids.front())) return *c;
   }
-  auto campaigns = db::CampaignStore(*db).listCampaigns();
+  auto campaigns = db->campaigns();
   if (!campaigns || campaigns->empty()) return std::nullopt;
   return campaigns->back().id;
 }
@@ -617,7 +607,7 @@ bool MainWindow::runCampaignFile(const QString& path) {
   m_runAction->setEnabled(false);
   m_stopAction->setEnabled(true);
   m_tabs->setCurrentIndex(0);
-  inst::clearInterrupt();
+  core::clearInterrupt();
   m_workerDone = false;
   core::RunnerOptions options;
   options.database = m_database.toStdString();
@@ -643,7 +633,7 @@ bool MainWindow::runCampaignFile(const QString& path) {
 
 void MainWindow::stopCampaign() {
   if (!isRunning()) return;
-  inst::requestInterrupt();
+  core::requestInterrupt();
   statusBar()->showMessage(tr("Stopping after the current power cycle..."));
 }
 
@@ -703,7 +693,7 @@ void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
 
 void MainWindow::onCampaignEnded(const QString& failure, std::int64_t campaignId) {
   joinWorker();
-  inst::clearInterrupt();  // the stop request is served; instruments may be used again
+  core::clearInterrupt();  // the stop request is served; instruments may be used again
   m_runAction->setEnabled(true);
   m_stopAction->setEnabled(false);
   refreshRuns();
@@ -721,7 +711,7 @@ void MainWindow::joinWorker() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (isRunning()) inst::requestInterrupt();
+  if (isRunning()) core::requestInterrupt();
   joinWorker();
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());

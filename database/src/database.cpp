@@ -10,20 +10,6 @@
 
 namespace aidi::db {
 
-std::string_view toString(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::Io: return "io";
-    case ErrorCode::NotADatabase: return "not-a-database";
-    case ErrorCode::Corrupt: return "corrupt";
-    case ErrorCode::TooNew: return "too-new";
-    case ErrorCode::Full: return "full";
-    case ErrorCode::Busy: return "busy";
-    case ErrorCode::Invalid: return "invalid";
-    case ErrorCode::Closed: return "closed";
-  }
-  return "unknown";
-}
-
 namespace {
 
 constexpr char kSqliteMagic[] = "SQLite format 3";

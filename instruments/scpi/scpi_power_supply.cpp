@@ -15,14 +15,14 @@ const std::vector<ScpiDialect>& scpiDialects() {
   static const std::vector<ScpiDialect> dialects = {
       {"rigol-dp800", "^RIGOL TECHNOLOGIES,DP8[0-9]{2}", 3, {30, 30, 5}, {3, 3, 3},
        ":SOUR{ch}:VOLT {v}", ":SOUR{ch}:CURR {v}", ":OUTP CH{ch},ON", ":OUTP CH{ch},OFF",
-       ":MEAS:VOLT? CH{ch}", ":MEAS:CURR? CH{ch}", ":SYST:ERR?", "^\\+?0,"},
+       ":MEAS:VOLT? CH{ch}", ":MEAS:CURR? CH{ch}", ":SYST:ERR?", "^\\+?0,", "*CLS"},
       {"keysight-e36300", "^(Keysight|Agilent) Technologies,E363[0-9]{2}", 3, {6, 25, 25}, {10, 1, 1},
        "VOLT {v},(@{ch})", "CURR {v},(@{ch})", "OUTP ON,(@{ch})", "OUTP OFF,(@{ch})", "MEAS:VOLT? (@{ch})",
-       "MEAS:CURR? (@{ch})", "SYST:ERR?", "^\\+?0,"},
+       "MEAS:CURR? (@{ch})", "SYST:ERR?", "^\\+?0,", "*CLS"},
       // The SPD3303X rejects *RST/*CLS/*OPC? and formats its error queue as "0  No Error".
       {"siglent-spd3303x", "^Siglent Technologies,SPD3303X", 2, {32, 32, 0}, {3.2, 3.2, 0},
        "CH{ch}:VOLT {v}", "CH{ch}:CURR {v}", "OUTP CH{ch},ON", "OUTP CH{ch},OFF", "MEAS:VOLT? CH{ch}",
-       "MEAS:CURR? CH{ch}", "SYST:ERR?", "^0\\s"},
+       "MEAS:CURR? CH{ch}", "SYST:ERR?", "^0\\s", ""},
   };
   return dialects;
 }
@@ -101,8 +101,21 @@ Result<std::unique_ptr<ScpiPowerSupply>> ScpiPowerSupply::open(const std::string
   if (auto ok = psu->m_options.identifyOnly ? Status{} : checkSafetyLimits(limits, ratedVolts, ratedAmps); !ok)
     return fail(ok.error().code, text + " (" + psu->m_identity.model + "): " + ok.error().message);
   // A stale error left in the queue by an earlier session would fail the
-  // first setting's SYST:ERR? check: clear the status first.
-  if (auto ok = psu->send("*CLS"); !ok) return fail(ok.error().code, psu->describe("*CLS") + ": " + ok.error().message);
+  // first setting's error check: clear the status first, or drain the queue
+  // where the family rejects *CLS.
+  if (!d.clearStatus.empty()) {
+    if (auto ok = psu->send(d.clearStatus); !ok)
+      return fail(ok.error().code, psu->describe(d.clearStatus) + ": " + ok.error().message);
+  } else if (!d.errorQuery.empty()) {
+    constexpr int kMaxQueuedErrors = 32;
+    for (int i = 0;; ++i) {
+      auto reply = psu->query(d.errorQuery);
+      if (!reply) return std::unexpected(reply.error());
+      if (std::regex_search(*reply, psu->m_noError)) break;
+      if (i == kMaxQueuedErrors)
+        return fail(ErrorCode::Protocol, psu->describe(d.errorQuery) + ": the error queue does not empty");
+    }
+  }
   return psu;
 }
 

@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "../support/loopback_listener.hpp"
 #include "../support/sqlite_scalar.hpp"
 #include "aidi/core/campaign_runner.hpp"
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
@@ -26,12 +29,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// The board's side of the link: Boot, then per sample a checkpoint and a
-// result every `period`, with the predictions the model really makes.
+// The board's side of the link: Hello (a NUCLEO at `clockHz`), Boot, then
+// per sample a checkpoint and a result every `period`, with the predictions
+// the model really makes.
 class BoardStandIn {
  public:
-  BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period)
-      : m_predictions(std::move(predictions)), m_period(period) {
+  BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period, std::uint32_t clockHz = 100'000'000)
+      : m_predictions(std::move(predictions)), m_period(period), m_clockHz(clockHz) {
     m_thread = std::thread([this] { serve(); });
   }
   ~BoardStandIn() {
@@ -52,6 +56,12 @@ class BoardStandIn {
     const int fd = ::accept(m_listener.fd, nullptr, nullptr);
     if (fd < 0) return;
     proto::FrameWriter writer(1);
+    proto::Hello hello{};
+    const std::string target = "nucleo-f412zg";
+    std::copy(target.begin(), target.end(), hello.target);
+    hello.targetLength = static_cast<std::uint8_t>(target.size());
+    hello.clockHz = m_clockHz;
+    send(fd, writer, hello);
     proto::Boot boot{};
     boot.bootCount = 1;
     boot.resetCause = proto::ResetCause::Pin;
@@ -75,6 +85,7 @@ class BoardStandIn {
   }
   std::vector<int> m_predictions;
   std::chrono::milliseconds m_period;
+  std::uint32_t m_clockHz;
   aidi::test::LoopbackListener m_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
@@ -117,10 +128,18 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   };
   auto progress = core::runCampaign(*id, options);
   ASSERT_TRUE(progress) << progress.error().message;
+
   EXPECT_EQ(progress->done, 1) << "failure: " << test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state='failed'");
   EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 3);
-  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE predicted = label"),
-            test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE label IS NOT NULL AND predicted = label"));
+  // Each inference recorded the board's prediction for its sample and the
+  // subset's label of that sample (not a copy of the prediction).
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(test::sqliteScalar(db, "SELECT predicted FROM inferences WHERE sample = " + std::to_string(k)),
+              expected[static_cast<std::size_t>(k)].get<int>());
+    auto image = core::loadSubsetImage(test::fixturesDir() / "fashion-mnist/test-1000.bin", static_cast<std::size_t>(k));
+    ASSERT_TRUE(image);
+    EXPECT_EQ(test::sqliteScalar(db, "SELECT label FROM inferences WHERE sample = " + std::to_string(k)), image->label);
+  }
   EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM checkpoints"), 3);
   EXPECT_GE(test::sqliteScalar(db, "SELECT COUNT(*) FROM power_cycles"), 3) << "each inference names the cycles it ran in";
   EXPECT_GE(powerCycles, 2) << "about 0.4 s per modelled cycle at this scale";
@@ -128,13 +147,25 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
 }
 
+// The flasher is the real OpenOCD, told to use only an ST-LINK whose serial
+// no probe has: whatever is plugged into this machine is never programmed,
+// and OpenOCD fails as it does without a probe. The board is powered from
+// the (simulated) supply while it is flashed and switched off after.
 TEST(RealBench, WithoutAProbeEveryRunFailsClearlyAndTheCampaignEnds) {
+  if (std::system("command -v openocd > /dev/null 2>&1") != 0) GTEST_SKIP() << "openocd is not installed";
   auto dir = inst::TempDir::create("aidi-real-bench-");
   ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const auto benchFile = dir->path() / "bench.toml";
+  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
+                           << "[flasher]\nkind = \"openocd\"\nconfig = [\"board/st_nucleo_f4.cfg\"]\n"
+                              "adapter_serial = \"AIDI-TEST-NO-SUCH-PROBE\"\n";
   const auto campaignFile = dir->path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"no-probe\"\nsamples = 1\nbench = \""
-                              << (test::fixturesDir() / "benches/nucleo-f412zg.toml").string()
-                              << "\"\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\", \"loop\"]\n[[condition]]\n"
+  std::ofstream(campaignFile) << "[campaign]\nname = \"no-probe\"\nsamples = 1\nbench = \"bench.toml\""
+                              << "\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\", \"loop\"]\n[[condition]]\n"
                                  "name = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
   const auto zoo = test::fixturesDir() / "models";
   auto campaign = core::loadCampaignFile(campaignFile, zoo);
@@ -149,7 +180,46 @@ TEST(RealBench, WithoutAProbeEveryRunFailsClearlyAndTheCampaignEnds) {
   auto progress = core::runCampaign(*id, options);
   ASSERT_TRUE(progress) << progress.error().message;
   EXPECT_EQ(progress->failed, 2);
-  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2)
+      << test::sqliteScalar(db, "SELECT COUNT(*) FROM runs");
+  EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "the board was powered at its device voltage to be flashed";
+  EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when flashing failed";
+}
+
+// A board that is not what its profile says (a NUCLEO built at 25 MHz
+// against the 100 MHz profile) fails the run with both figures named.
+TEST(RealBench, ABoardWhoseHelloDisagreesWithItsProfileFailsTheRun) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  BoardStandIn board({1}, 50ms, 25'000'000);
+  const auto benchFile = dir->path() / "bench.toml";
+  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << board.port()
+                           << "::SOCKET\"\n";
+  const auto campaignFile = dir->path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"wrong-clock\"\nsamples = 1\ntime_limit_s = 30\nbench = \"bench.toml\"\n"
+                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
+                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
+  const auto zoo = test::fixturesDir() / "models";
+  auto campaign = core::loadCampaignFile(campaignFile, zoo);
+  ASSERT_TRUE(campaign) << campaign.error().message;
+  const auto db = dir->path() / "runs.sqlite";
+  auto id = core::planCampaign(*campaign, db);
+  ASSERT_TRUE(id);
+  core::RunnerOptions options;
+  options.database = db;
+  options.modelZoo = zoo;
+  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
+  options.realBenchTimeScale = 20;
+  auto progress = core::runCampaign(*id, options);
+  ASSERT_TRUE(progress) << progress.error().message;
+  EXPECT_EQ(progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%runs at 25000000 Hz but board profile "
+                                   "\"nucleo-f412zg\"%says 100000000 Hz%'"), 1);
+  EXPECT_FALSE((*sim)->channel(1).output);
 }
 
 TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {

@@ -7,13 +7,12 @@
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/psu_control.hpp"
-#include "aidi/inst/tcp_link.hpp"
+#include "aidi/core/board_profile.hpp"
+#include "aidi/inst/registry.hpp"
 
 namespace aidi::core {
 namespace {
 
-const std::set<std::string> kTargets = {"nucleo-f412zg"};
-const std::set<std::string> kDrivers = {"rigol-dp800", "keysight-e36300", "siglent-spd3303x"};
 
 struct Where {
   std::string file;
@@ -64,9 +63,12 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
   b.name = (*bench)["name"].value_or(std::string());
   if (b.name.empty()) return w.error(bench, "bench.name", "needs a name");
   b.target = (*bench)["target"].value_or(std::string());
-  if (!kTargets.contains(b.target))
-    return w.error(bench->get("target") ? bench->get("target") : bench, "bench.target",
-                   "unknown target \"" + b.target + "\" (nucleo-f412zg)");
+  // The target is a real board's profile (boards/TARGET.toml).
+  const toml::node* targetNode = bench->get("target") ? bench->get("target") : bench;
+  auto profile = findBoardProfile(b.target);
+  if (!profile) return w.error(targetNode, "bench.target", profile.error().message);
+  if (profile->target == kDefaultBoard)
+    return w.error(targetNode, "bench.target", "\"" + b.target + "\" is the virtual board; a bench file describes real instruments");
 
   const toml::table* limits = root["limits"].as_table();
   if (!limits) return w.error(&root, "[limits]", "missing section: a bench needs safety limits");
@@ -90,9 +92,15 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
     s.channel = static_cast<int>((*supply)["channel"].value_or(1));
     if (s.channel < 1 || s.channel > 4) return w.error(supply->get("channel"), "supply.channel", "must be 1 to 4");
     s.driver = (*supply)["driver"].value_or(std::string());
-    if (!s.driver.empty() && !kDrivers.contains(s.driver))
-      return w.error(supply->get("driver"), "supply.driver",
-                     "unknown driver \"" + s.driver + "\" (rigol-dp800, keysight-e36300, siglent-spd3303x)");
+    if (!s.driver.empty()) {
+      std::string known;
+      bool found = false;
+      for (const auto& d : inst::supplyDrivers()) {
+        found |= d.name == s.driver;
+        known += (known.empty() ? "" : ", ") + d.name;
+      }
+      if (!found) return w.error(supply->get("driver"), "supply.driver", "unknown driver \"" + s.driver + "\" (" + known + ")");
+    }
     b.supply = s;
   }
   if (const toml::table* link = root["link"].as_table()) {
@@ -108,8 +116,15 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
   if (const toml::table* flasher = root["flasher"].as_table()) {
     if (auto ok = onlyKeys(w, *flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
       return std::unexpected(ok.error());
-    const std::string kind = (*flasher)["kind"].value_or(std::string("openocd"));
-    if (kind != "openocd") return w.error(flasher->get("kind"), "flasher.kind", "unknown flasher \"" + kind + "\" (openocd)");
+    b.flasherKind = (*flasher)["kind"].value_or(std::string("openocd"));
+    std::string kinds;
+    bool known = false;
+    for (const auto& k : inst::flasherKinds()) {
+      known |= k.name == b.flasherKind;
+      kinds += (kinds.empty() ? "" : ", ") + std::string(k.name);
+    }
+    if (!known)
+      return w.error(flasher->get("kind"), "flasher.kind", "unknown flasher \"" + b.flasherKind + "\" (" + kinds + ")");
     inst::OpenOcdConfig o;
     o.program = (*flasher)["program"].value_or(o.program);
     o.adapterSerial = (*flasher)["adapter_serial"].value_or(std::string());
@@ -159,8 +174,8 @@ BenchProbe probeBench(const BenchFile& bench) {
       probe.linkOk = std::filesystem::exists(r.device);
       probe.linkState = r.device + (probe.linkOk ? " present" : " not found (is the board plugged in?)");
     } else {
-      inst::TcpLink link(r.host, r.port, inst::Millis{2000});
-      auto opened = link.open();
+      auto link = inst::makeLink(r, bench.link->baud, inst::Millis{2000});
+      auto opened = link->open();
       probe.linkOk = opened.has_value();
       probe.linkState = r.host + ":" + std::to_string(r.port) +
                         (opened ? std::string(" accepts connections") : ": " + opened.error().message);
@@ -175,8 +190,9 @@ inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf
   if (!std::filesystem::exists(elf))
     return inst::fail(inst::ErrorCode::NotFound, "firmware image not found: " + elf.string() +
                                                      " (built by `make` for every model and policy)");
-  inst::OpenOcdFlasher flasher(*bench.flasher);
-  return flasher.program(elf);
+  auto flasher = inst::makeFlasher(bench.flasherKind, *bench.flasher);
+  if (!flasher) return std::unexpected(flasher.error());
+  return (*flasher)->program(elf);
 }
 
 }  // namespace aidi::core

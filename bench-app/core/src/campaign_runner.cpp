@@ -16,7 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::unexpected<inst::Error> fromDb(const db::Error& e) { return inst::fail(inst::ErrorCode::Io, e.message); }
 
 // What one claimed run needs, resolved from the recorded campaign.
 struct RunSetup {
@@ -193,7 +192,7 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
 
 inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std::filesystem::path& database) {
   auto db = db::Database::open(database);
-  if (!db) return fromDb(db.error());
+  if (!db) return std::unexpected(db.error());
   std::vector<db::PlannedRun> runs;
   runs.reserve(campaign.runCount());
   for (const auto& model : campaign.models)
@@ -207,16 +206,16 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
   db::CampaignStore store(*db);
   auto id = store.createCampaign(campaign.name, std::filesystem::absolute(campaign.path).string(), campaign.text, runs,
                                  boards);
-  if (!id) return fromDb(id.error());
+  if (!id) return std::unexpected(id.error());
   return *id;
 }
 
 inst::Result<CampaignFile> recordedCampaign(const std::filesystem::path& database, std::int64_t campaignId,
                                             const std::filesystem::path& modelZoo) {
   auto db = db::Database::open(database);
-  if (!db) return fromDb(db.error());
+  if (!db) return std::unexpected(db.error());
   auto recorded = db::CampaignStore(*db).recorded(campaignId);
-  if (!recorded) return fromDb(recorded.error());
+  if (!recorded) return std::unexpected(recorded.error());
   if (recorded->configToml.empty())
     return inst::fail(inst::ErrorCode::Protocol, "campaign " + std::to_string(campaignId) + " has no stored campaign file");
   std::vector<BoardProfile> boards;
@@ -232,10 +231,10 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   auto campaign = recordedCampaign(options.database, campaignId, options.modelZoo);
   if (!campaign) return std::unexpected(campaign.error());
   auto db = db::Database::open(options.database);
-  if (!db) return fromDb(db.error());
+  if (!db) return std::unexpected(db.error());
   db::CampaignStore store(*db);
   auto opened = db::BatchWriter::start(options.database);
-  if (!opened) return fromDb(opened.error());
+  if (!opened) return std::unexpected(opened.error());
   db::BatchWriter& writer = **opened;
 
   const auto emit = [&](const CampaignEvent& e) {
@@ -252,11 +251,11 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   for (;;) {
     if (inst::interruptRequested()) return cancelled();
     auto claimed = store.claimNextRun(campaignId);
-    if (!claimed) return fromDb(claimed.error());
+    if (!claimed) return std::unexpected(claimed.error());
     if (!*claimed) break;
     const db::ClaimedRun run = **claimed;
     auto progress = store.progress(campaignId);
-    if (!progress) return fromDb(progress.error());
+    if (!progress) return std::unexpected(progress.error());
 
     CampaignEvent e;
     e.campaignId = campaignId;
@@ -289,7 +288,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     std::string failure;
     std::optional<inst::Error> dbFailure;  // the database broke: the campaign stops
     const auto dbError = [&](const db::Error& error) {
-      dbFailure = fromDb(error).error();
+      dbFailure = error;
       return std::unexpected(*dbFailure);
     };
     auto setup = resolveRun(*campaign, run);
@@ -327,18 +326,18 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     }
     if (!ran && (ran.error().code == inst::ErrorCode::Cancelled || inst::interruptRequested())) {
       // The run stays "running": resume claims it again and starts it over.
-      if (auto ok = writer.flush(); !ok) return fromDb(ok.error());
+      if (auto ok = writer.flush(); !ok) return std::unexpected(ok.error());
       return cancelled();
     }
     if (dbFailure) return std::unexpected(*dbFailure);
     if (!ran) {
       failure = ran.error().message;
       if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "error", "run-error", failure}); !ok)
-        return fromDb(ok.error());
+        return std::unexpected(ok.error());
     }
     if (auto ok = writer.push(db::RunFinished{run.runId, run.attempt, failure.empty(), failure}); !ok)
-      return fromDb(ok.error());
-    if (auto ok = writer.flush(); !ok) return fromDb(ok.error());
+      return std::unexpected(ok.error());
+    if (auto ok = writer.flush(); !ok) return std::unexpected(ok.error());
     ++endedHere;
     e.kind = CampaignEvent::Kind::RunEnded;
     e.ok = failure.empty();
@@ -348,10 +347,10 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     e.etaS = e.elapsedS / endedHere * (e.runsTotal - e.runsEnded);
     emit(e);
   }
-  if (auto ok = writer.close(); !ok) return fromDb(ok.error());
-  if (auto ok = store.updateCampaignState(campaignId); !ok) return fromDb(ok.error());
+  if (auto ok = writer.close(); !ok) return std::unexpected(ok.error());
+  if (auto ok = store.updateCampaignState(campaignId); !ok) return std::unexpected(ok.error());
   auto progress = store.progress(campaignId);
-  if (!progress) return fromDb(progress.error());
+  if (!progress) return std::unexpected(progress.error());
   return *progress;
 }
 

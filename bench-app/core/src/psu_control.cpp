@@ -1,11 +1,11 @@
 #include "aidi/core/psu_control.hpp"
 
-#include "aidi/inst/scpi_power_supply.hpp"
+#include "aidi/inst/registry.hpp"
 
 namespace aidi::core {
 
 inst::Result<PsuReport> controlPowerSupply(const PsuRequest& r) {
-  auto psu = inst::ScpiPowerSupply::open(r.resource, r.limits, inst::ScpiOptions{.family = r.family, .identifyOnly = r.identifyOnly});
+  auto psu = inst::openPowerSupply(r.resource, r.limits, {.driver = r.family, .identifyOnly = r.identifyOnly});
   if (!psu) return std::unexpected(psu.error());
   PsuReport report;
   auto id = (*psu)->identify();

@@ -6,10 +6,7 @@
 
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/interrupt.hpp"
-#include "aidi/inst/scpi_power_supply.hpp"
-#include "aidi/inst/serial_link.hpp"
-#include "aidi/inst/supply_harvester.hpp"
-#include "aidi/inst/tcp_link.hpp"
+#include "aidi/inst/registry.hpp"
 #include "aidi/proto/decoder.hpp"
 #include "aidi/proto/messages.hpp"
 
@@ -18,9 +15,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// A decoded frame kept after the decoder moved on: its payload is copied
+// (a proto::Frame points into the decoder's buffer, which the next frame
+// overwrites).
 struct Received {
   double atS;  // host seconds since the run started
-  proto::Frame frame;
+  proto::Frame header;
+  std::vector<std::uint8_t> payload;
+  proto::Frame frame() const {
+    proto::Frame f = header;
+    f.payload = payload.data();
+    return f;
+  }
 };
 
 // Reads and decodes the link on its own thread until stopped.
@@ -66,7 +72,8 @@ class TelemetryReader {
       const double at = std::chrono::duration<double>(Clock::now() - m_start).count();
       for (std::size_t i = 0; i < *n; ++i) {
         if (m_decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
-        m_frames.push_back({at, m_decoder.frame()});
+        const proto::Frame& f = m_decoder.frame();
+        m_frames.push_back({at, f, std::vector<std::uint8_t>(f.payload, f.payload + f.payloadSize)});
         if (m_decoder.frame().type == static_cast<std::uint8_t>(proto::MessageType::Result)) ++m_results;
       }
     }
@@ -83,11 +90,6 @@ class TelemetryReader {
   std::thread m_thread;
 };
 
-std::unique_ptr<inst::Link> openLink(const BenchLink& link) {
-  if (link.resource.kind == inst::VisaResource::Kind::Serial)
-    return std::make_unique<inst::SerialLink>(link.resource.device, link.baud);
-  return std::make_unique<inst::TcpLink>(link.resource.host, link.resource.port);
-}
 
 }  // namespace
 
@@ -95,13 +97,26 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   const BenchFile& bench = r.bench;
   if (!bench.supply) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [supply]: the bench has no supply to power the board");
   if (!bench.link) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [link]: the bench has no link to read the board");
-  if (bench.flasher) {
-    if (auto ok = flashBench(bench, benchFirmware(bench, r.model, r.policy)); !ok) return std::unexpected(ok.error());
-  }
-  auto supply = inst::ScpiPowerSupply::open(bench.supply->resource.text, bench.limits,
-                                            inst::ScpiOptions{.family = bench.supply->driver});
+  auto supply = inst::openPowerSupply(bench.supply->resource.text, bench.limits, {.driver = bench.supply->driver});
   if (!supply) return std::unexpected(supply.error());
-  auto link = openLink(*bench.link);
+  if (bench.flasher) {
+    // A probe cannot program an unpowered target: the board runs from the
+    // supply at its device voltage while it is flashed, then the harvester
+    // emulation takes the supply over (its first step switches it off).
+    const int channel = bench.supply->channel;
+    const auto poweredFlash = [&]() -> inst::Status {
+      if (auto ok = (*supply)->setCurrentLimit(channel, bench.limits.maxAmps); !ok) return ok;
+      if (auto ok = (*supply)->setVoltage(channel, std::min(r.deviceVolts, bench.limits.maxVolts)); !ok) return ok;
+      if (auto ok = (*supply)->setOutput(channel, true); !ok) return ok;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the rail settles
+      return flashBench(bench, benchFirmware(bench, r.model, r.policy));
+    };
+    if (auto ok = poweredFlash(); !ok) {
+      (void)(*supply)->setOutput(channel, false);
+      return std::unexpected(ok.error());
+    }
+  }
+  auto link = inst::makeLink(bench.link->resource, bench.link->baud);
   if (auto ok = link->open(); !ok) return std::unexpected(ok.error());
 
   inst::HarvesterModel model(r.storage, r.trace, r.storage.vOn);
@@ -156,7 +171,7 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   bool helloChecked = false;
   for (const auto& received : reader.frames()) {
     proto::Hello hello{};
-    const auto kind = applyFrame(received.frame, current, &hello);
+    const auto kind = applyFrame(received.frame(), current, &hello);
     if (kind == proto::MessageType::Hello && !helloChecked) {
       // A device that is not what the profile says would be timed wrong.
       if (auto ok = checkHelloAgainstProfile(hello, r.board); !ok) return std::unexpected(ok.error());
@@ -178,6 +193,9 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
       if (static_cast<int>(results.size()) >= r.samples) break;
     }
   }
+  if (!helloChecked && !results.empty())
+    return inst::fail(inst::ErrorCode::Protocol, "the board sent results but no Hello frame: its target and clock "
+                                                 "cannot be checked against board profile \"" + r.board.name + "\"");
   if (static_cast<int>(results.size()) < r.samples) {
     current.failure = failure.empty() ? "the board sent " + std::to_string(results.size()) + " of " +
                                             std::to_string(r.samples) + " results"

@@ -17,7 +17,6 @@
 namespace aidi::core {
 namespace {
 
-std::unexpected<inst::Error> fromDb(const db::Error& e) { return inst::fail(inst::ErrorCode::Io, e.message); }
 
 // One colour per row of the policy table, in its order.
 const char* policyColor(const std::string& policy) {
@@ -95,23 +94,23 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   db::OpenOptions existing;  // an older schema is migrated: reports need its columns
   existing.create = false;
   auto db = db::Database::open(database, existing);
-  if (!db) return fromDb(db.error());
+  if (!db) return std::unexpected(db.error());
   db::CampaignStore store(*db);
   auto recorded = store.recorded(campaignId);
-  if (!recorded) return fromDb(recorded.error());
+  if (!recorded) return std::unexpected(recorded.error());
   Report report;
   report.campaignId = campaignId;
   report.campaignName = recorded->name;
   report.campaignState = recorded->state;
   report.databasePath = database.string();
   auto progress = store.progress(campaignId);
-  if (!progress) return fromDb(progress.error());
+  if (!progress) return std::unexpected(progress.error());
   report.progress = *progress;
   auto runs = db::runSummaries(*db, campaignId);
-  if (!runs) return fromDb(runs.error());
+  if (!runs) return std::unexpected(runs.error());
   report.runs = std::move(*runs);
   auto inferences = db::campaignInferences(*db, campaignId);
-  if (!inferences) return fromDb(inferences.error());
+  if (!inferences) return std::unexpected(inferences.error());
 
   // The boards as the campaign recorded them (a database from before board
   // profiles: the virtual board's profile as it is now).
@@ -222,7 +221,7 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   }
   if (chosen) {
     auto timeline = db::runTimeline(*db, chosen->runId, 0);
-    if (!timeline) return fromDb(timeline.error());
+    if (!timeline) return std::unexpected(timeline.error());
     report.timeline = std::move(*timeline);
     if (const BoardProfile* board = boardOf(report, chosen->board)) report.timelineClockHz = board->clockHz;
     report.timelineLabel = fmt::format("run {}: {} / {} / {} / {} (repetition {}, sample 0)", chosen->runId,
@@ -325,31 +324,6 @@ TimelineDrawing drawTimeline(const db::Timeline& t, double clockHz) {
     d.checkpoints.push_back({c.startS + dt, std::sqrt(v2), fmt::format("layer {} job {} (boot {})", k.layer, k.job, k.bootId)});
   }
   return d;
-}
-
-inst::Result<TimelineDrawing> runTimelineDrawing(const std::filesystem::path& database, std::int64_t runId,
-                                                 std::uint32_t sample) {
-  db::OpenOptions options;
-  options.create = false;
-  options.readOnly = true;
-  auto db = db::Database::open(database, options);
-  if (!db) return fromDb(db.error());
-  auto timeline = db::runTimeline(*db, runId, sample);
-  if (!timeline) return fromDb(timeline.error());
-  auto campaign = db::campaignOfRun(*db, runId);
-  if (!campaign) return fromDb(campaign.error());
-  auto runs = db::runSummaries(*db, *campaign);
-  if (!runs) return fromDb(runs.error());
-  auto recorded = db::CampaignStore(*db).recorded(*campaign);
-  if (!recorded) return fromDb(recorded.error());
-  std::string boardName = kDefaultBoard;
-  for (const auto& run : *runs)
-    if (run.runId == runId) boardName = run.board;
-  inst::Result<BoardProfile> board = findBoardProfile(boardName);
-  for (const auto& b : recorded->boards)
-    if (b.name == boardName) board = parseBoardProfile(b.profileToml, b.sourcePath);
-  if (!board) return std::unexpected(board.error());
-  return drawTimeline(*timeline, board->clockHz);
 }
 
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {

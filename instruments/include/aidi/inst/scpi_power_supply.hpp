@@ -30,6 +30,9 @@ struct ScpiDialect {
   std::string setVoltage, setCurrent, outputOn, outputOff, measureVolts, measureAmps;
   std::string errorQuery;    // empty: the family has no error queue worth reading
   std::string noErrorRegex;  // a reply that means "no error"
+  // Clears a stale error queue at session start; empty: the family rejects
+  // *CLS, so the queue is read until it says "no error" instead.
+  std::string clearStatus;
 };
 
 // The known families: Rigol DP800, Keysight E36300, Siglent SPD3303X.

@@ -34,6 +34,7 @@ struct BenchFile {
   std::optional<BenchSupply> supply;
   std::optional<BenchLink> link;
   std::optional<inst::OpenOcdConfig> flasher;
+  std::string flasherKind = "openocd";  // a row of inst::flasherKinds()
 };
 
 [[nodiscard]] inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path);

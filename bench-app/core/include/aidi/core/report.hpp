@@ -87,9 +87,6 @@ struct TimelineDrawing {
   std::vector<Marker> checkpoints;
 };
 TimelineDrawing drawTimeline(const db::Timeline& timeline, double clockHz);
-// One recorded run's timeline of `sample`, drawn with its own board's clock.
-[[nodiscard]] inst::Result<TimelineDrawing> runTimelineDrawing(const std::filesystem::path& database,
-                                                               std::int64_t runId, std::uint32_t sample = 0);
 
 // The report's plots as standalone SVG documents: (file stem, SVG text).
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& report);

@@ -23,6 +23,8 @@
 
 namespace aidi::core {
 
+using inst::HarvestTrace;
+
 // A checkpoint as the device reported it (protocol Checkpoint frame).
 struct CheckpointEvent {
   std::uint32_t boot = 0;  // 1 for the first power cycle

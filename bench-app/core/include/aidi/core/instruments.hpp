@@ -1,0 +1,18 @@
+// The instruments as the faces see them: serial ports of this machine, the
+// supply drivers, VISA-style resources, and the simulated SCPI supply that
+// `aidi virtual-psu` serves. The drivers themselves stay behind the core.
+#pragma once
+
+#include "aidi/inst/registry.hpp"
+#include "aidi/inst/scpi_psu_simulator.hpp"
+#include "aidi/inst/serial_ports.hpp"
+#include "aidi/inst/visa_resource.hpp"
+
+namespace aidi::core {
+using inst::listSerialPorts;
+using inst::parseVisaResource;
+using inst::ScpiPsuSimulator;
+using inst::ScpiPsuSimulatorOptions;
+using inst::SerialPortInfo;
+using inst::supplyDrivers;
+}  // namespace aidi::core

@@ -1,0 +1,42 @@
+#include "aidi/core/database_admin.hpp"
+
+#include "aidi/db/database.hpp"
+
+namespace aidi::core {
+
+Result<SchemaState> migrateDatabase(const std::filesystem::path& database) {
+  auto db = db::Database::open(database);  // a missing file is created at the latest schema
+  if (!db) return std::unexpected(db.error());
+  return SchemaState{db->schemaVersion(), db::Database::latestSchemaVersion()};
+}
+
+Result<IntegrityReport> checkDatabase(const std::filesystem::path& database) {
+  db::OpenOptions options;
+  options.readOnly = true;
+  auto db = db::Database::open(database, options);
+  if (!db) return std::unexpected(db.error());
+  auto report = db->integrityCheck();
+  if (!report) return std::unexpected(report.error());
+  return IntegrityReport{db->schemaVersion(), *report};
+}
+
+Status vacuumDatabase(const std::filesystem::path& database) {
+  db::OpenOptions options;
+  options.create = false;
+  auto db = db::Database::open(database, options);
+  if (!db) return std::unexpected(db.error());
+  return db->vacuum();
+}
+
+const std::vector<std::string>& exportableTables() { return db::exportableTables(); }
+
+Status exportTable(const std::filesystem::path& database, const std::string& table,
+                   std::optional<std::int64_t> campaignId, ExportFormat format, std::ostream& out) {
+  db::OpenOptions options;
+  options.readOnly = true;
+  auto db = db::Database::open(database, options);
+  if (!db) return std::unexpected(db.error());
+  return db::exportTable(*db, table, campaignId, format, out);
+}
+
+}  // namespace aidi::core

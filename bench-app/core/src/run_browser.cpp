@@ -1,0 +1,77 @@
+#include "aidi/core/run_browser.hpp"
+
+#include "aidi/db/database.hpp"
+
+namespace aidi::core {
+
+RunBrowser::RunBrowser(std::unique_ptr<db::Database> db, std::filesystem::path path)
+    : m_db(std::move(db)), m_path(std::move(path)) {}
+RunBrowser::RunBrowser(RunBrowser&&) noexcept = default;
+RunBrowser& RunBrowser::operator=(RunBrowser&&) noexcept = default;
+RunBrowser::~RunBrowser() = default;
+
+Result<RunBrowser> RunBrowser::open(const std::filesystem::path& database) {
+  db::OpenOptions options;
+  options.create = false;
+  auto db = db::Database::open(database, options);
+  if (!db) return std::unexpected(db.error());
+  return RunBrowser(std::make_unique<db::Database>(std::move(*db)), database);
+}
+
+Result<std::vector<CampaignInfo>> RunBrowser::campaigns() { return db::CampaignStore(*m_db).listCampaigns(); }
+
+Result<std::int64_t> RunBrowser::resolveCampaign(const std::string& which) {
+  db::CampaignStore store(*m_db);
+  if (!which.empty() && which.size() < 19 && which.find_first_not_of("0123456789") == std::string::npos) {
+    const std::int64_t id = std::stoll(which);
+    if (auto r = store.recorded(id); !r) return fail(ErrorCode::NotFound, r.error().message);
+    return id;
+  }
+  auto id = store.findByName(which);
+  if (!id) return fail(ErrorCode::NotFound, id.error().message);
+  return *id;
+}
+
+Result<std::vector<std::int64_t>> RunBrowser::unfinishedCampaigns() {
+  return db::CampaignStore(*m_db).unfinishedCampaigns();
+}
+
+Result<std::vector<RunSummary>> RunBrowser::runs(std::int64_t campaignId) { return db::runSummaries(*m_db, campaignId); }
+
+Result<std::int64_t> RunBrowser::campaignOfRun(std::int64_t runId) { return db::campaignOfRun(*m_db, runId); }
+
+Result<std::vector<RunSummary>> RunBrowser::runsById(const std::vector<std::int64_t>& runIds) {
+  std::vector<RunSummary> chosen;
+  for (const std::int64_t id : runIds) {
+    auto campaign = db::campaignOfRun(*m_db, id);
+    if (!campaign) return fail(ErrorCode::Invalid, "run " + std::to_string(id) + ": " + campaign.error().message);
+    auto summaries = db::runSummaries(*m_db, *campaign);
+    if (!summaries) return std::unexpected(summaries.error());
+    for (const auto& s : *summaries)
+      if (s.runId == id) chosen.push_back(s);
+  }
+  return chosen;
+}
+
+Result<TimelineDrawing> RunBrowser::timeline(std::int64_t runId, std::uint32_t sample) {
+  auto timeline = db::runTimeline(*m_db, runId, sample);
+  if (!timeline) return std::unexpected(timeline.error());
+  auto campaign = db::campaignOfRun(*m_db, runId);
+  if (!campaign) return std::unexpected(campaign.error());
+  auto runs = db::runSummaries(*m_db, *campaign);
+  if (!runs) return std::unexpected(runs.error());
+  auto recorded = db::CampaignStore(*m_db).recorded(*campaign);
+  if (!recorded) return std::unexpected(recorded.error());
+  std::string boardName = kDefaultBoard;
+  for (const auto& run : *runs)
+    if (run.runId == runId) boardName = run.board;
+  // The profile the campaign recorded; a database from before profiles ran
+  // on the virtual board.
+  Result<BoardProfile> board = findBoardProfile(boardName);
+  for (const auto& b : recorded->boards)
+    if (b.name == boardName) board = parseBoardProfile(b.profileToml, b.sourcePath);
+  if (!board) return std::unexpected(board.error());
+  return drawTimeline(*timeline, board->clockHz);
+}
+
+}  // namespace aidi::core

@@ -1,0 +1,82 @@
+#include "aidi/inst/registry.hpp"
+
+#include <vector>
+
+#include "aidi/inst/scpi_power_supply.hpp"
+#include "aidi/inst/serial_link.hpp"
+#include "aidi/inst/tcp_link.hpp"
+
+namespace aidi::inst {
+namespace {
+
+Result<std::unique_ptr<PowerSupply>> openScpi(const std::string& resource, const SafetyLimits& limits,
+                                              const SupplyOptions& options) {
+  auto psu = ScpiPowerSupply::open(resource, limits,
+                                   ScpiOptions{.timeout = options.timeout, .family = options.driver,
+                                               .baud = options.baud, .identifyOnly = options.identifyOnly});
+  if (!psu) return std::unexpected(psu.error());
+  return std::unique_ptr<PowerSupply>(std::move(*psu));
+}
+
+// One line per driver. The SCPI families are rows of the dialect table
+// (scpi_power_supply.cpp); a supply that speaks another protocol adds its
+// own line with its own open function.
+std::vector<SupplyDriver> buildSupplyDrivers() {
+  std::vector<SupplyDriver> drivers;
+  for (const auto& d : scpiDialects())
+    drivers.push_back({d.family, "SCPI over TCP or serial, " + std::to_string(d.channels) + " channels, *IDN? " + d.idnPattern,
+                       openScpi});
+  return drivers;
+}
+
+constexpr FlasherKind kFlashers[] = {
+    {"openocd", "OpenOCD: program, verify and reset through a debug probe (ST-LINK, CMSIS-DAP, J-Link)"},
+};
+
+constexpr HarvesterMode kHarvesterModes[] = {
+    {"switching", SupplyHarvesterConfig::Mode::Switching,
+     "output off while the modelled capacitor charges, on at the device voltage for the on-time"},
+    {"voltage-following", SupplyHarvesterConfig::Mode::VoltageFollowing,
+     "while on, the set voltage steps down along the modelled capacitor voltage"},
+};
+
+}  // namespace
+
+std::span<const SupplyDriver> supplyDrivers() {
+  static const std::vector<SupplyDriver> drivers = buildSupplyDrivers();
+  return drivers;
+}
+
+Result<std::unique_ptr<PowerSupply>> openPowerSupply(const std::string& resource, const SafetyLimits& limits,
+                                                     const SupplyOptions& options) {
+  if (options.driver.empty()) return openScpi(resource, limits, options);  // identified by *IDN?
+  for (const auto& driver : supplyDrivers())
+    if (driver.name == options.driver) return driver.open(resource, limits, options);
+  std::string known;
+  for (const auto& driver : supplyDrivers()) known += (known.empty() ? "" : ", ") + std::string(driver.name);
+  return fail(ErrorCode::Unsupported, resource + ": unknown supply driver \"" + options.driver + "\" (" + known + ")");
+}
+
+std::unique_ptr<Link> makeLink(const VisaResource& resource, int baud, Millis connectTimeout) {
+  if (resource.kind == VisaResource::Kind::Serial) return std::make_unique<SerialLink>(resource.device, baud);
+  return std::make_unique<TcpLink>(resource.host, resource.port, connectTimeout);
+}
+
+std::span<const FlasherKind> flasherKinds() { return kFlashers; }
+
+Result<std::unique_ptr<Flasher>> makeFlasher(std::string_view kind, const OpenOcdConfig& config) {
+  if (kind == "openocd") return std::unique_ptr<Flasher>(std::make_unique<OpenOcdFlasher>(config));
+  return fail(ErrorCode::Unsupported, "unknown flasher \"" + std::string(kind) + "\" (openocd)");
+}
+
+std::span<const HarvesterMode> harvesterModes() { return kHarvesterModes; }
+
+Result<SupplyHarvesterConfig::Mode> harvesterMode(std::string_view name) {
+  for (const auto& m : kHarvesterModes)
+    if (m.name == name) return m.mode;
+  std::string known;
+  for (const auto& m : kHarvesterModes) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  return fail(ErrorCode::Unsupported, "unknown harvester mode \"" + std::string(name) + "\" (" + known + ")");
+}
+
+}  // namespace aidi::inst
