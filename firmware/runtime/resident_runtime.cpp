@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "aidi_decision.hpp"
 #include "plain_inference.hpp"
 #include "row_window.hpp"
 #include "scheduler_policy.hpp"
@@ -14,18 +15,6 @@ std::uint64_t bit(std::int32_t row) { return std::uint64_t{1} << row; }
 
 // Rows computed in one kernel call while energy is plentiful.
 constexpr std::int32_t kMaxBandRows = 28;
-
-// The energy decisions run between bands, thousands of times an inference:
-// in float, which the Cortex-M4 computes in hardware (double is emulated,
-// ~60 instructions an operation). Its 24-bit mantissa is ample for cycle
-// counts judged against a margin of a few percent.
-using Real = float;
-
-// Margin on the estimated rest of the inference before going for the finish.
-constexpr Real kFinishMargin = 1.03f;
-
-// Remaining work above which a sleep asks for half of it (about 0.5 mJ).
-constexpr Real kHalvingAboveCycles = 2e6f;
 
 }  // namespace
 
@@ -227,40 +216,24 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         // from layer to layer; a single row costs more than a row of a band).
         const Real thisRow = std::max(static_cast<Real>(lastRowCycles), scale * static_cast<Real>(rowCycles));
         const Real rest = scale * static_cast<Real>(fromLayer[layer + 1]) + thisRow * static_cast<Real>(rows - row);
-        // Enough energy to finish, with a margin for the estimate: go (a
-        // misjudgement costs a brown-out and the work since the last commit,
-        // never correctness).
-        const bool canFinish = static_cast<Real>(left) > rest * kFinishMargin + finalCycles;
-        finishing = canFinish;
-        if (canFinish || (unsaved == 0 && !moved)) break;
-        // What to sleep for. The last sip of energy is where an estimate
-        // error costs time (harvested, never used): ask for just enough to
-        // finish when little remains; for half of a long rest otherwise (and
-        // look again with a fresher correction), never for less than keeps
-        // the device clear of its thresholds when it wakes.
-        const std::uint64_t headroom = nextRow + reserve / 2;
-        const Real finish = rest * kFinishMargin * 1.01f + finalCycles;  // wakes with canFinish true
-        const Real want =
-            rest <= kHalvingAboveCycles
-                ? finish
-                : std::min(finish, std::max(rest / 2 + finalCycles, 2.0f * static_cast<Real>(reserve + headroom)));
-        const auto wantCycles = want > 4e9f ? 0xFFFFFFFFu : static_cast<std::uint32_t>(want);
-        if (left < reserve || fellToFloor) {
+        const EnergyState state{left, reserve, nextRow, rest, finalCycles, unsaved == 0 && !moved, fellToFloor};
+        const EnergyDecision decision = decideEnergy(state);
+        finishing = decision.action == EnergyAction::Finish;
+        if (decision.action == EnergyAction::Finish || decision.action == EnergyAction::Run) break;
+        if (decision.action == EnergyAction::CheckpointThenSleep) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).
           if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
-          if (!m_monitor.sleepUntil(wantCycles, 0)) break;
-        } else if (left < reserve + headroom) {
+          if (!m_monitor.sleepUntil(decision.want, 0)) break;
+        } else {
           // Low: sleep without a checkpoint; wake with the energy wanted, or
           // at the reserve should the capacitor drain meanwhile (then the
           // checkpoint above follows).
-          if (!m_monitor.sleepUntil(wantCycles, static_cast<std::uint32_t>(reserve))) {
+          if (!m_monitor.sleepUntil(decision.want, decision.floor)) {
             if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
             break;
           }
-          fellToFloor = m_monitor.cyclesLeft() < reserve + headroom;
-        } else {
-          break;
+          fellToFloor = m_monitor.cyclesLeft() < reserve + sleepHeadroom(state);
         }
         spentBefore += windowStart > left ? windowStart - left : 0;
         estimatedBefore += windowEstimate;

@@ -82,9 +82,9 @@ TEST(SupplyHarvester, SwitchesTheOutputAlongTheModelsCycles) {
     auto cycle = harvester.powerOn();
     ASSERT_TRUE(cycle) << cycle.error().message;
     EXPECT_GT(cycle->plannedOnS, 0.003);
-    // Achieved within 60 ms of wall time of the plan: SCPI round trips, and
-    // a loaded CI machine's scheduling.
-    EXPECT_NEAR(cycle->onS * config.timeScale, cycle->plannedOnS * config.timeScale, 0.06) << "cycle " << i;
+    // Never early; late only by SCPI round trips and the scheduling of a
+    // loaded machine (a generous bound: this is not a timing benchmark).
+    EXPECT_LT(cycle->onS * config.timeScale, cycle->plannedOnS * config.timeScale + 1.0) << "cycle " << i;
     EXPECT_GE(cycle->onS, cycle->plannedOnS) << "the output is never switched off early";
     if (i > 0) {
       EXPECT_GT(cycle->offS, 0.0) << "after the first cycle the capacitor recharges";
@@ -99,7 +99,7 @@ TEST(SupplyHarvester, FollowsTheCapacitorVoltageDownward) {
   Bench b(1e-3);
   SupplyHarvesterConfig config;
   config.mode = SupplyHarvesterConfig::Mode::VoltageFollowing;
-  config.timeScale = 50;   // ~200 ms on
+  config.timeScale = 250;  // ~1 s on: room for several settings however loaded the machine
   config.stepS = 0.02;
   SupplyHarvester harvester(*b.psu, b.model, config);
   ASSERT_TRUE(harvester.prepare());

@@ -142,14 +142,16 @@ TEST(VirtualPower, IsAHarvesterThatCanBePoweredOff) {
 
 // QEMU dying mid-run ends the run with QEMU's reason, not a hang.
 TEST(VirtualPower, QemuDyingMidRunIsAClearError) {
-  CounterBench bench(std::chrono::milliseconds(3000));
+  // The shim's reply timeout is 60 s: noticing the death well before it
+  // shows the exit is seen, not waited out.
+  CounterBench bench(std::chrono::milliseconds(60000));
   ASSERT_TRUE(bench.power->powerOn());
   ASSERT_EQ(::kill(bench.board->pid(), SIGKILL), 0);
   const auto start = std::chrono::steady_clock::now();
   auto next = bench.power->powerOn();
   ASSERT_FALSE(next);
   EXPECT_NE(next.error().message.find("QEMU was killed by signal 9"), std::string::npos) << next.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s) << "a dead board is noticed at once, not after a timeout";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s) << "a dead board is noticed at once, not after the timeout";
 }
 
 // A hung QEMU (here: stopped) ends the run with a timeout naming the shim.

@@ -1,0 +1,77 @@
+// The aidi policy's energy decision as a table: energy state in, action and
+// sleep targets out. Every branch of decideEnergy() has a row, with the
+// expected numbers worked out by hand from the rules in aidi_decision.hpp.
+#include "aidi_decision.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace aidi::fw;
+
+namespace {
+struct Row {
+  const char* what;
+  EnergyState state;
+  EnergyAction action;
+  std::uint32_t want, floor;
+};
+}  // namespace
+
+TEST(AidiDecision, TableOfEnergyStates) {
+  // reserve 10,000 and nextRow 4,000: headroom = 4,000 + 5,000 = 9,000.
+  const Row rows[] = {
+      {"the energy covers the rest with its 3 % margin and the final commit: finish",
+       {200'000, 10'000, 4'000, 100'000.f, 2'000.f, false, false}, EnergyAction::Finish, 0, 0},
+      {"just short of the margin: not a finish (103,000 + 2,000 needed)",
+       {104'999, 10'000, 4'000, 100'000.f, 2'000.f, false, false}, EnergyAction::Run, 0, 0},
+      {"a finish wins even with nothing to save",
+       {200'000, 10'000, 4'000, 100'000.f, 2'000.f, true, false}, EnergyAction::Finish, 0, 0},
+      {"nothing unsaved and no progress: running on risks nothing",
+       {500, 10'000, 4'000, 100'000.f, 2'000.f, true, false}, EnergyAction::Run, 0, 0},
+      {"below the reserve: checkpoint, then sleep for the finish (100,000 x 1.03 x 1.01 + 2,000)",
+       {9'999, 10'000, 4'000, 100'000.f, 2'000.f, false, false}, EnergyAction::CheckpointThenSleep, 106'030, 0},
+      {"woke at the floor last time: checkpoint before sleeping again",
+       {15'000, 10'000, 4'000, 100'000.f, 2'000.f, false, true}, EnergyAction::CheckpointThenSleep, 106'030, 0},
+      {"above the reserve, within the headroom: sleep powered, wake early at the reserve",
+       {18'999, 10'000, 4'000, 100'000.f, 2'000.f, false, false}, EnergyAction::Sleep, 106'030, 10'000},
+      {"at reserve + headroom: enough for the next band",
+       {19'000, 10'000, 4'000, 100'000.f, 2'000.f, false, false}, EnergyAction::Run, 0, 0},
+      {"a long rest (10 M cycles): sleep for half of it plus the final commit",
+       {12'000, 10'000, 4'000, 10'000'000.f, 2'000.f, false, false}, EnergyAction::Sleep, 5'002'000, 10'000},
+      {"a long rest but a large reserve: never wake with less than twice reserve + headroom",
+       {3'000'000, 2'000'000, 100'000, 10'000'000.f, 2'000.f, false, false}, EnergyAction::Sleep, 6'200'000, 2'000'000},
+      {"... but never for more than the finish needs",
+       {3'000'000, 2'000'000, 100'000, 3'000'000.f, 2'000.f, false, false}, EnergyAction::Sleep, 3'122'900, 2'000'000},
+      {"a rest too long to count in 32 bits: the largest request",
+       {12'000, 10'000, 4'000, 1e10f, 2'000.f, false, false}, EnergyAction::Sleep, 0xFFFFFFFFu, 10'000},
+  };
+  for (const auto& r : rows) {
+    const EnergyDecision d = decideEnergy(r.state);
+    EXPECT_EQ(d.action, r.action) << r.what;
+    if (r.action == EnergyAction::Sleep || r.action == EnergyAction::CheckpointThenSleep) {
+      EXPECT_NEAR(static_cast<double>(d.want), static_cast<double>(r.want), r.want * 1e-6 + 1) << r.what;
+      EXPECT_EQ(d.floor, r.floor) << r.what;
+    }
+  }
+}
+
+// Whatever the state, a sleep asks for more energy than it has, and a
+// checkpointed sleep never wakes early (floor 0).
+TEST(AidiDecision, SleepsAlwaysAskForMoreThanTheyHave) {
+  for (std::uint32_t left : {0u, 1'000u, 50'000u, 400'000u}) {
+    for (float rest : {1e3f, 1e5f, 3e6f, 5e7f}) {
+      for (bool fell : {false, true}) {
+        const EnergyState s{left, 20'000, 8'000, rest, 3'000.f, false, fell};
+        const EnergyDecision d = decideEnergy(s);
+        if (d.action == EnergyAction::Sleep || d.action == EnergyAction::CheckpointThenSleep) {
+          EXPECT_GT(d.want, left) << left << " " << rest;
+        }
+        if (d.action == EnergyAction::CheckpointThenSleep) {
+          EXPECT_EQ(d.floor, 0u);
+        }
+        if (d.action == EnergyAction::Sleep) {
+          EXPECT_LT(d.floor, d.want);
+        }
+      }
+    }
+  }
+}
