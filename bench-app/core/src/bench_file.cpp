@@ -3,9 +3,9 @@
 #include <set>
 #include <tuple>
 
-#include <toml++/toml.h>
 
 #include "aidi/core/boot_demo.hpp"
+#include "toml_file.hpp"
 #include "aidi/core/psu_control.hpp"
 #include "aidi/core/board_profile.hpp"
 #include "aidi/inst/registry.hpp"
@@ -14,21 +14,7 @@ namespace aidi::core {
 namespace {
 
 
-struct Where {
-  std::string file;
-  std::unexpected<inst::Error> error(const toml::node* node, const std::string& key, const std::string& why) const {
-    const auto line = node ? node->source().begin.line : 0;
-    return inst::fail(inst::ErrorCode::Protocol,
-                      file + (line ? ":" + std::to_string(line) : std::string()) + ": " + key + ": " + why);
-  }
-};
-
-inst::Status onlyKeys(const Where& w, const toml::table& t, const std::string& section,
-                      const std::set<std::string>& allowed) {
-  for (const auto& [key, node] : t)
-    if (!allowed.contains(std::string(key.str()))) return w.error(&node, section + std::string(key.str()), "unknown key");
-  return {};
-}
+using Where = TomlFile;
 
 inst::Result<inst::VisaResource> resource(const Where& w, const toml::table& t, const std::string& section) {
   const toml::node* node = t.get("resource");
@@ -43,23 +29,19 @@ inst::Result<inst::VisaResource> resource(const Where& w, const toml::table& t, 
 
 inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
   const Where w{path.string()};
-  toml::table root;
-  try {
-    root = toml::parse_file(path.string());
-  } catch (const toml::parse_error& e) {
-    if (e.source().begin.line == 0)
-      return inst::fail(inst::ErrorCode::NotFound, path.string() + ": " + std::string(e.description()));
-    return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
-                                                     ": bad TOML: " + std::string(e.description()));
-  }
-  if (auto ok = onlyKeys(w, root, "", {"bench", "limits", "supply", "link", "flasher"}); !ok)
+  auto text = readTextFile(path, "bench file");
+  if (!text) return std::unexpected(text.error());
+  auto parsed = parseToml(*text, path);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
+  if (auto ok = w.onlyKeys(root, "", {"bench", "limits", "supply", "link", "flasher"}); !ok)
     return std::unexpected(ok.error());
   BenchFile b;
   b.path = path;
 
   const toml::table* bench = root["bench"].as_table();
   if (!bench) return w.error(&root, "[bench]", "missing section");
-  if (auto ok = onlyKeys(w, *bench, "bench.", {"name", "target", "description"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = w.onlyKeys(*bench, "bench.", {"name", "target", "description"}); !ok) return std::unexpected(ok.error());
   b.name = (*bench)["name"].value_or(std::string());
   if (b.name.empty()) return w.error(bench, "bench.name", "needs a name");
   b.target = (*bench)["target"].value_or(std::string());
@@ -72,7 +54,7 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
 
   const toml::table* limits = root["limits"].as_table();
   if (!limits) return w.error(&root, "[limits]", "missing section: a bench needs safety limits");
-  if (auto ok = onlyKeys(w, *limits, "limits.", {"max_voltage", "max_current"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = w.onlyKeys(*limits, "limits.", {"max_voltage", "max_current"}); !ok) return std::unexpected(ok.error());
   for (const auto& [key, field, ceiling] : {std::tuple<const char*, double*, double>{"max_voltage", &b.limits.maxVolts, 60.0},
                                             {"max_current", &b.limits.maxAmps, 10.0}}) {
     const toml::node* node = limits->get(key);
@@ -84,7 +66,7 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
   }
 
   if (const toml::table* supply = root["supply"].as_table()) {
-    if (auto ok = onlyKeys(w, *supply, "supply.", {"resource", "channel", "driver"}); !ok) return std::unexpected(ok.error());
+    if (auto ok = w.onlyKeys(*supply, "supply.", {"resource", "channel", "driver"}); !ok) return std::unexpected(ok.error());
     BenchSupply s;
     auto r = resource(w, *supply, "supply");
     if (!r) return std::unexpected(r.error());
@@ -104,7 +86,7 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
     b.supply = s;
   }
   if (const toml::table* link = root["link"].as_table()) {
-    if (auto ok = onlyKeys(w, *link, "link.", {"resource", "baud"}); !ok) return std::unexpected(ok.error());
+    if (auto ok = w.onlyKeys(*link, "link.", {"resource", "baud"}); !ok) return std::unexpected(ok.error());
     BenchLink l;
     auto r = resource(w, *link, "link");
     if (!r) return std::unexpected(r.error());
@@ -114,7 +96,7 @@ inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
     b.link = l;
   }
   if (const toml::table* flasher = root["flasher"].as_table()) {
-    if (auto ok = onlyKeys(w, *flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
+    if (auto ok = w.onlyKeys(*flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
       return std::unexpected(ok.error());
     b.flasherKind = (*flasher)["kind"].value_or(std::string("openocd"));
     std::string kinds;

@@ -6,17 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include <toml++/toml.h>
+#include "toml_file.hpp"
 
 namespace aidi::core {
 namespace {
-
-std::unexpected<inst::Error> failAt(const std::filesystem::path& path, const toml::node* node, const std::string& key,
-                                    const std::string& why) {
-  const auto line = node ? node->source().begin.line : 0;
-  return inst::fail(inst::ErrorCode::Protocol,
-                    path.string() + (line ? ":" + std::to_string(line) : std::string()) + ": " + key + ": " + why);
-}
 
 // One figure: { value = ..., source = "..." }, finite and within [low, high].
 struct Figure {
@@ -44,13 +37,10 @@ inst::StorageParams BoardProfile::storage(double capacitanceF) const {
 }
 
 inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std::filesystem::path& path) {
-  toml::table root;
-  try {
-    root = toml::parse(text, path.string());
-  } catch (const toml::parse_error& e) {
-    return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
-                                                     ": bad TOML: " + std::string(e.description()));
-  }
+  auto parsed = parseToml(text, path);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
+  const TomlFile file{path.string()};
   BoardProfile p;
   p.path = path;
   p.text = text;
@@ -68,32 +58,32 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   for (const auto& f : figures) known.insert(f.key);
   for (const auto& [key, node] : root)
     if (!known.contains(std::string(key.str())))
-      return failAt(path, &node, std::string(key.str()), "unknown key");
+      return file.error(&node, std::string(key.str()), "unknown key");
   for (const auto& [key, field] : {std::pair<const char*, std::string*>{"name", &p.name}, {"target", &p.target},
                                    {"description", &p.description}, {"nvm_kind", &p.nvmKind}}) {
     const toml::node* node = root.get(key);
     const auto v = node ? node->value<std::string>() : std::nullopt;
-    if (!v || v->empty()) return failAt(path, node ? node : &root, key, "needs a text");
+    if (!v || v->empty()) return file.error(node ? node : &root, key, "needs a text");
     *field = *v;
   }
   std::map<std::string, double> values;
   for (const auto& f : figures) {
     const toml::node* node = root.get(f.key);
     const toml::table* t = node ? node->as_table() : nullptr;
-    if (!t) return failAt(path, node ? node : &root, f.key, "needs { value = NUMBER, source = \"datasheet, page\" }");
+    if (!t) return file.error(node ? node : &root, f.key, "needs { value = NUMBER, source = \"datasheet, page\" }");
     const toml::node* valueNode = t->get("value");
     const auto source = (*t)["source"].value<std::string>();
-    if (!valueNode || !valueNode->is_number()) return failAt(path, node, std::string(f.key) + ".value", "needs a number");
+    if (!valueNode || !valueNode->is_number()) return file.error(node, std::string(f.key) + ".value", "needs a number");
     const double number = valueNode->value_or(0.0);
     const double* value = &number;
-    if (!source || source->empty()) return failAt(path, node, std::string(f.key) + ".source", "every figure needs its source");
+    if (!source || source->empty()) return file.error(node, std::string(f.key) + ".source", "every figure needs its source");
     for (const auto& [k, n] : *t)
-      if (k.str() != "value" && k.str() != "source") return failAt(path, &n, std::string(f.key) + "." + std::string(k.str()), "unknown key");
+      if (k.str() != "value" && k.str() != "source") return file.error(&n, std::string(f.key) + "." + std::string(k.str()), "unknown key");
     if (!std::isfinite(*value) || *value < f.low || *value > f.high)
-      return failAt(path, valueNode, std::string(f.key) + ".value",
+      return file.error(valueNode, std::string(f.key) + ".value",
                     "must be finite and within [" + std::to_string(f.low) + ", " + std::to_string(f.high) + "]");
     if (f.whole && *value != std::floor(*value))
-      return failAt(path, valueNode, std::string(f.key) + ".value", "must be a whole number");
+      return file.error(valueNode, std::string(f.key) + ".value", "must be a whole number");
     values[f.key] = *value;
     p.sources[f.key] = *source;
   }
@@ -112,19 +102,14 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   p.efficiency = values["efficiency"];
   p.leakageW = values["leakage_w"];
   if (!(p.vOff < p.vOn && p.vOn <= p.vMax))
-    return failAt(path, root.get("v_on"), "v_on", "need v_off < v_on <= v_max");
+    return file.error(root.get("v_on"), "v_on", "need v_off < v_on <= v_max");
   return p;
 }
 
 inst::Result<BoardProfile> loadBoardProfile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec))
-    return inst::fail(inst::ErrorCode::NotFound, path.string() + ": no such board profile file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": cannot read the board profile");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseBoardProfile(text.str(), path);
+  auto text = readTextFile(path, "board profile");
+  if (!text) return std::unexpected(text.error());
+  return parseBoardProfile(*text, path);
 }
 
 inst::Status checkHelloAgainstProfile(const proto::Hello& hello, const BoardProfile& profile) {

@@ -10,31 +10,12 @@
 
 #include "aidi/core/bench_file.hpp"
 #include "aidi/core/policies.hpp"
+#include "toml_file.hpp"
 
 namespace aidi::core {
 namespace {
 
-struct Checker {
-  std::string file;
-  std::string where(const toml::node* node) const {
-    if (node && node->source().begin.line) return file + ":" + std::to_string(node->source().begin.line);
-    return file;
-  }
-  std::unexpected<inst::Error> error(const toml::node* node, const std::string& key, const std::string& why) const {
-    return inst::fail(inst::ErrorCode::Protocol, where(node) + ": " + key + ": " + why);
-  }
-};
-
-
-// Refuses keys the format does not know (a typo must not be ignored).
-inst::Status onlyKeys(const Checker& c, const toml::table& t, const std::string& section,
-                      const std::set<std::string>& allowed) {
-  for (const auto& [key, node] : t) {
-    if (!allowed.contains(std::string(key.str())))
-      return c.error(&node, section + std::string(key.str()), "unknown key");
-  }
-  return {};
-}
+using Checker = TomlFile;
 
 inst::Result<std::vector<std::string>> stringList(const Checker& c, const toml::table& t, const std::string& key,
                                                   const std::string& name) {
@@ -97,34 +78,26 @@ const HarvestCondition* CampaignFile::findCondition(const std::string& condition
 
 inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, const std::filesystem::path& zoo,
                                             const std::filesystem::path& boards) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    return inst::fail(inst::ErrorCode::NotFound, path.string() + ": is a directory, not a campaign file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return inst::fail(inst::ErrorCode::NotFound, path.string() + ": cannot open the campaign file");
-  const std::string text{std::istreambuf_iterator<char>(in), {}};
-  return parseCampaign(text, path, zoo, boards);
+  auto text = readTextFile(path, "campaign file");
+  if (!text) return std::unexpected(text.error());
+  return parseCampaign(*text, path, zoo, boards);
 }
 
 inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
                                          const std::filesystem::path& zoo, const std::filesystem::path& boardDir,
                                          const std::vector<BoardProfile>& recordedBoards) {
   const Checker c{path.string()};
-  toml::table root;
-  try {
-    root = toml::parse(text, path.string());
-  } catch (const toml::parse_error& e) {
-    return inst::fail(inst::ErrorCode::Protocol, path.string() + ":" + std::to_string(e.source().begin.line) +
-                                                     ": bad TOML: " + std::string(e.description()));
-  }
+  auto parsed = parseToml(text, path);
+  if (!parsed) return std::unexpected(parsed.error());
+  const toml::table& root = *parsed;
   CampaignFile f;
   f.path = path;
   f.text = text;
-  if (auto ok = onlyKeys(c, root, "", {"campaign", "matrix", "condition"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = c.onlyKeys(root, "", {"campaign", "matrix", "condition"}); !ok) return std::unexpected(ok.error());
 
   const toml::table* campaign = root["campaign"].as_table();
   if (!campaign) return c.error(&root, "[campaign]", "missing section");
-  if (auto ok = onlyKeys(c, *campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench"}); !ok)
+  if (auto ok = c.onlyKeys(*campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench"}); !ok)
     return std::unexpected(ok.error());
   const auto name = (*campaign)["name"].value<std::string>();
   if (!name || name->empty()) return c.error(campaign->get("name") ? campaign->get("name") : campaign, "campaign.name", "needs a name");
@@ -148,7 +121,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
 
   const toml::table* matrix = root["matrix"].as_table();
   if (!matrix) return c.error(&root, "[matrix]", "missing section");
-  if (auto ok = onlyKeys(c, *matrix, "matrix.", {"models", "policies", "boards"}); !ok) return std::unexpected(ok.error());
+  if (auto ok = c.onlyKeys(*matrix, "matrix.", {"models", "policies", "boards"}); !ok) return std::unexpected(ok.error());
   auto models = stringList(c, *matrix, "models", "matrix.models");
   if (!models) return std::unexpected(models.error());
   for (std::size_t i = 0; i < models->size(); ++i) {
@@ -201,7 +174,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     const toml::table* t = conditions->get(i)->as_table();
     const std::string key = "condition[" + std::to_string(i) + "].";
     if (!t) return c.error(conditions->get(i), key, "must be a table");
-    if (auto ok = onlyKeys(c, *t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency"}); !ok)
+    if (auto ok = c.onlyKeys(*t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency"}); !ok)
       return std::unexpected(ok.error());
     HarvestCondition h;
     h.name = (*t)["name"].value_or(std::string());
