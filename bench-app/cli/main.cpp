@@ -13,6 +13,8 @@
 #include <fstream>
 #include <iostream>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -328,6 +330,300 @@ int runPorts(bool json) {
   return 0;
 }
 
+int runProbe(const std::filesystem::path& benchFile, const std::string& psuResource, bool json) {
+  aidi::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
+  if (!psuResource.empty()) {
+    auto resource = aidi::core::parseVisaResource(psuResource);
+    if (!resource) return reportError(resource.error());
+    bench->name = "--psu";
+    bench->target = "-";
+    bench->supply = aidi::core::BenchSupply{*resource, 1, ""};
+  } else if (!benchFile.empty()) {
+    bench = aidi::core::loadBenchFile(benchFile);
+  } else {
+    fmt::print(stderr, "aidi: error: name a bench file or --psu RESOURCE\n");
+    return kExitUsage;
+  }
+  if (!bench) return reportError(bench.error());
+  const auto probe = aidi::core::probeBench(*bench);
+  const bool ok = probe.supplyError.empty() && (probe.linkState.empty() || probe.linkOk);
+  if (json) {
+    nlohmann::ordered_json out{{"bench", bench->name}, {"ok", ok}};
+    if (probe.supply)
+      out["supply"] = {{"vendor", probe.supply->vendor}, {"model", probe.supply->model},
+                       {"serial", probe.supply->serial}, {"firmware", probe.supply->firmware},
+                       {"family", probe.supply->family}};
+    if (!probe.supplyError.empty()) out["supply_error"] = probe.supplyError;
+    if (!probe.linkState.empty()) out["link"] = {{"ok", probe.linkOk}, {"state", probe.linkState}};
+    fmt::print("{}\n", out.dump());
+  } else {
+    fmt::print("bench {} ({}), limits {} V, {} A\n", bench->name, bench->target, bench->limits.maxVolts,
+               bench->limits.maxAmps);
+    if (probe.supply)
+      fmt::print("  supply: {} {} (serial {}, firmware {}; dialect {})\n", probe.supply->vendor, probe.supply->model,
+                 probe.supply->serial, probe.supply->firmware, probe.supply->family);
+    if (!probe.supplyError.empty()) fmt::print("  supply: {}\n", probe.supplyError);
+    if (!probe.linkState.empty()) fmt::print("  link: {}\n", probe.linkState);
+  }
+  return ok ? 0 : kExitFailure;
+}
+
+int runFlash(const std::filesystem::path& benchFile, const std::string& model, const std::string& policy,
+             const std::filesystem::path& elfOverride) {
+  auto bench = aidi::core::loadBenchFile(benchFile);
+  if (!bench) return reportError(bench.error());
+  const auto elf = elfOverride.empty() ? aidi::core::benchFirmware(*bench, model, policy) : elfOverride;
+  fmt::print(stderr, "Programming {} on bench {} ...\n", elf.string(), bench->name);
+  if (auto ok = aidi::core::flashBench(*bench, elf); !ok) return reportError(ok.error());
+  fmt::print("Programmed, verified and reset: {}\n", elf.filename().string());
+  return 0;
+}
+
+// The subcommands: each registers its options and the work to run when it is
+// the one chosen. Option values live in state the action owns.
+using Action = std::function<int()>;
+struct Commands {
+  CLI::App& app;
+  std::vector<std::pair<CLI::App*, Action>> actions;
+  void on(CLI::App* sub, Action action) { actions.emplace_back(sub, std::move(action)); }
+};
+
+void addVersion(Commands& c) {
+  c.on(c.app.add_subcommand("version", "Print the version of aidi"), [] {
+    fmt::print("aidi {}\n", AIDI_VERSION);
+    return 0;
+  });
+}
+
+void addDemo(Commands& c) {
+  struct Options {
+    aidi::core::BootDemoOptions demo;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  o->demo.board.firmware = aidi::core::defaultHelloFirmware();
+  o->demo.board.qemuProgram = aidi::core::defaultQemuProgram();
+  auto* sub = c.app.add_subcommand("demo", "Boot the virtual board, reset it, show the NVM boot counter");
+  sub->add_option("--firmware", o->demo.board.firmware, "Firmware ELF for the virtual board")->capture_default_str();
+  sub->add_option("--qemu", o->demo.board.qemuProgram, "QEMU program (or set AIDI_QEMU)")->capture_default_str();
+  sub->add_option("--port", o->demo.board.serialPort, "Loopback TCP port for the board's UART (0: any free)")
+      ->capture_default_str();
+  sub->add_option("--boots", o->demo.boots, "Boots to observe (first boot + resets)")
+      ->check(CLI::Range(1, 1000000))
+      ->capture_default_str();
+  sub->add_flag("--json", o->json, "One JSON object per line");
+  c.on(sub, [o] { return runDemo(o->demo, o->json); });
+}
+
+void addDecode(Commands& c) {
+  auto source = std::make_shared<std::string>();
+  auto* sub = c.app.add_subcommand("decode",
+                                   "Decode a raw telemetry capture: one JSON line per frame, then the decoder's counters");
+  sub->add_option("CAPTURE", *source, "A capture file, - for standard input, or tcp:HOST:PORT")->required();
+  c.on(sub, [source] { return runDecode(*source); });
+}
+
+void addDb(Commands& c) {
+  auto o = std::make_shared<DbOptions>();
+  auto* db = c.app.add_subcommand("db", "Manage a run database")->require_subcommand(1);
+  auto* migrate = db->add_subcommand("migrate", "Apply pending schema migrations");
+  auto* check = db->add_subcommand("check", "Run SQLite's integrity check; exit 1 unless ok");
+  auto* vacuum = db->add_subcommand("vacuum", "Rebuild the file to reclaim space");
+  auto* exportCmd = db->add_subcommand("export", "Export tables as CSV or JSON");
+  for (auto* sub : {migrate, check, vacuum, exportCmd})
+    sub->add_option("--db", o->path, "Database file (or set AIDI_DB)")->capture_default_str();
+  exportCmd->add_option("--table", o->tables, "Table to export (repeatable; default all)")
+      ->check(CLI::IsMember(aidi::core::exportableTables()));
+  exportCmd->add_option("--campaign", o->campaign, "Only this campaign's rows");
+  exportCmd->add_option("--format", o->format, "csv or json")->capture_default_str();
+  exportCmd->add_option("--out", o->out, "Directory for TABLE.FORMAT files, or - for stdout")->capture_default_str();
+  c.on(migrate, [o] { return runDbMigrate(*o); });
+  c.on(check, [o] { return runDbCheck(*o); });
+  c.on(vacuum, [o] { return runDbVacuum(*o); });
+  c.on(exportCmd, [o] { return runDbExport(*o); });
+}
+
+void addModels(Commands& c) {
+  struct Options {
+    std::filesystem::path dir = aidi::core::defaultModelDirectory();
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand("models", "List the model zoo: params, MACs, peak SRAM, flash, accuracy");
+  sub->add_option("--dir", o->dir, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  sub->add_flag("--json", o->json, "JSON output");
+  c.on(sub, [o] { return runModels(o->dir, o->json); });
+}
+
+void addVirtualPsu(Commands& c) {
+  struct Options {
+    std::string model = "dp832";
+    std::uint16_t port = 0;
+    double load = 100.0;
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated SCPI power supply on 127.0.0.1");
+  sub->add_option("--model", o->model, "Supply model to behave as")->capture_default_str();
+  sub->add_option("--port", o->port, "TCP port (0: any free one, printed)")->capture_default_str();
+  sub->add_option("--load", o->load, "Resistive load on each output, ohms")
+      ->check(finiteNumber(0, false, 1e9))
+      ->capture_default_str();
+  c.on(sub, [o] { return runVirtualPsu(o->model, o->port, o->load); });
+}
+
+void addCrashTest(Commands& c) {
+  struct Options {
+    std::string model, policy = "all";
+    std::size_t sample = 0;
+    std::filesystem::path dir = aidi::core::defaultModelDirectory();
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand(
+      "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
+  sub->add_option("--model", o->model, "Model of the zoo")->required();
+  auto choices = aidi::core::policyNames();
+  choices.push_back("all");
+  sub->add_option("--policy", o->policy, aidi::core::policyList() + " or all")
+      ->check(CLI::IsMember(choices))
+      ->capture_default_str();
+  sub->add_option("--sample", o->sample, "Image of the fixture subset")->capture_default_str();
+  sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
+  sub->add_flag("--json", o->json, "One JSON object per policy");
+  c.on(sub, [o] { return runCrashTest(o->dir, o->model, o->policy, o->sample, o->json); });
+}
+
+void addSim(Commands& c) {
+  struct Options {
+    SimOptions sim;
+    std::filesystem::path dir = aidi::core::defaultModelDirectory();
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
+  sub->add_option("--model", o->sim.model, "Model of the zoo")->capture_default_str();
+  sub->add_option("--policy", o->sim.policy, "Scheduling policy: " + aidi::core::policyList())
+      ->check(CLI::IsMember(aidi::core::policyNames()))
+      ->capture_default_str();
+  auto* trace = sub->add_option("--trace", o->sim.trace, "Harvest trace (CSV time_s,power_w)");
+  sub->add_option("--constant", o->sim.constantWatts, "Constant harvested power, W (instead of a trace)")
+      ->check(finiteNumber(0, true, 100))
+      ->excludes(trace);
+  sub->add_option("--cap", o->sim.capacitanceUf, "Storage capacitor, uF")
+      ->check(finiteNumber(0, false, 1e7))
+      ->capture_default_str();
+  sub->add_option("--sample", o->sim.sample, "Image of the fixture subset")->capture_default_str();
+  sub->add_option("--board", o->sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
+      ->capture_default_str();
+  sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
+  sub->add_flag("--json", o->sim.json, "JSON output");
+  c.on(sub, [o] { return runSim(o->dir, o->sim); });
+}
+
+void addPsu(Commands& c) {
+  struct Options {
+    aidi::core::PsuRequest psu;
+    std::string output;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  std::string drivers;
+  for (const auto& d : aidi::core::supplyDrivers()) drivers += (drivers.empty() ? "" : ", ") + d.name;
+  auto* sub = c.app.add_subcommand("psu", "Manual control of a power supply, within safety limits");
+  sub->add_option("--resource", o->psu.resource, "VISA resource, e.g. TCPIP0::192.0.2.7::5025::SOCKET")->required();
+  sub->add_option("--channel", o->psu.channel, "Channel")->check(CLI::Range(1, 8))->capture_default_str();
+  sub->add_option("--driver", o->psu.family, "Driver instead of the *IDN? table (" + drivers + ")");
+  sub->add_option("--voltage", o->psu.volts, "Set voltage, V")->check(finiteNumber(0, true));
+  sub->add_option("--current-limit", o->psu.amps, "Set current limit, A")->check(finiteNumber(0, true));
+  sub->add_option("--output", o->output, "on or off")->check(CLI::IsMember({"on", "off"}));
+  sub->add_flag("--measure", o->psu.measure, "Measure voltage and current");
+  sub->add_option("--max-voltage", o->psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")
+      ->required()
+      ->check(finiteNumber(0, false, 60));
+  sub->add_option("--max-current", o->psu.limits.maxAmps, "Safety limit, A")
+      ->required()
+      ->check(finiteNumber(0, false, 10));
+  sub->add_flag("--json", o->json, "JSON output");
+  c.on(sub, [o] {
+    if (!o->output.empty()) o->psu.output = o->output == "on";
+    return runPsu(o->psu, o->json);
+  });
+}
+
+void addCampaigns(Commands& c) {
+  struct Options {
+    aidi::cli::CampaignOptions campaign;
+    std::filesystem::path file, reportOut = "-", reportPlots;
+    std::string resumeWhich, reportWhich, reportFormat = "html";
+  };
+  auto o = std::make_shared<Options>();
+  o->campaign.database = defaultDatabase();
+  o->campaign.modelZoo = aidi::core::defaultModelDirectory();
+  auto* run = c.app.add_subcommand("run", "Run a campaign file on the virtual bench, record it, write the HTML report");
+  run->add_option("CAMPAIGN", o->file, "Campaign file (TOML, see fixtures/campaigns/README.md)")->required();
+  run->add_option("--report", o->campaign.reportPath, "HTML report to write (default: next to the database)");
+  auto* resume = c.app.add_subcommand("resume", "Continue unfinished campaigns (a killed run is re-run from scratch)");
+  resume->add_option("CAMPAIGN", o->resumeWhich, "Campaign id or name (default: every unfinished one)");
+  resume->add_option("--report", o->campaign.reportPath, "HTML report to write (default: next to the database)");
+  auto* list = c.app.add_subcommand("list", "List the campaigns of a database and their progress");
+  auto* report = c.app.add_subcommand("report", "Write a campaign's latency/accuracy report");
+  report->add_option("TARGET", o->reportWhich, "Campaign id or name, or run:ID for that run's timeline")->required();
+  report->add_option("--format", o->reportFormat, "html, csv or json")
+      ->check(CLI::IsMember({"html", "csv", "json"}))
+      ->capture_default_str();
+  report->add_option("--out", o->reportOut, "Output file, or - for stdout")->capture_default_str();
+  report->add_option("--plots", o->reportPlots, "Also write each plot as DIR/NAME.svg");
+  for (auto* sub : {run, resume, list, report}) {
+    sub->add_option("--db", o->campaign.database, "Run database (or set AIDI_DB)")->capture_default_str();
+    sub->add_option("--dir", o->campaign.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  }
+  for (auto* sub : {run, resume, list}) sub->add_flag("--json", o->campaign.json, "JSON lines for scripts");
+  c.on(run, [o] { return aidi::cli::runCampaignFile(o->file, o->campaign); });
+  c.on(resume, [o] { return aidi::cli::resumeCampaigns(o->resumeWhich, o->campaign); });
+  c.on(list, [o] { return aidi::cli::listCampaigns(o->campaign); });
+  c.on(report, [o] {
+    return aidi::cli::reportCampaign(o->reportWhich, o->reportFormat, o->reportOut, o->reportPlots, o->campaign);
+  });
+}
+
+void addFlash(Commands& c) {
+  struct Options {
+    std::filesystem::path bench, elf;
+    std::string model = "mcunet-s", policy = "aidi";
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand("flash", "Program a real board through the bench's flasher (OpenOCD), verify, reset");
+  sub->add_option("--bench", o->bench, "Bench file (TOML, see fixtures/benches/README.md)")->required();
+  sub->add_option("--model", o->model, "Model of the firmware image")->capture_default_str();
+  sub->add_option("--policy", o->policy, "Policy of the firmware image: " + aidi::core::policyList())
+      ->check(CLI::IsMember(aidi::core::policyNames()))
+      ->capture_default_str();
+  sub->add_option("--elf", o->elf, "Firmware image to program instead of the built one");
+  c.on(sub, [o] { return runFlash(o->bench, o->model, o->policy, o->elf); });
+}
+
+void addInstruments(Commands& c) {
+  struct Options {
+    std::filesystem::path bench;
+    std::string psu;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* instruments = c.app.add_subcommand("instruments", "The instruments of a bench")->require_subcommand(1);
+  auto* probe = instruments->add_subcommand(
+      "probe", "Identify a bench's supply (*IDN?, nothing is switched) and try its link; exit 1 naming what failed");
+  auto* benchOption = probe->add_option("BENCH", o->bench, "Bench file (TOML)");
+  probe->add_option("--psu", o->psu, "Or just a supply's VISA resource")->excludes(benchOption);
+  probe->add_flag("--json", o->json, "JSON output");
+  c.on(probe, [o] { return runProbe(o->bench, o->psu, o->json); });
+}
+
+void addPorts(Commands& c) {
+  auto json = std::make_shared<bool>(false);
+  auto* sub = c.app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
+  sub->add_flag("--json", *json, "JSON output");
+  c.on(sub, [json] { return runPorts(*json); });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -336,165 +632,10 @@ int main(int argc, char** argv) {
   CLI::App app{"aidi: AIDI Bench, hardware-in-the-loop bench for intermittent deep inference"};
   app.require_subcommand(1);
   app.set_version_flag("--version", AIDI_VERSION);
-
-  auto* version = app.add_subcommand("version", "Print the version of aidi");
-
-  aidi::core::BootDemoOptions demo;
-  demo.board.firmware = aidi::core::defaultHelloFirmware();
-  demo.board.qemuProgram = aidi::core::defaultQemuProgram();
-  bool demoJson = false;
-  auto* demoCmd = app.add_subcommand("demo", "Boot the virtual board, reset it, show the NVM boot counter");
-  demoCmd->add_option("--firmware", demo.board.firmware, "Firmware ELF for the virtual board")
-      ->capture_default_str();
-  demoCmd->add_option("--qemu", demo.board.qemuProgram, "QEMU program (or set AIDI_QEMU)")->capture_default_str();
-  demoCmd->add_option("--port", demo.board.serialPort, "Loopback TCP port for the board's UART (0: any free)")
-      ->capture_default_str();
-  demoCmd->add_option("--boots", demo.boots, "Boots to observe (first boot + resets)")
-      ->check(CLI::Range(1, 1000000))
-      ->capture_default_str();
-  demoCmd->add_flag("--json", demoJson, "One JSON object per line");
-
-  std::string decodeSource;
-  auto* decodeCmd = app.add_subcommand(
-      "decode", "Decode a raw telemetry capture: one JSON line per frame, then the decoder's counters");
-  decodeCmd->add_option("CAPTURE", decodeSource, "A capture file, - for standard input, or tcp:HOST:PORT")
-      ->required();
-
-  DbOptions dbOptions;
-  auto* dbCmd = app.add_subcommand("db", "Manage a run database")->require_subcommand(1);
-  auto* dbMigrate = dbCmd->add_subcommand("migrate", "Apply pending schema migrations");
-  auto* dbCheck = dbCmd->add_subcommand("check", "Run SQLite's integrity check; exit 1 unless ok");
-  auto* dbVacuum = dbCmd->add_subcommand("vacuum", "Rebuild the file to reclaim space");
-  auto* dbExport = dbCmd->add_subcommand("export", "Export tables as CSV or JSON");
-  for (auto* sub : {dbMigrate, dbCheck, dbVacuum, dbExport})
-    sub->add_option("--db", dbOptions.path, "Database file (or set AIDI_DB)")->capture_default_str();
-  dbExport->add_option("--table", dbOptions.tables, "Table to export (repeatable; default all)")
-      ->check(CLI::IsMember(aidi::core::exportableTables()));
-  dbExport->add_option("--campaign", dbOptions.campaign, "Only this campaign's rows");
-  dbExport->add_option("--format", dbOptions.format, "csv or json")->capture_default_str();
-  dbExport->add_option("--out", dbOptions.out, "Directory for TABLE.FORMAT files, or - for stdout")
-      ->capture_default_str();
-
-  std::filesystem::path modelsDir = aidi::core::defaultModelDirectory();
-  bool modelsJson = false;
-  auto* modelsCmd = app.add_subcommand("models", "List the model zoo: params, MACs, peak SRAM, flash, accuracy");
-  modelsCmd->add_option("--dir", modelsDir, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
-  modelsCmd->add_flag("--json", modelsJson, "JSON output");
-
-  std::string psuModel = "dp832";
-  std::uint16_t psuPort = 0;
-  double psuLoad = 100.0;
-  auto* virtualPsuCmd = app.add_subcommand("virtual-psu", "Run a simulated SCPI power supply on 127.0.0.1");
-  virtualPsuCmd->add_option("--model", psuModel, "Supply model to behave as")->capture_default_str();
-  virtualPsuCmd->add_option("--port", psuPort, "TCP port (0: any free one, printed)")->capture_default_str();
-  virtualPsuCmd->add_option("--load", psuLoad, "Resistive load on each output, ohms")
-      ->check(finiteNumber(0, false, 1e9))
-      ->capture_default_str();
-
-  std::string crashModel, crashPolicy = "all";
-  std::size_t crashSample = 0;
-  bool crashJson = false;
-  auto* crashCmd = app.add_subcommand(
-      "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
-  crashCmd->add_option("--model", crashModel, "Model of the zoo")->required();
-  auto crashChoices = aidi::core::policyNames();
-  crashChoices.push_back("all");
-  crashCmd->add_option("--policy", crashPolicy, aidi::core::policyList() + " or all")
-      ->check(CLI::IsMember(crashChoices))
-      ->capture_default_str();
-  crashCmd->add_option("--sample", crashSample, "Image of the fixture subset")->capture_default_str();
-  crashCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
-  crashCmd->add_flag("--json", crashJson, "One JSON object per policy");
-
-  SimOptions sim;
-  auto* simCmd = app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
-  simCmd->add_option("--model", sim.model, "Model of the zoo")->capture_default_str();
-  simCmd->add_option("--policy", sim.policy, "Scheduling policy: " + aidi::core::policyList())
-      ->check(CLI::IsMember(aidi::core::policyNames()))
-      ->capture_default_str();
-  auto* traceOption = simCmd->add_option("--trace", sim.trace, "Harvest trace (CSV time_s,power_w)");
-  simCmd->add_option("--constant", sim.constantWatts, "Constant harvested power, W (instead of a trace)")
-      ->check(finiteNumber(0, true, 100))
-      ->excludes(traceOption);
-  simCmd->add_option("--cap", sim.capacitanceUf, "Storage capacitor, uF")
-      ->check(finiteNumber(0, false, 1e7))
-      ->capture_default_str();
-  simCmd->add_option("--sample", sim.sample, "Image of the fixture subset")->capture_default_str();
-  simCmd->add_option("--board", sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
-      ->capture_default_str();
-  simCmd->add_option("--dir", modelsDir, "Model zoo directory")->capture_default_str();
-  simCmd->add_flag("--json", sim.json, "JSON output");
-
-  aidi::core::PsuRequest psu;
-  bool psuJson = false;
-  std::string psuOutput;
-  auto* psuCmd = app.add_subcommand("psu", "Manual control of a power supply, within safety limits");
-  psuCmd->add_option("--resource", psu.resource, "VISA resource, e.g. TCPIP0::192.0.2.7::5025::SOCKET")->required();
-  psuCmd->add_option("--channel", psu.channel, "Channel")->capture_default_str();
-  psuCmd->add_option("--driver", psu.family, "SCPI family instead of the *IDN? table (rigol-dp800, keysight-e36300, siglent-spd3303x)");
-  psuCmd->add_option("--voltage", psu.volts, "Set voltage, V")->check(finiteNumber(0, true));
-  psuCmd->add_option("--current-limit", psu.amps, "Set current limit, A")->check(finiteNumber(0, true));
-  psuCmd->add_option("--output", psuOutput, "on or off")->check(CLI::IsMember({"on", "off"}));
-  psuCmd->add_flag("--measure", psu.measure, "Measure voltage and current");
-  psuCmd->add_option("--max-voltage", psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")
-      ->required()
-      ->check(finiteNumber(0, false, 60));
-  psuCmd->add_option("--max-current", psu.limits.maxAmps, "Safety limit, A")
-      ->required()
-      ->check(finiteNumber(0, false, 10));
-  psuCmd->add_flag("--json", psuJson, "JSON output");
-
-  aidi::cli::CampaignOptions campaign;
-  campaign.database = defaultDatabase();
-  campaign.modelZoo = aidi::core::defaultModelDirectory();
-  std::filesystem::path campaignFile;
-  auto* runCmd = app.add_subcommand("run", "Run a campaign file on the virtual bench, record it, write the HTML report");
-  runCmd->add_option("CAMPAIGN", campaignFile, "Campaign file (TOML, see fixtures/campaigns/README.md)")->required();
-  runCmd->add_option("--report", campaign.reportPath, "HTML report to write (default: next to the database)");
-  std::string resumeWhich;
-  auto* resumeCmd = app.add_subcommand("resume", "Continue unfinished campaigns (a killed run is re-run from scratch)");
-  resumeCmd->add_option("CAMPAIGN", resumeWhich, "Campaign id or name (default: every unfinished one)");
-  resumeCmd->add_option("--report", campaign.reportPath, "HTML report to write (default: next to the database)");
-  auto* listCmd = app.add_subcommand("list", "List the campaigns of a database and their progress");
-  std::string reportWhich, reportFormat = "html";
-  std::filesystem::path reportOut = "-";
-  auto* reportCmd = app.add_subcommand("report", "Write a campaign's latency/accuracy report");
-  reportCmd->add_option("TARGET", reportWhich, "Campaign id or name, or run:ID for that run's timeline")->required();
-  reportCmd->add_option("--format", reportFormat, "html, csv or json")
-      ->check(CLI::IsMember({"html", "csv", "json"}))
-      ->capture_default_str();
-  reportCmd->add_option("--out", reportOut, "Output file, or - for stdout")->capture_default_str();
-  std::filesystem::path reportPlots;
-  reportCmd->add_option("--plots", reportPlots, "Also write each plot as DIR/NAME.svg");
-  for (auto* sub : {runCmd, resumeCmd, listCmd, reportCmd}) {
-    sub->add_option("--db", campaign.database, "Run database (or set AIDI_DB)")->capture_default_str();
-    sub->add_option("--dir", campaign.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
-  }
-  for (auto* sub : {runCmd, resumeCmd, listCmd}) sub->add_flag("--json", campaign.json, "JSON lines for scripts");
-
-  std::filesystem::path flashBench, flashElf;
-  std::string flashModel = "mcunet-s", flashPolicy = "aidi";
-  auto* flashCmd = app.add_subcommand("flash", "Program a real board through the bench's flasher (OpenOCD), verify, reset");
-  flashCmd->add_option("--bench", flashBench, "Bench file (TOML, see fixtures/benches/README.md)")->required();
-  flashCmd->add_option("--model", flashModel, "Model of the firmware image")->capture_default_str();
-  flashCmd->add_option("--policy", flashPolicy, "Policy of the firmware image: " + aidi::core::policyList())
-      ->check(CLI::IsMember(aidi::core::policyNames()))
-      ->capture_default_str();
-  flashCmd->add_option("--elf", flashElf, "Firmware image to program instead of the built one");
-
-  std::filesystem::path probeBenchFile;
-  std::string probePsu;
-  bool probeJson = false;
-  auto* instrumentsCmd = app.add_subcommand("instruments", "The instruments of a bench")->require_subcommand(1);
-  auto* probeCmd = instrumentsCmd->add_subcommand(
-      "probe", "Identify a bench's supply (*IDN?, nothing is switched) and try its link; exit 1 naming what failed");
-  auto* probeBenchOption = probeCmd->add_option("BENCH", probeBenchFile, "Bench file (TOML)");
-  probeCmd->add_option("--psu", probePsu, "Or just a supply's VISA resource")->excludes(probeBenchOption);
-  probeCmd->add_flag("--json", probeJson, "JSON output");
-
-  bool portsJson = false;
-  auto* portsCmd = app.add_subcommand("ports", "List serial ports with USB vendor/product ids and descriptions");
-  portsCmd->add_flag("--json", portsJson, "JSON output");
+  Commands commands{app, {}};
+  for (auto add : {addVersion, addDemo, addDecode, addDb, addModels, addVirtualPsu, addCrashTest, addSim, addPsu,
+                   addCampaigns, addFlash, addInstruments, addPorts})
+    add(commands);
 
   try {
     app.parse(argc, argv);
@@ -502,75 +643,7 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;
   }
-
-  if (*version) {
-    fmt::print("aidi {}\n", AIDI_VERSION);
-    return 0;
-  }
-  if (*demoCmd) return runDemo(demo, demoJson);
-  if (*decodeCmd) return runDecode(decodeSource);
-  if (*modelsCmd) return runModels(modelsDir, modelsJson);
-  if (*simCmd) return runSim(modelsDir, sim);
-  if (*portsCmd) return runPorts(portsJson);
-  if (*probeCmd) {
-    aidi::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
-    if (!probePsu.empty()) {
-      auto resource = aidi::core::parseVisaResource(probePsu);
-      if (!resource) return reportError(resource.error());
-      bench->name = "--psu";
-      bench->target = "-";
-      bench->supply = aidi::core::BenchSupply{*resource, 1, ""};
-    } else if (!probeBenchFile.empty()) {
-      bench = aidi::core::loadBenchFile(probeBenchFile);
-    } else {
-      fmt::print(stderr, "aidi: error: name a bench file or --psu RESOURCE\n");
-      return kExitUsage;
-    }
-    if (!bench) return reportError(bench.error());
-    const auto probe = aidi::core::probeBench(*bench);
-    const bool ok = probe.supplyError.empty() && (probe.linkState.empty() || probe.linkOk);
-    if (probeJson) {
-      nlohmann::ordered_json out{{"bench", bench->name}, {"ok", ok}};
-      if (probe.supply)
-        out["supply"] = {{"vendor", probe.supply->vendor}, {"model", probe.supply->model},
-                         {"serial", probe.supply->serial}, {"firmware", probe.supply->firmware},
-                         {"family", probe.supply->family}};
-      if (!probe.supplyError.empty()) out["supply_error"] = probe.supplyError;
-      if (!probe.linkState.empty()) out["link"] = {{"ok", probe.linkOk}, {"state", probe.linkState}};
-      fmt::print("{}\n", out.dump());
-    } else {
-      fmt::print("bench {} ({}), limits {} V, {} A\n", bench->name, bench->target, bench->limits.maxVolts,
-                 bench->limits.maxAmps);
-      if (probe.supply)
-        fmt::print("  supply: {} {} (serial {}, firmware {}; dialect {})\n", probe.supply->vendor, probe.supply->model,
-                   probe.supply->serial, probe.supply->firmware, probe.supply->family);
-      if (!probe.supplyError.empty()) fmt::print("  supply: {}\n", probe.supplyError);
-      if (!probe.linkState.empty()) fmt::print("  link: {}\n", probe.linkState);
-    }
-    return ok ? 0 : kExitFailure;
-  }
-  if (*flashCmd) {
-    auto bench = aidi::core::loadBenchFile(flashBench);
-    if (!bench) return reportError(bench.error());
-    const auto elf = flashElf.empty() ? aidi::core::benchFirmware(*bench, flashModel, flashPolicy) : flashElf;
-    fmt::print(stderr, "Programming {} on bench {} ...\n", elf.string(), bench->name);
-    if (auto ok = aidi::core::flashBench(*bench, elf); !ok) return reportError(ok.error());
-    fmt::print("Programmed, verified and reset: {}\n", elf.filename().string());
-    return 0;
-  }
-  if (*runCmd) return aidi::cli::runCampaignFile(campaignFile, campaign);
-  if (*resumeCmd) return aidi::cli::resumeCampaigns(resumeWhich, campaign);
-  if (*listCmd) return aidi::cli::listCampaigns(campaign);
-  if (*reportCmd) return aidi::cli::reportCampaign(reportWhich, reportFormat, reportOut, reportPlots, campaign);
-  if (*psuCmd) {
-    if (!psuOutput.empty()) psu.output = psuOutput == "on";
-    return runPsu(psu, psuJson);
-  }
-  if (*crashCmd) return runCrashTest(modelsDir, crashModel, crashPolicy, crashSample, crashJson);
-  if (*virtualPsuCmd) return runVirtualPsu(psuModel, psuPort, psuLoad);
-  if (*dbMigrate) return runDbMigrate(dbOptions);
-  if (*dbCheck) return runDbCheck(dbOptions);
-  if (*dbVacuum) return runDbVacuum(dbOptions);
-  if (*dbExport) return runDbExport(dbOptions);
+  for (const auto& [sub, action] : commands.actions)
+    if (sub->parsed()) return action();
   return kExitUsage;
 }
