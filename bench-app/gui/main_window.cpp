@@ -28,6 +28,9 @@
 #include <QVBoxLayout>
 #include <fstream>
 
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
@@ -392,46 +395,73 @@ bool MainWindow::openDatabase(const QString& path) {
   return true;
 }
 
-void MainWindow::refreshRuns() {
-  m_runs->removeRows(0, m_runs->rowCount());
-  if (m_database.isEmpty()) return;
-  auto db = openForReading(m_database);
-  if (!db) {
-    showError(tr("Database: %1").arg(fromStd(db.error().message)));
-    return;
-  }
+namespace {
+
+// What the runs browser shows, loaded away from the GUI thread.
+struct RunsSnapshot {
+  std::vector<std::pair<std::string, std::vector<core::RunSummary>>> campaigns;  // name, runs
+  std::string error;
+};
+
+RunsSnapshot loadRuns(const std::filesystem::path& database) {
+  RunsSnapshot snapshot;
+  auto db = core::RunBrowser::open(database);
+  if (!db) return {{}, db.error().message};
   auto campaigns = db->campaigns();
-  if (!campaigns) {
-    showError(tr("Database: %1").arg(fromStd(campaigns.error().message)));
+  if (!campaigns) return {{}, campaigns.error().message};
+  for (const auto& c : *campaigns) {
+    auto runs = db->runs(c.id);
+    if (!runs) return {{}, runs.error().message};
+    snapshot.campaigns.emplace_back(c.name, std::move(*runs));
+  }
+  return snapshot;
+}
+
+}  // namespace
+
+void MainWindow::refreshRuns() {
+  if (m_database.isEmpty()) {
+    m_runs->removeRows(0, m_runs->rowCount());
     return;
   }
-  for (const auto& c : *campaigns) {
-    auto summaries = db->runs(c.id);
-    if (!summaries) {
-      showError(tr("Database: %1").arg(fromStd(summaries.error().message)));
+  const std::uint64_t generation = ++m_refreshGeneration;
+  ++m_refreshing;
+  auto* watcher = new QFutureWatcher<RunsSnapshot>(this);
+  connect(watcher, &QFutureWatcher<RunsSnapshot>::finished, this, [this, watcher, generation] {
+    watcher->deleteLater();
+    --m_refreshing;
+    if (generation != m_refreshGeneration) return;  // a newer load is on its way
+    const RunsSnapshot snapshot = watcher->result();
+    if (!snapshot.error.empty()) {
+      showError(tr("Database: %1").arg(fromStd(snapshot.error)));
       return;
     }
-    for (const auto& r : *summaries) {
-      QList<QStandardItem*> row;
-      const auto cell = [&](const QString& text, const QVariant& sortKey) {
-        auto* item = new QStandardItem(text);
-        item->setData(sortKey, Qt::UserRole);
-        row.push_back(item);
-      };
-      cell(fromStd(c.name), fromStd(c.name));
-      cell(QString::number(r.runId), QVariant::fromValue<qint64>(r.runId));
-      cell(fromStd(r.model), fromStd(r.model));
-      cell(fromStd(r.policy), fromStd(r.policy));
-      cell(fromStd(r.condition), fromStd(r.condition));
-      cell(fromStd(r.state), fromStd(r.state));
-      cell(QString("%1/%2").arg(r.finished).arg(r.inferences), r.finished);
-      cell(r.finished ? QString::number(r.latencyS.median, 'g', 5) : QString("-"), r.latencyS.median);
-      cell(r.latencyRatio.count ? QString::number(r.latencyRatio.median, 'f', 3) : QString("-"), r.latencyRatio.median);
-      cell(r.finished ? QString::number(r.powerCycles.median) : QString("-"), r.powerCycles.median);
-      cell(fromStd(r.failure), fromStd(r.failure));
-      m_runs->appendRow(row);
+    m_runs->removeRows(0, m_runs->rowCount());
+    for (const auto& [campaign, runs] : snapshot.campaigns) {
+      for (const auto& r : runs) {
+        QList<QStandardItem*> row;
+        const auto cell = [&](const QString& text, const QVariant& sortKey) {
+          auto* item = new QStandardItem(text);
+          item->setData(sortKey, Qt::UserRole);
+          row.push_back(item);
+        };
+        cell(fromStd(campaign), fromStd(campaign));
+        cell(QString::number(r.runId), QVariant::fromValue<qint64>(r.runId));
+        cell(fromStd(r.model), fromStd(r.model));
+        cell(fromStd(r.policy), fromStd(r.policy));
+        cell(fromStd(r.condition), fromStd(r.condition));
+        cell(fromStd(r.state), fromStd(r.state));
+        cell(QString("%1/%2").arg(r.finished).arg(r.inferences), r.finished);
+        cell(r.finished ? QString::number(r.latencyS.median, 'g', 5) : QString("-"), r.latencyS.median);
+        cell(r.latencyRatio.count ? QString::number(r.latencyRatio.median, 'f', 3) : QString("-"), r.latencyRatio.median);
+        cell(r.finished ? QString::number(r.powerCycles.median) : QString("-"), r.powerCycles.median);
+        cell(fromStd(r.failure), fromStd(r.failure));
+        m_runs->appendRow(row);
+      }
     }
-  }
+    emit runsRefreshed();
+  });
+  watcher->setFuture(QtConcurrent::run(loadRuns, std::filesystem::path(m_database.toStdString())));
 }
 
 QList<qint64> MainWindow::selectedRunIds() const {

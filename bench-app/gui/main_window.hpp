@@ -52,7 +52,10 @@ class MainWindow : public QMainWindow {
   bool compareRuns(const QList<qint64>& runIds);
   bool exportReport(const QString& path);  // .html, .csv or .json by extension
   bool exportPlot(const QString& path);    // .png or .svg
+  // Reloads the runs browser from the database on a worker thread (the GUI
+  // stays responsive on a large database); runsRefreshed() when it is shown.
   void refreshRuns();
+  bool refreshing() const { return m_refreshing > 0; }
 
   bool isRunning() const { return m_worker.joinable() && !m_workerDone; }
   QString errorText() const;
@@ -68,6 +71,7 @@ class MainWindow : public QMainWindow {
   void campaignFinished(bool ok);
   void benchConnected(bool ok);
   void flashFinished(bool ok);
+  void runsRefreshed();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -114,6 +118,8 @@ class MainWindow : public QMainWindow {
   double m_liveLastV = 0;
   std::int64_t m_liveRun = -1;
   int m_liveSample = -1;
+  int m_refreshing = 0;           // loads of the runs browser under way
+  std::uint64_t m_refreshGeneration = 0;  // only the newest load is shown
 };
 
 }  // namespace aidi::gui

@@ -141,7 +141,7 @@ class GuiTest : public QObject {
     QVERIFY(finished.wait(180000));
     QCOMPARE(finished.front().front().toBool(), true);
     QVERIFY(w.errorText().isEmpty());
-    QCOMPARE(w.runsModel()->rowCount(), 4);
+    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 4, 20000);  // loaded off the GUI thread
     QVERIFY(w.plot()->sampleCount() > 10);
     QCOMPARE(w.resultsList()->count(), 4);  // one sample per run, newest first
     QVERIFY2(w.resultsList()->item(0)->text().startsWith("mcunet-s aidi weak #0: "),
@@ -218,7 +218,7 @@ class GuiTest : public QObject {
     QVERIFY(done < 6);
     // Still usable: a comparison of what is there works.
     w.refreshRuns();
-    QCOMPARE(w.runsModel()->rowCount(), 6);
+    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 6, 20000);
   }
 
   void flashingWithoutAProbeSaysSo() {
@@ -249,7 +249,7 @@ class GuiTest : public QObject {
     QVERIFY(finished.wait(120000));
     QCOMPARE(finished.front().front().toBool(), true);  // the campaign itself completed
     w.refreshRuns();
-    QCOMPARE(w.runsModel()->rowCount(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 2, 20000);
     QCOMPARE(w.runsModel()->item(0, 5)->text(), QString("failed"));
     QVERIFY2(w.runsModel()->item(0, 10)->text().contains("QEMU"), qPrintable(w.runsModel()->item(0, 10)->text()));
     QCOMPARE(w.runsModel()->item(1, 5)->text(), QString("done"));
