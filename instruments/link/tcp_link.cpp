@@ -100,7 +100,7 @@ Result<std::size_t> TcpLink::read(std::span<std::byte> buffer, Millis timeout) {
   if (r == 0) return std::size_t{0};
   const ssize_t n = ::recv(m_fd, buffer.data(), buffer.size(), 0);
   if (n < 0) return fail(ErrorCode::Io, describe() + ": recv: " + std::strerror(errno));
-  if (n == 0) return fail(ErrorCode::Io, describe() + ": connection closed by peer");
+  if (n == 0) return fail(ErrorCode::Closed, describe() + ": connection closed by peer");
   return static_cast<std::size_t>(n);
 }
 

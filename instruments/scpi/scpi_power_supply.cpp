@@ -154,7 +154,8 @@ Result<std::string> ScpiPowerSupply::query(const std::string& command) {
     auto reply = m_reader.readLine(m_timeout);
     if (reply) return *reply;
     // The peer closed while we waited: reopen and ask again.
-    const bool dropped = reply.error().code == ErrorCode::Io && m_resource.kind == VisaResource::Kind::TcpSocket;
+    const bool dropped = (reply.error().code == ErrorCode::Io || reply.error().code == ErrorCode::Closed) &&
+                         m_resource.kind == VisaResource::Kind::TcpSocket;
     if (!dropped || attempt >= m_options.reconnects)
       return fail(reply.error().code, describe(command) + ": " + reply.error().message);
     if (auto reopened = reconnect(); !reopened)

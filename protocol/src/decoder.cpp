@@ -4,6 +4,11 @@
 
 namespace aidi::proto {
 
+void FrameDecoder::endOfInput() {
+  if (m_inFrame && !m_discarding) ++m_counters.truncated;  // an oversize one was counted already
+  resync();
+}
+
 void FrameDecoder::resync() {
   m_size = 0;
   m_codeLeft = 0;

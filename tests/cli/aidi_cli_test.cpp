@@ -1,6 +1,9 @@
 // The `aidi` program as a user runs it: exit codes, output, and cleanup of the
 // QEMU child on success, error, Ctrl-C and kill -9.
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -184,6 +187,59 @@ TEST(AidiCliDecode, MissingCaptureIsOneLineAndExitOne) {
   const CliRun r = runAidi({"decode", "/nonexistent/capture.bin"});
   EXPECT_EQ(r.exitCode, 1);
   EXPECT_EQ(r.output, "aidi: error: cannot open capture /nonexistent/capture.bin: No such file or directory\n");
+}
+
+// A capture cut off inside a frame counts that frame as truncated (it once
+// showed all-zero counters).
+TEST(AidiCliDecode, ACaptureEndingMidFrameCountsTheTruncatedFrame) {
+  auto dir = TempDir::create("aidi-cli-decode-");
+  ASSERT_TRUE(dir);
+  std::ifstream in(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
+  std::string bytes{std::istreambuf_iterator<char>(in), {}};
+  const auto firstFrameEnd = bytes.find('\0', 1);
+  ASSERT_NE(firstFrameEnd, std::string::npos);
+  const auto cut = dir->path() / "cut.bin";
+  std::ofstream(cut, std::ios::binary) << bytes.substr(0, firstFrameEnd - 3);
+  const CliRun r = runAidi({"decode", cut.string()});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const auto counters = nlohmann::json::parse(r.output.substr(r.output.rfind("{\"counters\"")))["counters"];
+  EXPECT_EQ(counters["truncated"], 1) << r.output;
+  EXPECT_GT(counters["bytes"].get<int>(), 0);
+}
+
+// tcp: a peer that resets the connection is an error (the capture may be
+// incomplete), one that closes it in order ends the capture.
+TEST(AidiCliDecode, AResetConnectionIsAnErrorAnOrderlyCloseIsTheEnd) {
+  for (const bool reset : {true, false}) {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    ASSERT_EQ(::listen(listener, 1), 0);
+    std::thread peer([&] {
+      const int fd = ::accept(listener, nullptr, nullptr);
+      const char resync = 0;
+      (void)!::write(fd, &resync, 1);
+      std::this_thread::sleep_for(200ms);
+      if (reset) {
+        linger l{1, 0};  // close with RST
+        ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+      }
+      ::close(fd);
+    });
+    const CliRun r = runAidi({"decode", "tcp:127.0.0.1:" + std::to_string(ntohs(a.sin_port))});
+    peer.join();
+    ::close(listener);
+    if (reset) {
+      EXPECT_EQ(r.exitCode, 1) << r.output;
+      EXPECT_NE(r.output.find("reset"), std::string::npos) << r.output;
+    } else {
+      EXPECT_EQ(r.exitCode, 0) << r.output;
+    }
+  }
 }
 
 TEST(AidiCliDecode, BadTcpAddressIsAClearError) {

@@ -58,7 +58,7 @@ TEST(TcpLink, SendsAndReceivesBytesBothWays) {
   Result<std::size_t> n = std::size_t{0};
   for (int i = 0; i < 20 && n && *n == 0; ++i) n = link.read(buffer, 50ms);
   ASSERT_FALSE(n) << "a closed peer is reported";
-  EXPECT_EQ(n.error().code, ErrorCode::Io);
+  EXPECT_EQ(n.error().code, ErrorCode::Closed);
 }
 
 TEST(TcpLink, AQuietPeerTimesOutWithZeroBytes) {

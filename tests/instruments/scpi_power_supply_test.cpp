@@ -203,7 +203,7 @@ TEST(ScpiPowerSupply, ADroppedConnectionIsAClearError) {
   ASSERT_TRUE(psu);
   auto reading = (*psu)->measure(1);
   ASSERT_FALSE(reading);
-  EXPECT_EQ(reading.error().code, ErrorCode::Io);
+  EXPECT_EQ(reading.error().code, ErrorCode::Closed);
   EXPECT_NE(reading.error().message.find("rigol-dp800"), std::string::npos) << reading.error().message;
 }
 

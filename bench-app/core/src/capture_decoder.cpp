@@ -32,14 +32,15 @@ inst::Status readTcp(const std::string& address, Sink& sink) {
   const auto [end, ec] = std::from_chars(portText, address.c_str() + address.size(), port);
   if (colon == std::string::npos || ec != std::errc{} || *end != '\0' || port == 0)
     return inst::fail(inst::ErrorCode::Io, "bad address \"tcp:" + address + "\": expected tcp:HOST:PORT");
-  inst::TcpLink link(address.substr(0, colon), port);
+  inst::TcpLink link(address.substr(0, colon), port, inst::Millis{5000});
   if (auto ok = link.open(); !ok) return ok;
   std::array<std::byte, 4096> buffer;
   for (;;) {
     auto n = link.read(buffer, inst::Millis{200});
     if (!n) {
-      // The peer closing is the end of the capture, not an error.
-      if (n.error().code == inst::ErrorCode::Io || n.error().code == inst::ErrorCode::Cancelled) return {};
+      // The peer closing in order ends the capture; Ctrl-C ends it too. A
+      // reset connection is an error: the capture may be incomplete.
+      if (n.error().code == inst::ErrorCode::Closed || n.error().code == inst::ErrorCode::Cancelled) return {};
       return std::unexpected(n.error());
     }
     sink.feed(buffer.data(), *n);
@@ -82,6 +83,7 @@ inst::Result<proto::DecoderCounters> decodeCapture(const std::string& source, co
     ::close(fd);
   }
   if (!status) return std::unexpected(status.error());
+  sink.decoder.endOfInput();  // a frame cut off by the end of the capture is counted
   return sink.decoder.counters();
 }
 

@@ -169,7 +169,7 @@ json countersToJson(const DecoderCounters& c) {
           {"seq_gaps", c.seqGaps},
           {"frames_missed", c.framesMissed},
           {"boot_changes", c.bootChanges},
-          {"empty_frames", c.emptyFrames}};
+          {"empty_frames", c.emptyFrames}, {"truncated", c.truncated}};
 }
 
 }  // namespace aidi::core

@@ -16,14 +16,14 @@ class CostedNvm final : public Nvm {
   CostedNvm(std::uint8_t* bytes, std::uint32_t size, const NvmCosts& costs)
       : m_bytes(bytes), m_size(size), m_costs(costs) {}
   bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
-    spend(static_cast<std::uint32_t>(m_costs.write(size)));
+    spend(m_costs.writeOverheadCycles + size * m_costs.cyclesPerByte);  // 32-bit: one MLA
     std::memcpy(m_bytes + offset, data, size);
     ++m_stats.writes;
     m_stats.bytesWritten += size;
     return true;
   }
   void read(std::uint32_t offset, void* data, std::uint32_t size) override {
-    spend(static_cast<std::uint32_t>(m_costs.read(size)));
+    spend(m_costs.readOverheadCycles + size * m_costs.cyclesPerByte);
     std::memcpy(data, m_bytes + offset, size);
     ++m_stats.reads;
     m_stats.bytesRead += size;

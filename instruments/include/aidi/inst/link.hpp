@@ -19,7 +19,8 @@ class Link {
   [[nodiscard]] virtual Status open() = 0;
   virtual void close() = 0;  // idempotent
   // Reads what is available, waiting up to `timeout` for the first byte.
-  // Returns 0 on timeout; Io when the peer has gone.
+  // Returns 0 on timeout; Closed when the peer closed the connection in
+  // order, Io when it failed (reset, device gone).
   [[nodiscard]] virtual Result<std::size_t> read(std::span<std::byte> buffer, Millis timeout) = 0;
   [[nodiscard]] virtual Status write(std::span<const std::byte> data) = 0;
   // Where the link goes, for messages ("tcp 127.0.0.1:4000").

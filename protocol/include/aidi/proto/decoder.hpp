@@ -27,7 +27,8 @@ struct DecoderCounters {
   std::uint64_t framesMissed = 0;   // frames lost in those jumps
   std::uint64_t bootChanges = 0;    // boot_id changed (the device restarted)
   std::uint64_t emptyFrames = 0;    // lone delimiters (the device's resync byte at boot)
-  std::uint64_t droppedFrames() const { return badCrc + badCobs + oversize + tooShort + badVersion; }
+  std::uint64_t truncated = 0;      // a frame cut off by the end of the input (endOfInput)
+  std::uint64_t droppedFrames() const { return badCrc + badCobs + oversize + tooShort + badVersion + truncated; }
 };
 
 enum class DecodeResult : std::uint8_t {
@@ -53,6 +54,9 @@ class FrameDecoder {
   const DecoderCounters& counters() const { return m_counters; }
   // Forgets a partial frame (e.g. after the link was reopened); counters stay.
   void resync();
+  // The input has ended (a capture file, a closed link): a partial frame is
+  // counted as truncated and forgotten.
+  void endOfInput();
 
  private:
   DecodeResult finishFrame();

@@ -29,7 +29,7 @@ enum class ErrorCode {
   Full,          // disk or database size limit reached; committed data is kept
   Busy,          // another writer holds the lock, or a queue stayed full
   Invalid,       // a request this database cannot satisfy (unknown table, run)
-  Closed,        // the writer has stopped
+  Closed,        // the writer has stopped; a peer closed its connection in order
 };
 
 constexpr std::string_view toString(ErrorCode code) {
