@@ -71,7 +71,8 @@ class ProgressPrinter {
       std::fflush(stdout);
       return;
     }
-    const std::string what = fmt::format("{} / {} / {}{}", e.run.plan.model, e.run.plan.policy, e.run.plan.condition,
+    const std::string what = fmt::format("{} / {} / {}{}", core::printable(e.run.plan.model), e.run.plan.policy,
+                                         core::printable(e.run.plan.condition),
                                          e.run.plan.repetition ? fmt::format(" rep {}", e.run.plan.repetition) : "");
     if (e.kind == core::CampaignEvent::Kind::Checkpoint) return;
     if (m_tty) {
@@ -142,7 +143,7 @@ int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o)
   auto id = core::planCampaign(*campaign, o.database);
   if (!id) return fail(id.error());
   if (!o.json)
-    fmt::print(stderr, "Campaign {} \"{}\": {} runs x {} samples recorded in {}\n", *id, campaign->name,
+    fmt::print(stderr, "Campaign {} \"{}\": {} runs x {} samples recorded in {}\n", *id, core::printable(campaign->name),
                campaign->runCount(), campaign->samples, o.database.string());
   return execute(*id, o);
 }
@@ -189,7 +190,7 @@ int listCampaigns(const CampaignOptions& o) {
   fmt::print("{:>4}  {:<24} {:<8} {:>5} {:>5} {:>7} {:>9}  {}\n", "id", "name", "state", "runs", "done", "failed",
              "remaining", "created");
   for (const auto& c : *campaigns)
-    fmt::print("{:>4}  {:<24} {:<8} {:>5} {:>5} {:>7} {:>9}  {}\n", c.id, c.name, c.state, c.progress.total(),
+    fmt::print("{:>4}  {:<24} {:<8} {:>5} {:>5} {:>7} {:>9}  {}\n", c.id, core::printable(c.name), c.state, c.progress.total(),
                c.progress.done, c.progress.failed, c.progress.planned + c.progress.running, c.createdAt);
   return 0;
 }

@@ -253,7 +253,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   }
   auto r = aidi::core::simulate(request);
   if (!r) return reportError(r.error());
-  const double ratio = r->energyBoundS > 0 ? r->latencyS / r->energyBoundS : 0;
+  // A ratio only for an inference that finished: an unfinished one has no latency.
+  const bool hasRatio = r->finished && r->energyBoundS > 0;
+  const double ratio = hasRatio ? r->latencyS / r->energyBoundS : 0.0;
   double sleepS = 0, chargeS = 0, activeS = 0;
   std::uint64_t sleeps = 0;
   for (const auto& c : r->cycles) sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS;
@@ -265,8 +267,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"power_cycles", r->cycles.size()}, {"checkpoints", r->checkpoints()},
                                              {"device_instructions", r->deviceInstructions},
                                              {"plain_instructions", r->plainInstructions},
-                                             {"latency_s", r->latencyS}, {"energy_bound_s", r->energyBoundS},
-                                             {"latency_ratio", ratio}, {"charging_s", chargeS},
+                                             {"latency_s", r->finished ? nlohmann::json(r->latencyS) : nlohmann::json()}, {"energy_bound_s", r->energyBoundS},
+                                             {"latency_ratio", hasRatio ? nlohmann::json(ratio) : nlohmann::json()},
+                                             {"charging_s", chargeS},
                                              {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
                                              {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());

@@ -33,6 +33,11 @@ const std::vector<TableScope>& scopes() {
 }  // namespace
 
 std::string csvField(std::string s) {
+  // A cell a spreadsheet would run as a formula (=, +, -, @, or a tab or
+  // carriage return first) is neutralised with a leading apostrophe, as
+  // OWASP recommends. Numbers are written by the callers, not through here.
+  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+    s.insert(0, 1, '\'');
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) {
@@ -75,7 +80,12 @@ Status exportTable(Database& db, const std::string& table, std::optional<std::in
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
     if (format == ExportFormat::Csv) {
-      for (int c = 0; c < columns; ++c) out << (c ? "," : "") << (stmt->isNull(c) ? "" : csvField(stmt->text(c)));
+      for (int c = 0; c < columns; ++c) {
+        out << (c ? "," : "");
+        const int type = stmt->columnType(c);
+        if (type == SQLITE_TEXT || type == SQLITE_BLOB) out << csvField(stmt->text(c));
+        else if (type != SQLITE_NULL) out << stmt->text(c);  // a number, as SQLite prints it
+      }
       out << "\r\n";
     } else {
       nlohmann::ordered_json object;

@@ -34,8 +34,14 @@ HarvestTrace HarvestTrace::constant(double watts) {
 }
 
 Result<HarvestTrace> HarvestTrace::load(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return fail(ErrorCode::NotFound, path.string() + ": is a directory, not a trace file");
+  std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::NotFound, "trace file not found: " + path.string());
+  // About 40 bytes a row: the row limit bounds the file too.
+  if (const auto size = std::filesystem::file_size(path, ec); !ec && size > kMaxRows * 64)
+    return fail(ErrorCode::Protocol, path.string() + ": " + std::to_string(size) + " bytes is too large for a trace");
   std::stringstream text;
   text << in.rdbuf();
   auto trace = parse(text.str(), path.string());
@@ -46,7 +52,8 @@ Result<HarvestTrace> HarvestTrace::load(const std::filesystem::path& path) {
 Result<HarvestTrace> HarvestTrace::parse(const std::string& text, const std::string& source) {
   HarvestTrace t;
   t.m_name = source;
-  std::istringstream in(text);
+  // A spreadsheet's CSV export may start with a UTF-8 byte-order mark.
+  std::istringstream in(text.starts_with("\xEF\xBB\xBF") ? text.substr(3) : text);
   std::string line;
   int number = 0;
   bool header = false;

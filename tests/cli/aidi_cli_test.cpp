@@ -376,6 +376,19 @@ TEST(AidiCliPsu, NonFiniteOrOutOfRangeLimitsAndSettingsAreRefused) {
   EXPECT_EQ(runAidi({"sim", "--constant", "nan"}).exitCode, 2);
 }
 
+// An inference that did not finish has no latency and no ratio (it once
+// printed a ratio as if finished).
+TEST(AidiCliSim, AnUnfinishedRunHasNoLatencyRatio) {
+  const CliRun r = runAidi({"sim", "--model", "mcunet-s", "--policy", "layer", "--cap", "100", "--trace",
+                            AIDI_SOURCE_DIR "/fixtures/traces/indoor-weak.csv", "--json"});
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
+  EXPECT_FALSE(j["finished"].get<bool>());
+  EXPECT_TRUE(j["latency_ratio"].is_null()) << r.output;
+  EXPECT_TRUE(j["latency_s"].is_null()) << r.output;
+  EXPECT_GT(j["energy_bound_s"].get<double>(), 0) << "the limit is still known";
+}
+
 TEST(AidiCliPorts, ListsSerialPortsAsJson) {
   const CliRun r = runAidi({"ports", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.output;

@@ -14,6 +14,7 @@
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
+#include "aidi/db/export.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
 using namespace aidi;
@@ -113,4 +114,17 @@ TEST(Report, CellsAggregateRepetitionsAndKeepTheLimitOfUnfinishedRuns) {
   EXPECT_NE(csv.str().find("inas-tiny,mps2-an386,layer,weak,100,"), std::string::npos) << csv.str();
   EXPECT_NE(table.str().find("did not finish"), std::string::npos) << table.str();
   EXPECT_EQ(table.str().find("mps2-an386"), std::string::npos) << "no board column for a single board";
+}
+
+// Names reach terminals and spreadsheets: control characters are shown, not
+// obeyed; cells a spreadsheet would run as formulas are neutralised.
+TEST(Report, HostileNamesStayText) {
+  EXPECT_EQ(core::printable("weak\x1b[2J\r"), "weak\\x1b[2J\\x0d");
+  EXPECT_EQ(core::printable("µW indoor"), "µW indoor") << "UTF-8 passes";
+  EXPECT_EQ(db::csvField("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+  EXPECT_EQ(db::csvField("+1"), "'+1");
+  EXPECT_EQ(db::csvField("-1"), "'-1");
+  EXPECT_EQ(db::csvField("@SUM(A1)"), "'@SUM(A1)");
+  EXPECT_EQ(db::csvField("a,b"), "\"a,b\"");
+  EXPECT_EQ(db::csvField("plain"), "plain");
 }

@@ -155,6 +155,17 @@ TEST(HarvestTrace, PieceLookupEndsEvenWherePrecisionRunsOut) {
   EXPECT_GT(piece.end, t);
 }
 
+// A spreadsheet's CSV export (byte-order mark first) loads; a directory named
+// as a trace says so.
+TEST(HarvestTrace, AByteOrderMarkIsAcceptedAndADirectoryIsNamed) {
+  auto t = HarvestTrace::parse("\xEF\xBB\xBFtime_s,power_w\n0,1e-3\n1,0\n", "bom.csv");
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_DOUBLE_EQ(t->powerAt(0.5), 1e-3);
+  auto dir = HarvestTrace::load(AIDI_SOURCE_DIR "/fixtures/traces");
+  ASSERT_FALSE(dir);
+  EXPECT_NE(dir.error().message.find("is a directory, not a trace file"), std::string::npos) << dir.error().message;
+}
+
 TEST(EnergyBound, ComputeBoundWhenTheCapacitorSuffices) {
   // 1e6 cycles at 25 MHz and 5 mW: 0.04 s, 0.2 mJ < 2.5 mJ usable.
   EXPECT_DOUBLE_EQ(energyBoundLatency(params(), HarvestTrace::constant(0), 1e6, 25e6, 5e-3), 0.04);

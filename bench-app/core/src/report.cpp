@@ -73,6 +73,17 @@ std::string optNumber(const std::optional<double>& v, const char* f = "{:g}") {
 
 }  // namespace
 
+std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) out += fmt::format("\\x{:02x}", u);
+    else out += c;
+  }
+  return out;
+}
+
 std::string escapeHtml(const std::string& text) {
   std::string out;
   out.reserve(text.size());
@@ -486,18 +497,19 @@ void writeTerminalTable(const Report& r, std::ostream& out) {
   // The board column only where the campaign compares boards.
   const bool boards = r.boards.size() > 1;
   const auto model = [&](const std::string& m, const std::string& b) {
-    return boards ? fmt::format("{:<12} {:<14}", m, b) : fmt::format("{:<12}", m);
+    return boards ? fmt::format("{:<12} {:<14}", printable(m), printable(b)) : fmt::format("{:<12}", printable(m));
   };
   out << fmt::format("{} {:<10} {:<20} {:>9} {:>11} {:>11} {:>7} {:>7} {:>9}\n", model("model", "board"), "policy",
                      "condition", "finished", "median (s)", "bound (s)", "ratio", "cycles", "accuracy");
   for (const auto& c : r.cells) {
     if (c.finished)
       out << fmt::format("{} {:<10} {:<20} {:>9} {:>11.4g} {:>11.4g} {:>7.3f} {:>7g} {:>9}\n", model(c.model, c.board),
-                         c.policy, c.condition, fmt::format("{}/{}", c.finished, c.inferences), c.latencyS.median,
+                         printable(c.policy), printable(c.condition), fmt::format("{}/{}", c.finished, c.inferences), c.latencyS.median,
                          c.energyBoundS, c.ratio.median, c.powerCycles.median,
                          fmt::format("{:.1f} %", 100.0 * c.correct / c.finished));
     else
-      out << fmt::format("{} {:<10} {:<20} {:>9} did not finish\n", model(c.model, c.board), c.policy, c.condition,
+      out << fmt::format("{} {:<10} {:<20} {:>9} did not finish\n", model(c.model, c.board), printable(c.policy),
+                         printable(c.condition),
                          fmt::format("0/{}", c.inferences));
   }
 }

@@ -64,6 +64,11 @@ struct Report {
                                                const std::filesystem::path& modelZoo,
                                                std::optional<std::int64_t> timelineRun = std::nullopt);
 
+// A name as a terminal may show it: control characters (escape sequences,
+// carriage returns, bells) written as \xNN, so a campaign named by a hostile
+// file cannot redraw the user's screen.
+std::string printable(const std::string& text);
+
 void writeHtml(const Report& report, std::ostream& out);
 void writeCsv(const Report& report, std::ostream& out);  // one row per cell
 void writeJson(const Report& report, std::ostream& out);
