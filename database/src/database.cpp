@@ -94,11 +94,29 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
   return db;
 }
 
+// Each migration in its own write transaction that reads the version again
+// once it holds the lock: two processes opening a new file at once both see
+// version 0, the second waits for the first and then finds nothing to do
+// (it once ran migration 0001 a second time and failed).
 Status Database::migrate(int target) {
   for (const Migration& m : migrations()) {
     if (m.version <= m_version || m.version > target) continue;
-    std::string script = "BEGIN IMMEDIATE;\n";
-    script += m.sql;
+    if (auto ok = sql::exec(m_db, "BEGIN IMMEDIATE"); !ok)
+      return fail(ok.error().code, m_path.string() + ": cannot lock the file to migrate it: " + ok.error().message);
+    auto version = sql::Statement::prepare(m_db, "PRAGMA user_version");
+    Result<bool> row = version ? version->step() : Result<bool>(std::unexpected(version.error()));
+    if (!row) {
+      (void)sql::exec(m_db, "ROLLBACK");
+      return fail(row.error().code, m_path.string() + ": " + row.error().message);
+    }
+    const int current = static_cast<int>(version->integer(0));
+    version->reset();
+    if (current >= m.version) {  // another process got there first
+      if (auto ok = sql::exec(m_db, "COMMIT"); !ok) return std::unexpected(ok.error());
+      m_version = current;
+      continue;
+    }
+    std::string script(m.sql);
     script += "\nPRAGMA user_version = " + std::to_string(m.version) + ";\nCOMMIT;";
     if (auto ok = sql::exec(m_db, script); !ok) {
       (void)sql::exec(m_db, "ROLLBACK");

@@ -248,6 +248,31 @@ TEST(AidiCliDecode, BadTcpAddressIsAClearError) {
   EXPECT_NE(r.output.find("expected tcp:HOST:PORT"), std::string::npos) << r.output;
 }
 
+// Several processes opening a new database at once: each migration runs once,
+// in a transaction that re-reads the version under the lock (the second of two
+// `aidi run` once failed inside migration 0001).
+TEST(AidiCliDb, ConcurrentFirstOpensMigrateOnce) {
+  for (int round = 0; round < 3; ++round) {
+    auto dir = TempDir::create("aidi-cli-db-");
+    ASSERT_TRUE(dir);
+    const std::string db = (dir->path() / "new.db").string();
+    std::vector<Subprocess> children;
+    for (int i = 0; i < 4; ++i) {
+      auto child = Subprocess::spawn({AIDI_CLI_PATH, "db", "migrate", "--db", db});
+      ASSERT_TRUE(child) << child.error().message;
+      children.push_back(std::move(*child));
+    }
+    for (auto& child : children) {
+      auto code = child.wait(60000ms);
+      ASSERT_TRUE(code);
+      EXPECT_EQ(*code, 0) << child.output();
+    }
+    const CliRun check = runAidi({"db", "check", "--db", db});
+    EXPECT_EQ(check.exitCode, 0) << check.output;
+    EXPECT_NE(check.output.find("integrity ok"), std::string::npos) << check.output;
+  }
+}
+
 TEST(AidiCliDb, MigrateCheckExport) {
   auto dir = TempDir::create("aidi-cli-db-");
   ASSERT_TRUE(dir);
