@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <fstream>
 #include <utility>
 
@@ -13,6 +14,34 @@ namespace aidi::db {
 namespace {
 
 constexpr char kSqliteMagic[] = "SQLite format 3";
+
+// Whether a read-only connection can read the file (a WAL file needs its
+// -shm, which a read-only folder does not let SQLite create).
+bool canReadWal(sqlite3* db) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master", -1, &stmt, nullptr) != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return false;
+  }
+  const int rc = sqlite3_step(stmt);
+  sqlite3_finalize(stmt);
+  return rc == SQLITE_ROW;
+}
+
+// A path as a file: URI path (percent-encoding what a URI gives meaning to).
+std::string uriPath(const std::filesystem::path& path) {
+  std::string out;
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", static_cast<unsigned char>(c));
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 // A non-empty file must start with SQLite's header; checked before SQLite
 // touches it, so nothing is ever written to a file that is not ours.
@@ -58,6 +87,18 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
                                      : SQLITE_OPEN_READWRITE | (options.create ? SQLITE_OPEN_CREATE : 0);
   if (const int rc = sqlite3_open_v2(path.c_str(), &db.m_db, flags | SQLITE_OPEN_NOMUTEX, nullptr); rc != SQLITE_OK)
     return sql::sqliteError(db.m_db, rc, "cannot open " + path.string());
+  if (options.readOnly && !canReadWal(db.m_db)) {
+    // A WAL database read-only where its -shm cannot be created (a read-only
+    // folder or mount, another user's file): read it as an immutable file.
+    // Nobody can be writing to it there, which is what immutable promises.
+    sqlite3_close(db.m_db);
+    db.m_db = nullptr;
+    const std::string uri = "file:" + uriPath(path) + "?immutable=1";
+    if (const int rc = sqlite3_open_v2(uri.c_str(), &db.m_db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+                                       nullptr);
+        rc != SQLITE_OK)
+      return sql::sqliteError(db.m_db, rc, "cannot open " + path.string() + " read-only");
+  }
   sqlite3_extended_result_codes(db.m_db, 1);
   sqlite3_busy_timeout(db.m_db, static_cast<int>(options.busyTimeout.count()));
 

@@ -4,6 +4,9 @@
 // happens to the process, every planned run ends recorded exactly once.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <fstream>
 #include <map>
@@ -299,4 +302,42 @@ TEST_F(CampaignCli, ANewBoardProfileFileChangesTheBoundAndTheReport) {
   EXPECT_FALSE(j["boards"][1]["sources"]["clock_hz"].get<std::string>().empty());
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM board_profiles"), 2);
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE board = 'fast-m4' AND state = 'done'"), 1);
+}
+
+// Read-only use: another user (or a read-only mount) can list, report and
+// export a database it cannot write, WAL and all, and nothing is written.
+TEST_F(CampaignCli, ReadOnlyDatabasesCanBeListedReportedAndExported) {
+  if (::geteuid() != 0 || std::system("command -v runuser > /dev/null 2>&1") != 0)
+    GTEST_SKIP() << "needs root and runuser to act as another user";
+  write(path("c.toml"), campaign("ro", R"(["inas-tiny"])", R"(["aidi"])", 1));
+  const auto db = path("runs.sqlite");
+  ASSERT_EQ(runAidi({"run", path("c.toml"), "--db", db}).exitCode, 0);
+  // Another user's folder and file, readable but not writable by "nobody";
+  // no -shm may be created beside it.
+  for (const char* leftover : {"-wal", "-shm"}) fs::remove(db.string() + leftover);
+  fs::permissions(dir->path(), fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                   fs::perms::others_read | fs::perms::others_exec);
+  fs::permissions(db, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
+  const auto before = fs::last_write_time(db);
+  const auto asNobody = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"runuser", "-u", "nobody", "--", AIDI_CLI_PATH});
+    auto child = Subprocess::spawn(args);
+    if (!child) return CliRun{-1, child.error().message};
+    auto code = child->wait(60000ms);
+    return CliRun{code ? *code : -1, child->output()};
+  };
+  const auto list = asNobody({"list", "--db", db.string()});
+  EXPECT_EQ(list.exitCode, 0) << list.output;
+  EXPECT_NE(list.output.find("ro"), std::string::npos) << list.output;
+  const auto report = asNobody({"report", "ro", "--db", db.string(), "--format", "json"});
+  EXPECT_EQ(report.exitCode, 0) << report.output;
+  EXPECT_NE(report.output.find("\"cells\""), std::string::npos) << report.output;
+  const auto exported = asNobody({"db", "export", "--db", db.string(), "--table", "runs", "--out", "-"});
+  EXPECT_EQ(exported.exitCode, 0) << exported.output;
+  EXPECT_NE(exported.output.find("inas-tiny"), std::string::npos) << exported.output;
+  const auto check = asNobody({"db", "check", "--db", db.string()});
+  EXPECT_EQ(check.exitCode, 0) << check.output;
+  EXPECT_EQ(fs::last_write_time(db), before) << "reading never writes";
+  EXPECT_FALSE(fs::exists(db.string() + "-shm"));
+  fs::permissions(dir->path(), fs::perms::owner_all);
 }

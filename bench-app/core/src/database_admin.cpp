@@ -1,6 +1,6 @@
 #include "aidi/core/database_admin.hpp"
 
-#include "aidi/db/database.hpp"
+#include "read_database.hpp"
 
 namespace aidi::core {
 
@@ -32,9 +32,7 @@ const std::vector<std::string>& exportableTables() { return db::exportableTables
 
 Status exportTable(const std::filesystem::path& database, const std::string& table,
                    std::optional<std::int64_t> campaignId, ExportFormat format, std::ostream& out) {
-  db::OpenOptions options;
-  options.readOnly = true;
-  auto db = db::Database::open(database, options);
+  auto db = openForReading(database);
   if (!db) return std::unexpected(db.error());
   return db::exportTable(*db, table, campaignId, format, out);
 }

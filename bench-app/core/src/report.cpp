@@ -11,6 +11,7 @@
 #include "aidi/core/policies.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
+#include "read_database.hpp"
 #include "aidi/db/export.hpp"
 #include "svg_plot.hpp"
 
@@ -102,9 +103,7 @@ std::string escapeHtml(const std::string& text) {
 
 inst::Result<Report> buildReport(const std::filesystem::path& database, std::int64_t campaignId,
                                  const std::filesystem::path& modelZoo, std::optional<std::int64_t> timelineRun) {
-  db::OpenOptions existing;  // an older schema is migrated: reports need its columns
-  existing.create = false;
-  auto db = db::Database::open(database, existing);
+  auto db = openForReading(database);  // an older schema is migrated: reports need its columns
   if (!db) return std::unexpected(db.error());
   db::CampaignStore store(*db);
   auto recorded = store.recorded(campaignId);

@@ -1,6 +1,6 @@
 #include "aidi/core/run_browser.hpp"
 
-#include "aidi/db/database.hpp"
+#include "read_database.hpp"
 
 namespace aidi::core {
 
@@ -11,9 +11,7 @@ RunBrowser& RunBrowser::operator=(RunBrowser&&) noexcept = default;
 RunBrowser::~RunBrowser() = default;
 
 Result<RunBrowser> RunBrowser::open(const std::filesystem::path& database) {
-  db::OpenOptions options;
-  options.create = false;
-  auto db = db::Database::open(database, options);
+  auto db = openForReading(database);
   if (!db) return std::unexpected(db.error());
   return RunBrowser(std::make_unique<db::Database>(std::move(*db)), database);
 }
