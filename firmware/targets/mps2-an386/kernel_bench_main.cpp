@@ -20,9 +20,15 @@ using namespace aidi::fw;
 
 constexpr mps2::CmsdkUart kTelemetryUart{mps2::kUart0Base};
 
-alignas(4) std::int8_t g_input[28 * 28 * 48];
-alignas(4) std::int8_t g_weights[1024 * 128];
-alignas(4) std::int8_t g_output[28 * 28 * 16];
+// Buffers sized from the shapes below (the 14x14x96 depthwise output once
+// overran a 12,544-byte output into the data behind it).
+constexpr std::size_t kInputBytes = 28 * 28 * 48;
+constexpr std::size_t kWeightBytes = 1024 * 128;
+constexpr std::size_t kOutputBytes = 14 * 14 * 96;  // the largest output of the shapes
+alignas(4) std::int8_t g_input[kInputBytes];
+alignas(4) std::int8_t g_weights[kWeightBytes];
+alignas(4) std::int8_t g_output[kOutputBytes];     // the Cortex-M4 kernel's
+alignas(4) std::int8_t g_reference[kOutputBytes];  // the reference kernel's, compared after each pair
 std::int32_t g_bias[128], g_mult[128], g_shift[128];
 
 std::uint32_t g_state = 2463534242u;
@@ -53,6 +59,33 @@ ConvParams conv(int k, int stride, int pad) {
   return p;
 }
 
+[[noreturn]] void failBench(std::uint16_t code, std::uint32_t detail, const char* text) {
+  aidi::proto::FrameWriter writer(1);
+  aidi::proto::DeviceError e{};
+  e.code = code;
+  e.detail = detail;
+  e.textLength = static_cast<std::uint8_t>(std::strlen(text));
+  std::memcpy(e.text, text, e.textLength);
+  std::uint8_t wire[aidi::proto::kMaxEncodedFrame];
+  kTelemetryUart.write(wire, writer.write(e, wire, sizeof wire));
+  for (;;) __asm volatile("wfi");
+}
+
+// One benchmark shape: the Cortex-M4 kernel in one window, the reference in
+// the next, then their outputs compared byte for byte (a benchmark of a
+// wrong kernel is no benchmark). `shape` numbers the pair in errors.
+template <class Kernel, class Reference>
+void measurePair(std::uint32_t shape, std::size_t outputBytes, Kernel kernel, Reference reference) {
+  if (outputBytes > kOutputBytes) failBench(21, shape, "benchmark output larger than its buffer");
+  std::memset(g_output, 0x55, outputBytes);
+  std::memset(g_reference, 0x2A, outputBytes);
+  measureWindow([&] { kernel(g_output); });
+  measureWindow([&] { reference(g_reference); });
+  for (std::size_t i = 0; i < outputBytes; ++i)
+    if (g_output[i] != g_reference[i])
+      failBench(20, shape << 24 | static_cast<std::uint32_t>(i), "kernel output differs from the reference");
+}
+
 }  // namespace
 
 int main() {
@@ -63,22 +96,22 @@ int main() {
 
   // The seven shapes of the kernels issue, each with cm4 then ref kernels.
   const ConvParams pw = conv(1, 1, 0);
-  measureWindow([&] { cm4::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
-  measureWindow([&] { ref::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, g_output); });
+  measurePair(1, 14 * 14 * 64, [&](std::int8_t* o) { cm4::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, o); },
+              [&](std::int8_t* o) { ref::pointwise_conv2d_s8(pw, q, {14, 14, 32}, g_input, g_weights, g_bias, {14, 14, 64}, o); });
   const ConvParams c3 = conv(3, 1, 1);
-  measureWindow([&] { cm4::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
-  measureWindow([&] { ref::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, g_output); });
-  measureWindow([&] { cm4::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
-  measureWindow([&] { ref::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, g_output); });
-  measureWindow([&] { cm4::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
-  measureWindow([&] { ref::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, g_output); });
+  measurePair(2, 28 * 28 * 16, [&](std::int8_t* o) { cm4::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, o); },
+              [&](std::int8_t* o) { ref::conv2d_s8(c3, q, {28, 28, 1}, g_input, g_weights, g_bias, {28, 28, 16}, o); });
+  measurePair(3, 14 * 14 * 32, [&](std::int8_t* o) { cm4::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, o); },
+              [&](std::int8_t* o) { ref::conv2d_s8(c3, q, {14, 14, 16}, g_input, g_weights, g_bias, {14, 14, 32}, o); });
+  measurePair(4, 14 * 14 * 96, [&](std::int8_t* o) { cm4::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, o); },
+              [&](std::int8_t* o) { ref::depthwise_conv2d_s8(c3, q, {14, 14, 96}, g_input, g_weights, g_bias, {14, 14, 96}, o); });
   const ConvParams dws2 = conv(3, 2, 0);  // SAME for 28 -> 14: pad top/left 0, bottom/right 1
-  measureWindow([&] { cm4::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
-  measureWindow([&] { ref::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, g_output); });
-  measureWindow([&] { cm4::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
-  measureWindow([&] { ref::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, g_output); });
-  measureWindow([&] { cm4::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
-  measureWindow([&] { ref::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, g_output); });
+  measurePair(5, 14 * 14 * 48, [&](std::int8_t* o) { cm4::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, o); },
+              [&](std::int8_t* o) { ref::depthwise_conv2d_s8(dws2, q, {28, 28, 48}, g_input, g_weights, g_bias, {14, 14, 48}, o); });
+  measurePair(6, 10, [&](std::int8_t* o) { cm4::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, o); },
+              [&](std::int8_t* o) { ref::fully_connected_s8(pw, q, 256, g_input, g_weights, g_bias, 10, o); });
+  measurePair(7, 128, [&](std::int8_t* o) { cm4::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, o); },
+              [&](std::int8_t* o) { ref::fully_connected_s8(pw, q, 1024, g_input, g_weights, g_bias, 128, o); });
 
   // Beyond the issue's table: the residual add of MCUNet blocks (14x14x24),
   // with the parameters exported adds have (left shift 20, right shifts).
@@ -93,8 +126,8 @@ int main() {
   add.input2Shift = -1;
   add.outputMultiplier = 1431655765;
   add.outputShift = -18;
-  measureWindow([&] { cm4::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
-  measureWindow([&] { ref::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, g_output); });
+  measurePair(8, 14 * 14 * 24, [&](std::int8_t* o) { cm4::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, o); },
+              [&](std::int8_t* o) { ref::add_s8(add, 14 * 14 * 24, g_input, g_input + 4704, o); });
 
   aidi::proto::FrameWriter writer(1);
   aidi::proto::Log done{};
