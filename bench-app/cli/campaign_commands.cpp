@@ -108,6 +108,16 @@ int execute(std::int64_t campaignId, const CampaignOptions& o) {
   auto progress = core::runCampaign(campaignId, runner);
   printer.finish();
   if (!progress) return fail(progress.error());
+  // Runs another process is executing are its to finish.
+  if (progress->running > 0) {
+    if (auto db = core::RunBrowser::open(o.database)) {
+      if (auto held = db->heldRuns(campaignId); held && !held->empty()) {
+        for (const auto& h : *held)
+          fmt::print(stderr, "Run {} of campaign {} is being executed by another process ({}); it finishes it.\n",
+                     h.runId, campaignId, h.owner);
+      }
+    }
+  }
 
   auto report = core::buildReport(o.database, campaignId, o.modelZoo);
   if (!report) return fail(report.error());

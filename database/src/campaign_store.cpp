@@ -59,19 +59,30 @@ Result<std::int64_t> CampaignStore::createCampaign(const std::string& name, cons
   return campaignId;
 }
 
-Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campaignId) {
+Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campaignId, const RunOwnership* ownership) {
   sqlite3* db = m_db.handle();
   Transaction tx(db);
   if (auto ok = tx.begin(); !ok) return std::unexpected(ok.error());
   auto pick = sql::Statement::prepare(
-      db, "SELECT id, plan_index, attempt, model, policy, condition, capacitor_uf, repetition, samples, board FROM runs"
+      db, "SELECT id, plan_index, attempt, model, policy, condition, capacitor_uf, repetition, samples, board,"
+          " COALESCE(owner, ''), COALESCE(heartbeat_at, 0), state FROM runs"
           " WHERE campaign_id = ? AND state IN ('running', 'planned')"
-          " ORDER BY state = 'planned', plan_index LIMIT 1");
+          " ORDER BY state = 'planned', plan_index");
   if (!pick) return std::unexpected(pick.error());
   pick->bind(1, campaignId);
-  auto row = pick->step();
-  if (!row) return std::unexpected(row.error());
-  if (!*row) return std::optional<ClaimedRun>{};
+  bool found = false;
+  for (;;) {
+    auto row = pick->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    if (pick->text(12) == "running" && ownership && ownership->ownerAlive) {
+      const std::string owner = pick->text(10);
+      if (owner != ownership->owner && ownership->ownerAlive(owner, pick->real(11))) continue;  // someone is on it
+    }
+    found = true;
+    break;
+  }
+  if (!found) return std::optional<ClaimedRun>{};
 
   ClaimedRun claimed;
   claimed.runId = pick->integer(0);
@@ -94,14 +105,41 @@ Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campa
   }
   auto update = sql::Statement::prepare(
       db, "UPDATE runs SET state = 'running', attempt = ?, failure = NULL, finished_at = NULL,"
-          " started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?");
+          " started_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), owner = ?, heartbeat_at = ? WHERE id = ?");
   if (!update) return std::unexpected(update.error());
-  if (auto ok = update->bind(1, claimed.attempt).bind(2, claimed.runId).run(); !ok) return std::unexpected(ok.error());
+  const std::optional<std::string> owner = ownership ? std::optional<std::string>(ownership->owner) : std::nullopt;
+  const std::optional<double> now = ownership ? std::optional<double>(ownership->now) : std::nullopt;
+  if (auto ok = update->bind(1, claimed.attempt).bind(2, owner).bind(3, now).bind(4, claimed.runId).run(); !ok)
+    return std::unexpected(ok.error());
   auto campaign = sql::Statement::prepare(db, "UPDATE campaigns SET state = 'running' WHERE id = ?");
   if (!campaign) return std::unexpected(campaign.error());
   if (auto ok = campaign->bind(1, campaignId).run(); !ok) return std::unexpected(ok.error());
   if (auto ok = tx.commit(); !ok) return std::unexpected(ok.error());
   return std::optional<ClaimedRun>{claimed};
+}
+
+Status CampaignStore::heartbeat(std::int64_t runId, const std::string& owner, double now) {
+  auto stmt = sql::Statement::prepare(m_db.handle(), "UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  return stmt->bind(1, now).bind(2, runId).bind(3, owner).run();
+}
+
+Result<std::vector<HeldRun>> CampaignStore::heldRuns(std::int64_t campaignId, const RunOwnership& ownership) {
+  auto stmt = sql::Statement::prepare(
+      m_db.handle(), "SELECT id, plan_index, COALESCE(owner, ''), COALESCE(heartbeat_at, 0) FROM runs"
+                     " WHERE campaign_id = ? AND state = 'running' ORDER BY plan_index");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, campaignId);
+  std::vector<HeldRun> held;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    HeldRun h{stmt->integer(0), static_cast<int>(stmt->integer(1)), stmt->text(2), stmt->real(3)};
+    if (h.owner != ownership.owner && ownership.ownerAlive && ownership.ownerAlive(h.owner, h.heartbeatAt))
+      held.push_back(std::move(h));
+  }
+  return held;
 }
 
 Result<CampaignProgress> CampaignStore::progress(std::int64_t campaignId) {

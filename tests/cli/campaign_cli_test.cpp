@@ -341,3 +341,47 @@ TEST_F(CampaignCli, ReadOnlyDatabasesCanBeListedReportedAndExported) {
   EXPECT_FALSE(fs::exists(db.string() + "-shm"));
   fs::permissions(dir->path(), fs::perms::owner_all);
 }
+
+// Two processes on one campaign: a run has an owner, a live owner's run is
+// never taken, so the work is shared and every run ends recorded once (two
+// resumes once both ran the remaining runs). The second names who holds the
+// run it leaves.
+TEST_F(CampaignCli, TwoProcessesOnOneCampaignShareTheRunsAndNeverRunOneTwice) {
+  write(path("c.toml"), campaign("shared", R"(["inas-tiny"])", R"(["layer", "fixed-tile", "loop", "aidi"])", 2));
+  const auto db = path("runs.sqlite");
+  auto first = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  ASSERT_TRUE(first) << first.error().message;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && first->output().find("run_started") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  const auto second = runAidi({"resume", "shared", "--db", db});
+  EXPECT_EQ(second.exitCode, 0) << second.output;
+  auto code = first->wait(120000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << first->output();
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 4);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT MAX(attempt) FROM runs"), 1) << "no run was taken from a live owner";
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences"), 8);
+}
+
+TEST_F(CampaignCli, AResumeLeavesARunALiveProcessHoldsAndSaysWho) {
+  // One long run: mcunet-s under the loop policy, eight images (seconds).
+  write(path("c.toml"), campaign("held", R"(["mcunet-s"])", R"(["loop"])", 8));
+  const auto db = path("runs.sqlite");
+  auto first = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  ASSERT_TRUE(first) << first.error().message;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && first->output().find("run_started") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  const auto second = runAidi({"resume", "held", "--db", db});
+  const bool stillRunning = aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'running'") == 1;
+  EXPECT_EQ(second.exitCode, 0) << second.output;
+  ASSERT_TRUE(stillRunning) << "the first process finished before the second looked: nothing was tested";
+  EXPECT_NE(second.output.find("is being executed by another process"), std::string::npos) << second.output;
+  EXPECT_NE(second.output.find(std::to_string(first->pid())), std::string::npos) << "names the holder: " << second.output;
+  auto code = first->wait(120000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << first->output();
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT attempt FROM runs"), 1) << "the run was never taken over";
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 1);
+}

@@ -7,10 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <sstream>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/core/run_owner.hpp"
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
@@ -127,4 +129,19 @@ TEST(Report, HostileNamesStayText) {
   EXPECT_EQ(db::csvField("@SUM(A1)"), "'@SUM(A1)");
   EXPECT_EQ(db::csvField("a,b"), "\"a,b\"");
   EXPECT_EQ(db::csvField("plain"), "plain");
+}
+
+// A run's owner is alive while its process is (same host), or while its
+// heartbeat is fresh (another host).
+TEST(RunOwner, AliveWhileTheProcessOrItsHeartbeatIs) {
+  const std::string me = core::thisProcessOwner();
+  EXPECT_TRUE(core::ownerAlive(me, 0));
+  const std::string host = me.substr(0, me.find(' '));
+  const std::string start = me.substr(me.rfind(' ') + 1);
+  EXPECT_FALSE(core::ownerAlive(host + " 999999999 " + start, core::unixSeconds())) << "no such process";
+  EXPECT_FALSE(core::ownerAlive(host + " " + std::to_string(::getpid()) + " 0-0", core::unixSeconds()))
+      << "the same pid, started at another time: a reused id";
+  EXPECT_TRUE(core::ownerAlive("another-host 42 x-1", core::unixSeconds() - 5));
+  EXPECT_FALSE(core::ownerAlive("another-host 42 x-1", core::unixSeconds() - core::kOwnerLeaseSeconds - 1));
+  EXPECT_FALSE(core::ownerAlive("", 0)) << "a run without an owner (an older aidi) is orphaned";
 }

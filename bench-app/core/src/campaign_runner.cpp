@@ -6,6 +6,7 @@
 
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/real_bench.hpp"
+#include "aidi/core/run_owner.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/database.hpp"
@@ -247,10 +248,13 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   };
   int endedHere = 0;
   PlainCounts plain(options);
+  // Another process may be working on this campaign: it keeps its runs.
+  db::RunOwnership ownership{thisProcessOwner(), ownerAlive, 0};
 
   for (;;) {
     if (inst::interruptRequested()) return cancelled();
-    auto claimed = store.claimNextRun(campaignId);
+    ownership.now = unixSeconds();
+    auto claimed = store.claimNextRun(campaignId, &ownership);
     if (!claimed) return std::unexpected(claimed.error());
     if (!*claimed) break;
     const db::ClaimedRun run = **claimed;
@@ -271,7 +275,15 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     int layerCount = 0;
     if (auto summary = loadModelSummary(options.modelZoo / run.plan.model))
       layerCount = static_cast<int>(summary->manifest.value("layers", nlohmann::json::array()).size());
+    double lastBeat = unixSeconds();
+    const auto beat = [&] {
+      if (const double now = unixSeconds(); now - lastBeat >= kHeartbeatSeconds) {
+        (void)store.heartbeat(run.runId, ownership.owner, now);  // a missed beat only shortens the lease
+        lastBeat = now;
+      }
+    };
     const auto onPowerCycle = [&](const inst::PowerCycleRecord& cycle) {
+      beat();
       e.kind = CampaignEvent::Kind::PowerCycle;
       e.powerCycles = cycle.index + 1;
       e.cycle = cycle;

@@ -1,5 +1,6 @@
 #include "aidi/core/run_browser.hpp"
 
+#include "aidi/core/run_owner.hpp"
 #include "read_database.hpp"
 
 namespace aidi::core {
@@ -37,6 +38,11 @@ Result<std::vector<std::int64_t>> RunBrowser::unfinishedCampaigns() {
 Result<std::vector<RunSummary>> RunBrowser::runs(std::int64_t campaignId) { return db::runSummaries(*m_db, campaignId); }
 
 Result<std::int64_t> RunBrowser::campaignOfRun(std::int64_t runId) { return db::campaignOfRun(*m_db, runId); }
+
+Result<std::vector<db::HeldRun>> RunBrowser::heldRuns(std::int64_t campaignId) {
+  const db::RunOwnership me{thisProcessOwner(), ownerAlive, unixSeconds()};
+  return db::CampaignStore(*m_db).heldRuns(campaignId, me);
+}
 
 Result<std::vector<RunSummary>> RunBrowser::runsById(const std::vector<std::int64_t>& runIds) {
   std::vector<RunSummary> chosen;

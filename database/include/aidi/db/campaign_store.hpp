@@ -5,12 +5,14 @@
 // claiming it again re-runs it from scratch, so every planned run ends
 // recorded exactly once.
 //
-// One process runs a campaign at a time; claiming treats every "running" run
-// as orphaned by a dead process, so a run must end committed (RunFinished
-// pushed and the writer flushed) before the next claim.
+// Several processes may work on one campaign: a claimed run records its owner
+// and a heartbeat; a "running" run is claimed again only when its owner is
+// dead (the caller decides that: same host, process gone; another host,
+// heartbeat too old), so each planned run still ends recorded exactly once.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +70,22 @@ struct RecordedCampaign {
   std::vector<RecordedBoard> boards;
 };
 
+// Who is executing a run, and whether that owner is still alive.
+struct RunOwnership {
+  std::string owner;  // this process: "HOST PID START"
+  // Called for a run another owner holds: alive (leave it) or dead (take it).
+  std::function<bool(const std::string& owner, double heartbeatAt)> ownerAlive;
+  double now = 0;  // unix seconds, stamped as the heartbeat
+};
+
+// A run someone else is executing.
+struct HeldRun {
+  std::int64_t runId;
+  int planIndex;
+  std::string owner;
+  double heartbeatAt = 0;
+};
+
 class CampaignStore {
  public:
   explicit CampaignStore(Database& db) : m_db(db) {}
@@ -76,9 +94,15 @@ class CampaignStore {
   [[nodiscard]] Result<std::int64_t> createCampaign(const std::string& name, const std::string& sourcePath,
                                                     const std::string& configToml, std::span<const PlannedRun> runs,
                                                     std::span<const RecordedBoard> boards = {});
-  // The next run to execute: a run left "running" by a dead process first,
-  // then the lowest planned one. None when the campaign is complete.
-  [[nodiscard]] Result<std::optional<ClaimedRun>> claimNextRun(std::int64_t campaignId);
+  // The next run to execute: a run left "running" by a dead owner first, then
+  // the lowest planned one; none when every remaining run is done or held by
+  // a live owner. Without `ownership`, every running run counts as orphaned.
+  [[nodiscard]] Result<std::optional<ClaimedRun>> claimNextRun(std::int64_t campaignId,
+                                                               const RunOwnership* ownership = nullptr);
+  // The owner of `runId` shows it is alive.
+  [[nodiscard]] Status heartbeat(std::int64_t runId, const std::string& owner, double now);
+  // Runs of the campaign that live owners other than `owner` are executing.
+  [[nodiscard]] Result<std::vector<HeldRun>> heldRuns(std::int64_t campaignId, const RunOwnership& ownership);
   [[nodiscard]] Result<CampaignProgress> progress(std::int64_t campaignId);
   // Sets the campaign's state from its runs' (done when all ended).
   [[nodiscard]] Status updateCampaignState(std::int64_t campaignId);

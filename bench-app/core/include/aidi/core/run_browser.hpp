@@ -42,6 +42,8 @@ class RunBrowser {
   [[nodiscard]] Result<std::vector<std::int64_t>> unfinishedCampaigns();
   [[nodiscard]] Result<std::vector<RunSummary>> runs(std::int64_t campaignId);
   [[nodiscard]] Result<std::int64_t> campaignOfRun(std::int64_t runId);
+  // Runs of the campaign that another live process is executing now.
+  [[nodiscard]] Result<std::vector<db::HeldRun>> heldRuns(std::int64_t campaignId);
   // The summaries of the given runs, in the order given (side-by-side
   // comparison); an unknown run is an error naming it.
   [[nodiscard]] Result<std::vector<RunSummary>> runsById(const std::vector<std::int64_t>& runIds);
