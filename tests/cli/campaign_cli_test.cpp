@@ -385,3 +385,51 @@ TEST_F(CampaignCli, AResumeLeavesARunALiveProcessHoldsAndSaysWho) {
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT attempt FROM runs"), 1) << "the run was never taken over";
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 1);
 }
+
+namespace {
+// A trace at the finest resolution allowed (1 us) that harvests almost
+// nothing: recharging walks billions of its pieces, long enough to hang a
+// process that does not check for Ctrl-C or its time limit while charging.
+void writeFineDarkTrace(const fs::path& file) {
+  std::ofstream out(file);
+  out << "time_s,power_w\n";
+  for (int i = 0; i <= 1000; ++i) out << i * 1e-6 << "," << (i % 2 ? "0" : "1e-9") << "\n";
+}
+}  // namespace
+
+// Ctrl-C (and SIGTERM) are answered within a second even in the middle of a
+// long simulated charge.
+TEST_F(CampaignCli, CtrlCIsAnsweredWithinASecondDuringALongCharge) {
+  writeFineDarkTrace(path("dark.csv"));
+  for (const int sig : {SIGINT, SIGTERM}) {
+    auto child = Subprocess::spawn({AIDI_CLI_PATH, "sim", "--model", "inas-tiny", "--policy", "loop", "--cap", "10",
+                                    "--trace", path("dark.csv").string()});
+    ASSERT_TRUE(child) << child.error().message;
+    std::this_thread::sleep_for(3s);  // QEMU up, the first cycle spent, charging
+    const auto sent = std::chrono::steady_clock::now();
+    ASSERT_EQ(::kill(child->pid(), sig), 0);
+    auto code = child->wait(10000ms);
+    ASSERT_TRUE(code) << "still running 10 s after the signal";
+    EXPECT_EQ(*code, 130) << child->output();
+    EXPECT_LT(std::chrono::steady_clock::now() - sent, 3s) << "answered within a second (with margin for a loaded machine)";
+  }
+}
+
+// A run's wall-time limit is honoured inside a power cycle's charge too: the
+// run fails naming the limit, the campaign ends.
+TEST_F(CampaignCli, TheTimeLimitIsHonouredInsideALongCharge) {
+  writeFineDarkTrace(path("dark.csv"));
+  std::string text = campaign("limited", R"(["inas-tiny"])", R"(["loop"])", 1);
+  text.replace(text.find("time_limit_s = 120"), 18, "time_limit_s = 2");
+  text.replace(text.find((kFixtures / "traces/indoor-weak.csv").string()),
+               (kFixtures / "traces/indoor-weak.csv").string().size(), path("dark.csv").string());
+  text.replace(text.find("capacitor_uf = 100"), 18, "capacitor_uf = 10");
+  write(path("c.toml"), text);
+  const auto db = path("runs.sqlite");
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = runAidi({"run", path("c.toml"), "--db", db});
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 60s) << r.output;
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed' AND failure LIKE "
+                                         "'%wall-time limit%'"), 1) << r.output;
+}
