@@ -17,7 +17,7 @@ packages=(
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
   binutils-arm-none-eabi qemu-system-arm
   # instruments and tests
-  openocd sigrok-cli xvfb clang libclang-rt-14-dev librsvg2-bin
+  openocd sigrok-cli xvfb clang libclang-rt-14-dev clang-16 libclang-rt-16-dev librsvg2-bin
   # Fashion-MNIST is the data set of the fixtures' test subset
   dataset-fashion-mnist
 )

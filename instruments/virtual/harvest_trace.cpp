@@ -37,6 +37,9 @@ Result<HarvestTrace> HarvestTrace::load(const std::filesystem::path& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return fail(ErrorCode::NotFound, path.string() + ": is a directory, not a trace file");
+  // A device or a pipe (/dev/zero, a FIFO) would be read for ever.
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    return fail(ErrorCode::Protocol, path.string() + ": is not a regular file (a device or a pipe?)");
   std::ifstream in(path, std::ios::binary);
   if (!in) return fail(ErrorCode::NotFound, "trace file not found: " + path.string());
   // About 40 bytes a row: the row limit bounds the file too.

@@ -109,6 +109,13 @@ TEST(CampaignFile, AMissingFileIsNotFound) {
   auto dir = core::loadCampaignFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures", kZoo);
   ASSERT_FALSE(dir);
   EXPECT_NE(dir.error().message.find("is a directory, not a campaign file"), std::string::npos) << dir.error().message;
+  // A device would be read for ever: refused at once.
+  auto device = core::loadCampaignFile("/dev/zero", kZoo);
+  ASSERT_FALSE(device);
+  EXPECT_NE(device.error().message.find("is not a regular file"), std::string::npos) << device.error().message;
+  auto trace = loadText(replace(kValid, "\"../traces/indoor-weak.csv\"", "\"/dev/zero\""));
+  ASSERT_FALSE(trace);
+  EXPECT_NE(trace.error().message.find("/dev/zero: is not a regular file"), std::string::npos) << trace.error().message;
 }
 
 // A campaign compares boards: each named profile, and a condition's storage

@@ -28,10 +28,14 @@ inst::Result<inst::VisaResource> resource(const Where& w, const toml::table& t, 
 }  // namespace
 
 inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
-  const Where w{path.string()};
   auto text = readTextFile(path, "bench file");
   if (!text) return std::unexpected(text.error());
-  auto parsed = parseToml(*text, path);
+  return parseBenchFile(*text, path);
+}
+
+inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::filesystem::path& path) {
+  const Where w{path.string()};
+  auto parsed = parseToml(text, path);
   if (!parsed) return std::unexpected(parsed.error());
   const toml::table& root = *parsed;
   if (auto ok = w.onlyKeys(root, "", {"bench", "limits", "supply", "link", "flasher"}); !ok)

@@ -13,6 +13,9 @@ Result<std::string> readTextFile(const std::filesystem::path& path, const std::s
     return fail(ErrorCode::NotFound, path.string() + ": no such " + what);
   if (std::filesystem::is_directory(status))
     return fail(ErrorCode::NotFound, path.string() + ": is a directory, not a " + what);
+  // A device or a pipe (/dev/zero, a FIFO) would be read for ever.
+  if (!std::filesystem::is_regular_file(status))
+    return fail(ErrorCode::Protocol, path.string() + ": is not a regular file (a device or a pipe?), not a " + what);
   const auto size = std::filesystem::file_size(path, ec);
   if (!ec && size > maxBytes)
     return fail(ErrorCode::Protocol, path.string() + ": " + std::to_string(size) + " bytes is too large for a " + what +

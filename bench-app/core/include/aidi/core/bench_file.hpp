@@ -38,6 +38,8 @@ struct BenchFile {
 };
 
 [[nodiscard]] inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path);
+// The same from text already read; `path` names it in errors.
+[[nodiscard]] inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::filesystem::path& path);
 
 // The firmware image of `model` under `policy` for the bench's target.
 std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& model, const std::string& policy);
