@@ -342,6 +342,19 @@ TEST_F(CampaignCli, ReadOnlyDatabasesCanBeListedReportedAndExported) {
   fs::permissions(dir->path(), fs::perms::owner_all);
 }
 
+namespace {
+// `aidi run CAMPAIGN --db DB --json` in the background, returned once its
+// first run has started.
+Result<Subprocess> startRunUntilFirstRunStarts(const fs::path& campaignFile, const fs::path& db) {
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "run", campaignFile.string(), "--db", db.string(), "--json"});
+  if (!child) return child;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && child->output().find("run_started") == std::string::npos)
+    std::this_thread::sleep_for(10ms);
+  return child;
+}
+}  // namespace
+
 // Two processes on one campaign: a run has an owner, a live owner's run is
 // never taken, so the work is shared and every run ends recorded once (two
 // resumes once both ran the remaining runs). The second names who holds the
@@ -349,11 +362,8 @@ TEST_F(CampaignCli, ReadOnlyDatabasesCanBeListedReportedAndExported) {
 TEST_F(CampaignCli, TwoProcessesOnOneCampaignShareTheRunsAndNeverRunOneTwice) {
   write(path("c.toml"), campaign("shared", R"(["inas-tiny"])", R"(["layer", "fixed-tile", "loop", "aidi"])", 2));
   const auto db = path("runs.sqlite");
-  auto first = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  auto first = startRunUntilFirstRunStarts(path("c.toml"), db);
   ASSERT_TRUE(first) << first.error().message;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline && first->output().find("run_started") == std::string::npos)
-    std::this_thread::sleep_for(10ms);
   const auto second = runAidi({"resume", "shared", "--db", db});
   EXPECT_EQ(second.exitCode, 0) << second.output;
   auto code = first->wait(120000ms);
@@ -368,11 +378,8 @@ TEST_F(CampaignCli, AResumeLeavesARunALiveProcessHoldsAndSaysWho) {
   // One long run: mcunet-s under the loop policy, eight images (seconds).
   write(path("c.toml"), campaign("held", R"(["mcunet-s"])", R"(["loop"])", 8));
   const auto db = path("runs.sqlite");
-  auto first = Subprocess::spawn({AIDI_CLI_PATH, "run", path("c.toml").string(), "--db", db.string(), "--json"});
+  auto first = startRunUntilFirstRunStarts(path("c.toml"), db);
   ASSERT_TRUE(first) << first.error().message;
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (std::chrono::steady_clock::now() < deadline && first->output().find("run_started") == std::string::npos)
-    std::this_thread::sleep_for(10ms);
   const auto second = runAidi({"resume", "held", "--db", db});
   const bool stillRunning = aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'running'") == 1;
   EXPECT_EQ(second.exitCode, 0) << second.output;

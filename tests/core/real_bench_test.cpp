@@ -92,6 +92,55 @@ class BoardStandIn {
 };
 
 
+// The desk of these tests: a bench file naming the simulated supply and the
+// board stand-in's link, and a one-condition campaign of inas-tiny under aidi
+// on it, planned and run with the cycles played at 20x.
+struct DeskRun {
+  std::filesystem::path db;
+  Result<db::CampaignProgress> progress;
+  int powerCycles = 0;
+};
+
+DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint16_t boardPort, const std::string& name,
+                  int samples) {
+  const auto benchFile = dir.path() / "bench.toml";
+  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                           << supplyPort << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << boardPort
+                           << "::SOCKET\"\n";
+  const auto campaignFile = dir.path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"" << name << "\"\nsamples = " << samples
+                              << "\ntime_limit_s = 60\nbench = \"bench.toml\"\n"
+                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
+                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
+  DeskRun run{dir.path() / "runs.sqlite", fail(ErrorCode::Invalid, "not run")};
+  const auto zoo = test::fixturesDir() / "models";
+  auto campaign = core::loadCampaignFile(campaignFile, zoo);
+  if (!campaign) {
+    run.progress = std::unexpected(campaign.error());
+    return run;
+  }
+  if (campaign->benchFile != benchFile) {
+    run.progress = fail(ErrorCode::Invalid, "the bench file was not resolved beside the campaign");
+    return run;
+  }
+  auto id = core::planCampaign(*campaign, run.db);
+  if (!id) {
+    run.progress = std::unexpected(id.error());
+    return run;
+  }
+  core::RunnerOptions options;
+  options.database = run.db;
+  options.modelZoo = zoo;
+  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
+  options.realBenchTimeScale = 20;  // 10 uF cycles of a few ms, played at 20x
+  options.onEvent = [&](const core::CampaignEvent& e) {
+    if (e.kind == core::CampaignEvent::Kind::PowerCycle) ++run.powerCycles;
+  };
+  run.progress = core::runCampaign(*id, options);
+  return run;
+}
+
 }  // namespace
 
 TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
@@ -101,32 +150,10 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   ASSERT_TRUE(sim);
   const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
   BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 150ms);
-  const auto benchFile = dir->path() / "bench.toml";
-  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
-                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
-                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << board.port()
-                           << "::SOCKET\"\n";
-  const auto campaignFile = dir->path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"on-the-desk\"\nsamples = 3\ntime_limit_s = 60\nbench = \"bench.toml\"\n"
-                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
-                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
-  const auto zoo = test::fixturesDir() / "models";
-  auto campaign = core::loadCampaignFile(campaignFile, zoo);
-  ASSERT_TRUE(campaign) << campaign.error().message;
-  EXPECT_EQ(campaign->benchFile, benchFile);
-  const auto db = dir->path() / "runs.sqlite";
-  auto id = core::planCampaign(*campaign, db);
-  ASSERT_TRUE(id) << id.error().message;
-  core::RunnerOptions options;
-  options.database = db;
-  options.modelZoo = zoo;
-  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
-  options.realBenchTimeScale = 20;  // 10 uF cycles of a few ms, played at 20x
-  int powerCycles = 0;
-  options.onEvent = [&](const core::CampaignEvent& e) {
-    if (e.kind == core::CampaignEvent::Kind::PowerCycle) ++powerCycles;
-  };
-  auto progress = core::runCampaign(*id, options);
+  const auto run = runOnDesk(*dir, (*sim)->port(), board.port(), "on-the-desk", 3);
+  const auto& db = run.db;
+  const auto& progress = run.progress;
+  const int powerCycles = run.powerCycles;
   ASSERT_TRUE(progress) << progress.error().message;
 
   EXPECT_EQ(progress->done, 1) << "failure: " << test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state='failed'");
@@ -194,27 +221,9 @@ TEST(RealBench, ABoardWhoseHelloDisagreesWithItsProfileFailsTheRun) {
   auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
   ASSERT_TRUE(sim);
   BoardStandIn board({1}, 50ms, 25'000'000);
-  const auto benchFile = dir->path() / "bench.toml";
-  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
-                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
-                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << board.port()
-                           << "::SOCKET\"\n";
-  const auto campaignFile = dir->path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"wrong-clock\"\nsamples = 1\ntime_limit_s = 30\nbench = \"bench.toml\"\n"
-                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
-                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
-  const auto zoo = test::fixturesDir() / "models";
-  auto campaign = core::loadCampaignFile(campaignFile, zoo);
-  ASSERT_TRUE(campaign) << campaign.error().message;
-  const auto db = dir->path() / "runs.sqlite";
-  auto id = core::planCampaign(*campaign, db);
-  ASSERT_TRUE(id);
-  core::RunnerOptions options;
-  options.database = db;
-  options.modelZoo = zoo;
-  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
-  options.realBenchTimeScale = 20;
-  auto progress = core::runCampaign(*id, options);
+  const auto run = runOnDesk(*dir, (*sim)->port(), board.port(), "wrong-clock", 1);
+  const auto& db = run.db;
+  const auto& progress = run.progress;
   ASSERT_TRUE(progress) << progress.error().message;
   EXPECT_EQ(progress->failed, 1);
   EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%runs at 25000000 Hz but board profile "
