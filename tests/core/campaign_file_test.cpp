@@ -109,6 +109,9 @@ TEST(CampaignFile, AMissingFileIsNotFound) {
   auto dir = core::loadCampaignFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures", kZoo);
   ASSERT_FALSE(dir);
   EXPECT_NE(dir.error().message.find("is a directory, not a campaign file"), std::string::npos) << dir.error().message;
+  auto longName = core::loadCampaignFile("/tmp/" + std::string(300, 'x') + ".toml", kZoo);
+  ASSERT_FALSE(longName);
+  EXPECT_NE(longName.error().message.find("File name too long"), std::string::npos) << longName.error().message;
   // A device would be read for ever: refused at once.
   auto device = core::loadCampaignFile("/dev/zero", kZoo);
   ASSERT_FALSE(device);

@@ -9,6 +9,9 @@ Result<std::string> readTextFile(const std::filesystem::path& path, const std::s
                                  std::uintmax_t maxBytes) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
+  // A name too long, a folder not searchable: the system's own words.
+  if (ec && ec != std::errc::no_such_file_or_directory)
+    return fail(ErrorCode::Io, path.string() + ": cannot open the " + what + ": " + ec.message());
   if (!std::filesystem::exists(status))
     return fail(ErrorCode::NotFound, path.string() + ": no such " + what);
   if (std::filesystem::is_directory(status))
