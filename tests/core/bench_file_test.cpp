@@ -51,10 +51,13 @@ TEST(BenchFile, MistakesNameFileLineAndKey) {
       {replace(example(), "max_voltage = 3.6", "max_voltage = -1"), ":10: limits.max_voltage: must be above 0"},
       {replace(example(), "max_current = 0.15", "max_current = 100"), ":11: limits.max_current: must be above 0 and at most"},
       {replace(example(), "TCPIP0::192.0.2.7::5025::SOCKET", "GPIB0::7::INSTR"), ":14: supply.resource:"},
-      {replace(example(), "channel = 1", "channel = 9"), ":15: supply.channel: must be 1 to 4"},
+      {replace(example(), "channel = 1", "channel = 9"), ":15: supply.channel: must be from 1 to 4 (got 9)"},
+      {replace(example(), "channel = 1", "channel = 1.5"), ":15: supply.channel: must be a whole number"},
+      {replace(example(), "channel = 1", "channel = \"one\""), ":15: supply.channel: must be a number"},
+      {replace(example(), "target = \"nucleo-f412zg\"", "target = 5"), ":6: bench.target: must be a text in quotes"},
       {replace(example(), "target = \"nucleo-f412zg\"", "target = \"esp32\""), ":6: bench.target: unknown board \"esp32\""},
       {replace(example(), "kind = \"openocd\"", "kind = \"jlink\""), ":23: flasher.kind: unknown flasher"},
-      {replace(example(), "baud = 115200", "baud = 12"), ":20: link.baud: must be 1200"},
+      {replace(example(), "baud = 115200", "baud = 12"), ":20: link.baud: must be from 1200 to 4e+06 (got 12)"},
       {replace(example(), "[bench]", "[bench"), ": bad TOML"},
   };
   for (const auto& [text, expected] : cases) {

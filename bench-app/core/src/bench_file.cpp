@@ -46,9 +46,13 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
   const toml::table* bench = root["bench"].as_table();
   if (!bench) return w.error(&root, "[bench]", "missing section");
   if (auto ok = w.onlyKeys(*bench, "bench.", {"name", "target", "description"}); !ok) return std::unexpected(ok.error());
-  b.name = (*bench)["name"].value_or(std::string());
+  auto name = w.text(*bench, "name", "bench.name", "");
+  if (!name) return std::unexpected(name.error());
+  b.name = *name;
   if (b.name.empty()) return w.error(bench, "bench.name", "needs a name");
-  b.target = (*bench)["target"].value_or(std::string());
+  auto target = w.text(*bench, "target", "bench.target", "");
+  if (!target) return std::unexpected(target.error());
+  b.target = *target;
   // The target is a real board's profile (boards/TARGET.toml).
   const toml::node* targetNode = bench->get("target") ? bench->get("target") : bench;
   auto profile = findBoardProfile(b.target);
@@ -75,9 +79,12 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     auto r = resource(w, *supply, "supply");
     if (!r) return std::unexpected(r.error());
     s.resource = *r;
-    s.channel = static_cast<int>((*supply)["channel"].value_or(1));
-    if (s.channel < 1 || s.channel > 4) return w.error(supply->get("channel"), "supply.channel", "must be 1 to 4");
-    s.driver = (*supply)["driver"].value_or(std::string());
+    auto channel = w.number<int>(*supply, "channel", "supply.channel", 1, 1, 4);
+    if (!channel) return std::unexpected(channel.error());
+    s.channel = *channel;
+    auto driver = w.text(*supply, "driver", "supply.driver", "");
+    if (!driver) return std::unexpected(driver.error());
+    s.driver = *driver;
     if (!s.driver.empty()) {
       std::string known;
       bool found = false;
@@ -95,14 +102,17 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     auto r = resource(w, *link, "link");
     if (!r) return std::unexpected(r.error());
     l.resource = *r;
-    l.baud = static_cast<int>((*link)["baud"].value_or(115200));
-    if (l.baud < 1200 || l.baud > 4'000'000) return w.error(link->get("baud"), "link.baud", "must be 1200 to 4000000");
+    auto baud = w.number<int>(*link, "baud", "link.baud", 115200, 1200, 4'000'000);
+    if (!baud) return std::unexpected(baud.error());
+    l.baud = *baud;
     b.link = l;
   }
   if (const toml::table* flasher = root["flasher"].as_table()) {
     if (auto ok = w.onlyKeys(*flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
       return std::unexpected(ok.error());
-    b.flasherKind = (*flasher)["kind"].value_or(std::string("openocd"));
+    auto kind = w.text(*flasher, "kind", "flasher.kind", "openocd");
+    if (!kind) return std::unexpected(kind.error());
+    b.flasherKind = *kind;
     std::string kinds;
     bool known = false;
     for (const auto& k : inst::flasherKinds()) {
@@ -112,8 +122,12 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     if (!known)
       return w.error(flasher->get("kind"), "flasher.kind", "unknown flasher \"" + b.flasherKind + "\" (" + kinds + ")");
     inst::OpenOcdConfig o;
-    o.program = (*flasher)["program"].value_or(o.program);
-    o.adapterSerial = (*flasher)["adapter_serial"].value_or(std::string());
+    auto program = w.text(*flasher, "program", "flasher.program", o.program);
+    if (!program) return std::unexpected(program.error());
+    o.program = *program;
+    auto serial = w.text(*flasher, "adapter_serial", "flasher.adapter_serial", "");
+    if (!serial) return std::unexpected(serial.error());
+    o.adapterSerial = *serial;
     for (const auto& [key, list] : {std::pair<const char*, std::vector<std::string>*>{"config", &o.configFiles},
                                     {"search_dirs", &o.searchDirs}}) {
       const toml::node* node = flasher->get(key);

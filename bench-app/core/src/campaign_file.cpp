@@ -34,25 +34,6 @@ inst::Result<std::vector<std::string>> stringList(const Checker& c, const toml::
   return out;
 }
 
-// A number from the file: finite, within [low, high], and whole where T is
-// an integer (samples = 1.9 is refused, not truncated).
-template <class T>
-inst::Result<T> number(const Checker& c, const toml::table& t, const std::string& key, const std::string& name,
-                       T fallback, double low, double high, bool required = false) {
-  const toml::node* node = t.get(key);
-  if (!node) {
-    if (required) return c.error(&t, name, "missing");
-    return fallback;
-  }
-  const auto v = node->value<double>();
-  if (!v || node->is_boolean()) return c.error(node, name, "must be a number");
-  if (!std::isfinite(*v)) return c.error(node, name, "must be a finite number");
-  if (std::is_integral_v<T> && *v != std::floor(*v)) return c.error(node, name, "must be a whole number");
-  if (*v < low || *v > high)
-    return c.error(node, name, fmt::format("must be from {:g} to {:g} (got {:g})", low, high, *v));
-  return static_cast<T>(*v);
-}
-
 }  // namespace
 
 inst::StorageParams HarvestCondition::storage(const BoardProfile& board) const {
@@ -102,16 +83,18 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   const auto name = (*campaign)["name"].value<std::string>();
   if (!name || name->empty()) return c.error(campaign->get("name") ? campaign->get("name") : campaign, "campaign.name", "needs a name");
   f.name = *name;
-  auto samples = number<int>(c, *campaign, "samples", "campaign.samples (images of the fixture subset)", 1, 1, 1000);
+  auto samples = c.number<int>(*campaign, "samples", "campaign.samples (images of the fixture subset)", 1, 1, 1000);
   if (!samples) return std::unexpected(samples.error());
   f.samples = *samples;
-  auto reps = number<int>(c, *campaign, "repetitions", "campaign.repetitions", 1, 1, double(kMaxPlannedRuns));
+  auto reps = c.number<int>(*campaign, "repetitions", "campaign.repetitions", 1, 1, double(kMaxPlannedRuns));
   if (!reps) return std::unexpected(reps.error());
   f.repetitions = *reps;
-  auto limit = number<double>(c, *campaign, "time_limit_s", "campaign.time_limit_s", 600.0, 1, 7 * 86400);
+  auto limit = c.number<double>(*campaign, "time_limit_s", "campaign.time_limit_s", 600.0, 1, 7 * 86400);
   if (!limit) return std::unexpected(limit.error());
   f.timeLimitS = *limit;
-  f.bench = (*campaign)["bench"].value_or(std::string("virtual"));
+  auto benchText = c.text(*campaign, "bench", "campaign.bench", "virtual");
+  if (!benchText) return std::unexpected(benchText.error());
+  f.bench = *benchText;
   if (f.bench != "virtual") {
     // A bench file, validated now: a wrong one must not wait for the first run.
     f.benchFile = std::filesystem::path(f.bench).is_absolute() ? std::filesystem::path(f.bench) : path.parent_path() / f.bench;
@@ -177,7 +160,9 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     if (auto ok = c.onlyKeys(*t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency"}); !ok)
       return std::unexpected(ok.error());
     HarvestCondition h;
-    h.name = (*t)["name"].value_or(std::string());
+    auto conditionName = c.text(*t, "name", key + "name", "");
+    if (!conditionName) return std::unexpected(conditionName.error());
+    h.name = *conditionName;
     if (h.name.empty()) return c.error(t, key + "name", "needs a name");
     if (!names.insert(h.name).second) return c.error(t->get("name"), key + "name", "duplicate condition \"" + h.name + "\"");
     const auto trace = (*t)["trace"].value<std::string>();
@@ -191,18 +176,18 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
       if (!loaded) return c.error(t->get("trace"), key + "trace", loaded.error().message);
     } else {
       if (!t->contains("constant_w")) return c.error(t, key + "trace", "give a trace file or constant_w");
-      auto watts = number<double>(c, *t, "constant_w", key + "constant_w", 0.0, 0, inst::HarvestTrace::kMaxPowerW);
+      auto watts = c.number<double>(*t, "constant_w", key + "constant_w", 0.0, 0, inst::HarvestTrace::kMaxPowerW);
       if (!watts) return std::unexpected(watts.error());
       h.constantWatts = *watts;
     }
-    auto cap = number<double>(c, *t, "capacitor_uf", key + "capacitor_uf", 0.0, 1e-3, 1e7, true);
+    auto cap = c.number<double>(*t, "capacitor_uf", key + "capacitor_uf", 0.0, 1e-3, 1e7, true);
     if (!cap) return std::unexpected(cap.error());
     h.capacitorUf = *cap;
     h.capacitanceF = *cap * 1e-6;
     for (const auto& [k, field] : {std::pair<const char*, std::optional<double>*>{"v_on", &h.vOn}, {"v_off", &h.vOff},
                                    {"v_max", &h.vMax}, {"efficiency", &h.efficiency}}) {
       if (!t->contains(k)) continue;
-      auto v = number<double>(c, *t, k, key + k, 0.0, 0.0, std::string(k) == "efficiency" ? 1.0 : 60.0);
+      auto v = c.number<double>(*t, k, key + k, 0.0, 0.0, std::string(k) == "efficiency" ? 1.0 : 60.0);
       if (!v) return std::unexpected(v.error());
       *field = *v;
     }

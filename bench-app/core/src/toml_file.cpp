@@ -1,6 +1,8 @@
 #include "toml_file.hpp"
 
 #include <fstream>
+
+#include <fmt/format.h>
 #include <sstream>
 
 namespace aidi::core {
@@ -45,6 +47,19 @@ Result<toml::table> parseToml(const std::string& text, const std::filesystem::pa
 std::unexpected<Error> TomlFile::error(const toml::node* node, const std::string& key, const std::string& why) const {
   const auto line = node ? node->source().begin.line : 0;
   return fail(ErrorCode::Protocol, file + (line ? ":" + std::to_string(line) : std::string()) + ": " + key + ": " + why);
+}
+
+std::string TomlFile::rangeText(double low, double high, double value) {
+  return fmt::format("must be from {:g} to {:g} (got {:g})", low, high, value);
+}
+
+Result<std::string> TomlFile::text(const toml::table& t, const std::string& key, const std::string& name,
+                                   const std::string& fallback) const {
+  const toml::node* node = t.get(key);
+  if (!node) return fallback;
+  const auto v = node->value<std::string>();
+  if (!v || !node->is_string()) return error(node, name, "must be a text in quotes");
+  return *v;
 }
 
 Status TomlFile::onlyKeys(const toml::table& table, const std::string& section,

@@ -5,9 +5,11 @@
 // by file, line and key; unknown keys refused (a typo is never ignored).
 #pragma once
 
+#include <cmath>
 #include <filesystem>
 #include <set>
 #include <string>
+#include <type_traits>
 
 #include <toml++/toml.h>
 
@@ -28,6 +30,31 @@ struct TomlFile {
   std::unexpected<Error> error(const toml::node* node, const std::string& key, const std::string& why) const;
   [[nodiscard]] Status onlyKeys(const toml::table& table, const std::string& section,
                                 const std::set<std::string>& allowed) const;
+
+  // A number: finite, within [low, high], whole where T is an integer
+  // (samples = 1.9 is refused, not truncated); `fallback` when absent.
+  template <class T>
+  [[nodiscard]] Result<T> number(const toml::table& t, const std::string& key, const std::string& name, T fallback,
+                                 double low, double high, bool required = false) const {
+    const toml::node* node = t.get(key);
+    if (!node) {
+      if (required) return error(&t, name, "missing");
+      return fallback;
+    }
+    const auto v = node->value<double>();
+    if (!v || node->is_boolean()) return error(node, name, "must be a number");
+    if (!std::isfinite(*v)) return error(node, name, "must be a finite number");
+    if (std::is_integral_v<T> && *v != std::floor(*v)) return error(node, name, "must be a whole number");
+    if (*v < low || *v > high) return error(node, name, rangeText(low, high, *v));
+    return static_cast<T>(*v);
+  }
+  // A text: `fallback` when absent, an error when of another type (a
+  // `bench = 5` is not silently the virtual bench).
+  [[nodiscard]] Result<std::string> text(const toml::table& t, const std::string& key, const std::string& name,
+                                         const std::string& fallback) const;
+
+ private:
+  static std::string rangeText(double low, double high, double value);
 };
 
 }  // namespace aidi::core
