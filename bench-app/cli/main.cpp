@@ -490,7 +490,9 @@ void addCrashTest(Commands& c) {
   sub->add_option("--policy", o->policy, aidi::core::policyList() + " or all")
       ->check(CLI::IsMember(choices))
       ->capture_default_str();
-  sub->add_option("--sample", o->sample, "Image of the fixture subset")->capture_default_str();
+  sub->add_option("--sample", o->sample, "Image of the fixture subset (0..999)")
+      ->check(CLI::Range(0, 999))
+      ->capture_default_str();
   sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
   sub->add_flag("--json", o->json, "One JSON object per policy");
   c.on(sub, [o] { return runCrashTest(o->dir, o->model, o->policy, o->sample, o->json); });
@@ -514,7 +516,9 @@ void addSim(Commands& c) {
   sub->add_option("--cap", o->sim.capacitanceUf, "Storage capacitor, uF")
       ->check(finiteNumber(0, false, 1e7))
       ->capture_default_str();
-  sub->add_option("--sample", o->sim.sample, "Image of the fixture subset")->capture_default_str();
+  sub->add_option("--sample", o->sim.sample, "Image of the fixture subset (0..999)")
+      ->check(CLI::Range(0, 999))
+      ->capture_default_str();
   sub->add_option("--board", o->sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
       ->capture_default_str();
   sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();

@@ -399,6 +399,8 @@ TEST(AidiCliPsu, NonFiniteOrOutOfRangeLimitsAndSettingsAreRefused) {
   EXPECT_EQ(runAidi({"virtual-psu", "--load", "nan"}).exitCode, 2);
   EXPECT_EQ(runAidi({"sim", "--cap", "inf"}).exitCode, 2);
   EXPECT_EQ(runAidi({"sim", "--constant", "nan"}).exitCode, 2);
+  EXPECT_EQ(runAidi({"sim", "--sample", "-1"}).exitCode, 2) << "not wrapped to 2^64 - 1";
+  EXPECT_EQ(runAidi({"crashtest", "--model", "inas-tiny", "--sample", "1000"}).exitCode, 2);
 }
 
 // An inference that did not finish has no latency and no ratio (it once

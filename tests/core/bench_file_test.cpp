@@ -49,6 +49,11 @@ TEST(BenchFile, MistakesNameFileLineAndKey) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {replace(example(), "[limits]", "[limitz]"), ": limitz: unknown key"},
       {replace(example(), "max_voltage = 3.6", "max_voltage = -1"), ":10: limits.max_voltage: must be above 0"},
+      // NaN compares false with everything: it must be refused, not pass.
+      {replace(example(), "max_voltage = 3.6", "max_voltage = nan"), ":10: limits.max_voltage: must be above 0"},
+      {replace(example(), "max_voltage = 3.6", "max_voltage = inf"), ":10: limits.max_voltage: must be above 0"},
+      {replace(example(), "max_current = 0.15", "max_current = -nan"), ":11: limits.max_current: must be above 0"},
+      {replace(example(), "max_current = 0.15", "max_current = 0"), ":11: limits.max_current: must be above 0"},
       {replace(example(), "max_current = 0.15", "max_current = 100"), ":11: limits.max_current: must be above 0 and at most"},
       {replace(example(), "TCPIP0::192.0.2.7::5025::SOCKET", "GPIB0::7::INSTR"), ":14: supply.resource:"},
       {replace(example(), "channel = 1", "channel = 9"), ":15: supply.channel: must be from 1 to 4 (got 9)"},
