@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -28,6 +29,7 @@
 #include "aidi/core/policies.hpp"
 #include "aidi/core/crash_test.hpp"
 #include "aidi/core/psu_control.hpp"
+#include "aidi/core/report.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/core/database_admin.hpp"
 #include "aidi/core/instruments.hpp"
@@ -631,12 +633,36 @@ void addPorts(Commands& c) {
   c.on(sub, [json] { return runPorts(*json); });
 }
 
+// Edit distance of two short words (insert, delete, substitute, swap).
+std::size_t editDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// An unknown command: one line naming it and the nearest known one.
+int unknownCommand(const CLI::App& app, const std::string& word) {
+  std::string best;
+  std::size_t bestDistance = 3;  // suggest only near misses
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (const auto d = editDistance(word, sub->get_name()); d < bestDistance) bestDistance = d, best = sub->get_name();
+  fmt::print(stderr, "aidi: error: unknown command \"{}\"{}; `aidi --help` lists them\n", aidi::core::printable(word),
+             best.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", best));
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   aidi::core::installInterruptHandlers();
 
-  CLI::App app{"aidi: AIDI Bench, hardware-in-the-loop bench for intermittent deep inference"};
+  CLI::App app{"aidi: AIDI Bench, hardware-in-the-loop bench for intermittent deep inference", "aidi"};
   app.require_subcommand(1);
   app.set_version_flag("--version", AIDI_VERSION);
   Commands commands{app, {}};
@@ -644,8 +670,21 @@ int main(int argc, char** argv) {
                    addCampaigns, addFlash, addInstruments, addPorts})
     add(commands);
 
+  // `aidi help [CMD...]` is `aidi [CMD...] --help`; an unknown first word gets
+  // a suggestion instead of "A subcommand is required".
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "help") {
+    args.erase(args.begin());
+    args.push_back("--help");
+  }
+  if (!args.empty() && !args.front().starts_with("-")) {
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) known |= sub->get_name() == args.front();
+    if (!known) return unknownCommand(app, args.front());
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;

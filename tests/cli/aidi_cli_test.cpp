@@ -102,6 +102,21 @@ TEST(AidiCli, UnknownCommandIsAUsageError) {
   EXPECT_EQ(r.exitCode, 2) << r.output;
 }
 
+// A near miss gets a suggestion; `aidi help CMD` is CMD's help, with the
+// program's name (not the build path) in its usage line.
+TEST(AidiCli, ANearMissSuggestsTheCommandAndHelpNamesIt) {
+  CliRun r = runAidi({"rnu"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("unknown command \"rnu\" (did you mean \"run\"?)"), std::string::npos) << r.output;
+  r = runAidi({"resmue", "x"});
+  EXPECT_NE(r.output.find("did you mean \"resume\"?"), std::string::npos) << r.output;
+  r = runAidi({"help", "sim"});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("Usage: aidi sim"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("--board"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("/build/"), std::string::npos) << "no build path in the usage line";
+}
+
 TEST(AidiCli, DemoPrintsTheBootCounterRising) {
   const CliRun r = runAidi({"demo"});
   ASSERT_EQ(r.exitCode, 0) << r.output;
