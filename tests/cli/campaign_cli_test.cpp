@@ -369,7 +369,12 @@ TEST_F(CampaignCli, TwoProcessesOnOneCampaignShareTheRunsAndNeverRunOneTwice) {
   auto code = first->wait(120000ms);
   ASSERT_TRUE(code);
   EXPECT_EQ(*code, 0) << first->output();
-  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 4);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 4)
+      << "first (pid " << first->pid() << ", exit " << *code << ", " << first->output().size() << " bytes):\n"
+      << first->output() << "\nsecond:\n" << second.output << "\nplanned "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'planned'") << ", running "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'running'") << ", failed "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed'");
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT MAX(attempt) FROM runs"), 1) << "no run was taken from a live owner";
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences"), 8);
 }

@@ -6,6 +6,7 @@
 #include <QApplication>
 #include <QFile>
 #include <QLabel>
+#include <QProcess>
 #include <QListWidget>
 #include <QProgressBar>
 #include <QSignalSpy>
@@ -72,6 +73,15 @@ pid_t childQemu() {
 
 class GuiTest : public QObject {
   Q_OBJECT
+ private:
+  // Reloads the runs browser and waits until this load (not an earlier one
+  // still in flight) is shown.
+  static void refreshAndWait(MainWindow& w) {
+    QSignalSpy shown(&w, &MainWindow::runsRefreshed);
+    w.refreshRuns();
+    QTRY_VERIFY_WITH_TIMEOUT(!w.refreshing() && shown.count() > 0, 20000);
+  }
+
  private slots:
   void initTestCase() {
     QStandardPaths::setTestModeEnabled(true);  // settings go to a test location
@@ -83,6 +93,26 @@ class GuiTest : public QObject {
     QVERIFY(d);
     m_dir.emplace(std::move(*d));
     m_path = QString::fromStdString(m_dir->path().string());
+  }
+
+  // The program's own options: --help, --version, an unknown option refused.
+  void commandLineOptions() {
+    const QString program = QStringLiteral(AIDI_BINARY_DIR "/bench-app/gui/aidi-bench");
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    p.setProcessEnvironment(env);
+    p.start(program, {"--version"});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardOutput().startsWith("aidi-bench "));
+    p.start(program, {"--help"});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(p.readAllStandardOutput().contains("--db"));
+    p.start(program, {"--no-such-option"});
+    QVERIFY(p.waitForFinished(30000));
+    QVERIFY(p.exitCode() != 0);
   }
 
   void decimationMatchesBruteForce() {
@@ -141,7 +171,8 @@ class GuiTest : public QObject {
     QVERIFY(finished.wait(180000));
     QCOMPARE(finished.front().front().toBool(), true);
     QVERIFY(w.errorText().isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 4, 20000);  // loaded off the GUI thread
+    refreshAndWait(w);  // the browser loads off the GUI thread
+    QCOMPARE(w.runsModel()->rowCount(), 4);
     QVERIFY(w.plot()->sampleCount() > 10);
     QCOMPARE(w.resultsList()->count(), 4);  // one sample per run, newest first
     QVERIFY2(w.resultsList()->item(0)->text().startsWith("mcunet-s aidi weak #0: "),
@@ -217,8 +248,8 @@ class GuiTest : public QObject {
     QVERIFY(done >= 1);
     QVERIFY(done < 6);
     // Still usable: a comparison of what is there works.
-    w.refreshRuns();
-    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 6, 20000);
+    refreshAndWait(w);
+    QCOMPARE(w.runsModel()->rowCount(), 6);
   }
 
   void flashingWithoutAProbeSaysSo() {
@@ -248,8 +279,8 @@ class GuiTest : public QObject {
     QCOMPARE(::kill(qemu, SIGKILL), 0);
     QVERIFY(finished.wait(120000));
     QCOMPARE(finished.front().front().toBool(), true);  // the campaign itself completed
-    w.refreshRuns();
-    QTRY_COMPARE_WITH_TIMEOUT(w.runsModel()->rowCount(), 2, 20000);
+    refreshAndWait(w);
+    QCOMPARE(w.runsModel()->rowCount(), 2);
     QCOMPARE(w.runsModel()->item(0, 5)->text(), QString("failed"));
     QVERIFY2(w.runsModel()->item(0, 10)->text().contains("QEMU"), qPrintable(w.runsModel()->item(0, 10)->text()));
     QCOMPARE(w.runsModel()->item(1, 5)->text(), QString("done"));
