@@ -15,17 +15,17 @@ namespace {
 
 constexpr char kSqliteMagic[] = "SQLite format 3";
 
-// Whether a read-only connection can read the file (a WAL file needs its
-// -shm, which a read-only folder does not let SQLite create).
+// Whether a read-only connection can read the file: false only when SQLite
+// cannot open or create what a WAL file needs beside it (its -shm, in a
+// read-only folder or mount). A busy file is readable: reading it as
+// immutable would ignore the writer's WAL and see stale rows.
 bool canReadWal(sqlite3* db) {
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master", -1, &stmt, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return false;
-  }
-  const int rc = sqlite3_step(stmt);
+  int rc = sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM sqlite_master", -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_step(stmt);
   sqlite3_finalize(stmt);
-  return rc == SQLITE_ROW;
+  const int primary = rc & 0xFF;
+  return !(primary == SQLITE_CANTOPEN || primary == SQLITE_READONLY);
 }
 
 // A path as a file: URI path (percent-encoding what a URI gives meaning to).
