@@ -355,8 +355,30 @@ Result<Subprocess> startRunUntilFirstRunStarts(const fs::path& campaignFile, con
 }
 }  // namespace
 
-// A second process on a campaign leaves the run a live owner holds (a second
-// resume once ran the remaining runs again) and names who holds it.
+// Two processes on one campaign: a run has an owner, a live owner's run is
+// never taken, so the work is shared and every run ends recorded once (two
+// resumes once both ran the remaining runs). The second names who holds the
+// run it leaves.
+TEST_F(CampaignCli, TwoProcessesOnOneCampaignShareTheRunsAndNeverRunOneTwice) {
+  write(path("c.toml"), campaign("shared", R"(["inas-tiny"])", R"(["layer", "fixed-tile", "loop", "aidi"])", 2));
+  const auto db = path("runs.sqlite");
+  auto first = startRunUntilFirstRunStarts(path("c.toml"), db);
+  ASSERT_TRUE(first) << first.error().message;
+  const auto second = runAidi({"resume", "shared", "--db", db});
+  EXPECT_EQ(second.exitCode, 0) << second.output;
+  auto code = first->wait(120000ms);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 0) << first->output();
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'done'"), 4)
+      << "first (pid " << first->pid() << ", exit " << *code << ", " << first->output().size() << " bytes):\n"
+      << first->output() << "\nsecond:\n" << second.output << "\nplanned "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'planned'") << ", running "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'running'") << ", failed "
+      << aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed'");
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT MAX(attempt) FROM runs"), 1) << "no run was taken from a live owner";
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences"), 8);
+}
+
 TEST_F(CampaignCli, AResumeLeavesARunALiveProcessHoldsAndSaysWho) {
   // One long run: mcunet-s under the loop policy, eight images (seconds).
   write(path("c.toml"), campaign("held", R"(["mcunet-s"])", R"(["loop"])", 8));
