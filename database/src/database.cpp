@@ -13,7 +13,6 @@ namespace aidi::db {
 
 namespace {
 
-constexpr char kSqliteMagic[] = "SQLite format 3";
 
 // Whether a read-only connection can read the file: false only when SQLite
 // cannot open or create what a WAL file needs beside it (its -shm, in a
@@ -43,19 +42,6 @@ std::string uriPath(const std::filesystem::path& path) {
   return out;
 }
 
-// A non-empty file must start with SQLite's header; checked before SQLite
-// touches it, so nothing is ever written to a file that is not ours.
-Status checkHeader(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec) || std::filesystem::file_size(path, ec) == 0) return {};
-  std::ifstream in(path, std::ios::binary);
-  char header[sizeof kSqliteMagic] = {};
-  in.read(header, sizeof header);
-  if (!in || std::string_view(header, sizeof header) != std::string_view(kSqliteMagic, sizeof kSqliteMagic))
-    return fail(ErrorCode::NotADatabase, path.string() + ": not an SQLite database (left untouched)");
-  return {};
-}
-
 }  // namespace
 
 int Database::latestSchemaVersion() { return static_cast<int>(migrations().size()); }
@@ -76,7 +62,13 @@ Database& Database::operator=(Database&& other) noexcept {
 Database::~Database() { sqlite3_close_v2(m_db); }
 
 Result<Database> Database::open(const std::filesystem::path& path, const OpenOptions& options) {
-  if (auto ok = checkHeader(path); !ok) return std::unexpected(ok.error());
+  // A file that is not an SQLite database is refused by SQLite itself at the
+  // first read below (SQLITE_NOTADB), before anything is written. The header
+  // is not read here with a file stream of our own: closing any descriptor
+  // of the file would drop every POSIX lock this process's other SQLite
+  // connections hold on it, and another process could then reset the WAL
+  // under them (SQLite's "how to corrupt" list, 2.2) — two campaigns on one
+  // database once lost each other's commits that way.
   std::error_code ec;
   if ((options.readOnly || !options.create) && !std::filesystem::exists(path, ec))
     return fail(ErrorCode::Io, path.string() + ": no such database");
@@ -103,10 +95,15 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
   sqlite3_busy_timeout(db.m_db, static_cast<int>(options.busyTimeout.count()));
 
   // Reading the version reads the schema: a damaged file fails here, unwritten.
+  const auto notOurs = [&](const Error& e) {
+    return e.code == ErrorCode::NotADatabase
+               ? fail(ErrorCode::NotADatabase, path.string() + ": not an SQLite database (left untouched)")
+               : fail(e.code, path.string() + ": " + e.message);
+  };
   auto version = sql::Statement::prepare(db.m_db, "PRAGMA user_version");
-  if (!version) return fail(version.error().code, path.string() + ": " + version.error().message);
+  if (!version) return notOurs(version.error());
   auto row = version->step();
-  if (!row) return fail(row.error().code, path.string() + ": " + row.error().message);
+  if (!row) return notOurs(row.error());
   db.m_version = static_cast<int>(version->integer(0));
   version->reset();  // ends the read transaction the pragma opened
   if (db.m_version > latestSchemaVersion())
