@@ -75,10 +75,8 @@ Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campa
     auto row = pick->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    if (pick->text(12) == "running" && ownership && ownership->ownerAlive) {
-      const std::string owner = pick->text(10);
-      if (owner != ownership->owner && ownership->ownerAlive(owner, pick->real(11))) continue;  // someone is on it
-    }
+    if (pick->text(12) == "running" && ownership && ownership->heldByAnother(pick->text(10), pick->real(11)))
+      continue;  // someone is on it
     found = true;
     break;
   }
@@ -136,8 +134,7 @@ Result<std::vector<HeldRun>> CampaignStore::heldRuns(std::int64_t campaignId, co
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
     HeldRun h{stmt->integer(0), static_cast<int>(stmt->integer(1)), stmt->text(2), stmt->real(3)};
-    if (h.owner != ownership.owner && ownership.ownerAlive && ownership.ownerAlive(h.owner, h.heartbeatAt))
-      held.push_back(std::move(h));
+    if (ownership.heldByAnother(h.owner, h.heartbeatAt)) held.push_back(std::move(h));
   }
   return held;
 }

@@ -76,6 +76,10 @@ struct RunOwnership {
   // Called for a run another owner holds: alive (leave it) or dead (take it).
   std::function<bool(const std::string& owner, double heartbeatAt)> ownerAlive;
   double now = 0;  // unix seconds, stamped as the heartbeat
+  // A run another live owner executes: leave it.
+  bool heldByAnother(const std::string& runOwner, double heartbeatAt) const {
+    return runOwner != owner && ownerAlive && ownerAlive(runOwner, heartbeatAt);
+  }
 };
 
 // A run someone else is executing.
