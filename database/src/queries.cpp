@@ -184,6 +184,12 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
   Timeline t;
   t.runId = runId;
   t.inference = inference;
+  auto board = sql::Statement::prepare(db.handle(), "SELECT board FROM runs WHERE id = ?");
+  if (!board) return std::unexpected(board.error());
+  board->bind(1, runId);
+  auto found = board->step();
+  if (!found) return std::unexpected(found.error());
+  if (*found) t.board = board->text(0);
   auto cycles = sql::Statement::prepare(
       db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles, p.sleep_s"
                    " FROM power_cycles p JOIN runs r ON r.id = p.run_id AND r.attempt = p.attempt"

@@ -11,6 +11,7 @@
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/inst/interrupt.hpp"
+#include "recorded_boards.hpp"
 
 namespace aidi::core {
 namespace {
@@ -91,6 +92,18 @@ std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResul
   return rows;
 }
 
+// One sample of the run on the virtual board, as the plain count and the
+// intermittent run both need it.
+SimulationRequest sampleRequest(const RunSetup& s, const RunnerOptions& options, int sample) {
+  SimulationRequest r;
+  r.modelDirectory = options.modelZoo / s.run.plan.model;
+  r.subset = options.subset;
+  r.sample = static_cast<std::size_t>(sample);
+  r.board = s.board;
+  r.storage = s.storage;
+  return r;
+}
+
 // Hands each sample's result to the recorder as the bench produces it.
 using SampleSink = std::function<inst::Status(int sample, SimulationResult& result)>;
 
@@ -103,11 +116,7 @@ class PlainCounts {
   inst::Result<std::uint64_t> of(const RunSetup& s, int sample) {
     const auto key = std::make_tuple(s.run.plan.model, s.board.name, sample);
     if (const auto it = m_counts.find(key); it != m_counts.end()) return it->second;
-    SimulationRequest plain;
-    plain.modelDirectory = m_options.modelZoo / s.run.plan.model;
-    plain.subset = m_options.subset;
-    plain.sample = static_cast<std::size_t>(sample);
-    plain.storage = s.storage;
+    SimulationRequest plain = sampleRequest(s, m_options, sample);
     plain.board = virtualStandIn(s.board);
     auto n = measurePlainInstructions(plain);
     if (n) m_counts[key] = *n;
@@ -134,14 +143,9 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
   for (int sample = 0; sample < s.run.plan.samples; ++sample) {
     auto n = plain.of(s, sample);
     if (!n) return std::unexpected(n.error());
-    SimulationRequest request;
-    request.modelDirectory = options.modelZoo / s.run.plan.model;
-    request.subset = options.subset;
-    request.sample = static_cast<std::size_t>(sample);
+    SimulationRequest request = sampleRequest(s, options, sample);
     request.policy = s.run.plan.policy;
     request.trace = s.trace;
-    request.board = s.board;
-    request.storage = s.storage;
     request.deadline = s.deadline;
     request.plainInstructions = *n;
     request.onPowerCycle = onPowerCycle;
@@ -219,13 +223,9 @@ inst::Result<CampaignFile> recordedCampaign(const std::filesystem::path& databas
   if (!recorded) return std::unexpected(recorded.error());
   if (recorded->configToml.empty())
     return inst::fail(inst::ErrorCode::Protocol, "campaign " + std::to_string(campaignId) + " has no stored campaign file");
-  std::vector<BoardProfile> boards;
-  for (const auto& b : recorded->boards) {
-    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
-    if (!profile) return std::unexpected(profile.error());
-    boards.push_back(std::move(*profile));
-  }
-  return parseCampaign(recorded->configToml, recorded->sourcePath, modelZoo, defaultBoardDirectory(), boards);
+  auto boards = recordedBoards(*recorded);
+  if (!boards) return std::unexpected(boards.error());
+  return parseCampaign(recorded->configToml, recorded->sourcePath, modelZoo, defaultBoardDirectory(), *boards);
 }
 
 inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const RunnerOptions& options) {

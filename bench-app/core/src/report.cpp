@@ -12,6 +12,7 @@
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
 #include "read_database.hpp"
+#include "recorded_boards.hpp"
 #include "aidi/db/export.hpp"
 #include "svg_plot.hpp"
 
@@ -122,18 +123,9 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   auto inferences = db::campaignInferences(*db, campaignId);
   if (!inferences) return std::unexpected(inferences.error());
 
-  // The boards as the campaign recorded them (a database from before board
-  // profiles: the virtual board's profile as it is now).
-  for (const auto& b : recorded->boards) {
-    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
-    if (!profile) return std::unexpected(profile.error());
-    report.boards.push_back(std::move(*profile));
-  }
-  if (report.boards.empty()) {
-    auto profile = findBoardProfile(kDefaultBoard);
-    if (!profile) return std::unexpected(profile.error());
-    report.boards.push_back(std::move(*profile));
-  }
+  auto boards = recordedBoards(*recorded);
+  if (!boards) return std::unexpected(boards.error());
+  report.boards = std::move(*boards);
 
   // Cells in plan order; runs without any inference (failed before the first) count too.
   std::map<std::tuple<std::string, std::string, std::string, std::string>, std::size_t> cellIndex;

@@ -2,6 +2,7 @@
 
 #include "aidi/core/run_owner.hpp"
 #include "read_database.hpp"
+#include "recorded_boards.hpp"
 
 namespace aidi::core {
 
@@ -62,18 +63,14 @@ Result<TimelineDrawing> RunBrowser::timeline(std::int64_t runId, std::uint32_t s
   if (!timeline) return std::unexpected(timeline.error());
   auto campaign = db::campaignOfRun(*m_db, runId);
   if (!campaign) return std::unexpected(campaign.error());
-  auto runs = db::runSummaries(*m_db, *campaign);
-  if (!runs) return std::unexpected(runs.error());
   auto recorded = db::CampaignStore(*m_db).recorded(*campaign);
   if (!recorded) return std::unexpected(recorded.error());
-  std::string boardName = kDefaultBoard;
-  for (const auto& run : *runs)
-    if (run.runId == runId) boardName = run.board;
-  // The profile the campaign recorded; a database from before profiles ran
-  // on the virtual board.
-  Result<BoardProfile> board = findBoardProfile(boardName);
-  for (const auto& b : recorded->boards)
-    if (b.name == boardName) board = parseBoardProfile(b.profileToml, b.sourcePath);
+  auto boards = recordedBoards(*recorded);
+  if (!boards) return std::unexpected(boards.error());
+  // The run's own board, as the campaign recorded it.
+  for (const auto& board : *boards)
+    if (board.name == timeline->board) return drawTimeline(*timeline, board.clockHz);
+  auto board = findBoardProfile(timeline->board);
   if (!board) return std::unexpected(board.error());
   return drawTimeline(*timeline, board->clockHz);
 }

@@ -98,6 +98,7 @@ struct TimelineCheckpoint {
 struct Timeline {
   std::int64_t runId = 0;
   std::uint32_t inference = 0;
+  std::string board;  // the run's board profile (its clock dates the checkpoints)
   std::vector<TimelineCycle> cycles;
   std::vector<TimelineCheckpoint> checkpoints;
 };

@@ -1,0 +1,28 @@
+// The board profiles a campaign recorded, parsed from the text stored with it
+// (migration 0005). A campaign recorded before board profiles ran on the
+// virtual board: its profile as the file is now stands in.
+#pragma once
+
+#include <vector>
+
+#include "aidi/core/board_profile.hpp"
+#include "aidi/db/campaign_store.hpp"
+
+namespace aidi::core {
+
+[[nodiscard]] inline Result<std::vector<BoardProfile>> recordedBoards(const db::RecordedCampaign& campaign) {
+  std::vector<BoardProfile> boards;
+  for (const auto& b : campaign.boards) {
+    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
+    if (!profile) return std::unexpected(profile.error());
+    boards.push_back(std::move(*profile));
+  }
+  if (boards.empty()) {
+    auto profile = findBoardProfile(kDefaultBoard);
+    if (!profile) return std::unexpected(profile.error());
+    boards.push_back(std::move(*profile));
+  }
+  return boards;
+}
+
+}  // namespace aidi::core
