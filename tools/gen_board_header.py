@@ -11,7 +11,8 @@ import math
 import sys
 import tomllib
 
-# (key, C++ name, C++ type, minimum, maximum)
+# (key, C++ name, C++ type, minimum, maximum): the same keys and ranges as the
+# run-time loader, bench-app/core/src/board_profile.cpp (keep the two alike).
 FIGURES = [
     ("clock_hz", "kClockHz", "double", 1e3, 1e9),
     ("active_power_w", "kActivePowerW", "double", 1e-7, 10.0),
