@@ -1,95 +1,121 @@
 #include "aidi/core/real_bench.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/registry.hpp"
-#include "aidi/proto/decoder.hpp"
-#include "aidi/proto/messages.hpp"
+#include "aidi/inst/supply_harvester.hpp"
+#include "bench_session.hpp"
 
 namespace aidi::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A decoded frame kept after the decoder moved on: its payload is copied
-// (a proto::Frame points into the decoder's buffer, which the next frame
-// overwrites).
-struct Received {
-  double atS;  // host seconds since the run started
-  proto::Frame header;
-  std::vector<std::uint8_t> payload;
-  proto::Frame frame() const {
-    proto::Frame f = header;
-    f.payload = payload.data();
-    return f;
-  }
-};
-
-// Reads and decodes the link on its own thread until stopped.
-class TelemetryReader {
+// The board's link read on its own thread, each chunk stamped with the time
+// it arrived: a real board's result is timed when it came, not when the
+// host, busy playing the harvest on the supply, got round to reading it.
+class StampedLink final : public inst::Link {
  public:
-  explicit TelemetryReader(inst::Link& link, Clock::time_point start)
-      : m_link(link), m_start(start), m_decoder(proto::isKnownMessageType) {
+  StampedLink(inst::Link& link, Clock::time_point start) : m_link(link), m_start(start) {
     m_thread = std::thread([this] { loop(); });
   }
-  ~TelemetryReader() { stop(); }
-  void stop() {
+  ~StampedLink() override { close(); }
+  inst::Status open() override { return {}; }  // its owner opened the link
+  void close() override {
     m_stop = true;
     if (m_thread.joinable()) m_thread.join();
   }
-  std::vector<Received> frames() {
-    std::lock_guard lock(m_mutex);
-    return m_frames;
+  inst::Result<std::size_t> read(std::span<std::byte> buffer, inst::Millis timeout) override {
+    std::unique_lock lock(m_mutex);
+    m_arrived.wait_for(lock, timeout, [&] { return !m_chunks.empty() || m_error; });
+    if (m_chunks.empty()) {
+      if (m_error) return std::unexpected(*m_error);
+      return 0;
+    }
+    Chunk& chunk = m_chunks.front();
+    const std::size_t n = std::min(buffer.size(), chunk.bytes.size() - chunk.taken);
+    std::copy_n(chunk.bytes.begin() + static_cast<std::ptrdiff_t>(chunk.taken), n, buffer.begin());
+    chunk.taken += n;
+    m_lastArrivalS = chunk.atS;
+    if (chunk.taken == chunk.bytes.size()) m_chunks.pop_front();
+    return n;
   }
-  int results() {
-    std::lock_guard lock(m_mutex);
-    return m_results;
-  }
-  std::string error() {
-    std::lock_guard lock(m_mutex);
-    return m_error;
-  }
-  proto::DecoderCounters counters() {
-    std::lock_guard lock(m_mutex);
-    return m_decoder.counters();
-  }
+  inst::Status write(std::span<const std::byte> data) override { return m_link.write(data); }
+  std::string describe() const override { return m_link.describe(); }
+  // When the bytes read last arrived, in host seconds since the start.
+  double lastArrivalS() const { return m_lastArrivalS; }
 
  private:
+  struct Chunk {
+    double atS;
+    std::vector<std::byte> bytes;
+    std::size_t taken = 0;
+  };
   void loop() {
     std::array<std::byte, 1024> buffer;
     while (!m_stop) {
       auto n = m_link.read(buffer, inst::Millis{50});
+      const double at = std::chrono::duration<double>(Clock::now() - m_start).count();
+      std::lock_guard lock(m_mutex);
       if (!n) {
-        std::lock_guard lock(m_mutex);
-        if (n.error().code != inst::ErrorCode::Cancelled) m_error = n.error().message;
+        m_error = n.error();
+        m_arrived.notify_all();
         return;
       }
-      std::lock_guard lock(m_mutex);
-      const double at = std::chrono::duration<double>(Clock::now() - m_start).count();
-      for (std::size_t i = 0; i < *n; ++i) {
-        if (m_decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
-        const proto::Frame& f = m_decoder.frame();
-        m_frames.push_back({at, f, std::vector<std::uint8_t>(f.payload, f.payload + f.payloadSize)});
-        if (m_decoder.frame().type == static_cast<std::uint8_t>(proto::MessageType::Result)) ++m_results;
-      }
+      if (*n == 0) continue;
+      m_chunks.push_back({at, std::vector<std::byte>(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*n))});
+      m_arrived.notify_all();
     }
   }
 
   inst::Link& m_link;
   Clock::time_point m_start;
   std::mutex m_mutex;
-  proto::FrameDecoder m_decoder;
-  std::vector<Received> m_frames;
-  int m_results = 0;
-  std::string m_error;
+  std::condition_variable m_arrived;
+  std::deque<Chunk> m_chunks;
+  std::optional<inst::Error> m_error;
+  double m_lastArrivalS = 0;
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
 };
 
+// A real bench: the supply plays the harvest in real time, the board runs
+// its samples in order, and only its telemetry says what it did.
+class RealBenchSession final : public BenchSession {
+ public:
+  RealBenchSession(const BoardProfile& board, inst::SupplyHarvester& harvester, inst::Link& link, double timeScale)
+      : BenchSession(board, /*helloRequired=*/true),
+        m_harvester(harvester),
+        m_link(link, Clock::now()),
+        m_timeScale(timeScale) {}
+  inst::Harvester& harvester() override { return m_harvester; }
+  inst::Link& link() override { return m_link; }
+  // From the previous result (or the start) to this one's arrival.
+  double latencyAtResult(double) override {
+    const double at = m_link.lastArrivalS();
+    const double latency = (at - m_lastResultS) / m_timeScale;
+    m_lastResultS = at;
+    return latency;
+  }
+  // A real board's cycles are not counted: its on-time at its clock.
+  std::uint64_t activeCycles(const inst::PowerCycleRecord& cycle) const override {
+    return static_cast<std::uint64_t>(cycle.onS * board().clockHz);
+  }
+
+ private:
+  inst::SupplyHarvester& m_harvester;
+  StampedLink m_link;
+  double m_timeScale;
+  double m_lastResultS = 0;
+};
 
 }  // namespace
 
@@ -129,81 +155,28 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   inst::SupplyHarvester harvester(**supply, model, config);
   if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
 
-  const auto start = Clock::now();
-  TelemetryReader reader(*link, start);
-  struct Cycle {
-    double endS;  // host seconds since start
-    inst::PowerCycleRecord record;
-  };
-  std::vector<Cycle> cycles;
-  std::string failure;
-  while (reader.results() < r.samples) {
-    if (inst::interruptRequested()) {
+  RealBenchSession session(r.board, harvester, *link, r.timeScale);
+  std::vector<SimulationResult> results;
+  while (static_cast<int>(results.size()) < r.samples) {
+    auto result = runSample(session, {.deadline = r.deadline, .onPowerCycle = r.onPowerCycle});
+    if (!result && result.error().code == inst::ErrorCode::Cancelled) {
       (void)harvester.powerOff();
       return inst::fail(inst::ErrorCode::Cancelled, "interrupted: supply output switched off");
     }
-    if (Clock::now() >= r.deadline) {
-      failure = "did not finish: wall-time limit reached with " + std::to_string(reader.results()) + " of " +
-                std::to_string(r.samples) + " results";
+    if (!result) {
+      // The link failed or the board is not its profile: what came before stays recorded.
+      SimulationResult failed;
+      failed.failure = result.error().message;
+      failed.decoder = session.telemetryCounters();
+      results.push_back(std::move(failed));
       break;
     }
-    if (!reader.error().empty()) {
-      failure = "the link failed: " + reader.error();
-      break;
-    }
-    auto cycle = harvester.powerOn();
-    if (!cycle) {
-      (void)harvester.powerOff();
-      return std::unexpected(cycle.error());
-    }
-    cycles.push_back({std::chrono::duration<double>(Clock::now() - start).count(), *cycle});
-    if (r.onPowerCycle) r.onPowerCycle(*cycle);
+    if (result->sample >= 0)
+      if (auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(result->sample))) result->label = image->label;
+    results.push_back(std::move(*result));
+    if (!results.back().finished) break;  // the board's samples are no longer in step with ours
   }
   (void)harvester.powerOff();
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the last frames in flight
-  reader.stop();
-
-  // Each Result closes an inference that began with the previous one (or the run).
-  std::vector<SimulationResult> results;
-  SimulationResult current;
-  double begun = 0;
-  std::size_t nextCycle = 0;
-  bool helloChecked = false;
-  for (const auto& received : reader.frames()) {
-    proto::Hello hello{};
-    const auto kind = applyFrame(received.frame(), current, &hello);
-    if (kind == proto::MessageType::Hello && !helloChecked) {
-      // A device that is not what the profile says would be timed wrong.
-      if (auto ok = checkHelloAgainstProfile(hello, r.board); !ok) return std::unexpected(ok.error());
-      helloChecked = true;
-    }
-    if (kind == proto::MessageType::Result) {
-      current.finished = current.failure.empty();
-      current.latencyS = (received.atS - begun) / r.timeScale;
-      while (nextCycle < cycles.size() && cycles[nextCycle].endS <= received.atS + 1e-3)
-        current.cycles.push_back(cycles[nextCycle++].record);
-      if (nextCycle < cycles.size()) current.cycles.push_back(cycles[nextCycle].record);  // the cycle it finished in
-      for (const auto& cycle : current.cycles)
-        current.deviceInstructions += static_cast<std::uint64_t>(cycle.onS * r.board.clockHz);
-      auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(current.sample));
-      if (image) current.label = image->label;
-      results.push_back(std::move(current));
-      current = SimulationResult{};
-      begun = received.atS;
-      if (static_cast<int>(results.size()) >= r.samples) break;
-    }
-  }
-  if (!helloChecked && !results.empty())
-    return inst::fail(inst::ErrorCode::Protocol, "the board sent results but no Hello frame: its target and clock "
-                                                 "cannot be checked against board profile \"" + r.board.name + "\"");
-  if (static_cast<int>(results.size()) < r.samples) {
-    current.failure = failure.empty() ? "the board sent " + std::to_string(results.size()) + " of " +
-                                            std::to_string(r.samples) + " results"
-                                      : failure;
-    for (; nextCycle < cycles.size(); ++nextCycle) current.cycles.push_back(cycles[nextCycle].record);
-    results.push_back(std::move(current));
-  }
-  for (auto& result : results) result.decoder = reader.counters();
   return results;
 }
 

@@ -1,5 +1,7 @@
 #include "aidi/core/simulation.hpp"
 
+#include "bench_session.hpp"
+
 #include <array>
 #include <fstream>
 #include <map>
@@ -83,38 +85,32 @@ inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
   return {.activeWatts = board.activePowerW, .clockHz = board.clockHz, .sleepWatts = board.sleepPowerW};
 }
 
-// The Hello the plain run sends: the device must be what the profile says.
-inst::Status checkHello(inst::QemuBoard& board, const BoardProfile& profile) {
-  proto::FrameDecoder decoder(proto::isKnownMessageType);
-  std::array<std::byte, 4096> buffer;
-  for (int reads = 0; reads < 50; ++reads) {
-    auto n = board.telemetry().read(buffer, inst::Millis{100});
-    if (!n) return std::unexpected(n.error());
-    for (std::size_t i = 0; i < *n; ++i) {
-      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
-      proto::Hello h{};
-      if (proto::decodeMessage(decoder.frame(), h) != proto::PayloadStatus::Ok) continue;
-      return checkHelloAgainstProfile(h, profile);
-    }
-  }
-  return inst::fail(inst::ErrorCode::Protocol, "the virtual board sent no Hello frame before its plain inference");
-}
+// The virtual bench for one sample: a QEMU board loaded with the sample's
+// run configuration, powered by the shim along the harvester model in
+// simulated time. Instructions and time are exact; the board quits with
+// the session.
+class VirtualBenchSession final : public BenchSession {
+ public:
+  // `helloRequired`: the plain run identifies the board; the intermittent
+  // run does not spend instructions on it.
+  VirtualBenchSession(const BoardProfile& board, std::unique_ptr<inst::QemuBoard> qemu, inst::HarvesterModel model,
+                      bool helloRequired)
+      : BenchSession(board, helloRequired),
+        m_qemu(std::move(qemu)),
+        m_model(std::move(model)),
+        m_power(*m_qemu, m_model, powerConfig(board)) {}
+  ~VirtualBenchSession() override { (void)m_qemu->quit(); }
+  inst::Harvester& harvester() override { return m_power; }
+  inst::Link& link() override { return m_qemu->telemetry(); }
+  double latencyAtResult(double cycleSeconds) override { return cycleSeconds; }
+  std::uint64_t activeCycles(const inst::PowerCycleRecord& cycle) const override { return cycle.instructions; }
+  inst::HarvesterModel& model() { return m_model; }
 
-// Decodes what the device sent so far into `result`.
-void drainTelemetry(inst::QemuBoard& board, proto::FrameDecoder& decoder, SimulationResult& result,
-                    inst::Millis wait, const std::function<void(const CheckpointEvent&)>& onCheckpoint = {}) {
-  std::array<std::byte, 4096> buffer;
-  for (;;) {
-    auto n = board.telemetry().read(buffer, wait);
-    if (!n || *n == 0) return;
-    wait = inst::Millis{0};
-    for (std::size_t i = 0; i < *n; ++i) {
-      if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
-      if (applyFrame(decoder.frame(), result) == proto::MessageType::Checkpoint && onCheckpoint)
-        onCheckpoint(result.checkpointEvents.back());
-    }
-  }
-}
+ private:
+  std::unique_ptr<inst::QemuBoard> m_qemu;
+  inst::HarvesterModel m_model;
+  inst::VirtualPower m_power;
+};
 
 }  // namespace
 
@@ -165,13 +161,18 @@ inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& re
                       ",out=" + windows.string()});
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
-  inst::HarvesterModel continuous(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn);
-  inst::VirtualPower power(**board, continuous, powerConfig(request.board));
-  auto cycles = power.runUntilDone(1);
-  if (!cycles) return std::unexpected(cycles.error());
-  auto hello = checkHello(**board, request.board);
-  (void)(*board)->quit();
-  if (!hello) return std::unexpected(hello.error());
+  inst::Result<SimulationResult> plain;
+  {
+    // Power that never runs out: one cycle, the whole inference. The
+    // counter writes its file when QEMU quits, with the session.
+    VirtualBenchSession session(request.board, std::move(*board),
+                                inst::HarvesterModel(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn),
+                                /*helloRequired=*/true);
+    plain = runSample(session, {.maxPowerCycles = 1, .deadline = request.deadline});
+  }
+  if (!plain) return std::unexpected(plain.error());
+  if (!plain->finished)
+    return inst::fail(inst::ErrorCode::Protocol, "the plain inference did not finish: " + plain->failure);
   std::ifstream in(windows);
   std::uint64_t index = 0, count = 0;
   if (!(in >> index >> count)) return inst::fail(inst::ErrorCode::Protocol, "the instruction counter wrote nothing");
@@ -201,76 +202,37 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
 
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto wallStart = std::chrono::steady_clock::now();
-  SimulationResult result;
+  std::uint64_t plainInstructions = 0;
   if (request.plainInstructions) {
-    result.plainInstructions = *request.plainInstructions;
+    plainInstructions = *request.plainInstructions;
   } else {
     auto plain = measurePlainInstructions(request);
     if (!plain) return std::unexpected(plain.error());
-    result.plainInstructions = *plain;
+    plainInstructions = *plain;
   }
-  result.energyBoundS = inst::energyBoundLatency(request.storage, request.trace,
-                                                 static_cast<double>(result.plainInstructions),
-                                                 request.board.clockHz, request.board.activePowerW);
 
   auto prepared = prepare(request, 0);
   if (!prepared) return std::unexpected(prepared.error());
-  result.label = prepared->label;
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
-  inst::HarvesterModel model(request.storage, request.trace, request.storage.vOn, 0.0);
+  VirtualBenchSession session(request.board, std::move(*board),
+                              inst::HarvesterModel(request.storage, request.trace, request.storage.vOn, 0.0),
+                              /*helloRequired=*/false);
   const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
   // Ctrl-C and the run's wall-time limit reach into a long charge too.
-  model.setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
-  inst::VirtualPower power(**board, model, powerConfig(request.board));
-  proto::FrameDecoder decoder(proto::isKnownMessageType);
-  std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
-  while (result.cycles.size() < request.maxPowerCycles) {
-    if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
-    auto cycle = power.powerOn();
-    if (!cycle && cycle.error().code == inst::ErrorCode::Cancelled && !inst::interruptRequested() && pastDeadline()) {
-      result.failure = "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) +
-                       " power cycles";
-      break;
-    }
-    if (!cycle) return std::unexpected(cycle.error());
-    result.cycles.push_back(*cycle);
-    result.latencyS += cycle->offS + cycle->onS + cycle->sleepS;
-    result.deviceInstructions += cycle->instructions;
-    drainTelemetry(**board, decoder, result, inst::Millis{0}, request.onCheckpoint);
-    // Done: the result frame was sent before the shim's report, but the
-    // UART may still be delivering it (a loaded machine): wait for it.
-    const auto resultDeadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (cycle->finished && result.predicted < 0 && result.failure.empty() &&
-           std::chrono::steady_clock::now() < resultDeadline) {
-      drainTelemetry(**board, decoder, result, inst::Millis{100}, request.onCheckpoint);
-    }
-    if (request.onPowerCycle) request.onPowerCycle(*cycle);
-    if (result.checkpoints() > checkpointsSeen) {
-      checkpointsSeen = result.checkpoints();
-      lastProgressCycle = cycle->index;
-    }
-    if (cycle->finished) {
-      result.finished = result.failure.empty() && result.predicted >= 0;
-      break;
-    }
-    if (cycle->index - lastProgressCycle >= request.watchdogPowerCycles) {
-      result.failure = "did not finish: no job committed in " + std::to_string(request.watchdogPowerCycles) +
-                       " power cycles (a job needs more energy than one power cycle holds)";
-      break;
-    }
-    if (pastDeadline()) {
-      result.failure = "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) +
-                       " power cycles";
-      break;
-    }
-  }
-  if (!result.finished && result.failure.empty())
-    result.failure = "did not finish within " + std::to_string(request.maxPowerCycles) + " power cycles";
-  result.decoder = decoder.counters();
-  result.overhead = splitOverhead(result);
-  (void)(*board)->quit();
-  result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
+  auto result = runSample(session, {.maxPowerCycles = request.maxPowerCycles,
+                                    .watchdogPowerCycles = request.watchdogPowerCycles,
+                                    .deadline = request.deadline,
+                                    .onPowerCycle = request.onPowerCycle,
+                                    .onCheckpoint = request.onCheckpoint});
+  if (!result) return std::unexpected(result.error());
+  result->label = prepared->label;
+  result->plainInstructions = plainInstructions;
+  result->energyBoundS = inst::energyBoundLatency(request.storage, request.trace, static_cast<double>(plainInstructions),
+                                                  request.board.clockHz, request.board.activePowerW);
+  result->overhead = splitOverhead(*result);
+  result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;
 }
 

@@ -3,7 +3,11 @@
 // starts a fresh run on the board —, play the harvest condition on the
 // supply (SupplyHarvester, switching mode, in real time), and read the
 // board's telemetry from the link until `samples` results have arrived or
-// the time limit passes; the output ends off on every path. Each sample
+// the time limit passes; the output ends off on every path. The samples go
+// through the same loop as the virtual bench's (runSample, a bench session
+// of a Harvester and a Link); a result's latency is timed by its arrival.
+// A sample that fails (the link broke, the board's Hello disagrees with its
+// profile) ends the list, and the samples before it stay. Each sample
 // comes back as the SimulationResult the virtual bench gives, so a campaign
 // records both the same way; the energy-bound limit and the overhead split,
 // which rest on the plain inference counted on the virtual board, are the

@@ -1,0 +1,129 @@
+#include "bench_session.hpp"
+
+#include <array>
+
+#include "aidi/inst/interrupt.hpp"
+#include "aidi/proto/messages.hpp"
+
+namespace aidi::core {
+
+// Reads the session's link and folds its frames into an inference.
+struct SessionTelemetry {
+  BenchSession& s;
+  const SampleLimits& limits;
+
+  // Decodes what has arrived (waiting up to `wait` for the first byte) and
+  // stops right after a result frame, keeping the bytes behind it for the
+  // next sample. True when a result closed the inference.
+  inst::Result<bool> drain(SimulationResult& result, inst::Millis wait) {
+    for (;;) {
+      if (s.m_unreadAt == s.m_unread.size()) {
+        s.m_unread.resize(4096);
+        auto n = s.link().read(s.m_unread, wait);
+        if (!n) {
+          s.m_unread.clear();
+          s.m_unreadAt = 0;
+          return inst::fail(n.error().code, "the device's link (" + s.link().describe() + "): " + n.error().message);
+        }
+        s.m_unread.resize(*n);
+        s.m_unreadAt = 0;
+        if (*n == 0) return false;
+        wait = inst::Millis{0};
+      }
+      while (s.m_unreadAt < s.m_unread.size()) {
+        const auto byte = static_cast<std::uint8_t>(s.m_unread[s.m_unreadAt++]);
+        if (s.m_decoder.push(byte) != proto::DecodeResult::Frame) continue;
+        proto::Hello hello{};
+        const auto kind = applyFrame(s.m_decoder.frame(), result, &hello);
+        if (kind == proto::MessageType::Hello && !s.m_helloChecked) {
+          // A device that is not what its profile says would be timed wrong.
+          if (auto ok = checkHelloAgainstProfile(hello, s.board()); !ok) return std::unexpected(ok.error());
+          s.m_helloChecked = true;
+        }
+        if (kind == proto::MessageType::Checkpoint && limits.onCheckpoint)
+          limits.onCheckpoint(result.checkpointEvents.back());
+        if (kind == proto::MessageType::Result) {
+          if (s.m_helloRequired && !s.m_helloChecked)
+            return inst::fail(inst::ErrorCode::Protocol,
+                              "the board sent a result but no Hello frame: its target and clock cannot be checked "
+                              "against board profile \"" + s.board().name + "\"");
+          return true;
+        }
+      }
+    }
+  }
+};
+
+inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimits& limits) {
+  SimulationResult result;
+  SessionTelemetry telemetry{session, limits};
+  const auto pastDeadline = [&] { return limits.deadline && std::chrono::steady_clock::now() >= *limits.deadline; };
+  const auto wallTimeFailure = [&] {
+    return "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) + " power cycles";
+  };
+  double cycleSeconds = 0;
+  const auto count = [&](const inst::PowerCycleRecord& cycle) {
+    result.cycles.push_back(cycle);
+    cycleSeconds += cycle.offS + cycle.onS + cycle.sleepS;
+    result.deviceInstructions += session.activeCycles(cycle);
+  };
+  const auto finish = [&] {
+    result.finished = result.failure.empty() && result.predicted >= 0;
+    result.latencyS = session.latencyAtResult(cycleSeconds);
+    result.decoder = session.telemetryCounters();
+    return result;
+  };
+
+  // A real board goes on to its next sample in the cycle its last result
+  // came in, and may have finished it there.
+  auto seen = telemetry.drain(result, inst::Millis{0});
+  if (!seen) return std::unexpected(seen.error());
+  if (*seen) {
+    if (session.m_lastCycle) count(*session.m_lastCycle);
+    return finish();
+  }
+
+  std::uint64_t lastProgressCycle = 0, checkpointsSeen = 0;
+  while (result.cycles.size() < limits.maxPowerCycles) {
+    if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
+    auto cycle = session.harvester().powerOn();
+    if (!cycle && cycle.error().code == inst::ErrorCode::Cancelled && !inst::interruptRequested() && pastDeadline()) {
+      result.failure = wallTimeFailure();
+      break;
+    }
+    if (!cycle) return std::unexpected(cycle.error());
+    count(*cycle);
+    session.m_lastCycle = *cycle;
+    seen = telemetry.drain(result, inst::Millis{0});
+    const auto graceEnd = std::chrono::steady_clock::now() + limits.resultGrace;
+    while (seen && !*seen && cycle->finished && result.failure.empty() && std::chrono::steady_clock::now() < graceEnd)
+      seen = telemetry.drain(result, inst::Millis{100});
+    if (!seen) return std::unexpected(seen.error());
+    if (limits.onPowerCycle) limits.onPowerCycle(*cycle);
+    if (*seen) return finish();
+    if (cycle->finished) {
+      if (result.failure.empty()) result.failure = "the device reported done but sent no result";
+      break;
+    }
+    if (result.checkpoints() > checkpointsSeen) {
+      checkpointsSeen = result.checkpoints();
+      lastProgressCycle = cycle->index;
+    }
+    if (cycle->index - lastProgressCycle >= limits.watchdogPowerCycles) {
+      result.failure = "did not finish: no job committed in " + std::to_string(limits.watchdogPowerCycles) +
+                       " power cycles (a job needs more energy than one power cycle holds)";
+      break;
+    }
+    if (pastDeadline()) {
+      result.failure = wallTimeFailure();
+      break;
+    }
+  }
+  if (result.failure.empty())
+    result.failure = "did not finish within " + std::to_string(limits.maxPowerCycles) + " power cycles";
+  result.latencyS = cycleSeconds;
+  result.decoder = session.telemetryCounters();
+  return result;
+}
+
+}  // namespace aidi::core
