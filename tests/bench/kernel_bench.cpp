@@ -2,7 +2,10 @@
 // QEMU mps2-an386), counted exactly by the insn_window TCG plugin, beside the
 // naive reference loops and the CMSIS-NN figures of the kernels issue
 // (CMSIS-NN 99f736a, GCC 12.2 -O3, same board, one call incl. requantization).
-// Target: geometric mean <= 0.6x CMSIS-NN, no shape above 1.0x.
+// Target: geometric mean <= 0.6x CMSIS-NN, no shape above 1.0x; with random
+// per-channel shifts, a quarter of them left shifts (>= 0), no shape above
+// 0.8x. CMSIS-NN's requantization has no branch on the shift (its cost is the
+// same for any shift), so the same CMSIS-NN figures stand beside both tables.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -142,31 +145,42 @@ void profileModels() {
   }
 }
 
-}  // namespace
-
-int main() {
-  auto windows = countWindows(std::string(AIDI_FIRMWARE_DIR) + "/aidi-kernel-bench-mps2-an386.elf");
-  const std::size_t expected = 1 + 2 * std::size(kShapes) + 2;  // + the add, cm4 then ref
-  if (windows.size() != expected)
-    die("expected " + std::to_string(expected) + " windows, got " + std::to_string(windows.size()));
-  const double markers = windows[0];
-
+// One table of the seven shapes from window `first` on (cm4, then ref);
+// returns the worst ratio to CMSIS-NN.
+double printShapes(std::map<int, double>& windows, int first, double markers, double* geomean) {
   std::printf("%-44s %9s %11s %9s %11s %9s %11s %8s\n", "shape (NHWC int8)", "MACs", "ours", "instr/MAC", "naive",
               "instr/MAC", "CMSIS-NN", "ours/CMSIS");
   double logSum = 0, worst = 0;
   for (std::size_t s = 0; s < std::size(kShapes); ++s) {
     const Shape& shape = kShapes[s];
-    const double ours = windows[static_cast<int>(1 + 2 * s)] - markers;
-    const double naive = windows[static_cast<int>(2 + 2 * s)] - markers;
+    const double ours = windows[first + static_cast<int>(2 * s)] - markers;
+    const double naive = windows[first + static_cast<int>(2 * s) + 1] - markers;
     const double ratio = ours / shape.cmsisInstructions;
     logSum += std::log(ratio);
     worst = std::max(worst, ratio);
     std::printf("%-44s %9.0f %11.0f %9.2f %11.0f %9.2f %11.0f %8.2fx\n", shape.name, shape.macs, ours,
                 ours / shape.macs, naive, naive / shape.macs, shape.cmsisInstructions, ratio);
   }
+  *geomean = std::exp(logSum / static_cast<double>(std::size(kShapes)));
+  return worst;
+}
+
+}  // namespace
+
+int main() {
+  auto windows = countWindows(std::string(AIDI_FIRMWARE_DIR) + "/aidi-kernel-bench-mps2-an386.elf");
+  const int shapeWindows = static_cast<int>(2 * std::size(kShapes));
+  const std::size_t expected = 1 + 2 * static_cast<std::size_t>(shapeWindows) + 2;  // + the add, cm4 then ref
+  if (windows.size() != expected)
+    die("expected " + std::to_string(expected) + " windows, got " + std::to_string(windows.size()));
+  const double markers = windows[0];
+
+  std::printf("per-channel right shifts (shift -7 .. -10), as trained layers have them\n");
+  double geomean = 0;
+  const double worst = printShapes(windows, 1, markers, &geomean);
   {
     const double elements = 14 * 14 * 24;
-    const int base = static_cast<int>(1 + 2 * std::size(kShapes));
+    const int base = 1 + shapeWindows;
     const double ours = windows[base] - markers, naive = windows[base + 1] - markers;
     std::printf("%-44s %9.0f %11.0f %9.2f %11.0f %9.2f %11s %8s   (per element, not MAC)\n",
                 "add 14x14x24 (not in the CMSIS-NN table)", elements, ours, ours / elements, naive, naive / elements, "-",
@@ -174,7 +188,13 @@ int main() {
   }
   std::printf("geometric mean ours/CMSIS-NN: %.2fx (target <= 0.60x), worst %.2fx (target <= 1.00x); "
               "marker overhead %.0f instructions subtracted\n",
-              std::exp(logSum / static_cast<double>(std::size(kShapes))), worst, markers);
+              geomean, worst, markers);
+
+  std::printf("\nrandom per-channel shifts, a quarter of the channels shifting left (shift 0 or 1)\n");
+  double mixedGeomean = 0;
+  const double mixedWorst = printShapes(windows, 3 + shapeWindows, markers, &mixedGeomean);
+  std::printf("geometric mean ours/CMSIS-NN: %.2fx, worst %.2fx (target <= 0.80x on every shape)\n", mixedGeomean,
+              mixedWorst);
   profileModels();
   return 0;
 }
