@@ -32,8 +32,8 @@ struct Case {
     return v;
   }
   // Multipliers in [2^30, 2^31), shifts giving output steps like real layers:
-  // a third of the layers have some shift >= 0 (the general output stage),
-  // the rest shift right only, as trained layers do (the fast output stage).
+  // a third of the layers have some shift >= 0 (the stage's left-shift form),
+  // the rest shift right only, as trained layers do (its right-shift form).
   void quant(std::size_t n, std::vector<std::int32_t>& m, std::vector<std::int32_t>& s) {
     m.resize(n);
     s.resize(n);
@@ -94,6 +94,34 @@ TEST(Cm4OutputStage, RightShiftStageEqualsTheReferenceForEveryRightShift) {
   for (std::int32_t acc = -4096; acc <= 4096; ++acc)
     for (std::int32_t shift = -5; shift <= -1; ++shift)
       ASSERT_EQ(cm4::RightShiftOutputStage<false>({-9, -128, 127})(acc, 1 << 30, shift),
+                clampToInt8(requantize(acc, 1 << 30, shift) - 5, -128, 127))
+          << acc << " " << shift;
+}
+
+TEST(Cm4OutputStage, LeftShiftFormEqualsTheReferenceForEveryShift) {
+  std::mt19937 rng(7);
+  for (int i = 0; i < 1'000'000; ++i) {
+    const std::int32_t shift = static_cast<std::int32_t>(rng() % 40) - 31;  // -31 .. 8
+    // |acc << max(shift, 0)| < 2^30, the domain of requantizeFast.
+    const std::int32_t headroom = 2 + (shift > 0 ? shift : 0);
+    const auto acc = static_cast<std::int32_t>(static_cast<std::int32_t>(rng()) >> (rng() % 12 + headroom));
+    const auto m = static_cast<std::int32_t>((1u << 30) + (rng() % (1u << 30)));
+    const std::int32_t zeroPoint = static_cast<std::int32_t>(rng() % 256) - 128;
+    const std::int32_t lo = i % 2 ? -128 : -100, hi = i % 2 ? 127 : 6;
+    const std::int8_t want = clampToInt8(requantize(acc, m, shift) + zeroPoint, lo, hi);
+    if (i % 2) {
+      ASSERT_EQ((cm4::ShiftOutputStage<false, true>{2 * zeroPoint + 1, lo, hi})(acc, m, shift), want)
+          << acc << " " << m << " " << shift;
+    } else {
+      ASSERT_EQ((cm4::ShiftOutputStage<true, true>{2 * zeroPoint + 1, lo, hi})(acc, m, shift), want)
+          << acc << " " << m << " " << shift;
+    }
+  }
+  // Small results near zero at shift 0 and 1, where the doubling and the
+  // sign step meet: every accumulator with multiplier one half.
+  for (std::int32_t acc = -4096; acc <= 4096; ++acc)
+    for (std::int32_t shift = -3; shift <= 2; ++shift)
+      ASSERT_EQ((cm4::ShiftOutputStage<false, true>{-9, -128, 127})(acc, 1 << 30, shift),
                 clampToInt8(requantize(acc, 1 << 30, shift) - 5, -128, 127))
           << acc << " " << shift;
 }

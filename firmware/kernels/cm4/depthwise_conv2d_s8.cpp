@@ -41,7 +41,7 @@ template <class Stage>
 void depthwiseGeneric(const Stage& stage, const ConvParams& p, const PerChannelQuant& q, const Shape& in,
                       const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                       const Shape& out, std::int8_t* output, std::int32_t firstGroup = 0) {
-  // Everything the loops read, in locals (see OutputStage).
+  // Everything the loops read, in locals (see output_stage.hpp).
   const std::int32_t channels = in.c, inH = in.h, inW = in.w, outH = out.h, outW = out.w;
   const std::int32_t kernelH = p.kernelH, kernelW = p.kernelW, strideH = p.strideH, strideW = p.strideW;
   const std::int32_t padTop = p.padTop, padLeft = p.padLeft, inputOffset = p.inputOffset;
@@ -100,27 +100,40 @@ void depthwiseGeneric(const Stage& stage, const ConvParams& p, const PerChannelQ
 }
 
 
-// The 3x3 fast path, for layers whose channels all shift right (nearly
-// all): one assembly loop per output pixel runs through the channel groups,
-// reading per group a table built once per call:
+// The 3x3 fast path: one assembly loop per output pixel runs through the
+// channel groups, reading per group a table built once per call:
 //   [bias' x4] [9 taps x (w02, w13)] [multiplier x4] [~shift x4]   (30 words)
+// or, where some channel shifts left (ShiftOutputStage<_, true>),
+//   [bias' x4] [9 taps x (w02, w13)] [left x4] [multiplier x4] [doubling x4] [right x4]   (38 words)
 // bias' = bias + input offset x (sum of the channel's 9 weights), so inputs
 // are widened by a plain SXTB16 (no offset). That is exact for border pixels
 // too, whose missing taps are filled with the input zero point (x + offset = 0)
 // in a window copy.
-constexpr std::int32_t kTableWords = 30;
+template <bool kLeftShifts>
+constexpr std::int32_t kTableWords = kLeftShifts ? 38 : 30;
+constexpr std::int32_t kTapsWords = 4 + 18;  // bias' and taps, before the output stage's words
 
+template <bool kLeftShifts>
 void buildTable3x3(const std::int8_t* weights, const std::int32_t* bias, const PerChannelQuant& q,
                    std::int32_t inputOffset, std::int32_t channels, std::int32_t g0, std::int32_t g1,
                    std::uint32_t* dst) {
-  for (std::int32_t g = g0; g < g1; ++g, dst += kTableWords) {
+  for (std::int32_t g = g0; g < g1; ++g, dst += kTableWords<kLeftShifts>) {
     const std::int32_t c = 4 * g;
+    std::uint32_t* const stage = dst + kTapsWords;
     for (int i = 0; i < 4; ++i) {
       std::int32_t sum = 0;
       for (int t = 0; t < 9; ++t) sum += weights[t * channels + c + i];
       dst[i] = static_cast<std::uint32_t>((bias ? bias[c + i] : 0) + inputOffset * sum);
-      dst[22 + i] = static_cast<std::uint32_t>(q.multiplier[c + i]);
-      dst[26 + i] = static_cast<std::uint32_t>(~q.shift[c + i]);
+      if constexpr (kLeftShifts) {
+        const ShiftParts parts = shiftParts(q.shift[c + i]);
+        stage[i] = static_cast<std::uint32_t>(parts.left);
+        stage[4 + i] = static_cast<std::uint32_t>(q.multiplier[c + i]);
+        stage[8 + i] = static_cast<std::uint32_t>(parts.doubling);
+        stage[12 + i] = static_cast<std::uint32_t>(parts.right);
+      } else {
+        stage[i] = static_cast<std::uint32_t>(q.multiplier[c + i]);
+        stage[4 + i] = static_cast<std::uint32_t>(~q.shift[c + i]);
+      }
     }
     for (int t = 0; t < 9; ++t) {
       const std::uint32_t u = load4(weights + t * channels + c);
@@ -140,8 +153,8 @@ struct Pixel3x3 {
   std::uint32_t lo4, hi4;  // the activation range, in four bytes (for SSUB8 + SEL)
 };
 
-template <bool kNarrow>
-void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, const std::uint32_t* table) {
+template <bool kNarrow, bool kLeftShifts>
+void pixel3x3(const ShiftOutputStage<kNarrow, kLeftShifts>& stage, const Pixel3x3& px, const std::uint32_t* table) {
 #if defined(__ARM_FEATURE_DSP)
   register const std::uint32_t* rTable asm("r4") = table;
   register const std::int8_t* rX asm("r5") = px.x;
@@ -167,6 +180,23 @@ void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, c
       "1:\n\t"
       "ldmia r4!, {r0, r1, r2, r3}\n\t"  // bias'
       AIDI_DW_ROW("r5") "add r10, r5, r9\n\t" AIDI_DW_ROW("r10") "add r10, r10, r9\n\t" AIDI_DW_ROW("r10")
+      ".if %c[left]\n\t"
+      "ldmia r4!, {r7, r11, r12, lr}\n\t"  // left shifts, multipliers, doublings: x = smmulr(acc << l, m) << d
+      "lsl r0, r0, r7\n\t"
+      "lsl r1, r1, r11\n\t"
+      "lsl r2, r2, r12\n\t"
+      "lsl r3, r3, lr\n\t"
+      "ldmia r4!, {r7, r11, r12, lr}\n\t"
+      "smmulr r0, r0, r7\n\t"
+      "smmulr r1, r1, r11\n\t"
+      "smmulr r2, r2, r12\n\t"
+      "smmulr r3, r3, lr\n\t"
+      "ldmia r4!, {r7, r11, r12, lr}\n\t"
+      "lsl r0, r0, r7\n\t"
+      "lsl r1, r1, r11\n\t"
+      "lsl r2, r2, r12\n\t"
+      "lsl r3, r3, lr\n\t"
+      ".else\n\t"
       "ldmia r4!, {r7, r11, r12, lr}\n\t"  // multipliers: x = smmulr(2 acc, m)
       "lsls r0, r0, #1\n\t"
       "smmulr r0, r0, r7\n\t"
@@ -176,7 +206,8 @@ void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, c
       "smmulr r2, r2, r12\n\t"
       "lsls r3, r3, #1\n\t"
       "smmulr r3, r3, lr\n\t"
-      "ldmia r4!, {r7, r11, r12, lr}\n\t"  // ~shift: (x + (x >> 31)) >> ~shift
+      ".endif\n\t"
+      "ldmia r4!, {r7, r11, r12, lr}\n\t"  // right shifts: (x + (x >> 31)) >> r
       "add r0, r0, r0, asr #31\n\t"
       "asr r0, r0, r7\n\t"
       "add r1, r1, r1, asr #31\n\t"
@@ -207,22 +238,31 @@ void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, c
       "bne 1b\n\t"
       : [table] "+r"(rTable), [x] "+r"(rX)
       : "r"(rC), "r"(rC2), "r"(rRow), [offsetTerm] "m"(offsetTerm), [lo4] "m"(lo4), [hi4] "m"(hi4),
-        [toOutput] "m"(toOutput), [xEnd] "m"(xEnd), [narrow] "i"(kNarrow ? 1 : 0)
+        [toOutput] "m"(toOutput), [xEnd] "m"(xEnd), [narrow] "i"(kNarrow ? 1 : 0), [left] "i"(kLeftShifts ? 1 : 0)
       : "r0", "r1", "r2", "r3", "r7", "r10", "r11", "r12", "lr", "cc", "memory");
 #undef AIDI_DW_REQUANT
 #undef AIDI_DW_ROW
 #undef AIDI_DW_TAP
 #else
-  for (const std::int8_t* x = px.x; x != px.xEnd; x += 4, table += kTableWords) {
+  for (const std::int8_t* x = px.x; x != px.xEnd; x += 4, table += kTableWords<kLeftShifts>) {
     std::int32_t acc[4] = {static_cast<std::int32_t>(table[0]), static_cast<std::int32_t>(table[1]),
                            static_cast<std::int32_t>(table[2]), static_cast<std::int32_t>(table[3])};
     for (int ky = 0; ky < 3; ++ky)
       for (int kx = 0; kx < 3; ++kx)
         tap4(x + ky * px.rowStride + kx * px.channelStride, table + 4 + 2 * (3 * ky + kx), 0, acc);
     std::uint32_t word = 0;
+    const std::uint32_t* const words = table + kTapsWords;
     for (int i = 0; i < 4; ++i) {
-      const std::int8_t v = stage(acc[i], static_cast<std::int32_t>(table[22 + i]),
-                                  ~static_cast<std::int32_t>(table[26 + i]));  // the table holds ~shift
+      // The channel's multiplier and shift, back from the table's form.
+      std::int32_t multiplier, shift;
+      if constexpr (kLeftShifts) {
+        multiplier = static_cast<std::int32_t>(words[4 + i]);
+        shift = words[8 + i] ? static_cast<std::int32_t>(words[i]) - 1 : ~static_cast<std::int32_t>(words[12 + i]);
+      } else {
+        multiplier = static_cast<std::int32_t>(words[i]);
+        shift = ~static_cast<std::int32_t>(words[4 + i]);
+      }
+      const std::int8_t v = stage(acc[i], multiplier, shift);
       word |= static_cast<std::uint32_t>(static_cast<std::uint8_t>(v)) << (8 * i);
     }
     std::memcpy(const_cast<std::int8_t*>(x) + px.toOutput, &word, 4);
@@ -230,8 +270,8 @@ void pixel3x3(const RightShiftOutputStage<kNarrow>& stage, const Pixel3x3& px, c
 #endif
 }
 
-template <bool kNarrow>
-void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams& p, const PerChannelQuant& q,
+template <bool kNarrow, bool kLeftShifts>
+void depthwise3x3(const ShiftOutputStage<kNarrow, kLeftShifts>& stage, const ConvParams& p, const PerChannelQuant& q,
                   const Shape& in, const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                   const Shape& out, std::int8_t* output) {
   const std::int32_t channels = in.c, inH = in.h, inW = in.w, outH = out.h, outW = out.w;
@@ -240,7 +280,7 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
   const std::uint32_t zeroPoint4 = replicate4(-inputOffset);
   // Border windows are copied with their missing taps as the zero point;
   // the copy (in g_inputScratch) holds 9 taps of a chunk's channels.
-  constexpr std::int32_t chunkGroups = std::min(kWeightScratchWords / kTableWords, kMaxPairK / 9);
+  constexpr std::int32_t chunkGroups = std::min(kWeightScratchWords / kTableWords<kLeftShifts>, kMaxPairK / 9);
   auto* const windowCopy = reinterpret_cast<std::int8_t*>(g_inputScratch);
   Pixel3x3 px{};
   px.lo4 = replicate4(stage.lo);
@@ -249,7 +289,7 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
     const std::int32_t g1 = groups - g0 < chunkGroups ? groups : g0 + chunkGroups;
     const std::int32_t c0 = 4 * g0, chunkChannels = 4 * (g1 - g0);
     if (!tableIsBuilt({weights, bias, q.multiplier, q.shift, 9, channels, c0, inputOffset}))
-      buildTable3x3(weights, bias, q, inputOffset, channels, g0, g1, g_weightScratch);
+      buildTable3x3<kLeftShifts>(weights, bias, q, inputOffset, channels, g0, g1, g_weightScratch);
     for (std::int32_t oy = 0; oy < outH; ++oy) {
       const std::int32_t y0 = oy * strideH - padTop;
       for (std::int32_t ox = 0; ox < outW; ++ox) {
@@ -282,20 +322,15 @@ void depthwise3x3(const RightShiftOutputStage<kNarrow>& stage, const ConvParams&
   if (channels % 4 != 0) depthwiseGeneric(stage, p, q, in, input, weights, bias, out, output, groups);
 }
 
-// The output stages the 3x3 fast path serves; any other goes the generic way.
-template <bool kNarrow>
-void depthwise(const RightShiftOutputStage<kNarrow>& stage, const ConvParams& p, const PerChannelQuant& q,
+// The 3x3 fast path, or the generic one for other kernel sizes.
+template <bool kNarrow, bool kLeftShifts>
+void depthwise(const ShiftOutputStage<kNarrow, kLeftShifts>& stage, const ConvParams& p, const PerChannelQuant& q,
                const Shape& in, const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                const Shape& out, std::int8_t* output) {
   if (p.kernelH == 3 && p.kernelW == 3)
     depthwise3x3(stage, p, q, in, input, weights, bias, out, output);
   else
     depthwiseGeneric(stage, p, q, in, input, weights, bias, out, output);
-}
-void depthwise(const OutputStage& stage, const ConvParams& p, const PerChannelQuant& q, const Shape& in,
-               const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias, const Shape& out,
-               std::int8_t* output) {
-  depthwiseGeneric(stage, p, q, in, input, weights, bias, out, output);
 }
 
 }  // namespace

@@ -28,7 +28,8 @@ void widenInput(const std::int8_t* x, std::int32_t k, std::int32_t offset, std::
 
 // (acc0, acc1) += (row 0 . x, row 1 . x) over `blocks` blocks of 8 values:
 // per block one LDM of the widened input, one LDRD per row (rows 4-aligned),
-// two SXTB16 and two SMLAD per weight word: 21 instructions per 16 MACs.
+// two SXTB16 and two SMLAD per weight word: 20 instructions per 16 MACs
+// (the loop unrolled twice).
 void dot2Rows8(const std::uint32_t* x, const std::int8_t* w0, const std::int8_t* w1, std::int32_t blocks,
                std::int32_t& acc0, std::int32_t& acc1) {
 #if defined(__ARM_FEATURE_DSP)
@@ -48,13 +49,20 @@ void dot2Rows8(const std::uint32_t* x, const std::int8_t* w0, const std::int8_t*
   "smlad " acc ", r6, r11, " acc "\n\t"                \
   "sxtb16 r10, r10, ror #8\n\t"                        \
   "smlad " acc ", r7, r10, " acc "\n\t"
-  __asm volatile("1:\n\t"
-                 "ldmia r2!, {r4, r5, r6, r7}\n\t" AIDI_FC_ROW("r0", "r3") AIDI_FC_ROW("r1", "r8")
+#define AIDI_FC_BLOCK "ldmia r2!, {r4, r5, r6, r7}\n\t" AIDI_FC_ROW("r0", "r3") AIDI_FC_ROW("r1", "r8")
+  // An odd block first (LSRS leaves Z for after it: neither loads, SXTB16 nor
+  // SMLAD touch it), then two blocks per iteration.
+  __asm volatile("lsrs r12, r12, #1\n\t"
+                 "bcc 2f\n\t" AIDI_FC_BLOCK
+                 "beq 3f\n"
+                 "2:\n\t" AIDI_FC_BLOCK AIDI_FC_BLOCK
                  "subs r12, r12, #1\n\t"
-                 "bne 1b\n"
+                 "bne 2b\n"
+                 "3:\n"
                  : "+r"(a0), "+r"(a1), "+r"(rx), "+r"(r0), "+r"(r1), "+r"(n)
                  :
                  : "r4", "r5", "r6", "r7", "r9", "r10", "r11", "cc", "memory");
+#undef AIDI_FC_BLOCK
 #undef AIDI_FC_ROW
   acc0 = a0;
   acc1 = a1;

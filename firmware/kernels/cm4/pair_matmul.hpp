@@ -97,11 +97,17 @@ inline void mac2x2(const std::uint32_t* x, const std::uint32_t* w, std::int32_t 
 
 // Per chunk of channel pairs, a table read front to back by the tile loop:
 // per pair [bias P, bias Q] [widened weights, 4 words per group]
-// [multiplier P, multiplier Q, ~shift P, ~shift Q].
-inline std::int32_t pairTableWords(std::int32_t groups) { return 6 + 4 * groups; }
+// [multiplier P, multiplier Q, ~shift P, ~shift Q], or where some channel
+// shifts left [multiplier P, multiplier Q, right P, right Q, left P, left Q,
+// doubling P, doubling Q] (ShiftParts).
+template <bool kLeftShifts>
+std::int32_t pairTableWords(std::int32_t groups) {
+  return (kLeftShifts ? 10 : 6) + 4 * groups;
+}
 
-inline void buildPairTable(const std::int8_t* weights, const std::int32_t* bias, const PerChannelQuant& q,
-                           std::int32_t k, std::int32_t c0, std::int32_t c1, std::int32_t outC, std::uint32_t* dst) {
+template <bool kLeftShifts>
+void buildPairTable(const std::int8_t* weights, const std::int32_t* bias, const PerChannelQuant& q, std::int32_t k,
+                    std::int32_t c0, std::int32_t c1, std::int32_t outC, std::uint32_t* dst) {
   const std::int32_t groups = pairGroups(k);
   for (std::int32_t c = c0; c < c1; c += 2) {
     const std::int32_t cq = c + 1 < outC ? c + 1 : c;  // an odd last channel pairs with itself
@@ -111,9 +117,20 @@ inline void buildPairTable(const std::int8_t* weights, const std::int32_t* bias,
     dst += 2 + 4 * groups;
     dst[0] = static_cast<std::uint32_t>(q.multiplier[c]);
     dst[1] = static_cast<std::uint32_t>(q.multiplier[cq]);
-    dst[2] = static_cast<std::uint32_t>(~q.shift[c]);
-    dst[3] = static_cast<std::uint32_t>(~q.shift[cq]);
-    dst += 4;
+    if constexpr (kLeftShifts) {
+      const ShiftParts p = shiftParts(q.shift[c]), pq = shiftParts(q.shift[cq]);
+      dst[2] = static_cast<std::uint32_t>(p.right);
+      dst[3] = static_cast<std::uint32_t>(pq.right);
+      dst[4] = static_cast<std::uint32_t>(p.left);
+      dst[5] = static_cast<std::uint32_t>(pq.left);
+      dst[6] = static_cast<std::uint32_t>(p.doubling);
+      dst[7] = static_cast<std::uint32_t>(pq.doubling);
+      dst += 8;
+    } else {
+      dst[2] = static_cast<std::uint32_t>(~q.shift[c]);
+      dst[3] = static_cast<std::uint32_t>(~q.shift[cq]);
+      dst += 4;
+    }
   }
 }
 
@@ -125,7 +142,7 @@ const std::uint32_t* pairTiles(const Stage& stage, const PerChannelQuant& q, std
                                std::int8_t* yb) {
   const std::int32_t* const multiplier = q.multiplier;
   const std::int32_t* const shift = q.shift;
-  for (std::int32_t end = c + 2 * pairs; c < end; c += 2, table += pairTableWords(groups)) {
+  for (std::int32_t end = c + 2 * pairs; c < end; c += 2, table += pairTableWords<Stage::kLeftShifts>(groups)) {
     const std::int32_t cq = c + 1 < outC ? c + 1 : c;
     std::int32_t aP = static_cast<std::int32_t>(table[0]), aQ = static_cast<std::int32_t>(table[1]);
     std::int32_t bP = aP, bQ = aQ;
@@ -142,8 +159,8 @@ const std::uint32_t* pairTiles(const Stage& stage, const PerChannelQuant& q, std
 }
 
 #if defined(__ARM_FEATURE_DSP)
-// The same for the right-shift output stage, wholly in assembly: the MAC
-// loop, the output stage from the table and two halfword stores per tile.
+// The same wholly in assembly: the MAC loop, the output stage from the
+// table and two halfword stores per tile.
 // Needs whole pairs (a halfword store writes both channels).
 struct PairTileArgs {
   std::int8_t* ya;
@@ -152,8 +169,8 @@ struct PairTileArgs {
   std::uint32_t lo4, hi4;
 };
 
-template <bool kNarrow>
-const std::uint32_t* pairTilesRightShift(PairTileArgs args, const std::uint32_t* table) {
+template <bool kNarrow, bool kLeftShifts>
+const std::uint32_t* pairTilesAsm(PairTileArgs args, const std::uint32_t* table) {
   register const std::uint32_t* rTable asm("r11") = table;
 #define AIDI_PAIR_GROUP                       \
   "ldmia r10!, {r4, r5, r6, r7}\n\t"          \
@@ -167,6 +184,17 @@ const std::uint32_t* pairTilesRightShift(PairTileArgs args, const std::uint32_t*
   "smlad r1, r5, r9, r1\n\t"                  \
   "smlad r3, r6, r8, r3\n\t"                  \
   "smlad r3, r7, r9, r3\n\t"
+// Left shift, multiply, doubling, sign step and right shift of one
+// accumulator (the left-shift form of the stage).
+#define AIDI_PAIR_SCALE(acc, left, multiplier, doubling, right) \
+  "lsl " acc ", " acc ", " left "\n\t"                         \
+  "smmulr " acc ", " acc ", " multiplier "\n\t"                \
+  "lsl " acc ", " acc ", " doubling "\n\t"                     \
+  "add " acc ", " acc ", " acc ", asr #31\n\t"                 \
+  "asr " acc ", " acc ", " right "\n\t"
+#define AIDI_PAIR_SAT(acc)                     \
+  "add " acc ", " acc ", r8\n\t"              \
+  "ssat " acc ", #8, " acc ", asr #1\n\t"
 #define AIDI_PAIR_OUT(acc, multiplier, shift) \
   "lsls " acc ", " acc ", #1\n\t"             \
   "smmulr " acc ", " acc ", " multiplier "\n\t" \
@@ -188,10 +216,18 @@ const std::uint32_t* pairTilesRightShift(PairTileArgs args, const std::uint32_t*
       "subs r12, r12, #1\n\t"
       "bne 2b\n"
       "3:\n\t"
+      ".if %c[left]\n\t"
+      "ldmia r11!, {r4, r5, r6, r7, r8, r9, r10, r12}\n\t"  // multipliers, rights, lefts, doublings: P, Q
+      AIDI_PAIR_SCALE("r0", "r8", "r4", "r10", "r6") AIDI_PAIR_SCALE("r2", "r8", "r4", "r10", "r6")
+      AIDI_PAIR_SCALE("r1", "r9", "r5", "r12", "r7") AIDI_PAIR_SCALE("r3", "r9", "r5", "r12", "r7")
+      "ldr r8, %[offsetTerm]\n\t"
+      AIDI_PAIR_SAT("r0") AIDI_PAIR_SAT("r2") AIDI_PAIR_SAT("r1") AIDI_PAIR_SAT("r3")
+      ".else\n\t"
       "ldmia r11!, {r4, r5, r6, r7}\n\t"  // multipliers P, Q; ~shifts P, Q
       "ldr r8, %[offsetTerm]\n\t"
       AIDI_PAIR_OUT("r0", "r4", "r6") AIDI_PAIR_OUT("r2", "r4", "r6") AIDI_PAIR_OUT("r1", "r5", "r7")
       AIDI_PAIR_OUT("r3", "r5", "r7")
+      ".endif\n\t"
       "bfi r0, r1, #8, #8\n\t"
       "bfi r2, r3, #8, #8\n\t"
       ".if %c[narrow]\n\t"  // byte-wise max(lo), min(hi)
@@ -218,15 +254,17 @@ const std::uint32_t* pairTilesRightShift(PairTileArgs args, const std::uint32_t*
       "bne 1b\n\t"
       : [table] "+r"(rTable), [ya] "+m"(args.ya), [yb] "+m"(args.yb), [pairs] "+m"(args.pairs)
       : [x] "r"(g_inputScratch), [groups] "m"(args.groups), [offsetTerm] "m"(args.offsetTerm), [lo4] "m"(args.lo4),
-        [hi4] "m"(args.hi4), [narrow] "i"(kNarrow ? 1 : 0)
+        [hi4] "m"(args.hi4), [narrow] "i"(kNarrow ? 1 : 0), [left] "i"(kLeftShifts ? 1 : 0)
       : "r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10", "r12", "cc", "memory");
 #undef AIDI_PAIR_OUT
+#undef AIDI_PAIR_SAT
+#undef AIDI_PAIR_SCALE
 #undef AIDI_PAIR_GROUP
   return rTable;
 }
 #endif
 
-// Picks the tile loop: the assembly one for right shifts on the device.
+// Picks the tile loop: the assembly one on the device.
 template <class Stage>
 const std::uint32_t* pairTilesFor(const Stage& stage, const PerChannelQuant& q, std::int32_t c, std::int32_t outC,
                                   const std::uint32_t* table, std::int32_t groups, std::int32_t pairs,
@@ -234,15 +272,15 @@ const std::uint32_t* pairTilesFor(const Stage& stage, const PerChannelQuant& q, 
   return pairTiles(stage, q, c, outC, table, groups, pairs, ya, yb);
 }
 #if defined(__ARM_FEATURE_DSP)
-template <bool kNarrow>
-const std::uint32_t* pairTilesFor(const RightShiftOutputStage<kNarrow>& stage, const PerChannelQuant& q,
+template <bool kNarrow, bool kLeftShifts>
+const std::uint32_t* pairTilesFor(const ShiftOutputStage<kNarrow, kLeftShifts>& stage, const PerChannelQuant& q,
                                   std::int32_t c, std::int32_t outC, const std::uint32_t* table,
                                   std::int32_t groups, std::int32_t pairs, std::int8_t* ya, std::int8_t* yb) {
   const std::int32_t whole = c + 2 * pairs <= outC ? pairs : pairs - 1;  // an odd last channel: not by halfwords
   if (whole > 0) {
     const PairTileArgs args{ya + c, yb + c, groups, whole, stage.offsetTerm, replicate4(stage.lo),
                             replicate4(stage.hi)};
-    table = pairTilesRightShift<kNarrow>(args, table);
+    table = pairTilesAsm<kNarrow, kLeftShifts>(args, table);
   }
   if (whole < pairs) table = pairTiles(stage, q, c + 2 * whole, outC, table, groups, 1, ya, yb);
   return table;
@@ -260,11 +298,12 @@ void pairMatmul(const Stage& stage, const PerChannelQuant& q, std::int32_t input
                 const std::int8_t* weights, const std::int32_t* bias, std::int32_t outC, std::int32_t pixels,
                 std::int8_t* output, RowsOf&& rowsOf) {
   const std::int32_t groups = pairGroups(k);
-  const std::int32_t chunkPairs = kWeightScratchWords / pairTableWords(groups);
+  constexpr bool kLeftShifts = Stage::kLeftShifts;
+  const std::int32_t chunkPairs = kWeightScratchWords / pairTableWords<kLeftShifts>(groups);
   for (std::int32_t c0 = 0; c0 < outC; c0 += 2 * chunkPairs) {
     const std::int32_t c1 = outC - c0 < 2 * chunkPairs ? outC : c0 + 2 * chunkPairs;
     if (!tableIsBuilt({weights, bias, q.multiplier, q.shift, k, outC, c0, 0}))
-      buildPairTable(weights, bias, q, k, c0, c1, outC, g_weightScratch);
+      buildPairTable<kLeftShifts>(weights, bias, q, k, c0, c1, outC, g_weightScratch);
     for (std::int32_t px = 0; px < pixels; px += 2) {
       const std::int8_t *a, *b;
       rowsOf(px, a, b);

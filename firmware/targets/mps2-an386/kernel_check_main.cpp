@@ -39,8 +39,8 @@ std::int32_t g_bias[64], g_mult[64], g_shift[64];
 void fill(std::int8_t* p, std::int32_t n) {
   for (std::int32_t i = 0; i < n; ++i) p[i] = static_cast<std::int8_t>(next());
 }
-// A third of the layers have some shift >= 0 (the general output stage);
-// the rest shift right only, as trained layers do (the fast output stage).
+// A third of the layers have some shift >= 0 (the stage's left-shift form);
+// the rest shift right only, as trained layers do (its right-shift form).
 void quant(std::int32_t n) {
   const bool someLeft = next() % 3 == 0;
   for (std::int32_t i = 0; i < n; ++i) {
