@@ -152,7 +152,7 @@ def main():
     # Overheads.
     md.append("## Overhead split\n")
     md.append("Instructions beyond the plain inference, as a share of it, median cell over all conditions per model "
-              "and policy: boot (power-on to progress restored), checkpoint + NVM (job and commit traffic to FRAM), "
+              "and policy: boot (reset to progress restored, C start-up included: the budget is armed at reset), checkpoint + NVM (a residual: every instruction neither plain, boot nor re-executed: job and commit traffic to FRAM, telemetry, the runtime's decisions), "
               "re-executed (work lost after the last commit of a cycle that browned out).\n")
     rows = []
     for model in models:

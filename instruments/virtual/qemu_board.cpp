@@ -17,16 +17,26 @@
 namespace aidi::inst {
 namespace {
 
-// The volatile SRAM the loader zeroes on every reset: the 256 KiB the
+// The volatile SRAM the loader overwrites on every reset: the 256 KiB the
 // firmware's linker script gives it (the board has more; nothing uses it).
 constexpr std::uint32_t kSramBase = 0x20000000u;
 constexpr std::size_t kVolatileSramBytes = 256u * 1024;
 constexpr int kPortAttempts = 4;
 
-Status writeZeros(const std::filesystem::path& path, std::size_t bytes) {
+// What SRAM holds after a power loss: not zeros but whatever the cells
+// settle to. A fixed pseudo-random fill (the same at every reset, so runs
+// stay reproducible) catches firmware that reads memory it never wrote.
+Status writeColdSram(const std::filesystem::path& path, std::size_t bytes) {
   std::ofstream out(path, std::ios::binary);
-  const std::vector<char> zeros(bytes, 0);
-  out.write(zeros.data(), static_cast<std::streamsize>(zeros.size()));
+  std::vector<char> cells(bytes);
+  std::uint32_t state = 0x2545F491u;
+  for (auto& c : cells) {
+    state ^= state << 13;
+    state ^= state >> 17;
+    state ^= state << 5;
+    c = static_cast<char>(state >> 24);
+  }
+  out.write(cells.data(), static_cast<std::streamsize>(cells.size()));
   if (!out) return fail(ErrorCode::Io, "cannot write " + path.string());
   return {};
 }
@@ -40,7 +50,7 @@ std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std:
       "-kernel", config.firmware.string()};
   if (shimPort) argv.insert(argv.end(), {"-serial", "tcp:127.0.0.1:" + std::to_string(shimPort) + ",server=on,wait=off,nodelay=on"});
   if (config.coldSram) {
-    argv.insert(argv.end(), {"-device", "loader,file=" + (dir / "zeros.bin").string() +
+    argv.insert(argv.end(), {"-device", "loader,file=" + (dir / "cold-sram.bin").string() +
                                             ",addr=" + std::to_string(kSramBase)});
   }
   if (config.icountShift) {
@@ -110,7 +120,7 @@ Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& confi
   auto dir = TempDir::create("aidi-qemu-");
   if (!dir) return std::unexpected(dir.error());
   if (config.coldSram) {
-    if (auto ok = writeZeros(dir->path() / "zeros.bin", kVolatileSramBytes); !ok) return std::unexpected(ok.error());
+    if (auto ok = writeColdSram(dir->path() / "cold-sram.bin", kVolatileSramBytes); !ok) return std::unexpected(ok.error());
   }
 
   // With port 0 a free port is chosen; another process may still grab it

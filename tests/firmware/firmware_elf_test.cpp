@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <sstream>
+
+#include "aidi/inst/subprocess.hpp"
+
 using aidi::inst::ElfFile;
 using aidi::inst::ElfSection;
 
@@ -70,4 +75,49 @@ TEST(ElfFile, MissingFileIsNotFound) {
   auto elf = ElfFile::open("/nonexistent/firmware.elf");
   ASSERT_FALSE(elf);
   EXPECT_EQ(elf.error().code, aidi::inst::ErrorCode::NotFound);
+}
+
+namespace {
+// The disassembly of one function of the inference firmware (objdump of the
+// cross toolchain, run with an argument vector).
+std::string disassemble(const std::string& function) {
+  auto objdump = aidi::inst::Subprocess::spawn(
+      {"arm-none-eabi-objdump", "-d", "--no-show-raw-insn", "--disassemble=" + function, AIDI_INFERENCE_ELF});
+  if (!objdump) {
+    ADD_FAILURE() << objdump.error().message;
+    return {};
+  }
+  auto code = objdump->wait(std::chrono::seconds(30));
+  if (!code || *code != 0) ADD_FAILURE() << "objdump failed: " << objdump->output();
+  const std::string out = objdump->output();
+  const auto start = out.find("<" + function + ">:");
+  return start == std::string::npos ? std::string{} : out.substr(start);
+}
+}  // namespace
+
+// A power cycle's budget is armed before any other firmware code runs: the
+// C start-up (.data copy, .bss zeroing, constructors) is charged like the
+// application. Reset_Handler's first call is the reset hook, and the
+// inference firmware's hook is the power shim's, which writes Timer0.
+TEST(FirmwareElf, TheInferenceFirmwareArmsItsBudgetBeforeAnyOtherCode) {
+  const std::string reset = disassemble("Reset_Handler");
+  ASSERT_FALSE(reset.empty());
+  std::istringstream lines(reset);
+  std::string line;
+  std::getline(lines, line);  // the label
+  bool called = false;
+  while (std::getline(lines, line) && !called) {
+    if (line.find('\t') == std::string::npos) continue;
+    if (line.find("\tbl\t") != std::string::npos || line.find("\tb.w\t") != std::string::npos ||
+        line.find("\tb\t") != std::string::npos) {
+      EXPECT_NE(line.find("<aidi_reset_hook>"), std::string::npos) << "the first call after reset: " << line;
+      called = true;
+    } else {
+      EXPECT_NE(line.find("\tpush\t"), std::string::npos) << "code before the reset hook: " << line;
+    }
+  }
+  EXPECT_TRUE(called) << reset;
+  const std::string hook = disassemble("aidi_reset_hook");
+  EXPECT_NE(hook.find("0x40000000"), std::string::npos) << "the hook does not arm Timer0:\n" << hook;
+  EXPECT_EQ(hook.find("startCortexM4"), std::string::npos) << hook;
 }

@@ -391,8 +391,10 @@ void writeHtml(const Report& r, std::ostream& out) {
     out << "</tr>\n";
   }
   out << "</table>\n<p class=\"n\">Ratio: latency over the energy-bound limit of the same sample. Overheads are "
-         "instructions as a share of the plain inference's: boot (power-on to progress restored), checkpoint+NVM "
-         "(job and commit traffic to FRAM), re-executed (work lost after the last commit of a cycle that browned out).</p>\n";
+         "instructions as a share of the plain inference's: boot (reset to progress restored, the C start-up "
+         "included: the budget is armed at reset), checkpoint+NVM (the residual: every instruction neither plain, "
+         "boot nor re-executed, i.e. job and commit traffic to FRAM, telemetry and the runtime's own decisions), "
+         "re-executed (work lost after the last commit of a cycle that browned out).</p>\n";
 
   const auto timeline = timelinePlot(r);
   out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n"

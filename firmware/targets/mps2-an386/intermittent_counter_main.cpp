@@ -41,7 +41,7 @@ __attribute__((section(".nvm"))) volatile std::uint32_t g_warmBoots;
 }  // namespace
 
 int main() {
-  fw::mps2::powerShimBoot();
+  // The power cycle's budget was armed at reset (aidi_reset_hook).
   fw::MemoryNvm nvm(g_records, sizeof g_records);
   const std::uint32_t boot = fw::countBoot(nvm, 0);
   fw::NvmRecord<Progress> record(nvm, fw::kBootCounterBytes, kProgressMagic);

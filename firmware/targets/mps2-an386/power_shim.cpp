@@ -13,7 +13,8 @@ constexpr std::uintptr_t kTimerReload = kTimer0Base + 0x8;
 constexpr std::uintptr_t kTimerIntClear = kTimer0Base + 0xC;
 constexpr std::uintptr_t kNvicIser0 = 0xE000E100u;
 constexpr std::uint32_t kTimer0Irq = 8;
-std::uint32_t g_budgetTicks;
+// Written at reset, before the start-up zeroes .bss.
+__attribute__((section(".noinit"))) std::uint32_t g_budgetTicks;
 
 std::uint8_t readByte() {
   std::uint8_t b;
@@ -60,6 +61,14 @@ void powerShimBoot() {
   kShimUart.writeByte(kShimReady);
   armBudget(receiveBudget());
 }
+
+}  // namespace aidi::fw::mps2
+
+// Runs before the C start-up (startup.cpp): nothing here may rely on .data,
+// .bss or constructors.
+extern "C" void aidi_reset_hook() { aidi::fw::mps2::powerShimBoot(); }
+
+namespace aidi::fw::mps2 {
 
 std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor) {
   const std::uint32_t left = reg(kTimerValue);

@@ -22,6 +22,8 @@ inline constexpr std::uint8_t kShimSleep = 'S';
 inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
+// The start-up calls it at reset (aidi_reset_hook), before .data and .bss
+// exist: every instruction after it, the C start-up's included, is charged.
 // A budget of 0 means continuous power (no brown-out): Timer0 then counts
 // down from kContinuousTicks without an interrupt, so 'D' still reports the
 // ticks left and the bench knows how long the device ran.

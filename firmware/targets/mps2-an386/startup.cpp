@@ -1,5 +1,6 @@
-// Reset and vector table for the mps2-an386 Cortex-M4: copies .data, zeroes
-// .bss, enables the FPU, runs static constructors and calls main().
+// Reset and vector table for the mps2-an386 Cortex-M4: the reset hook first,
+// then copies .data, zeroes .bss, enables the FPU, runs static constructors
+// and calls main().
 #include <cstdint>
 
 #include "cortex_m_reset.hpp"
@@ -10,6 +11,11 @@ extern "C" {
 extern std::uint32_t __stack_top[];
 
 void Reset_Handler();
+// The first code after reset, before the C start-up. The power shim arms the
+// power cycle's budget here, so the start-up's instructions (the .data copy,
+// the .bss zeroing, constructors) are charged to the power cycle as they
+// are on a real board; firmware without the shim runs this empty default.
+void aidi_reset_hook();
 void Default_Handler();
 void HardFault_Handler();
 void NMI_Handler() __attribute__((weak, alias("Default_Handler")));
@@ -51,7 +57,12 @@ __attribute__((section(".isr_vector"), used)) const Handler g_vectors[16 + kExte
     Default_Handler, Default_Handler, Default_Handler, Default_Handler,
 };
 
-extern "C" void Reset_Handler() { aidi::fw::startCortexM4(); }
+extern "C" __attribute__((weak)) void aidi_reset_hook() {}
+
+extern "C" void Reset_Handler() {
+  aidi_reset_hook();
+  aidi::fw::startCortexM4();
+}
 
 extern "C" void Default_Handler() {
   for (;;) {

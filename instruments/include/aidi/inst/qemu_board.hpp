@@ -1,6 +1,6 @@
 // The virtual board: a QEMU mps2-an386 process running our firmware, with its
 // UART0 on a loopback TCP port (the telemetry Link) and QMP on a unix socket
-// (the power switch). SRAM comes back cold on every reset (a loader of zeros
+// (the power switch). SRAM comes back cold on every reset (a loader of fixed garbage
 // is re-applied), the NVM region at 0x20200000 survives.
 //
 // QEMU starts paused; start() connects the UART before the first instruction
@@ -30,7 +30,7 @@ struct QemuBoardConfig {
   std::string machine = "mps2-an386";
   // Loopback TCP port for UART0; 0 picks a free one.
   std::uint16_t serialPort = 0;
-  // Re-apply zeros to the volatile SRAM on every reset (a real power loss).
+  // Re-apply garbage to the volatile SRAM on every reset (a real power loss).
   bool coldSram = true;
   // -icount shift=N,sleep=off when set: exact, reproducible instruction timing.
   std::optional<int> icountShift;
