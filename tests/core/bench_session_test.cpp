@@ -205,16 +205,28 @@ TEST(BenchSession, TheWatchdogEndsASampleThatCommitsNothing) {
   EXPECT_DOUBLE_EQ(r->latencyS, 9.0) << "the time it ran, though it did not finish";
 }
 
-TEST(BenchSession, ADeviceThatSaysDoneButSendsNoResultFailsAfterTheGrace) {
+TEST(BenchSession, AResultFrameLaterThanTheGraceIsAnErrorOfTheBenchNotAResult) {
   const auto profile = board();
   ScriptedSession s(profile, false);
   Device d;
   s.harvesterImpl.perCycle = {d.checkpoint(1)};
   s.harvesterImpl.reportDone = true;
   auto r = core::runSample(s, {.resultGrace = std::chrono::milliseconds(300)});
-  ASSERT_TRUE(r) << r.error().message;
-  EXPECT_FALSE(r->finished);
-  EXPECT_NE(r->failure.find("sent no result"), std::string::npos) << r->failure;
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, inst::ErrorCode::Timeout);
+  EXPECT_NE(r.error().message.find("did not arrive within 300 ms"), std::string::npos) << r.error().message;
+}
+
+TEST(BenchSession, TheWallTimeLimitIsAnErrorOfTheBenchNotAResult) {
+  const auto profile = board();
+  ScriptedSession s(profile, false);
+  Device d;
+  for (int i = 0; i < 10; ++i) s.harvesterImpl.perCycle.push_back(d.checkpoint(static_cast<std::uint16_t>(i)));
+  auto r = core::runSample(s, {.deadline = std::chrono::steady_clock::now()});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, inst::ErrorCode::Timeout);
+  EXPECT_NE(r.error().message.find("wall-time limit"), std::string::npos) << r.error().message;
+  EXPECT_NE(r.error().message.find("not a result of the policy"), std::string::npos) << r.error().message;
 }
 
 TEST(BenchSession, ABrokenLinkIsAnErrorNamingTheLink) {

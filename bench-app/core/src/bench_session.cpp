@@ -58,8 +58,12 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
   SimulationResult result;
   SessionTelemetry telemetry{session, limits};
   const auto pastDeadline = [&] { return limits.deadline && std::chrono::steady_clock::now() >= *limits.deadline; };
-  const auto wallTimeFailure = [&] {
-    return "did not finish: wall-time limit reached after " + std::to_string(result.cycles.size()) + " power cycles";
+  // A wall-clock stop says how loaded the host was, not how the policy did:
+  // it is an error of the bench, never a result.
+  const auto wallTimeStop = [&] {
+    return inst::fail(inst::ErrorCode::Timeout, "bench stopped the run: its wall-time limit (time_limit_s) was reached "
+                                                "after " + std::to_string(result.cycles.size()) +
+                                                    " power cycles; not a result of the policy");
   };
   double cycleSeconds = 0;
   const auto count = [&](const inst::PowerCycleRecord& cycle) {
@@ -87,10 +91,8 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
   while (result.cycles.size() < limits.maxPowerCycles) {
     if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
     auto cycle = session.harvester().powerOn();
-    if (!cycle && cycle.error().code == inst::ErrorCode::Cancelled && !inst::interruptRequested() && pastDeadline()) {
-      result.failure = wallTimeFailure();
-      break;
-    }
+    if (!cycle && cycle.error().code == inst::ErrorCode::Cancelled && !inst::interruptRequested() && pastDeadline())
+      return wallTimeStop();
     if (!cycle) return std::unexpected(cycle.error());
     count(*cycle);
     session.m_lastCycle = *cycle;
@@ -102,8 +104,10 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
     if (limits.onPowerCycle) limits.onPowerCycle(*cycle);
     if (*seen) return finish();
     if (cycle->finished) {
-      if (result.failure.empty()) result.failure = "the device reported done but sent no result";
-      break;
+      if (!result.failure.empty()) break;  // the device's own error frame: its result
+      return inst::fail(inst::ErrorCode::Timeout,
+                        "bench error: the device reported done but its result frame did not arrive within " +
+                            std::to_string(limits.resultGrace.count()) + " ms of wall time");
     }
     if (result.checkpoints() > checkpointsSeen) {
       checkpointsSeen = result.checkpoints();
@@ -114,10 +118,7 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
                        " power cycles (a job needs more energy than one power cycle holds)";
       break;
     }
-    if (pastDeadline()) {
-      result.failure = wallTimeFailure();
-      break;
-    }
+    if (pastDeadline()) return wallTimeStop();
   }
   if (result.failure.empty())
     result.failure = "did not finish within " + std::to_string(limits.maxPowerCycles) + " power cycles";

@@ -176,21 +176,18 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   request.deadline = s.deadline;
   request.onPowerCycle = onPowerCycle;
   request.timeScale = options.realBenchTimeScale;
-  auto results = runOnRealBench(request);
-  if (!results) return std::unexpected(results.error());
-  for (std::size_t i = 0; i < results->size(); ++i) {
-    SimulationResult& result = (*results)[i];
+  request.onSample = [&](int sample, SimulationResult& result) -> inst::Status {
     if (result.finished) {
-      if (auto n = plain.of(s, static_cast<int>(i))) {
+      if (auto n = plain.of(s, sample)) {
         result.plainInstructions = *n;
         result.energyBoundS = inst::energyBoundLatency(s.storage, s.trace, static_cast<double>(*n), s.board.clockHz,
                                                        s.board.activePowerW);
         result.overhead = splitOverhead(result);
       }
     }
-    if (auto ok = sink(static_cast<int>(i), result); !ok) return ok;
-  }
-  return {};
+    return sink(sample, result);
+  };
+  return runOnRealBench(request);
 }
 
 }  // namespace

@@ -119,7 +119,7 @@ class RealBenchSession final : public BenchSession {
 
 }  // namespace
 
-inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest& r) {
+inst::Status runOnRealBench(const RealRunRequest& r) {
   const BenchFile& bench = r.bench;
   if (!bench.supply) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [supply]: the bench has no supply to power the board");
   if (!bench.link) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [link]: the bench has no link to read the board");
@@ -156,28 +156,26 @@ inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest&
   if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
 
   RealBenchSession session(r.board, harvester, *link, r.timeScale);
-  std::vector<SimulationResult> results;
-  while (static_cast<int>(results.size()) < r.samples) {
+  const auto stop = [&](inst::Error error) {
+    (void)harvester.powerOff();
+    return std::unexpected(std::move(error));
+  };
+  for (int sample = 0; sample < r.samples; ++sample) {
     auto result = runSample(session, {.deadline = r.deadline, .onPowerCycle = r.onPowerCycle});
-    if (!result && result.error().code == inst::ErrorCode::Cancelled) {
-      (void)harvester.powerOff();
-      return inst::fail(inst::ErrorCode::Cancelled, "interrupted: supply output switched off");
-    }
-    if (!result) {
-      // The link failed or the board is not its profile: what came before stays recorded.
-      SimulationResult failed;
-      failed.failure = result.error().message;
-      failed.decoder = session.telemetryCounters();
-      results.push_back(std::move(failed));
-      break;
-    }
+    if (!result && result.error().code == inst::ErrorCode::Cancelled)
+      return stop(inst::Error{inst::ErrorCode::Cancelled, "interrupted: supply output switched off"});
+    // The link failed, the board is not its profile, or the wall-time limit
+    // passed: an error of the bench; the samples before it are recorded.
+    if (!result) return stop(result.error());
     if (result->sample >= 0)
       if (auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(result->sample))) result->label = image->label;
-    results.push_back(std::move(*result));
-    if (!results.back().finished) break;  // the board's samples are no longer in step with ours
+    const bool finished = result->finished;
+    if (r.onSample)
+      if (auto ok = r.onSample(sample, *result); !ok) return stop(ok.error());
+    if (!finished) break;  // the board's samples are no longer in step with ours
   }
   (void)harvester.powerOff();
-  return results;
+  return {};
 }
 
 }  // namespace aidi::core

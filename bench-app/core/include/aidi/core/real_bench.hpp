@@ -7,7 +7,8 @@
 // through the same loop as the virtual bench's (runSample, a bench session
 // of a Harvester and a Link); a result's latency is timed by its arrival.
 // A sample that fails (the link broke, the board's Hello disagrees with its
-// profile) ends the list, and the samples before it stay. Each sample
+// profile, the wall-time limit passed) is an error of the bench, after the
+// samples before it were handed to `onSample`. Each sample
 // comes back as the SimulationResult the virtual bench gives, so a campaign
 // records both the same way; the energy-bound limit and the overhead split,
 // which rest on the plain inference counted on the virtual board, are the
@@ -36,8 +37,10 @@ struct RealRunRequest {
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
   double timeScale = 1.0;  // wall seconds per modelled second: 1 on a real bench
   double deviceVolts = 3.3;  // the board's supply while powered (never above the bench limit)
+  // Each sample as it comes in; an error stops the run (output off).
+  std::function<inst::Status(int sample, SimulationResult& result)> onSample;
 };
 
-[[nodiscard]] inst::Result<std::vector<SimulationResult>> runOnRealBench(const RealRunRequest& request);
+[[nodiscard]] inst::Status runOnRealBench(const RealRunRequest& request);
 
 }  // namespace aidi::core
