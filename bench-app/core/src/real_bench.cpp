@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "aidi/core/model_zoo.hpp"
-#include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/registry.hpp"
 #include "aidi/inst/supply_harvester.hpp"
 #include "bench_session.hpp"

@@ -1,10 +1,6 @@
 #include "aidi/core/simulation.hpp"
 
-#include "bench_session.hpp"
-
-#include <array>
 #include <fstream>
-#include <map>
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
@@ -13,6 +9,7 @@
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
+#include "bench_session.hpp"
 
 namespace aidi::core {
 namespace {
