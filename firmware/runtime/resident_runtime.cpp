@@ -160,9 +160,33 @@ RunStatus ResidentRuntime::start(const std::uint8_t* image, std::uint32_t infere
   return resume(observer);
 }
 
+RunStatus ResidentRuntime::resumeFixedBands(JobObserver* observer) {
+  std::uint16_t layer = m_progress.layer;
+  std::int32_t row = m_progress.job;
+  while (layer < m_model.layerCount()) {
+    const LayerInfo l = m_model.layer(layer);
+    const Shape in = m_model.tensor(l.input0).shape;
+    const std::int32_t rows = m_model.tensor(l.output).shape.h;
+    while (row < rows) {
+      const std::int32_t band = std::min(m_fixedBandRows, rows - row);
+      const RowWindow w = inputRows(l, in, row, row + band);
+      if (!ensureRows(l.input0, w.first, w.last)) return RunStatus::PowerFailed;
+      if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
+      computeRows(layer, row, row + band);
+      row += band;
+      if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
+    }
+    ++layer;
+    row = 0;
+  }
+  if (!checkpoint(layer, 0, observer)) return RunStatus::PowerFailed;
+  return RunStatus::Done;
+}
+
 RunStatus ResidentRuntime::resume(JobObserver* observer) {
   if (!m_active) return RunStatus::Idle;
   if (!m_supported) return RunStatus::PowerFailed;
+  if (m_fixedBandRows > 0) return resumeFixedBands(observer);
   // The planner's cost of a row per layer, and of everything from a layer on.
   std::uint64_t rowCost[kMaxLayers], callCost[kMaxLayers], fromLayer[kMaxLayers + 1];
   fromLayer[m_model.layerCount()] = 0;

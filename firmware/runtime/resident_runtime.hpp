@@ -21,6 +21,11 @@
 //
 // A boot that ends without a commit makes the next boots more careful: the
 // reserve is multiplied by the number of boots since the last commit.
+//
+// With fixed bands (setFixedBandRows, the resident-tile policy) the same
+// engine runs a static schedule instead: every band of rows is persisted
+// and committed, whatever the energy; the study compares the two to credit
+// the engine and the decisions apart.
 #pragma once
 
 #include <cstdint>
@@ -70,6 +75,10 @@ class ResidentRuntime {
   // Rows computed by one kernel call at most (host sweeps use 1, so every
   // row is a step where power can be lost).
   void setMaxBandRows(std::int32_t rows) { m_maxBandRows = rows < 1 ? 1 : rows; }
+  // A static schedule instead of the energy decisions (resident-tile): bands
+  // of `rows` output rows, each persisted and committed; no energy is
+  // measured, nothing sleeps. 0: the aidi decisions.
+  void setFixedBandRows(std::int32_t rows) { m_fixedBandRows = rows < 0 ? 0 : rows; }
 
   // False when a tensor has more rows than kMaxResidentRows.
   bool supported() const { return m_supported; }
@@ -81,6 +90,7 @@ class ResidentRuntime {
   const Progress& progress() const { return m_progress; }
 
  private:
+  RunStatus resumeFixedBands(JobObserver* observer);
   bool live(std::uint16_t tensor, std::uint16_t layer) const;
   std::uint32_t rowBytes(std::uint16_t tensor) const;
   std::uint64_t unsavedBytes(std::uint16_t layer, std::uint32_t& tensors) const;
@@ -107,6 +117,7 @@ class ResidentRuntime {
   bool m_active = false;
   bool m_supported = true;
   std::int32_t m_maxBandRows;
+  std::int32_t m_fixedBandRows = 0;
   std::int32_t m_first[kMaxTensors], m_last[kMaxTensors];
   std::uint64_t m_resident[kMaxTensors];   // bit r: row r is valid in the arena
   std::uint16_t m_produced[kMaxTensors];   // rows [0, produced) computed

@@ -46,8 +46,6 @@ std::uint32_t kernelRowCycles(const LayerInfo& l, const Shape& in, const Shape& 
   }
   return 0;
 }
-// The fixed-tile policy's tile: chosen offline, blind to the energy budget.
-constexpr std::uint16_t kFixedTileRows = 4;
 // Boot, restore and commit cost reserved from each power cycle.
 constexpr std::uint64_t kReservedCycles = 20'000;
 }  // namespace
@@ -76,7 +74,8 @@ bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cycl
     std::uint16_t perJob = rows;
     switch (policy) {
       case SchedulerPolicy::Layer: perJob = rows; break;
-      case SchedulerPolicy::FixedTile: perJob = rows < kFixedTileRows ? rows : kFixedTileRows; break;
+      case SchedulerPolicy::FixedTile:
+      case SchedulerPolicy::ResidentTile: perJob = rows < kFixedTileRows ? rows : kFixedTileRows; break;
       case SchedulerPolicy::Loop: perJob = 1; break;
       case SchedulerPolicy::Aidi: {
         // Aim for a few jobs per power cycle: a lost job then costs at most

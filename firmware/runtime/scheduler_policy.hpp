@@ -8,6 +8,7 @@
 //              row loop (fine-grained loop continuation, SONIC/HAWAII-like)
 //   aidi       (on the job engine, e.g. the host crash sweep) rows per job from
 //              the energy one power cycle offers
+//   resident-tile  runs on the resident engine (its tile: kFixedTileRows)
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,10 @@ using SchedulerPolicy = proto::Policy;
 inline const char* toString(SchedulerPolicy policy) { return proto::policyName(policy); }
 
 inline constexpr std::uint16_t kMaxLayers = 64;
+
+// The static tile of fixed-tile (job engine) and resident-tile (resident
+// engine): output rows per commit, chosen offline, blind to the energy.
+inline constexpr std::uint16_t kFixedTileRows = 4;
 
 struct JobPlan {
   std::uint16_t rowsPerJob[kMaxLayers];

@@ -17,6 +17,7 @@
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
+#include "aidi/proto/policies.hpp"
 
 using namespace aidi::inst;
 using namespace std::chrono_literals;
@@ -350,7 +351,7 @@ TEST(AidiCliCrashTest, SweepsEveryPolicyWithoutDivergence) {
     EXPECT_EQ(j["divergences"], 0);
     EXPECT_GT(j["failure_points"].get<int>(), j["jobs"].get<int>());
   }
-  EXPECT_EQ(lines, 4) << "layer, fixed-tile, loop, aidi";
+  EXPECT_EQ(lines, static_cast<int>(aidi::proto::kPolicyCount)) << "one line per policy of the table";
 }
 
 TEST(AidiCliCrashTest, BadArgumentsAreClearErrors) {

@@ -50,7 +50,8 @@ class BoardStandIn {
   bool send(int fd, proto::FrameWriter& w, const M& m) {
     std::uint8_t wire[proto::kMaxEncodedFrame];
     const auto n = w.write(m, wire, sizeof wire);
-    return ::write(fd, wire, n) == static_cast<ssize_t>(n);
+    // MSG_NOSIGNAL: the bench may hang up first (a run that failed early).
+    return ::send(fd, wire, n, MSG_NOSIGNAL) == static_cast<ssize_t>(n);
   }
   void serve() {
     const int fd = ::accept(m_listener.fd, nullptr, nullptr);

@@ -50,7 +50,8 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   // Many images for the small model, two for the large one (its sweep is 40x costlier).
   for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 40}, {"mcunet-s", 2}}) {
     const Loaded model = load(name);
-    for (auto policy : {SchedulerPolicy::Layer, SchedulerPolicy::FixedTile, SchedulerPolicy::Loop, SchedulerPolicy::Aidi}) {
+    for (const auto& row : aidi::proto::kPolicies) {
+      const SchedulerPolicy policy = row.policy;
       for (std::size_t sample = 0; sample < samples; ++sample) {
         const auto r = host::crashSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle, subset.image(sample));
         EXPECT_EQ(r.divergences, 0u) << name << " " << toString(policy) << " sample " << sample

@@ -28,11 +28,12 @@ TEST(PolicyTable, NamesAndCodesAreUniqueAndFoundBothWays) {
   EXPECT_STREQ(policyName(static_cast<Policy>(200)), "invalid");
 }
 
-TEST(PolicyTable, OnlyAidiAdaptsAndRunsOnTheResidentEngine) {
+// aidi adapts; its ablation resident-tile shares its engine, not its decisions.
+TEST(PolicyTable, OnlyAidiAdaptsAndItsAblationSharesItsEngine) {
   for (const auto& p : kPolicies) {
-    const bool aidi = std::string(p.name) == "aidi";
-    EXPECT_EQ(p.adapts, aidi) << p.name;
-    EXPECT_EQ(p.engine == PolicyEngine::Resident, aidi) << p.name;
+    const std::string name = p.name;
+    EXPECT_EQ(p.adapts, name == "aidi") << name;
+    EXPECT_EQ(p.engine == PolicyEngine::Resident, name == "aidi" || name == "resident-tile") << name;
   }
 }
 

@@ -31,6 +31,7 @@ struct Setup {
   JobPlan plan;
   bool adapt;
   bool resident;
+  bool fixedBands;  // the resident engine on a static schedule (resident-tile)
   NvmLayout layout;
   ArenaPlan arena;
   std::vector<std::int8_t> scratch;
@@ -42,8 +43,10 @@ struct Setup {
 class Engine {
  public:
   Engine(const ModelView& model, const KernelSet& kernels, Setup& s, Nvm& nvm) {
-    if (s.resident) m_resident.emplace(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), m_monitor);
-    else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
+    if (s.resident) {
+      m_resident.emplace(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), m_monitor);
+      if (s.fixedBands) m_resident->setFixedBandRows(kFixedTileRows);
+    } else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
   }
   RunStatus restore() { return m_resident ? m_resident->restore() : m_jobs->restore(); }
   RunStatus start(const std::uint8_t* image) { return m_resident ? m_resident->start(image, 1) : m_jobs->start(image, 1); }
@@ -62,7 +65,9 @@ Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy 
   Setup s;
   planJobs(model, policy, cycles, board::kNvmCyclesPerByte, s.plan);
   s.adapt = policy != SchedulerPolicy::Layer;
-  s.resident = proto::findPolicy(static_cast<std::uint32_t>(policy))->engine == proto::PolicyEngine::Resident;
+  const proto::PolicyInfo* info = proto::findPolicy(static_cast<std::uint32_t>(policy));
+  s.resident = info->engine == proto::PolicyEngine::Resident;
+  s.fixedBands = s.resident && !info->adapts;
   planNvm(model, kNvmBytes, s.layout);
   planArena(model, s.arena);
   s.scratch.resize(s.resident ? s.arena.bytes : scratchBytesNeeded(model, s.plan));

@@ -138,6 +138,7 @@ int main() {
     ShimEnergyMonitor monitor;
     fw::cm4::useConstantWeights(true);  // the bench loads the model image once, before power-on
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, nvmCosts, g_scratch, monitor);
+    if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runToTheEnd(runtime, boot, *config, model, nvm);
   }

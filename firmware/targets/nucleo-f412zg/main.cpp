@@ -150,6 +150,7 @@ int main() {
     fw::cm4::useConstantWeights(true);  // the model is in flash
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, fw::board::kNvmCosts, g_scratch,
                                 monitor);
+    if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runForever(runtime, boot, cause, model, fram);
   }
