@@ -61,6 +61,12 @@ TEST(BenchFile, MistakesNameFileLineAndKey) {
       {replace(example(), "channel = 1", "channel = \"one\""), ":15: supply.channel: must be a number"},
       {replace(example(), "target = \"nucleo-f412zg\"", "target = 5"), ":6: bench.target: must be a text in quotes"},
       {replace(example(), "target = \"nucleo-f412zg\"", "target = \"esp32\""), ":6: bench.target: unknown board \"esp32\""},
+      // Found by the configuration fuzzer: a name longer than a file name may
+      // be made the file system throw (ENAMETOOLONG) instead of an error.
+      {replace(example(), "target = \"nucleo-f412zg\"", "target = \"" + std::string(300, 'x') + "\""),
+       ":6: bench.target: unknown board \"xxxx"},
+      {replace(example(), "target = \"nucleo-f412zg\"", "target = \"a\\u001b[2Jb\""),
+       ":6: bench.target: unknown board \"a\\x1b[2Jb\""},
       {replace(example(), "kind = \"openocd\"", "kind = \"jlink\""), ":23: flasher.kind: unknown flasher"},
       {replace(example(), "baud = 115200", "baud = 12"), ":20: link.baud: must be from 1200 to 4e+06 (got 12)"},
       {replace(example(), "[bench]", "[bench"), ": bad TOML"},

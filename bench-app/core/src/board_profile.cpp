@@ -1,6 +1,9 @@
 #include "aidi/core/board_profile.hpp"
 
+#include "aidi/support/printable.hpp"
+
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <set>
@@ -135,13 +138,20 @@ std::vector<std::string> boardNames(const std::filesystem::path& directory) {
 }
 
 inst::Result<BoardProfile> findBoardProfile(const std::string& name, const std::filesystem::path& directory) {
-  const bool plainName = !name.empty() && name.find('/') == std::string::npos && name.find("..") == std::string::npos;
+  // A profile's name is a file name in `directory`: short, no path, no
+  // control characters (a hostile name must neither reach elsewhere nor make
+  // the file system throw, e.g. a name longer than the system allows).
+  const bool plainName = !name.empty() && name.size() <= 64 && name.find("..") == std::string::npos &&
+                         std::all_of(name.begin(), name.end(), [](char c) {
+                           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+                         });
   const auto path = directory / (name + ".toml");
-  if (!plainName || !std::filesystem::exists(path)) {
+  std::error_code ec;
+  if (!plainName || !std::filesystem::exists(path, ec)) {
     std::string known;
     for (const auto& n : boardNames(directory)) known += (known.empty() ? "" : ", ") + n;
-    return inst::fail(inst::ErrorCode::NotFound,
-                      "unknown board \"" + name + "\" (profiles in " + directory.string() + ": " + known + ")");
+    return inst::fail(inst::ErrorCode::NotFound, "unknown board \"" + printable(name) + "\" (profiles in " +
+                                                     directory.string() + ": " + known + ")");
   }
   auto profile = loadBoardProfile(path);
   if (profile && profile->name != name)

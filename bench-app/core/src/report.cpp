@@ -75,17 +75,6 @@ std::string optNumber(const std::optional<double>& v, const char* f = "{:g}") {
 
 }  // namespace
 
-std::string printable(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) out += fmt::format("\\x{:02x}", u);
-    else out += c;
-  }
-  return out;
-}
-
 std::string escapeHtml(const std::string& text) {
   std::string out;
   out.reserve(text.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/support/printable.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/queries.hpp"
 #include "aidi/inst/result.hpp"
@@ -64,10 +65,8 @@ struct Report {
                                                const std::filesystem::path& modelZoo,
                                                std::optional<std::int64_t> timelineRun = std::nullopt);
 
-// A name as a terminal may show it: control characters (escape sequences,
-// carriage returns, bells) written as \xNN, so a campaign named by a hostile
-// file cannot redraw the user's screen.
-std::string printable(const std::string& text);
+// A name as a terminal may show it (aidi/support/printable.hpp).
+using aidi::printable;
 
 void writeHtml(const Report& report, std::ostream& out);
 void writeCsv(const Report& report, std::ostream& out);  // one row per cell
