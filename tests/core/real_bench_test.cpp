@@ -243,3 +243,39 @@ TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {
   EXPECT_NE(campaign.error().message.find(":3: campaign.bench:"), std::string::npos) << campaign.error().message;
   EXPECT_NE(campaign.error().message.find("absent.toml"), std::string::npos) << campaign.error().message;
 }
+
+// Flashing succeeds (a flasher program that exits 0 stands in for a probe
+// that programmed the board), then the board's link cannot be opened: the
+// supply, on for flashing, ends off, and the run fails naming the link.
+TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
+  if (!std::filesystem::exists("/bin/true")) GTEST_SKIP() << "no /bin/true";
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const auto benchFile = dir->path() / "bench.toml";
+  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
+                           << "[flasher]\nkind = \"openocd\"\nprogram = \"/bin/true\"\n";
+  const auto campaignFile = dir->path() / "c.toml";
+  std::ofstream(campaignFile) << "[campaign]\nname = \"no-link\"\nsamples = 1\nbench = \"bench.toml\""
+                              << "\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\n"
+                                 "name = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
+  const auto zoo = test::fixturesDir() / "models";
+  auto campaign = core::loadCampaignFile(campaignFile, zoo);
+  ASSERT_TRUE(campaign) << campaign.error().message;
+  const auto db = dir->path() / "runs.sqlite";
+  auto id = core::planCampaign(*campaign, db);
+  ASSERT_TRUE(id);
+  core::RunnerOptions options;
+  options.database = db;
+  options.modelZoo = zoo;
+  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
+  auto progress = core::runCampaign(*id, options);
+  ASSERT_TRUE(progress) << progress.error().message;
+  EXPECT_EQ(progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
+  EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered to be flashed";
+  EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when the link failed";
+}

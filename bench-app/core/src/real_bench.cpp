@@ -142,7 +142,10 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     }
   }
   auto link = inst::makeLink(bench.link->resource, bench.link->baud);
-  if (auto ok = link->open(); !ok) return std::unexpected(ok.error());
+  if (auto ok = link->open(); !ok) {
+    (void)(*supply)->setOutput(bench.supply->channel, false);  // powered for flashing: off on any fault
+    return std::unexpected(ok.error());
+  }
 
   inst::HarvesterModel model(r.storage, r.trace, r.storage.vOn);
   inst::SupplyHarvesterConfig config;
