@@ -172,19 +172,21 @@ def main():
 
     # Overheads.
     md.append("## Overhead split\n")
-    md.append("Instructions beyond the plain inference, as a share of it, median cell over all conditions per model "
-              "and policy: boot (reset to progress restored, C start-up included: the budget is armed at reset), checkpoint + NVM (a residual: every instruction neither plain, boot nor re-executed: job and commit traffic to FRAM, telemetry, the runtime's decisions), "
+    md.append("Instructions beyond the plain inference, as a share of it, per cell (the cell's samples summed; "
+              "they run the same schedule on different images, so the samples of a cell differ by image dependence "
+              "only, a few dozen instructions): boot (reset to progress restored, C start-up included: the budget is armed at reset), checkpoint + NVM (a residual: every instruction neither plain, boot nor re-executed: job and commit traffic to FRAM, telemetry, the runtime's decisions), "
               "re-executed (work lost after the last commit of a cycle that browned out).\n")
     rows = []
     for model in models:
         for p in POLICIES:
-            cs = [by[(model, p, cond)] for cond in conditions if (model, p, cond) in by and by[(model, p, cond)]["finished"]]
-            if not cs:
-                rows.append([model, p, "-", "-", "-"])
-                continue
-            med = lambda k: sorted(c["overhead"][k] for c in cs)[len(cs) // 2]  # noqa: E731
-            rows.append([model, p, pct(med("boot")), pct(med("checkpoint")), pct(med("reexecuted"))])
-    md.append(table(["model", "policy", "boot", "checkpoint + NVM", "re-executed"], rows) + "\n")
+            for cond in conditions:
+                c = by.get((model, p, cond))
+                if not c or not c["finished"]:
+                    rows.append([model, p, cond, "-", "-", "-"])
+                    continue
+                o = c["overhead"]
+                rows.append([model, p, cond, pct(o["boot"]), pct(o["checkpoint"]), pct(o["reexecuted"])])
+    md.append(table(["model", "policy", "condition", "boot", "checkpoint + NVM (residual)", "re-executed"], rows) + "\n")
 
     # Kernels.
     md.append("## Kernels: instructions per MAC\n")
