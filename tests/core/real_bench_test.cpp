@@ -93,27 +93,21 @@ class BoardStandIn {
 };
 
 
-// The desk of these tests: a bench file naming the simulated supply and the
-// board stand-in's link, and a one-condition campaign of inas-tiny under aidi
-// on it, planned and run with the cycles played at 20x.
+// A campaign on a bench of these tests: the bench file and campaign file
+// written into `dir`, the campaign loaded, planned and run; power cycles
+// counted from the runner's events.
 struct DeskRun {
   std::filesystem::path db;
   Result<db::CampaignProgress> progress;
   int powerCycles = 0;
 };
 
-DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint16_t boardPort, const std::string& name,
-                  int samples) {
+DeskRun runBenchCampaign(const inst::TempDir& dir, const std::string& benchToml, const std::string& campaignToml,
+                         double timeScale = 1.0) {
   const auto benchFile = dir.path() / "bench.toml";
-  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
-                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
-                           << supplyPort << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::" << boardPort
-                           << "::SOCKET\"\n";
+  std::ofstream(benchFile) << benchToml;
   const auto campaignFile = dir.path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"" << name << "\"\nsamples = " << samples
-                              << "\ntime_limit_s = 60\nbench = \"bench.toml\"\n"
-                                 "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\n"
-                                 "constant_w = 0.002\ncapacitor_uf = 10\n";
+  std::ofstream(campaignFile) << campaignToml;
   DeskRun run{dir.path() / "runs.sqlite", fail(ErrorCode::Invalid, "not run")};
   const auto zoo = test::fixturesDir() / "models";
   auto campaign = core::loadCampaignFile(campaignFile, zoo);
@@ -134,12 +128,32 @@ DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint1
   options.database = run.db;
   options.modelZoo = zoo;
   options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
-  options.realBenchTimeScale = 20;  // 10 uF cycles of a few ms, played at 20x
+  options.realBenchTimeScale = timeScale;
   options.onEvent = [&](const core::CampaignEvent& e) {
     if (e.kind == core::CampaignEvent::Kind::PowerCycle) ++run.powerCycles;
   };
   run.progress = core::runCampaign(*id, options);
   return run;
+}
+
+// The bench file's head: the NUCLEO, its limits, the simulated supply.
+std::string benchHead(std::uint16_t supplyPort) {
+  return "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\nmax_current = 0.1\n"
+         "[supply]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(supplyPort) + "::SOCKET\"\n";
+}
+
+// The desk of these tests: the simulated supply and the board stand-in's
+// link, and a one-condition campaign of inas-tiny under aidi on it, with the
+// cycles played at 20x (10 uF cycles of a few ms).
+DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint16_t boardPort, const std::string& name,
+                  int samples) {
+  return runBenchCampaign(
+      dir,
+      benchHead(supplyPort) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(boardPort) + "::SOCKET\"\n",
+      "[campaign]\nname = \"" + name + "\"\nsamples = " + std::to_string(samples) +
+          "\ntime_limit_s = 60\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
+          "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\n",
+      20);
 }
 
 }  // namespace
@@ -185,29 +199,16 @@ TEST(RealBench, WithoutAProbeEveryRunFailsClearlyAndTheCampaignEnds) {
   ASSERT_TRUE(dir);
   auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
   ASSERT_TRUE(sim);
-  const auto benchFile = dir->path() / "bench.toml";
-  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
-                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
-                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
-                           << "[flasher]\nkind = \"openocd\"\nconfig = [\"board/st_nucleo_f4.cfg\"]\n"
-                              "adapter_serial = \"AIDI-TEST-NO-SUCH-PROBE\"\n";
-  const auto campaignFile = dir->path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"no-probe\"\nsamples = 1\nbench = \"bench.toml\""
-                              << "\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\", \"loop\"]\n[[condition]]\n"
-                                 "name = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
-  const auto zoo = test::fixturesDir() / "models";
-  auto campaign = core::loadCampaignFile(campaignFile, zoo);
-  ASSERT_TRUE(campaign) << campaign.error().message;
-  const auto db = dir->path() / "runs.sqlite";
-  auto id = core::planCampaign(*campaign, db);
-  ASSERT_TRUE(id);
-  core::RunnerOptions options;
-  options.database = db;
-  options.modelZoo = zoo;
-  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
-  auto progress = core::runCampaign(*id, options);
-  ASSERT_TRUE(progress) << progress.error().message;
-  EXPECT_EQ(progress->failed, 2);
+  const auto run = runBenchCampaign(
+      *dir,
+      benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
+                                  "[flasher]\nkind = \"openocd\"\nconfig = [\"board/st_nucleo_f4.cfg\"]\n"
+                                  "adapter_serial = \"AIDI-TEST-NO-SUCH-PROBE\"\n",
+      "[campaign]\nname = \"no-probe\"\nsamples = 1\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\n"
+      "policies = [\"aidi\", \"loop\"]\n[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n");
+  const auto& db = run.db;
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->failed, 2);
   EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%no debug probe found%'"), 2)
       << test::sqliteScalar(db, "SELECT COUNT(*) FROM runs");
   EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "the board was powered at its device voltage to be flashed";
@@ -253,29 +254,15 @@ TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
   ASSERT_TRUE(dir);
   auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
   ASSERT_TRUE(sim);
-  const auto benchFile = dir->path() / "bench.toml";
-  std::ofstream(benchFile) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
-                              "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
-                           << (*sim)->port() << "::SOCKET\"\n[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
-                           << "[flasher]\nkind = \"openocd\"\nprogram = \"/bin/true\"\n";
-  const auto campaignFile = dir->path() / "c.toml";
-  std::ofstream(campaignFile) << "[campaign]\nname = \"no-link\"\nsamples = 1\nbench = \"bench.toml\""
-                              << "\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n[[condition]]\n"
-                                 "name = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n";
-  const auto zoo = test::fixturesDir() / "models";
-  auto campaign = core::loadCampaignFile(campaignFile, zoo);
-  ASSERT_TRUE(campaign) << campaign.error().message;
-  const auto db = dir->path() / "runs.sqlite";
-  auto id = core::planCampaign(*campaign, db);
-  ASSERT_TRUE(id);
-  core::RunnerOptions options;
-  options.database = db;
-  options.modelZoo = zoo;
-  options.subset = test::fixturesDir() / "fashion-mnist/test-1000.bin";
-  auto progress = core::runCampaign(*id, options);
-  ASSERT_TRUE(progress) << progress.error().message;
-  EXPECT_EQ(progress->failed, 1);
-  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
+  const auto run = runBenchCampaign(
+      *dir,
+      benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
+                                  "[flasher]\nkind = \"openocd\"\nprogram = \"/bin/true\"\n",
+      "[campaign]\nname = \"no-link\"\nsamples = 1\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\n"
+      "policies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n");
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
   EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered to be flashed";
   EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when the link failed";
 }

@@ -1,7 +1,5 @@
 #include "bench_session.hpp"
 
-#include <array>
-
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/proto/messages.hpp"
 

@@ -75,9 +75,9 @@ struct SampleLimits {
 // or the watchdog or the power-cycle limit ends it (simulated progress: a
 // failure in the result), or the bench fails (an error). Wall-clock limits
 // (the run's deadline, the grace for a late result frame) are errors of the
-// bench, never results: a loaded host must not make a policy "not finish". The device's Hello, where it comes, is checked against
-// the board profile. Cancelled on Ctrl-C; the caller switches the power off
-// on every path.
+// bench, never results: a loaded host must not make a policy "not finish".
+// The device's Hello, where it comes, is checked against the board profile.
+// Cancelled on Ctrl-C; the caller switches the power off on every path.
 [[nodiscard]] inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimits& limits);
 
 }  // namespace aidi::core

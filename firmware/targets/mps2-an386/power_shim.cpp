@@ -62,14 +62,6 @@ void powerShimBoot() {
   armBudget(receiveBudget());
 }
 
-}  // namespace aidi::fw::mps2
-
-// Runs before the C start-up (startup.cpp): nothing here may rely on .data,
-// .bss or constructors.
-extern "C" void aidi_reset_hook() { aidi::fw::mps2::powerShimBoot(); }
-
-namespace aidi::fw::mps2 {
-
 std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor) {
   const std::uint32_t left = reg(kTimerValue);
   reg(kTimerCtrl) = 0;  // asleep: the active budget is not being spent
@@ -110,3 +102,7 @@ extern "C" void Timer0_Handler() {
   reg(0xE000ED0Cu) = 0x05FA0004u;  // AIRCR: VECTKEY | SYSRESETREQ
   for (;;) __asm volatile("cpsid i\n wfi");
 }
+
+// Runs before the C start-up (startup.cpp): nothing here may rely on .data,
+// .bss or constructors.
+extern "C" void aidi_reset_hook() { aidi::fw::mps2::powerShimBoot(); }
