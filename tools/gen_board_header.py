@@ -21,6 +21,9 @@ FIGURES = [
     ("nvm_cycles_per_byte", "kNvmCyclesPerByte", "std::uint32_t", 1, 100000),
     ("nvm_write_overhead_cycles", "kNvmWriteOverheadCycles", "std::uint32_t", 0, 1000000),
     ("nvm_read_overhead_cycles", "kNvmReadOverheadCycles", "std::uint32_t", 0, 1000000),
+    ("nvm_standby_power_w", "kNvmStandbyPowerW", "double", 0.0, 1.0),
+    ("nvm_sleep_power_w", "kNvmSleepPowerW", "double", 0.0, 1.0),
+    ("nvm_wake_s", "kNvmWakeS", "double", 0.0, 1.0),
     ("sram_bytes", "kSramBytes", "std::uint32_t", 1024, 2**31),
     ("flash_bytes", "kFlashBytes", "std::uint32_t", 1024, 2**31),
     ("v_on", "kVOn", "double", 0.1, 60.0),
@@ -79,7 +82,10 @@ def main():
         lines.append(f"inline constexpr {ctype} {name} = {text};")
     if not profile["v_off"]["value"] < profile["v_on"]["value"] <= profile["v_max"]["value"]:
         fail(path, "need v_off < v_on <= v_max")
-    lines += ["inline constexpr NvmCosts kNvmCosts{kNvmCyclesPerByte, kNvmWriteOverheadCycles, kNvmReadOverheadCycles};",
+    wake_cycles = round(profile["nvm_wake_s"]["value"] * profile["clock_hz"]["value"])
+    lines += [f"inline constexpr std::uint32_t kNvmWakeCycles = {wake_cycles}u;  // nvm_wake_s x clock_hz",
+              "inline constexpr NvmCosts kNvmCosts{kNvmCyclesPerByte, kNvmWriteOverheadCycles, kNvmReadOverheadCycles,",
+              "                                    kNvmWakeCycles};",
               "", "}  // namespace aidi::fw::board", ""]
     with open(out, "w") as f:
         f.write("\n".join(lines))

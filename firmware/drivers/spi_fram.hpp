@@ -17,6 +17,8 @@ class SpiBus {
   virtual void deselect() = 0;  // chip select high: ends the command
   // Full duplex; `rx` or `tx` may be null (receive: 0x00 is sent).
   virtual void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) = 0;
+  // Busy-waits `cycles` CPU cycles (the chip's recovery from sleep).
+  virtual void waitCycles(std::uint32_t cycles) = 0;
 
  protected:
   ~SpiBus() = default;
@@ -28,13 +30,16 @@ inline constexpr std::uint8_t kWriteDisable = 0x04;  // WRDI
 inline constexpr std::uint8_t kReadStatus = 0x05;    // RDSR
 inline constexpr std::uint8_t kWrite = 0x02;         // WRITE
 inline constexpr std::uint8_t kRead = 0x03;          // READ
+inline constexpr std::uint8_t kSleep = 0xB9;         // SLEEP: wakes on the next chip select, after t_REC
 inline constexpr std::uint8_t kStatusWel = 0x02;     // write-enable latch bit of the status register
 inline constexpr std::uint32_t kAddressBytes = 3;
 }  // namespace fram
 
 class SpiFram final : public Nvm {
  public:
-  SpiFram(SpiBus& bus, std::uint32_t sizeBytes) : m_bus(bus), m_size(sizeBytes) {}
+  // `wakeCycles`: the chip's recovery time from sleep (t_REC) in CPU cycles.
+  SpiFram(SpiBus& bus, std::uint32_t sizeBytes, std::uint32_t wakeCycles)
+      : m_bus(bus), m_size(sizeBytes), m_wakeCycles(wakeCycles) {}
 
   bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
     command(fram::kWriteEnable);
@@ -55,6 +60,14 @@ class SpiFram final : public Nvm {
     m_stats.bytesRead += size;
   }
   std::uint32_t size() const override { return m_size; }
+  void sleep() override { command(fram::kSleep); }
+  void wake() override {
+    // The falling chip select starts the wake-up; the chip ignores commands
+    // until t_REC has passed.
+    m_bus.select();
+    m_bus.waitCycles(m_wakeCycles);
+    m_bus.deselect();
+  }
 
   std::uint8_t status() {
     std::uint8_t tx[2] = {fram::kReadStatus, 0}, rx[2] = {};
@@ -79,6 +92,7 @@ class SpiFram final : public Nvm {
 
   SpiBus& m_bus;
   std::uint32_t m_size;
+  std::uint32_t m_wakeCycles;
 };
 
 }  // namespace aidi::fw

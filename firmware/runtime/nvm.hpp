@@ -17,6 +17,7 @@ struct NvmCosts {
   std::uint32_t cyclesPerByte;
   std::uint32_t writeOverheadCycles;  // per write command (WREN + WRITE + address)
   std::uint32_t readOverheadCycles;   // per read command (READ + address)
+  std::uint32_t wakeCycles = 0;       // waited, active, after waking the chip from its sleep mode
   constexpr std::uint64_t write(std::uint64_t bytes) const { return writeOverheadCycles + bytes * cyclesPerByte; }
   constexpr std::uint64_t read(std::uint64_t bytes) const { return readOverheadCycles + bytes * cyclesPerByte; }
 };
@@ -32,6 +33,11 @@ class Nvm {
   virtual bool write(std::uint32_t offset, const void* data, std::uint32_t size) = 0;
   virtual void read(std::uint32_t offset, void* data, std::uint32_t size) = 0;
   virtual std::uint32_t size() const = 0;
+  // The chip's sleep mode while the MCU sleeps for energy (an FRAM in
+  // standby draws ~30x what it does asleep); wake() returns when it answers
+  // again. Memory without such a mode does nothing.
+  virtual void sleep() {}
+  virtual void wake() {}
   const NvmStats& stats() const { return m_stats; }
 
  protected:
@@ -69,6 +75,8 @@ class NvmWindow final : public Nvm {
     m_base.read(m_offset + offset, data, size);
   }
   std::uint32_t size() const override { return m_size; }
+  void sleep() override { m_base.sleep(); }
+  void wake() override { m_base.wake(); }
 
  private:
   Nvm& m_base;

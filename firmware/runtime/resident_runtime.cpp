@@ -105,6 +105,13 @@ void ResidentRuntime::computeRows(std::uint16_t layer, std::int32_t first, std::
   m_produced[output] = static_cast<std::uint16_t>(last);
 }
 
+bool ResidentRuntime::sleepForEnergy(std::uint32_t want, std::uint32_t floor) {
+  m_nvm.sleep();
+  const bool reached = m_monitor.sleepUntil(want, floor);
+  m_nvm.wake();
+  return reached;
+}
+
 bool ResidentRuntime::checkpoint(std::uint16_t layer, std::uint16_t row, JobObserver* observer) {
   const std::uint16_t current = layer < m_model.layerCount() ? m_model.layer(layer).output : kNoTensor;
   std::uint32_t written = 0;
@@ -228,7 +235,8 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       for (;;) {
         std::uint32_t tensors = 0;
         const std::uint64_t unsaved = unsavedBytes(layer, tensors);
-        reserve = nextRowReserve + caution * (unsaved * m_nvmCosts.cyclesPerByte +
+        // (A wake from a sleep that fell to the floor first waits for the NVM.)
+        reserve = nextRowReserve + m_nvmCosts.wakeCycles + caution * (unsaved * m_nvmCosts.cyclesPerByte +
                                               tensors * m_nvmCosts.writeOverheadCycles);
         const bool moved = layer != m_progress.layer || row != m_progress.job;
         const std::uint32_t left = m_monitor.cyclesLeft();
@@ -248,12 +256,12 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).
           if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
-          if (!m_monitor.sleepUntil(decision.want, 0)) break;
+          if (!sleepForEnergy(decision.want, 0)) break;
         } else {
           // Low: sleep without a checkpoint; wake with the energy wanted, or
           // at the reserve should the capacitor drain meanwhile (then the
           // checkpoint above follows).
-          if (!m_monitor.sleepUntil(decision.want, decision.floor)) {
+          if (!sleepForEnergy(decision.want, decision.floor)) {
             if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
             break;
           }

@@ -99,6 +99,9 @@ class ResidentRuntime {
   void computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last);
   // Persists the unsaved rows of the tensors live at (layer, row) and commits.
   bool checkpoint(std::uint16_t layer, std::uint16_t row, JobObserver* observer);
+  // Sleeps powered for energy with the NVM asleep too (its standby draw
+  // would dwarf the MCU's); false when the energy fell to `floor` instead.
+  bool sleepForEnergy(std::uint32_t want, std::uint32_t floor);
   void resetTracking();
   // Writing the output tensor and committing "done".
   std::uint64_t finalCommitCycles() const;

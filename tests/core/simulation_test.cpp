@@ -118,7 +118,10 @@ TEST(Simulation, AidiFinishesWithoutABrownOutWhenTheCapacitorNearlySuffices) {
   ASSERT_TRUE(r->finished) << r->failure;
   EXPECT_EQ(r->predicted, expectedPrediction("mcunet-m", 0));
   EXPECT_EQ(r->cycles.size(), 1u) << "a brown-out near the end";
-  EXPECT_LT(r->latencyS, 15.0);
+  // Refilling the capacitor from V_off after a brown-out takes ~150 s here;
+  // sleeping (the FRAM asleep too, 13 uW in all) for the finishing margin
+  // takes ~28 s.
+  EXPECT_LT(r->latencyS, 60.0);
 }
 
 // When the harvest stops while the device sleeps, it wakes at its checkpoint
@@ -137,4 +140,25 @@ TEST(Simulation, AidiSurvivesTheHarvestStoppingWhileAsleep) {
   EXPECT_EQ(result->predicted, expectedPrediction("mcunet-s", 0));
   EXPECT_GT(result->cycles.size(), 1u) << "the darkness must have caused brown-outs";
   EXPECT_GT(result->checkpoints(), 1u);
+}
+
+// The recorded energy of an inference is what the board drew: its active
+// cycles at the running power (FRAM in standby) and its powered sleeps at the
+// sleeping power (MCU and FRAM asleep); the limit's plain inference runs with
+// its FRAM asleep.
+TEST(Simulation, RecordedEnergyChargesTheNvmAndTheSleeps) {
+  auto board = core::findBoardProfile("mps2-an386");
+  ASSERT_TRUE(board) << board.error().message;
+  EXPECT_GT(board->nvmStandbyPowerW, 0.0);
+  EXPECT_GT(board->nvmSleepPowerW, 0.0);
+  EXPECT_EQ(board->nvmWakeCycles(), 11250u);  // 450 us at 25 MHz
+  core::SimulationResult r;
+  r.deviceInstructions = 25'000'000;  // one second active
+  inst::PowerCycleRecord asleep;
+  asleep.sleepS = 10.0;
+  r.cycles = {asleep, inst::PowerCycleRecord{}};
+  EXPECT_NEAR(core::deviceEnergyJ(r, *board),
+              board->activePowerW + board->nvmStandbyPowerW + 10.0 * (board->sleepPowerW + board->nvmSleepPowerW),
+              1e-12);
+  EXPECT_GT(board->runningPowerW(), board->plainPowerW());
 }

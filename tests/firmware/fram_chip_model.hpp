@@ -2,7 +2,9 @@
 // from the datasheets' command tables): opcodes WREN 06h, WRDI 04h, RDSR 05h,
 // WRITE 02h, READ 03h; 3 address bytes, MSB first; a WRITE without the
 // write-enable latch set is ignored; the latch clears when a WRITE ends
-// (chip select rising); addresses wrap at the end of the array.
+// (chip select rising); addresses wrap at the end of the array. SLEEP B9h:
+// the chip ignores everything until a chip select has been held low for its
+// recovery time (t_REC, `wakeCycles`).
 #pragma once
 
 #include <cstdint>
@@ -14,21 +16,35 @@ namespace aidi::test {
 
 class FramChipModel final : public fw::SpiBus {
  public:
-  explicit FramChipModel(std::uint32_t bytes) : memory(bytes, 0xFF) {}
+  explicit FramChipModel(std::uint32_t bytes, std::uint32_t wakeCycles = 0) : memory(bytes, 0xFF), m_wakeCycles(wakeCycles) {}
 
   void select() override {
     selected = true;
+    m_waited = 0;
     m_position = 0;
     m_opcode = 0;
     m_address = 0;
   }
   void deselect() override {
+    if (asleep) {
+      if (m_waited >= m_wakeCycles && m_position == 0) asleep = false;
+      selected = false;
+      return;
+    }
+    if (m_opcode == fw::fram::kSleep && m_position == 1) asleep = true;
     if (m_opcode == fw::fram::kWriteEnable && m_position == 1) m_wel = true;
     if (m_opcode == fw::fram::kWriteDisable) m_wel = false;
     if (m_opcode == fw::fram::kWrite) m_wel = false;  // the latch clears at the end of every WRITE
     selected = false;
   }
+  void waitCycles(std::uint32_t cycles) override { m_waited += cycles; }
   void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) override {
+    if (asleep) {  // asleep: no output, no effect
+      if (rx)
+        for (std::uint32_t i = 0; i < size; ++i) rx[i] = 0xFF;
+      ignoredWhileAsleep += size;
+      return;
+    }
     for (std::uint32_t i = 0; i < size; ++i) {
       const std::uint8_t in = tx ? tx[i] : 0;
       const std::uint8_t out = clock(in);
@@ -41,6 +57,8 @@ class FramChipModel final : public fw::SpiBus {
   int ignoredWrites = 0;    // WRITE commands while the latch was clear
   int unknownOpcodes = 0;
   int bytesWritten = 0;
+  bool asleep = false;
+  int ignoredWhileAsleep = 0;  // bytes clocked while the chip slept
 
  private:
   std::uint8_t clock(std::uint8_t in) {
@@ -49,7 +67,8 @@ class FramChipModel final : public fw::SpiBus {
     if (n == 0) {
       m_opcode = in;
       const bool known = in == fw::fram::kWriteEnable || in == fw::fram::kWriteDisable ||
-                         in == fw::fram::kReadStatus || in == fw::fram::kWrite || in == fw::fram::kRead;
+                         in == fw::fram::kReadStatus || in == fw::fram::kWrite || in == fw::fram::kRead ||
+                         in == fw::fram::kSleep;
       if (!known) ++unknownOpcodes;
       if (in == fw::fram::kWrite && !m_wel) ++ignoredWrites;
       return 0;
@@ -69,6 +88,8 @@ class FramChipModel final : public fw::SpiBus {
     return 0;
   }
 
+  std::uint32_t m_wakeCycles;
+  std::uint32_t m_waited = 0;
   bool m_wel = false;
   std::uint32_t m_position = 0;
   std::uint8_t m_opcode = 0;

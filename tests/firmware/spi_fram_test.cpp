@@ -18,7 +18,7 @@ constexpr std::uint32_t kBytes = 512 * 1024;  // CY15B104Q: 4 Mbit
 
 TEST(SpiFram, WritesReadBackAtTheirAddresses) {
   FramChipModel chip(kBytes);
-  SpiFram fram(chip, kBytes);
+  SpiFram fram(chip, kBytes, 0);
   std::vector<std::uint8_t> data(300);
   std::iota(data.begin(), data.end(), 7);
   // Addresses that need all three address bytes.
@@ -36,7 +36,7 @@ TEST(SpiFram, WritesReadBackAtTheirAddresses) {
 
 TEST(SpiFram, EveryWriteSetsTheLatchAgain) {
   FramChipModel chip(kBytes);
-  SpiFram fram(chip, kBytes);
+  SpiFram fram(chip, kBytes, 0);
   const std::uint8_t a = 0xA5, b = 0x5A;
   ASSERT_TRUE(fram.write(10, &a, 1));
   EXPECT_EQ(fram.status() & aidi::fw::fram::kStatusWel, 0) << "the chip clears the latch after a WRITE";
@@ -48,7 +48,7 @@ TEST(SpiFram, EveryWriteSetsTheLatchAgain) {
 
 TEST(SpiFram, CountsAccessesLikeEveryNvm) {
   FramChipModel chip(kBytes);
-  SpiFram fram(chip, kBytes);
+  SpiFram fram(chip, kBytes, 0);
   std::vector<std::uint8_t> buffer(64, 1);
   ASSERT_TRUE(fram.write(0, buffer.data(), 64));
   ASSERT_TRUE(fram.write(64, buffer.data(), 32));
@@ -63,7 +63,7 @@ TEST(SpiFram, CountsAccessesLikeEveryNvm) {
 
 TEST(SpiFram, RandomTrafficMatchesAShadowCopy) {
   FramChipModel chip(kBytes);
-  SpiFram fram(chip, kBytes);
+  SpiFram fram(chip, kBytes, 0);
   std::vector<std::uint8_t> shadow(kBytes, 0xFF);
   std::mt19937 rng(7);
   for (int i = 0; i < 2000; ++i) {
@@ -75,4 +75,31 @@ TEST(SpiFram, RandomTrafficMatchesAShadowCopy) {
     std::copy(data.begin(), data.end(), shadow.begin() + address);
   }
   EXPECT_EQ(chip.memory, shadow);
+}
+
+TEST(SpiFram, SleepsWhileTheMcuSleepsAndAnswersOnlyAfterItsRecoveryTime) {
+  constexpr std::uint32_t kWake = 11250;  // 450 us at 25 MHz
+  FramChipModel chip(kBytes, kWake);
+  SpiFram fram(chip, kBytes, kWake);
+  std::vector<std::uint8_t> data(16, 0x5A), back(16, 0);
+  fram.sleep();
+  EXPECT_TRUE(chip.asleep);
+  EXPECT_EQ(chip.unknownOpcodes, 0);
+  // A command to a sleeping chip is lost: the driver must wake it first.
+  ASSERT_TRUE(fram.write(0, data.data(), 16));
+  EXPECT_EQ(chip.bytesWritten, 0);
+  EXPECT_GT(chip.ignoredWhileAsleep, 0);
+  fram.wake();
+  EXPECT_FALSE(chip.asleep);
+  ASSERT_TRUE(fram.write(0, data.data(), 16));
+  fram.read(0, back.data(), 16);
+  EXPECT_EQ(back, data);
+}
+
+TEST(SpiFram, AWakeShorterThanTheRecoveryTimeLeavesTheChipAsleep) {
+  FramChipModel chip(kBytes, 11250);
+  SpiFram fram(chip, kBytes, 1000);  // a driver with the wrong t_REC
+  fram.sleep();
+  fram.wake();
+  EXPECT_TRUE(chip.asleep);
 }

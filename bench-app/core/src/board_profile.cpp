@@ -52,7 +52,9 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
       {"clock_hz", 1e3, 1e9, false},          {"active_power_w", 1e-7, 10, false},
       {"sleep_power_w", 0, 1, false},         {"nvm_bytes", 1, 2147483648.0, true},
       {"nvm_cycles_per_byte", 1, 1e5, true},  {"nvm_write_overhead_cycles", 0, 1e6, true},
-      {"nvm_read_overhead_cycles", 0, 1e6, true}, {"sram_bytes", 1024, 2147483648.0, true},
+      {"nvm_read_overhead_cycles", 0, 1e6, true}, {"nvm_standby_power_w", 0, 1, false},
+      {"nvm_sleep_power_w", 0, 1, false},     {"nvm_wake_s", 0, 1, false},
+      {"sram_bytes", 1024, 2147483648.0, true},
       {"flash_bytes", 1024, 2147483648.0, true},  {"v_on", 0.1, 60, false},
       {"v_off", 0.1, 60, false},              {"v_max", 0.1, 60, false},
       {"efficiency", 1e-3, 1, false},         {"leakage_w", 0, 1, false},
@@ -97,6 +99,9 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   p.nvmCyclesPerByte = static_cast<std::uint32_t>(values["nvm_cycles_per_byte"]);
   p.nvmWriteOverheadCycles = static_cast<std::uint32_t>(values["nvm_write_overhead_cycles"]);
   p.nvmReadOverheadCycles = static_cast<std::uint32_t>(values["nvm_read_overhead_cycles"]);
+  p.nvmStandbyPowerW = values["nvm_standby_power_w"];
+  p.nvmSleepPowerW = values["nvm_sleep_power_w"];
+  p.nvmWakeS = values["nvm_wake_s"];
   p.sramBytes = static_cast<std::uint32_t>(values["sram_bytes"]);
   p.flashBytes = static_cast<std::uint32_t>(values["flash_bytes"]);
   p.vOn = values["v_on"];
@@ -104,6 +109,8 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   p.vMax = values["v_max"];
   p.efficiency = values["efficiency"];
   p.leakageW = values["leakage_w"];
+  if (p.nvmSleepPowerW > p.nvmStandbyPowerW)
+    return file.error(root.get("nvm_sleep_power_w"), "nvm_sleep_power_w", "must not exceed nvm_standby_power_w");
   if (!(p.vOff < p.vOn && p.vOn <= p.vMax))
     return file.error(root.get("v_on"), "v_on", "need v_off < v_on <= v_max");
   return p;

@@ -79,7 +79,7 @@ std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResul
     row.logitsCrc = r.logitsCrc;
     if (r.latencyS > 0) row.harvestW = s.trace.energy(0, r.latencyS) / r.latencyS;
   }
-  row.energyUj = static_cast<double>(r.deviceInstructions) / s.board.clockHz * s.board.activePowerW * 1e6;
+  row.energyUj = deviceEnergyJ(r, s.board) * 1e6;
   row.activeCycles = r.deviceInstructions;
   row.powerCycles = r.cycles.size();
   row.reexecutedCycles = r.overhead.reexecuted;
@@ -180,8 +180,7 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
     if (result.finished) {
       if (auto n = plain.of(s, sample)) {
         result.plainInstructions = *n;
-        result.energyBoundS = inst::energyBoundLatency(s.storage, s.trace, static_cast<double>(*n), s.board.clockHz,
-                                                       s.board.activePowerW);
+        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(*n), s.board);
         result.overhead = splitOverhead(result);
       }
     }

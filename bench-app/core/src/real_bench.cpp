@@ -152,7 +152,7 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
   config.channel = bench.supply->channel;
   config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
   config.currentLimit = bench.limits.maxAmps;
-  config.deviceWatts = r.board.activePowerW;
+  config.deviceWatts = r.board.runningPowerW();
   config.timeScale = r.timeScale;
   inst::SupplyHarvester harvester(**supply, model, config);
   if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());

@@ -50,6 +50,12 @@ std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
                                 fmt::format("{} KiB", b.nvmBytes / 1024), b.nvmCyclesPerByte, b.nvmWriteOverheadCycles,
                                 b.nvmReadOverheadCycles),
         "nvm_cycles_per_byte");
+    row("NVM standby power", fmt::format("{:.4g} uW (added to the active power while the board runs)",
+                                         b.nvmStandbyPowerW * 1e6), "nvm_standby_power_w");
+    row("NVM sleep power", fmt::format("{:.4g} uW (added while the board sleeps)", b.nvmSleepPowerW * 1e6),
+        "nvm_sleep_power_w");
+    row("NVM wake-up", fmt::format("{:g} us ({} cycles waited after every wake)", b.nvmWakeS * 1e6, b.nvmWakeCycles()),
+        "nvm_wake_s");
     row("V_on", fmt::format("{:g} V", b.vOn), "v_on");
     row("V_off", fmt::format("{:g} V", b.vOff), "v_off");
     row("V_max", fmt::format("{:g} V", b.vMax), "v_max");
@@ -57,8 +63,9 @@ std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
     row("capacitor leakage", fmt::format("{:g} uW", b.leakageW * 1e6), "leakage_w");
   }
   rows.emplace_back("energy-bound limit",
-                    "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_active), "
-                    "N = instructions of the plain inference on the same board, f and P_active from the run's board");
+                    "max(N/f, first t with usable stored energy + efficiency x harvested(0..t) >= N/f x P_plain), "
+                    "N = instructions of the plain inference on the same board, f from the run's board, P_plain its "
+                    "active power with the NVM asleep (a plain inference needs none)");
   return rows;
 }
 
@@ -439,7 +446,9 @@ void writeJson(const Report& r, std::ostream& out) {
                            {"profile", b.path.string()}, {"clock_hz", b.clockHz}, {"active_power_w", b.activePowerW},
                            {"sleep_power_w", b.sleepPowerW}, {"nvm_cycles_per_byte", b.nvmCyclesPerByte},
                            {"nvm_write_overhead_cycles", b.nvmWriteOverheadCycles},
-                           {"nvm_read_overhead_cycles", b.nvmReadOverheadCycles}, {"v_on", b.vOn}, {"v_off", b.vOff},
+                           {"nvm_read_overhead_cycles", b.nvmReadOverheadCycles},
+                           {"nvm_standby_power_w", b.nvmStandbyPowerW}, {"nvm_sleep_power_w", b.nvmSleepPowerW},
+                           {"nvm_wake_s", b.nvmWakeS}, {"v_on", b.vOn}, {"v_off", b.vOff},
                            {"v_max", b.vMax}, {"efficiency", b.efficiency}, {"leakage_w", b.leakageW},
                            {"sources", sources}});
   }

@@ -54,7 +54,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ());
-  std::string config = "AIDIRUN2";
+  std::string config = "AIDIRUN3";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -64,6 +64,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   putU32(config, r.board.nvmCyclesPerByte);
   putU32(config, r.board.nvmWriteOverheadCycles);
   putU32(config, r.board.nvmReadOverheadCycles);
+  putU32(config, r.board.nvmWakeCycles());
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
@@ -79,7 +80,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
 }
 
 inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
-  return {.activeWatts = board.activePowerW, .clockHz = board.clockHz, .sleepWatts = board.sleepPowerW};
+  return {.activeWatts = board.runningPowerW(), .clockHz = board.clockHz, .sleepWatts = board.sleepingPowerW()};
 }
 
 // The virtual bench for one sample: a QEMU board loaded with the sample's
@@ -197,6 +198,18 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
   return split;
 }
 
+double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
+  double sleepS = 0;
+  for (const auto& c : result.cycles) sleepS += c.sleepS;
+  return static_cast<double>(result.deviceInstructions) / board.clockHz * board.runningPowerW() +
+         sleepS * board.sleepingPowerW();
+}
+
+double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
+                     const BoardProfile& board) {
+  return inst::energyBoundLatency(storage, trace, plainCycles, board.clockHz, board.plainPowerW());
+}
+
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto wallStart = std::chrono::steady_clock::now();
   std::uint64_t plainInstructions = 0;
@@ -226,8 +239,8 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   if (!result) return std::unexpected(result.error());
   result->label = prepared->label;
   result->plainInstructions = plainInstructions;
-  result->energyBoundS = inst::energyBoundLatency(request.storage, request.trace, static_cast<double>(plainInstructions),
-                                                  request.board.clockHz, request.board.activePowerW);
+  result->energyBoundS =
+      energyBoundOf(request.storage, request.trace, static_cast<double>(plainInstructions), request.board);
   result->overhead = splitOverhead(*result);
   result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;

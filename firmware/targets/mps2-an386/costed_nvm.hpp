@@ -29,6 +29,8 @@ class CostedNvm final : public Nvm {
     m_stats.bytesRead += size;
   }
   std::uint32_t size() const override { return m_size; }
+  void sleep() override { spend(m_costs.cyclesPerByte); }  // the SLEEP opcode
+  void wake() override { spend(m_costs.wakeCycles); }      // chip select low, then t_REC
 
  private:
   // Two instructions per iteration: one cycle each on a Cortex-M4 without wait states.

@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '2'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '3'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -31,6 +31,7 @@ struct RunConfig {
   std::uint32_t nvmCyclesPerByte;
   std::uint32_t nvmWriteOverheadCycles;
   std::uint32_t nvmReadOverheadCycles;
+  std::uint32_t nvmWakeCycles;       // the NVM's recovery from sleep (t_REC)
   std::uint8_t image[784];
 };
 

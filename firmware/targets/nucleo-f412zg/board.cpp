@@ -80,6 +80,12 @@ void enableCycleCounter() {
 
 std::uint32_t cycles() { return reg(core::kDwtCyccnt); }
 
+void Spi1Bus::waitCycles(std::uint32_t n) {
+  const std::uint32_t start = cycles();
+  while (cycles() - start < n) {
+  }
+}
+
 void Usart3::begin(std::uint32_t clockHz, std::uint32_t baud) {
   reg(rcc::kAhb1Enr) |= rcc::kGpioDEn;
   reg(rcc::kApb1Enr) |= rcc::kUsart3En;

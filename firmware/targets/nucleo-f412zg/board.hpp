@@ -43,6 +43,7 @@ class Spi1Bus final : public SpiBus {
   void select() override;
   void deselect() override;
   void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) override;
+  void waitCycles(std::uint32_t n) override;  // on the DWT cycle counter
 };
 
 }  // namespace aidi::fw::nucleo

@@ -123,7 +123,7 @@ int main() {
   const std::uint8_t resync = proto::kDelimiter;
   g_uart.write(&resync, 1);
   g_spi.begin(clockHz);
-  fw::SpiFram fram(g_spi, kFramBytes);
+  fw::SpiFram fram(g_spi, kFramBytes, fw::board::kNvmCosts.wakeCycles);
   fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
   fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
   const std::uint32_t boot = fw::countBoot(bootNvm, 0);
@@ -136,6 +136,7 @@ int main() {
   const proto::PolicyInfo* policyInfo = proto::findPolicy(std::uint32_t{AIDI_POLICY});
   if (!policyInfo) fail(17, AIDI_POLICY, "unknown policy code");
   const auto policy = policyInfo->policy;
+  fw::cm4::useConstantWeights(true);  // the model is in flash: every engine may keep expanded weights
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.
   const double joules = 0.5 * AIDI_CAPACITOR_UF * 1e-6 *
@@ -147,7 +148,6 @@ int main() {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
     PvdEnergyMonitor monitor;
-    fw::cm4::useConstantWeights(true);  // the model is in flash
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, fw::board::kNvmCosts, g_scratch,
                                 monitor);
     if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);

@@ -25,6 +25,10 @@ struct BoardProfile {
   std::string text;  // the file as read: recorded with the runs that used it
   double clockHz = 0, activePowerW = 0, sleepPowerW = 0;
   std::uint32_t nvmBytes = 0, nvmCyclesPerByte = 0, nvmWriteOverheadCycles = 0, nvmReadOverheadCycles = 0;
+  // The NVM chip's own draw: standby while the board runs, sleep while the
+  // MCU sleeps (the firmware puts it to sleep first), and the recovery time
+  // the firmware waits, active, after each wake.
+  double nvmStandbyPowerW = 0, nvmSleepPowerW = 0, nvmWakeS = 0;
   std::uint32_t sramBytes = 0, flashBytes = 0;
   double vOn = 0, vOff = 0, vMax = 0, efficiency = 0, leakageW = 0;
   std::map<std::string, std::string> sources;  // figure key -> its source
@@ -32,8 +36,16 @@ struct BoardProfile {
   // The storage element as this board sees it: its thresholds, converter
   // and leakage with a capacitor of `capacitanceF`.
   inst::StorageParams storage(double capacitanceF) const;
-  // Device cycles of `joules` at the active power.
-  double cyclesOf(double joules) const { return joules / activePowerW * clockHz; }
+  // The board's draw while it runs (MCU active, NVM in standby) and while it
+  // sleeps (both asleep). A plain inference needs no NVM, so its NVM sleeps:
+  // the energy-bound limit's power.
+  double runningPowerW() const { return activePowerW + nvmStandbyPowerW; }
+  double sleepingPowerW() const { return sleepPowerW + nvmSleepPowerW; }
+  double plainPowerW() const { return activePowerW + nvmSleepPowerW; }
+  // Device cycles of `joules` while it runs.
+  double cyclesOf(double joules) const { return joules / runningPowerW() * clockHz; }
+  // The cycles the firmware waits after waking its NVM.
+  std::uint32_t nvmWakeCycles() const { return static_cast<std::uint32_t>(nvmWakeS * clockHz + 0.5); }
 };
 
 // The virtual board's own profile: what runs use when nothing names a board.

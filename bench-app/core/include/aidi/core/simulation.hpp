@@ -102,6 +102,15 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& frame, Simulati
 // telemetry (Boot restore cycles, checkpoint positions) and the cycle records.
 OverheadSplit splitOverhead(const SimulationResult& result);
 
+// The energy the board drew for the inference: its active cycles at the
+// running power (MCU and NVM in standby) and its powered sleeps at the
+// sleeping power (both asleep). Energy lost while unpowered is not the board's.
+double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board);
+// The energy-bound limit L* of `plainCycles` on `board` (DESIGN.md): the
+// plain inference needs no NVM, so its NVM sleeps.
+double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
+                     const BoardProfile& board);
+
 // Instructions of the plain inference of `sample` (no runtime, no NVM).
 [[nodiscard]] inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request);
 [[nodiscard]] inst::Result<SimulationResult> simulate(const SimulationRequest& request);
