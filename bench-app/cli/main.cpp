@@ -269,6 +269,10 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"power_cycles", r->cycles.size()}, {"checkpoints", r->checkpoints()},
                                              {"device_instructions", r->deviceInstructions},
                                              {"plain_instructions", r->plainInstructions},
+                                             {"plain_m4_cycles", r->plainCycles},
+                                             {"powered_instructions", r->poweredInstructions},
+                                             {"powered_m4_cycles", r->poweredCycles},
+                                             {"telemetry_instructions", r->telemetryInstructions},
                                              {"latency_s", r->finished ? nlohmann::json(r->latencyS) : nlohmann::json()}, {"energy_bound_s", r->energyBoundS},
                                              {"latency_ratio", hasRatio ? nlohmann::json(ratio) : nlohmann::json()},
                                              {"charging_s", chargeS},
@@ -281,6 +285,13 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                r->predicted);
     fmt::print("  {} power cycles, {} checkpoints, {} device instructions ({} for the plain inference)\n",
                r->cycles.size(), r->checkpoints(), r->deviceInstructions, r->plainInstructions);
+    if (r->plainInstructions > 0 && r->poweredInstructions > 0)
+      fmt::print("  Cortex-M4 cycles per instruction (cycle-approximate): plain {:.3f}, this run {:.3f}; "
+                 "telemetry frames {} instructions ({:.1f} %)\n",
+                 static_cast<double>(r->plainCycles) / static_cast<double>(r->plainInstructions),
+                 static_cast<double>(r->poweredCycles) / static_cast<double>(r->poweredInstructions),
+                 r->telemetryInstructions,
+                 100.0 * static_cast<double>(r->telemetryInstructions) / static_cast<double>(r->deviceInstructions));
     fmt::print("  latency {:.4f} s simulated, energy-bound limit {:.4f} s, ratio {:.3f}\n", r->latencyS,
                r->energyBoundS, ratio);
     fmt::print("  {:.4f} s charging while off, {:.4f} s active, {:.4f} s asleep waiting for energy ({} sleeps)\n",

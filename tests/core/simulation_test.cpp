@@ -162,3 +162,26 @@ TEST(Simulation, RecordedEnergyChargesTheNvmAndTheSleeps) {
               1e-12);
   EXPECT_GT(board->runningPowerW(), board->plainPowerW());
 }
+
+// The virtual board's counting plugin sees what the energy budget pays for:
+// its powered instructions are the device's instructions the power shim
+// granted, its cycles weigh them by the Cortex-M4's timings, and the
+// telemetry frames are counted apart (a policy that reports more pays more).
+TEST(Simulation, ThePluginCountsPoweredCyclesAndTelemetry) {
+  auto loop = core::simulate(request("inas-tiny", "loop", 22e-6));
+  auto aidi = core::simulate(request("inas-tiny", "aidi", 22e-6));
+  ASSERT_TRUE(loop && aidi);
+  for (const auto* r : {&*loop, &*aidi}) {
+    ASSERT_TRUE(r->finished) << r->failure;
+    // The shim's budget has the granularity of one Timer0 tick (40 instructions).
+    EXPECT_NEAR(double(r->poweredInstructions), double(r->deviceInstructions), 64.0 * double(r->cycles.size()));
+    EXPECT_GT(r->plainCycles, r->plainInstructions) << "loads, stores and taken branches cost more than a cycle";
+    EXPECT_LT(r->plainCycles, 3 * r->plainInstructions);
+    EXPECT_GT(r->poweredCycles, r->poweredInstructions);
+    EXPECT_GT(r->telemetryInstructions, 0u);
+    EXPECT_LT(r->telemetryInstructions, r->poweredInstructions);
+  }
+  EXPECT_GT(double(loop->telemetryInstructions) / double(loop->poweredInstructions),
+            double(aidi->telemetryInstructions) / double(aidi->poweredInstructions))
+      << "loop reports a checkpoint per loop tile, aidi per band";
+}

@@ -113,12 +113,12 @@ using SampleSink = std::function<inst::Status(int sample, SimulationResult& resu
 class PlainCounts {
  public:
   explicit PlainCounts(const RunnerOptions& options) : m_options(options) {}
-  inst::Result<std::uint64_t> of(const RunSetup& s, int sample) {
+  inst::Result<PlainCount> of(const RunSetup& s, int sample) {
     const auto key = std::make_tuple(s.run.plan.model, s.board.name, sample);
     if (const auto it = m_counts.find(key); it != m_counts.end()) return it->second;
     SimulationRequest plain = sampleRequest(s, m_options, sample);
     plain.board = virtualStandIn(s.board);
-    auto n = measurePlainInstructions(plain);
+    auto n = measurePlain(plain);
     if (n) m_counts[key] = *n;
     return n;
   }
@@ -133,7 +133,7 @@ class PlainCounts {
     return standIn;
   }
   const RunnerOptions& m_options;
-  std::map<std::tuple<std::string, std::string, int>, std::uint64_t> m_counts;
+  std::map<std::tuple<std::string, std::string, int>, PlainCount> m_counts;
 };
 
 // The virtual bench: one simulated inference per sample.
@@ -147,7 +147,7 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
     request.policy = s.run.plan.policy;
     request.trace = s.trace;
     request.deadline = s.deadline;
-    request.plainInstructions = *n;
+    request.plain = *n;
     request.onPowerCycle = onPowerCycle;
     request.onCheckpoint = onCheckpoint;
     auto result = simulate(request);
@@ -179,8 +179,9 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   request.onSample = [&](int sample, SimulationResult& result) -> inst::Status {
     if (result.finished) {
       if (auto n = plain.of(s, sample)) {
-        result.plainInstructions = *n;
-        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(*n), s.board);
+        result.plainInstructions = n->instructions;
+        result.plainCycles = n->cycles;
+        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(n->instructions), s.board);
         result.overhead = splitOverhead(result);
       }
     }

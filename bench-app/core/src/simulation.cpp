@@ -70,12 +70,28 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
 
   Prepared p{std::move(*dir), {}, image->label};
+  if (mode == 0) {
+    // The counting plugin sums two windows over the run: what the device
+    // runs on its energy budget, and its telemetry frames.
+    auto elf = inst::ElfFile::open(firmwareElf());
+    if (!elf) return std::unexpected(elf.error());
+    std::string windows;
+    for (const auto& [begin, end] : {std::pair{"aidi_powered_begin", "aidi_powered_end"},
+                                     std::pair{"aidi_telemetry_begin", "aidi_telemetry_end"}}) {
+      const auto from = elf->symbol(begin), to = elf->symbol(end);
+      if (!from || !to) return inst::fail(inst::ErrorCode::Protocol, std::string("marker ") + begin + " missing in the firmware");
+      windows += ",window=" + std::to_string(*from) + ":" + std::to_string(*to);
+    }
+    std::ofstream(p.dir.path() / "counters.bin", std::ios::binary) << std::string(64, '\0');
+    p.board.extraArguments = {"-plugin", insnPlugin().string() + windows +
+                                             ",counters=" + (p.dir.path() / "counters.bin").string()};
+  }
   p.board.firmware = firmwareElf();
   p.board.icountShift = 0;
   p.board.powerShim = true;
-  p.board.extraArguments = {
+  p.board.extraArguments.insert(p.board.extraArguments.end(), {
       "-device", "loader,file=" + (p.dir.path() / "run.bin").string() + ",addr=" + std::to_string(kRunConfigAddress),
-      "-device", "loader,file=" + (p.dir.path() / "model.aidi").string() + ",addr=" + std::to_string(kModelAddress)};
+      "-device", "loader,file=" + (p.dir.path() / "model.aidi").string() + ",addr=" + std::to_string(kModelAddress)});
   return p;
 }
 
@@ -145,7 +161,7 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationRe
   return std::nullopt;
 }
 
-inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request) {
+inst::Result<PlainCount> measurePlain(const SimulationRequest& request) {
   auto prepared = prepare(request, 1);
   if (!prepared) return std::unexpected(prepared.error());
   auto elf = inst::ElfFile::open(prepared->board.firmware);
@@ -172,8 +188,10 @@ inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& re
   if (!plain->finished)
     return inst::fail(inst::ErrorCode::Protocol, "the plain inference did not finish: " + plain->failure);
   std::ifstream in(windows);
-  std::uint64_t index = 0, count = 0;
-  if (!(in >> index >> count)) return inst::fail(inst::ErrorCode::Protocol, "the instruction counter wrote nothing");
+  std::uint64_t index = 0;
+  PlainCount count;
+  if (!(in >> index >> count.instructions >> count.cycles))
+    return inst::fail(inst::ErrorCode::Protocol, "the instruction counter wrote nothing");
   return count;
 }
 
@@ -212,13 +230,13 @@ double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrac
 
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto wallStart = std::chrono::steady_clock::now();
-  std::uint64_t plainInstructions = 0;
-  if (request.plainInstructions) {
-    plainInstructions = *request.plainInstructions;
+  PlainCount plain;
+  if (request.plain) {
+    plain = *request.plain;
   } else {
-    auto plain = measurePlainInstructions(request);
-    if (!plain) return std::unexpected(plain.error());
-    plainInstructions = *plain;
+    auto measured = measurePlain(request);
+    if (!measured) return std::unexpected(measured.error());
+    plain = *measured;
   }
 
   auto prepared = prepare(request, 0);
@@ -238,9 +256,18 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
                                     .onCheckpoint = request.onCheckpoint});
   if (!result) return std::unexpected(result.error());
   result->label = prepared->label;
-  result->plainInstructions = plainInstructions;
+  result->plainInstructions = plain.instructions;
+  result->plainCycles = plain.cycles;
   result->energyBoundS =
-      energyBoundOf(request.storage, request.trace, static_cast<double>(plainInstructions), request.board);
+      energyBoundOf(request.storage, request.trace, static_cast<double>(plain.instructions), request.board);
+  // The plugin's sums: powered instructions, cycles; telemetry instructions.
+  std::ifstream countersIn(prepared->dir.path() / "counters.bin", std::ios::binary);
+  std::uint64_t counters[8] = {};
+  if (!countersIn.read(reinterpret_cast<char*>(counters), sizeof counters))
+    return inst::fail(inst::ErrorCode::Protocol, "the counting plugin's file is missing or short");
+  result->poweredInstructions = counters[0];
+  result->poweredCycles = counters[1];
+  result->telemetryInstructions = counters[2];
   result->overhead = splitOverhead(*result);
   result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;

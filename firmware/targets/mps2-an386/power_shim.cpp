@@ -4,6 +4,9 @@
 #include "cmsdk_uart.hpp"
 #include "systick.hpp"
 
+extern "C" __attribute__((noinline, used)) void aidi_powered_begin() { __asm volatile("" ::: "memory"); }
+extern "C" __attribute__((noinline, used)) void aidi_powered_end() { __asm volatile("" ::: "memory"); }
+
 namespace aidi::fw::mps2 {
 namespace {
 constexpr CmsdkUart kShimUart{kUart1Base};
@@ -44,6 +47,7 @@ void armBudget(std::uint32_t ticks) {
     reg(kTimerValue) = kContinuousTicks;
     reg(kTimerReload) = kContinuousTicks;
     reg(kTimerCtrl) = 0x1;
+    aidi_powered_begin();
     return;
   }
   g_budgetTicks = ticks;
@@ -52,6 +56,7 @@ void armBudget(std::uint32_t ticks) {
   reg(kTimerReload) = ticks;
   reg(kNvicIser0) = 1u << kTimer0Irq;
   reg(kTimerCtrl) = 0x1 | 0x8;  // enable, interrupt enable
+  aidi_powered_begin();
 }
 
 }  // namespace
@@ -63,6 +68,7 @@ void powerShimBoot() {
 }
 
 std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor) {
+  aidi_powered_end();
   const std::uint32_t left = reg(kTimerValue);
   reg(kTimerCtrl) = 0;  // asleep: the active budget is not being spent
   kShimUart.writeByte(kShimSleep);
@@ -79,6 +85,7 @@ std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
 std::uint32_t powerShimCyclesSinceBoot() { return (g_budgetTicks - reg(kTimerValue)) * 40u; }
 
 void powerShimDone() {
+  aidi_powered_end();
   const std::uint32_t left = reg(kTimerValue);
   reg(kTimerCtrl) = 0;
   kShimUart.writeByte(kShimDone);
@@ -91,6 +98,7 @@ void powerShimDone() {
 // Brown-out: the budget is spent. Nothing after this point survives.
 extern "C" void Timer0_Handler() {
   using namespace aidi::fw::mps2;
+  aidi_powered_end();
   reg(kTimer0Base + 0x0) = 0;
   reg(kTimer0Base + 0xC) = 1;
   constexpr CmsdkUart shim{kUart1Base};

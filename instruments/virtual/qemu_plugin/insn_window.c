@@ -1,78 +1,152 @@
-/* QEMU TCG plugin: exact counts of guest instructions executed between two
- * marker addresses, for instruction-per-MAC benchmarks on the virtual board.
+/* QEMU TCG plugin: exact counts of guest instructions, and cycle-approximate
+ * Cortex-M4 cycles (m4_cycles.h), executed between marker addresses.
  *
  *   -plugin libaidi_insn_window.so,start=0xADDR,stop=0xADDR,out=FILE
+ *       every window from `start` to the next `stop` appends one line
+ *       "<window> <instructions> <cycles>" to FILE (benchmarks, plain runs);
+ *   -plugin libaidi_insn_window.so,window=0xSTART:0xSTOP,...,counters=FILE
+ *       up to 4 windows summed over the whole run into FILE, a file of at
+ *       least 64 bytes the bench created and reads while the board runs:
+ *       u64 instructions and u64 cycles per window, in the order given.
  *
- * Every executed instruction adds 1 to a counter (inline, no callback); the
- * first instruction at `start` snapshots it, the first at `stop` appends one
- * line "<window> <instructions>" to FILE. The count includes the marker calls
- * themselves; a benchmark subtracts an empty window. */
+ * Every executed instruction adds 1 and its cycle weight to two counters
+ * (inline, no callback); the first instruction at a start address snapshots
+ * them, at a stop address the difference is logged or summed. A window
+ * opened twice before it closes (a reset in the middle) counts from the
+ * second start. The count includes the marker calls themselves. */
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "m4_cycles.h"
 #include "qemu_plugin_abi.h"
 
 AIDI_QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 
-static uint64_t g_executed;
-static uint64_t g_windowStart;
-static uint64_t g_startAddress, g_stopAddress;
-static unsigned g_windows;
-static FILE* g_out;
+enum { kMaxWindows = 4 };
+
+struct Window {
+  uint64_t start, stop;
+  uint64_t instructionsAtStart, cyclesAtStart;
+  int open;
+  unsigned closed;
+};
+
+static uint64_t g_instructions, g_cycles;
+static struct Window g_windows[kMaxWindows];
+static unsigned g_windowCount;
+static FILE* g_log;                 /* out=FILE: one line per closed window */
+static volatile uint64_t* g_sums;   /* counters=FILE: per window, instructions and cycles */
 
 static void onStart(unsigned int vcpu, void* userdata) {
   (void)vcpu;
-  (void)userdata;
-  g_windowStart = g_executed;
+  struct Window* w = userdata;
+  w->instructionsAtStart = g_instructions;
+  w->cyclesAtStart = g_cycles;
+  w->open = 1;
 }
 
 static void onStop(unsigned int vcpu, void* userdata) {
   (void)vcpu;
-  (void)userdata;
-  fprintf(g_out, "%u %" PRIu64 "\n", g_windows++, g_executed - g_windowStart);
-  fflush(g_out);
+  struct Window* w = userdata;
+  if (!w->open) return;
+  w->open = 0;
+  const uint64_t instructions = g_instructions - w->instructionsAtStart, cycles = g_cycles - w->cyclesAtStart;
+  if (g_log) {
+    fprintf(g_log, "%u %" PRIu64 " %" PRIu64 "\n", w->closed, instructions, cycles);
+    fflush(g_log);
+  }
+  if (g_sums) {
+    const size_t i = (size_t)(w - g_windows);
+    g_sums[2 * i] += instructions;
+    g_sums[2 * i + 1] += cycles;
+  }
+  ++w->closed;
 }
 
 static void onTranslate(qemu_plugin_id_t id, struct qemu_plugin_tb* tb) {
   (void)id;
   const size_t n = qemu_plugin_tb_n_insns(tb);
+  unsigned flags = 0;
   for (size_t i = 0; i < n; ++i) {
     struct qemu_plugin_insn* insn = qemu_plugin_tb_get_insn(tb, i);
     const uint64_t address = qemu_plugin_insn_vaddr(insn);
-    if (address == g_startAddress)
-      qemu_plugin_register_vcpu_insn_exec_cb(insn, onStart, QEMU_PLUGIN_CB_NO_REGS, NULL);
-    if (address == g_stopAddress)
-      qemu_plugin_register_vcpu_insn_exec_cb(insn, onStop, QEMU_PLUGIN_CB_NO_REGS, NULL);
-    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_executed, 1);
+    for (unsigned k = 0; k < g_windowCount; ++k) {
+      if (address == g_windows[k].start)
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, onStart, QEMU_PLUGIN_CB_NO_REGS, &g_windows[k]);
+      if (address == g_windows[k].stop)
+        qemu_plugin_register_vcpu_insn_exec_cb(insn, onStop, QEMU_PLUGIN_CB_NO_REGS, &g_windows[k]);
+    }
+    const uint8_t* bytes = qemu_plugin_insn_data(insn);
+    const size_t size = qemu_plugin_insn_size(insn);
+    const uint16_t hw1 = (uint16_t)(bytes[0] | bytes[1] << 8);
+    const uint16_t hw2 = size >= 4 ? (uint16_t)(bytes[2] | bytes[3] << 8) : 0;
+    const unsigned cycles = m4Cycles(hw1, hw2, flags, &flags);
+    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_instructions, 1);
+    qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_cycles, cycles);
   }
 }
 
 static void onExit(qemu_plugin_id_t id, void* userdata) {
   (void)id;
   (void)userdata;
-  if (g_out) fclose(g_out);
+  if (g_log) fclose(g_log);
+}
+
+static int addWindow(uint64_t start, uint64_t stop) {
+  if (g_windowCount == kMaxWindows || !start || !stop) return -1;
+  g_windows[g_windowCount].start = start & ~1ull;
+  g_windows[g_windowCount].stop = stop & ~1ull;
+  ++g_windowCount;
+  return 0;
 }
 
 AIDI_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t* info, int argc,
                                                 char** argv) {
   (void)info;
-  const char* out = NULL;
+  const char *out = NULL, *counters = NULL;
+  uint64_t start = 0, stop = 0;
   for (int i = 0; i < argc; ++i) {
     const char* arg = argv[i];
     if (strncmp(arg, "arg=", 4) == 0) arg += 4; /* older QEMU syntax */
-    if (strncmp(arg, "start=", 6) == 0) g_startAddress = strtoull(arg + 6, NULL, 0) & ~1ull;
-    else if (strncmp(arg, "stop=", 5) == 0) g_stopAddress = strtoull(arg + 5, NULL, 0) & ~1ull;
+    if (strncmp(arg, "start=", 6) == 0) start = strtoull(arg + 6, NULL, 0);
+    else if (strncmp(arg, "stop=", 5) == 0) stop = strtoull(arg + 5, NULL, 0);
     else if (strncmp(arg, "out=", 4) == 0) out = arg + 4;
+    else if (strncmp(arg, "counters=", 9) == 0) counters = arg + 9;
+    else if (strncmp(arg, "window=", 7) == 0) {
+      char* colon = NULL;
+      const uint64_t from = strtoull(arg + 7, &colon, 0);
+      if (!colon || *colon != ':' || addWindow(from, strtoull(colon + 1, NULL, 0)) != 0) {
+        qemu_plugin_outs("aidi insn_window: window=START:STOP needs two addresses (at most 4 windows)\n");
+        return -1;
+      }
+    }
   }
-  if (!g_startAddress || !g_stopAddress || !out) {
-    qemu_plugin_outs("aidi insn_window: needs start=ADDR,stop=ADDR,out=FILE\n");
-    return -1;
-  }
-  g_out = fopen(out, "w");
-  if (!g_out) {
-    qemu_plugin_outs("aidi insn_window: cannot open the output file\n");
+  if (out) {
+    if (addWindow(start, stop) != 0 || g_windowCount != 1) {
+      qemu_plugin_outs("aidi insn_window: out=FILE needs start=ADDR,stop=ADDR and no window=\n");
+      return -1;
+    }
+    g_log = fopen(out, "w");
+    if (!g_log) {
+      qemu_plugin_outs("aidi insn_window: cannot open the output file\n");
+      return -1;
+    }
+  } else if (counters) {
+    const int fd = open(counters, O_RDWR);
+    void* map = fd < 0 ? MAP_FAILED : mmap(NULL, 16 * kMaxWindows, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (fd >= 0) close(fd);
+    if (map == MAP_FAILED || g_windowCount == 0) {
+      qemu_plugin_outs("aidi insn_window: counters=FILE needs an existing 64-byte file and window=START:STOP\n");
+      return -1;
+    }
+    g_sums = map;
+  } else {
+    qemu_plugin_outs("aidi insn_window: needs start=,stop=,out=FILE or window=START:STOP,counters=FILE\n");
     return -1;
   }
   qemu_plugin_register_vcpu_tb_trans_cb(id, onTranslate);

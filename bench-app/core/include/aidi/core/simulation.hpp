@@ -34,6 +34,12 @@ struct CheckpointEvent {
   std::uint32_t nvmBytes = 0;
 };
 
+// The plain inference on the virtual board: exact instructions, and the
+// cycles a Cortex-M4 would spend on them (cycle-approximate, m4_cycles.h).
+struct PlainCount {
+  std::uint64_t instructions = 0, cycles = 0;
+};
+
 struct SimulationRequest {
   std::filesystem::path modelDirectory;  // fixtures/models/NAME
   std::filesystem::path subset;          // fixtures/fashion-mnist/test-1000.bin
@@ -50,15 +56,14 @@ struct SimulationRequest {
   std::uint64_t watchdogPowerCycles = 50;
   // Wall-clock limit of the run; "did not finish" when reached.
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  // The plain inference's instruction count when already measured (it
-  // depends on the model and the sample only); measured when absent.
-  std::optional<std::uint64_t> plainInstructions;
+  // The plain inference's counts when already measured (they depend on the
+  // model and the sample only); measured when absent.
+  std::optional<PlainCount> plain;
   // Live view: called after every power cycle, and for every checkpoint the
   // device reports (progress through the model's layers).
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
   std::function<void(const CheckpointEvent&)> onCheckpoint;
 };
-
 
 // Where the device's instructions went, over all power cycles. useful is the
 // plain inference; the rest is overhead of running intermittently.
@@ -84,8 +89,13 @@ struct SimulationResult {
   std::uint32_t logitsCrc = 0;
   double latencyS = 0;               // simulated
   std::uint64_t plainInstructions = 0;
+  std::uint64_t plainCycles = 0;          // cycle-approximate (0: not counted)
   double energyBoundS = 0;
   std::uint64_t deviceInstructions = 0;  // all power cycles
+  // Counted by the virtual board's plugin (0 elsewhere): the instructions
+  // and cycle-approximate cycles run on the energy budget, and the
+  // instructions spent sending telemetry frames (the cost of being observed).
+  std::uint64_t poweredInstructions = 0, poweredCycles = 0, telemetryInstructions = 0;
   double wallS = 0;
   proto::DecoderCounters decoder;
 };
@@ -112,7 +122,7 @@ double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrac
                      const BoardProfile& board);
 
 // Instructions of the plain inference of `sample` (no runtime, no NVM).
-[[nodiscard]] inst::Result<std::uint64_t> measurePlainInstructions(const SimulationRequest& request);
+[[nodiscard]] inst::Result<PlainCount> measurePlain(const SimulationRequest& request);
 [[nodiscard]] inst::Result<SimulationResult> simulate(const SimulationRequest& request);
 
 }  // namespace aidi::core
