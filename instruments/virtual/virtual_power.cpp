@@ -42,13 +42,35 @@ Result<std::uint32_t> VirtualPower::readShimWord() {
   return word;
 }
 
+double VirtualPower::cyclesPerInstruction() const {
+  if (!m_config.poweredCount || m_counted.instructions == 0) return m_config.initialCyclesPerInstruction;
+  return static_cast<double>(m_counted.cycles) / static_cast<double>(m_counted.instructions);
+}
+
 std::uint32_t VirtualPower::budgetTicks() const {
-  // Instructions -> Timer0 ticks: one instruction is 2^shift ns of virtual time.
+  // Seconds -> cycles -> instructions -> Timer0 ticks (one instruction is
+  // 2^shift ns of virtual time).
   const double onBudget = m_model.timeUntilBrownOut(m_config.activeWatts, kMaxTicks * kNanosecondsPerTick * 1e-9);
   if (std::isinf(onBudget)) return 0;  // continuous power
   const double nsPerInstruction = std::ldexp(1.0, m_config.icountShift);
-  const double ticksExact = onBudget * m_config.clockHz * nsPerInstruction / kNanosecondsPerTick;
+  const double instructions = onBudget * m_config.clockHz / cyclesPerInstruction();
+  const double ticksExact = instructions * nsPerInstruction / kNanosecondsPerTick;
   return static_cast<std::uint32_t>(std::clamp(std::floor(ticksExact), 1.0, kMaxTicks));
+}
+
+Result<VirtualPower::Stretch> VirtualPower::stretch(std::uint64_t ticksRun) {
+  if (!m_config.poweredCount) {
+    const double instructions = static_cast<double>(ticksRun) * kNanosecondsPerTick / std::ldexp(1.0, m_config.icountShift);
+    return Stretch{static_cast<std::uint64_t>(std::llround(instructions)), instructions / m_config.clockHz};
+  }
+  auto now = m_config.poweredCount();
+  if (!now) return std::unexpected(now.error());
+  if (now->instructions < m_counted.instructions || now->cycles < m_counted.cycles)
+    return fail(ErrorCode::Protocol, "the device's instruction count went backwards");
+  const Stretch s{now->instructions - m_counted.instructions,
+                  static_cast<double>(now->cycles - m_counted.cycles) / m_config.clockHz};
+  m_counted = *now;
+  return s;
 }
 
 Status VirtualPower::grant(std::uint32_t ticks) {
@@ -72,26 +94,30 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   if (*request != kReady)
     return fail(ErrorCode::Protocol, "power shim: expected a budget request, got byte " + std::to_string(*request));
 
-  const double nsPerInstruction = std::ldexp(1.0, m_config.icountShift);
-  const double secondsPerTick = kNanosecondsPerTick / nsPerInstruction / m_config.clockHz;
   std::uint32_t granted = budgetTicks();
   if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
-  const auto ranSeconds = [&](std::uint32_t left) { return ((granted ? granted : kContinuousTicks) - left) * secondsPerTick; };
+  // Runs the stretch that just ended in the model: `left` ticks were unspent.
+  const auto ran = [&](std::uint32_t left) -> Status {
+    auto s = stretch((granted ? granted : kContinuousTicks) - left);
+    if (!s) return std::unexpected(s.error());
+    r.onS += s->seconds;
+    r.instructions += s->instructions;
+    m_model.run(s->seconds, m_config.activeWatts);
+    return {};
+  };
 
   for (;;) {
     auto event = readShimByte();
     if (!event) return std::unexpected(event.error());
     if (*event == kPowerFail) {
-      r.onS += granted * secondsPerTick;
-      m_model.run(granted * secondsPerTick, m_config.activeWatts);
+      if (auto ok = ran(0); !ok) return std::unexpected(ok.error());
       break;
     }
     if (*event == kDone) {
       auto left = readShimWord();
       if (!left) return std::unexpected(left.error());
       r.finished = true;
-      r.onS += ranSeconds(*left);
-      m_model.run(ranSeconds(*left), m_config.activeWatts);
+      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       break;
     }
     if (*event != kSleep) return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
@@ -101,11 +127,11 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     if (!left) return std::unexpected(left.error());
     auto floor = readShimWord();
     if (!floor) return std::unexpected(floor.error());
-    r.onS += ranSeconds(*left);
-    m_model.run(ranSeconds(*left), m_config.activeWatts);
-    const double joulesPerCycle = m_config.activeWatts / m_config.clockHz;
-    const auto sleep = m_model.sleepUntil(m_model.energyAtOff() + *wanted * joulesPerCycle,
-                                          m_model.energyAtOff() + *floor * joulesPerCycle, m_config.sleepWatts,
+    if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+    // The device counts its budget in Timer0's instructions.
+    const double joulesPerInstruction = m_config.activeWatts / m_config.clockHz * cyclesPerInstruction();
+    const auto sleep = m_model.sleepUntil(m_model.energyAtOff() + *wanted * joulesPerInstruction,
+                                          m_model.energyAtOff() + *floor * joulesPerInstruction, m_config.sleepWatts,
                                           m_config.maxChargeSeconds);
     r.sleepS += sleep.seconds;
     ++r.sleeps;
@@ -116,7 +142,6 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
   }
   if (m_model.cancelled()) return fail(ErrorCode::Cancelled, "stopped during a power cycle (simulated time)");
-  r.instructions = static_cast<std::uint64_t>(std::llround(r.onS * m_config.clockHz));
   r.vOff = m_model.voltage();
   // On a brown-out the shim has already reset the board (SYSRESETREQ): SRAM
   // comes back cold through the loader, NVM stays; the next request follows.

@@ -58,7 +58,8 @@ struct CounterBench {
   std::unique_ptr<inst::QemuBoard> board;
   inst::HarvesterModel model;
   std::unique_ptr<inst::VirtualPower> power;
-  explicit CounterBench(inst::Millis replyTimeout = inst::Millis{10000})
+  explicit CounterBench(inst::Millis replyTimeout = inst::Millis{10000}) : CounterBench(inst::VirtualPowerConfig{.replyTimeout = replyTimeout}) {}
+  explicit CounterBench(inst::VirtualPowerConfig powerConfig)
       : model(storage(), inst::HarvestTrace::constant(100e-6), 3.0) {
     inst::QemuBoardConfig config;
     config.firmware = std::string(AIDI_FIRMWARE_DIR) + "/aidi-intermittent-counter-mps2-an386.elf";
@@ -67,7 +68,7 @@ struct CounterBench {
     auto started = inst::QemuBoard::start(config);
     EXPECT_TRUE(started) << started.error().message;
     board = std::move(*started);
-    power = std::make_unique<inst::VirtualPower>(*board, model, inst::VirtualPowerConfig{.replyTimeout = replyTimeout});
+    power = std::make_unique<inst::VirtualPower>(*board, model, std::move(powerConfig));
   }
   static inst::StorageParams storage() {
     inst::StorageParams s;
@@ -165,4 +166,46 @@ TEST(VirtualPower, AHungBoardTimesOut) {
   EXPECT_EQ(next.error().code, inst::ErrorCode::Timeout);
   EXPECT_NE(next.error().message.find("power shim: the board did not answer within 300 ms"), std::string::npos)
       << next.error().message;
+}
+
+// With a count of the device's instructions and cycles (the counting
+// plugin's, faked here at two cycles per instruction), a stretch of running
+// lasts its cycles at the clock and records its instructions.
+TEST(VirtualPower, TimeFollowsTheCountedCycles) {
+  int reads = 0;
+  inst::VirtualPowerConfig config;
+  config.poweredCount = [&reads]() -> inst::Result<inst::ExecutionCount> {
+    ++reads;
+    return inst::ExecutionCount{1000u * reads, 2000u * reads};
+  };
+  CounterBench bench(config);
+  auto cycle = bench.power->powerOn();
+  ASSERT_TRUE(cycle) << cycle.error().message;
+  ASSERT_GE(reads, 1);
+  EXPECT_EQ(cycle->instructions, 1000u * reads);
+  EXPECT_NEAR(cycle->onS, 2000.0 * reads / config.clockHz, 1e-12);
+}
+
+// A count that fails or goes backwards stops the run with the reason.
+TEST(VirtualPower, ABrokenCountIsAClearError) {
+  inst::VirtualPowerConfig failing;
+  failing.poweredCount = []() -> inst::Result<inst::ExecutionCount> {
+    return inst::fail(inst::ErrorCode::Protocol, "the counting plugin's file is missing or short: x");
+  };
+  CounterBench a(failing);
+  auto cycle = a.power->powerOn();
+  ASSERT_FALSE(cycle);
+  EXPECT_NE(cycle.error().message.find("missing or short"), std::string::npos) << cycle.error().message;
+
+  int reads = 0;
+  inst::VirtualPowerConfig backwards;
+  backwards.poweredCount = [&reads]() -> inst::Result<inst::ExecutionCount> {
+    ++reads;
+    return inst::ExecutionCount{reads == 1 ? 5000u : 10u, reads == 1 ? 9000u : 10u};
+  };
+  CounterBench b(backwards);
+  inst::Result<inst::PowerCycleRecord> next = b.power->powerOn();
+  for (int i = 0; i < 10 && next; ++i) next = b.power->powerOn();
+  ASSERT_FALSE(next);
+  EXPECT_NE(next.error().message.find("count went backwards"), std::string::npos) << next.error().message;
 }

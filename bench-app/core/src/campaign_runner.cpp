@@ -181,7 +181,7 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
       if (auto n = plain.of(s, sample)) {
         result.plainInstructions = n->instructions;
         result.plainCycles = n->cycles;
-        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(n->instructions), s.board);
+        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(n->cycles), s.board);
         result.overhead = splitOverhead(result);
       }
     }

@@ -1,5 +1,6 @@
 #include "aidi/core/simulation.hpp"
 
+#include <array>
 #include <fstream>
 
 #include "aidi/core/boot_demo.hpp"
@@ -34,9 +35,19 @@ struct Prepared {
   int label = -1;
 };
 
+// The counting plugin's argument that times the virtual FRAM's busy wait in
+// the cycles it stands for (insn_window.c).
+inst::Result<std::string> nvmWaitArgument(const inst::ElfFile& elf) {
+  const auto from = elf.symbol("aidi_nvm_wait"), to = elf.symbol("aidi_nvm_wait_end");
+  if (!from || !to) return inst::fail(inst::ErrorCode::Protocol, "marker aidi_nvm_wait missing in the firmware");
+  return ",wait=" + std::to_string(*from) + ":" + std::to_string(*to);
+}
+
 // Writes the model and the run configuration next to the firmware (QEMU
-// loaders, re-applied at every reset like flash).
-inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
+// loaders, re-applied at every reset like flash). `cyclesPerInstruction`:
+// the plain inference's, so that the device is told its capacitor's
+// budget in the instructions its timer counts.
+inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, double cyclesPerInstruction = 1.0) {
   const PolicyInfo* policy = findPolicy(r.policy);
   if (!policy)
     return inst::fail(inst::ErrorCode::Unsupported, "unknown policy \"" + r.policy + "\" (" + policyList() + ")");
@@ -53,7 +64,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
   if (r.board.target != kDefaultBoard)
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
-  const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ());
+  const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
   std::string config = "AIDIRUN3";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
@@ -75,15 +86,16 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode) {
     // runs on its energy budget, and its telemetry frames.
     auto elf = inst::ElfFile::open(firmwareElf());
     if (!elf) return std::unexpected(elf.error());
-    std::string windows;
+    auto windows = nvmWaitArgument(*elf);
+    if (!windows) return std::unexpected(windows.error());
     for (const auto& [begin, end] : {std::pair{"aidi_powered_begin", "aidi_powered_end"},
                                      std::pair{"aidi_telemetry_begin", "aidi_telemetry_end"}}) {
       const auto from = elf->symbol(begin), to = elf->symbol(end);
       if (!from || !to) return inst::fail(inst::ErrorCode::Protocol, std::string("marker ") + begin + " missing in the firmware");
-      windows += ",window=" + std::to_string(*from) + ":" + std::to_string(*to);
+      *windows += ",window=" + std::to_string(*from) + ":" + std::to_string(*to);
     }
     std::ofstream(p.dir.path() / "counters.bin", std::ios::binary) << std::string(64, '\0');
-    p.board.extraArguments = {"-plugin", insnPlugin().string() + windows +
+    p.board.extraArguments = {"-plugin", insnPlugin().string() + *windows +
                                              ",counters=" + (p.dir.path() / "counters.bin").string()};
   }
   p.board.firmware = firmwareElf();
@@ -99,6 +111,16 @@ inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
   return {.activeWatts = board.runningPowerW(), .clockHz = board.clockHz, .sleepWatts = board.sleepingPowerW()};
 }
 
+// The counting plugin's sums (insn_window.c): per window, u64 instructions
+// and u64 cycles; window 0 is the powered one, window 1 the telemetry.
+inst::Result<std::array<std::uint64_t, 8>> readCounters(const std::filesystem::path& file) {
+  std::array<std::uint64_t, 8> counters{};
+  std::ifstream in(file, std::ios::binary);
+  if (!in.read(reinterpret_cast<char*>(counters.data()), sizeof counters))
+    return inst::fail(inst::ErrorCode::Protocol, "the counting plugin's file is missing or short: " + file.string());
+  return counters;
+}
+
 // The virtual bench for one sample: a QEMU board loaded with the sample's
 // run configuration, powered by the shim along the harvester model in
 // simulated time. Instructions and time are exact; the board quits with
@@ -108,11 +130,11 @@ class VirtualBenchSession final : public BenchSession {
   // `helloRequired`: the plain run identifies the board; the intermittent
   // run does not spend instructions on it.
   VirtualBenchSession(const BoardProfile& board, std::unique_ptr<inst::QemuBoard> qemu, inst::HarvesterModel model,
-                      bool helloRequired)
+                      bool helloRequired, inst::VirtualPowerConfig power)
       : BenchSession(board, helloRequired),
         m_qemu(std::move(qemu)),
         m_model(std::move(model)),
-        m_power(*m_qemu, m_model, powerConfig(board)) {}
+        m_power(*m_qemu, m_model, std::move(power)) {}
   ~VirtualBenchSession() override { (void)m_qemu->quit(); }
   inst::Harvester& harvester() override { return m_power; }
   inst::Link& link() override { return m_qemu->telemetry(); }
@@ -168,11 +190,13 @@ inst::Result<PlainCount> measurePlain(const SimulationRequest& request) {
   if (!elf) return std::unexpected(elf.error());
   const auto start = elf->symbol("aidi_bench_start"), stop = elf->symbol("aidi_bench_stop");
   if (!start || !stop) return inst::fail(inst::ErrorCode::Protocol, "benchmark markers missing in the firmware");
+  auto wait = nvmWaitArgument(*elf);
+  if (!wait) return std::unexpected(wait.error());
   const auto windows = prepared->dir.path() / "windows.txt";
   prepared->board.extraArguments.insert(
       prepared->board.extraArguments.end(),
       {"-plugin", insnPlugin().string() + ",start=" + std::to_string(*start) + ",stop=" + std::to_string(*stop) +
-                      ",out=" + windows.string()});
+                      ",out=" + windows.string() + *wait});
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   inst::Result<SimulationResult> plain;
@@ -181,7 +205,7 @@ inst::Result<PlainCount> measurePlain(const SimulationRequest& request) {
     // counter writes its file when QEMU quits, with the session.
     VirtualBenchSession session(request.board, std::move(*board),
                                 inst::HarvesterModel(request.storage, inst::HarvestTrace::constant(1.0), request.storage.vOn),
-                                /*helloRequired=*/true);
+                                /*helloRequired=*/true, powerConfig(request.board));
     plain = runSample(session, {.maxPowerCycles = 1, .deadline = request.deadline});
   }
   if (!plain) return std::unexpected(plain.error());
@@ -217,10 +241,9 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
 }
 
 double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
-  double sleepS = 0;
-  for (const auto& c : result.cycles) sleepS += c.sleepS;
-  return static_cast<double>(result.deviceInstructions) / board.clockHz * board.runningPowerW() +
-         sleepS * board.sleepingPowerW();
+  double onS = 0, sleepS = 0;
+  for (const auto& c : result.cycles) onS += c.onS, sleepS += c.sleepS;
+  return onS * board.runningPowerW() + sleepS * board.sleepingPowerW();
 }
 
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
@@ -239,13 +262,27 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     plain = *measured;
   }
 
-  auto prepared = prepare(request, 0);
+  if (plain.instructions == 0 || plain.cycles < plain.instructions)
+    return inst::fail(inst::ErrorCode::Protocol, "the plain inference's count is not usable (" +
+                                                     std::to_string(plain.instructions) + " instructions, " +
+                                                     std::to_string(plain.cycles) + " cycles)");
+  const double plainCpi = static_cast<double>(plain.cycles) / static_cast<double>(plain.instructions);
+  auto prepared = prepare(request, 0, plainCpi);
   if (!prepared) return std::unexpected(prepared.error());
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
+  // Time and energy follow the device's cycles (the plugin's count).
+  auto power = powerConfig(request.board);
+  const auto countersFile = prepared->dir.path() / "counters.bin";
+  power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
+    auto counters = readCounters(countersFile);
+    if (!counters) return std::unexpected(counters.error());
+    return inst::ExecutionCount{(*counters)[0], (*counters)[1]};
+  };
+  power.initialCyclesPerInstruction = plainCpi;
   VirtualBenchSession session(request.board, std::move(*board),
                               inst::HarvesterModel(request.storage, request.trace, request.storage.vOn, 0.0),
-                              /*helloRequired=*/false);
+                              /*helloRequired=*/false, std::move(power));
   const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
   // Ctrl-C and the run's wall-time limit reach into a long charge too.
   session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
@@ -258,16 +295,12 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->label = prepared->label;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;
-  result->energyBoundS =
-      energyBoundOf(request.storage, request.trace, static_cast<double>(plain.instructions), request.board);
-  // The plugin's sums: powered instructions, cycles; telemetry instructions.
-  std::ifstream countersIn(prepared->dir.path() / "counters.bin", std::ios::binary);
-  std::uint64_t counters[8] = {};
-  if (!countersIn.read(reinterpret_cast<char*>(counters), sizeof counters))
-    return inst::fail(inst::ErrorCode::Protocol, "the counting plugin's file is missing or short");
-  result->poweredInstructions = counters[0];
-  result->poweredCycles = counters[1];
-  result->telemetryInstructions = counters[2];
+  result->energyBoundS = energyBoundOf(request.storage, request.trace, static_cast<double>(plain.cycles), request.board);
+  auto counters = readCounters(countersFile);
+  if (!counters) return std::unexpected(counters.error());
+  result->poweredInstructions = (*counters)[0];
+  result->poweredCycles = (*counters)[1];
+  result->telemetryInstructions = (*counters)[2];
   result->overhead = splitOverhead(*result);
   result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;

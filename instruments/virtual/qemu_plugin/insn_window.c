@@ -7,7 +7,11 @@
  *   -plugin libaidi_insn_window.so,window=0xSTART:0xSTOP,...,counters=FILE
  *       up to 4 windows summed over the whole run into FILE, a file of at
  *       least 64 bytes the bench created and reads while the board runs:
- *       u64 instructions and u64 cycles per window, in the order given.
+ *       u64 instructions and u64 cycles per window, in the order given;
+ *   ...,wait=0xSTART:0xEND  (with either) instructions in [START, END) weigh
+ *       one cycle each: the busy loop that stands for a peripheral's wait
+ *       (the virtual FRAM's SPI transfer time, given in cycles by the board
+ *       profile) lasts the cycles it is asked for, not the loop's own timing.
  *
  * Every executed instruction adds 1 and its cycle weight to two counters
  * (inline, no callback); the first instruction at a start address snapshots
@@ -41,6 +45,7 @@ static struct Window g_windows[kMaxWindows];
 static unsigned g_windowCount;
 static FILE* g_log;                 /* out=FILE: one line per closed window */
 static volatile uint64_t* g_sums;   /* counters=FILE: per window, instructions and cycles */
+static uint64_t g_waitStart, g_waitEnd; /* wait=: one cycle per instruction */
 
 static void onStart(unsigned int vcpu, void* userdata) {
   (void)vcpu;
@@ -85,7 +90,8 @@ static void onTranslate(qemu_plugin_id_t id, struct qemu_plugin_tb* tb) {
     const size_t size = qemu_plugin_insn_size(insn);
     const uint16_t hw1 = (uint16_t)(bytes[0] | bytes[1] << 8);
     const uint16_t hw2 = size >= 4 ? (uint16_t)(bytes[2] | bytes[3] << 8) : 0;
-    const unsigned cycles = m4Cycles(hw1, hw2, flags, &flags);
+    unsigned cycles = m4Cycles(hw1, hw2, flags, &flags);
+    if (address >= g_waitStart && address < g_waitEnd) cycles = 1;
     qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_instructions, 1);
     qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64, &g_cycles, cycles);
   }
@@ -117,7 +123,15 @@ AIDI_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_
     else if (strncmp(arg, "stop=", 5) == 0) stop = strtoull(arg + 5, NULL, 0);
     else if (strncmp(arg, "out=", 4) == 0) out = arg + 4;
     else if (strncmp(arg, "counters=", 9) == 0) counters = arg + 9;
-    else if (strncmp(arg, "window=", 7) == 0) {
+    else if (strncmp(arg, "wait=", 5) == 0) {
+      char* colon = NULL;
+      g_waitStart = strtoull(arg + 5, &colon, 0) & ~1ull;
+      g_waitEnd = colon && *colon == ':' ? strtoull(colon + 1, NULL, 0) : 0;
+      if (g_waitEnd <= g_waitStart) {
+        qemu_plugin_outs("aidi insn_window: wait=START:END needs two ascending addresses\n");
+        return -1;
+      }
+    } else if (strncmp(arg, "window=", 7) == 0) {
       char* colon = NULL;
       const uint64_t from = strtoull(arg + 7, &colon, 0);
       if (!colon || *colon != ':' || addWindow(from, strtoull(colon + 1, NULL, 0)) != 0) {

@@ -15,13 +15,26 @@
 
 namespace aidi::inst {
 
+// Instructions a device ran and the cycles they take on its core.
+struct ExecutionCount {
+  std::uint64_t instructions = 0, cycles = 0;
+};
+
 struct VirtualPowerConfig {
   double activeWatts = 5.9e-3;  // device load while on
-  double clockHz = 25e6;        // one instruction per cycle at this clock
+  double clockHz = 25e6;
   int icountShift = 0;          // the board's -icount shift (2^shift ns per instruction)
   double sleepWatts = 6e-6;     // device load while asleep waiting for energy
   double maxChargeSeconds = 3600;
   Millis replyTimeout{10000};   // wall time the shim may take to answer
+  // Cycle-approximate time: what the device has run on its budgets so far
+  // (the counting plugin's powered window, read when the shim reports).
+  // With it, each stretch of running lasts its cycles / clockHz, and a budget
+  // is granted in instructions at the run's cycles per instruction so far
+  // (initialCyclesPerInstruction until it has counted any); without it, one
+  // instruction is one cycle.
+  std::function<Result<ExecutionCount>()> poweredCount;
+  double initialCyclesPerInstruction = 1.0;
 };
 
 class VirtualPower final : public Harvester {
@@ -47,12 +60,20 @@ class VirtualPower final : public Harvester {
   [[nodiscard]] Status grant(std::uint32_t ticks);
   // The budget the stored energy allows at the active power (0: continuous).
   std::uint32_t budgetTicks() const;
+  // What ran since the budget was last armed, `ticksRun` Timer0 ticks.
+  struct Stretch {
+    std::uint64_t instructions = 0;
+    double seconds = 0;
+  };
+  [[nodiscard]] Result<Stretch> stretch(std::uint64_t ticksRun);
+  double cyclesPerInstruction() const;
 
   QemuBoard& m_board;
   HarvesterModel& m_model;
   VirtualPowerConfig m_config;
   std::uint64_t m_cycles = 0;
   std::vector<std::uint8_t> m_pending;
+  ExecutionCount m_counted;  // poweredCount() when last read
 };
 
 }  // namespace aidi::inst

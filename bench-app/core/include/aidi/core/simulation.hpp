@@ -36,9 +36,7 @@ struct CheckpointEvent {
 
 // The plain inference on the virtual board: exact instructions, and the
 // cycles a Cortex-M4 would spend on them (cycle-approximate, m4_cycles.h).
-struct PlainCount {
-  std::uint64_t instructions = 0, cycles = 0;
-};
+using PlainCount = inst::ExecutionCount;
 
 struct SimulationRequest {
   std::filesystem::path modelDirectory;  // fixtures/models/NAME
