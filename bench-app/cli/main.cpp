@@ -287,7 +287,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                r->cycles.size(), r->checkpoints(), r->deviceInstructions, r->plainInstructions);
     if (r->plainInstructions > 0 && r->poweredInstructions > 0)
       fmt::print("  Cortex-M4 cycles per instruction (cycle-approximate): plain {:.3f}, this run {:.3f}; "
-                 "telemetry frames {} instructions ({:.1f} %)\n",
+                 "telemetry frames {} instructions ({:.1f} % more, off the budget)\n",
                  static_cast<double>(r->plainCycles) / static_cast<double>(r->plainInstructions),
                  static_cast<double>(r->poweredCycles) / static_cast<double>(r->poweredInstructions),
                  r->telemetryInstructions,

@@ -123,7 +123,8 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
       " COALESCE(r.failure, ''), i.inference, i.sample, i.label, i.predicted, i.finished, i.latency_s,"
       " i.energy_bound_s, i.harvest_w, i.energy_uj, COALESCE(i.active_cycles, 0), COALESCE(i.power_cycles, 0),"
       " COALESCE(i.reexecuted_cycles, 0), COALESCE(i.checkpoint_cycles, 0), COALESCE(i.boot_cycles, 0),"
-      " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0), r.board"
+      " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0), r.board, COALESCE(i.active_m4_cycles, 0),"
+      " COALESCE(i.plain_m4_cycles, 0), COALESCE(i.telemetry_instructions, 0)"
       " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
       " WHERE r.campaign_id = ? ORDER BY r.plan_index, i.inference");
   if (!stmt) return std::unexpected(stmt.error());
@@ -165,6 +166,9 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
     r.plainCycles = u64(23);
     r.nvmBytes = u64(24);
     r.board = stmt->text(25);
+    r.activeM4Cycles = u64(26);
+    r.plainM4Cycles = u64(27);
+    r.telemetryInstructions = u64(28);
     out.push_back(std::move(r));
   }
   return out;

@@ -84,6 +84,11 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 6);
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1 AND energy_bound_s > 0"
                        " AND latency_s >= energy_bound_s AND harvest_w > 0"), 6);
+  // Every recorded inference carries the virtual board's cycle count and its
+  // telemetry's cost (what the budget paid to be observed).
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"
+                       " AND active_m4_cycles > active_cycles AND plain_m4_cycles > plain_cycles"
+                       " AND telemetry_instructions > 0 AND telemetry_instructions < active_cycles"), 6);
   EXPECT_GT(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM power_cycles"), 20);
   EXPECT_GT(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM checkpoints"), 10);
 

@@ -168,7 +168,7 @@ TEST(Simulation, RecordedEnergyChargesTheNvmAndTheSleeps) {
 // The virtual board's counting plugin sees what the energy budget pays for:
 // its powered instructions are the device's instructions, its cycles weigh
 // them by the Cortex-M4's timings and set the simulated time, and the
-// telemetry frames are counted apart (a policy that reports more pays more).
+// telemetry frames are counted apart, off the budget.
 TEST(Simulation, ThePluginCountsPoweredCyclesAndTelemetry) {
   auto loop = core::simulate(request("inas-tiny", "loop", 22e-6));
   auto aidi = core::simulate(request("inas-tiny", "aidi", 22e-6));
@@ -186,7 +186,29 @@ TEST(Simulation, ThePluginCountsPoweredCyclesAndTelemetry) {
     EXPECT_GT(r->telemetryInstructions, 0u);
     EXPECT_LT(r->telemetryInstructions, r->poweredInstructions);
   }
+  // Observation is not charged: the same run reports the same device work
+  // and latency however much telemetry it sends (the timer holds meanwhile),
+  // so loop's frames per tile cost it nothing aidi's do not.
   EXPECT_GT(double(loop->telemetryInstructions) / double(loop->poweredInstructions),
             double(aidi->telemetryInstructions) / double(aidi->poweredInstructions))
       << "loop reports a checkpoint per loop tile, aidi per band";
+}
+
+// Observation is not the runtime: while a telemetry frame is sent the
+// budget's timer holds, so the device's own clock (the checkpoints' cycles
+// since boot) leaves the frames out, and a policy that reports every tile
+// pays nothing for it that one reporting every band does not.
+TEST(Simulation, TelemetryIsOffTheEnergyBudget) {
+  auto r = core::simulate(request("inas-tiny", "loop", 1e-3));  // one power cycle holds it
+  ASSERT_TRUE(r) << r.error().message;
+  ASSERT_TRUE(r->finished) << r->failure;
+  ASSERT_EQ(r->cycles.size(), 1u);
+  ASSERT_FALSE(r->checkpointEvents.empty());
+  const auto last = r->checkpointEvents.back().cyclesSinceBoot;
+  EXPECT_GT(r->telemetryInstructions, 20'000u) << "loop sends a frame per tile";
+  // The timer's count (40 instructions a tick) up to the last commit is
+  // within the budget's count, not above it by the frames sent before.
+  EXPECT_LE(last, r->deviceInstructions + 40);
+  EXPECT_GT(last + r->telemetryInstructions / 2, r->deviceInstructions)
+      << "last commit at " << last << " of " << r->deviceInstructions;
 }

@@ -88,6 +88,10 @@ std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResul
   row.nvmBytes = r.nvmBytesWritten;
   row.energyBoundS = r.energyBoundS;
   row.plainCycles = r.plainInstructions;
+  const auto counted = [](std::uint64_t n) { return n ? std::optional<std::uint64_t>(n) : std::nullopt; };
+  row.activeM4Cycles = counted(r.poweredCycles);
+  row.plainM4Cycles = counted(r.plainCycles);
+  row.telemetryInstructions = counted(r.telemetryInstructions);
   rows.emplace_back(std::move(row));
   return rows;
 }

@@ -111,14 +111,21 @@ inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
   return {.activeWatts = board.runningPowerW(), .clockHz = board.clockHz, .sleepWatts = board.sleepingPowerW()};
 }
 
-// The counting plugin's sums (insn_window.c): per window, u64 instructions
-// and u64 cycles; window 0 is the powered one, window 1 the telemetry.
-inst::Result<std::array<std::uint64_t, 8>> readCounters(const std::filesystem::path& file) {
-  std::array<std::uint64_t, 8> counters{};
+// What the counting plugin has summed so far (insn_window.c: per window,
+// u64 instructions and u64 cycles; window 0 from power-up to power-down,
+// window 1 the telemetry frames inside it, during which the budget holds).
+struct Counted {
+  inst::ExecutionCount budget;  // what the device ran on its energy budget
+  inst::ExecutionCount telemetry;
+};
+inst::Result<Counted> readCounters(const std::filesystem::path& file) {
+  std::array<std::uint64_t, 8> sums{};
   std::ifstream in(file, std::ios::binary);
-  if (!in.read(reinterpret_cast<char*>(counters.data()), sizeof counters))
+  if (!in.read(reinterpret_cast<char*>(sums.data()), sizeof sums))
     return inst::fail(inst::ErrorCode::Protocol, "the counting plugin's file is missing or short: " + file.string());
-  return counters;
+  if (sums[2] > sums[0] || sums[3] > sums[1])
+    return inst::fail(inst::ErrorCode::Protocol, "telemetry counted outside the powered window: " + file.string());
+  return Counted{{sums[0] - sums[2], sums[1] - sums[3]}, {sums[2], sums[3]}};
 }
 
 // The virtual bench for one sample: a QEMU board loaded with the sample's
@@ -277,7 +284,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
     auto counters = readCounters(countersFile);
     if (!counters) return std::unexpected(counters.error());
-    return inst::ExecutionCount{(*counters)[0], (*counters)[1]};
+    return counters->budget;
   };
   power.initialCyclesPerInstruction = plainCpi;
   VirtualBenchSession session(request.board, std::move(*board),
@@ -298,9 +305,9 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->energyBoundS = energyBoundOf(request.storage, request.trace, static_cast<double>(plain.cycles), request.board);
   auto counters = readCounters(countersFile);
   if (!counters) return std::unexpected(counters.error());
-  result->poweredInstructions = (*counters)[0];
-  result->poweredCycles = (*counters)[1];
-  result->telemetryInstructions = (*counters)[2];
+  result->poweredInstructions = counters->budget.instructions;
+  result->poweredCycles = counters->budget.cycles;
+  result->telemetryInstructions = counters->telemetry.instructions;
   result->overhead = splitOverhead(*result);
   result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;

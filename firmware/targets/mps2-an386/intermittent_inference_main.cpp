@@ -42,7 +42,7 @@ fw::mps2::TelemetryUart g_telemetry;
 
 // Marker calls around every telemetry frame the runtime sends: the bench's
 // counting plugin sums the window, so the cost of being observed is reported
-// apart from the runtime's own.
+// apart from the runtime's own. The budget holds meanwhile (power_shim.hpp).
 extern "C" __attribute__((noinline, used)) void aidi_telemetry_begin() { __asm volatile("" ::: "memory"); }
 extern "C" __attribute__((noinline, used)) void aidi_telemetry_end() { __asm volatile("" ::: "memory"); }
 
@@ -51,7 +51,9 @@ namespace {
 template <class M>
 void sendObserved(const M& message) {
   aidi_telemetry_begin();
+  const std::uint32_t held = fw::mps2::powerShimHoldBudget();
   g_telemetry.send(message);
+  fw::mps2::powerShimResumeBudget(held);
   aidi_telemetry_end();
 }
 

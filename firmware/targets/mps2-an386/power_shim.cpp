@@ -82,6 +82,14 @@ std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFlo
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
 
+std::uint32_t powerShimHoldBudget() {
+  const std::uint32_t control = reg(kTimerCtrl);
+  reg(kTimerCtrl) = control & ~1u;  // the count stops, the interrupt stays armed
+  return control;
+}
+
+void powerShimResumeBudget(std::uint32_t held) { reg(kTimerCtrl) = held; }
+
 std::uint32_t powerShimCyclesSinceBoot() { return (g_budgetTicks - reg(kTimerValue)) * 40u; }
 
 void powerShimDone() {

@@ -44,6 +44,13 @@ std::uint32_t powerShimTicksLeft();
 // Timer0 tick).
 std::uint32_t powerShimCyclesSinceBoot();
 
+// Holds the budget's timer while the bench observes the device (a telemetry
+// frame is sent): observation is not the runtime, so it costs no policy any
+// energy or time on the virtual board, whichever reports more; the bench
+// counts its instructions apart. Returns what powerShimResumeBudget restores.
+std::uint32_t powerShimHoldBudget();
+void powerShimResumeBudget(std::uint32_t held);
+
 }  // namespace aidi::fw::mps2
 
 // Marker calls of the bench's counting plugin (insn_window): the window from

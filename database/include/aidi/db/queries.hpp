@@ -78,6 +78,8 @@ struct InferenceRecord {
   std::optional<double> latencyS, energyBoundS, harvestW, energyUj;
   std::uint64_t activeCycles = 0, powerCycles = 0, reexecutedCycles = 0, checkpointCycles = 0, bootCycles = 0,
                 plainCycles = 0, nvmBytes = 0;
+  // Counted on the virtual board only (0 where not).
+  std::uint64_t activeM4Cycles = 0, plainM4Cycles = 0, telemetryInstructions = 0;
 };
 [[nodiscard]] Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId);
 

@@ -52,6 +52,9 @@ struct InferenceRow {
   std::optional<double> energyBoundS;       // the limit for this sample's plain instruction count
   std::optional<std::uint64_t> plainCycles;  // instructions of the plain inference
   std::optional<double> harvestW;           // mean harvested power while it ran
+  // The virtual board's cycle-approximate Cortex-M4 cycles (all it ran on
+  // its budgets; the plain inference) and its telemetry's instructions.
+  std::optional<std::uint64_t> activeM4Cycles, plainM4Cycles, telemetryInstructions;
 };
 
 struct InstrumentSampleRow {

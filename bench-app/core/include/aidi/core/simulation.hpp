@@ -92,7 +92,8 @@ struct SimulationResult {
   std::uint64_t deviceInstructions = 0;  // all power cycles
   // Counted by the virtual board's plugin (0 elsewhere): the instructions
   // and cycle-approximate cycles run on the energy budget, and the
-  // instructions spent sending telemetry frames (the cost of being observed).
+  // instructions spent sending telemetry frames (the cost of being observed,
+  // off the budget: the board's timer holds while a frame is sent).
   std::uint64_t poweredInstructions = 0, poweredCycles = 0, telemetryInstructions = 0;
   double wallS = 0;
   proto::DecoderCounters decoder;
