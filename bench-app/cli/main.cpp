@@ -209,21 +209,23 @@ int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms)
 }
 
 int runCrashTest(const std::filesystem::path& zoo, const std::string& model, const std::string& policy,
-                 std::size_t sample, bool json) {
-  auto results = aidi::core::runCrashTest(zoo, model, policy, sample);
+                 std::size_t sample, std::uint32_t seed, bool json) {
+  auto results = aidi::core::runCrashTest(zoo, model, policy, sample, seed);
   if (!results) return reportError(results.error());
   bool diverged = false;
   for (const auto& r : *results) {
     diverged |= r.divergences > 0;
     if (json) {
-      fmt::print("{}\n", nlohmann::ordered_json{{"model", model}, {"policy", r.policy}, {"sample", sample},
+      fmt::print("{}\n", nlohmann::ordered_json{{"model", model}, {"policy", r.policy}, {"sweep", r.sweep},
+                                               {"sample", sample}, {"seed", seed},
                                                {"jobs", r.jobs}, {"failure_points", r.failurePoints},
                                                {"divergences", r.divergences}, {"first_divergence", r.firstDivergence},
                                                {"seconds", r.seconds}}.dump());
     } else {
-      fmt::print("{} {:<10} {:>5} jobs {:>7} failure points {:>3} divergences{} ({:.2f} s)\n", model, r.policy, r.jobs,
-                 r.failurePoints, r.divergences,
-                 r.divergences ? fmt::format(", first at NVM write {}", r.firstDivergence) : "", r.seconds);
+      const char* at = r.sweep == "writes" ? "NVM write" : r.sweep == "steps" ? "energy check" : "sleep";
+      fmt::print("{} {:<13} {:<6} {:>5} jobs {:>7} failure points {:>3} divergences{} ({:.2f} s)\n", model, r.policy,
+                 r.sweep, r.jobs, r.failurePoints, r.divergences,
+                 r.divergences ? fmt::format(", first at {} {}", at, r.firstDivergence) : "", r.seconds);
     }
   }
   return diverged ? kExitFailure : 0;
@@ -491,12 +493,15 @@ void addCrashTest(Commands& c) {
   struct Options {
     std::string model, policy = "all";
     std::size_t sample = 0;
+    std::uint32_t seed = 1;
     std::filesystem::path dir = aidi::core::defaultModelDirectory();
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* sub = c.app.add_subcommand(
-      "crashtest", "Inject a power failure at every NVM write of an inference (host target); exit 1 on any divergence");
+      "crashtest",
+      "Inject a power failure at every NVM write of an inference, torn at a random length (host target); for aidi "
+      "also after every energy check and along its sleep path; exit 1 on any divergence");
   sub->add_option("--model", o->model, "Model of the zoo")->required();
   auto choices = aidi::core::policyNames();
   choices.push_back("all");
@@ -507,8 +512,9 @@ void addCrashTest(Commands& c) {
       ->check(CLI::Range(0, 999))
       ->capture_default_str();
   sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
-  sub->add_flag("--json", o->json, "One JSON object per policy");
-  c.on(sub, [o] { return runCrashTest(o->dir, o->model, o->policy, o->sample, o->json); });
+  sub->add_option("--seed", o->seed, "Seed of the tear lengths and the sleep path's outcomes")->capture_default_str();
+  sub->add_flag("--json", o->json, "One JSON object per sweep");
+  c.on(sub, [o] { return runCrashTest(o->dir, o->model, o->policy, o->sample, o->seed, o->json); });
 }
 
 void addSim(Commands& c) {

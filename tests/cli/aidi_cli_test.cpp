@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -346,12 +347,16 @@ TEST(AidiCliCrashTest, SweepsEveryPolicyWithoutDivergence) {
   ASSERT_EQ(r.exitCode, 0) << r.output;
   std::istringstream in(r.output);
   int lines = 0;
+  std::set<std::string> aidiSweeps;
   for (std::string line; std::getline(in, line); ++lines) {
     const auto j = nlohmann::json::parse(line);
     EXPECT_EQ(j["divergences"], 0);
-    EXPECT_GT(j["failure_points"].get<int>(), j["jobs"].get<int>());
+    if (j["sweep"] == "writes") EXPECT_GT(j["failure_points"].get<int>(), j["jobs"].get<int>()) << line;
+    else EXPECT_GT(j["failure_points"].get<int>(), 0) << line;
+    if (j["policy"] == "aidi") aidiSweeps.insert(j["sweep"].get<std::string>());
   }
-  EXPECT_EQ(lines, static_cast<int>(aidi::proto::kPolicyCount)) << "one line per policy of the table";
+  EXPECT_EQ(lines, static_cast<int>(aidi::proto::kPolicyCount) + 2) << "one line per policy, two more for aidi";
+  EXPECT_EQ(aidiSweeps, (std::set<std::string>{"writes", "steps", "sleeps"}));
 }
 
 TEST(AidiCliCrashTest, BadArgumentsAreClearErrors) {

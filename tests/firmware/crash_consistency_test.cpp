@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <map>
 #include <random>
 #include <thread>
 
@@ -44,26 +45,56 @@ constexpr std::uint64_t kCyclesPerPowerCycle = 250'000;  // 10 ms at 25 MHz
 
 }  // namespace
 
+// Samples swept per model: many for the small model, fewer where a sweep
+// costs more (mcunet-s ~40x inas-tiny, mcunet-m ~2x mcunet-s).
+std::size_t samplesFor(const std::string& model) { return model == "inas-tiny" ? 40 : model == "mcunet-s" ? 2 : 1; }
+
+// A power failure at every NVM write of every zoo model under every policy,
+// the failing write torn at a seeded random length (a different seed per
+// sample, so the tears spread over the byte offsets).
 TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   const Subset subset = loadSubset();
-  std::uint64_t total = 0;
-  // Many images for the small model, two for the large one (its sweep is 40x costlier).
-  for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 40}, {"mcunet-s", 2}}) {
+  std::map<std::string, std::uint64_t> pointsPerPolicy;
+  const auto models = zooModels();
+  ASSERT_GE(models.size(), 3u);
+  for (const auto& name : models) {
     const Loaded model = load(name);
     for (const auto& row : aidi::proto::kPolicies) {
-      const SchedulerPolicy policy = row.policy;
-      for (std::size_t sample = 0; sample < samples; ++sample) {
-        const auto r = host::crashSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle, subset.image(sample));
-        EXPECT_EQ(r.divergences, 0u) << name << " " << toString(policy) << " sample " << sample
+      for (std::size_t sample = 0; sample < samplesFor(name); ++sample) {
+        const auto r = host::crashSweep(model.view, cm4Kernels(), row.policy, kCyclesPerPowerCycle,
+                                        subset.image(sample), 1,
+                                        {host::Tearing::Random, static_cast<std::uint32_t>(sample + 1)});
+        EXPECT_EQ(r.divergences, 0u) << name << " " << row.name << " sample " << sample
                                      << ": first divergence at write " << r.firstDivergence;
         EXPECT_EQ(r.pointsTried, r.writesPerInference);
         EXPECT_GT(r.pointsTried, r.jobs) << "every job writes at least once";
-        total += r.pointsTried;
+        pointsPerPolicy[row.name] += r.pointsTried;
       }
     }
   }
-  RecordProperty("failure_points", static_cast<int>(total));
+  std::uint64_t total = 0;
+  for (const auto& [policy, points] : pointsPerPolicy) {
+    std::printf("%-14s %6llu write failure points, torn at random lengths\n", policy.c_str(),
+                static_cast<unsigned long long>(points));
+    RecordProperty("failure_points_" + policy, static_cast<int>(points));
+    total += points;
+  }
   EXPECT_GE(total, 10'000u) << "failure points tried across policies";
+  EXPECT_GE(pointsPerPolicy["aidi"], 500u) << "the aidi policy's own points, counted apart";
+}
+
+// Every prefix length of every write: the commit records' headers, sequence
+// numbers and CRCs torn at each byte (on the small model: a larger one's
+// activations make it millions of points).
+TEST(CrashConsistency, EveryWriteTornAtEveryByte) {
+  const Subset subset = loadSubset();
+  const Loaded tiny = load("inas-tiny");
+  for (const auto& row : aidi::proto::kPolicies) {
+    const auto r = host::crashSweep(tiny.view, cm4Kernels(), row.policy, kCyclesPerPowerCycle, subset.image(0), 1,
+                                    {host::Tearing::EveryByte, 0});
+    EXPECT_EQ(r.divergences, 0u) << row.name << ": first divergence at write " << r.firstDivergence;
+    EXPECT_GT(r.pointsTried, 4 * r.writesPerInference) << row.name;
+  }
 }
 
 // Between writes: power lost after every energy check of the resident engine.
@@ -80,7 +111,29 @@ TEST(CrashConsistency, EveryStepOfTheResidentEngine) {
     }
   }
   RecordProperty("step_points", static_cast<int>(total));
-  std::printf("resident engine: %llu step failure points, 0 divergences expected\n", static_cast<unsigned long long>(total));
+  std::printf("aidi, between writes: %llu step failure points\n", static_cast<unsigned long long>(total));
+}
+
+// Where aidi lives: sleeps that reach their target, fall to the floor (then
+// a checkpoint) or brown out asleep, on every zoo model, many seeds.
+TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
+  const Subset subset = loadSubset();
+  std::uint64_t points = 0, brownOuts = 0;
+  for (const auto& name : zooModels()) {
+    const Loaded model = load(name);
+    const std::uint32_t seeds = name == "inas-tiny" ? 80 : 12;
+    for (std::uint32_t seed = 1; seed <= seeds; ++seed) {
+      const auto r = host::sleepSweep(model.view, cm4Kernels(), subset.image(seed % 8), seed);
+      EXPECT_EQ(r.divergences, 0u) << name << " seed " << seed << ": first divergence at sleep " << r.firstDivergence;
+      points += r.pointsTried;
+      brownOuts += r.brownOutsAsleep;
+    }
+  }
+  std::printf("aidi, sleep path: %llu schedules, %llu brown-outs while asleep\n",
+              static_cast<unsigned long long>(points), static_cast<unsigned long long>(brownOuts));
+  RecordProperty("sleep_points", static_cast<int>(points));
+  EXPECT_GE(points, 300u);
+  EXPECT_GE(brownOuts, points) << "every schedule browns out asleep at least once";
 }
 
 TEST(CrashConsistency, RandomMultiFailureSchedules) {
@@ -240,3 +293,4 @@ TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
   std::printf("file NVM: inference of %lld us finished after %d SIGKILLs\n", static_cast<long long>(whole.count()), kills);
   ::unlink(path);
 }
+

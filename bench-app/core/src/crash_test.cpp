@@ -10,7 +10,8 @@
 namespace aidi::core {
 
 inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::path& zoo, const std::string& modelName,
-                                                        const std::string& policyName, std::size_t sample) {
+                                                        const std::string& policyName, std::size_t sample,
+                                                        std::uint32_t seed) {
   std::vector<std::pair<const char*, fw::SchedulerPolicy>> policies;
   for (const auto& p : proto::kPolicies)
     if (policyName == "all" || policyName == p.name) policies.emplace_back(p.name, p.policy);
@@ -30,12 +31,21 @@ inst::Result<std::vector<CrashTestResult>> runCrashTest(const std::filesystem::p
   const std::uint8_t* image = subset->pixels.data();
 
   std::vector<CrashTestResult> results;
-  for (const auto& [name, policy] : policies) {
+  const auto timed = [&](const char* policy, const char* sweep, auto&& run) {
     const auto start = std::chrono::steady_clock::now();
-    // 250,000 cycles per power cycle (10 ms at 25 MHz) sizes the aidi policy's jobs.
-    const auto r = fw::host::crashSweep(model, fw::cm4Kernels(), policy, 250'000, image);
-    results.push_back({name, r.jobs, r.pointsTried, r.divergences, r.firstDivergence,
+    const fw::host::SweepResult r = run();
+    results.push_back({policy, sweep, r.jobs, r.pointsTried, r.divergences, r.firstDivergence,
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()});
+  };
+  for (const auto& [name, policy] : policies) {
+    // 250,000 cycles per power cycle (10 ms at 25 MHz) sizes the job engine's tiles.
+    timed(name, "writes", [&] {
+      return fw::host::crashSweep(model, fw::cm4Kernels(), policy, 250'000, image, 1,
+                                  {fw::host::Tearing::Random, seed});
+    });
+    if (policy != fw::SchedulerPolicy::Aidi) continue;
+    timed(name, "steps", [&] { return fw::host::stepSweep(model, fw::cm4Kernels(), image); });
+    timed(name, "sleeps", [&] { return fw::host::sleepSweep(model, fw::cm4Kernels(), image, seed); });
   }
   return results;
 }

@@ -1,5 +1,7 @@
 #include "crash_sweep.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <random>
@@ -77,14 +79,27 @@ Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy 
   return s;
 }
 
+// A power failure at a write (counted from the boot) and how much of the
+// write lands: `landedBytes`, or the share `landedShare` when that is >= 0.
+struct Failure {
+  std::int64_t write;
+  std::uint32_t landedBytes = FailingNvm::kHalf;
+  double landedShare = -1;
+};
+
+void arm(FailingNvm& nvm, const Failure& f) {
+  if (f.landedShare >= 0) nvm.failAtWriteLanding(f.write, f.landedShare);
+  else nvm.failAtWrite(f.write, f.landedBytes);
+}
+
 // Boots until the inference is done. The first boot starts it; every later
 // boot restores from NVM with SRAM full of garbage.
 bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup& s, FailingNvm& nvm,
-                         const std::uint8_t* image, const std::vector<std::int64_t>& failures) {
+                         const std::uint8_t* image, const std::vector<Failure>& failures) {
   std::size_t next = 0;
   for (int boot = 0; boot < 10000; ++boot) {
     std::memset(s.scratch.data(), 0xA5 ^ boot, s.scratch.size());  // SRAM is never trusted
-    nvm.failAtWrite(next < failures.size() ? failures[next] : -1);
+    arm(nvm, next < failures.size() ? failures[next] : Failure{-1});
     Engine runtime(model, kernels, s, nvm);
     RunStatus status = runtime.restore();
     if (status == RunStatus::Idle || runtime.progress().inference != 1) {
@@ -106,21 +121,34 @@ bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup
 }  // namespace
 
 SweepResult crashSweep(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy,
-                       std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, std::uint64_t stride) {
+                       std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, std::uint64_t stride,
+                       Tearing tearing) {
   Setup s = prepare(model, kernels, policy, cyclesPerPowerCycle, image);
   SweepResult r;
+  std::vector<std::uint32_t> sizes;
   {
     FailingNvm nvm(kNvmBytes);
     Engine runtime(model, kernels, s, nvm);
     runtime.start(image);
     r.writesPerInference = nvm.stats().writes;
     r.jobs = runtime.progress().jobsCommitted;
+    sizes = nvm.writeSizes();
   }
-  for (std::uint64_t k = 0; k < r.writesPerInference; k += stride) {
+  std::mt19937 rng(tearing.seed);
+  const auto tryPoint = [&](std::int64_t write, std::uint32_t landed) {
     FailingNvm nvm(kNvmBytes);
     ++r.pointsTried;
-    if (!finishAfterFailures(model, kernels, s, nvm, image, {static_cast<std::int64_t>(k)})) {
-      if (r.divergences++ == 0) r.firstDivergence = static_cast<std::int64_t>(k);
+    if (!finishAfterFailures(model, kernels, s, nvm, image, {Failure{write, landed}}) && r.divergences++ == 0)
+      r.firstDivergence = write;
+  };
+  for (std::uint64_t k = 0; k < r.writesPerInference; k += stride) {
+    const auto write = static_cast<std::int64_t>(k);
+    switch (tearing.kind) {
+      case Tearing::Half: tryPoint(write, FailingNvm::kHalf); break;
+      case Tearing::Random: tryPoint(write, sizes[k] ? static_cast<std::uint32_t>(rng() % sizes[k]) : 0); break;
+      case Tearing::EveryByte:
+        for (std::uint32_t landed = 0; landed < std::max<std::uint32_t>(sizes[k], 1); ++landed) tryPoint(write, landed);
+        break;
     }
   }
   return r;
@@ -183,15 +211,110 @@ SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const st
   return r;
 }
 
+namespace {
+
+// The sleep path's capacitor (sleepSweep): before every decision a level
+// drawn log-uniformly between 10^3 and 10^7 cycles, so the runtime's
+// decisions all come up; right after a sleep, the level it ended at.
+class SleepyCapacitor final : public EnergyMonitor {
+ public:
+  enum class Outcome { Reached, Floor, BrownOut };
+  SleepyCapacitor(FailingNvm& nvm, std::uint32_t seed, std::int64_t brownOutAtSleep, bool randomBrownOuts)
+      : m_nvm(nvm), m_rng(seed), m_brownOutAt(brownOutAtSleep), m_randomBrownOuts(randomBrownOuts) {}
+  std::uint32_t cyclesLeft() override {
+    if (m_after) {
+      const std::uint32_t level = *m_after;
+      m_after.reset();
+      return level;
+    }
+    return static_cast<std::uint32_t>(std::pow(10.0, std::uniform_real_distribution<double>(3.0, 7.0)(m_rng)));
+  }
+  bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override {
+    const std::uint32_t draw = m_rng() % 100;
+    Outcome outcome = draw < 60 ? Outcome::Reached : draw < 85 ? Outcome::Floor : Outcome::BrownOut;
+    if (outcome == Outcome::BrownOut && !m_randomBrownOuts) outcome = Outcome::Reached;
+    if (outcome == Outcome::Floor && floor == 0) outcome = Outcome::BrownOut;  // no floor: down to V_off
+    if (m_sleeps++ == m_brownOutAt) outcome = Outcome::BrownOut;
+    switch (outcome) {
+      case Outcome::Reached: m_after = cycles; return true;
+      case Outcome::Floor: m_after = floor; return false;
+      case Outcome::BrownOut:
+        // The board dies asleep: nothing it does afterwards reaches the NVM
+        // but the torn start of its next write.
+        m_nvm.failAtWriteLanding(0, std::uniform_real_distribution<double>(0.0, 1.0)(m_rng));
+        m_after = 0;
+        ++brownOuts;
+        return false;
+    }
+    return false;
+  }
+  std::int64_t sleeps() const { return m_sleeps; }
+  int brownOuts = 0;
+
+ private:
+  FailingNvm& m_nvm;
+  std::mt19937 m_rng;
+  std::int64_t m_brownOutAt;
+  bool m_randomBrownOuts;
+  std::int64_t m_sleeps = 0;
+  std::optional<std::uint32_t> m_after;
+};
+
+}  // namespace
+
+SweepResult sleepSweep(const ModelView& model, const KernelSet& kernels, const std::uint8_t* image,
+                       std::uint32_t seed, std::uint64_t stride) {
+  Setup s = prepare(model, kernels, SchedulerPolicy::Aidi, 0, image);
+  SweepResult r;
+  std::int64_t sleeps = 0;
+  {
+    // The first boot without a brown-out: how many sleeps it takes.
+    FailingNvm nvm(kNvmBytes);
+    SleepyCapacitor capacitor(nvm, seed, -1, false);
+    ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), capacitor);
+    runtime.start(image, 1);
+    sleeps = capacitor.sleeps();
+    r.writesPerInference = nvm.stats().writes;
+    r.jobs = runtime.progress().jobsCommitted;
+  }
+  for (std::int64_t at = 0; at < sleeps; at += static_cast<std::int64_t>(stride)) {
+    FailingNvm nvm(kNvmBytes);
+    ++r.pointsTried;
+    bool ok = false;
+    for (int boot = 0; boot < 1000 && !ok; ++boot) {
+      std::memset(s.scratch.data(), 0x3C ^ boot, s.scratch.size());  // SRAM is never trusted
+      nvm.failAtWrite(-1);
+      // The first boot replays the dry run up to its brown-out; later boots
+      // draw their own outcomes, brown-outs included.
+      SleepyCapacitor capacitor(nvm, boot == 0 ? seed : seed + 7919u * static_cast<std::uint32_t>(at + 1) + boot,
+                                boot == 0 ? at : -1, boot > 0);
+      ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), capacitor);
+      RunStatus status = runtime.restore();
+      if (status == RunStatus::Idle || runtime.progress().inference != 1) status = runtime.start(image, 1);
+      else if (status != RunStatus::Done) status = runtime.resume();
+      r.brownOutsAsleep += static_cast<std::uint64_t>(capacitor.brownOuts);
+      if (status == RunStatus::Done) {
+        std::int8_t logits[kMaxLogits];
+        runtime.result(logits, kMaxLogits);
+        ok = std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
+        if (!ok) break;
+      }
+    }
+    if (!ok && r.divergences++ == 0) r.firstDivergence = at;
+  }
+  return r;
+}
+
 SweepResult randomFailureSweep(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy,
                                std::uint64_t cyclesPerPowerCycle, const std::uint8_t* image, int schedules,
                                int failures, std::uint32_t seed) {
   Setup s = prepare(model, kernels, policy, cyclesPerPowerCycle, image);
   SweepResult r;
   std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> share(0.0, 1.0);
   for (int i = 0; i < schedules; ++i) {
-    std::vector<std::int64_t> points;
-    for (int f = 0; f < failures; ++f) points.push_back(static_cast<std::int64_t>(rng() % 200));
+    std::vector<Failure> points;
+    for (int f = 0; f < failures; ++f) points.push_back({static_cast<std::int64_t>(rng() % 200), 0, share(rng)});
     FailingNvm nvm(kNvmBytes);
     r.pointsTried += points.size();
     if (!finishAfterFailures(model, kernels, s, nvm, image, points)) {

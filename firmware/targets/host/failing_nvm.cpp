@@ -6,9 +6,12 @@ namespace aidi::fw::host {
 
 bool FailingNvm::write(std::uint32_t offset, const void* data, std::uint32_t size) {
   ++m_stats.writes;
+  m_sizes.push_back(size);
   if (m_failAt >= 0 && m_writesSinceArmed++ == m_failAt) {
-    std::memcpy(m_bytes.data() + offset, data, size / 2);  // torn
-    m_stats.bytesWritten += size / 2;
+    std::uint32_t landed = m_landed == kHalf ? size / 2 : (m_landed < size ? m_landed : size);
+    if (m_fraction >= 0) landed = static_cast<std::uint32_t>(m_fraction * size);
+    std::memcpy(m_bytes.data() + offset, data, landed);  // torn
+    m_stats.bytesWritten += landed;
     m_failAt = -1;
     return false;
   }
