@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Recomputes the energy-bound limit of recorded inferences independently of
-the bench's C++ code, from the trace file and the recorded instruction count
-of the plain inference, and compares it with what the database holds.
+the bench's C++ code, from the trace file, the run's board profile (as the
+campaign recorded it) and the plain inference's recorded cycle count, and
+compares it with what the database holds.
 
     /usr/bin/python3 tools/check_energy_bound.py DB CAMPAIGN [--json]
 
@@ -12,9 +13,10 @@ any differs by more than 1e-6.
 
 The limit (DESIGN.md): L* = max(N/f, t_E), where t_E is the first t at which
 the usable stored energy plus efficiency x harvested energy over [0, t]
-reaches the energy of the plain inference N/f x P_active. Storage starts at
-V_on. The constants are the physical-assumptions table
-(firmware/runtime/physical_assumptions.hpp).
+reaches the energy of the plain inference N/f x P_plain, with N its
+cycle-approximate Cortex-M4 cycles (the instructions where no cycles were
+counted) and P_plain the MCU's active power with the FRAM asleep. Storage
+starts at V_on.
 """
 import argparse
 import json
@@ -24,9 +26,13 @@ import sqlite3
 import sys
 import tomllib
 
-CLOCK_HZ = 25e6
-ACTIVE_W = 79e-6 * 25.0 * 3.0
 DEFAULTS = {"v_on": 3.0, "v_off": 2.0, "v_max": 3.6, "efficiency": 0.8}
+
+
+def figure(profile, key):
+    """A board profile's figure: a number, or {value, source}."""
+    v = profile[key]
+    return v["value"] if isinstance(v, dict) else v
 
 
 def load_trace(path):
@@ -64,11 +70,13 @@ def harvested_until(trace, needed):
         t0 += period
 
 
-def energy_bound(condition, base_dir, plain_cycles):
-    c = dict(DEFAULTS, **condition)
-    compute_s = plain_cycles / CLOCK_HZ
+def energy_bound(condition, base_dir, plain_cycles, board):
+    c = dict(DEFAULTS, **{k: figure(board, k) for k in ("v_on", "v_off", "v_max", "efficiency") if k in board})
+    c.update(condition)
+    compute_s = plain_cycles / figure(board, "clock_hz")
+    plain_w = figure(board, "active_power_w") + (figure(board, "nvm_sleep_power_w") if "nvm_sleep_power_w" in board else 0)
     usable = 0.5 * c["capacitor_uf"] * 1e-6 * (c["v_on"] ** 2 - c["v_off"] ** 2)
-    needed = compute_s * ACTIVE_W - usable
+    needed = compute_s * plain_w - usable
     if needed <= 0:
         return compute_s
     if "trace" in c:
@@ -92,14 +100,16 @@ def check(db_path, campaign):
     results = []
     for policy, in db.execute("SELECT DISTINCT policy FROM runs WHERE campaign_id = ? ORDER BY policy", (campaign_id,)):
         hit = db.execute(
-            "SELECT r.id, r.model, r.condition, i.inference, i.plain_cycles, i.energy_bound_s, i.latency_s"
+            "SELECT r.id, r.model, r.condition, i.inference, COALESCE(i.plain_m4_cycles, i.plain_cycles),"
+            " i.energy_bound_s, i.latency_s, b.profile_toml"
             " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
+            " JOIN board_profiles b ON b.campaign_id = r.campaign_id AND b.name = r.board"
             " WHERE r.campaign_id = ? AND r.policy = ? AND i.finished = 1 AND i.plain_cycles IS NOT NULL"
             " ORDER BY i.energy_bound_s DESC, r.plan_index LIMIT 1", (campaign_id, policy)).fetchone()
         if not hit:
             continue
-        run_id, model, condition, inference, plain, recorded, latency = hit
-        recomputed = energy_bound(conditions[condition], base_dir, plain)
+        run_id, model, condition, inference, plain, recorded, latency, profile = hit
+        recomputed = energy_bound(conditions[condition], base_dir, plain, tomllib.loads(profile))
         results.append({"policy": policy, "run": run_id, "model": model, "condition": condition,
                         "inference": inference, "plain_cycles": plain, "recorded_s": recorded,
                         "recomputed_s": recomputed, "latency_s": latency,
