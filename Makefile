@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DAIDI_WERROR=ON
 
-.PHONY: all deps build demo test bench models study clean
+.PHONY: figures all deps build demo test bench models study clean
 
 all: build
 
@@ -52,6 +52,23 @@ study: build
 	/usr/bin/python3 tools/study_results.py --db $(STUDY_DIR)/study.sqlite --report-json $(STUDY_DIR)/study.json \
 	  --accuracy-json $(STUDY_DIR)/accuracy.json --kernels $(STUDY_DIR)/kernels.txt --plots $(STUDY_DIR)/plots \
 	  --out docs/RESULTS.md
+
+# The README's figures, from the benchmarks, the demo and the study (run
+# `make study` first for docs/RESULTS.md): nothing in it is typed by hand.
+FIGURES_DIR ?= $(BUILD)/figures
+figures: build
+	rm -rf $(FIGURES_DIR) && mkdir -p $(FIGURES_DIR)
+	$(BUILD)/bench-app/cli/aidi run fixtures/campaigns/demo.toml --db $(FIGURES_DIR)/demo.sqlite 2>/dev/null \
+	  | sed -e 's|$(CURDIR)/||' > $(FIGURES_DIR)/demo.txt
+	$(BUILD)/bench-app/cli/aidi models > $(FIGURES_DIR)/models.txt
+	$(BUILD)/tests/bench/protocol_decode_bench > $(FIGURES_DIR)/protocol.txt
+	$(BUILD)/tests/bench/database_bench $(FIGURES_DIR)/bench-data > $(FIGURES_DIR)/database.txt
+	$(BUILD)/tests/bench/kernel_bench > $(FIGURES_DIR)/kernels-full.txt
+	grep -E '^(geometric|worst|whole|model|  (inas|mcunet)|static)' $(FIGURES_DIR)/kernels-full.txt > $(FIGURES_DIR)/kernels.txt || cp $(FIGURES_DIR)/kernels-full.txt $(FIGURES_DIR)/kernels.txt
+	$(BUILD)/tests/bench/virtual_power_bench > $(FIGURES_DIR)/virtual-power.txt
+	$(BUILD)/bench-app/cli/aidi crashtest --model inas-tiny --policy all > $(FIGURES_DIR)/crashtest.txt
+	$(BUILD)/tests/bench/plot_bench > $(FIGURES_DIR)/plot.txt
+	/usr/bin/python3 tools/readme_figures.py --figures $(FIGURES_DIR) --results docs/RESULTS.md --readme README.md
 
 # Benchmarks print their figures; see each issue's targets.
 bench: build
