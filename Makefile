@@ -60,6 +60,7 @@ figures: build
 	rm -rf $(FIGURES_DIR) && mkdir -p $(FIGURES_DIR)
 	$(BUILD)/bench-app/cli/aidi run fixtures/campaigns/demo.toml --db $(FIGURES_DIR)/demo.sqlite 2>/dev/null \
 	  | sed -e 's|$(CURDIR)/||' > $(FIGURES_DIR)/demo.txt
+	$(BUILD)/bench-app/cli/aidi demo | sed -e 's|$(CURDIR)/||' > $(FIGURES_DIR)/demo-boot.txt
 	$(BUILD)/bench-app/cli/aidi models > $(FIGURES_DIR)/models.txt
 	$(BUILD)/tests/bench/protocol_decode_bench > $(FIGURES_DIR)/protocol.txt
 	$(BUILD)/tests/bench/database_bench $(FIGURES_DIR)/bench-data > $(FIGURES_DIR)/database.txt
