@@ -35,12 +35,20 @@ struct Prepared {
   int label = -1;
 };
 
+// "FROM:TO", the addresses of two marker symbols of the firmware, as the
+// counting plugin takes its ranges and windows (insn_window.c).
+inst::Result<std::string> markerRange(const inst::ElfFile& elf, const char* from, const char* to) {
+  const auto a = elf.symbol(from), b = elf.symbol(to);
+  if (!a || !b) return inst::fail(inst::ErrorCode::Protocol, std::string("marker ") + (a ? to : from) + " missing in the firmware");
+  return std::to_string(*a) + ":" + std::to_string(*b);
+}
+
 // The counting plugin's argument that times the virtual FRAM's busy wait in
-// the cycles it stands for (insn_window.c).
+// the cycles it stands for.
 inst::Result<std::string> nvmWaitArgument(const inst::ElfFile& elf) {
-  const auto from = elf.symbol("aidi_nvm_wait"), to = elf.symbol("aidi_nvm_wait_end");
-  if (!from || !to) return inst::fail(inst::ErrorCode::Protocol, "marker aidi_nvm_wait missing in the firmware");
-  return ",wait=" + std::to_string(*from) + ":" + std::to_string(*to);
+  auto range = markerRange(elf, "aidi_nvm_wait", "aidi_nvm_wait_end");
+  if (!range) return std::unexpected(range.error());
+  return ",wait=" + *range;
 }
 
 // Writes the model and the run configuration next to the firmware (QEMU
@@ -90,9 +98,9 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     if (!windows) return std::unexpected(windows.error());
     for (const auto& [begin, end] : {std::pair{"aidi_powered_begin", "aidi_powered_end"},
                                      std::pair{"aidi_telemetry_begin", "aidi_telemetry_end"}}) {
-      const auto from = elf->symbol(begin), to = elf->symbol(end);
-      if (!from || !to) return inst::fail(inst::ErrorCode::Protocol, std::string("marker ") + begin + " missing in the firmware");
-      *windows += ",window=" + std::to_string(*from) + ":" + std::to_string(*to);
+      auto range = markerRange(*elf, begin, end);
+      if (!range) return std::unexpected(range.error());
+      *windows += ",window=" + *range;
     }
     std::ofstream(p.dir.path() / "counters.bin", std::ios::binary) << std::string(64, '\0');
     p.board.extraArguments = {"-plugin", insnPlugin().string() + *windows +

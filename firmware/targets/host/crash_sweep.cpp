@@ -51,9 +51,13 @@ class Engine {
     } else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
   }
   RunStatus restore() { return m_resident ? m_resident->restore() : m_jobs->restore(); }
-  RunStatus start(const std::uint8_t* image) { return m_resident ? m_resident->start(image, 1) : m_jobs->start(image, 1); }
+  RunStatus start(const std::uint8_t* image, std::uint32_t inference) {
+    return m_resident ? m_resident->start(image, inference) : m_jobs->start(image, inference);
+  }
   RunStatus resume() { return m_resident ? m_resident->resume() : m_jobs->resume(); }
-  int result(std::int8_t* logits) { return m_resident ? m_resident->result(logits, kMaxLogits) : m_jobs->result(logits, kMaxLogits); }
+  int result(std::int8_t* logits, int capacity) {
+    return m_resident ? m_resident->result(logits, capacity) : m_jobs->result(logits, capacity);
+  }
   const Progress& progress() const { return m_resident ? m_resident->progress() : m_jobs->progress(); }
 
  private:
@@ -92,6 +96,24 @@ void arm(FailingNvm& nvm, const Failure& f) {
   else nvm.failAtWrite(f.write, f.landedBytes);
 }
 
+// One boot of either engine: restore from NVM, then start the inference
+// when none of its progress is committed yet (the host sends the run
+// again), or resume it.
+template <class Runtime>
+RunStatus bootOnce(Runtime& runtime, const std::uint8_t* image) {
+  const RunStatus status = runtime.restore();
+  if (status == RunStatus::Idle || runtime.progress().inference != 1) return runtime.start(image, 1);
+  return status == RunStatus::Done ? status : runtime.resume();
+}
+
+// A finished inference's logits against the plain inference's.
+template <class Runtime>
+bool matchesPlain(Runtime& runtime, const Setup& s) {
+  std::int8_t logits[kMaxLogits];
+  runtime.result(logits, kMaxLogits);
+  return std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
+}
+
 // Boots until the inference is done. The first boot starts it; every later
 // boot restores from NVM with SRAM full of garbage.
 bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup& s, FailingNvm& nvm,
@@ -101,18 +123,7 @@ bool finishAfterFailures(const ModelView& model, const KernelSet& kernels, Setup
     std::memset(s.scratch.data(), 0xA5 ^ boot, s.scratch.size());  // SRAM is never trusted
     arm(nvm, next < failures.size() ? failures[next] : Failure{-1});
     Engine runtime(model, kernels, s, nvm);
-    RunStatus status = runtime.restore();
-    if (status == RunStatus::Idle || runtime.progress().inference != 1) {
-      // No committed progress of this inference yet: the host sends the run again.
-      status = runtime.start(image);
-    } else if (status != RunStatus::Done) {
-      status = runtime.resume();
-    }
-    if (status == RunStatus::Done) {
-      std::int8_t logits[kMaxLogits];
-      runtime.result(logits);
-      return std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
-    }
+    if (bootOnce(runtime, image) == RunStatus::Done) return matchesPlain(runtime, s);
     ++next;
   }
   return false;
@@ -129,7 +140,7 @@ SweepResult crashSweep(const ModelView& model, const KernelSet& kernels, Schedul
   {
     FailingNvm nvm(kNvmBytes);
     Engine runtime(model, kernels, s, nvm);
-    runtime.start(image);
+    runtime.start(image, 1);
     r.writesPerInference = nvm.stats().writes;
     r.jobs = runtime.progress().jobsCommitted;
     sizes = nvm.writeSizes();
@@ -196,13 +207,8 @@ SweepResult stepSweep(const ModelView& model, const KernelSet& kernels, const st
       nvm.failAtWrite(-1);
       ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), monitor);
       runtime.setMaxBandRows(1);
-      RunStatus status = runtime.restore();
-      if (status == RunStatus::Idle || runtime.progress().inference != 1) status = runtime.start(image, 1);
-      else if (status != RunStatus::Done) status = runtime.resume();
-      if (status == RunStatus::Done) {
-        std::int8_t logits[kMaxLogits];
-        runtime.result(logits, kMaxLogits);
-        ok = std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
+      if (bootOnce(runtime, image) == RunStatus::Done) {
+        ok = matchesPlain(runtime, s);
         break;
       }
     }
@@ -281,7 +287,7 @@ SweepResult sleepSweep(const ModelView& model, const KernelSet& kernels, const s
     FailingNvm nvm(kNvmBytes);
     ++r.pointsTried;
     bool ok = false;
-    for (int boot = 0; boot < 1000 && !ok; ++boot) {
+    for (int boot = 0; boot < 1000; ++boot) {
       std::memset(s.scratch.data(), 0x3C ^ boot, s.scratch.size());  // SRAM is never trusted
       nvm.failAtWrite(-1);
       // The first boot replays the dry run up to its brown-out; later boots
@@ -289,15 +295,11 @@ SweepResult sleepSweep(const ModelView& model, const KernelSet& kernels, const s
       SleepyCapacitor capacitor(nvm, boot == 0 ? seed : seed + 7919u * static_cast<std::uint32_t>(at + 1) + boot,
                                 boot == 0 ? at : -1, boot > 0);
       ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), capacitor);
-      RunStatus status = runtime.restore();
-      if (status == RunStatus::Idle || runtime.progress().inference != 1) status = runtime.start(image, 1);
-      else if (status != RunStatus::Done) status = runtime.resume();
+      const RunStatus status = bootOnce(runtime, image);
       r.brownOutsAsleep += static_cast<std::uint64_t>(capacitor.brownOuts);
       if (status == RunStatus::Done) {
-        std::int8_t logits[kMaxLogits];
-        runtime.result(logits, kMaxLogits);
-        ok = std::memcmp(logits, s.expected, static_cast<std::size_t>(s.outputs)) == 0;
-        if (!ok) break;
+        ok = matchesPlain(runtime, s);
+        break;
       }
     }
     if (!ok && r.divergences++ == 0) r.firstDivergence = at;
