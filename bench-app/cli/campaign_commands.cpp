@@ -149,7 +149,8 @@ int execute(std::int64_t campaignId, const CampaignOptions& o) {
 int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o) {
   auto campaign = core::loadCampaignFile(file, o.modelZoo);
   if (!campaign) return fail(campaign.error());
-  if (o.database.has_parent_path()) std::filesystem::create_directories(o.database.parent_path());
+  if (std::error_code ec; o.database.has_parent_path() && !std::filesystem::create_directories(o.database.parent_path(), ec) && ec)
+    return fail({ErrorCode::Io, o.database.parent_path().string() + ": cannot create the database's folder: " + ec.message()});
   auto id = core::planCampaign(*campaign, o.database);
   if (!id) return fail(id.error());
   if (!o.json)
@@ -246,7 +247,7 @@ int reportCampaign(const std::string& which, const std::string& format, const st
     for (const auto& [name, svg] : core::plotSvgs(*report)) {
       const auto svgFile = plots / (name + ".svg");
       std::ofstream(svgFile) << svg << "\n";
-      if (!std::filesystem::exists(svgFile)) return fail({ErrorCode::Io, "cannot write " + svgFile.string()});
+      if (!std::filesystem::exists(svgFile, ec)) return fail({ErrorCode::Io, "cannot write " + svgFile.string()});
     }
   }
   return 0;

@@ -64,6 +64,9 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
   } cases[] = {
       {replace(kValid, "\"inas-tiny\"", "\"inas-tiny\", \"no-such-net\""),
        ":4: matrix.models: unknown model \"no-such-net\""},
+      // A name longer than the system allows is an unknown model, not a crash (found by fuzz.config).
+      {replace(kValid, "\"inas-tiny\"", "\"" + std::string(5000, 'e') + "\""), ":4: matrix.models: unknown model \"eeee"},
+      {replace(kValid, "\"inas-tiny\"", "\"../models/inas-tiny\""), ":4: matrix.models: unknown model \"../models/inas-tiny\""},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = -100"),
        ":9: condition[0].capacitor_uf: must be from 0.001 to 1e+07 (got -100)"},
       // Numbers are finite, whole where they count things, and in range.

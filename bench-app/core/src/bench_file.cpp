@@ -171,7 +171,8 @@ BenchProbe probeBench(const BenchFile& bench) {
   if (bench.link) {
     const auto& r = bench.link->resource;
     if (r.kind == inst::VisaResource::Kind::Serial) {
-      probe.linkOk = std::filesystem::exists(r.device);
+      std::error_code ec;
+      probe.linkOk = std::filesystem::exists(r.device, ec);
       probe.linkState = r.device + (probe.linkOk ? " present" : " not found (is the board plugged in?)");
     } else {
       auto link = inst::makeLink(r, bench.link->baud, inst::Millis{2000});
@@ -187,7 +188,7 @@ BenchProbe probeBench(const BenchFile& bench) {
 inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf) {
   if (!bench.flasher)
     return inst::fail(inst::ErrorCode::Unsupported, bench.path.string() + ": [flasher]: the bench has no flasher");
-  if (!std::filesystem::exists(elf))
+  if (std::error_code ec; !std::filesystem::is_regular_file(elf, ec))
     return inst::fail(inst::ErrorCode::NotFound, "firmware image not found: " + elf.string() +
                                                      " (built by `make` for every model and policy)");
   auto flasher = inst::makeFlasher(bench.flasherKind, *bench.flasher);

@@ -9,6 +9,7 @@
 #include <toml++/toml.h>
 
 #include "aidi/core/bench_file.hpp"
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
 #include "toml_file.hpp"
 
@@ -108,7 +109,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   auto models = stringList(c, *matrix, "models", "matrix.models");
   if (!models) return std::unexpected(models.error());
   for (std::size_t i = 0; i < models->size(); ++i) {
-    if (!std::filesystem::exists(zoo / (*models)[i] / "model.aidi"))
+    if (!isModelInZoo(zoo, (*models)[i]))
       return c.error(matrix->get("models")->as_array()->get(i), "matrix.models",
                      "unknown model \"" + (*models)[i] + "\" (not in " + zoo.string() + ")");
   }

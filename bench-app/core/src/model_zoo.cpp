@@ -15,7 +15,7 @@ std::filesystem::path defaultModelDirectory() {
 
 std::filesystem::path subsetFileFor(const std::filesystem::path& zoo) {
   const auto beside = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
-  if (std::filesystem::exists(beside)) return beside;
+  if (std::error_code ec; std::filesystem::exists(beside, ec)) return beside;
   return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "fashion-mnist" / "test-1000.bin";
 }
 
@@ -48,6 +48,14 @@ inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& dir) {
   return s;
 }
 
+bool isModelInZoo(const std::filesystem::path& zoo, const std::string& name) {
+  if (name.empty() || name.size() > 255 || name == "." || name == ".." ||
+      name.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos)
+    return false;
+  std::error_code ec;
+  return std::filesystem::is_regular_file(zoo / name / "model.aidi", ec);
+}
+
 inst::Result<SubsetImage> loadSubsetImage(const std::filesystem::path& subset, std::size_t sample) {
   constexpr std::size_t kHeader = 20, kPixels = 28 * 28;
   std::ifstream in(subset, std::ios::binary);
@@ -71,9 +79,9 @@ inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& 
   std::vector<std::filesystem::path> dirs;
   // Folders with neither a model nor a manifest are not models (a build
   // folder, say); one with only half of them is a damaged model.
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
-    if (!entry.is_directory()) continue;
-    if (std::filesystem::exists(entry.path() / "model.aidi") || std::filesystem::exists(entry.path() / "manifest.json"))
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    if (!entry.is_directory(ec)) continue;
+    if (std::filesystem::exists(entry.path() / "model.aidi", ec) || std::filesystem::exists(entry.path() / "manifest.json", ec))
       dirs.push_back(entry.path());
   }
   std::sort(dirs.begin(), dirs.end());

@@ -32,6 +32,10 @@ std::filesystem::path subsetFileFor(const std::filesystem::path& zoo);
 // model file is missing or damaged is an error naming it.
 [[nodiscard]] inst::Result<std::vector<ModelSummary>> listModels(const std::filesystem::path& directory);
 [[nodiscard]] inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& modelDirectory);
+// Whether `name` is a model of `zoo`: a plain folder name (no separator, not
+// "." or "..", at most 255 bytes) holding model.aidi. Never throws, whatever
+// the name: names come from users' files.
+[[nodiscard]] bool isModelInZoo(const std::filesystem::path& zoo, const std::string& name);
 
 // One image of the Fashion-MNIST subset fixture (fixtures/fashion-mnist/README.md).
 struct SubsetImage {
