@@ -11,6 +11,7 @@ add_library(aidi_fw_portable STATIC
   ${AIDI_FW_DIR}/runtime/nvm.cpp
   ${AIDI_FW_DIR}/runtime/resident_runtime.cpp
   ${AIDI_FW_DIR}/runtime/scheduler_policy.cpp
+  ${AIDI_FW_DIR}/runtime/sensed_energy.cpp
   ${AIDI_FW_DIR}/runtime/kernel_set_cm4.cpp
   ${AIDI_FW_DIR}/runtime/kernel_set_ref.cpp
   ${AIDI_FW_DIR}/runtime/plain_inference.cpp

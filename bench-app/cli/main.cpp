@@ -235,6 +235,7 @@ struct SimOptions {
   std::string model = "inas-tiny", policy = "aidi", trace, board = aidi::core::kDefaultBoard;
   double constantWatts = 0, capacitanceUf = 100;
   std::size_t sample = 0;
+  std::string sensing = "adc";
   bool json = false;
 };
 
@@ -244,6 +245,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   request.subset = aidi::core::subsetFileFor(zoo);
   request.sample = o.sample;
   request.policy = o.policy;
+  request.oracleSensing = o.sensing == "oracle";
   auto board = aidi::core::findBoardProfile(o.board);
   if (!board) return reportError(board.error());
   request.board = *board;
@@ -261,8 +263,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   const bool hasRatio = r->finished && r->energyBoundS > 0;
   const double ratio = hasRatio ? r->latencyS / r->energyBoundS : 0.0;
   double sleepS = 0, chargeS = 0, activeS = 0;
-  std::uint64_t sleeps = 0;
-  for (const auto& c : r->cycles) sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS;
+  std::uint64_t sleeps = 0, adcReadings = 0;
+  for (const auto& c : r->cycles)
+    sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS, adcReadings += c.adcReadings;
   const double cyclesPerWallS = static_cast<double>(r->cycles.size()) / r->wallS;
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
@@ -279,6 +282,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"latency_ratio", hasRatio ? nlohmann::json(ratio) : nlohmann::json()},
                                              {"charging_s", chargeS},
                                              {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
+                                             {"sensing", o.sensing}, {"adc_readings", adcReadings},
                                              {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
   } else if (r->finished) {
@@ -298,6 +302,8 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                r->energyBoundS, ratio);
     fmt::print("  {:.4f} s charging while off, {:.4f} s active, {:.4f} s asleep waiting for energy ({} sleeps)\n",
                chargeS, activeS, sleepS, sleeps);
+    fmt::print("  energy sensed by {} ({} ADC readings)\n", o.sensing == "oracle" ? "the bench's oracle" : "the ADC",
+               adcReadings);
     fmt::print("  wall {:.2f} s, {:.0f} power cycles per wall second\n", r->wallS, cyclesPerWallS);
   } else {
     fmt::print("{} / {}: did not finish: {}\n", o.model, o.policy, r->failure);
@@ -541,6 +547,11 @@ void addSim(Commands& c) {
   sub->add_option("--board", o->sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
       ->capture_default_str();
   sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
+  sub->add_option("--sensing", o->sim.sensing,
+                  "How the device learns its energy: adc (its ADC and comparator, as a real board) or oracle "
+                  "(the bench's brown-out time, future harvest included: for comparison only)")
+      ->check(CLI::IsMember({"adc", "oracle"}))
+      ->capture_default_str();
   sub->add_flag("--json", o->sim.json, "JSON output");
   c.on(sub, [o] { return runSim(o->dir, o->sim); });
 }

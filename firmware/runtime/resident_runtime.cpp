@@ -206,9 +206,9 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
   const Real finalCycles = static_cast<Real>(finalCommitCycles());  // the last checkpoint
   std::uint16_t layer = m_progress.layer;
   std::int32_t row = m_progress.job;
-  // Online correction of the cost model: cycles really spent vs estimated
-  // since this boot or the last wake-up.
-  std::uint32_t windowStart = m_monitor.cyclesLeft();
+  // Online correction of the cost model: cycles really spent (the device's
+  // counter) vs estimated since this boot or the last wake-up.
+  std::uint32_t windowStart = m_monitor.cyclesNow();
   std::uint64_t windowEstimate = 0;
   std::uint64_t spentBefore = 0, estimatedBefore = 0;  // earlier windows of this boot
   while (layer < m_model.layerCount()) {
@@ -240,7 +240,8 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
                                               tensors * m_nvmCosts.writeOverheadCycles);
         const bool moved = layer != m_progress.layer || row != m_progress.job;
         const std::uint32_t left = m_monitor.cyclesLeft();
-        const std::uint64_t spent = spentBefore + (windowStart > left ? windowStart - left : 0);
+        const std::uint32_t windowSpent = m_monitor.cyclesNow() - windowStart;
+        const std::uint64_t spent = spentBefore + windowSpent;
         const std::uint64_t estimated = estimatedBefore + windowEstimate;
         const Real scale = estimated > 0 && spent > 0 ? static_cast<Real>(spent) / static_cast<Real>(estimated) : 1.0f;
         // The rest of this layer at what its last row really took, when that
@@ -267,9 +268,9 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
           }
           fellToFloor = m_monitor.cyclesLeft() < reserve + sleepHeadroom(state);
         }
-        spentBefore += windowStart > left ? windowStart - left : 0;
+        spentBefore += windowSpent;
         estimatedBefore += windowEstimate;
-        windowStart = m_monitor.cyclesLeft();
+        windowStart = m_monitor.cyclesNow();
         windowEstimate = 0;
       }
       // Rows go in bands (one kernel call) while the energy is plentiful:
@@ -290,10 +291,9 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       const RowWindow bw = inputRows(l, in, row, row + band);
       if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
       if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
-      const std::uint32_t beforeRow = m_monitor.cyclesLeft();
+      const std::uint32_t beforeRow = m_monitor.cyclesNow();
       computeRows(layer, row, row + band);
-      const std::uint32_t afterRow = m_monitor.cyclesLeft();
-      lastRowCycles = beforeRow > afterRow ? (beforeRow - afterRow) / static_cast<std::uint32_t>(band) : 0;
+      lastRowCycles = (m_monitor.cyclesNow() - beforeRow) / static_cast<std::uint32_t>(band);
       // A band pays its kernel call once (rowCycles holds one call per row).
       windowEstimate += (rowCycles - callCost[layer]) * static_cast<std::uint64_t>(band) + callCost[layer];
       row += band - 1;  // the loop's ++row moves past the band

@@ -42,8 +42,12 @@ namespace aidi::fw {
 
 class EnergyMonitor {
  public:
-  // CPU cycles of work the stored energy still allows before the brown-out.
+  // CPU cycles of work the stored energy still allows before the brown-out,
+  // as the device senses it (SensedEnergyMonitor: from its ADC).
   virtual std::uint32_t cyclesLeft() = 0;
+  // The device's own cycle counter, which measures what work really costs
+  // (wraps at 2^32); 0 where there is none (the cost model is then taken as is).
+  virtual std::uint32_t cyclesNow() { return 0; }
   // Sleeps, powered and with SRAM kept, until the stored energy allows
   // `cycles` cycles of work or the capacitor is full, or until it falls to
   // `floor` cycles (a second comparator threshold; 0: sleep on into the

@@ -6,13 +6,14 @@
 
 namespace aidi::inst {
 namespace {
-constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D', kSleep = 'S';
+constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D', kSleep = 'S', kAdc = 'A',
+                       kAdcValue = 'V';
 constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;  // Timer0 start value under continuous power
 constexpr double kMaxTicks = 4294967295.0;
 }  // namespace
 
 VirtualPower::VirtualPower(QemuBoard& board, HarvesterModel& model, VirtualPowerConfig config)
-    : m_board(board), m_model(model), m_config(config) {}
+    : m_board(board), m_model(model), m_config(config), m_noise(config.adc.seed) {}
 
 Result<std::uint8_t> VirtualPower::readShimByte() {
   while (m_pending.empty()) {
@@ -73,6 +74,14 @@ Result<VirtualPower::Stretch> VirtualPower::stretch(std::uint64_t ticksRun) {
   return s;
 }
 
+std::uint16_t VirtualPower::adcCode() {
+  const auto& adc = m_config.adc;
+  double volts = m_model.voltage();
+  if (adc.noiseV > 0) volts += std::normal_distribution<double>(0.0, adc.noiseV)(m_noise);
+  const double fullCode = std::ldexp(1.0, static_cast<int>(std::min<std::uint32_t>(adc.bits, 16))) - 1;
+  return static_cast<std::uint16_t>(std::clamp(std::round(volts / adc.fullScaleV * fullCode), 0.0, fullCode));
+}
+
 Status VirtualPower::grant(std::uint32_t ticks) {
   std::array<std::byte, 5> message{std::byte{kBudget}};
   for (int i = 0; i < 4; ++i) message[1 + i] = std::byte(static_cast<std::uint8_t>(ticks >> (8 * i)));
@@ -120,24 +129,42 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       break;
     }
+    if (*event == kAdc) {
+      // One conversion, charged at the active power; the code, then the
+      // budget from here on (none left if the conversion browned it out).
+      auto left = readShimWord();
+      if (!left) return std::unexpected(left.error());
+      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      r.onS += m_model.run(m_config.adc.conversionS, m_config.activeWatts);
+      ++r.adcReadings;
+      const std::uint16_t code = adcCode();
+      const std::array<std::byte, 3> reply{std::byte{kAdcValue}, std::byte(static_cast<std::uint8_t>(code)),
+                                           std::byte(static_cast<std::uint8_t>(code >> 8))};
+      if (auto ok = m_board.shim().write(reply); !ok) return std::unexpected(ok.error());
+      granted = m_model.storedEnergyJ() > m_model.energyAtOff() ? budgetTicks() : 1u;
+      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      continue;
+    }
     if (*event != kSleep) return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
-    auto wanted = readShimWord();
-    if (!wanted) return std::unexpected(wanted.error());
+    auto wake = readShimWord();
+    if (!wake) return std::unexpected(wake.error());
     auto left = readShimWord();
     if (!left) return std::unexpected(left.error());
     auto floor = readShimWord();
     if (!floor) return std::unexpected(floor.error());
     if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
-    // The device counts its budget in Timer0's instructions.
-    const double joulesPerInstruction = m_config.activeWatts / m_config.clockHz * cyclesPerInstruction();
-    const auto sleep = m_model.sleepUntil(m_model.energyAtOff() + *wanted * joulesPerInstruction,
-                                          m_model.energyAtOff() + *floor * joulesPerInstruction, m_config.sleepWatts,
-                                          m_config.maxChargeSeconds);
+    // The comparator's thresholds, in millivolts at the capacitor.
+    const auto energyAt = [&](std::uint32_t millivolts) {
+      const double volts = millivolts * 1e-3;
+      return 0.5 * m_model.params().capacitanceF * volts * volts;
+    };
+    const auto sleep = m_model.sleepUntil(energyAt(*wake), std::max(energyAt(*floor), m_model.energyAtOff()),
+                                          m_config.sleepWatts, m_config.maxChargeSeconds);
     r.sleepS += sleep.seconds;
     ++r.sleeps;
-    // Energy reached (or the capacitor full), or down to the device's floor:
-    // a budget of what is stored. Fell to V_off (a floor of 0): one tick,
-    // and the shim's brown-out follows.
+    // Risen to the wake threshold (or the capacitor full), or down to the
+    // device's floor: a budget of what is stored. Fell to V_off (a floor of
+    // 0): one tick, and the shim's brown-out follows.
     granted = sleep.reached || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
     if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
   }

@@ -188,7 +188,7 @@ TEST(BoardProfile, ShippedProfilesLoadAndBrokenOnesAreRefused) {
   for (const auto& name : names) {
     auto p = core::findBoardProfile(name);
     ASSERT_TRUE(p) << name << ": " << p.error().message;
-    EXPECT_EQ(p->sources.size(), 17u) << name;
+    EXPECT_EQ(p->sources.size(), 21u) << name;
     for (const auto& [key, source] : p->sources) EXPECT_FALSE(source.empty()) << name << " " << key;
   }
   auto good = core::findBoardProfile("mps2-an386");
@@ -208,6 +208,8 @@ TEST(BoardProfile, ShippedProfilesLoadAndBrokenOnesAreRefused) {
       {"v_off = { value = 2.0,", "v_off = { value = 3.2,", "v_on: need v_off < v_on <= v_max"},
       {"name = \"mps2-an386\"", "name = \"mps2-an386\"\nbogus = 1", "bogus: unknown key"},
       {"clock_hz = { value = 25e6,", "clock_hz = { valeu = 25e6,", "clock_hz.value: needs a number"},
+      {"adc_full_scale_v = { value = 4.096,", "adc_full_scale_v = { value = 3.3,", "adc_full_scale_v: must reach v_max"},
+      {"adc_bits = { value = 12,", "adc_bits = { value = 40,", "adc_bits.value: must be finite and within"},
   };
   for (const auto& c : cases) {
     auto p = broken(c.from, c.to);

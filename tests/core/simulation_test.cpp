@@ -176,10 +176,12 @@ TEST(Simulation, ThePluginCountsPoweredCyclesAndTelemetry) {
   for (const auto* r : {&*loop, &*aidi}) {
     ASSERT_TRUE(r->finished) << r->failure;
     EXPECT_EQ(r->poweredInstructions, r->deviceInstructions);
-    // Time runs on the device's cycles: its active seconds are its cycles at the clock.
+    // Time runs on the device's cycles: its active seconds are its cycles at
+    // the clock, and its ADC's conversions (10 us each on this board).
     double onS = 0;
-    for (const auto& c : r->cycles) onS += c.onS;
-    EXPECT_NEAR(onS * 25e6, double(r->poweredCycles), 1.0);
+    std::uint64_t readings = 0;
+    for (const auto& c : r->cycles) onS += c.onS, readings += c.adcReadings;
+    EXPECT_NEAR(onS * 25e6, double(r->poweredCycles) + double(readings) * 10e-6 * 25e6, 1.0);
     EXPECT_GT(r->plainCycles, r->plainInstructions) << "loads, stores and taken branches cost more than a cycle";
     EXPECT_LT(r->plainCycles, 3 * r->plainInstructions);
     EXPECT_GT(r->poweredCycles, r->poweredInstructions);
@@ -211,4 +213,31 @@ TEST(Simulation, TelemetryIsOffTheEnergyBudget) {
   EXPECT_LE(last, r->deviceInstructions + 40);
   EXPECT_GT(last + r->telemetryInstructions / 2, r->deviceInstructions)
       << "last commit at " << last << " of " << r->deviceInstructions;
+}
+
+// The aidi engine knows its energy only from what the board senses: ADC
+// readings of the capacitor, taken by the device and charged to it; the
+// bench's brown-out time (future harvest included) reaches it only when
+// the oracle is asked for, to measure what the oracle flattered.
+TEST(Simulation, AidiSensesItsEnergyWithTheBoardsAdc) {
+  auto sensed = request("mcunet-s", "aidi", 100e-6, "outdoor-clouds");
+  auto oracle = sensed;
+  oracle.oracleSensing = true;
+  auto tile = request("mcunet-s", "fixed-tile", 100e-6, "outdoor-clouds");
+  auto a = core::simulate(sensed), o = core::simulate(oracle), t = core::simulate(tile);
+  ASSERT_TRUE(a && o && t);
+  ASSERT_TRUE(a->finished && o->finished && t->finished) << a->failure << o->failure << t->failure;
+  const auto readings = [](const core::SimulationResult& r) {
+    std::uint64_t n = 0;
+    for (const auto& c : r.cycles) n += c.adcReadings;
+    return n;
+  };
+  EXPECT_GT(readings(*a), 0u);
+  EXPECT_LT(readings(*a), 200u) << "read only when a decision needs it";
+  EXPECT_EQ(readings(*o), 0u);
+  EXPECT_EQ(readings(*t), 0u) << "a static schedule measures nothing";
+  EXPECT_EQ(a->logits, o->logits);
+  // Not knowing the harvest to come costs time: the device sleeps for energy
+  // that the oracle knew would arrive while it ran.
+  EXPECT_GT(a->latencyS, o->latencyS);
 }

@@ -121,7 +121,7 @@ TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
   std::uint64_t points = 0, brownOuts = 0;
   for (const auto& name : zooModels()) {
     const Loaded model = load(name);
-    const std::uint32_t seeds = name == "inas-tiny" ? 80 : 12;
+    const std::uint32_t seeds = name == "inas-tiny" ? 100 : 16;
     for (std::uint32_t seed = 1; seed <= seeds; ++seed) {
       const auto r = host::sleepSweep(model.view, cm4Kernels(), subset.image(seed % 8), seed);
       EXPECT_EQ(r.divergences, 0u) << name << " seed " << seed << ": first divergence at sleep " << r.firstDivergence;

@@ -1,6 +1,8 @@
 #include "aidi/core/simulation.hpp"
 
 #include <array>
+#include <bit>
+#include <cmath>
 #include <fstream>
 
 #include "aidi/core/boot_demo.hpp"
@@ -28,6 +30,7 @@ std::filesystem::path insnPlugin() {
 void putU32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
 }
+void putF32(std::string& out, float v) { putU32(out, std::bit_cast<std::uint32_t>(v)); }
 
 struct Prepared {
   inst::TempDir dir;
@@ -73,7 +76,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
-  std::string config = "AIDIRUN3";
+  std::string config = "AIDIRUN4";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -84,6 +87,15 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   putU32(config, r.board.nvmWriteOverheadCycles);
   putU32(config, r.board.nvmReadOverheadCycles);
   putU32(config, r.board.nvmWakeCycles());
+  // What the device was built knowing, for its energy sensing.
+  putU32(config, r.oracleSensing ? 1u : 0u);
+  const double joulesPerCycle = r.board.runningPowerW() / r.board.clockHz * cyclesPerInstruction;
+  const double lsb = r.board.adcFullScaleV / static_cast<double>((1u << r.board.adcBits) - 1u);
+  for (const double v : {r.storage.capacitanceF, r.storage.vOff, r.storage.vMax, joulesPerCycle,
+                         3 * r.board.adcNoiseV + lsb})
+    putF32(config, static_cast<float>(v));
+  putU32(config, r.board.adcBits);
+  putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
@@ -115,8 +127,15 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   return p;
 }
 
-inst::VirtualPowerConfig powerConfig(const BoardProfile& board) {
-  return {.activeWatts = board.runningPowerW(), .clockHz = board.clockHz, .sleepWatts = board.sleepingPowerW()};
+inst::VirtualPowerConfig powerConfig(const BoardProfile& board, std::uint64_t noiseSeed = 0) {
+  return {.activeWatts = board.runningPowerW(),
+          .clockHz = board.clockHz,
+          .sleepWatts = board.sleepingPowerW(),
+          .adc = {.bits = board.adcBits,
+                  .fullScaleV = board.adcFullScaleV,
+                  .noiseV = board.adcNoiseV,
+                  .conversionS = board.adcConversionS,
+                  .seed = noiseSeed}};
 }
 
 // What the counting plugin has summed so far (insn_window.c: per window,
@@ -287,7 +306,8 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
   // Time and energy follow the device's cycles (the plugin's count).
-  auto power = powerConfig(request.board);
+  // The ADC's noise differs from image to image, never from policy to policy.
+  auto power = powerConfig(request.board, request.sample);
   const auto countersFile = prepared->dir.path() / "counters.bin";
   power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
     auto counters = readCounters(countersFile);

@@ -235,6 +235,12 @@ class SleepyCapacitor final : public EnergyMonitor {
     }
     return static_cast<std::uint32_t>(std::pow(10.0, std::uniform_real_distribution<double>(3.0, 7.0)(m_rng)));
   }
+  // The device's counter: rows that cost from 10^3 to 10^7 cycles, so the
+  // online correction of the cost model swings both ways.
+  std::uint32_t cyclesNow() override {
+    m_counter += static_cast<std::uint32_t>(std::pow(10.0, std::uniform_real_distribution<double>(3.0, 7.0)(m_rng)));
+    return m_counter;
+  }
   bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override {
     const std::uint32_t draw = m_rng() % 100;
     Outcome outcome = draw < 60 ? Outcome::Reached : draw < 85 ? Outcome::Floor : Outcome::BrownOut;
@@ -258,6 +264,7 @@ class SleepyCapacitor final : public EnergyMonitor {
   int brownOuts = 0;
 
  private:
+  std::uint32_t m_counter = 0;
   FailingNvm& m_nvm;
   std::mt19937 m_rng;
   std::int64_t m_brownOutAt;

@@ -18,6 +18,7 @@
 #include "resident_runtime.hpp"
 #include "run_messages.hpp"
 #include "run_config.hpp"
+#include "sensed_energy.hpp"
 #include "telemetry_uart.hpp"
 
 
@@ -75,15 +76,36 @@ struct Telemetry final : fw::JobObserver {
   }
 };
 
-// The energy left in this power cycle, as the shim's Timer0 counts it down:
-// the virtual board's voltage monitor.
-struct ShimEnergyMonitor final : fw::EnergyMonitor {
+// What the virtual board senses: its cycle counter, an ADC on the capacitor
+// and a comparator to wake on, through the power shim.
+struct ShimSensor final : fw::EnergySensor {
+  const fw::mps2::RunConfig& config;
+  explicit ShimSensor(const fw::mps2::RunConfig& c) : config(c) {}
+  std::uint32_t cycleCounter() override { return fw::mps2::powerShimCyclesSinceBoot(); }
+  std::uint32_t readCapacitorMillivolts() override {
+    const std::uint32_t code = fw::mps2::powerShimReadAdc();
+    const std::uint32_t fullCode = (1u << config.adcBits) - 1u;
+    return static_cast<std::uint32_t>((static_cast<std::uint64_t>(code) * config.adcFullScaleMillivolts + fullCode / 2) / fullCode);
+  }
+  bool sleepUntilMillivolts(std::uint32_t wake, std::uint32_t floor) override {
+    fw::mps2::powerShimSleep(wake, floor);
+    return true;  // a floor reached shows in the next reading
+  }
+};
+
+// The study's comparison only (RunConfig::Sensing::Oracle): the energy left
+// as the bench's Timer0 counts it down to the brown-out, which includes the
+// harvest still to come. No board can sense this.
+struct OracleEnergyMonitor final : fw::EnergyMonitor {
+  fw::StorageFacts facts;
+  explicit OracleEnergyMonitor(const fw::StorageFacts& f) : facts(f) {}
   std::uint32_t cyclesLeft() override {
     const std::uint32_t ticks = fw::mps2::powerShimTicksLeft();
     return ticks > 0xFFFFFFFFu / 40u ? 0xFFFFFFFFu : ticks * 40u;
   }
+  std::uint32_t cyclesNow() override { return fw::mps2::powerShimCyclesSinceBoot(); }
   bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override {
-    fw::mps2::powerShimSleep(cycles, floor);
+    fw::mps2::powerShimSleep(fw::millivoltsFor(facts, cycles), floor == 0 ? 0 : fw::millivoltsFor(facts, floor));
     return true;
   }
 };
@@ -158,7 +180,13 @@ int main() {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
-    ShimEnergyMonitor monitor;
+    const fw::StorageFacts facts{config->capacitanceF, config->vOff, config->vMax, config->joulesPerCycle,
+                                 config->guardVolts};
+    ShimSensor sensor(*config);
+    fw::SensedEnergyMonitor sensed(sensor, facts);
+    OracleEnergyMonitor oracle({facts.capacitanceF, facts.vOff, facts.vMax, facts.joulesPerCycle, 0.0f});
+    fw::EnergyMonitor& monitor =
+        config->sensing == fw::mps2::Sensing::Oracle ? static_cast<fw::EnergyMonitor&>(oracle) : sensed;
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, nvmCosts, g_scratch, monitor);
     if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");

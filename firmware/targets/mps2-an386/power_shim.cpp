@@ -18,6 +18,9 @@ constexpr std::uintptr_t kNvicIser0 = 0xE000E100u;
 constexpr std::uint32_t kTimer0Irq = 8;
 // Written at reset, before the start-up zeroes .bss.
 __attribute__((section(".noinit"))) std::uint32_t g_budgetTicks;
+// Ticks run on the budgets armed earlier in this power cycle (before a
+// sleep or an ADC reading re-armed Timer0): the device's cycle counter.
+__attribute__((section(".noinit"))) std::uint32_t g_earlierTicks;
 
 std::uint8_t readByte() {
   std::uint8_t b;
@@ -59,25 +62,51 @@ void armBudget(std::uint32_t ticks) {
   aidi_powered_begin();
 }
 
+void writeWord(std::uint32_t word) {
+  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(word >> (8 * i)));
+}
+
+// Ends the stretch on the current budget: Timer0 stops, its ticks join the
+// counter; returns the ticks left (the bench's bookkeeping).
+std::uint32_t endStretch() {
+  aidi_powered_end();
+  const std::uint32_t left = reg(kTimerValue);
+  reg(kTimerCtrl) = 0;
+  g_earlierTicks += g_budgetTicks - left;
+  return left;
+}
+
 }  // namespace
 
 void powerShimBoot() {
+  g_earlierTicks = 0;
   kShimUart.enable();
   kShimUart.writeByte(kShimReady);
   armBudget(receiveBudget());
 }
 
-std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor) {
-  aidi_powered_end();
-  const std::uint32_t left = reg(kTimerValue);
-  reg(kTimerCtrl) = 0;  // asleep: the active budget is not being spent
+std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts) {
+  const std::uint32_t left = endStretch();  // asleep: the active budget is not being spent
   kShimUart.writeByte(kShimSleep);
-  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(cyclesWanted >> (8 * i)));
-  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(left >> (8 * i)));
-  for (int i = 0; i < 4; ++i) kShimUart.writeByte(static_cast<std::uint8_t>(cyclesFloor >> (8 * i)));
+  writeWord(wakeMillivolts);
+  writeWord(left);
+  writeWord(floorMillivolts);
   const std::uint32_t ticks = receiveBudget();
   armBudget(ticks);
   return ticks;
+}
+
+std::uint32_t powerShimReadAdc() {
+  const std::uint32_t left = endStretch();
+  kShimUart.writeByte(kShimAdc);
+  writeWord(left);
+  startSysTick();
+  while (readByte() != kShimAdcValue) {
+  }
+  std::uint32_t code = readByte();
+  code |= static_cast<std::uint32_t>(readByte()) << 8;
+  armBudget(receiveBudget());
+  return code;
 }
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
@@ -90,7 +119,7 @@ std::uint32_t powerShimHoldBudget() {
 
 void powerShimResumeBudget(std::uint32_t held) { reg(kTimerCtrl) = held; }
 
-std::uint32_t powerShimCyclesSinceBoot() { return (g_budgetTicks - reg(kTimerValue)) * 40u; }
+std::uint32_t powerShimCyclesSinceBoot() { return (g_earlierTicks + g_budgetTicks - reg(kTimerValue)) * 40u; }
 
 void powerShimDone() {
   aidi_powered_end();

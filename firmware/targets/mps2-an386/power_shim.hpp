@@ -19,6 +19,8 @@ inline constexpr std::uint8_t kShimBudget = 'B';
 inline constexpr std::uint8_t kShimPowerFail = 'P';
 inline constexpr std::uint8_t kShimDone = 'D';
 inline constexpr std::uint8_t kShimSleep = 'S';
+inline constexpr std::uint8_t kShimAdc = 'A';
+inline constexpr std::uint8_t kShimAdcValue = 'V';
 inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
@@ -29,19 +31,26 @@ inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 // ticks left and the bench knows how long the device ran.
 void powerShimBoot();
 // Sleeps (Timer0 stopped, the device drawing its sleep power) until the
-// capacitor holds the energy of `cyclesWanted` cycles above V_off, or is
-// full, or falls to the energy of `cyclesFloor` cycles above V_off (a
-// comparator's second threshold: time to checkpoint). Sends 'S' + u32 cycles
-// wanted + u32 ticks left + u32 floor cycles, receives 'B' + the new budget
-// and arms it; returns it in ticks. With a floor of 0, falling to V_off while
-// asleep is a brown-out: the bench grants one tick and it follows as usual.
-std::uint32_t powerShimSleep(std::uint32_t cyclesWanted, std::uint32_t cyclesFloor);
+// comparator sees the capacitor rise to `wakeMillivolts` (or the capacitor
+// is full) or fall to `floorMillivolts` (its second threshold: time to
+// checkpoint). Sends 'S' + u32 wake mV + u32 ticks left + u32 floor mV,
+// receives 'B' + the new budget and arms it; returns it in ticks. With a
+// floor of 0, falling to V_off while asleep is a brown-out: the bench grants
+// one tick and it follows as usual.
+std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts);
+// One ADC conversion of the capacitor's voltage (the board profile's
+// resolution, full scale, noise and conversion time; the bench charges the
+// conversion). Sends 'A' + u32 ticks left, receives 'V' + u16 LE code, then
+// 'B' + the budget from here on, and arms it.
+std::uint32_t powerShimReadAdc();
 // Tells the bench the application finished; the core then sleeps.
 [[noreturn]] void powerShimDone();
-// Timer0 ticks left in this power cycle.
+// Timer0 ticks left in this budget: the bench's brown-out, which no device
+// can know (it includes the harvest to come). Read only by the oracle
+// monitor the study compares against (RunConfig::sensing).
 std::uint32_t powerShimTicksLeft();
-// Instructions executed since this power cycle's budget was armed (40 per
-// Timer0 tick).
+// Instructions executed on this power cycle's budgets so far (40 per Timer0
+// tick; sleeps and telemetry frames excluded): the device's cycle counter.
 std::uint32_t powerShimCyclesSinceBoot();
 
 // Holds the budget's timer while the bench observes the device (a telemetry

@@ -10,11 +10,16 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '3'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '4'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
   Plain = 1,         // one plain inference between the benchmark markers (energy-bound N)
+};
+
+enum class Sensing : std::uint32_t {
+  Adc = 0,     // what a board senses: an ADC reading of the capacitor, a comparator, its cycle counter
+  Oracle = 1,  // the bench's brown-out time, future harvest included (the study's comparison only)
 };
 
 struct RunConfig {
@@ -32,6 +37,18 @@ struct RunConfig {
   std::uint32_t nvmWriteOverheadCycles;
   std::uint32_t nvmReadOverheadCycles;
   std::uint32_t nvmWakeCycles;       // the NVM's recovery from sleep (t_REC)
+  // How the aidi engine learns its energy, and what the device was built
+  // knowing: its capacitor, thresholds, draw per counted cycle (the board's
+  // running power at the plain inference's cycles per instruction), and
+  // its ADC on the capacitor (a code of adcBits over adcFullScaleMillivolts).
+  Sensing sensing;
+  float capacitanceF;
+  float vOff;
+  float vMax;
+  float joulesPerCycle;
+  float guardVolts;                  // subtracted from readings: the ADC's noise and LSB
+  std::uint32_t adcBits;
+  std::uint32_t adcFullScaleMillivolts;
   std::uint8_t image[784];
 };
 

@@ -19,6 +19,7 @@ struct PowerCycleRecord {
   double sleepS = 0;        // time it slept, powered, waiting for energy
   double plannedOnS = 0;    // the model's on-time, where the achieved one may differ (a real supply)
   std::uint32_t sleeps = 0;
+  std::uint32_t adcReadings = 0;   // the device's readings of its capacitor's voltage
   std::uint64_t instructions = 0;  // instructions the device ran on its budgets
   double vOn = 0, vOff = 0;
   bool finished = false;    // the application reported done in this cycle

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <vector>
 
 #include "aidi/inst/harvester.hpp"
@@ -18,6 +19,18 @@ namespace aidi::inst {
 // Instructions a device ran and the cycles they take on its core.
 struct ExecutionCount {
   std::uint64_t instructions = 0, cycles = 0;
+};
+
+// The board's ADC on the storage capacitor, as the shim serves it ('A'):
+// the voltage plus Gaussian noise (seeded: every run of a configuration
+// reads the same), quantised to `bits` over `fullScaleV`; each reading
+// costs `conversionS` at the active power.
+struct AdcConfig {
+  std::uint32_t bits = 12;
+  double fullScaleV = 4.096;
+  double noiseV = 0;
+  double conversionS = 0;
+  std::uint64_t seed = 0;
 };
 
 struct VirtualPowerConfig {
@@ -35,6 +48,7 @@ struct VirtualPowerConfig {
   // instruction is one cycle.
   std::function<Result<ExecutionCount>()> poweredCount;
   double initialCyclesPerInstruction = 1.0;
+  AdcConfig adc;
 };
 
 class VirtualPower final : public Harvester {
@@ -44,7 +58,8 @@ class VirtualPower final : public Harvester {
   // One power cycle: charge (simulated) to V_on, grant the on-time the
   // capacitor gives, wait for brown-out or done, reset the board. A device
   // that asks to sleep for energy ('S') is charged at its sleep power and
-  // granted a new budget within the same cycle (its SRAM survives).
+  // granted a new budget within the same cycle (its SRAM survives); one that
+  // reads its ADC ('A') gets the code and a budget from there on.
   [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
   // Halts the board (QMP stop) until the next powerOn().
   [[nodiscard]] Status powerOff() override;
@@ -67,6 +82,8 @@ class VirtualPower final : public Harvester {
   };
   [[nodiscard]] Result<Stretch> stretch(std::uint64_t ticksRun);
   double cyclesPerInstruction() const;
+  // The ADC's code for the capacitor's voltage now.
+  std::uint16_t adcCode();
 
   QemuBoard& m_board;
   HarvesterModel& m_model;
@@ -74,6 +91,7 @@ class VirtualPower final : public Harvester {
   std::uint64_t m_cycles = 0;
   std::vector<std::uint8_t> m_pending;
   ExecutionCount m_counted;  // poweredCount() when last read
+  std::mt19937_64 m_noise;
 };
 
 }  // namespace aidi::inst

@@ -31,6 +31,11 @@ struct BoardProfile {
   double nvmStandbyPowerW = 0, nvmSleepPowerW = 0, nvmWakeS = 0;
   std::uint32_t sramBytes = 0, flashBytes = 0;
   double vOn = 0, vOff = 0, vMax = 0, efficiency = 0, leakageW = 0;
+  // The ADC that reads the storage capacitor (through a switched divider):
+  // its resolution over a full scale, its noise (rms, at the capacitor) and
+  // the time one reading takes, charged at the running power.
+  std::uint32_t adcBits = 12;
+  double adcFullScaleV = 0, adcNoiseV = 0, adcConversionS = 0;
   std::map<std::string, std::string> sources;  // figure key -> its source
 
   // The storage element as this board sees it: its thresholds, converter

@@ -48,6 +48,10 @@ struct SimulationRequest {
   // Hello is checked against it. `storage` is usually board.storage(C).
   BoardProfile board;
   inst::StorageParams storage;
+  // How the aidi engine senses its energy: the board's ADC and comparator
+  // (what a real board has), or the bench's oracle (its brown-out time,
+  // future harvest included), kept only to show what the oracle flattered.
+  bool oracleSensing = false;
   std::uint64_t maxPowerCycles = 20000;
   // Power cycles in a row without a committed job before the run is declared
   // "did not finish" (a job larger than a power cycle never completes).
