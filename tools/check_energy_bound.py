@@ -11,12 +11,15 @@ harvest, not the clock, decides it) it prints the
 recorded and the recomputed limit and their relative difference; exit 1 when
 any differs by more than 1e-6.
 
-The limit (DESIGN.md): L* = max(N/f, t_E), where t_E is the first t at which
-the usable stored energy plus efficiency x harvested energy over [0, t]
+The limit (DESIGN.md), for an inference requested at t0 of the trace with the
+capacitor at v0 (recorded per inference; rows from before they were recorded
+started at t0 = 0 and V_on): L* = max(t_on - t0 + N/f, t_E - t0), where t_on
+is the first t >= t0 at which the capacitor, charged with no load from v0
+(leakage drawn), reaches V_on, and t_E the first t at which
+C (v0^2 - V_off^2) / 2 plus efficiency x harvested energy over [t0, t]
 reaches the energy of the plain inference N/f x P_plain, with N its
 cycle-approximate Cortex-M4 cycles (the instructions where no cycles were
-counted) and P_plain the MCU's active power with the FRAM asleep. Storage
-starts at V_on.
+counted) and P_plain the MCU's active power with the FRAM asleep.
 """
 import argparse
 import json
@@ -27,6 +30,7 @@ import sys
 import tomllib
 
 DEFAULTS = {"v_on": 3.0, "v_off": 2.0, "v_max": 3.6, "efficiency": 0.8}
+WEEK_S = 7 * 86400.0  # the default window of an inference (bench-app/core simulation.hpp)
 
 
 def figure(profile, key):
@@ -55,36 +59,61 @@ def load_trace(path):
     return times, powers, times[-1]
 
 
-def harvested_until(trace, needed):
-    """First t with harvested(0..t) >= needed (already scaled by efficiency)."""
+def pieces(trace, t0):
+    """(start, end, power) of the trace's sample-and-hold pieces from t0 on, repeating."""
     times, powers, period = trace
-    t0, have = 0.0, 0.0
+    base = math.floor(t0 / period) * period
     while True:
-        for i in range(len(times) - 1):
-            start, end, p = t0 + times[i], t0 + times[i + 1], powers[i]
-            if p > 0 and have + p * (end - start) >= needed:
-                return start + (needed - have) / p
-            have += p * (end - start)
-        if have == 0:
+        for i in range(len(times)):
+            end = base + (times[i + 1] if i + 1 < len(times) else period)
+            if end > t0:
+                yield max(t0, base + times[i]), end, powers[i]
+        base += period
+
+
+def first_time(trace, t0, needed, horizon):
+    """First t >= t0 with harvested(t0..t) >= needed (powers already scaled by efficiency)."""
+    have = 0.0
+    for start, end, p in pieces(trace, t0):
+        if start >= t0 + horizon:
             return math.inf
-        t0 += period
+        if p > 0 and have + p * (end - start) >= needed:
+            return start + (needed - have) / p
+        have += p * (end - start)
 
 
-def energy_bound(condition, base_dir, plain_cycles, board):
-    c = dict(DEFAULTS, **{k: figure(board, k) for k in ("v_on", "v_off", "v_max", "efficiency") if k in board})
+def charged_at(trace, t0, energy, target, leakage, horizon):
+    """First t >= t0 at which energy, charged with no load (leakage drawn), reaches target."""
+    if energy >= target:
+        return t0
+    for start, end, p in pieces(trace, t0):
+        if start >= t0 + horizon:
+            return math.inf
+        net = p - leakage
+        if net > 0 and energy + net * (end - start) >= target:
+            return start + (target - energy) / net
+        energy = max(0.0, energy + net * (end - start))
+
+
+def energy_bound(condition, base_dir, plain_cycles, board, t0, v0, horizon):
+    c = dict(DEFAULTS, **{k: figure(board, k) for k in ("v_on", "v_off", "v_max", "efficiency", "leakage_w")
+                          if k in board})
     c.update(condition)
+    farads = c["capacitor_uf"] * 1e-6
+    v0 = c["v_off"] if v0 is None else v0
     compute_s = plain_cycles / figure(board, "clock_hz")
     plain_w = figure(board, "active_power_w") + (figure(board, "nvm_sleep_power_w") if "nvm_sleep_power_w" in board else 0)
-    usable = 0.5 * c["capacitor_uf"] * 1e-6 * (c["v_on"] ** 2 - c["v_off"] ** 2)
-    needed = compute_s * plain_w - usable
-    if needed <= 0:
-        return compute_s
     if "trace" in c:
         times, powers, period = load_trace(os.path.join(base_dir, c["trace"]))
         trace = (times, [p * c["efficiency"] for p in powers], period)
-        return max(compute_s, harvested_until(trace, needed))
-    p = c["constant_w"] * c["efficiency"]
-    return max(compute_s, needed / p) if p > 0 else math.inf
+    else:
+        trace = ([0.0], [c["constant_w"] * c["efficiency"]], 1.0)
+    on = charged_at(trace, t0, 0.5 * farads * v0 ** 2, 0.5 * farads * c["v_on"] ** 2, c.get("leakage_w", 0.0), horizon)
+    on_bound = on - t0 + compute_s
+    needed = compute_s * plain_w - 0.5 * farads * (v0 ** 2 - c["v_off"] ** 2)
+    if needed <= 0:
+        return on_bound
+    return max(on_bound, first_time(trace, t0, needed, horizon) - t0)
 
 
 def check(db_path, campaign):
@@ -101,15 +130,22 @@ def check(db_path, campaign):
     for policy, in db.execute("SELECT DISTINCT policy FROM runs WHERE campaign_id = ? ORDER BY policy", (campaign_id,)):
         hit = db.execute(
             "SELECT r.id, r.model, r.condition, i.inference, COALESCE(i.plain_m4_cycles, i.plain_cycles),"
-            " i.energy_bound_s, i.latency_s, b.profile_toml"
+            " i.energy_bound_s, i.latency_s, b.profile_toml, i.start_s, i.v_start"
             " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
             " JOIN board_profiles b ON b.campaign_id = r.campaign_id AND b.name = r.board"
             " WHERE r.campaign_id = ? AND r.policy = ? AND i.finished = 1 AND i.plain_cycles IS NOT NULL"
             " ORDER BY i.energy_bound_s DESC, r.plan_index LIMIT 1", (campaign_id, policy)).fetchone()
         if not hit:
             continue
-        run_id, model, condition, inference, plain, recorded, latency, profile = hit
-        recomputed = energy_bound(conditions[condition], base_dir, plain, tomllib.loads(profile))
+        run_id, model, condition, inference, plain, recorded, latency, profile, t0, v0 = hit
+        board = tomllib.loads(profile)
+        if t0 is None:  # recorded before start states were: t = 0, V_on
+            t0, v0 = 0.0, figure(board, "v_on")
+        c = conditions[condition]
+        horizon = c.get("window_s", WEEK_S)
+        if c.get("wrap") is False and "trace" in c:
+            horizon = min(horizon, load_trace(os.path.join(base_dir, c["trace"]))[2] - t0)
+        recomputed = energy_bound(c, base_dir, plain, board, t0, v0, horizon)
         results.append({"policy": policy, "run": run_id, "model": model, "condition": condition,
                         "inference": inference, "plain_cycles": plain, "recorded_s": recorded,
                         "recomputed_s": recomputed, "latency_s": latency,

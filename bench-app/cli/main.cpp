@@ -236,6 +236,9 @@ struct SimOptions {
   double constantWatts = 0, capacitanceUf = 100;
   std::size_t sample = 0;
   std::string sensing = "adc";
+  aidi::core::RunWindow window;
+  std::optional<double> vStart;
+  bool noWrap = false;
   bool json = false;
 };
 
@@ -246,6 +249,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   request.sample = o.sample;
   request.policy = o.policy;
   request.oracleSensing = o.sensing == "oracle";
+  request.window = o.window;
+  request.window.vStart = o.vStart;
+  request.window.wrap = !o.noWrap;
   auto board = aidi::core::findBoardProfile(o.board);
   if (!board) return reportError(board.error());
   request.board = *board;
@@ -257,6 +263,14 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   } else {
     request.trace = aidi::core::HarvestTrace::constant(o.constantWatts);
   }
+  if (request.window.vStart && *request.window.vStart > request.storage.vMax)
+    return reportError({aidi::inst::ErrorCode::Limit,
+                        fmt::format("--v-start {:g} V is above the capacitor's ceiling v_max = {:g} V",
+                                    *request.window.vStart, request.storage.vMax)});
+  if (!request.window.wrap && request.trace.period() > 0 && request.window.startS >= request.trace.period())
+    return reportError({aidi::inst::ErrorCode::Limit,
+                        fmt::format("--start-s {:g} s is at or after the end of {} ({:g} s), which --no-wrap keeps",
+                                    request.window.startS, o.trace, request.trace.period())});
   auto r = aidi::core::simulate(request);
   if (!r) return reportError(r.error());
   // A ratio only for an inference that finished: an unfinished one has no latency.
@@ -283,6 +297,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"charging_s", chargeS},
                                              {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
                                              {"sensing", o.sensing}, {"adc_readings", adcReadings},
+                                             {"start_s", request.window.startS},
+                                             {"v_start", request.window.startVolts(request.storage)},
+                                             {"warnings", r->warnings},
                                              {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
   } else if (r->finished) {
@@ -308,6 +325,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   } else {
     fmt::print("{} / {}: did not finish: {}\n", o.model, o.policy, r->failure);
   }
+  std::fflush(stdout);
+  if (!o.json)
+    for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning);
   return r->finished ? 0 : kExitFailure;
 }
 
@@ -547,6 +567,16 @@ void addSim(Commands& c) {
   sub->add_option("--board", o->sim.board, "Board profile the virtual board stands for (boards/NAME.toml)")
       ->capture_default_str();
   sub->add_option("--dir", o->dir, "Model zoo directory")->capture_default_str();
+  sub->add_option("--start-s", o->sim.window.startS, "Time of the trace at which the inference is requested, s")
+      ->check(finiteNumber(0, true, aidi::core::kMaxSimulatedS))
+      ->capture_default_str();
+  sub->add_option("--v-start", o->sim.vStart,
+                  "Capacitor voltage at the request, V (default: v_off, the device just browned out)")
+      ->check(finiteNumber(0, true, 60));
+  sub->add_option("--window-s", o->sim.window.windowS, "Simulated time the inference may take, s")
+      ->check(finiteNumber(0, false, aidi::core::kMaxSimulatedS))
+      ->capture_default_str();
+  sub->add_flag("--no-wrap", o->sim.noWrap, "The trace ends at its last row instead of repeating from its start");
   sub->add_option("--sensing", o->sim.sensing,
                   "How the device learns its energy: adc (its ADC and comparator, as a real board) or oracle "
                   "(the bench's brown-out time, future harvest included: for comparison only)")

@@ -33,7 +33,7 @@ class BatchWriter::Impl {
          "INSERT INTO inferences (run_id, attempt, inference, sample, label, predicted, finished, latency_s,"
          " energy_uj, active_cycles, power_cycles, reexecuted_cycles, checkpoint_cycles, boot_cycles, nvm_bytes,"
          " logits_crc, energy_bound_s, plain_cycles, harvest_w, active_m4_cycles, plain_m4_cycles,"
-         " telemetry_instructions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+         " telemetry_instructions, start_s, v_start) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {sample,
          "INSERT INTO instrument_samples (run_id, attempt, instrument, channel, t_s, volts, amps)"
          " VALUES (?,?,?,?,?,?,?)"},
@@ -66,7 +66,7 @@ class BatchWriter::Impl {
         .bind(10, r.activeCycles).bind(11, r.powerCycles).bind(12, r.reexecutedCycles).bind(13, r.checkpointCycles)
         .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
         .bind(18, r.plainCycles).bind(19, r.harvestW).bind(20, r.activeM4Cycles).bind(21, r.plainM4Cycles)
-        .bind(22, r.telemetryInstructions).run();
+        .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).run();
   }
   Status write(const InstrumentSampleRow& r) {
     return sample.bind(1, r.runId).bind(2, r.attempt).bind(3, r.instrument).bind(4, r.channel).bind(5, r.tS)

@@ -52,7 +52,7 @@ Result<PowerCycleRecord> SupplyHarvester::powerOn() {
   PowerCycleRecord r;
   r.index = m_cycles++;
   // Charging: the model's time, played as real time with the output off.
-  auto charged = m_model.chargeUntilOn(m_config.maxChargeSeconds);
+  auto charged = m_model.chargeUntilOn();
   if (!charged) return abort(charged.error());
   r.offS = *charged;
   if (auto ok = waitWall(r.offS * m_config.timeScale); !ok) return abort(ok.error());

@@ -143,6 +143,17 @@ double HarvestTrace::energy(double t0, double t1) const {
   return total;
 }
 
+double HarvestTrace::darkSeconds(double t0, double t1) const {
+  double dark = 0;
+  for (double t = t0; t < t1;) {
+    const Piece piece = pieceAt(t);
+    const double until = std::min(t1, piece.end);
+    if (piece.power <= 0) dark += until - t;
+    t = until;
+  }
+  return dark;
+}
+
 double HarvestTrace::meanPower() const {
   if (m_period <= 0) return m_powers.front();
   return energy(0, m_period) / m_period;

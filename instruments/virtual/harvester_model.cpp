@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "aidi/inst/interrupt.hpp"
 
 namespace aidi::inst {
@@ -40,6 +42,7 @@ double HarvesterModel::voltage() const { return std::sqrt(2.0 * m_energy / m_par
 
 double HarvesterModel::advance(double until, double loadW, double stopEnergy, bool stopWhenFalling) {
   const double start = m_t;
+  until = std::min(until, m_end);
   std::uint64_t pieces = 0;
   while (m_t < until && !shouldStop(pieces)) {
     const auto piece = m_trace.pieceAt(m_t);
@@ -77,27 +80,39 @@ double HarvesterModel::advance(double until, double loadW, double stopEnergy, bo
   return m_t - start;
 }
 
-Result<double> HarvesterModel::chargeUntilOn(double maxSeconds) {
+Result<double> HarvesterModel::chargeUntilOn() {
   if (m_energy >= m_eOn) return 0.0;
   const double start = m_t;
-  advance(m_t + maxSeconds, 0.0, m_eOn, false);
+  if (start >= m_end)
+    return fail(ErrorCode::Timeout, fmt::format("the run's window of simulated time ended at t = {:.6g} s", m_end));
+  const EnergyLedger before = m_ledger;
+  advance(kInf, 0.0, m_eOn, false);
   if (m_cancelled) return fail(ErrorCode::Cancelled, "stopped while charging (simulated)");
-  if (m_energy < m_eOn)
-    return fail(ErrorCode::Timeout, "the capacitor did not reach V_on within " + std::to_string(maxSeconds) +
-                                        " s of harvesting (" + m_trace.name() + ")");
+  if (m_energy < m_eOn) {
+    const double harvested = m_trace.energy(start, m_t);
+    return fail(ErrorCode::Timeout,
+                fmt::format("no energy: from t = {:.6g} s to the end of the run's window at {:.6g} s, {} delivered "
+                            "{:.4g} uJ ({:.4g} uJ after the converter, {:.4g} uJ lost to leakage) and was dark for "
+                            "{:.6g} s; the capacitor reached {:.3f} V of V_on = {:.3f} V",
+                            start, m_t, m_trace.name().empty() ? std::string("the harvest") : m_trace.name(),
+                            harvested * 1e6, (m_ledger.convertedJ - before.convertedJ) * 1e6,
+                            (m_ledger.leakageJ - before.leakageJ) * 1e6, m_trace.darkSeconds(start, m_t), voltage(),
+                            m_params.vOn));
+  }
   return m_t - start;
 }
 
 double HarvesterModel::timeUntilBrownOut(double loadW, double horizonS) const {
   HarvesterModel copy = *this;
   const double ran = copy.advance(m_t + horizonS, loadW, m_eOff, true);
-  return copy.m_energy <= m_eOff ? ran : kInf;
+  // The window's end cuts the power as a brown-out would.
+  return copy.m_energy <= m_eOff || copy.m_t >= m_end ? ran : kInf;
 }
 
 double HarvesterModel::run(double seconds, double loadW) { return advance(m_t + seconds, loadW, m_eOff, true); }
 
-HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, double sleepW, double maxSeconds) {
-  const double start = m_t, deadline = m_t + maxSeconds;
+HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, double sleepW) {
+  const double start = m_t, deadline = m_end;
   targetJ = std::min(targetJ, m_eMax);
   floorJ = std::max(floorJ, m_eOff);
   // Piece by piece: rising power stops at the target, falling at the floor.
@@ -113,18 +128,25 @@ HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, 
 }
 
 double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace, double cycles, double clockHz,
-                          double activeW) {
+                          double activeW, double t0, double v0, double horizonS) {
   const double computeS = cycles / clockHz;
-  const double needed = computeS * activeW - params.usableEnergyJ();
-  if (needed <= 0) return computeS;
-  // First t with eta * harvested(0..t) >= needed, segment by segment.
-  double t = 0, have = 0;
-  for (int guard = 0; guard < 100'000'000; ++guard) {
+  // Powered on: the capacitor charged with no load from v0 to V_on.
+  HarvesterModel charging(params, trace, v0, t0);
+  charging.setWindowEnd(t0 + horizonS);
+  const auto charged = charging.chargeUntilOn();
+  if (!charged) return kInf;
+  const double onBound = *charged + computeS;
+  // Energy: what v0 holds above V_off (negative below it) and the harvest.
+  const double needed = computeS * activeW - 0.5 * params.capacitanceF * (v0 * v0 - params.vOff * params.vOff);
+  if (needed <= 0) return onBound;
+  // First t with eta * harvested(t0..t) >= needed, segment by segment.
+  double t = t0, have = 0;
+  for (std::uint64_t guard = 0; t < t0 + horizonS; ++guard) {
     if (guard % 4096 == 4095 && interruptRequested()) return kInf;
     const auto piece = trace.pieceAt(t);
     const double next = piece.end;
     const double p = params.efficiency * piece.power;
-    if (p > 0 && have + p * (next - t) >= needed) return std::max(computeS, t + (needed - have) / p);
+    if (p > 0 && have + p * (next - t) >= needed) return std::max(onBound, t + (needed - have) / p - t0);
     if (std::isinf(next)) return kInf;  // constant zero power
     have += p * (next - t);
     t = next;

@@ -92,7 +92,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   const auto wallStart = std::chrono::steady_clock::now();
   PowerCycleRecord r;
   r.index = m_cycles++;
-  auto charged = m_model.chargeUntilOn(m_config.maxChargeSeconds);
+  auto charged = m_model.chargeUntilOn();
   if (!charged) return std::unexpected(charged.error());
   r.offS = *charged;
   r.startS = m_model.time();
@@ -159,7 +159,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       return 0.5 * m_model.params().capacitanceF * volts * volts;
     };
     const auto sleep = m_model.sleepUntil(energyAt(*wake), std::max(energyAt(*floor), m_model.energyAtOff()),
-                                          m_config.sleepWatts, m_config.maxChargeSeconds);
+                                          m_config.sleepWatts);
     r.sleepS += sleep.seconds;
     ++r.sleeps;
     // Risen to the wake threshold (or the capacitor full), or down to the

@@ -285,6 +285,7 @@ TEST_F(CampaignCli, ANewBoardProfileFileChangesTheBoundAndTheReport) {
 
   std::string text = campaign("boards", R"(["inas-tiny"])", R"(["aidi"])", 1);
   replaceOnce(text, "policies = [\"aidi\"]", "policies = [\"aidi\"]\nboards = [\"mps2-an386\", \"fast-m4\"]");
+  text += "v_start = 3.0\n";  // charged: the clock, not the first charge, decides the bound
   write(path("c.toml"), text);
   const auto db = path("runs.sqlite");
   setenv("AIDI_BOARDS", boards.c_str(), 1);
@@ -449,4 +450,31 @@ TEST_F(CampaignCli, TheTimeLimitIsHonouredInsideALongCharge) {
   EXPECT_EQ(r.exitCode, 0) << r.output;
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state = 'failed' AND failure LIKE "
                                          "'%wall-time limit%'"), 1) << r.output;
+}
+
+// A condition spreads its inferences over start times of the trace, each
+// requested with the capacitor just browned out; a run that used the trace
+// past its end says so in the events.
+TEST_F(CampaignCli, StartTimesSpreadTheInferencesAndAWrappedTraceIsReported) {
+  std::string text = campaign("spread", R"(["inas-tiny"])", R"(["aidi"])", 1);
+  text += "starts = 3\nseed = 5\n";
+  text += "\n[[condition]]\nname = 'late'\ntrace = \"" + (kFixtures / "traces/indoor-weak.csv").string() +
+          "\"\ncapacitor_uf = 100\nstart_s = 58\n";
+  write(path("c.toml"), text);
+  const auto db = path("runs.sqlite");
+  const auto r = runAidi({"run", path("c.toml"), "--db", db});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  const std::string spread = " FROM inferences i JOIN runs r ON r.id = i.run_id WHERE r.condition = 'weak'";
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + spread), 3);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(DISTINCT start_s)" + spread), 3);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + spread + " AND sample = 0 AND v_start = 2.0"), 3);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + spread + " AND start_s >= 0 AND start_s < 60"), 3);
+  // Each start has its own limit: the harvest it meets differs.
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(DISTINCT energy_bound_s)" + spread), 3);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM events e JOIN runs r ON r.id = e.run_id"
+                                   " WHERE e.kind = 'trace-wrapped' AND r.condition = 'late'"),
+            1);
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM events e JOIN runs r ON r.id = e.run_id"
+                                   " WHERE e.kind = 'trace-wrapped' AND r.condition = 'weak'"),
+            aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + spread + " AND start_s + latency_s > 60"));
 }

@@ -95,6 +95,21 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
       {replace(kValid, "\"aidi\"", "\"greedy\""), ":5: matrix.policies: unknown policy \"greedy\""},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_off = 3.5"), ": condition[0]: need 0 < v_off < v_on"},
       {replace(kValid, "[matrix]", "[matrix"), ":3: bad TOML:"},
+      // Start state and time, window and wrapping (the trace is 60 s long).
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_start = 4"), ":10: condition[0].v_start: must be from 0 to 3.6 (got 4)"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_start = -0.1"), ":10: condition[0].v_start: must be from 0 to 3.6"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwrap = false\nstart_s = 60"),
+       ":11: condition[0].start_s: starts at or after the end of the trace (60 s), which does not wrap"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwrap = false\nstart_s = 70"), ":11: condition[0].start_s: must be from 0 to 60"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwrap = false\nstart_s = 10\nwindow_s = 100"),
+       ":12: condition[0].window_s: the window ends at 110 s, after the end of the trace (60 s), which does not wrap"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwindow_s = 1e9"), ":10: condition[0].window_s: must be from 0.001 to"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwindow_s = 0"), ":10: condition[0].window_s: must be from 0.001 to"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwrap = \"yes\""), ":10: condition[0].wrap: must be true or false"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 0"), ":10: condition[0].starts: must be from 1 to 1000"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nstart_s = 3"), ":10: condition[0].starts: give start_s or starts, not both"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nleakage_w = -1e-6"), ":10: condition[0].leakage_w: must be from 0 to 1"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nseed = -1"), ":11: condition[0].seed: must be from 0 to"},
       {replace(kValid, "trace = \"../traces/indoor-weak.csv\"", ""), ": condition[0].trace: give a trace file or constant_w"},
   };
   for (const auto& c : cases) {
@@ -103,6 +118,38 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
     EXPECT_NE(f.error().message.find(c.message), std::string::npos) << f.error().message;
     EXPECT_NE(f.error().message.find("test-campaign.toml"), std::string::npos) << "names the file";
   }
+}
+
+// By default an inference starts just browned out (V_off) at t = 0 of a
+// trace that repeats, within a week; `starts` spreads its start times over
+// the trace, the same for every run of the condition.
+TEST(CampaignFile, StartStateAndStartTimes) {
+  auto plain = loadText(kValid);
+  ASSERT_TRUE(plain) << plain.error().message;
+  const auto& w = plain->conditions[0].window;
+  EXPECT_EQ(w.startS, 0);
+  EXPECT_FALSE(w.vStart);
+  EXPECT_DOUBLE_EQ(w.startVolts(plain->conditions[0].storage(plain->boards[0])), 2.0);
+  EXPECT_TRUE(w.wrap);
+  EXPECT_EQ(w.windowS, core::kDefaultWindowS);
+  EXPECT_EQ(plain->runCount(), 1u);
+
+  auto spread = loadText(replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nseed = 7\nv_start = 0\nleakage_w = 1e-6"));
+  ASSERT_TRUE(spread) << spread.error().message;
+  const auto& c = spread->conditions[0];
+  EXPECT_EQ(c.storage(spread->boards[0]).leakageW, 1e-6);
+  auto trace = inst::HarvestTrace::load(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures/traces/indoor-weak.csv");
+  ASSERT_TRUE(trace);  // the copy beside the campaign went with its folder
+  const auto starts = c.startTimes(*trace);
+  ASSERT_EQ(starts.size(), 8u);
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    EXPECT_GE(starts[k], 60.0 * k / 8) << "one start in each eighth of the trace";
+    EXPECT_LT(starts[k], 60.0 * (k + 1) / 8);
+  }
+  EXPECT_EQ(starts, c.startTimes(*trace)) << "drawn from the seed: the same for every policy";
+  auto other = loadText(replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nseed = 8"));
+  ASSERT_TRUE(other);
+  EXPECT_NE(starts, other->conditions[0].startTimes(*trace));
 }
 
 TEST(CampaignFile, AMissingFileIsNotFound) {

@@ -152,7 +152,7 @@ DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint1
       benchHead(supplyPort) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(boardPort) + "::SOCKET\"\n",
       "[campaign]\nname = \"" + name + "\"\nsamples = " + std::to_string(samples) +
           "\ntime_limit_s = 60\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
-          "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\n",
+          "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\nv_start = 3.0\n",
       20);
 }
 

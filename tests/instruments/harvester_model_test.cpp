@@ -38,18 +38,42 @@ TEST(HarvesterModel, ConstantInputDischargeMatchesTheClosedForm) {
 // Charging from V_off to V_on: 2.5 mJ / (0.8 * 1 mW) = 3.125 s.
 TEST(HarvesterModel, ChargingTimeMatchesTheClosedForm) {
   HarvesterModel m(params(), HarvestTrace::constant(1e-3), 2.0);
-  auto t = m.chargeUntilOn(100);
+  m.setWindowEnd(100);
+  auto t = m.chargeUntilOn();
   ASSERT_TRUE(t);
   EXPECT_NEAR(*t, 3.125, 1e-12);
   EXPECT_NEAR(m.voltage(), 3.0, 1e-12);
 }
 
-TEST(HarvesterModel, NoHarvestNeverReachesVon) {
-  HarvesterModel m(params(), HarvestTrace::constant(0), 2.0);
-  auto t = m.chargeUntilOn(60);
+// Charging waits as long as the physics says, bounded only by the run's
+// window; a run that gets no energy says what the trace delivered.
+TEST(HarvesterModel, NoHarvestNeverReachesVonAndSaysWhy) {
+  HarvesterModel m(params(), HarvestTrace::constant(0), 2.0, 10.0);
+  m.setWindowEnd(10.0 + 30 * 86400.0);  // a month: no silent cap on the way
+  auto t = m.chargeUntilOn();
   ASSERT_FALSE(t);
   EXPECT_EQ(t.error().code, ErrorCode::Timeout);
-  EXPECT_NEAR(m.time(), 60, 1e-9);
+  EXPECT_NEAR(m.time(), 10.0 + 30 * 86400.0, 1e-6);
+  EXPECT_NE(t.error().message.find("no energy: from t = 10 s to the end of the run's window at 2.59201e+06 s"),
+            std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("delivered 0 uJ"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("dark for 2.592e+06 s"), std::string::npos) << t.error().message;
+  EXPECT_NE(t.error().message.find("reached 2.000 V of V_on = 3.000 V"), std::string::npos) << t.error().message;
+  auto again = m.chargeUntilOn();
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find("window of simulated time ended"), std::string::npos) << again.error().message;
+}
+
+// A night of 12 hours, then light: the charge waits through it (it used to
+// stop at 3,600 s).
+TEST(HarvesterModel, ChargingWaitsThroughANight) {
+  auto trace = HarvestTrace::parse("time_s,power_w\n0,0\n43200,1e-3\n86400,0\n", "night-then-day");
+  ASSERT_TRUE(trace) << trace.error().message;
+  HarvesterModel m(params(), *trace, 2.0);
+  m.setWindowEnd(86400);
+  auto t = m.chargeUntilOn();
+  ASSERT_TRUE(t) << t.error().message;
+  EXPECT_NEAR(*t, 43200 + 3.125, 1e-6);
 }
 
 TEST(HarvesterModel, ChargingStopsAtVmaxAndTheSurplusIsWasted) {
@@ -75,7 +99,8 @@ TEST(HarvesterModel, EnergyIsConservedOverManyPowerCycles) {
   for (; cycles < 300; ++cycles) {
     m.run(1e9, 6e-3);  // until brown-out
     ASSERT_NEAR(m.voltage(), 2.0, 1e-9);
-    auto charged = m.chargeUntilOn(1e4);
+    m.setWindowEnd(m.time() + 1e4);
+    auto charged = m.chargeUntilOn();
     ASSERT_TRUE(charged) << charged.error().message;
   }
   const auto& l = m.ledger();
@@ -137,7 +162,8 @@ TEST(HarvesterModel, ALongChargeStopsWhenCancelled) {
   HarvesterModel m(params(1e-3), *trace, 2.0);
   int asked = 0;
   m.setCancel([&] { return ++asked >= 3; });
-  auto charged = m.chargeUntilOn(1e6);  // would need ~10^13 pieces
+  m.setWindowEnd(1e6);
+  auto charged = m.chargeUntilOn();  // would need ~10^13 pieces
   ASSERT_FALSE(charged);
   EXPECT_EQ(charged.error().code, ErrorCode::Cancelled);
   EXPECT_TRUE(m.cancelled());
@@ -168,13 +194,29 @@ TEST(HarvestTrace, AByteOrderMarkIsAcceptedAndADirectoryIsNamed) {
 
 TEST(EnergyBound, ComputeBoundWhenTheCapacitorSuffices) {
   // 1e6 cycles at 25 MHz and 5 mW: 0.04 s, 0.2 mJ < 2.5 mJ usable.
-  EXPECT_DOUBLE_EQ(energyBoundLatency(params(), HarvestTrace::constant(0), 1e6, 25e6, 5e-3), 0.04);
+  EXPECT_DOUBLE_EQ(energyBoundLatency(params(), HarvestTrace::constant(0), 1e6, 25e6, 5e-3, 0, 3.0, 1e6), 0.04);
 }
 
 TEST(EnergyBound, HarvestBoundOtherwise) {
   // 1e8 cycles: 4 s, 20 mJ; 17.5 mJ must be harvested at 0.8 * 1 mW: 21.875 s.
-  EXPECT_NEAR(energyBoundLatency(params(), HarvestTrace::constant(1e-3), 1e8, 25e6, 5e-3), 21.875, 1e-9);
-  EXPECT_TRUE(std::isinf(energyBoundLatency(params(), HarvestTrace::constant(0), 1e8, 25e6, 5e-3)));
+  EXPECT_NEAR(energyBoundLatency(params(), HarvestTrace::constant(1e-3), 1e8, 25e6, 5e-3, 0, 3.0, 1e6), 21.875, 1e-9);
+  EXPECT_TRUE(std::isinf(energyBoundLatency(params(), HarvestTrace::constant(0), 1e8, 25e6, 5e-3, 0, 3.0, 1e6)));
+}
+
+// From any start state (DESIGN.md): the device first charges to V_on, and a
+// capacitor below V_off must first be filled up to it.
+TEST(EnergyBound, FromAnyStartState) {
+  // From V_off at 1 mW: on after 2.5 mJ / 0.8 mW = 3.125 s, then 0.04 s of compute.
+  EXPECT_NEAR(energyBoundLatency(params(), HarvestTrace::constant(1e-3), 1e6, 25e6, 5e-3, 0, 2.0, 1e6), 3.165, 1e-9);
+  // From 0 V: on after 4.5 mJ / 0.8 mW = 5.625 s; the energy (2 mJ to V_off
+  // and 0.2 mJ of compute) arrives by 2.75 s.
+  EXPECT_NEAR(energyBoundLatency(params(), HarvestTrace::constant(1e-3), 1e6, 25e6, 5e-3, 0, 0.0, 1e6), 5.665, 1e-9);
+  // Requested at t0 = 5 s of a trace dark until 10 s: 5 s of dark first.
+  auto trace = HarvestTrace::parse("time_s,power_w\n0,0\n10,1e-3\n1000,0\n", "dark-then-light");
+  ASSERT_TRUE(trace);
+  EXPECT_NEAR(energyBoundLatency(params(), *trace, 1e6, 25e6, 5e-3, 5, 2.0, 1e6), 8.165, 1e-9);
+  // Never within the horizon: infinite.
+  EXPECT_TRUE(std::isinf(energyBoundLatency(params(), *trace, 1e6, 25e6, 5e-3, 5, 2.0, 4.0)));
 }
 
 TEST(StorageParams, RejectsImpossibleValues) {
@@ -218,5 +260,5 @@ TEST(HarvestTrace, PiecesKeepTheirPowerAfterManyPeriods) {
   storage.efficiency = 1.0;
   const double activeW = 1000.0, clockHz = 1e9;
   const double cycles = 1.8e9;  // 1.8 s of compute at 1 kW: 1800 J, 600 s of harvest at 3 W mean
-  EXPECT_NEAR(energyBoundLatency(storage, *trace, cycles, clockHz, activeW), 600.0, 1e-6);
+  EXPECT_NEAR(energyBoundLatency(storage, *trace, cycles, clockHz, activeW, 0, storage.vOn, 1e6), 600.0, 1e-6);
 }

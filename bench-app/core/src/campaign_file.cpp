@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -43,7 +44,18 @@ inst::StorageParams HarvestCondition::storage(const BoardProfile& board) const {
   s.vOff = vOff.value_or(s.vOff);
   s.vMax = vMax.value_or(s.vMax);
   s.efficiency = efficiency.value_or(s.efficiency);
+  s.leakageW = leakageW.value_or(s.leakageW);
   return s;
+}
+
+std::vector<double> HarvestCondition::startTimes(const inst::HarvestTrace& harvest) const {
+  if (starts <= 1) return {window.startS};
+  std::vector<double> times(static_cast<std::size_t>(starts), 0.0);
+  if (harvest.period() <= 0) return times;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> within(0.0, 1.0);
+  for (int k = 0; k < starts; ++k) times[k] = harvest.period() * (k + within(rng)) / starts;
+  return times;
 }
 
 const BoardProfile* CampaignFile::findBoard(const std::string& boardName) const {
@@ -64,6 +76,52 @@ inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, c
   if (!text) return std::unexpected(text.error());
   return parseCampaign(*text, path, zoo, boards);
 }
+
+namespace {
+
+// A condition's start state and time, its window and whether its trace may
+// wrap (fixtures/campaigns/README.md).
+inst::Status parseStart(const TomlFile& c, const toml::table& t, const std::string& key, const CampaignFile& f,
+                        double tracePeriod, HarvestCondition& h) {
+  if (t.contains("start_s") && t.contains("starts"))
+    return c.error(t.get("starts"), key + "starts", "give start_s or starts, not both");
+  if (const toml::node* wrap = t.get("wrap")) {
+    if (!wrap->is_boolean()) return c.error(wrap, key + "wrap", "must be true or false");
+    h.window.wrap = wrap->value_or(true);
+  }
+  auto window = c.number<double>(t, "window_s", key + "window_s", kDefaultWindowS, 1e-3, kMaxSimulatedS);
+  if (!window) return std::unexpected(window.error());
+  h.window.windowS = *window;
+  const bool ends = !h.window.wrap && tracePeriod > 0;  // the trace's end bounds the runs
+  auto start = c.number<double>(t, "start_s", key + "start_s", 0.0, 0.0, ends ? tracePeriod : kMaxSimulatedS);
+  if (!start) return std::unexpected(start.error());
+  h.window.startS = *start;
+  if (ends && h.window.startS >= tracePeriod)
+    return c.error(t.get("start_s"), key + "start_s",
+                   fmt::format("starts at or after the end of the trace ({:g} s), which does not wrap", tracePeriod));
+  if (ends && t.contains("window_s") && h.window.startS + h.window.windowS > tracePeriod)
+    return c.error(t.get("window_s"), key + "window_s",
+                   fmt::format("the window ends at {:g} s, after the end of the trace ({:g} s), which does not wrap",
+                               h.window.startS + h.window.windowS, tracePeriod));
+  auto starts = c.number<int>(t, "starts", key + "starts", 1, 1, 1000);
+  if (!starts) return std::unexpected(starts.error());
+  h.starts = *starts;
+  if (h.starts > 1 && !f.benchFile.empty())
+    return c.error(t.get("starts"), key + "starts", "start times are spread on the virtual bench only");
+  auto seed = c.number<std::int64_t>(t, "seed", key + "seed", 1, 0, 4294967295.0);
+  if (!seed) return std::unexpected(seed.error());
+  h.seed = static_cast<std::uint32_t>(*seed);
+  if (t.contains("v_start")) {
+    double ceiling = 60;
+    for (const auto& board : f.boards) ceiling = std::min(ceiling, h.storage(board).vMax);
+    auto v = c.number<double>(t, "v_start", key + "v_start", 0.0, 0.0, ceiling);
+    if (!v) return std::unexpected(v.error());
+    h.window.vStart = *v;
+  }
+  return {};
+}
+
+}  // namespace
 
 inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::filesystem::path& path,
                                          const std::filesystem::path& zoo, const std::filesystem::path& boardDir,
@@ -158,7 +216,9 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     const toml::table* t = conditions->get(i)->as_table();
     const std::string key = "condition[" + std::to_string(i) + "].";
     if (!t) return c.error(conditions->get(i), key, "must be a table");
-    if (auto ok = c.onlyKeys(*t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency"}); !ok)
+    if (auto ok = c.onlyKeys(*t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency",
+                                       "leakage_w", "v_start", "start_s", "starts", "seed", "window_s", "wrap"});
+        !ok)
       return std::unexpected(ok.error());
     HarvestCondition h;
     auto conditionName = c.text(*t, "name", key + "name", "");
@@ -167,6 +227,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     if (h.name.empty()) return c.error(t, key + "name", "needs a name");
     if (!names.insert(h.name).second) return c.error(t->get("name"), key + "name", "duplicate condition \"" + h.name + "\"");
     const auto trace = (*t)["trace"].value<std::string>();
+    double tracePeriod = 0;  // 0: a constant, no end
     if (trace && t->contains("constant_w")) return c.error(t->get("constant_w"), key + "constant_w", "give a trace or a constant, not both");
     if (trace) {
       h.trace = std::filesystem::path(*trace).is_absolute() ? std::filesystem::path(*trace) : path.parent_path() / *trace;
@@ -175,6 +236,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
         return c.error(t->get("trace"), key + "trace", h.trace.string() + " is a directory, not a trace file");
       auto loaded = inst::HarvestTrace::load(h.trace);
       if (!loaded) return c.error(t->get("trace"), key + "trace", loaded.error().message);
+      tracePeriod = loaded->period();
     } else {
       if (!t->contains("constant_w")) return c.error(t, key + "trace", "give a trace file or constant_w");
       auto watts = c.number<double>(*t, "constant_w", key + "constant_w", 0.0, 0, inst::HarvestTrace::kMaxPowerW);
@@ -192,9 +254,15 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
       if (!v) return std::unexpected(v.error());
       *field = *v;
     }
+    if (t->contains("leakage_w")) {
+      auto v = c.number<double>(*t, "leakage_w", key + "leakage_w", 0.0, 0.0, 1.0);
+      if (!v) return std::unexpected(v.error());
+      h.leakageW = *v;
+    }
     for (const auto& board : f.boards)
       if (auto ok = h.storage(board).validate(); !ok)
         return c.error(t, key.substr(0, key.size() - 1), ok.error().message + " (on board " + board.name + ")");
+    if (auto ok = parseStart(c, *t, key, f, tracePeriod, h); !ok) return std::unexpected(ok.error());
     f.conditions.push_back(std::move(h));
   }
   if (f.runCount() > kMaxPlannedRuns)

@@ -49,12 +49,27 @@ inst::Result<RunSetup> resolveRun(const CampaignFile& campaign, const db::Claime
   return RunSetup{campaign, run, *condition, *board, std::move(trace), condition->storage(*board), deadline};
 }
 
+// One inference of a run: which image, requested when and how. A run holds
+// the campaign's images at each of its condition's start times, in that
+// order (inference = start index x images + image).
+struct InferencePlan {
+  int index = 0, image = 0;
+  RunWindow window;
+};
+InferencePlan inferencePlan(const RunSetup& s, int index) {
+  const int images = std::max(1, s.campaign.samples);
+  InferencePlan p{index, index % images, s.condition.window};
+  const auto starts = s.condition.startTimes(s.trace);
+  p.window.startS = starts[static_cast<std::size_t>(index / images) % starts.size()];
+  return p;
+}
+
 // The rows one inference leaves in the database.
-std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResult& r) {
+std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const SimulationResult& r) {
   const db::ClaimedRun& run = s.run;
   std::vector<db::Row> rows;
   rows.reserve(r.cycles.size() + r.checkpointEvents.size() + 1);
-  const auto inference = static_cast<std::uint32_t>(sample);
+  const auto inference = static_cast<std::uint32_t>(plan.index);
   for (std::size_t i = 0; i < r.cycles.size(); ++i) {
     const auto& c = r.cycles[i];
     rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
@@ -70,14 +85,17 @@ std::vector<db::Row> rowsOf(const RunSetup& s, int sample, const SimulationResul
   row.runId = run.runId;
   row.attempt = run.attempt;
   row.inference = inference;
-  row.sample = inference;
+  row.sample = static_cast<std::uint32_t>(plan.image);
+  row.startS = plan.window.startS;
+  row.vStart = plan.window.startVolts(s.storage);
   if (r.label >= 0) row.label = r.label;
   row.finished = r.finished;
   if (r.finished) {
     row.predicted = r.predicted;
     row.latencyS = r.latencyS;
     row.logitsCrc = r.logitsCrc;
-    if (r.latencyS > 0) row.harvestW = s.trace.energy(0, r.latencyS) / r.latencyS;
+    if (r.latencyS > 0)
+      row.harvestW = s.trace.energy(plan.window.startS, plan.window.startS + r.latencyS) / r.latencyS;
   }
   row.energyUj = deviceEnergyJ(r, s.board) * 1e6;
   row.activeCycles = r.deviceInstructions;
@@ -108,8 +126,8 @@ SimulationRequest sampleRequest(const RunSetup& s, const RunnerOptions& options,
   return r;
 }
 
-// Hands each sample's result to the recorder as the bench produces it.
-using SampleSink = std::function<inst::Status(int sample, SimulationResult& result)>;
+// Hands each inference's result to the recorder as the bench produces it.
+using SampleSink = std::function<inst::Status(const InferencePlan& plan, SimulationResult& result)>;
 
 // The plain inference's instructions of a (model, sample) on the virtual
 // board: the energy-bound limit of both benches rests on it; measured once
@@ -144,12 +162,14 @@ class PlainCounts {
 inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
                             const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
                             const std::function<void(const CheckpointEvent&)>& onCheckpoint, const SampleSink& sink) {
-  for (int sample = 0; sample < s.run.plan.samples; ++sample) {
-    auto n = plain.of(s, sample);
+  for (int index = 0; index < s.run.plan.samples; ++index) {
+    const InferencePlan inference = inferencePlan(s, index);
+    auto n = plain.of(s, inference.image);
     if (!n) return std::unexpected(n.error());
-    SimulationRequest request = sampleRequest(s, options, sample);
+    SimulationRequest request = sampleRequest(s, options, inference.image);
     request.policy = s.run.plan.policy;
     request.trace = s.trace;
+    request.window = inference.window;
     request.deadline = s.deadline;
     request.plain = *n;
     request.onPowerCycle = onPowerCycle;
@@ -157,7 +177,7 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
     auto result = simulate(request);
     if (!result) return std::unexpected(result.error());
     if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
-    if (auto ok = sink(sample, *result); !ok) return ok;
+    if (auto ok = sink(inference, *result); !ok) return ok;
   }
   return {};
 }
@@ -176,20 +196,23 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   request.samples = s.run.plan.samples;
   request.trace = s.trace;
   request.storage = s.storage;
+  request.window = s.condition.window;
   request.subset = options.subset;
   request.deadline = s.deadline;
   request.onPowerCycle = onPowerCycle;
   request.timeScale = options.realBenchTimeScale;
   request.onSample = [&](int sample, SimulationResult& result) -> inst::Status {
+    const InferencePlan inference = inferencePlan(s, sample);
     if (result.finished) {
-      if (auto n = plain.of(s, sample)) {
+      if (auto n = plain.of(s, inference.image)) {
         result.plainInstructions = n->instructions;
         result.plainCycles = n->cycles;
-        result.energyBoundS = energyBoundOf(s.storage, s.trace, static_cast<double>(n->cycles), s.board);
+        result.energyBoundS =
+            energyBoundOf(s.storage, s.trace, static_cast<double>(n->cycles), s.board, inference.window);
         result.overhead = splitOverhead(result);
       }
     }
-    return sink(sample, result);
+    return sink(inference, result);
   };
   return runOnRealBench(request);
 }
@@ -206,7 +229,8 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
       for (const auto& policy : campaign.policies)
         for (const auto& condition : campaign.conditions)
           for (int rep = 0; rep < campaign.repetitions; ++rep)
-            runs.push_back({model, policy, condition.name, condition.capacitorUf, rep, campaign.samples, board.name});
+            runs.push_back({model, policy, condition.name, condition.capacitorUf, rep,
+                            campaign.samples * condition.starts, board.name});
   std::vector<db::RecordedBoard> boards;
   for (const auto& b : campaign.boards) boards.push_back({b.name, b.path.string(), b.text});
   db::CampaignStore store(*db);
@@ -306,8 +330,9 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     };
     auto setup = resolveRun(*campaign, run);
     // One inference's rows, its telemetry warnings, its progress event.
-    const SampleSink record = [&](int sample, SimulationResult& result) -> inst::Status {
-      for (auto& row : rowsOf(*setup, sample, result))
+    const SampleSink record = [&](const InferencePlan& inference, SimulationResult& result) -> inst::Status {
+      const int sample = inference.index;
+      for (auto& row : rowsOf(*setup, inference, result))
         if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
       const auto lost = result.decoder.droppedFrames() + result.decoder.framesMissed;
       e.framesDropped += lost;
@@ -318,6 +343,11 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "warning", "decoder", text}); !ok)
           return dbError(ok.error());
       }
+      for (const auto& warning : result.warnings)
+        if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "warning", "trace-wrapped",
+                                               "inference " + std::to_string(sample) + ": " + warning});
+            !ok)
+          return dbError(ok.error());
       e.sample = sample;
       e.powerCycles = 0;
       e.kind = CampaignEvent::Kind::SampleDone;

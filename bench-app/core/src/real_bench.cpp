@@ -147,7 +147,8 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     return std::unexpected(ok.error());
   }
 
-  inst::HarvesterModel model(r.storage, r.trace, r.storage.vOn);
+  inst::HarvesterModel model(r.storage, r.trace, r.window.startVolts(r.storage), r.window.startS);
+  model.setWindowEnd(r.window.startS + r.window.windowS * std::max(1, r.samples));
   inst::SupplyHarvesterConfig config;
   config.channel = bench.supply->channel;
   config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);

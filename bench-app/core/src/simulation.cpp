@@ -5,6 +5,8 @@
 #include <cmath>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
@@ -281,8 +283,9 @@ double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) 
 }
 
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
-                     const BoardProfile& board) {
-  return inst::energyBoundLatency(storage, trace, plainCycles, board.clockHz, board.plainPowerW());
+                     const BoardProfile& board, const RunWindow& window) {
+  return inst::energyBoundLatency(storage, trace, plainCycles, board.clockHz, board.plainPowerW(), window.startS,
+                                  window.startVolts(storage), window.endS(trace) - window.startS);
 }
 
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
@@ -315,9 +318,11 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     return counters->budget;
   };
   power.initialCyclesPerInstruction = plainCpi;
-  VirtualBenchSession session(request.board, std::move(*board),
-                              inst::HarvesterModel(request.storage, request.trace, request.storage.vOn, 0.0),
-                              /*helloRequired=*/false, std::move(power));
+  inst::HarvesterModel harvester(request.storage, request.trace, request.window.startVolts(request.storage),
+                                 request.window.startS);
+  harvester.setWindowEnd(request.window.endS(request.trace));
+  VirtualBenchSession session(request.board, std::move(*board), std::move(harvester), /*helloRequired=*/false,
+                              std::move(power));
   const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
   // Ctrl-C and the run's wall-time limit reach into a long charge too.
   session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
@@ -330,7 +335,11 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->label = prepared->label;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;
-  result->energyBoundS = energyBoundOf(request.storage, request.trace, static_cast<double>(plain.cycles), request.board);
+  result->energyBoundS =
+      energyBoundOf(request.storage, request.trace, static_cast<double>(plain.cycles), request.board, request.window);
+  if (request.window.wrapped(request.trace, session.model().time()))
+    result->warnings.push_back(fmt::format("the run used {} past its end ({:g} s): the trace repeated from its start",
+                                           request.trace.name(), request.trace.period()));
   auto counters = readCounters(countersFile);
   if (!counters) return std::unexpected(counters.error());
   result->poweredInstructions = counters->budget.instructions;

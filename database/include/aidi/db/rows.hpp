@@ -55,6 +55,8 @@ struct InferenceRow {
   // The virtual board's cycle-approximate Cortex-M4 cycles (all it ran on
   // its budgets; the plain inference) and its telemetry's instructions.
   std::optional<std::uint64_t> activeM4Cycles, plainM4Cycles, telemetryInstructions;
+  // Requested at this time of the trace, the capacitor at this voltage.
+  std::optional<double> startS, vStart;
 };
 
 struct InstrumentSampleRow {

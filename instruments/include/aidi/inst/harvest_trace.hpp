@@ -46,6 +46,8 @@ class HarvestTrace {
   double nextChangeAfter(double t) const { return pieceAt(t).end; }
   // Energy harvested (before conversion losses) in [t0, t1].
   double energy(double t0, double t1) const;
+  // Seconds of [t0, t1] with no harvested power at all.
+  double darkSeconds(double t0, double t1) const;
   double meanPower() const;
   double period() const { return m_period; }
   const std::string& name() const { return m_name; }

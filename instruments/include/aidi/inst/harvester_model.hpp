@@ -50,16 +50,23 @@ class HarvesterModel {
   void setCancel(std::function<bool()> cancel) { m_cancel = std::move(cancel); }
   bool cancelled() const { return m_cancelled; }
 
+  // The run's window of simulated time: nothing advances past `endS`
+  // (default: unbounded; every caller of a long walk sets one).
+  void setWindowEnd(double endS) { m_end = endS; }
+  double windowEnd() const { return m_end; }
+
   double time() const { return m_t; }
   double voltage() const;
   double storedEnergyJ() const { return m_energy; }
   const EnergyLedger& ledger() const { return m_ledger; }
   const StorageParams& params() const { return m_params; }
 
-  // Device off: charges until the capacitor reaches V_on. Returns the time it
-  // took; Timeout when it does not happen within `maxSeconds` (too little
-  // harvested power), with the model advanced by maxSeconds.
-  [[nodiscard]] Result<double> chargeUntilOn(double maxSeconds);
+  // Device off: charges until the capacitor reaches V_on, as long as the
+  // physics takes within the window. Returns the time it took; when the
+  // window ends first, an error saying what the trace delivered over it,
+  // how long it was dark and how far the capacitor got (the model is then
+  // at the window's end).
+  [[nodiscard]] Result<double> chargeUntilOn();
   // Device drawing `loadW`: how long until V falls to V_off, looking at most
   // `horizonS` ahead (infinity when it does not brown out within the horizon).
   double timeUntilBrownOut(double loadW, double horizonS) const;
@@ -71,13 +78,13 @@ class HarvesterModel {
   // converter keeps its output on): charges until the stored energy reaches
   // `targetJ` (at most the energy at V_max), or until it falls to `floorJ`
   // (at least the energy at V_off: there the device browns out), or
-  // `maxSeconds` pass.
+  // the window ends.
   struct Sleep {
     double seconds = 0;
     bool reached = false;  // the target
     bool fell = false;     // down to the floor
   };
-  Sleep sleepUntil(double targetJ, double floorJ, double sleepW, double maxSeconds);
+  Sleep sleepUntil(double targetJ, double floorJ, double sleepW);
   double energyAtOff() const { return m_eOff; }
   double energyAtMax() const { return m_eMax; }
 
@@ -93,15 +100,19 @@ class HarvesterModel {
   std::function<bool()> m_cancel;
   bool m_cancelled = false;
   double m_t;
+  double m_end = std::numeric_limits<double>::infinity();
   double m_energy;
   double m_eOn, m_eOff, m_eMax;
   EnergyLedger m_ledger;
 };
 
 // The energy-bound limit of DESIGN.md for a plain inference of `cycles` at
-// `clockHz` drawing `activeW`, starting at t = 0 with the capacitor at V_on:
-// L* = max(N/f, t_E), t_E the first t with usable energy + eta * harvested(0..t) >= E.
+// `clockHz` drawing `activeW`, requested at t0 with the capacitor at v0:
+// L* = max(t_on - t0 + N/f, t_E - t0), t_on the first t >= t0 at which the
+// capacitor charged with no load from v0 reaches V_on, t_E the first t with
+// C (v0^2 - V_off^2) / 2 + eta * harvested(t0..t) >= E. Infinity when the
+// harvest never gets there within `horizonS`.
 double energyBoundLatency(const StorageParams& params, const HarvestTrace& trace, double cycles, double clockHz,
-                          double activeW);
+                          double activeW, double t0, double v0, double horizonS);
 
 }  // namespace aidi::inst

@@ -29,7 +29,6 @@ struct SupplyHarvesterConfig {
   double deviceWatts = 5.925e-3;
   double stepS = 0.05;         // VoltageFollowing: time between settings (wall)
   double timeScale = 1.0;      // wall seconds per modelled second (1 on a real bench)
-  double maxChargeSeconds = 3600;
   double maxOnSeconds = 600;   // under continuous power, a cycle ends after this long
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/core/simulation.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/result.hpp"
 
@@ -21,10 +22,20 @@ struct HarvestCondition {
   double constantWatts = 0;
   double capacitorUf = 0;  // as written in the file (reports print it)
   double capacitanceF = 0;
-  // Overrides of the board profile's thresholds and converter, when given.
-  std::optional<double> vOn, vOff, vMax, efficiency;
+  // Overrides of the board profile's thresholds, converter and leakage, when given.
+  std::optional<double> vOn, vOff, vMax, efficiency, leakageW;
   // The storage element of this condition on `board`.
   inst::StorageParams storage(const BoardProfile& board) const;
+  // When and how its inferences start (start_s, v_start, window_s, wrap),
+  // and over how many start times they spread (`starts`, drawn with `seed`).
+  RunWindow window;
+  int starts = 1;
+  std::uint32_t seed = 1;
+  // The start times of its inferences: window.startS alone, or `starts`
+  // times stratified over the trace (one drawn uniformly in each of `starts`
+  // equal parts of its period; a constant has one time, 0). The same for
+  // every policy and board.
+  std::vector<double> startTimes(const inst::HarvestTrace& trace) const;
 };
 
 struct CampaignFile {

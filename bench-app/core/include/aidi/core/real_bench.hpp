@@ -32,6 +32,8 @@ struct RealRunRequest {
   int samples = 1;
   inst::HarvestTrace trace = inst::HarvestTrace::constant(0);  // the condition, loaded
   inst::StorageParams storage;
+  // The first sample's start state and time; the next ones follow it at once.
+  RunWindow window;
   std::filesystem::path subset;  // for the labels of the images the board runs
   std::chrono::steady_clock::time_point deadline;
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -38,6 +39,31 @@ struct CheckpointEvent {
 // cycles a Cortex-M4 would spend on them (cycle-approximate, m4_cycles.h).
 using PlainCount = inst::ExecutionCount;
 
+// Simulated time: a run's window may not exceed a year (a trace file holds
+// at most ten), and an inference's defaults to a week.
+inline constexpr double kMaxSimulatedS = 366 * 86400.0;
+inline constexpr double kDefaultWindowS = 7 * 86400.0;
+
+// When and how an inference is requested: at `startS` of the trace with the
+// capacitor at `vStart` (default V_off: the device has just browned out),
+// and how much simulated time it may take: `windowS`, and the trace's end
+// when the trace must not wrap (repeat from its start).
+struct RunWindow {
+  double startS = 0;
+  std::optional<double> vStart;
+  double windowS = kDefaultWindowS;
+  bool wrap = true;
+  double startVolts(const inst::StorageParams& storage) const { return vStart.value_or(storage.vOff); }
+  double endS(const inst::HarvestTrace& trace) const {
+    const double end = startS + windowS;
+    return !wrap && trace.period() > 0 && trace.period() < end ? trace.period() : end;
+  }
+  // Whether a run that ended at `t` used the trace past its end.
+  bool wrapped(const inst::HarvestTrace& trace, double t) const {
+    return trace.period() > 0 && std::floor(t / trace.period()) > std::floor(startS / trace.period());
+  }
+};
+
 struct SimulationRequest {
   std::filesystem::path modelDirectory;  // fixtures/models/NAME
   std::filesystem::path subset;          // fixtures/fashion-mnist/test-1000.bin
@@ -48,6 +74,7 @@ struct SimulationRequest {
   // Hello is checked against it. `storage` is usually board.storage(C).
   BoardProfile board;
   inst::StorageParams storage;
+  RunWindow window;
   // How the aidi engine senses its energy: the board's ADC and comparator
   // (what a real board has), or the bench's oracle (its brown-out time,
   // future harvest included), kept only to show what the oracle flattered.
@@ -101,6 +128,8 @@ struct SimulationResult {
   std::uint64_t poweredInstructions = 0, poweredCycles = 0, telemetryInstructions = 0;
   double wallS = 0;
   proto::DecoderCounters decoder;
+  // What a reader of the result must know (a trace used past its end).
+  std::vector<std::string> warnings;
 };
 
 // The one telemetry dispatch of both benches: folds a device frame into the
@@ -119,10 +148,11 @@ OverheadSplit splitOverhead(const SimulationResult& result);
 // running power (MCU and NVM in standby) and its powered sleeps at the
 // sleeping power (both asleep). Energy lost while unpowered is not the board's.
 double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board);
-// The energy-bound limit L* of `plainCycles` on `board` (DESIGN.md): the
-// plain inference needs no NVM, so its NVM sleeps.
+// The energy-bound limit L* of `plainCycles` on `board` (DESIGN.md),
+// requested as `window` says: the plain inference needs no NVM, so its NVM
+// sleeps.
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
-                     const BoardProfile& board);
+                     const BoardProfile& board, const RunWindow& window);
 
 // Instructions of the plain inference of `sample` (no runtime, no NVM).
 [[nodiscard]] inst::Result<PlainCount> measurePlain(const SimulationRequest& request);
