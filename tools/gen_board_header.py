@@ -31,6 +31,7 @@ FIGURES = [
     ("v_max", "kVMax", "double", 0.1, 60.0),
     ("efficiency", "kEfficiency", "double", 1e-3, 1.0),
     ("leakage_w", "kLeakageW", "double", 0.0, 1.0),
+    ("shutdown_power_w", "kShutdownPowerW", "double", 0.0, 1.0),
     ("adc_bits", "kAdcBits", "std::uint32_t", 6, 24),
     ("adc_full_scale_v", "kAdcFullScaleV", "double", 0.1, 60.0),
     ("adc_noise_v", "kAdcNoiseV", "double", 0.0, 1.0),

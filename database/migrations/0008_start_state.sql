@@ -5,3 +5,6 @@
 -- NULL on rows from before this version (they started at t = 0 and V_on).
 ALTER TABLE inferences ADD COLUMN start_s REAL;
 ALTER TABLE inferences ADD COLUMN v_start REAL;
+-- A power cycle may end with the device shutting itself down to wait for
+-- V_on (SRAM lost, drawing its board's shutdown power): how long it waited.
+ALTER TABLE power_cycles ADD COLUMN shutdown_s REAL NOT NULL DEFAULT 0;

@@ -25,7 +25,7 @@ class BatchWriter::Impl {
         {rollbackTx, "ROLLBACK"},
         {powerCycle,
          "INSERT INTO power_cycles (run_id, attempt, boot_id, start_s, on_s, off_s, device_cycles, v_start, v_end,"
-         " inference, sleep_s) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
+         " inference, sleep_s, shutdown_s) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"},
         {checkpoint,
          "INSERT INTO checkpoints (run_id, attempt, boot_id, seq, inference, layer, job, cycles_since_boot,"
          " job_cycles, nvm_bytes, host_time_ns) VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
@@ -53,7 +53,8 @@ class BatchWriter::Impl {
 
   Status write(const PowerCycleRow& r) {
     return powerCycle.bind(1, r.runId).bind(2, r.attempt).bind(3, r.bootId).bind(4, r.startS).bind(5, r.onS)
-        .bind(6, r.offS).bind(7, r.deviceCycles).bind(8, r.vStart).bind(9, r.vEnd).bind(10, r.inference).bind(11, r.sleepS).run();
+        .bind(6, r.offS).bind(7, r.deviceCycles).bind(8, r.vStart).bind(9, r.vEnd).bind(10, r.inference).bind(11, r.sleepS)
+        .bind(12, r.shutdownS).run();
   }
   Status write(const CheckpointRow& r) {
     return checkpoint.bind(1, r.runId).bind(2, r.attempt).bind(3, r.bootId).bind(4, r.seq).bind(5, r.inference)

@@ -1,5 +1,6 @@
 // The `aidi` policy's energy decision, taken between bands of rows: go on,
-// go for the finish, sleep powered for energy, or checkpoint and then sleep.
+// go for the finish, sleep powered for energy, or checkpoint and then sleep;
+// and when it must wait, whether to sleep powered or shut down.
 // A pure function of what the device measured (energy left from its
 // monitor, the rest of the inference from its corrected cost model), kept
 // inline so the runtime's instruction counts do not change; the table-driven
@@ -67,6 +68,44 @@ inline EnergyDecision decideEnergy(const EnergyState& s) {
   if (s.left < s.reserve + headroom)
     return {EnergyAction::Sleep, wantCycles, static_cast<std::uint32_t>(s.reserve)};
   return {EnergyAction::Run};
+}
+
+// Waiting for energy: asleep and powered (SRAM kept, the board drawing its
+// sleep power), or checkpointed and shut down (drawing almost nothing, SRAM
+// lost, woken by a comparator at V_on, then a cold boot and the live rows
+// read back). Everything in cycles of energy, as the device measured it.
+struct WaitState {
+  Real harvest;       // per second arriving, net of leakage (its own measurement); < 0: not measured yet
+  Real sleepDraw;     // per second asleep, powered
+  Real shutdownDraw;  // per second shut down
+  Real left;          // stored above V_off now
+  Real atOn;          // stored above V_off at V_on, where a shut-down board wakes
+  Real wakeCost;      // of a cold boot: start-up, restore, the live rows read back
+  Real want;          // what the wait is for (the decision's sleep target)
+};
+
+// Shutting down must be this much sooner than sleeping.
+inline constexpr Real kShutdownAdvantage = 1.1f;
+
+// Whether to shut down rather than sleep powered, by when each has the
+// energy wanted: asleep, at the harvest less the sleep draw; shut down, not
+// before V_on (a shut-down board wakes only there), and, for more than one
+// charge holds, at the harvest less the shutdown draw with every wake-up
+// paid from its charge. A powered sleep that drains what arrives never gets
+// there: shut down. Before the harvest is measured, sleep (the sleep
+// measures it).
+inline bool shutDownToWait(const WaitState& w) {
+  if (w.harvest < 0) return false;
+  const Real asleep = w.harvest - w.sleepDraw;
+  const Real shut = w.harvest - w.shutdownDraw;
+  if (asleep <= 0) return true;  // a powered sleep drains the capacitor: stop drawing
+  const Real toOn = w.atOn - w.left;
+  if (shut <= 0 || toOn <= w.wakeCost) return false;
+  const Real needed = w.want > w.left ? w.want - w.left : 0.0f;
+  const Real sleepS = needed / asleep;
+  const Real shutS = w.want + w.wakeCost <= w.atOn ? toOn / shut
+                                                   : needed / (shut * (1.0f - w.wakeCost / toOn));
+  return kShutdownAdvantage * shutS < sleepS;
 }
 
 // The headroom above the reserve below which the device sleeps (for the

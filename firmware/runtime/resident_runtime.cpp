@@ -55,6 +55,7 @@ bool ResidentRuntime::live(std::uint16_t tensor, std::uint16_t layer) const {
 void ResidentRuntime::resetTracking() {
   // What the committed progress guarantees is in NVM; nothing is in SRAM.
   const std::uint16_t layer = m_active ? m_progress.layer : 0;
+  m_reloadCycles = 0;
   for (std::uint16_t t = 0; t < m_model.tensorCount(); ++t) {
     const auto h = static_cast<std::uint16_t>(m_model.tensor(t).shape.h);
     std::uint16_t rows = 0;
@@ -79,6 +80,34 @@ std::uint64_t ResidentRuntime::unsavedBytes(std::uint16_t layer, std::uint32_t& 
   return bytes;
 }
 
+bool ResidentRuntime::maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left,
+                                    std::uint32_t bootCycles, std::uint32_t& want, JobObserver* observer) {
+  WaitState w{};
+  if (!m_monitor.waitOutlook(w)) return true;
+  w.want = static_cast<Real>(want);
+  if (w.harvest < 0) {
+    // Not measured yet: a sleep for 1/32 of the capacitor's band measures it.
+    const Real probe = static_cast<Real>(left) + w.atOn / 32.0f;
+    if (probe < static_cast<Real>(want)) want = static_cast<std::uint32_t>(probe);
+    return true;
+  }
+  w.left = static_cast<Real>(left);
+  // A cold boot costs what this one did: its start-up and restore, the
+  // NVM's wake, and reading rows back at the share of the work they took
+  // since (measured: the rows the work really needs, not every live row).
+  const std::uint32_t worked = m_monitor.cyclesNow() - bootCycles;
+  const Real reloadShare =
+      worked > 0 ? std::min(1.0f, static_cast<Real>(m_reloadCycles) / static_cast<Real>(worked)) : 0.0f;
+  w.wakeCost = static_cast<Real>(bootCycles) + static_cast<Real>(m_nvmCosts.wakeCycles) +
+               reloadShare * (w.atOn - w.left);
+  if (!shutDownToWait(w)) return true;
+  if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return false;
+  m_nvm.sleep();
+  m_monitor.shutDown();
+  m_nvm.wake();  // the board could not shut down after all: go on
+  return true;
+}
+
 bool ResidentRuntime::ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last) {
   const std::uint32_t rb = rowBytes(tensor);
   for (std::int32_t r = first; r < last;) {
@@ -92,6 +121,7 @@ bool ResidentRuntime::ensureRows(std::uint16_t tensor, std::int32_t first, std::
     m_nvm.read(m_layout.tensorOffset[tensor] + static_cast<std::uint32_t>(r) * rb,
                m_arena + m_plan.offset[tensor] + static_cast<std::uint32_t>(r) * rb,
                static_cast<std::uint32_t>(end - r) * rb);
+    m_reloadCycles += m_nvmCosts.read(static_cast<std::uint64_t>(end - r) * rb);
     for (std::int32_t k = r; k < end; ++k) m_resident[tensor] |= bit(k);
     r = end;
   }
@@ -204,6 +234,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
     fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
   }
   const Real finalCycles = static_cast<Real>(finalCommitCycles());  // the last checkpoint
+  const std::uint32_t bootCycles = m_monitor.cyclesNow();             // start-up and restore of this boot
   std::uint16_t layer = m_progress.layer;
   std::int32_t row = m_progress.job;
   // Online correction of the cost model: cycles really spent (the device's
@@ -253,16 +284,19 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         const EnergyDecision decision = decideEnergy(state);
         finishing = decision.action == EnergyAction::Finish;
         if (decision.action == EnergyAction::Finish || decision.action == EnergyAction::Run) break;
+        // Waiting for energy: asleep and powered, or shut down.
+        std::uint32_t want = decision.want;
+        if (!maybeShutDown(layer, row, left, bootCycles, want, observer)) return RunStatus::PowerFailed;
         if (decision.action == EnergyAction::CheckpointThenSleep) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).
           if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
-          if (!sleepForEnergy(decision.want, 0)) break;
+          if (!sleepForEnergy(want, 0)) break;
         } else {
           // Low: sleep without a checkpoint; wake with the energy wanted, or
           // at the reserve should the capacitor drain meanwhile (then the
           // checkpoint above follows).
-          if (!sleepForEnergy(decision.want, decision.floor)) {
+          if (!sleepForEnergy(want, decision.floor)) {
             if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
             break;
           }

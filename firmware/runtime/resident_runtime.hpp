@@ -30,6 +30,7 @@
 
 #include <cstdint>
 
+#include "aidi_decision.hpp"
 #include "arena_plan.hpp"
 #include "intermittent_runtime.hpp"
 #include "kernel_set.hpp"
@@ -58,6 +59,17 @@ class EnergyMonitor {
     (void)floor;
     return false;
   }
+  // What waiting for energy would bring: the harvest the device measured
+  // and its draws asleep and shut down, and the energy at V_on (fills
+  // everything of WaitState but `left` and `wakeCost`). False where the
+  // board cannot tell or cannot shut down.
+  virtual bool waitOutlook(WaitState& w) {
+    (void)w;
+    return false;
+  }
+  // Shuts the board down until the capacitor reaches V_on, when it wakes
+  // with a cold boot: returns only where that is not possible.
+  virtual void shutDown() {}
 
  protected:
   ~EnergyMonitor() = default;
@@ -98,6 +110,13 @@ class ResidentRuntime {
   bool live(std::uint16_t tensor, std::uint16_t layer) const;
   std::uint32_t rowBytes(std::uint16_t tensor) const;
   std::uint64_t unsavedBytes(std::uint16_t layer, std::uint32_t& tensors) const;
+  // Instead of sleeping powered: shut down when the measured harvest says a
+  // cold boot at V_on comes sooner (shutDownToWait); checkpoints first.
+  // Returns false when the checkpoint failed; true when the board did not
+  // shut down (it cannot, or should not). Before the harvest is measured,
+  // caps `want` so that the sleep that measures it is short.
+  bool maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left, std::uint32_t bootCycles,
+                     std::uint32_t& want, JobObserver* observer);
   bool ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last);
   // Output rows [first, last) of `layer`, in one kernel call.
   void computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last);
@@ -122,6 +141,7 @@ class ResidentRuntime {
   std::uint64_t m_commitCycles;
   Progress m_progress{};
   bool m_active = false;
+  std::uint64_t m_reloadCycles = 0;  // rows read back from NVM since this boot's restore
   bool m_supported = true;
   std::int32_t m_maxBandRows;
   std::int32_t m_fixedBandRows = 0;

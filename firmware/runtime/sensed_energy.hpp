@@ -14,12 +14,20 @@
 //
 // Sleeping for energy uses the board's comparator: wake when the voltage
 // rises to the level that holds the energy wanted, or falls to the floor's.
+// The readings before and after a sleep or a shutdown, over the time it
+// lasted (the board's real-time clock, which runs in both), measure the
+// harvest: what arrived plus what the board drew meanwhile. The estimate is
+// the energy over the time of the recent waits (older ones fade with
+// kHarvestMemoryS of waiting), so a bursty harvest is averaged over its
+// bursts and a changing one is followed. It decides whether to wait asleep
+// or shut down (shutDownToWait).
 // The same code runs on every board that has an ADC on its capacitor; a
 // board with only a comparator keeps its own monitor (targets/nucleo-f412zg).
 #pragma once
 
 #include <cstdint>
 
+#include "nvm_record.hpp"
 #include "resident_runtime.hpp"
 
 namespace aidi::fw {
@@ -34,8 +42,17 @@ class EnergySensor {
   virtual std::uint32_t readCapacitorMillivolts() = 0;
   // Sleeps until the comparator sees the voltage rise to `wakeMillivolts`
   // (true) or fall to `floorMillivolts` (false; 0: no floor, sleep on into
-  // the brown-out).
-  virtual bool sleepUntilMillivolts(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts) = 0;
+  // the brown-out); `seconds`: how long, by the real-time clock.
+  virtual bool sleepUntilMillivolts(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts, float& seconds) = 0;
+  // Shuts the board down (SRAM lost) until the capacitor reaches V_on, then
+  // a cold boot: never returns where the board can; false where it cannot.
+  virtual bool shutDown() { return false; }
+  // The real-time clock (kRtcHz), which runs asleep and shut down; false
+  // where the board has none.
+  virtual bool rtcTicks(std::uint32_t& ticks) {
+    (void)ticks;
+    return false;
+  }
 
  protected:
   ~EnergySensor() = default;
@@ -48,6 +65,9 @@ struct StorageFacts {
   float vMax = 0;              // the converter's ceiling
   float joulesPerCycle = 0;    // while running (MCU and NVM), per counted cycle
   float guardVolts = 0;        // subtracted from every reading: noise and quantisation
+  float vOn = 0;               // where a shut-down board wakes
+  float sleepWatts = 0;        // asleep and powered (MCU and NVM)
+  float shutdownWatts = 0;     // shut down (0 with sleepWatts: the board cannot shut down)
 };
 
 // The cycles of work the energy stored at `volts` allows (0 below V_off).
@@ -59,18 +79,43 @@ std::uint32_t millivoltsFor(const StorageFacts& facts, std::uint32_t cycles);
 
 inline constexpr std::uint32_t kMinCyclesBetweenReadings = 4096;
 
+inline constexpr float kRtcHz = 32768.0f;
+// Waiting time over which old harvest measurements fade.
+inline constexpr float kHarvestMemoryS = 120.0f;
+
+// What the board keeps in NVM about its harvest (two slots, CRC): the
+// estimate's sums survive a shutdown or a brown-out, so the next boot
+// decides at once; a shutdown leaves the level and the time it began, so
+// the boot after it measures what arrived meanwhile.
+struct HarvestMemory {
+  float joules = 0, seconds = 0;  // the estimate: energy arrived over waiting time (faded)
+  float joulesAtShutdown = 0;     // stored above V_off when it shut down
+  std::uint32_t rtcAtShutdown = 0;
+  std::uint32_t shutdownPending = 0;  // 1: the boot after a shutdown measures it
+};
+using HarvestRecord = NvmRecord<HarvestMemory>;
+inline constexpr std::uint32_t kHarvestRecordMagic = 0x48525655u;  // "HRVU"
+
 class SensedEnergyMonitor final : public EnergyMonitor {
  public:
-  SensedEnergyMonitor(EnergySensor& sensor, const StorageFacts& facts) : m_sensor(sensor), m_facts(facts) {}
+  // `memory` (may be null): where the harvest estimate is kept across boots.
+  SensedEnergyMonitor(EnergySensor& sensor, const StorageFacts& facts, HarvestRecord* memory = nullptr);
 
   std::uint32_t cyclesLeft() override;
   std::uint32_t cyclesNow() override { return m_sensor.cycleCounter(); }
   bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override;
+  bool waitOutlook(WaitState& w) override;
+  void shutDown() override;
+  // The harvest measured over the waits so far, in watts (net of leakage;
+  // < 0 before the first).
+  float harvestWatts() const { return m_memoryState.seconds > 0 ? m_memoryState.joules / m_memoryState.seconds : -1.0f; }
 
   std::uint32_t readings() const { return m_readings; }
 
  private:
   void read();
+  // Adds one wait's measurement: `joules` arrived (gained plus drawn) over `seconds`.
+  void measured(float joules, float seconds);
 
   EnergySensor& m_sensor;
   StorageFacts m_facts;
@@ -78,6 +123,11 @@ class SensedEnergyMonitor final : public EnergyMonitor {
   std::uint32_t m_readAt = 0;   // the counter at the last reading
   std::uint32_t m_cyclesAtRead = 0;
   std::uint32_t m_readings = 0;
+  HarvestRecord* m_memory;
+  HarvestMemory m_memoryState;
+  // A sleep to measure the harvest by: the energy before it, its length.
+  bool m_slept = false;
+  float m_joulesBeforeSleep = 0, m_sleptSeconds = 0;
 };
 
 }  // namespace aidi::fw

@@ -7,7 +7,8 @@
 namespace aidi::inst {
 namespace {
 constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D', kSleep = 'S', kAdc = 'A',
-                       kAdcValue = 'V';
+                       kAdcValue = 'V', kSlept = 'W', kShutDown = 'O', kRtc = 'T';
+constexpr double kRtcHz = 32768;  // the board's real-time clock, which runs asleep
 constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;  // Timer0 start value under continuous power
 constexpr double kMaxTicks = 4294967295.0;
 }  // namespace
@@ -129,6 +130,33 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       break;
     }
+    if (*event == kShutDown) {
+      // The device checkpointed and shut itself down: it draws its shutdown
+      // power until the capacitor reaches V_on (its wake comparator), or
+      // browns out if the capacitor falls to V_off first; it has reset
+      // itself (SRAM lost), and the next power-on boots it.
+      auto left = readShimWord();
+      if (!left) return std::unexpected(left.error());
+      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      const double before = m_model.time();
+      (void)m_model.sleepUntil(m_model.energyAtOn(), m_model.energyAtOff(), m_config.shutdownWatts);
+      r.shutdownS = m_model.time() - before;
+      break;
+    }
+    if (*event == kRtc) {
+      // The real-time clock: simulated time at 32,768 Hz, wrapping.
+      auto left = readShimWord();
+      if (!left) return std::unexpected(left.error());
+      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      const auto ticks = static_cast<std::uint32_t>(
+          static_cast<std::uint64_t>(std::floor(m_model.time() * kRtcHz)) & 0xFFFFFFFFu);
+      std::array<std::byte, 5> reply{std::byte{kRtc}};
+      for (int i = 0; i < 4; ++i) reply[1 + i] = std::byte(static_cast<std::uint8_t>(ticks >> (8 * i)));
+      if (auto ok = m_board.shim().write(reply); !ok) return std::unexpected(ok.error());
+      granted = m_model.storedEnergyJ() > m_model.energyAtOff() ? budgetTicks() : 1u;
+      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      continue;
+    }
     if (*event == kAdc) {
       // One conversion, charged at the active power; the code, then the
       // budget from here on (none left if the conversion browned it out).
@@ -162,6 +190,13 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
                                           m_config.sleepWatts);
     r.sleepS += sleep.seconds;
     ++r.sleeps;
+    const double rtcTicks = std::min(std::round(sleep.seconds * kRtcHz), 4294967295.0);
+    const auto slept = static_cast<std::uint32_t>(rtcTicks);
+    const std::array<std::byte, 5> sleptMessage{std::byte{kSlept}, std::byte(static_cast<std::uint8_t>(slept)),
+                                                std::byte(static_cast<std::uint8_t>(slept >> 8)),
+                                                std::byte(static_cast<std::uint8_t>(slept >> 16)),
+                                                std::byte(static_cast<std::uint8_t>(slept >> 24))};
+    if (auto ok = m_board.shim().write(sleptMessage); !ok) return std::unexpected(ok.error());
     // Risen to the wake threshold (or the capacitor full), or down to the
     // device's floor: a budget of what is stored. Fell to V_off (a floor of
     // 0): one tick, and the shim's brown-out follows.

@@ -154,15 +154,17 @@ TEST(Simulation, RecordedEnergyChargesTheNvmAndTheSleeps) {
   ASSERT_TRUE(board) << board.error().message;
   EXPECT_GT(board->nvmStandbyPowerW, 0.0);
   EXPECT_GT(board->nvmSleepPowerW, 0.0);
-  EXPECT_EQ(board->nvmWakeCycles(), 11250u);  // 450 us at 25 MHz
+  EXPECT_EQ(board->nvmWakeCycles(), 6250u);  // 250 us at 25 MHz
   core::SimulationResult r;
   inst::PowerCycleRecord asleep, running;
   asleep.sleepS = 10.0;
   asleep.onS = 0.25;
+  asleep.shutdownS = 100.0;
   running.onS = 0.75;  // one second active in all
   r.cycles = {asleep, running};
   EXPECT_NEAR(core::deviceEnergyJ(r, *board),
-              board->activePowerW + board->nvmStandbyPowerW + 10.0 * (board->sleepPowerW + board->nvmSleepPowerW),
+              board->activePowerW + board->nvmStandbyPowerW + 10.0 * (board->sleepPowerW + board->nvmSleepPowerW) +
+                  100.0 * board->shutdownPowerW,
               1e-12);
   EXPECT_GT(board->runningPowerW(), board->plainPowerW());
 }
@@ -242,4 +244,24 @@ TEST(Simulation, AidiSensesItsEnergyWithTheBoardsAdc) {
   // Not knowing the harvest to come costs time: the device sleeps for energy
   // that the oracle knew would arrive while it ran.
   EXPECT_GT(a->latencyS, o->latencyS);
+}
+
+// Under a harvest of a few microwatts a powered sleep (4 uW) keeps little of
+// it: aidi measures the harvest and shuts down to wait (0.35 uW) instead,
+// checkpointed, so it beats the static schedules there too.
+TEST(Simulation, AidiShutsDownToWaitUnderMicrowattHarvest) {
+  auto weak = request("mcunet-s", "aidi", 100e-6);
+  weak.trace = inst::HarvestTrace::constant(6e-6);
+  auto tile = weak;
+  tile.policy = "fixed-tile";
+  auto a = core::simulate(weak), t = core::simulate(tile);
+  ASSERT_TRUE(a && t);
+  ASSERT_TRUE(a->finished && t->finished) << a->failure << t->failure;
+  EXPECT_EQ(a->predicted, expectedPrediction("mcunet-s", 0));
+  int shutdowns = 0;
+  double asleep = 0;
+  for (const auto& c : a->cycles) shutdowns += c.shutdownS > 0, asleep += c.sleepS;
+  EXPECT_GT(shutdowns, 10);
+  EXPECT_LT(asleep, 0.1 * a->latencyS) << "little time asleep and powered";
+  EXPECT_LT(a->latencyS, t->latencyS);
 }

@@ -75,3 +75,38 @@ TEST(AidiDecision, SleepsAlwaysAskForMoreThanTheyHave) {
     }
   }
 }
+
+// Sleep powered or shut down to wait for energy, as a table. A 100 uF board
+// at V_off + 20 %: atOn 700,000 cycles above V_off, left 140,000, so a
+// shutdown recharges 560,000 and wakes only at V_on; a wake-up of 100,000
+// keeps 82 % of a charge. Times in seconds when harvest and draws are in
+// cycles per second.
+TEST(AidiDecision, SleepOrShutDownToWait) {
+  struct WaitRow {
+    const char* what;
+    WaitState state;
+    bool shutDown;
+  };
+  // harvest, sleepDraw, shutdownDraw, left, atOn, wakeCost, want
+  const WaitRow rows[] = {
+      {"harvest not measured yet: sleep (and measure it)",
+       {-1.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, false},
+      {"asleep the board draws more than arrives: shut down",
+       {400.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, true},
+      {"... even when a shutdown drains too (it drains least)",
+       {10.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, true},
+      {"a weak harvest, a little wanted: sleep 40 s rather than wait 575 s for V_on",
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 160'000.f}, false},
+      {"a weak harvest, most of a charge wanted: 575 s to V_on beats 780 s asleep",
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 530'000.f}, true},
+      {"more than a charge holds: 2,860,000 / (975 x 0.82) = 3,571 s beats 5,720 s asleep",
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f}, true},
+      {"... not when the wake-up eats most of each charge",
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 400'000.f, 3'000'000.f}, false},
+      {"a strong harvest: the sleep's draw is noise, the wake-up is not",
+       {20'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f}, false},
+      {"a wake-up larger than the recharge: never",
+       {600.f, 500.f, 25.f, 140'000.f, 700'000.f, 600'000.f, 3'000'000.f}, false},
+  };
+  for (const auto& r : rows) EXPECT_EQ(shutDownToWait(r.state), r.shutDown) << r.what;
+}

@@ -28,9 +28,11 @@ struct FakeSensor final : EnergySensor {
     ++conversions;
     return static_cast<std::uint32_t>(std::lround(volts * 1000));
   }
-  bool sleepUntilMillivolts(std::uint32_t w, std::uint32_t f) override {
+  float sleepSeconds = 1.0f;
+  bool sleepUntilMillivolts(std::uint32_t w, std::uint32_t f, float& seconds) override {
     wake = w;
     floor = f;
+    seconds = sleepSeconds;
     return true;
   }
 };
@@ -96,4 +98,44 @@ TEST(SensedEnergy, SleepsOnComparatorThresholdsAndReadsAgainOnWaking) {
   const int before = sensor.conversions;
   (void)monitor.cyclesLeft();
   EXPECT_EQ(sensor.conversions, before + 1) << "the level changed while asleep";
+}
+
+// The harvest is measured over sleeps (the energy gained plus what the board
+// drew asleep, over the real-time clock's seconds) and kept in NVM for the
+// next boots; before it is measured, the board cannot weigh a shutdown.
+TEST(SensedEnergy, MeasuresTheHarvestOverSleepsAndKeepsItAcrossBoots) {
+  StorageFacts facts = kFacts;
+  facts.vOn = 3.0f;
+  facts.sleepWatts = 4e-6f;
+  facts.shutdownWatts = 0.35e-6f;
+  alignas(4) std::uint8_t bytes[HarvestRecord::kBytes] = {};
+  MemoryNvm nvm(bytes, sizeof bytes);
+  HarvestRecord memory(nvm, 0, kHarvestRecordMagic);
+  FakeSensor sensor;
+  sensor.volts = 2.2;
+  {
+    SensedEnergyMonitor monitor(sensor, facts, &memory);
+    WaitState w{};
+    ASSERT_TRUE(monitor.waitOutlook(w));
+    EXPECT_LT(w.harvest, 0) << "not measured yet";
+    EXPECT_NEAR(w.sleepDraw, 4e-6 / 0.25e-9, 1);
+    EXPECT_NEAR(w.atOn, cyclesOfVolts(3.0), 1);
+    // 10 s asleep from 2.2 V to 2.3 V: C V dV = 22.5 uJ gained, 40 uJ drawn: 6.25 uW arrived.
+    sensor.sleepSeconds = 10.0f;
+    (void)monitor.cyclesLeft();
+    (void)monitor.sleepUntil(static_cast<std::uint32_t>(cyclesOfVolts(2.3)), 0);
+    sensor.volts = 2.3;
+    (void)monitor.cyclesLeft();
+    EXPECT_NEAR(monitor.harvestWatts(), 6.25e-6, 0.1e-6);
+    ASSERT_TRUE(monitor.waitOutlook(w));
+    EXPECT_NEAR(w.harvest, 6.25e-6 / 0.25e-9, 500);
+  }
+  // The next boot knows it at once.
+  SensedEnergyMonitor next(sensor, facts, &memory);
+  EXPECT_NEAR(next.harvestWatts(), 6.25e-6, 0.1e-6);
+  // A board that cannot shut down has no outlook.
+  facts.shutdownWatts = facts.sleepWatts;
+  SensedEnergyMonitor cannot(sensor, facts);
+  WaitState w{};
+  EXPECT_FALSE(cannot.waitOutlook(w));
 }

@@ -66,7 +66,7 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
   double cycleSeconds = 0;
   const auto count = [&](const inst::PowerCycleRecord& cycle) {
     result.cycles.push_back(cycle);
-    cycleSeconds += cycle.offS + cycle.onS + cycle.sleepS;
+    cycleSeconds += cycle.offS + cycle.onS + cycle.sleepS + cycle.shutdownS;
     result.deviceInstructions += session.activeCycles(cycle);
   };
   const auto finish = [&] {

@@ -58,6 +58,7 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
       {"flash_bytes", 1024, 2147483648.0, true},  {"v_on", 0.1, 60, false},
       {"v_off", 0.1, 60, false},              {"v_max", 0.1, 60, false},
       {"efficiency", 1e-3, 1, false},         {"leakage_w", 0, 1, false},
+      {"shutdown_power_w", 0, 1, false},
       {"adc_bits", 6, 24, true},              {"adc_full_scale_v", 0.1, 60, false},
       {"adc_noise_v", 0, 1, false},           {"adc_conversion_s", 0, 0.1, false},
   };
@@ -111,12 +112,15 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   p.vMax = values["v_max"];
   p.efficiency = values["efficiency"];
   p.leakageW = values["leakage_w"];
+  p.shutdownPowerW = values["shutdown_power_w"];
   p.adcBits = static_cast<std::uint32_t>(values["adc_bits"]);
   p.adcFullScaleV = values["adc_full_scale_v"];
   p.adcNoiseV = values["adc_noise_v"];
   p.adcConversionS = values["adc_conversion_s"];
   if (p.adcFullScaleV < p.vMax)
     return file.error(root.get("adc_full_scale_v"), "adc_full_scale_v", "must reach v_max: the ADC reads the capacitor up to its ceiling");
+  if (p.shutdownPowerW > p.sleepingPowerW())
+    return file.error(root.get("shutdown_power_w"), "shutdown_power_w", "must not exceed the sleep power (MCU and NVM asleep)");
   if (p.nvmSleepPowerW > p.nvmStandbyPowerW)
     return file.error(root.get("nvm_sleep_power_w"), "nvm_sleep_power_w", "must not exceed nvm_standby_power_w");
   if (!(p.vOff < p.vOn && p.vOn <= p.vMax))

@@ -74,7 +74,7 @@ std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const 
     const auto& c = r.cycles[i];
     rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
                                         c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference,
-                                        c.sleepS});
+                                        c.sleepS, c.shutdownS});
   }
   std::uint32_t seq = 0;
   for (const auto& c : r.checkpointEvents) {

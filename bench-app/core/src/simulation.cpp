@@ -78,7 +78,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
-  std::string config = "AIDIRUN4";
+  std::string config = "AIDIRUN5";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -94,7 +94,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   const double joulesPerCycle = r.board.runningPowerW() / r.board.clockHz * cyclesPerInstruction;
   const double lsb = r.board.adcFullScaleV / static_cast<double>((1u << r.board.adcBits) - 1u);
   for (const double v : {r.storage.capacitanceF, r.storage.vOff, r.storage.vMax, joulesPerCycle,
-                         3 * r.board.adcNoiseV + lsb})
+                         3 * r.board.adcNoiseV + lsb, r.storage.vOn, r.board.sleepingPowerW(), r.board.shutdownPowerW})
     putF32(config, static_cast<float>(v));
   putU32(config, r.board.adcBits);
   putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
@@ -133,6 +133,7 @@ inst::VirtualPowerConfig powerConfig(const BoardProfile& board, std::uint64_t no
   return {.activeWatts = board.runningPowerW(),
           .clockHz = board.clockHz,
           .sleepWatts = board.sleepingPowerW(),
+          .shutdownWatts = board.shutdownPowerW,
           .adc = {.bits = board.adcBits,
                   .fullScaleV = board.adcFullScaleV,
                   .noiseV = board.adcNoiseV,
@@ -277,9 +278,9 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
 }
 
 double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
-  double onS = 0, sleepS = 0;
-  for (const auto& c : result.cycles) onS += c.onS, sleepS += c.sleepS;
-  return onS * board.runningPowerW() + sleepS * board.sleepingPowerW();
+  double onS = 0, sleepS = 0, shutdownS = 0;
+  for (const auto& c : result.cycles) onS += c.onS, sleepS += c.sleepS, shutdownS += c.shutdownS;
+  return onS * board.runningPowerW() + sleepS * board.sleepingPowerW() + shutdownS * board.shutdownPowerW;
 }
 
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,

@@ -30,6 +30,7 @@ constexpr std::uint32_t kNvmBytes = 480 * 1024;
 constexpr std::uint32_t kScratchBytes = 160 * 1024;
 
 __attribute__((section(".nvm"))) std::uint8_t g_bootRecord[fw::kBootCounterBytes];
+__attribute__((section(".nvm"))) std::uint8_t g_harvestRecord[fw::HarvestRecord::kBytes];
 __attribute__((section(".nvm"))) std::uint8_t g_nvm[kNvmBytes];
 // Activations and job buffers: everything in it is written before it is
 // read, so it stays out of the start-up's zeroing (SRAM after a power loss
@@ -87,9 +88,15 @@ struct ShimSensor final : fw::EnergySensor {
     const std::uint32_t fullCode = (1u << config.adcBits) - 1u;
     return static_cast<std::uint32_t>((static_cast<std::uint64_t>(code) * config.adcFullScaleMillivolts + fullCode / 2) / fullCode);
   }
-  bool sleepUntilMillivolts(std::uint32_t wake, std::uint32_t floor) override {
+  bool sleepUntilMillivolts(std::uint32_t wake, std::uint32_t floor, float& seconds) override {
     fw::mps2::powerShimSleep(wake, floor);
+    seconds = static_cast<float>(fw::mps2::powerShimLastSleepRtcTicks()) / fw::kRtcHz;
     return true;  // a floor reached shows in the next reading
+  }
+  bool shutDown() override { fw::mps2::powerShimShutDown(); }
+  bool rtcTicks(std::uint32_t& ticks) override {
+    ticks = fw::mps2::powerShimRtc();
+    return true;
   }
 };
 
@@ -180,11 +187,16 @@ int main() {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
-    const fw::StorageFacts facts{config->capacitanceF, config->vOff, config->vMax, config->joulesPerCycle,
-                                 config->guardVolts};
+    const fw::StorageFacts facts{config->capacitanceF, config->vOff,       config->vMax,
+                                 config->joulesPerCycle, config->guardVolts, config->vOn,
+                                 config->sleepWatts,     config->shutdownWatts};
     ShimSensor sensor(*config);
-    fw::SensedEnergyMonitor sensed(sensor, facts);
-    OracleEnergyMonitor oracle({facts.capacitanceF, facts.vOff, facts.vMax, facts.joulesPerCycle, 0.0f});
+    fw::mps2::CostedNvm harvestNvm(g_harvestRecord, sizeof g_harvestRecord, nvmCosts);
+    fw::HarvestRecord harvestMemory(harvestNvm, 0, fw::kHarvestRecordMagic);
+    fw::SensedEnergyMonitor sensed(sensor, facts, &harvestMemory);
+    fw::StorageFacts exact = facts;
+    exact.guardVolts = 0;
+    OracleEnergyMonitor oracle(exact);
     fw::EnergyMonitor& monitor =
         config->sensing == fw::mps2::Sensing::Oracle ? static_cast<fw::EnergyMonitor&>(oracle) : sensed;
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, nvmCosts, g_scratch, monitor);

@@ -21,6 +21,7 @@ __attribute__((section(".noinit"))) std::uint32_t g_budgetTicks;
 // Ticks run on the budgets armed earlier in this power cycle (before a
 // sleep or an ADC reading re-armed Timer0): the device's cycle counter.
 __attribute__((section(".noinit"))) std::uint32_t g_earlierTicks;
+__attribute__((section(".noinit"))) std::uint32_t g_sleptRtcTicks;
 
 std::uint8_t readByte() {
   std::uint8_t b;
@@ -91,6 +92,12 @@ std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMi
   writeWord(wakeMillivolts);
   writeWord(left);
   writeWord(floorMillivolts);
+  startSysTick();
+  while (readByte() != kShimSlept) {
+  }
+  std::uint32_t slept = 0;
+  for (int i = 0; i < 4; ++i) slept |= static_cast<std::uint32_t>(readByte()) << (8 * i);
+  g_sleptRtcTicks = slept;
   const std::uint32_t ticks = receiveBudget();
   armBudget(ticks);
   return ticks;
@@ -110,6 +117,32 @@ std::uint32_t powerShimReadAdc() {
 }
 
 std::uint32_t powerShimTicksLeft() { return reg(kTimerValue); }
+
+std::uint32_t powerShimLastSleepRtcTicks() { return g_sleptRtcTicks; }
+
+std::uint32_t powerShimRtc() {
+  const std::uint32_t left = endStretch();
+  kShimUart.writeByte(kShimRtc);
+  writeWord(left);
+  startSysTick();
+  while (readByte() != kShimRtc) {
+  }
+  std::uint32_t ticks = 0;
+  for (int i = 0; i < 4; ++i) ticks |= static_cast<std::uint32_t>(readByte()) << (8 * i);
+  armBudget(receiveBudget());
+  return ticks;
+}
+
+void powerShimShutDown() {
+  const std::uint32_t left = endStretch();
+  kShimUart.writeByte(kShimShutDown);
+  writeWord(left);
+  // SRAM is lost: a system reset, as after a brown-out; the bench answers
+  // the next boot's request once the capacitor is back at V_on.
+  __asm volatile("dsb" ::: "memory");
+  reg(0xE000ED0Cu) = 0x05FA0004u;  // AIRCR: VECTKEY | SYSRESETREQ
+  for (;;) __asm volatile("cpsid i\n wfi");
+}
 
 std::uint32_t powerShimHoldBudget() {
   const std::uint32_t control = reg(kTimerCtrl);

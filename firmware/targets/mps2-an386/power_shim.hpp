@@ -21,6 +21,9 @@ inline constexpr std::uint8_t kShimDone = 'D';
 inline constexpr std::uint8_t kShimSleep = 'S';
 inline constexpr std::uint8_t kShimAdc = 'A';
 inline constexpr std::uint8_t kShimAdcValue = 'V';
+inline constexpr std::uint8_t kShimSlept = 'W';
+inline constexpr std::uint8_t kShimShutDown = 'O';
+inline constexpr std::uint8_t kShimRtc = 'T';
 inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
@@ -34,7 +37,8 @@ void powerShimBoot();
 // comparator sees the capacitor rise to `wakeMillivolts` (or the capacitor
 // is full) or fall to `floorMillivolts` (its second threshold: time to
 // checkpoint). Sends 'S' + u32 wake mV + u32 ticks left + u32 floor mV,
-// receives 'B' + the new budget and arms it; returns it in ticks. With a
+// receives 'W' + u32 RTC ticks slept (32,768 Hz), then 'B' + the new budget
+// and arms it; returns it in ticks. With a
 // floor of 0, falling to V_off while asleep is a brown-out: the bench grants
 // one tick and it follows as usual.
 std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts);
@@ -43,6 +47,17 @@ std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMi
 // conversion). Sends 'A' + u32 ticks left, receives 'V' + u16 LE code, then
 // 'B' + the budget from here on, and arms it.
 std::uint32_t powerShimReadAdc();
+// The last sleep's length by the real-time clock, in its ticks.
+std::uint32_t powerShimLastSleepRtcTicks();
+// The real-time clock now (32,768 Hz, wrapping; it runs asleep and shut
+// down): sends 'T' + u32 ticks left, receives 'T' + u32 ticks, then 'B' +
+// the budget from here on, and arms it.
+std::uint32_t powerShimRtc();
+// Shuts the board down to wait for energy: sends 'O' + u32 ticks left and
+// resets (SRAM lost, NVM kept); the bench charges the capacitor at the
+// board's shutdown power to V_on, and the next boot follows as after a
+// brown-out.
+[[noreturn]] void powerShimShutDown();
 // Tells the bench the application finished; the core then sleeps.
 [[noreturn]] void powerShimDone();
 // Timer0 ticks left in this budget: the bench's brown-out, which no device

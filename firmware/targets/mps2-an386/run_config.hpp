@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '4'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '5'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -47,6 +47,9 @@ struct RunConfig {
   float vMax;
   float joulesPerCycle;
   float guardVolts;                  // subtracted from readings: the ADC's noise and LSB
+  float vOn;
+  float sleepWatts;                  // asleep and powered (MCU and NVM)
+  float shutdownWatts;               // shut down, waking at V_on
   std::uint32_t adcBits;
   std::uint32_t adcFullScaleMillivolts;
   std::uint8_t image[784];

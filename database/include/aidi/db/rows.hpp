@@ -21,6 +21,7 @@ struct PowerCycleRow {
   std::optional<double> vStart, vEnd;
   std::uint32_t inference = 0;
   double sleepS = 0;  // asleep, powered, waiting for energy
+  double shutdownS = 0;  // shut down by its own choice, waiting for V_on (ends the cycle)
 };
 
 struct CheckpointRow {

@@ -17,6 +17,7 @@ struct PowerCycleRecord {
   double offS = 0;          // charging time before this power-on
   double onS = 0;           // time the device ran (active)
   double sleepS = 0;        // time it slept, powered, waiting for energy
+  double shutdownS = 0;     // time it was shut down (by its choice), waiting for V_on; ends the cycle
   double plannedOnS = 0;    // the model's on-time, where the achieved one may differ (a real supply)
   std::uint32_t sleeps = 0;
   std::uint32_t adcReadings = 0;   // the device's readings of its capacitor's voltage

@@ -86,6 +86,7 @@ class HarvesterModel {
   };
   Sleep sleepUntil(double targetJ, double floorJ, double sleepW);
   double energyAtOff() const { return m_eOff; }
+  double energyAtOn() const { return m_eOn; }
   double energyAtMax() const { return m_eMax; }
 
  private:

@@ -38,6 +38,7 @@ struct VirtualPowerConfig {
   double clockHz = 25e6;
   int icountShift = 0;          // the board's -icount shift (2^shift ns per instruction)
   double sleepWatts = 6e-6;     // device load while asleep waiting for energy
+  double shutdownWatts = 0;     // device load while shut down waiting for V_on
   Millis replyTimeout{10000};   // wall time the shim may take to answer
   // Cycle-approximate time: what the device has run on its budgets so far
   // (the counting plugin's powered window, read when the shim reports).

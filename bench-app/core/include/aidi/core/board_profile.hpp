@@ -31,6 +31,9 @@ struct BoardProfile {
   double nvmStandbyPowerW = 0, nvmSleepPowerW = 0, nvmWakeS = 0;
   std::uint32_t sramBytes = 0, flashBytes = 0;
   double vOn = 0, vOff = 0, vMax = 0, efficiency = 0, leakageW = 0;
+  // The board shut down to wait for energy (SRAM lost, woken at V_on by a
+  // comparator): MCU shutdown, the wake comparator, the NVM powered down.
+  double shutdownPowerW = 0;
   // The ADC that reads the storage capacitor (through a switched divider):
   // its resolution over a full scale, its noise (rms, at the capacitor) and
   // the time one reading takes, charged at the running power.

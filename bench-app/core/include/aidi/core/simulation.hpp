@@ -145,8 +145,8 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& frame, Simulati
 OverheadSplit splitOverhead(const SimulationResult& result);
 
 // The energy the board drew for the inference: its active cycles at the
-// running power (MCU and NVM in standby) and its powered sleeps at the
-// sleeping power (both asleep). Energy lost while unpowered is not the board's.
+// running power (MCU and NVM in standby), its powered sleeps at the
+// sleeping power (both asleep) and its shutdowns at the shutdown power. Energy lost while unpowered is not the board's.
 double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board);
 // The energy-bound limit L* of `plainCycles` on `board` (DESIGN.md),
 // requested as `window` says: the plain inference needs no NVM, so its NVM
