@@ -115,10 +115,11 @@ TEST(CrashConsistency, EveryStepOfTheResidentEngine) {
 }
 
 // Where aidi lives: sleeps that reach their target, fall to the floor (then
-// a checkpoint) or brown out asleep, on every zoo model, many seeds.
+// a checkpoint) or brown out asleep, and waits spent shut down after a
+// checkpoint, on every zoo model, many seeds.
 TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
   const Subset subset = loadSubset();
-  std::uint64_t points = 0, brownOuts = 0;
+  std::uint64_t points = 0, brownOuts = 0, shutdowns = 0;
   for (const auto& name : zooModels()) {
     const Loaded model = load(name);
     const std::uint32_t seeds = name == "inas-tiny" ? 100 : 16;
@@ -127,10 +128,13 @@ TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
       EXPECT_EQ(r.divergences, 0u) << name << " seed " << seed << ": first divergence at sleep " << r.firstDivergence;
       points += r.pointsTried;
       brownOuts += r.brownOutsAsleep;
+      shutdowns += r.shutdowns;
     }
   }
-  std::printf("aidi, sleep path: %llu schedules, %llu brown-outs while asleep\n",
-              static_cast<unsigned long long>(points), static_cast<unsigned long long>(brownOuts));
+  std::printf("aidi, sleep path: %llu schedules, %llu brown-outs while asleep, %llu shutdowns\n",
+              static_cast<unsigned long long>(points), static_cast<unsigned long long>(brownOuts),
+              static_cast<unsigned long long>(shutdowns));
+  EXPECT_GE(shutdowns, points) << "waits spent shut down (checkpoint, then nothing lands) come up too";
   RecordProperty("sleep_points", static_cast<int>(points));
   EXPECT_GE(points, 300u);
   EXPECT_GE(brownOuts, points) << "every schedule browns out asleep at least once";

@@ -260,8 +260,24 @@ class SleepyCapacitor final : public EnergyMonitor {
     }
     return false;
   }
+  // Where brown-outs are drawn, waits may be shut-downs too: a harvest
+  // drawn so that shutDownToWait says yes about half the time.
+  bool waitOutlook(WaitState& w) override {
+    if (!m_randomBrownOuts) return false;
+    w.harvest = m_rng() % 5 == 0 ? -1.0f : std::uniform_real_distribution<float>(0.0f, 2000.0f)(m_rng);
+    w.sleepDraw = 500.0f;
+    w.shutdownDraw = 25.0f;
+    w.atOn = 1e7f;
+    return true;
+  }
+  // The board shuts down after its checkpoint: nothing after reaches the NVM.
+  void shutDown() override {
+    m_nvm.failAtWrite(0);
+    ++shutdowns;
+  }
   std::int64_t sleeps() const { return m_sleeps; }
   int brownOuts = 0;
+  int shutdowns = 0;
 
  private:
   std::uint32_t m_counter = 0;
@@ -304,6 +320,7 @@ SweepResult sleepSweep(const ModelView& model, const KernelSet& kernels, const s
       ResidentRuntime runtime(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), capacitor);
       const RunStatus status = bootOnce(runtime, image);
       r.brownOutsAsleep += static_cast<std::uint64_t>(capacitor.brownOuts);
+      r.shutdowns += static_cast<std::uint64_t>(capacitor.shutdowns);
       if (status == RunStatus::Done) {
         ok = matchesPlain(runtime, s);
         break;

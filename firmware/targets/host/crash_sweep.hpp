@@ -21,6 +21,7 @@ struct SweepResult {
   std::int64_t firstDivergence = -1;    // failure point (write index) of the first divergence
   std::uint64_t jobs = 0;               // commits of one failure-free inference under this policy
   std::uint64_t brownOutsAsleep = 0;    // sleepSweep: brown-outs injected while the device slept
+  std::uint64_t shutdowns = 0;          // sleepSweep: waits the device chose to spend shut down
 };
 
 // How much of the failing write lands: half of it; a prefix of seeded
