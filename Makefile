@@ -44,13 +44,15 @@ AIDI = $(BUILD)/bench-app/cli/aidi
 study: build
 	rm -rf $(STUDY_DIR) && mkdir -p $(STUDY_DIR)
 	$(AIDI) run fixtures/campaigns/study.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/study-report.html
+	$(AIDI) run fixtures/campaigns/study-oracle.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/oracle-report.html
 	$(AIDI) run fixtures/campaigns/study-accuracy.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/accuracy-report.html
 	$(AIDI) report study --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/study.json --plots $(STUDY_DIR)/plots
+	$(AIDI) report study-oracle --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/oracle.json
 	$(AIDI) report study-accuracy --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/accuracy.json
 	$(BUILD)/tests/bench/kernel_bench > $(STUDY_DIR)/kernels.txt
 	/usr/bin/python3 tools/check_energy_bound.py $(STUDY_DIR)/study.sqlite study
 	/usr/bin/python3 tools/study_results.py --db $(STUDY_DIR)/study.sqlite --report-json $(STUDY_DIR)/study.json \
-	  --accuracy-json $(STUDY_DIR)/accuracy.json --kernels $(STUDY_DIR)/kernels.txt --plots $(STUDY_DIR)/plots \
+	  --accuracy-json $(STUDY_DIR)/accuracy.json --oracle-json $(STUDY_DIR)/oracle.json --kernels $(STUDY_DIR)/kernels.txt --plots $(STUDY_DIR)/plots \
 	  --out docs/RESULTS.md
 
 # The README's figures, from the benchmarks, the demo and the study (run

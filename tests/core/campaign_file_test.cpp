@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "aidi/inst/temp_dir.hpp"
 
@@ -95,6 +96,7 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
       {replace(kValid, "\"aidi\"", "\"greedy\""), ":5: matrix.policies: unknown policy \"greedy\""},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_off = 3.5"), ": condition[0]: need 0 < v_off < v_on"},
       {replace(kValid, "[matrix]", "[matrix"), ":3: bad TOML:"},
+      {replace(kValid, "name = \"t\"", "name = \"t\"\nsensing = \"psychic\""), ":3: campaign.sensing: must be \"adc\" or \"oracle\""},
       // Start state and time, window and wrapping (the trace is 60 s long).
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_start = 4"), ":10: condition[0].v_start: must be from 0 to 3.6 (got 4)"},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nv_start = -0.1"), ":10: condition[0].v_start: must be from 0 to 3.6"},
@@ -150,6 +152,26 @@ TEST(CampaignFile, StartStateAndStartTimes) {
   auto other = loadText(replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nseed = 8"));
   ASSERT_TRUE(other);
   EXPECT_NE(starts, other->conditions[0].startTimes(*trace));
+}
+
+// A campaign recorded its board profile before the ADC and shutdown figures
+// existed: its runs still report and resume, with what the bench did then
+// (no shutdown); a profile file without them is refused.
+TEST(BoardProfile, ARecordedProfileFromBeforeTheLaterFiguresStillLoads) {
+  auto good = core::findBoardProfile("mps2-an386");
+  ASSERT_TRUE(good);
+  std::string old;
+  std::istringstream lines(good->text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("adc_", 0) != 0 && line.rfind("shutdown_power_w", 0) != 0) old += line + "\n";
+  auto recorded = core::parseBoardProfile(old, "recorded.toml", core::ProfileOrigin::Recorded);
+  ASSERT_TRUE(recorded) << recorded.error().message;
+  EXPECT_EQ(recorded->shutdownPowerW, recorded->sleepingPowerW());
+  EXPECT_GE(recorded->adcFullScaleV, recorded->vMax);
+  EXPECT_NE(recorded->sources.at("adc_bits").find("came later"), std::string::npos);
+  auto file = core::parseBoardProfile(old, "file.toml");
+  ASSERT_FALSE(file);
+  EXPECT_NE(file.error().message.find("shutdown_power_w"), std::string::npos) << file.error().message;
 }
 
 TEST(CampaignFile, AMissingFileIsNotFound) {

@@ -137,7 +137,8 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
 
   const toml::table* campaign = root["campaign"].as_table();
   if (!campaign) return c.error(&root, "[campaign]", "missing section");
-  if (auto ok = c.onlyKeys(*campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench"}); !ok)
+  if (auto ok = c.onlyKeys(*campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench", "sensing"});
+      !ok)
     return std::unexpected(ok.error());
   const auto name = (*campaign)["name"].value<std::string>();
   if (!name || name->empty()) return c.error(campaign->get("name") ? campaign->get("name") : campaign, "campaign.name", "needs a name");
@@ -151,6 +152,11 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   auto limit = c.number<double>(*campaign, "time_limit_s", "campaign.time_limit_s", 600.0, 1, 7 * 86400);
   if (!limit) return std::unexpected(limit.error());
   f.timeLimitS = *limit;
+  auto sensing = c.text(*campaign, "sensing", "campaign.sensing", "adc");
+  if (!sensing) return std::unexpected(sensing.error());
+  if (*sensing != "adc" && *sensing != "oracle")
+    return c.error(campaign->get("sensing"), "campaign.sensing", "must be \"adc\" or \"oracle\"");
+  f.oracleSensing = *sensing == "oracle";
   auto benchText = c.text(*campaign, "bench", "campaign.bench", "virtual");
   if (!benchText) return std::unexpected(benchText.error());
   f.bench = *benchText;

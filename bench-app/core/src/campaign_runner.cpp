@@ -170,6 +170,7 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
     request.policy = s.run.plan.policy;
     request.trace = s.trace;
     request.window = inference.window;
+    request.oracleSensing = s.campaign.oracleSensing;
     request.deadline = s.deadline;
     request.plain = *n;
     request.onPowerCycle = onPowerCycle;

@@ -13,7 +13,7 @@ namespace aidi::core {
 [[nodiscard]] inline Result<std::vector<BoardProfile>> recordedBoards(const db::RecordedCampaign& campaign) {
   std::vector<BoardProfile> boards;
   for (const auto& b : campaign.boards) {
-    auto profile = parseBoardProfile(b.profileToml, b.sourcePath);
+    auto profile = parseBoardProfile(b.profileToml, b.sourcePath, ProfileOrigin::Recorded);
     if (!profile) return std::unexpected(profile.error());
     boards.push_back(std::move(*profile));
   }

@@ -61,8 +61,13 @@ inline constexpr const char* kDefaultBoard = "mps2-an386";
 
 // AIDI_BOARDS, or the source tree's boards/.
 std::filesystem::path defaultBoardDirectory();
+// Where a profile's text comes from: a file, where every figure is required;
+// or a campaign's record, where figures added since default to what the
+// bench did before them.
+enum class ProfileOrigin { File, Recorded };
 // Parses a profile's text; errors name `path`, the line and the key.
-[[nodiscard]] inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std::filesystem::path& path);
+[[nodiscard]] inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std::filesystem::path& path,
+                                                           ProfileOrigin origin = ProfileOrigin::File);
 [[nodiscard]] inst::Result<BoardProfile> loadBoardProfile(const std::filesystem::path& path);
 // boards/NAME.toml in `directory`; an unknown name lists the known ones.
 [[nodiscard]] inst::Result<BoardProfile> findBoardProfile(const std::string& name,

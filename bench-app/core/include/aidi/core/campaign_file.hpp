@@ -49,6 +49,9 @@ struct CampaignFile {
   int samples = 1;       // the first N images of the fixture subset
   int repetitions = 1;
   double timeLimitS = 600;  // wall time per run
+  // The aidi engine senses its energy with the board's ADC, or (the study's
+  // comparison only) is told the bench's brown-out time: SimulationRequest.
+  bool oracleSensing = false;
   std::string bench = "virtual";    // as written
   std::filesystem::path benchFile;  // a real bench: the bench file, resolved; empty for the virtual bench
   // Runs in the order they execute: model, board, policy, condition, repetition.
