@@ -239,8 +239,53 @@ struct SimOptions {
   aidi::core::RunWindow window;
   std::optional<double> vStart;
   bool noWrap = false;
+  std::optional<double> durationS, periodS, deadlineS;  // continuous operation
   bool json = false;
 };
+
+// Continuous operation: a window of requests, its rates and latencies.
+int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions& o) {
+  auto r = aidi::core::simulateContinuous(request);
+  if (!r) return reportError(r.error());
+  std::vector<double> latencies;
+  for (const auto& c : r->completions) latencies.push_back(c.doneS - c.arrivalS);
+  std::sort(latencies.begin(), latencies.end());
+  const auto quantile = [&](double q) {
+    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(q * latencies.size()))];
+  };
+  const double boundPerDay = r->boundInferences * 86400.0 / r->durationS;
+  const double energyUj = r->completions.empty() ? 0 : r->deviceEnergyJ * 1e6 / r->completions.size();
+  const std::uint32_t missed = r->missed(request.continuous->deadlineS);
+  const double perWallS = r->wallS > 0 ? r->completions.size() / r->wallS : 0;
+  if (o.json) {
+    fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"duration_s", r->durationS},
+                                             {"period_s", request.continuous->periodS},
+                                             {"inferences", r->completions.size()}, {"per_day", r->perDay()},
+                                             {"bound_per_day", boundPerDay}, {"dropped", r->dropped},
+                                             {"missed", missed}, {"disagreeing", r->disagreeing},
+                                             {"latency_median_s", quantile(0.5)}, {"latency_p95_s", quantile(0.95)},
+                                             {"latency_max_s", latencies.empty() ? 0.0 : latencies.back()},
+                                             {"energy_per_inference_uj", energyUj}, {"dark_s", r->darkS},
+                                             {"power_cycles", r->cycles.size()}, {"warnings", r->warnings},
+                                             {"wall_s", r->wallS}, {"inferences_per_wall_s", perWallS}}.dump());
+    return r->disagreeing ? kExitFailure : 0;
+  }
+  fmt::print("{} / {} / {} / {:.0f} uF, continuous for {:g} s from t = {:g} s, requests {}\n", o.model, o.policy,
+             o.trace.empty() ? fmt::format("{} W", o.constantWatts) : o.trace, o.capacitanceUf, r->durationS,
+             request.window.startS,
+             request.continuous->periodS > 0 ? fmt::format("every {:g} s", request.continuous->periodS) : "back to back");
+  fmt::print("  {} inferences ({:.1f} per day; the harvest pays for {:.1f} per day), {} dropped, {} missed{}\n",
+             r->completions.size(), r->perDay(), boundPerDay, r->dropped, missed,
+             request.continuous->deadlineS > 0 ? fmt::format(" the {:g} s deadline", request.continuous->deadlineS) : "");
+  fmt::print("  request to result: median {:.4g} s, p95 {:.4g} s, max {:.4g} s\n", quantile(0.5), quantile(0.95),
+             latencies.empty() ? 0.0 : latencies.back());
+  fmt::print("  {:.4g} uJ per inference, {} power cycles, {:g} s dark; results {}\n", energyUj, r->cycles.size(),
+             r->darkS, r->disagreeing ? fmt::format("{} DISAGREED", r->disagreeing) : std::string("all agree"));
+  fmt::print("  wall {:.2f} s, {:.1f} inferences per wall second\n", r->wallS, perWallS);
+  std::fflush(stdout);
+  for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning);
+  return r->disagreeing ? kExitFailure : 0;
+}
 
 int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   aidi::core::SimulationRequest request;
@@ -271,6 +316,16 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
     return reportError({aidi::inst::ErrorCode::Limit,
                         fmt::format("--start-s {:g} s is at or after the end of {} ({:g} s), which --no-wrap keeps",
                                     request.window.startS, o.trace, request.trace.period())});
+  if (o.durationS) {
+    if (!request.window.wrap && request.trace.period() > 0 &&
+        request.window.startS + *o.durationS > request.trace.period())
+      return reportError({aidi::inst::ErrorCode::Limit,
+                          fmt::format("--duration-s: the run ends at {:g} s, after the end of {} ({:g} s), which "
+                                      "--no-wrap keeps", request.window.startS + *o.durationS, o.trace,
+                                      request.trace.period())});
+    request.continuous = aidi::core::ContinuousPlan{*o.durationS, o.periodS.value_or(0), o.deadlineS.value_or(0)};
+    return runContinuous(request, o);
+  }
   auto r = aidi::core::simulate(request);
   if (!r) return reportError(r.error());
   // A ratio only for an inference that finished: an unfinished one has no latency.
@@ -577,6 +632,15 @@ void addSim(Commands& c) {
       ->check(finiteNumber(0, false, aidi::core::kMaxSimulatedS))
       ->capture_default_str();
   sub->add_flag("--no-wrap", o->sim.noWrap, "The trace ends at its last row instead of repeating from its start");
+  auto* duration = sub->add_option("--duration-s", o->sim.durationS,
+                                   "Continuous operation for this long (simulated s): an inference per request")
+                       ->check(finiteNumber(0, false, aidi::core::kMaxSimulatedS));
+  sub->add_option("--period-s", o->sim.periodS, "Continuous: a request every this many seconds (default: back to back)")
+      ->check(finiteNumber(0, false, aidi::core::kMaxSimulatedS))
+      ->needs(duration);
+  sub->add_option("--deadline-s", o->sim.deadlineS, "Continuous: a result later than this after its request misses it")
+      ->check(finiteNumber(0, false, aidi::core::kMaxSimulatedS))
+      ->needs(duration);
   sub->add_option("--sensing", o->sim.sensing,
                   "How the device learns its energy: adc (its ADC and comparator, as a real board) or oracle "
                   "(the bench's brown-out time, future harvest included: for comparison only)")

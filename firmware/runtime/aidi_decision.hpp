@@ -82,7 +82,11 @@ struct WaitState {
   Real atOn;          // stored above V_off at V_on, where a shut-down board wakes
   Real wakeCost;      // of a cold boot: start-up, restore, the live rows read back
   Real want;          // what the wait is for (the decision's sleep target)
+  bool moreWork;      // more inferences follow this one (continuous operation)
 };
+
+// The longest sleep that measures a harvest not measured yet.
+inline constexpr Real kProbeSleepS = 5.0f;
 
 // Shutting down must be this much sooner than sleeping.
 inline constexpr Real kShutdownAdvantage = 1.1f;
@@ -91,9 +95,10 @@ inline constexpr Real kShutdownAdvantage = 1.1f;
 // energy wanted: asleep, at the harvest less the sleep draw; shut down, not
 // before V_on (a shut-down board wakes only there), and, for more than one
 // charge holds, at the harvest less the shutdown draw with every wake-up
-// paid from its charge. A powered sleep that drains what arrives never gets
-// there: shut down. Before the harvest is measured, sleep (the sleep
-// measures it).
+// paid from its charge. When more inferences follow, what a charge to V_on
+// brings beyond the want is not wasted: the rates decide. A powered sleep
+// that drains what arrives never gets there: shut down. Before the harvest
+// is measured, sleep (the sleep measures it).
 inline bool shutDownToWait(const WaitState& w) {
   if (w.harvest < 0) return false;
   const Real asleep = w.harvest - w.sleepDraw;
@@ -101,10 +106,12 @@ inline bool shutDownToWait(const WaitState& w) {
   if (asleep <= 0) return true;  // a powered sleep drains the capacitor: stop drawing
   const Real toOn = w.atOn - w.left;
   if (shut <= 0 || toOn <= w.wakeCost) return false;
+  const Real useful = shut * (1.0f - w.wakeCost / toOn);  // per second, a wake-up paid from each charge
+  if (w.moreWork) return useful > kShutdownAdvantage * asleep;
   const Real needed = w.want > w.left ? w.want - w.left : 0.0f;
   const Real sleepS = needed / asleep;
   const Real shutS = w.want + w.wakeCost <= w.atOn ? toOn / shut
-                                                   : needed / (shut * (1.0f - w.wakeCost / toOn));
+                                                   : needed / useful;
   return kShutdownAdvantage * shutS < sleepS;
 }
 

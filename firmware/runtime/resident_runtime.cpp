@@ -81,14 +81,22 @@ std::uint64_t ResidentRuntime::unsavedBytes(std::uint16_t layer, std::uint32_t& 
 }
 
 bool ResidentRuntime::maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left,
-                                    std::uint32_t bootCycles, std::uint32_t& want, JobObserver* observer) {
+                                    std::uint32_t bootCycles, std::uint32_t& want, std::uint32_t& floor,
+                                    JobObserver* observer) {
   WaitState w{};
   if (!m_monitor.waitOutlook(w)) return true;
   w.want = static_cast<Real>(want);
+  w.moreWork = m_moreWork;
   if (w.harvest < 0) {
-    // Not measured yet: a sleep for 1/32 of the capacitor's band measures it.
+    // Not measured yet: a short sleep measures it, ending when the level
+    // rises by 1/32 of the capacitor's band, falls by 1/64, or after
+    // kProbeSleepS (where the board draws about what arrives, it would
+    // otherwise wait on).
     const Real probe = static_cast<Real>(left) + w.atOn / 32.0f;
     if (probe < static_cast<Real>(want)) want = static_cast<std::uint32_t>(probe);
+    const Real drop = w.atOn / 64.0f;
+    if (static_cast<Real>(left) > drop) floor = std::max(floor, static_cast<std::uint32_t>(static_cast<Real>(left) - drop));
+    m_monitor.limitNextSleep(kProbeSleepS);
     return true;
   }
   w.left = static_cast<Real>(left);
@@ -170,6 +178,7 @@ std::uint64_t ResidentRuntime::finalCommitCycles() const {
 
 RunStatus ResidentRuntime::restore() {
   m_active = m_record.load(m_progress);
+  m_bootCycles = m_monitor.cyclesNow();  // this boot's start-up: what the next cold boot will cost too
   resetTracking();
   if (!m_active) return RunStatus::Idle;
   if (m_progress.layer >= m_model.layerCount()) return RunStatus::Done;
@@ -234,7 +243,6 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
     fromLayer[i] = fromLayer[i + 1] + rowCost[i] * static_cast<std::uint64_t>(m_model.tensor(m_model.layer(index).output).shape.h);
   }
   const Real finalCycles = static_cast<Real>(finalCommitCycles());  // the last checkpoint
-  const std::uint32_t bootCycles = m_monitor.cyclesNow();             // start-up and restore of this boot
   std::uint16_t layer = m_progress.layer;
   std::int32_t row = m_progress.job;
   // Online correction of the cost model: cycles really spent (the device's
@@ -285,18 +293,19 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         finishing = decision.action == EnergyAction::Finish;
         if (decision.action == EnergyAction::Finish || decision.action == EnergyAction::Run) break;
         // Waiting for energy: asleep and powered, or shut down.
-        std::uint32_t want = decision.want;
-        if (!maybeShutDown(layer, row, left, bootCycles, want, observer)) return RunStatus::PowerFailed;
-        if (decision.action == EnergyAction::CheckpointThenSleep) {
+        const bool checkpointFirst = decision.action == EnergyAction::CheckpointThenSleep;
+        std::uint32_t want = decision.want, floor = checkpointFirst ? 0 : decision.floor;
+        if (!maybeShutDown(layer, row, left, m_bootCycles, want, floor, observer)) return RunStatus::PowerFailed;
+        if (checkpointFirst) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).
           if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
-          if (!sleepForEnergy(want, 0)) break;
+          if (!sleepForEnergy(want, floor)) break;
         } else {
           // Low: sleep without a checkpoint; wake with the energy wanted, or
           // at the reserve should the capacitor drain meanwhile (then the
           // checkpoint above follows).
-          if (!sleepForEnergy(want, decision.floor)) {
+          if (!sleepForEnergy(want, floor)) {
             if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return RunStatus::PowerFailed;
             break;
           }

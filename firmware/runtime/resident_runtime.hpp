@@ -70,6 +70,9 @@ class EnergyMonitor {
   // Shuts the board down until the capacitor reaches V_on, when it wakes
   // with a cold boot: returns only where that is not possible.
   virtual void shutDown() {}
+  // The next sleepUntil also ends after `seconds` (the real-time clock's
+  // alarm), where the board has one.
+  virtual void limitNextSleep(float seconds) { (void)seconds; }
 
  protected:
   ~EnergyMonitor() = default;
@@ -95,6 +98,9 @@ class ResidentRuntime {
   // of `rows` output rows, each persisted and committed; no energy is
   // measured, nothing sleeps. 0: the aidi decisions.
   void setFixedBandRows(std::int32_t rows) { m_fixedBandRows = rows < 0 ? 0 : rows; }
+  // Continuous operation: more inferences follow this one, so energy stored
+  // beyond this one's need is not wasted (shutDownToWait).
+  void setMoreWorkFollows(bool more) { m_moreWork = more; }
 
   // False when a tensor has more rows than kMaxResidentRows.
   bool supported() const { return m_supported; }
@@ -114,9 +120,9 @@ class ResidentRuntime {
   // cold boot at V_on comes sooner (shutDownToWait); checkpoints first.
   // Returns false when the checkpoint failed; true when the board did not
   // shut down (it cannot, or should not). Before the harvest is measured,
-  // caps `want` so that the sleep that measures it is short.
+  // narrows `want` and `floor` so that the sleep that measures it is short.
   bool maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left, std::uint32_t bootCycles,
-                     std::uint32_t& want, JobObserver* observer);
+                     std::uint32_t& want, std::uint32_t& floor, JobObserver* observer);
   bool ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last);
   // Output rows [first, last) of `layer`, in one kernel call.
   void computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last);
@@ -142,6 +148,8 @@ class ResidentRuntime {
   Progress m_progress{};
   bool m_active = false;
   std::uint64_t m_reloadCycles = 0;  // rows read back from NVM since this boot's restore
+  bool m_moreWork = false;
+  std::uint32_t m_bootCycles = 0;  // the device's counter when restore() ran: its start-up's cost
   bool m_supported = true;
   std::int32_t m_maxBandRows;
   std::int32_t m_fixedBandRows = 0;

@@ -92,7 +92,9 @@ bool SensedEnergyMonitor::sleepUntil(std::uint32_t cycles, std::uint32_t floor) 
   read();  // the level the sleep starts from, to measure the harvest by
   m_joulesBeforeSleep = static_cast<float>(m_cyclesAtRead) * m_facts.joulesPerCycle;
   const bool reached = m_sensor.sleepUntilMillivolts(millivoltsFor(m_facts, cycles),
-                                                     floor == 0 ? 0 : millivoltsFor(m_facts, floor), m_sleptSeconds);
+                                                     floor == 0 ? 0 : millivoltsFor(m_facts, floor), m_sleepLimitS,
+                                                     m_sleptSeconds);
+  m_sleepLimitS = 0;
   m_slept = true;
   m_fresh = false;  // the level changed while asleep: read it again
   return reached;

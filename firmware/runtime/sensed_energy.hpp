@@ -42,8 +42,10 @@ class EnergySensor {
   virtual std::uint32_t readCapacitorMillivolts() = 0;
   // Sleeps until the comparator sees the voltage rise to `wakeMillivolts`
   // (true) or fall to `floorMillivolts` (false; 0: no floor, sleep on into
-  // the brown-out); `seconds`: how long, by the real-time clock.
-  virtual bool sleepUntilMillivolts(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts, float& seconds) = 0;
+  // the brown-out), or until `maxSeconds` pass (0: no limit; the real-time
+  // clock's alarm); `seconds`: how long, by the real-time clock.
+  virtual bool sleepUntilMillivolts(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts, float maxSeconds,
+                                    float& seconds) = 0;
   // Shuts the board down (SRAM lost) until the capacitor reaches V_on, then
   // a cold boot: never returns where the board can; false where it cannot.
   virtual bool shutDown() { return false; }
@@ -105,6 +107,7 @@ class SensedEnergyMonitor final : public EnergyMonitor {
   std::uint32_t cyclesNow() override { return m_sensor.cycleCounter(); }
   bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override;
   bool waitOutlook(WaitState& w) override;
+  void limitNextSleep(float seconds) override { m_sleepLimitS = seconds; }
   void shutDown() override;
   // The harvest measured over the waits so far, in watts (net of leakage;
   // < 0 before the first).
@@ -128,6 +131,7 @@ class SensedEnergyMonitor final : public EnergyMonitor {
   // A sleep to measure the harvest by: the energy before it, its length.
   bool m_slept = false;
   float m_joulesBeforeSleep = 0, m_sleptSeconds = 0;
+  float m_sleepLimitS = 0;  // the next sleep's, then none
 };
 
 }  // namespace aidi::fw

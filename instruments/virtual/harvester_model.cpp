@@ -111,8 +111,8 @@ double HarvesterModel::timeUntilBrownOut(double loadW, double horizonS) const {
 
 double HarvesterModel::run(double seconds, double loadW) { return advance(m_t + seconds, loadW, m_eOff, true); }
 
-HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, double sleepW) {
-  const double start = m_t, deadline = m_end;
+HarvesterModel::Sleep HarvesterModel::sleepUntil(double targetJ, double floorJ, double sleepW, double maxSeconds) {
+  const double start = m_t, deadline = std::min(m_end, m_t + maxSeconds);
   targetJ = std::min(targetJ, m_eMax);
   floorJ = std::max(floorJ, m_eOff);
   // Piece by piece: rising power stops at the target, falling at the floor.

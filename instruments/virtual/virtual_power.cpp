@@ -6,9 +6,13 @@
 
 namespace aidi::inst {
 namespace {
-constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kDone = 'D', kSleep = 'S', kAdc = 'A',
-                       kAdcValue = 'V', kSlept = 'W', kShutDown = 'O', kRtc = 'T';
-constexpr double kRtcHz = 32768;  // the board's real-time clock, which runs asleep
+constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kExpired = 'X', kDone = 'D', kSleep = 'S',
+                       kAdc = 'A',
+                       kAdcValue = 'V', kSlept = 'W', kShutDown = 'O', kRtc = 'T', kNextRequest = 'Q',
+                       kRequest = 'N';
+constexpr std::uint32_t kNoMoreRequests = 0xFFFFFFFFu, kPowerGoing = 0xFFFFFFFEu;
+constexpr double kRtcHz = 32768;
+constexpr double kInfinity = std::numeric_limits<double>::infinity();  // the board's real-time clock, which runs asleep
 constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;  // Timer0 start value under continuous power
 constexpr double kMaxTicks = 4294967295.0;
 }  // namespace
@@ -83,11 +87,61 @@ std::uint16_t VirtualPower::adcCode() {
   return static_cast<std::uint16_t>(std::clamp(std::round(volts / adc.fullScaleV * fullCode), 0.0, fullCode));
 }
 
-Status VirtualPower::grant(std::uint32_t ticks) {
-  std::array<std::byte, 5> message{std::byte{kBudget}};
-  for (int i = 0; i < 4; ++i) message[1 + i] = std::byte(static_cast<std::uint8_t>(ticks >> (8 * i)));
-  return m_board.shim().write(message);
+std::uint32_t VirtualPower::nextRequest(std::uint32_t done, PowerCycleRecord& r, bool& brownOut) {
+  const RequestStream& stream = *m_config.requests;
+  const double now = m_model.time();
+  brownOut = false;
+  if (m_serving) {
+    if (m_serving->id == done) {
+      m_serving->doneS = now;
+      m_completions.push_back(*m_serving);
+    } else if (!m_waiting) {
+      m_waiting = m_serving;  // lost to a brown-out before it was started: still wanted
+    } else {
+      ++m_dropped;
+    }
+    m_serving.reset();
+  }
+  const auto arrival = [&](std::uint64_t k) { return stream.firstS + stream.periodS * static_cast<double>(k); };
+  const auto arrive = [&] {
+    if (m_waiting) ++m_dropped;  // replaced by the newer request
+    m_waiting = Completion{static_cast<std::uint32_t>(m_arrivals + 1), arrival(m_arrivals), 0};
+    ++m_arrivals;
+  };
+  if (stream.periodS > 0) {
+    while (arrival(m_arrivals) <= now && arrival(m_arrivals) < stream.endS) arrive();
+  } else if (!m_waiting && now < stream.endS) {
+    m_waiting = Completion{static_cast<std::uint32_t>(++m_arrivals), now, 0};  // back to back
+  }
+  if (!m_waiting) {
+    const double next = arrival(m_arrivals);
+    if (stream.periodS <= 0 || next >= stream.endS) return kNoMoreRequests;
+    // Asleep until it arrives (the RTC's alarm), unless the capacitor runs dry first.
+    const double wanted = next - now;
+    const double slept = m_model.run(wanted, m_config.sleepWatts);
+    r.sleepS += slept;
+    if (slept < wanted) {
+      brownOut = true;
+      return kPowerGoing;
+    }
+    arrive();
+  }
+  m_serving = m_waiting;
+  m_waiting.reset();
+  return m_serving->id;
 }
+
+Status VirtualPower::reply(std::uint8_t tag, std::uint32_t value, int bytes) {
+  std::array<std::byte, 5> message{std::byte{tag}};
+  for (int i = 0; i < bytes; ++i) message[1 + i] = std::byte(static_cast<std::uint8_t>(value >> (8 * i)));
+  return m_board.shim().write(std::span(message).first(1 + static_cast<std::size_t>(bytes)));
+}
+
+std::uint32_t VirtualPower::budgetFromHere() const {
+  return m_model.storedEnergyJ() > m_model.energyAtOff() ? budgetTicks() : 1u;
+}
+
+Status VirtualPower::grant(std::uint32_t ticks) { return reply(kBudget, ticks, 4); }
 
 Result<PowerCycleRecord> VirtualPower::powerOn() {
   const auto wallStart = std::chrono::steady_clock::now();
@@ -119,8 +173,21 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   for (;;) {
     auto event = readShimByte();
     if (!event) return std::unexpected(event.error());
-    if (*event == kPowerFail) {
+    if (*event == kExpired) {
+      // The budget ran out. It was granted at the cycles per instruction the
+      // bench expected; the device's real ones decide: energy left above
+      // what a few hundred instructions draw, a budget of it; else the
+      // brown-out.
       if (auto ok = ran(0); !ok) return std::unexpected(ok.error());
+      const double minimumJ = 1000 * m_config.activeWatts / m_config.clockHz * cyclesPerInstruction();
+      if (m_model.storedEnergyJ() - m_model.energyAtOff() > minimumJ && !m_model.cancelled() &&
+          m_model.time() < m_model.windowEnd()) {
+        granted = budgetTicks();
+        if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+        continue;
+      }
+      const std::array<std::byte, 1> gone{std::byte{kPowerFail}};
+      if (auto ok = m_board.shim().write(gone); !ok) return std::unexpected(ok.error());
       break;
     }
     if (*event == kDone) {
@@ -150,10 +217,23 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       const auto ticks = static_cast<std::uint32_t>(
           static_cast<std::uint64_t>(std::floor(m_model.time() * kRtcHz)) & 0xFFFFFFFFu);
-      std::array<std::byte, 5> reply{std::byte{kRtc}};
-      for (int i = 0; i < 4; ++i) reply[1 + i] = std::byte(static_cast<std::uint8_t>(ticks >> (8 * i)));
-      if (auto ok = m_board.shim().write(reply); !ok) return std::unexpected(ok.error());
-      granted = m_model.storedEnergyJ() > m_model.energyAtOff() ? budgetTicks() : 1u;
+      if (auto ok = reply(kRtc, ticks, 4); !ok) return std::unexpected(ok.error());
+      granted = budgetFromHere();
+      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      continue;
+    }
+    if (*event == kNextRequest && m_config.requests) {
+      auto left = readShimWord();
+      if (!left) return std::unexpected(left.error());
+      auto done = readShimWord();
+      if (!done) return std::unexpected(done.error());
+      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      if (m_config.onRequest) m_config.onRequest();
+      bool brownOut = false;
+      const std::uint32_t next = nextRequest(*done, r, brownOut);
+      if (auto ok = reply(kRequest, next, 4); !ok) return std::unexpected(ok.error());
+      // Browned out while waiting: one tick, and the shim's brown-out follows.
+      granted = brownOut ? 1u : budgetFromHere();
       if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
       continue;
     }
@@ -165,11 +245,8 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       r.onS += m_model.run(m_config.adc.conversionS, m_config.activeWatts);
       ++r.adcReadings;
-      const std::uint16_t code = adcCode();
-      const std::array<std::byte, 3> reply{std::byte{kAdcValue}, std::byte(static_cast<std::uint8_t>(code)),
-                                           std::byte(static_cast<std::uint8_t>(code >> 8))};
-      if (auto ok = m_board.shim().write(reply); !ok) return std::unexpected(ok.error());
-      granted = m_model.storedEnergyJ() > m_model.energyAtOff() ? budgetTicks() : 1u;
+      if (auto ok = reply(kAdcValue, adcCode(), 2); !ok) return std::unexpected(ok.error());
+      granted = budgetFromHere();
       if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
       continue;
     }
@@ -180,6 +257,8 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     if (!left) return std::unexpected(left.error());
     auto floor = readShimWord();
     if (!floor) return std::unexpected(floor.error());
+    auto alarm = readShimWord();
+    if (!alarm) return std::unexpected(alarm.error());
     if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
     // The comparator's thresholds, in millivolts at the capacitor.
     const auto energyAt = [&](std::uint32_t millivolts) {
@@ -187,20 +266,17 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       return 0.5 * m_model.params().capacitanceF * volts * volts;
     };
     const auto sleep = m_model.sleepUntil(energyAt(*wake), std::max(energyAt(*floor), m_model.energyAtOff()),
-                                          m_config.sleepWatts);
+                                          m_config.sleepWatts, *alarm ? *alarm / kRtcHz : kInfinity);
     r.sleepS += sleep.seconds;
     ++r.sleeps;
-    const double rtcTicks = std::min(std::round(sleep.seconds * kRtcHz), 4294967295.0);
-    const auto slept = static_cast<std::uint32_t>(rtcTicks);
-    const std::array<std::byte, 5> sleptMessage{std::byte{kSlept}, std::byte(static_cast<std::uint8_t>(slept)),
-                                                std::byte(static_cast<std::uint8_t>(slept >> 8)),
-                                                std::byte(static_cast<std::uint8_t>(slept >> 16)),
-                                                std::byte(static_cast<std::uint8_t>(slept >> 24))};
-    if (auto ok = m_board.shim().write(sleptMessage); !ok) return std::unexpected(ok.error());
+    const auto slept = static_cast<std::uint32_t>(std::min(std::round(sleep.seconds * kRtcHz), 4294967295.0));
     // Risen to the wake threshold (or the capacitor full), or down to the
     // device's floor: a budget of what is stored. Fell to V_off (a floor of
     // 0): one tick, and the shim's brown-out follows.
-    granted = sleep.reached || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
+    if (auto ok = reply(kSlept, slept, 4); !ok) return std::unexpected(ok.error());
+    // An alarm's end is a wake with what is stored, like a reached target.
+    const bool alarmed = !sleep.reached && !sleep.fell && *alarm;
+    granted = sleep.reached || alarmed || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
     if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
   }
   if (m_model.cancelled()) return fail(ErrorCode::Cancelled, "stopped during a power cycle (simulated time)");

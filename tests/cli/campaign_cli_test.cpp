@@ -478,3 +478,27 @@ TEST_F(CampaignCli, StartTimesSpreadTheInferencesAndAWrappedTraceIsReported) {
                                    " WHERE e.kind = 'trace-wrapped' AND r.condition = 'weak'"),
             aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + spread + " AND start_s + latency_s > 60"));
 }
+
+// A continuous condition runs a window per run: a row per request served,
+// its latency from the request's arrival, and a summary of the rates.
+TEST_F(CampaignCli, AContinuousConditionRecordsEveryRequestAndItsRates) {
+  std::string text = campaign("cont", R"(["inas-tiny"])", R"(["aidi", "loop"])", 1);
+  text += "v_start = 3.0\nmode = \"continuous\"\nduration_s = 120\nperiod_s = 10\ndeadline_s = 30\n";
+  write(path("c.toml"), text);
+  const auto db = path("runs.sqlite");
+  const auto r = runAidi({"run", path("c.toml"), "--db", db});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  for (const std::string policy : {"aidi", "loop"}) {
+    const std::string rows = " FROM inferences i JOIN runs r ON r.id = i.run_id WHERE r.policy = '" + policy + "'";
+    const auto served = aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + rows);
+    EXPECT_GE(served, 2) << policy;
+    EXPECT_LE(served, 12) << policy;
+    EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*)" + rows + " AND latency_s > 0 AND start_s = 10 * (inference - 1)"),
+              served)
+        << policy << ": each request arrives on its period";
+    EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM events e JOIN runs r ON r.id = e.run_id"
+                                           " WHERE e.kind = 'continuous' AND r.policy = '" + policy + "'"),
+              1)
+        << policy;
+  }
+}

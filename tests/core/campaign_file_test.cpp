@@ -112,6 +112,19 @@ TEST(CampaignFile, ErrorsNameTheLineAndTheKey) {
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nstart_s = 3"), ":10: condition[0].starts: give start_s or starts, not both"},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nleakage_w = -1e-6"), ":10: condition[0].leakage_w: must be from 0 to 1"},
       {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 8\nseed = -1"), ":11: condition[0].seed: must be from 0 to"},
+      // Continuous operation.
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nmode = \"forever\""), ":10: condition[0].mode: must be \"single\" or \"continuous\""},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nmode = \"continuous\""), ": condition[0].duration_s: a continuous run needs its duration"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nmode = \"continuous\"\nduration_s = 600\nperiod_s = 0"),
+       ":12: condition[0].period_s: must be above 0 (leave it out for back-to-back requests)"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nmode = \"continuous\"\nduration_s = 600\nperiod_s = -5"),
+       ":12: condition[0].period_s: must be from 0 to"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nmode = \"continuous\"\nduration_s = 1e9"), ":11: condition[0].duration_s: must be from 0.001 to"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nwrap = false\nmode = \"continuous\"\nstart_s = 30\nduration_s = 60"),
+       ":13: condition[0].duration_s: the run ends at 90 s, after the end of the trace (60 s), which does not wrap"},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nperiod_s = 5"), ":10: condition[0].period_s: only with mode = \"continuous\""},
+      {replace(kValid, "capacitor_uf = 100", "capacitor_uf = 100\nstarts = 4\nmode = \"continuous\"\nduration_s = 60"),
+       ":10: condition[0].starts: a continuous run starts once: give start_s"},
       {replace(kValid, "trace = \"../traces/indoor-weak.csv\"", ""), ": condition[0].trace: give a trace file or constant_w"},
   };
   for (const auto& c : cases) {

@@ -265,3 +265,37 @@ TEST(Simulation, AidiShutsDownToWaitUnderMicrowattHarvest) {
   EXPECT_LT(asleep, 0.1 * a->latencyS) << "little time asleep and powered";
   EXPECT_LT(a->latencyS, t->latencyS);
 }
+
+// Continuous operation: the device runs through a window of the trace, an
+// inference per request, its NVM and capacitor carried from one to the next
+// (QEMU stays up). Requests every 5 s under a desk lamp: every one is served
+// well within its period; back to back under a few microwatts: as many as
+// the harvest pays for, nearly, and never more.
+TEST(Simulation, ContinuousOperationServesRequestsAndStaysWithinTheHarvest) {
+  auto lamp = request("inas-tiny", "aidi", 100e-6);
+  lamp.window.vStart = lamp.storage.vOn;
+  lamp.continuous = core::ContinuousPlan{120.0, 5.0, 2.0};
+  auto r = core::simulateContinuous(lamp);
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->completions.size(), 24u);
+  EXPECT_EQ(r->dropped, 0u);
+  EXPECT_EQ(r->disagreeing, 0u);
+  EXPECT_EQ(r->predicted, expectedPrediction("inas-tiny", 0));
+  EXPECT_EQ(r->missed(2.0), 0u);
+  for (std::size_t k = 0; k < r->completions.size(); ++k) {
+    EXPECT_EQ(r->completions[k].id, k + 1);
+    EXPECT_DOUBLE_EQ(r->completions[k].arrivalS, 5.0 * static_cast<double>(k));
+    EXPECT_GT(r->completions[k].doneS, r->completions[k].arrivalS);
+  }
+  EXPECT_NEAR(r->perDay(), 24 * 86400.0 / 120, 1e-6);
+
+  auto dim = request("inas-tiny", "aidi", 100e-6);
+  dim.trace = inst::HarvestTrace::constant(6e-6);
+  dim.continuous = core::ContinuousPlan{600.0, 0.0, 0.0};
+  auto d = core::simulateContinuous(dim);
+  ASSERT_TRUE(d) << d.error().message;
+  EXPECT_EQ(d->disagreeing, 0u);
+  EXPECT_GT(d->completions.size(), 0.5 * d->boundInferences) << d->boundInferences;
+  EXPECT_LT(d->completions.size(), d->boundInferences);
+  EXPECT_DOUBLE_EQ(d->darkS, 0);
+}

@@ -90,23 +90,29 @@ TEST(AidiDecision, SleepOrShutDownToWait) {
   // harvest, sleepDraw, shutdownDraw, left, atOn, wakeCost, want
   const WaitRow rows[] = {
       {"harvest not measured yet: sleep (and measure it)",
-       {-1.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, false},
+       {-1.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f, false}, false},
       {"asleep the board draws more than arrives: shut down",
-       {400.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, true},
+       {400.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f, false}, true},
       {"... even when a shutdown drains too (it drains least)",
-       {10.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f}, true},
+       {10.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 400'000.f, false}, true},
       {"a weak harvest, a little wanted: sleep 40 s rather than wait 575 s for V_on",
-       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 160'000.f}, false},
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 160'000.f, false}, false},
       {"a weak harvest, most of a charge wanted: 575 s to V_on beats 780 s asleep",
-       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 530'000.f}, true},
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 530'000.f, false}, true},
       {"more than a charge holds: 2,860,000 / (975 x 0.82) = 3,571 s beats 5,720 s asleep",
-       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f}, true},
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f, false}, true},
       {"... not when the wake-up eats most of each charge",
-       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 400'000.f, 3'000'000.f}, false},
+       {1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 400'000.f, 3'000'000.f, false}, false},
       {"a strong harvest: the sleep's draw is noise, the wake-up is not",
-       {20'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f}, false},
+       {20'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 3'000'000.f, false}, false},
       {"a wake-up larger than the recharge: never",
-       {600.f, 500.f, 25.f, 140'000.f, 700'000.f, 600'000.f, 3'000'000.f}, false},
+       {600.f, 500.f, 25.f, 140'000.f, 700'000.f, 600'000.f, 3'000'000.f, false}, false},
   };
   for (const auto& r : rows) EXPECT_EQ(shutDownToWait(r.state), r.shutDown) << r.what;
+  // When more inferences follow, a charge to V_on is not wasted beyond the
+  // want: the rates decide (975 x 0.82 = 800 per second against 1.1 x 500).
+  WaitState next{1'000.f, 500.f, 25.f, 140'000.f, 700'000.f, 100'000.f, 160'000.f, true};
+  EXPECT_TRUE(shutDownToWait(next)) << "a little wanted, but more work follows";
+  next.harvest = 20'000.f;
+  EXPECT_FALSE(shutDownToWait(next)) << "a strong harvest: sleep";
 }

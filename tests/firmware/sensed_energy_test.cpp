@@ -29,7 +29,9 @@ struct FakeSensor final : EnergySensor {
     return static_cast<std::uint32_t>(std::lround(volts * 1000));
   }
   float sleepSeconds = 1.0f;
-  bool sleepUntilMillivolts(std::uint32_t w, std::uint32_t f, float& seconds) override {
+  float limit = 0;
+  bool sleepUntilMillivolts(std::uint32_t w, std::uint32_t f, float maxSeconds, float& seconds) override {
+    limit = maxSeconds;
     wake = w;
     floor = f;
     seconds = sleepSeconds;

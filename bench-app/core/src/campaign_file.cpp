@@ -118,6 +118,38 @@ inst::Status parseStart(const TomlFile& c, const toml::table& t, const std::stri
     if (!v) return std::unexpected(v.error());
     h.window.vStart = *v;
   }
+  // Continuous operation.
+  auto mode = c.text(t, "mode", key + "mode", "single");
+  if (!mode) return std::unexpected(mode.error());
+  if (*mode != "single" && *mode != "continuous")
+    return c.error(t.get("mode"), key + "mode", "must be \"single\" or \"continuous\"");
+  if (*mode == "single") {
+    for (const char* k : {"duration_s", "period_s", "deadline_s"})
+      if (t.contains(k)) return c.error(t.get(k), key + k, "only with mode = \"continuous\"");
+    return {};
+  }
+  if (h.starts > 1) return c.error(t.get("starts"), key + "starts", "a continuous run starts once: give start_s");
+  if (!f.benchFile.empty()) return c.error(t.get("mode"), key + "mode", "continuous operation runs on the virtual bench only");
+  if (!t.contains("duration_s")) return c.error(&t, key + "duration_s", "a continuous run needs its duration");
+  ContinuousPlan plan;
+  auto duration = c.number<double>(t, "duration_s", key + "duration_s", 0.0, 1e-3, kMaxSimulatedS);
+  if (!duration) return std::unexpected(duration.error());
+  plan.durationS = *duration;
+  if (ends && h.window.startS + plan.durationS > tracePeriod)
+    return c.error(t.get("duration_s"), key + "duration_s",
+                   fmt::format("the run ends at {:g} s, after the end of the trace ({:g} s), which does not wrap",
+                               h.window.startS + plan.durationS, tracePeriod));
+  for (const auto& [k, field] : {std::pair<const char*, double*>{"period_s", &plan.periodS}, {"deadline_s", &plan.deadlineS}}) {
+    if (!t.contains(k)) continue;
+    auto v = c.number<double>(t, k, key + k, 0.0, 0.0, kMaxSimulatedS);
+    if (!v) return std::unexpected(v.error());
+    if (*v <= 0)
+      return c.error(t.get(k), key + k,
+                     std::string(k) == "period_s" ? "must be above 0 (leave it out for back-to-back requests)"
+                                                  : "must be above 0 (leave it out for no deadline)");
+    *field = *v;
+  }
+  h.continuous = plan;
   return {};
 }
 
@@ -223,7 +255,8 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
     const std::string key = "condition[" + std::to_string(i) + "].";
     if (!t) return c.error(conditions->get(i), key, "must be a table");
     if (auto ok = c.onlyKeys(*t, key, {"name", "trace", "constant_w", "capacitor_uf", "v_on", "v_off", "v_max", "efficiency",
-                                       "leakage_w", "v_start", "start_s", "starts", "seed", "window_s", "wrap"});
+                                       "leakage_w", "v_start", "start_s", "starts", "seed", "window_s", "wrap", "mode",
+                                       "duration_s", "period_s", "deadline_s"});
         !ok)
       return std::unexpected(ok.error());
     HarvestCondition h;

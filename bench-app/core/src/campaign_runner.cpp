@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/real_bench.hpp"
 #include "aidi/core/run_owner.hpp"
@@ -183,6 +185,67 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
   return {};
 }
 
+// Continuous operation on the virtual bench: one window per run. Its rows:
+// the power cycles, an inference per request finished (latency from the
+// request's arrival to its result, the window's energy shared among them),
+// and a summary event with the rates the report and the study read.
+inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
+                           const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
+                           const std::function<inst::Status(db::Row)>& write) {
+  auto n = plain.of(s, 0);
+  if (!n) return std::unexpected(n.error());
+  SimulationRequest request = sampleRequest(s, options, 0);
+  request.policy = s.run.plan.policy;
+  request.trace = s.trace;
+  request.window = s.condition.window;
+  request.oracleSensing = s.campaign.oracleSensing;
+  request.continuous = s.condition.continuous;
+  request.deadline = s.deadline;
+  request.plain = *n;
+  request.onPowerCycle = onPowerCycle;
+  auto result = simulateContinuous(request);
+  if (!result) return std::unexpected(result.error());
+  const db::ClaimedRun& run = s.run;
+  for (std::size_t i = 0; i < result->cycles.size(); ++i) {
+    const auto& c = result->cycles[i];
+    if (auto ok = write(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
+                                          c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, 0, c.sleepS,
+                                          c.shutdownS});
+        !ok)
+      return ok;
+  }
+  const double shareUj = result->completions.empty() ? 0 : result->deviceEnergyJ * 1e6 / result->completions.size();
+  for (const auto& done : result->completions) {
+    db::InferenceRow row{};
+    row.runId = run.runId;
+    row.attempt = run.attempt;
+    row.inference = done.id;
+    row.sample = 0;
+    row.finished = true;
+    if (result->predicted >= 0) row.predicted = result->predicted;
+    row.latencyS = done.doneS - done.arrivalS;
+    row.startS = done.arrivalS;
+    row.energyUj = shareUj;
+    row.plainCycles = n->instructions;
+    row.plainM4Cycles = n->cycles;
+    if (auto ok = write(std::move(row)); !ok) return ok;
+  }
+  const auto& plan = *s.condition.continuous;
+  const std::string summary = fmt::format(
+      "continuous: {} inferences in {:g} s ({:.1f} per day; the harvest pays for {:.1f} per day), {} dropped, {} "
+      "missed the deadline, {} results disagreed, {:.4g} uJ per inference, {:g} s dark",
+      result->completions.size(), result->durationS, result->perDay(),
+      result->boundInferences * 86400.0 / std::max(result->durationS, 1e-9), result->dropped,
+      result->missed(plan.deadlineS), result->disagreeing, shareUj, result->darkS);
+  if (auto ok = write(db::EventRow{std::nullopt, run.runId, "info", "continuous", summary}); !ok) return ok;
+  for (const auto& warning : result->warnings)
+    if (auto ok = write(db::EventRow{std::nullopt, run.runId, "warning", "trace-wrapped", warning}); !ok) return ok;
+  if (result->disagreeing > 0)
+    return inst::fail(inst::ErrorCode::Protocol, std::to_string(result->disagreeing) +
+                                                     " results of the same image disagreed with the first");
+  return {};
+}
+
 // A real bench: the board runs the samples in order after the probe's reset.
 inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
                          const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
@@ -231,7 +294,7 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
         for (const auto& condition : campaign.conditions)
           for (int rep = 0; rep < campaign.repetitions; ++rep)
             runs.push_back({model, policy, condition.name, condition.capacitorUf, rep,
-                            campaign.samples * condition.starts, board.name});
+                            condition.continuous ? 1 : campaign.samples * condition.starts, board.name});
   std::vector<db::RecordedBoard> boards;
   for (const auto& b : campaign.boards) boards.push_back({b.name, b.path.string(), b.text});
   db::CampaignStore store(*db);
@@ -364,7 +427,13 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
     };
 
     inst::Status ran = setup ? inst::Status{} : inst::Status{std::unexpected(setup.error())};
-    if (ran) {
+    if (ran && setup->condition.continuous) {
+      ran = continuousRun(*setup, options, plain, onPowerCycle, [&](db::Row row) -> inst::Status {
+        if (auto* event = std::get_if<db::EventRow>(&row)) event->campaignId = campaignId;
+        if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
+        return {};
+      });
+    } else if (ran) {
       ran = campaign->benchFile.empty() ? virtualSamples(*setup, options, plain, onPowerCycle, onCheckpoint, record)
                                         : realSamples(*setup, options, plain, onPowerCycle, record);
     }

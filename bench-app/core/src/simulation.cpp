@@ -78,7 +78,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
-  std::string config = "AIDIRUN5";
+  std::string config = "AIDIRUN6";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -98,6 +98,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     putF32(config, static_cast<float>(v));
   putU32(config, r.board.adcBits);
   putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
+  putU32(config, r.continuous ? 1u : 0u);
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
@@ -348,6 +349,106 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->telemetryInstructions = counters->telemetry.instructions;
   result->overhead = splitOverhead(*result);
   result->wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
+  return result;
+}
+
+}  // namespace aidi::core
+
+namespace aidi::core {
+
+std::uint32_t ContinuousResult::missed(double deadlineS) const {
+  std::uint32_t late = 0;
+  if (deadlineS > 0)
+    for (const auto& c : completions) late += c.doneS - c.arrivalS > deadlineS;
+  return late + dropped;
+}
+
+inst::Result<ContinuousResult> simulateContinuous(const SimulationRequest& request) {
+  if (!request.continuous) return inst::fail(inst::ErrorCode::Unsupported, "no continuous plan in the request");
+  const ContinuousPlan& plan = *request.continuous;
+  const auto wallStart = std::chrono::steady_clock::now();
+  PlainCount plain;
+  if (request.plain) {
+    plain = *request.plain;
+  } else {
+    auto measured = measurePlain(request);
+    if (!measured) return std::unexpected(measured.error());
+    plain = *measured;
+  }
+  if (plain.instructions == 0)
+    return inst::fail(inst::ErrorCode::Protocol, "the plain inference's count is not usable");
+  const double plainCpi = static_cast<double>(plain.cycles) / static_cast<double>(plain.instructions);
+  auto prepared = prepare(request, 0, plainCpi);
+  if (!prepared) return std::unexpected(prepared.error());
+  auto board = inst::QemuBoard::start(prepared->board);
+  if (!board) return std::unexpected(board.error());
+
+  const double startS = request.window.startS, endS = startS + plan.durationS;
+  auto power = powerConfig(request.board, request.sample);
+  const auto countersFile = prepared->dir.path() / "counters.bin";
+  power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
+    auto counters = readCounters(countersFile);
+    if (!counters) return std::unexpected(counters.error());
+    return counters->budget;
+  };
+  power.initialCyclesPerInstruction = plainCpi;
+  power.requests = inst::RequestStream{startS, plan.periodS, endS};
+  inst::HarvesterModel harvester(request.storage, request.trace, request.window.startVolts(request.storage), startS);
+  harvester.setWindowEnd(endS);
+  ContinuousResult result;
+  // The results as they come: all of the same image, so all must agree.
+  proto::FrameDecoder decoder{proto::isKnownMessageType};
+  std::optional<std::uint32_t> firstCrc;
+  inst::Link* telemetry = nullptr;
+  const auto readTelemetry = [&] {
+    std::array<std::byte, 4096> buffer;
+    for (;;) {
+      auto n = telemetry->read(buffer, inst::Millis{0});
+      if (!n || *n == 0) return;
+      for (std::size_t i = 0; i < *n; ++i) {
+        if (decoder.push(static_cast<std::uint8_t>(buffer[i])) != proto::DecodeResult::Frame) continue;
+        SimulationResult one;
+        if (applyFrame(decoder.frame(), one) != proto::MessageType::Result) continue;
+        if (!firstCrc) firstCrc = one.logitsCrc, result.predicted = one.predicted;
+        else if (one.logitsCrc != *firstCrc) ++result.disagreeing;
+      }
+    }
+  };
+  power.onRequest = [&] { readTelemetry(); };
+  VirtualBenchSession session(request.board, std::move(*board), std::move(harvester), /*helloRequired=*/false,
+                              std::move(power));
+  telemetry = &session.link();
+  const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
+  session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
+  auto& virtualPower = static_cast<inst::VirtualPower&>(session.harvester());
+  for (;;) {
+    if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
+    if (pastDeadline())
+      return inst::fail(inst::ErrorCode::Timeout, "bench stopped the run: its wall-time limit (time_limit_s) was "
+                                                  "reached; not a result of the policy");
+    auto cycle = session.harvester().powerOn();
+    if (!cycle && session.model().time() >= endS && cycle.error().code == inst::ErrorCode::Timeout) break;
+    if (!cycle) return std::unexpected(cycle.error());
+    result.cycles.push_back(*cycle);
+    result.deviceInstructions += cycle->instructions;
+    if (request.onPowerCycle) request.onPowerCycle(*cycle);
+    if (cycle->finished || session.model().time() >= endS) break;
+  }
+  readTelemetry();
+  result.completions = virtualPower.completions();
+  result.dropped = virtualPower.droppedRequests();
+  result.durationS = plan.durationS;
+  result.darkS = request.trace.darkSeconds(startS, endS);
+  SimulationResult asOne;
+  asOne.cycles = result.cycles;
+  result.deviceEnergyJ = deviceEnergyJ(asOne, request.board);
+  result.plainCycles = plain.cycles;
+  const double plainJ = static_cast<double>(plain.cycles) / request.board.clockHz * request.board.plainPowerW();
+  result.boundInferences = request.storage.efficiency * request.trace.energy(startS, endS) / plainJ;
+  if (request.window.wrapped(request.trace, endS))
+    result.warnings.push_back(fmt::format("the run used {} past its end ({:g} s): the trace repeated from its start",
+                                          request.trace.name(), request.trace.period()));
+  result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;
 }
 

@@ -88,8 +88,9 @@ struct ShimSensor final : fw::EnergySensor {
     const std::uint32_t fullCode = (1u << config.adcBits) - 1u;
     return static_cast<std::uint32_t>((static_cast<std::uint64_t>(code) * config.adcFullScaleMillivolts + fullCode / 2) / fullCode);
   }
-  bool sleepUntilMillivolts(std::uint32_t wake, std::uint32_t floor, float& seconds) override {
-    fw::mps2::powerShimSleep(wake, floor);
+  bool sleepUntilMillivolts(std::uint32_t wake, std::uint32_t floor, float maxSeconds, float& seconds) override {
+    const float alarm = maxSeconds * fw::kRtcHz;
+    fw::mps2::powerShimSleep(wake, floor, alarm >= 4.29e9f ? 0xFFFFFFFFu : static_cast<std::uint32_t>(alarm));
     seconds = static_cast<float>(fw::mps2::powerShimLastSleepRtcTicks()) / fw::kRtcHz;
     return true;  // a floor reached shows in the next reading
   }
@@ -112,7 +113,7 @@ struct OracleEnergyMonitor final : fw::EnergyMonitor {
   }
   std::uint32_t cyclesNow() override { return fw::mps2::powerShimCyclesSinceBoot(); }
   bool sleepUntil(std::uint32_t cycles, std::uint32_t floor) override {
-    fw::mps2::powerShimSleep(fw::millivoltsFor(facts, cycles), floor == 0 ? 0 : fw::millivoltsFor(facts, floor));
+    fw::mps2::powerShimSleep(fw::millivoltsFor(facts, cycles), floor == 0 ? 0 : fw::millivoltsFor(facts, floor), 0);
     return true;
   }
 };
@@ -124,11 +125,28 @@ template <class Runtime>
   sendObserved(fw::bootMessage(boot, proto::ResetCause::PowerOn, run, runtime.progress(),
                                    fw::mps2::powerShimCyclesSinceBoot()));
   Telemetry telemetry;
-  if (run == fw::RunStatus::Idle) run = runtime.start(config.image, 1, &telemetry);
-  else if (run != fw::RunStatus::Done) run = runtime.resume(&telemetry);
-
-  sendObserved(fw::resultMessage(runtime, model, config.sample, boot, nvm.stats().bytesWritten));
-  fw::mps2::powerShimDone();
+  if (config.continuous == 0) {
+    if (run == fw::RunStatus::Idle) run = runtime.start(config.image, 1, &telemetry);
+    else if (run != fw::RunStatus::Done) run = runtime.resume(&telemetry);
+    sendObserved(fw::resultMessage(runtime, model, config.sample, boot, nvm.stats().bytesWritten));
+    fw::mps2::powerShimDone();
+  }
+  // Continuous operation: an inference per request, the device's state (NVM,
+  // capacitor, the request in progress) carried from one to the next. A
+  // request interrupted by brown-outs is finished first; then the device
+  // asks the bench for the next one (sleeping until it arrives).
+  if (run != fw::RunStatus::Idle && run != fw::RunStatus::Done) {
+    run = runtime.resume(&telemetry);
+    sendObserved(fw::resultMessage(runtime, model, runtime.progress().inference, boot, nvm.stats().bytesWritten));
+  }
+  std::uint32_t done = run == fw::RunStatus::Done ? runtime.progress().inference : 0;
+  for (;;) {
+    const std::uint32_t request = fw::mps2::powerShimNextRequest(done);
+    if (request == fw::mps2::kNoMoreRequests) fw::mps2::powerShimDone();
+    runtime.start(config.image, request, &telemetry);
+    sendObserved(fw::resultMessage(runtime, model, request, boot, nvm.stats().bytesWritten));
+    done = request;
+  }
 }
 
 }  // namespace
@@ -201,6 +219,7 @@ int main() {
         config->sensing == fw::mps2::Sensing::Oracle ? static_cast<fw::EnergyMonitor&>(oracle) : sensed;
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, nvm, nvmCosts, g_scratch, monitor);
     if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);
+    runtime.setMoreWorkFollows(config->continuous != 0);
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runToTheEnd(runtime, boot, *config, model, nvm);
   }

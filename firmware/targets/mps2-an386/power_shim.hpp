@@ -2,9 +2,12 @@
 //
 // At every boot, before the application runs, the shim asks the bench for
 // this power cycle's on-time on UART1 ('R'), receives it ('B' + u32 LE, in
-// Timer0 ticks), arms Timer0 and returns. When Timer0 expires the capacitor
-// has reached V_off: the shim reports 'P' on UART1 and resets the board
-// (SYSRESETREQ: QEMU re-applies the cold-SRAM loader, NVM is kept). An
+// Timer0 ticks), arms Timer0 and returns. When Timer0 expires the shim
+// reports 'X'; the bench, which granted the budget at the cycles per
+// instruction it expected, answers 'B' + more ticks if the capacitor still
+// holds energy, or 'P' if it is at V_off: the brown-out, and the shim
+// resets the board (SYSRESETREQ: QEMU re-applies the cold-SRAM loader, NVM
+// is kept). An
 // application that finishes reports 'D' + u32 LE ticks left; one that wants
 // to wait for energy without losing SRAM sleeps ('S', see powerShimSleep). With -icount shift=0 one Timer0
 // tick is 40 instructions, exactly and reproducibly.
@@ -17,6 +20,7 @@ namespace aidi::fw::mps2 {
 inline constexpr std::uint8_t kShimReady = 'R';
 inline constexpr std::uint8_t kShimBudget = 'B';
 inline constexpr std::uint8_t kShimPowerFail = 'P';
+inline constexpr std::uint8_t kShimExpired = 'X';
 inline constexpr std::uint8_t kShimDone = 'D';
 inline constexpr std::uint8_t kShimSleep = 'S';
 inline constexpr std::uint8_t kShimAdc = 'A';
@@ -24,6 +28,10 @@ inline constexpr std::uint8_t kShimAdcValue = 'V';
 inline constexpr std::uint8_t kShimSlept = 'W';
 inline constexpr std::uint8_t kShimShutDown = 'O';
 inline constexpr std::uint8_t kShimRtc = 'T';
+inline constexpr std::uint8_t kShimNextRequest = 'Q';
+inline constexpr std::uint8_t kShimRequest = 'N';
+inline constexpr std::uint32_t kNoMoreRequests = 0xFFFFFFFFu;
+inline constexpr std::uint32_t kPowerGoing = 0xFFFFFFFEu;  // browned out while waiting
 inline constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;
 
 // Blocks until the bench sends this cycle's budget, then arms the brown-out.
@@ -36,12 +44,13 @@ void powerShimBoot();
 // Sleeps (Timer0 stopped, the device drawing its sleep power) until the
 // comparator sees the capacitor rise to `wakeMillivolts` (or the capacitor
 // is full) or fall to `floorMillivolts` (its second threshold: time to
-// checkpoint). Sends 'S' + u32 wake mV + u32 ticks left + u32 floor mV,
-// receives 'W' + u32 RTC ticks slept (32,768 Hz), then 'B' + the new budget
-// and arms it; returns it in ticks. With a
+// checkpoint), or until `alarmRtcTicks` pass (0: no alarm). Sends 'S' +
+// u32 wake mV + u32 ticks left + u32 floor mV + u32 alarm, receives 'W' +
+// u32 RTC ticks slept (32,768 Hz), then 'B' + the new budget and arms it;
+// returns it in ticks. With a
 // floor of 0, falling to V_off while asleep is a brown-out: the bench grants
 // one tick and it follows as usual.
-std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts);
+std::uint32_t powerShimSleep(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts, std::uint32_t alarmRtcTicks);
 // One ADC conversion of the capacitor's voltage (the board profile's
 // resolution, full scale, noise and conversion time; the bench charges the
 // conversion). Sends 'A' + u32 ticks left, receives 'V' + u16 LE code, then
@@ -53,6 +62,12 @@ std::uint32_t powerShimLastSleepRtcTicks();
 // down): sends 'T' + u32 ticks left, receives 'T' + u32 ticks, then 'B' +
 // the budget from here on, and arms it.
 std::uint32_t powerShimRtc();
+// Continuous operation: reports request `done` finished (0: none) and waits,
+// asleep, for the next request. Sends 'Q' + u32 ticks left + u32 done,
+// receives 'N' + u32 request id (kNoMoreRequests: the run's window is over),
+// then 'B' + the budget from here on. Waiting may brown the board out
+// (kPowerGoing): this does not return, and the next boot asks again.
+std::uint32_t powerShimNextRequest(std::uint32_t done);
 // Shuts the board down to wait for energy: sends 'O' + u32 ticks left and
 // resets (SRAM lost, NVM kept); the bench charges the capacitor at the
 // board's shutdown power to V_on, and the next boot follows as after a

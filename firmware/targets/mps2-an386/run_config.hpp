@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '5'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '6'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -52,6 +52,9 @@ struct RunConfig {
   float shutdownWatts;               // shut down, waking at V_on
   std::uint32_t adcBits;
   std::uint32_t adcFullScaleMillivolts;
+  // 0: one inference of `image`. 1: continuous operation, an inference of
+  // `image` for every request the bench hands over (powerShimNextRequest).
+  std::uint32_t continuous;
   std::uint8_t image[784];
 };
 

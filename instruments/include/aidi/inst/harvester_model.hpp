@@ -78,13 +78,14 @@ class HarvesterModel {
   // converter keeps its output on): charges until the stored energy reaches
   // `targetJ` (at most the energy at V_max), or until it falls to `floorJ`
   // (at least the energy at V_off: there the device browns out), or
-  // the window ends.
+  // `maxSeconds` pass (an alarm), or the window ends.
   struct Sleep {
     double seconds = 0;
     bool reached = false;  // the target
     bool fell = false;     // down to the floor
   };
-  Sleep sleepUntil(double targetJ, double floorJ, double sleepW);
+  Sleep sleepUntil(double targetJ, double floorJ, double sleepW,
+                   double maxSeconds = std::numeric_limits<double>::infinity());
   double energyAtOff() const { return m_eOff; }
   double energyAtOn() const { return m_eOn; }
   double energyAtMax() const { return m_eMax; }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -33,6 +34,19 @@ struct AdcConfig {
   std::uint64_t seed = 0;
 };
 
+// Continuous operation: inference requests arriving every `periodS` from
+// `firstS` (0: the next one as soon as the device asks for it), until
+// `endS`. At most one request waits: a newer one replaces it (the older is
+// dropped), as a sensor's newest reading replaces the last.
+struct RequestStream {
+  double firstS = 0, periodS = 0, endS = 0;
+};
+// A request the device finished: when it arrived and when the device said so.
+struct Completion {
+  std::uint32_t id = 0;
+  double arrivalS = 0, doneS = 0;
+};
+
 struct VirtualPowerConfig {
   double activeWatts = 5.9e-3;  // device load while on
   double clockHz = 25e6;
@@ -49,6 +63,10 @@ struct VirtualPowerConfig {
   std::function<Result<ExecutionCount>()> poweredCount;
   double initialCyclesPerInstruction = 1.0;
   AdcConfig adc;
+  std::optional<RequestStream> requests;
+  // Called whenever the device asks for its next request (continuous
+  // operation): the session reads the telemetry so far.
+  std::function<void()> onRequest;
 };
 
 class VirtualPower final : public Harvester {
@@ -67,12 +85,22 @@ class VirtualPower final : public Harvester {
   [[nodiscard]] Result<std::vector<PowerCycleRecord>> runUntilDone(
       std::uint64_t maxCycles, const std::function<void(const PowerCycleRecord&)>& onCycle = {});
 
+  // Continuous operation: the requests finished so far, and those dropped
+  // (replaced while waiting by a newer one).
+  const std::vector<Completion>& completions() const { return m_completions; }
+  std::uint32_t droppedRequests() const { return m_dropped; }
+
   static constexpr double kNanosecondsPerTick = 40.0;  // Timer0 at 25 MHz of virtual time
 
  private:
   [[nodiscard]] Result<std::uint8_t> readShimByte();
   [[nodiscard]] Result<std::uint32_t> readShimWord();
   [[nodiscard]] Status grant(std::uint32_t ticks);
+  // `tag` and the low `bytes` bytes of `value`, little-endian, to the shim.
+  [[nodiscard]] Status reply(std::uint8_t tag, std::uint32_t value, int bytes);
+  // After a request mid-cycle: the budget of what is stored (one tick, so
+  // the brown-out follows, if nothing is).
+  std::uint32_t budgetFromHere() const;
   // The budget the stored energy allows at the active power (0: continuous).
   std::uint32_t budgetTicks() const;
   // What ran since the budget was last armed, `ticksRun` Timer0 ticks.
@@ -82,6 +110,11 @@ class VirtualPower final : public Harvester {
   };
   [[nodiscard]] Result<Stretch> stretch(std::uint64_t ticksRun);
   double cyclesPerInstruction() const;
+  // The device finished `done` (0: none) and asks for its next request: the
+  // request id to send (0xFFFFFFFF: the window is over) after any wait
+  // asleep for it to arrive, which may brown the board out (`brownOut`:
+  // 0xFFFFFFFE, the power is going).
+  std::uint32_t nextRequest(std::uint32_t done, PowerCycleRecord& r, bool& brownOut);
   // The ADC's code for the capacitor's voltage now.
   std::uint16_t adcCode();
 
@@ -92,6 +125,12 @@ class VirtualPower final : public Harvester {
   std::vector<std::uint8_t> m_pending;
   ExecutionCount m_counted;  // poweredCount() when last read
   std::mt19937_64 m_noise;
+  // Continuous operation: the next arrival's index, the waiting request and
+  // the one in service (id, arrival time).
+  std::uint64_t m_arrivals = 0;
+  std::optional<Completion> m_waiting, m_serving;
+  std::vector<Completion> m_completions;
+  std::uint32_t m_dropped = 0;
 };
 
 }  // namespace aidi::inst

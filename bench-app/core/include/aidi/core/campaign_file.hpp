@@ -31,6 +31,8 @@ struct HarvestCondition {
   RunWindow window;
   int starts = 1;
   std::uint32_t seed = 1;
+  // mode = "continuous": one window of continuous operation per run.
+  std::optional<ContinuousPlan> continuous;
   // The start times of its inferences: window.startS alone, or `starts`
   // times stratified over the trace (one drawn uniformly in each of `starts`
   // equal parts of its period; a constant has one time, 0). The same for

@@ -60,8 +60,17 @@ struct RunWindow {
   }
   // Whether a run that ended at `t` used the trace past its end.
   bool wrapped(const inst::HarvestTrace& trace, double t) const {
-    return trace.period() > 0 && std::floor(t / trace.period()) > std::floor(startS / trace.period());
+    const double p = trace.period();
+    return p > 0 && t > (std::floor(startS / p) + 1) * p;
   }
+};
+
+// Continuous operation: the device runs through `durationS` of the trace
+// from window.startS, an inference for every request; requests arrive every
+// `periodS` (0: back to back, the next as soon as the last is done), and a
+// result later than `deadlineS` after its request misses it (0: none).
+struct ContinuousPlan {
+  double durationS = 3600, periodS = 0, deadlineS = 0;
 };
 
 struct SimulationRequest {
@@ -79,6 +88,8 @@ struct SimulationRequest {
   // (what a real board has), or the bench's oracle (its brown-out time,
   // future harvest included), kept only to show what the oracle flattered.
   bool oracleSensing = false;
+  // Continuous operation instead of one inference (simulateContinuous).
+  std::optional<ContinuousPlan> continuous;
   std::uint64_t maxPowerCycles = 20000;
   // Power cycles in a row without a committed job before the run is declared
   // "did not finish" (a job larger than a power cycle never completes).
@@ -154,8 +165,34 @@ double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board);
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,
                      const BoardProfile& board, const RunWindow& window);
 
+// What a window of continuous operation did: every request it finished
+// (arrival and result times), the requests dropped (a newer one replaced
+// them while they waited), how many results differed from the first (the
+// same image every time: all must agree), and what it cost.
+struct ContinuousResult {
+  std::vector<inst::Completion> completions;
+  std::uint32_t dropped = 0;
+  std::uint32_t disagreeing = 0;
+  int predicted = -1;
+  std::vector<inst::PowerCycleRecord> cycles;
+  double durationS = 0;       // the window it ran
+  double darkS = 0;           // of it with no harvest at all
+  double deviceEnergyJ = 0;   // the board's, over the window
+  // The energy-bound throughput (DESIGN.md): what the harvest over the
+  // window pays for, eta * harvested / the plain inference's energy.
+  double boundInferences = 0;
+  std::uint64_t plainCycles = 0, deviceInstructions = 0;
+  std::vector<std::string> warnings;
+  double wallS = 0;
+  // Metrics over the window.
+  double perDay() const { return durationS > 0 ? completions.size() * 86400.0 / durationS : 0; }
+  std::uint32_t missed(double deadlineS) const;
+};
+
 // Instructions of the plain inference of `sample` (no runtime, no NVM).
 [[nodiscard]] inst::Result<PlainCount> measurePlain(const SimulationRequest& request);
 [[nodiscard]] inst::Result<SimulationResult> simulate(const SimulationRequest& request);
+// Continuous operation (request.continuous); QEMU stays up for the window.
+[[nodiscard]] inst::Result<ContinuousResult> simulateContinuous(const SimulationRequest& request);
 
 }  // namespace aidi::core
