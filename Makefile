@@ -45,6 +45,7 @@ study: build
 	rm -rf $(STUDY_DIR) && mkdir -p $(STUDY_DIR)
 	$(AIDI) run fixtures/campaigns/study.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/study-report.html
 	$(AIDI) run fixtures/campaigns/study-oracle.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/oracle-report.html
+	$(AIDI) run fixtures/campaigns/study-continuous.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/continuous-report.html
 	$(AIDI) run fixtures/campaigns/study-accuracy.toml --db $(STUDY_DIR)/study.sqlite --report $(STUDY_DIR)/accuracy-report.html
 	$(AIDI) report study --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/study.json --plots $(STUDY_DIR)/plots
 	$(AIDI) report study-oracle --db $(STUDY_DIR)/study.sqlite --format json --out $(STUDY_DIR)/oracle.json
