@@ -260,17 +260,17 @@ def main():
                   "next (QEMU up for the whole window). Per day: inferences finished, scaled to a day; the harvest's "
                   "energy-bound throughput (efficiency x harvested energy over the window / the plain inference's "
                   "energy); request-to-result latency; the board's energy per inference.\n")
-        rows, wins, cells = [], 0, 0
+        rows, wins, compared = [], 0, 0
         for (model, cond), policies in _continuous_cells(db, cont_id).items():
             best = max(v["count"] for v in policies.values())
-            cells += 1
+            compared += 1
             aidi_count = policies.get("aidi", {}).get("count", -1)
             wins += aidi_count >= best
             for policy, v in sorted(policies.items()):
                 per_day = v["count"] * 86400.0 / durations[cond]
                 rows.append([model, cond, policy, v["count"], f"{per_day:.0f}", v["bound_per_day"],
                              f"{v['median']:.4g}", f"{v['p95']:.4g}", f"{v['energy_uj']:.0f}"])
-        md.append(f"`aidi` finishes at least as many inferences as every other policy in {wins} of {cells} cells "
+        md.append(f"`aidi` finishes at least as many inferences as every other policy in {wins} of {compared} cells "
                   "(target: all).\n")
         md.append(table(["model", "condition", "policy", "inferences", "per day", "harvest pays for (per day)",
                          "latency median (s)", "latency p95 (s)", "energy per inference (uJ)"], rows) + "\n")

@@ -290,8 +290,20 @@ double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrac
                                   window.startVolts(storage), window.endS(trace) - window.startS);
 }
 
-inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
-  const auto wallStart = std::chrono::steady_clock::now();
+namespace {
+
+// An intermittent run on the virtual bench, started: the plain inference's
+// count (measured when the request has none), the board loaded with the run
+// configuration, powered along the harvester model from the request's start
+// state until `windowEndS`, time and energy following the device's cycles.
+struct IntermittentBench {
+  PlainCount plain;
+  Prepared prepared;
+  std::filesystem::path countersFile;
+  std::unique_ptr<VirtualBenchSession> session;
+};
+inst::Result<IntermittentBench> startIntermittent(const SimulationRequest& request, double windowEndS,
+                                                  const std::function<void(inst::VirtualPowerConfig&)>& configure = {}) {
   PlainCount plain;
   if (request.plain) {
     plain = *request.plain;
@@ -300,7 +312,6 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
     if (!measured) return std::unexpected(measured.error());
     plain = *measured;
   }
-
   if (plain.instructions == 0 || plain.cycles < plain.instructions)
     return inst::fail(inst::ErrorCode::Protocol, "the plain inference's count is not usable (" +
                                                      std::to_string(plain.instructions) + " instructions, " +
@@ -310,31 +321,43 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   if (!prepared) return std::unexpected(prepared.error());
   auto board = inst::QemuBoard::start(prepared->board);
   if (!board) return std::unexpected(board.error());
-  // Time and energy follow the device's cycles (the plugin's count).
   // The ADC's noise differs from image to image, never from policy to policy.
   auto power = powerConfig(request.board, request.sample);
-  const auto countersFile = prepared->dir.path() / "counters.bin";
+  auto countersFile = prepared->dir.path() / "counters.bin";
   power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
     auto counters = readCounters(countersFile);
     if (!counters) return std::unexpected(counters.error());
     return counters->budget;
   };
   power.initialCyclesPerInstruction = plainCpi;
+  if (configure) configure(power);
   inst::HarvesterModel harvester(request.storage, request.trace, request.window.startVolts(request.storage),
                                  request.window.startS);
-  harvester.setWindowEnd(request.window.endS(request.trace));
-  VirtualBenchSession session(request.board, std::move(*board), std::move(harvester), /*helloRequired=*/false,
-                              std::move(power));
-  const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
+  harvester.setWindowEnd(windowEndS);
+  auto session = std::make_unique<VirtualBenchSession>(request.board, std::move(*board), std::move(harvester),
+                                                       /*helloRequired=*/false, std::move(power));
   // Ctrl-C and the run's wall-time limit reach into a long charge too.
-  session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
+  session->model().setCancel([deadline = request.deadline] {
+    return inst::interruptRequested() || (deadline && std::chrono::steady_clock::now() >= *deadline);
+  });
+  return IntermittentBench{plain, std::move(*prepared), std::move(countersFile), std::move(session)};
+}
+
+}  // namespace
+
+inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
+  const auto wallStart = std::chrono::steady_clock::now();
+  auto bench = startIntermittent(request, request.window.endS(request.trace));
+  if (!bench) return std::unexpected(bench.error());
+  const PlainCount& plain = bench->plain;
+  VirtualBenchSession& session = *bench->session;
   auto result = runSample(session, {.maxPowerCycles = request.maxPowerCycles,
                                     .watchdogPowerCycles = request.watchdogPowerCycles,
                                     .deadline = request.deadline,
                                     .onPowerCycle = request.onPowerCycle,
                                     .onCheckpoint = request.onCheckpoint});
   if (!result) return std::unexpected(result.error());
-  result->label = prepared->label;
+  result->label = bench->prepared.label;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;
   result->energyBoundS =
@@ -342,7 +365,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   if (request.window.wrapped(request.trace, session.model().time()))
     result->warnings.push_back(fmt::format("the run used {} past its end ({:g} s): the trace repeated from its start",
                                            request.trace.name(), request.trace.period()));
-  auto counters = readCounters(countersFile);
+  auto counters = readCounters(bench->countersFile);
   if (!counters) return std::unexpected(counters.error());
   result->poweredInstructions = counters->budget.instructions;
   result->poweredCycles = counters->budget.cycles;
@@ -367,34 +390,7 @@ inst::Result<ContinuousResult> simulateContinuous(const SimulationRequest& reque
   if (!request.continuous) return inst::fail(inst::ErrorCode::Unsupported, "no continuous plan in the request");
   const ContinuousPlan& plan = *request.continuous;
   const auto wallStart = std::chrono::steady_clock::now();
-  PlainCount plain;
-  if (request.plain) {
-    plain = *request.plain;
-  } else {
-    auto measured = measurePlain(request);
-    if (!measured) return std::unexpected(measured.error());
-    plain = *measured;
-  }
-  if (plain.instructions == 0)
-    return inst::fail(inst::ErrorCode::Protocol, "the plain inference's count is not usable");
-  const double plainCpi = static_cast<double>(plain.cycles) / static_cast<double>(plain.instructions);
-  auto prepared = prepare(request, 0, plainCpi);
-  if (!prepared) return std::unexpected(prepared.error());
-  auto board = inst::QemuBoard::start(prepared->board);
-  if (!board) return std::unexpected(board.error());
-
   const double startS = request.window.startS, endS = startS + plan.durationS;
-  auto power = powerConfig(request.board, request.sample);
-  const auto countersFile = prepared->dir.path() / "counters.bin";
-  power.poweredCount = [countersFile]() -> inst::Result<inst::ExecutionCount> {
-    auto counters = readCounters(countersFile);
-    if (!counters) return std::unexpected(counters.error());
-    return counters->budget;
-  };
-  power.initialCyclesPerInstruction = plainCpi;
-  power.requests = inst::RequestStream{startS, plan.periodS, endS};
-  inst::HarvesterModel harvester(request.storage, request.trace, request.window.startVolts(request.storage), startS);
-  harvester.setWindowEnd(endS);
   ContinuousResult result;
   // The results as they come: all of the same image, so all must agree.
   proto::FrameDecoder decoder{proto::isKnownMessageType};
@@ -414,12 +410,15 @@ inst::Result<ContinuousResult> simulateContinuous(const SimulationRequest& reque
       }
     }
   };
-  power.onRequest = [&] { readTelemetry(); };
-  VirtualBenchSession session(request.board, std::move(*board), std::move(harvester), /*helloRequired=*/false,
-                              std::move(power));
+  auto bench = startIntermittent(request, endS, [&](inst::VirtualPowerConfig& power) {
+    power.requests = inst::RequestStream{startS, plan.periodS, endS};
+    power.onRequest = [&] { readTelemetry(); };
+  });
+  if (!bench) return std::unexpected(bench.error());
+  const PlainCount& plain = bench->plain;
+  VirtualBenchSession& session = *bench->session;
   telemetry = &session.link();
   const auto pastDeadline = [&] { return request.deadline && std::chrono::steady_clock::now() >= *request.deadline; };
-  session.model().setCancel([&] { return inst::interruptRequested() || pastDeadline(); });
   auto& virtualPower = static_cast<inst::VirtualPower&>(session.harvester());
   for (;;) {
     if (inst::interruptRequested()) return inst::fail(inst::ErrorCode::Cancelled, "interrupted");
