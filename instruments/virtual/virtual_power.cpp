@@ -6,13 +6,13 @@
 
 namespace aidi::inst {
 namespace {
+// The shim's messages (firmware/targets/mps2-an386/power_shim.hpp).
 constexpr std::uint8_t kReady = 'R', kBudget = 'B', kPowerFail = 'P', kExpired = 'X', kDone = 'D', kSleep = 'S',
-                       kAdc = 'A',
-                       kAdcValue = 'V', kSlept = 'W', kShutDown = 'O', kRtc = 'T', kNextRequest = 'Q',
+                       kAdc = 'A', kAdcValue = 'V', kSlept = 'W', kShutDown = 'O', kRtc = 'T', kNextRequest = 'Q',
                        kRequest = 'N';
 constexpr std::uint32_t kNoMoreRequests = 0xFFFFFFFFu, kPowerGoing = 0xFFFFFFFEu;
-constexpr double kRtcHz = 32768;
-constexpr double kInfinity = std::numeric_limits<double>::infinity();  // the board's real-time clock, which runs asleep
+constexpr double kRtcHz = 32768;  // the board's real-time clock, which runs asleep and shut down
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 constexpr std::uint32_t kContinuousTicks = 0xFFFFFFFFu;  // Timer0 start value under continuous power
 constexpr double kMaxTicks = 4294967295.0;
 }  // namespace
@@ -169,6 +169,18 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     m_model.run(s->seconds, m_config.activeWatts);
     return {};
   };
+  // A request that reports the ticks left (u32) ended the stretch: run it.
+  const auto ranReported = [&]() -> Status {
+    auto left = readShimWord();
+    if (!left) return std::unexpected(left.error());
+    return ran(*left);
+  };
+  // The answer to a request mid-cycle, then the budget from there on.
+  const auto answer = [&](std::uint8_t tag, std::uint32_t value, int bytes, std::uint32_t ticks) -> Status {
+    if (auto ok = reply(tag, value, bytes); !ok) return ok;
+    granted = ticks;
+    return grant(granted);
+  };
 
   for (;;) {
     auto event = readShimByte();
@@ -186,15 +198,12 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
         if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
         continue;
       }
-      const std::array<std::byte, 1> gone{std::byte{kPowerFail}};
-      if (auto ok = m_board.shim().write(gone); !ok) return std::unexpected(ok.error());
+      if (auto ok = reply(kPowerFail, 0, 0); !ok) return std::unexpected(ok.error());
       break;
     }
     if (*event == kDone) {
-      auto left = readShimWord();
-      if (!left) return std::unexpected(left.error());
       r.finished = true;
-      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       break;
     }
     if (*event == kShutDown) {
@@ -202,9 +211,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       // power until the capacitor reaches V_on (its wake comparator), or
       // browns out if the capacitor falls to V_off first; it has reset
       // itself (SRAM lost), and the next power-on boots it.
-      auto left = readShimWord();
-      if (!left) return std::unexpected(left.error());
-      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       const double before = m_model.time();
       (void)m_model.sleepUntil(m_model.energyAtOn(), m_model.energyAtOff(), m_config.shutdownWatts);
       r.shutdownS = m_model.time() - before;
@@ -212,42 +219,30 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     }
     if (*event == kRtc) {
       // The real-time clock: simulated time at 32,768 Hz, wrapping.
-      auto left = readShimWord();
-      if (!left) return std::unexpected(left.error());
-      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       const auto ticks = static_cast<std::uint32_t>(
           static_cast<std::uint64_t>(std::floor(m_model.time() * kRtcHz)) & 0xFFFFFFFFu);
-      if (auto ok = reply(kRtc, ticks, 4); !ok) return std::unexpected(ok.error());
-      granted = budgetFromHere();
-      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      if (auto ok = answer(kRtc, ticks, 4, budgetFromHere()); !ok) return std::unexpected(ok.error());
       continue;
     }
     if (*event == kNextRequest && m_config.requests) {
-      auto left = readShimWord();
-      if (!left) return std::unexpected(left.error());
+      if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       auto done = readShimWord();
       if (!done) return std::unexpected(done.error());
-      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
       if (m_config.onRequest) m_config.onRequest();
       bool brownOut = false;
       const std::uint32_t next = nextRequest(*done, r, brownOut);
-      if (auto ok = reply(kRequest, next, 4); !ok) return std::unexpected(ok.error());
       // Browned out while waiting: one tick, and the shim's brown-out follows.
-      granted = brownOut ? 1u : budgetFromHere();
-      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      if (auto ok = answer(kRequest, next, 4, brownOut ? 1u : budgetFromHere()); !ok) return std::unexpected(ok.error());
       continue;
     }
     if (*event == kAdc) {
       // One conversion, charged at the active power; the code, then the
       // budget from here on (none left if the conversion browned it out).
-      auto left = readShimWord();
-      if (!left) return std::unexpected(left.error());
-      if (auto ok = ran(*left); !ok) return std::unexpected(ok.error());
+      if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       r.onS += m_model.run(m_config.adc.conversionS, m_config.activeWatts);
       ++r.adcReadings;
-      if (auto ok = reply(kAdcValue, adcCode(), 2); !ok) return std::unexpected(ok.error());
-      granted = budgetFromHere();
-      if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+      if (auto ok = answer(kAdcValue, adcCode(), 2, budgetFromHere()); !ok) return std::unexpected(ok.error());
       continue;
     }
     if (*event != kSleep) return fail(ErrorCode::Protocol, "power shim: unexpected byte " + std::to_string(*event));
@@ -270,14 +265,12 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     r.sleepS += sleep.seconds;
     ++r.sleeps;
     const auto slept = static_cast<std::uint32_t>(std::min(std::round(sleep.seconds * kRtcHz), 4294967295.0));
-    // Risen to the wake threshold (or the capacitor full), or down to the
-    // device's floor: a budget of what is stored. Fell to V_off (a floor of
-    // 0): one tick, and the shim's brown-out follows.
-    if (auto ok = reply(kSlept, slept, 4); !ok) return std::unexpected(ok.error());
-    // An alarm's end is a wake with what is stored, like a reached target.
+    // Risen to the wake threshold (or the capacitor full), down to the
+    // device's floor, or woken by the alarm: a budget of what is stored.
+    // Fell to V_off (a floor of 0): one tick, and the shim's brown-out follows.
     const bool alarmed = !sleep.reached && !sleep.fell && *alarm;
-    granted = sleep.reached || alarmed || (sleep.fell && *floor > 0) ? budgetTicks() : 1u;
-    if (auto ok = grant(granted); !ok) return std::unexpected(ok.error());
+    const bool awake = sleep.reached || alarmed || (sleep.fell && *floor > 0);
+    if (auto ok = answer(kSlept, slept, 4, awake ? budgetTicks() : 1u); !ok) return std::unexpected(ok.error());
   }
   if (m_model.cancelled()) return fail(ErrorCode::Cancelled, "stopped during a power cycle (simulated time)");
   r.vOff = m_model.voltage();
