@@ -247,14 +247,9 @@ struct SimOptions {
 int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions& o) {
   auto r = aidi::core::simulateContinuous(request);
   if (!r) return reportError(r.error());
-  std::vector<double> latencies;
-  for (const auto& c : r->completions) latencies.push_back(c.doneS - c.arrivalS);
-  std::sort(latencies.begin(), latencies.end());
-  const auto quantile = [&](double q) {
-    return latencies.empty() ? 0.0 : latencies[std::min(latencies.size() - 1, static_cast<std::size_t>(q * latencies.size()))];
-  };
-  const double boundPerDay = r->boundInferences * 86400.0 / r->durationS;
-  const double energyUj = r->completions.empty() ? 0 : r->deviceEnergyJ * 1e6 / r->completions.size();
+  const auto latency = r->latencyStats();
+  const double boundPerDay = r->boundPerDay();
+  const double energyUj = r->energyPerInferenceJ() * 1e6;
   const std::uint32_t missed = r->missed(request.continuous->deadlineS);
   const double perWallS = r->wallS > 0 ? r->completions.size() / r->wallS : 0;
   if (o.json) {
@@ -263,8 +258,8 @@ int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions
                                              {"inferences", r->completions.size()}, {"per_day", r->perDay()},
                                              {"bound_per_day", boundPerDay}, {"dropped", r->dropped},
                                              {"missed", missed}, {"disagreeing", r->disagreeing},
-                                             {"latency_median_s", quantile(0.5)}, {"latency_p95_s", quantile(0.95)},
-                                             {"latency_max_s", latencies.empty() ? 0.0 : latencies.back()},
+                                             {"latency_median_s", latency.median}, {"latency_p95_s", latency.p95},
+                                             {"latency_max_s", latency.max},
                                              {"energy_per_inference_uj", energyUj}, {"dark_s", r->darkS},
                                              {"power_cycles", r->cycles.size()}, {"warnings", r->warnings},
                                              {"wall_s", r->wallS}, {"inferences_per_wall_s", perWallS}}.dump());
@@ -277,8 +272,8 @@ int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions
   fmt::print("  {} inferences ({:.1f} per day; the harvest pays for {:.1f} per day), {} dropped, {} missed{}\n",
              r->completions.size(), r->perDay(), boundPerDay, r->dropped, missed,
              request.continuous->deadlineS > 0 ? fmt::format(" the {:g} s deadline", request.continuous->deadlineS) : "");
-  fmt::print("  request to result: median {:.4g} s, p95 {:.4g} s, max {:.4g} s\n", quantile(0.5), quantile(0.95),
-             latencies.empty() ? 0.0 : latencies.back());
+  fmt::print("  request to result: median {:.4g} s, p95 {:.4g} s, max {:.4g} s\n", latency.median, latency.p95,
+             latency.max);
   fmt::print("  {:.4g} uJ per inference, {} power cycles, {:g} s dark; results {}\n", energyUj, r->cycles.size(),
              r->darkS, r->disagreeing ? fmt::format("{} DISAGREED", r->disagreeing) : std::string("all agree"));
   fmt::print("  wall {:.2f} s, {:.1f} inferences per wall second\n", r->wallS, perWallS);

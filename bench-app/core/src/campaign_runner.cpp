@@ -66,18 +66,24 @@ InferencePlan inferencePlan(const RunSetup& s, int index) {
   return p;
 }
 
+// The power cycles of a run's inference (0: of a continuous window) as rows.
+void addPowerCycleRows(std::vector<db::Row>& rows, const db::ClaimedRun& run, std::uint32_t inference,
+                       const std::vector<inst::PowerCycleRecord>& cycles) {
+  for (std::size_t i = 0; i < cycles.size(); ++i) {
+    const auto& c = cycles[i];
+    rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
+                                        c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference,
+                                        c.sleepS, c.shutdownS});
+  }
+}
+
 // The rows one inference leaves in the database.
 std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const SimulationResult& r) {
   const db::ClaimedRun& run = s.run;
   std::vector<db::Row> rows;
   rows.reserve(r.cycles.size() + r.checkpointEvents.size() + 1);
   const auto inference = static_cast<std::uint32_t>(plan.index);
-  for (std::size_t i = 0; i < r.cycles.size(); ++i) {
-    const auto& c = r.cycles[i];
-    rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
-                                        c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference,
-                                        c.sleepS, c.shutdownS});
-  }
+  addPowerCycleRows(rows, run, inference, r.cycles);
   std::uint32_t seq = 0;
   for (const auto& c : r.checkpointEvents) {
     rows.emplace_back(db::CheckpointRow{run.runId, run.attempt, c.boot, seq++, inference, c.layer, c.job,
@@ -128,6 +134,23 @@ SimulationRequest sampleRequest(const RunSetup& s, const RunnerOptions& options,
   return r;
 }
 
+// An intermittent run's request on the virtual bench, `image` of the run's
+// model under its policy, condition and campaign settings, with the plain
+// count measured already.
+SimulationRequest intermittentRequest(const RunSetup& s, const RunnerOptions& options, int image,
+                                      const PlainCount& plainCount,
+                                      const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle) {
+  SimulationRequest r = sampleRequest(s, options, image);
+  r.policy = s.run.plan.policy;
+  r.trace = s.trace;
+  r.window = s.condition.window;
+  r.oracleSensing = s.campaign.oracleSensing;
+  r.deadline = s.deadline;
+  r.plain = plainCount;
+  r.onPowerCycle = onPowerCycle;
+  return r;
+}
+
 // Hands each inference's result to the recorder as the bench produces it.
 using SampleSink = std::function<inst::Status(const InferencePlan& plan, SimulationResult& result)>;
 
@@ -168,14 +191,8 @@ inst::Status virtualSamples(const RunSetup& s, const RunnerOptions& options, Pla
     const InferencePlan inference = inferencePlan(s, index);
     auto n = plain.of(s, inference.image);
     if (!n) return std::unexpected(n.error());
-    SimulationRequest request = sampleRequest(s, options, inference.image);
-    request.policy = s.run.plan.policy;
-    request.trace = s.trace;
+    SimulationRequest request = intermittentRequest(s, options, inference.image, *n, onPowerCycle);
     request.window = inference.window;
-    request.oracleSensing = s.campaign.oracleSensing;
-    request.deadline = s.deadline;
-    request.plain = *n;
-    request.onPowerCycle = onPowerCycle;
     request.onCheckpoint = onCheckpoint;
     auto result = simulate(request);
     if (!result) return std::unexpected(result.error());
@@ -194,27 +211,16 @@ inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, Plai
                            const std::function<inst::Status(db::Row)>& write) {
   auto n = plain.of(s, 0);
   if (!n) return std::unexpected(n.error());
-  SimulationRequest request = sampleRequest(s, options, 0);
-  request.policy = s.run.plan.policy;
-  request.trace = s.trace;
-  request.window = s.condition.window;
-  request.oracleSensing = s.campaign.oracleSensing;
+  SimulationRequest request = intermittentRequest(s, options, 0, *n, onPowerCycle);
   request.continuous = s.condition.continuous;
-  request.deadline = s.deadline;
-  request.plain = *n;
-  request.onPowerCycle = onPowerCycle;
   auto result = simulateContinuous(request);
   if (!result) return std::unexpected(result.error());
   const db::ClaimedRun& run = s.run;
-  for (std::size_t i = 0; i < result->cycles.size(); ++i) {
-    const auto& c = result->cycles[i];
-    if (auto ok = write(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
-                                          c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, 0, c.sleepS,
-                                          c.shutdownS});
-        !ok)
-      return ok;
-  }
-  const double shareUj = result->completions.empty() ? 0 : result->deviceEnergyJ * 1e6 / result->completions.size();
+  std::vector<db::Row> cycles;
+  addPowerCycleRows(cycles, run, 0, result->cycles);
+  for (auto& row : cycles)
+    if (auto ok = write(std::move(row)); !ok) return ok;
+  const double shareUj = result->energyPerInferenceJ() * 1e6;
   for (const auto& done : result->completions) {
     db::InferenceRow row{};
     row.runId = run.runId;
@@ -234,8 +240,7 @@ inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, Plai
   const std::string summary = fmt::format(
       "continuous: {} inferences in {:g} s ({:.1f} per day; the harvest pays for {:.1f} per day), {} dropped, {} "
       "missed the deadline, {} results disagreed, {:.4g} uJ per inference, {:g} s dark",
-      result->completions.size(), result->durationS, result->perDay(),
-      result->boundInferences * 86400.0 / std::max(result->durationS, 1e-9), result->dropped,
+      result->completions.size(), result->durationS, result->perDay(), result->boundPerDay(), result->dropped,
       result->missed(plan.deadlineS), result->disagreeing, shareUj, result->darkS);
   if (auto ok = write(db::EventRow{std::nullopt, run.runId, "info", "continuous", summary}); !ok) return ok;
   for (const auto& warning : result->warnings)

@@ -379,6 +379,12 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
 
 namespace aidi::core {
 
+db::Stats ContinuousResult::latencyStats() const {
+  std::vector<double> latencies;
+  for (const auto& c : completions) latencies.push_back(c.doneS - c.arrivalS);
+  return db::statsOf(std::move(latencies));
+}
+
 std::uint32_t ContinuousResult::missed(double deadlineS) const {
   std::uint32_t late = 0;
   if (deadlineS > 0)

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/db/queries.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/virtual_power.hpp"
 #include "aidi/proto/decoder.hpp"
@@ -186,6 +187,10 @@ struct ContinuousResult {
   double wallS = 0;
   // Metrics over the window.
   double perDay() const { return durationS > 0 ? completions.size() * 86400.0 / durationS : 0; }
+  double boundPerDay() const { return durationS > 0 ? boundInferences * 86400.0 / durationS : 0; }
+  double energyPerInferenceJ() const { return completions.empty() ? 0 : deviceEnergyJ / completions.size(); }
+  // Request to result, over the requests finished.
+  db::Stats latencyStats() const;
   std::uint32_t missed(double deadlineS) const;
 };
 
