@@ -10,7 +10,7 @@ packages=(
   cmake ninja-build g++ pkg-config make
   # host libraries
   qt6-base-dev qt6-charts-dev qt6-serialport-dev libqt6sql6-sqlite qt6-qpa-plugins
-  libserialport-dev libsqlite3-dev sqlite3
+  libserialport-dev libsqlite3-dev sqlite3 libzstd-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # firmware cross build and the virtual board

@@ -12,7 +12,7 @@ class BatchWriter::Impl {
   Database db;
   WriterOptions options;
   sql::Statement beginTx, commitTx, rollbackTx;
-  sql::Statement powerCycle, checkpoint, inference, sample, event, finishRun;
+  sql::Statement powerCycle, checkpoint, inference, event, finishRun;
   bool flushRequested = false;
 
   Status prepareAll() {
@@ -34,9 +34,6 @@ class BatchWriter::Impl {
          " energy_uj, active_cycles, power_cycles, reexecuted_cycles, checkpoint_cycles, boot_cycles, nvm_bytes,"
          " logits_crc, energy_bound_s, plain_cycles, harvest_w, active_m4_cycles, plain_m4_cycles,"
          " telemetry_instructions, start_s, v_start) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-        {sample,
-         "INSERT INTO instrument_samples (run_id, attempt, instrument, channel, t_s, volts, amps)"
-         " VALUES (?,?,?,?,?,?,?)"},
         {event, "INSERT INTO events (campaign_id, run_id, level, kind, message) VALUES (?,?,?,?,?)"},
         {finishRun,
          "UPDATE runs SET state = ?, failure = ?,"
@@ -68,10 +65,6 @@ class BatchWriter::Impl {
         .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
         .bind(18, r.plainCycles).bind(19, r.harvestW).bind(20, r.activeM4Cycles).bind(21, r.plainM4Cycles)
         .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).run();
-  }
-  Status write(const InstrumentSampleRow& r) {
-    return sample.bind(1, r.runId).bind(2, r.attempt).bind(3, r.instrument).bind(4, r.channel).bind(5, r.tS)
-        .bind(6, r.volts).bind(7, r.amps).run();
   }
   Status write(const EventRow& r) {
     return event.bind(1, r.campaignId).bind(2, r.runId).bind(3, r.level).bind(4, r.kind).bind(5, r.message).run();

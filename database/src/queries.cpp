@@ -229,35 +229,4 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
   return t;
 }
 
-Result<std::vector<SeriesColumn>> decimatedSeries(Database& db, std::int64_t runId, const std::string& instrument,
-                                                  double tStart, double tEnd, int columns) {
-  if (columns <= 0 || !(tEnd > tStart))
-    return fail(ErrorCode::Invalid, "decimatedSeries: need columns > 0 and tEnd > tStart");
-  const double width = (tEnd - tStart) / columns;
-  auto stmt = sql::Statement::prepare(
-      db.handle(),
-      "SELECT MIN(CAST((t_s - ?1) / ?2 AS INTEGER), ?3 - 1) AS col, COUNT(*), MIN(volts), MAX(volts),"
-      " MIN(amps), MAX(amps) FROM instrument_samples"
-      " WHERE run_id = ?4 AND instrument = ?5 AND t_s >= ?1 AND t_s <= ?6 GROUP BY col ORDER BY col");
-  if (!stmt) return std::unexpected(stmt.error());
-  stmt->bind(1, tStart).bind(2, width).bind(3, columns).bind(4, runId).bind(5, instrument).bind(6, tEnd);
-  std::vector<SeriesColumn> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) break;
-    const auto col = stmt->integer(0);
-    SeriesColumn c;
-    c.t0 = tStart + static_cast<double>(col) * width;
-    c.t1 = c.t0 + width;
-    c.count = static_cast<std::size_t>(stmt->integer(1));
-    c.vMin = stmt->real(2);
-    c.vMax = stmt->real(3);
-    c.aMin = stmt->real(4);
-    c.aMax = stmt->real(5);
-    out.push_back(c);
-  }
-  return out;
-}
-
 }  // namespace aidi::db

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,10 @@ class Statement {
     return *this;
   }
   Statement& bindNull(int index) { sqlite3_bind_null(m_stmt, index); return *this; }
+  Statement& bindBlob(int index, std::string_view bytes) {
+    sqlite3_bind_blob64(m_stmt, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+    return *this;
+  }
 
   // true: a row is available; false: done.
   [[nodiscard]] Result<bool> step();
@@ -70,6 +75,11 @@ class Statement {
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)))
              : std::string();
   }
+  std::span<const std::uint8_t> blob(int col) const {
+    const auto* p = static_cast<const std::uint8_t*>(sqlite3_column_blob(m_stmt, col));
+    return {p, p ? static_cast<std::size_t>(sqlite3_column_bytes(m_stmt, col)) : 0u};
+  }
+  explicit operator bool() const { return m_stmt != nullptr; }
   bool isNull(int col) const { return sqlite3_column_type(m_stmt, col) == SQLITE_NULL; }
   int columnType(int col) const { return sqlite3_column_type(m_stmt, col); }
   int columnCount() const { return sqlite3_column_count(m_stmt); }

@@ -47,7 +47,7 @@ std::int64_t plan(const std::filesystem::path& path, int runs) {
 }
 
 // Runs the campaign as a session would: claim a run, push `perRun` telemetry
-// rows (90% checkpoints, 10% instrument samples) and 100 inferences, finish
+// rows (checkpoints; waveforms have their own benchmark, waveform_bench) and 100 inferences, finish
 // it. Returns rows/s from the first claim to the last commit.
 double writeThroughWriter(const std::filesystem::path& path, std::int64_t campaign, std::int64_t perRun) {
   auto db = must(Database::open(path));
@@ -61,12 +61,7 @@ double writeThroughWriter(const std::filesystem::path& path, std::int64_t campai
     const ClaimedRun& run = *claimed;
     for (std::int64_t j = 0; j < perRun; ++j) {
       const auto u = static_cast<std::uint32_t>(j);
-      if (j % 10 == 9) {
-        must(writer->push(InstrumentSampleRow{run.runId, run.attempt, "psu", 1, static_cast<double>(j) * 1e-4,
-                                              3.0 + static_cast<double>(j % 97) * 0.001, 0.002}));
-      } else {
-        must(writer->push(CheckpointRow{run.runId, run.attempt, u / 5000, u, u / 1000, u % 30, u, 1000 * u, 20480, 512, {}}));
-      }
+      must(writer->push(CheckpointRow{run.runId, run.attempt, u / 5000, u, u / 1000, u % 30, u, 1000 * u, 20480, 512, {}}));
       ++rows;
     }
     for (std::uint32_t i = 0; i < 100; ++i) {
@@ -159,23 +154,18 @@ int main(int argc, char** argv) {
   t = Clock::now();
   const auto accuracy = must(accuracyMatrix(db, campaign));
   const double accuracyS = seconds(t);
-  t = Clock::now();
-  const auto series = must(decimatedSeries(db, summaries.at(100).runId, "psu", 0.0, 5.0, 1920));
-  const double seriesS = seconds(t);
   const double total = seconds(start);
   std::int64_t rows = 0;
   {
     sqlite3_stmt* s = nullptr;
     sqlite3_prepare_v2(db.handle(),
-                       "SELECT (SELECT COUNT(*) FROM checkpoints) + (SELECT COUNT(*) FROM instrument_samples)"
-                       " + (SELECT COUNT(*) FROM inferences)", -1, &s, nullptr);
+                       "SELECT (SELECT COUNT(*) FROM checkpoints) + (SELECT COUNT(*) FROM inferences)", -1, &s, nullptr);
     sqlite3_step(s);
     rows = sqlite3_column_int64(s, 0);
     sqlite3_finalize(s);
   }
   std::printf("10M-row database (%lld rows): open %.3f s, run summaries (%zu runs) %.3f s, accuracy matrix "
-              "(%zu cells) %.3f s, decimated series (%zu columns) %.3f s; total %.3f s (target < 1 s)\n",
-              static_cast<long long>(rows), openS, summaries.size(), summariesS, accuracy.size(), accuracyS,
-              series.size(), seriesS, total);
+              "(%zu cells) %.3f s; total %.3f s (target < 1 s)\n",
+              static_cast<long long>(rows), openS, summaries.size(), summariesS, accuracy.size(), accuracyS, total);
   return 0;
 }

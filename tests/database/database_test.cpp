@@ -25,8 +25,8 @@ TEST_F(DbTest, FreshDatabaseIsAtTheLatestSchemaInWalMode) {
   EXPECT_EQ(scalar(path(), "PRAGMA user_version"), Database::latestSchemaVersion());
   EXPECT_EQ(scalar(path(), "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('benches', 'devices',"
                            " 'firmware_builds', 'campaigns', 'runs', 'power_cycles', 'checkpoints', 'inferences',"
-                           " 'instrument_samples', 'events')"),
-            10);
+                           " 'waveform_channels', 'waveform_segments', 'waveform_blocks', 'events')"),
+            12);
   EXPECT_EQ(scalar(path(), "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
 }
 

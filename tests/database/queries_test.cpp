@@ -69,8 +69,6 @@ class ReportTest : public DbTest {
       ASSERT_TRUE((*writer)->push(RunFinished{(*run)->runId, 1, r != 2, r == 2 ? "layer larger than a power cycle" : ""}));
       ASSERT_TRUE((*writer)->flush());  // a run ends committed before the next is claimed
     }
-    for (int i = 0; i <= 1000; ++i)
-      ASSERT_TRUE((*writer)->push(InstrumentSampleRow{m_runIds[0], 1, "psu", 1, i * 0.001, std::sin(i * 0.01), 0.001 * i}));
     ASSERT_TRUE((*writer)->close());
   }
   std::int64_t m_campaign = 0;
@@ -115,24 +113,6 @@ TEST_F(ReportTest, AccuracyMatrixCoversDoneRunsOnly) {
   EXPECT_DOUBLE_EQ((*cells)[0].accuracy(), 0.9);
   EXPECT_EQ((*cells)[1].policy, "loop");
   EXPECT_DOUBLE_EQ((*cells)[1].accuracy(), 0.5);
-}
-
-TEST_F(ReportTest, DecimatedSeriesKeepsMinAndMaxPerColumn) {
-  auto db = Database::open(path());
-  ASSERT_TRUE(db);
-  auto columns = decimatedSeries(*db, m_runIds[0], "psu", 0.0, 1.0, 10);
-  ASSERT_TRUE(columns) << columns.error().message;
-  ASSERT_EQ(columns->size(), 10u);
-  std::size_t total = 0;
-  for (const auto& c : *columns) total += c.count;
-  EXPECT_EQ(total, 1001u);
-  // Column 1 spans t in [0.1, 0.2): samples 100..199 (t = 0.2 falls in column 2).
-  EXPECT_NEAR((*columns)[1].aMin, 0.100, 1e-9);
-  EXPECT_NEAR((*columns)[1].aMax, 0.199, 1e-9);
-  // volts = sin(10 t): over t in [0.100, 0.199] it peaks inside (at t = 0.157), its minimum is at t = 0.100.
-  EXPECT_NEAR((*columns)[1].vMax, std::sin(1.57), 1e-9);
-  EXPECT_NEAR((*columns)[1].vMin, std::sin(1.00), 1e-9);
-  EXPECT_FALSE(decimatedSeries(*db, m_runIds[0], "psu", 1.0, 1.0, 10)) << "empty span";
 }
 
 TEST_F(ReportTest, ExportWritesCsvAndJsonPerCampaign) {

@@ -54,12 +54,6 @@ struct AccuracyCell {
 // Accuracy per model x policy x condition over the campaign's done runs.
 [[nodiscard]] Result<std::vector<AccuracyCell>> accuracyMatrix(Database& db, std::int64_t campaignId);
 
-struct SeriesColumn {
-  double t0 = 0, t1 = 0;  // time span of the column
-  std::size_t count = 0;
-  double vMin = 0, vMax = 0, aMin = 0, aMax = 0;
-};
-
 // Every inference of a campaign's current attempts, with its run's matrix
 // cell: what reports aggregate (over repetitions, per model x policy x
 // condition).
@@ -105,12 +99,5 @@ struct Timeline {
   std::vector<TimelineCheckpoint> checkpoints;
 };
 [[nodiscard]] Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inference);
-
-// An instrument's samples of one run between tStart and tEnd, reduced to at
-// most `columns` min/max columns (one per plot pixel column); empty columns
-// are left out.
-[[nodiscard]] Result<std::vector<SeriesColumn>> decimatedSeries(Database& db, std::int64_t runId,
-                                                                const std::string& instrument, double tStart,
-                                                                double tEnd, int columns);
 
 }  // namespace aidi::db

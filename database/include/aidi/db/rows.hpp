@@ -60,15 +60,6 @@ struct InferenceRow {
   std::optional<double> startS, vStart;
 };
 
-struct InstrumentSampleRow {
-  std::int64_t runId;
-  int attempt;
-  std::string instrument;
-  int channel = 1;
-  double tS;
-  std::optional<double> volts, amps;
-};
-
 struct EventRow {
   std::optional<std::int64_t> campaignId;
   std::optional<std::int64_t> runId;
@@ -86,6 +77,6 @@ struct RunFinished {
   std::string failure;  // empty when ok
 };
 
-using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, InstrumentSampleRow, EventRow, RunFinished>;
+using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, EventRow, RunFinished>;
 
 }  // namespace aidi::db
