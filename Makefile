@@ -78,6 +78,7 @@ figures: build
 bench: build
 	$(BUILD)/tests/bench/protocol_decode_bench
 	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
+	$(BUILD)/tests/bench/waveform_bench $(BUILD)/bench-data
 	$(BUILD)/tests/bench/kernel_bench
 	$(BUILD)/tests/bench/virtual_power_bench
 	$(BUILD)/tests/bench/latency_bench

@@ -23,7 +23,9 @@ CREATE TABLE waveform_channels (
 
 -- A channel is sampled in segments: an unbroken stretch at one rate from
 -- t0_s (the instrument lost samples, or the modelled device was off and is
--- sampled slower). `count`: samples committed so far.
+-- sampled slower). `count`: samples committed so far; `levels`: the levels
+-- of its pyramid once the segment is complete (NULL while it is written, or
+-- when its writer died: then the blocks present tell).
 CREATE TABLE waveform_segments (
   id         INTEGER PRIMARY KEY,
   channel_id INTEGER NOT NULL REFERENCES waveform_channels(id) ON DELETE CASCADE,
@@ -31,18 +33,23 @@ CREATE TABLE waveform_segments (
   t0_s       REAL NOT NULL,
   rate_hz    REAL NOT NULL CHECK (rate_hz > 0),
   count      INTEGER NOT NULL DEFAULT 0,
+  levels     INTEGER,
   UNIQUE (channel_id, seq)
 );
 
 -- Level 0: the samples; level k: min, max and sum of each 64^k samples.
+-- A rowid table with a separate index: in a WITHOUT ROWID table the key's
+-- comparisons would read each 20 KB row whole (its overflow pages) at every
+-- step of the search.
 CREATE TABLE waveform_blocks (
+  id         INTEGER PRIMARY KEY,
   segment_id INTEGER NOT NULL REFERENCES waveform_segments(id) ON DELETE CASCADE,
   level      INTEGER NOT NULL,
   block      INTEGER NOT NULL,
   count      INTEGER NOT NULL,
-  data       BLOB NOT NULL,
-  PRIMARY KEY (segment_id, level, block)
-) WITHOUT ROWID;
+  data       BLOB NOT NULL
+);
+CREATE UNIQUE INDEX waveform_blocks_by_segment ON waveform_blocks (segment_id, level, block);
 
 -- The per-row sample table it replaces was never written outside tests.
 DROP TABLE instrument_samples;

@@ -51,17 +51,40 @@ void readPlanes(const std::uint8_t* planes, std::size_t n, std::vector<S>& out) 
   }
 }
 
-std::string frame(std::uint8_t kind, std::uint32_t count, const std::string& raw, int zstdLevel) {
-  std::string out(kHeaderBytes + ZSTD_compressBound(raw.size()), '\0');
+std::string header(std::uint8_t kind, std::uint32_t count) {
+  std::string out(kHeaderBytes, '\0');
   out[0] = 'A';
   out[1] = 'W';
   out[2] = static_cast<char>(kVersion);
   out[3] = static_cast<char>(kind);
   for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<char>(count >> (8 * i));
-  const std::size_t n = ZSTD_compress(out.data() + kHeaderBytes, out.size() - kHeaderBytes, raw.data(), raw.size(), zstdLevel);
-  // Compressing into a buffer of ZSTD_compressBound cannot fail.
-  out.resize(kHeaderBytes + (ZSTD_isError(n) ? 0 : n));
   return out;
+}
+
+void appendFrame(std::string& out, const std::string& raw, int zstdLevel) {
+  const std::size_t base = out.size();
+  out.resize(base + ZSTD_compressBound(raw.size()));
+  const std::size_t n = ZSTD_compress(out.data() + base, out.size() - base, raw.data(), raw.size(), zstdLevel);
+  // Compressing into a buffer of ZSTD_compressBound cannot fail.
+  out.resize(base + (ZSTD_isError(n) ? 0 : n));
+}
+
+// Decompresses exactly `expected` bytes from the frame at the front of
+// `in` into the thread's buffer; `in` moves past the frame.
+Result<const std::uint8_t*> inflate(std::span<const std::uint8_t>& in, std::size_t expected) {
+  // One buffer per thread, kept: a fresh one would be paged in for every block.
+  thread_local std::vector<std::uint8_t> raw;
+  if (raw.size() < expected + 1) raw.resize(expected + 1);  // one spare byte: a longer payload is caught
+  const std::size_t frameBytes = ZSTD_findFrameCompressedSize(in.data(), in.size());
+  if (ZSTD_isError(frameBytes))
+    return fail(ErrorCode::Corrupt, std::string("waveform block does not decompress: ") + ZSTD_getErrorName(frameBytes));
+  const std::size_t n = ZSTD_decompress(raw.data(), expected + 1, in.data(), frameBytes);
+  if (ZSTD_isError(n)) return fail(ErrorCode::Corrupt, std::string("waveform block does not decompress: ") + ZSTD_getErrorName(n));
+  if (n != expected)
+    return fail(ErrorCode::Corrupt, "waveform block holds " + std::to_string(n) + " bytes, its header says " +
+                                        std::to_string(expected));
+  in = in.subspan(frameBytes);
+  return raw.data();
 }
 
 }  // namespace
@@ -69,19 +92,25 @@ std::string frame(std::uint8_t kind, std::uint32_t count, const std::string& raw
 std::string encodeSamples(std::span<const std::int32_t> codes, int zstdLevel) {
   std::string raw;
   appendPlanes(raw, codes);
-  return frame(kSamples, static_cast<std::uint32_t>(codes.size()), raw, zstdLevel);
+  std::string out = header(kSamples, static_cast<std::uint32_t>(codes.size()));
+  appendFrame(out, raw, zstdLevel);
+  return out;
 }
 
 std::string encodeSummary(std::span<const std::int32_t> min, std::span<const std::int32_t> max,
                           std::span<const std::int64_t> sum, int zstdLevel) {
+  std::string out = header(kSummary, static_cast<std::uint32_t>(min.size()));
   std::string raw;
   appendPlanes(raw, min);
   appendPlanes(raw, max);
+  appendFrame(out, raw, zstdLevel);
+  raw.clear();
   appendPlanes(raw, sum);
-  return frame(kSummary, static_cast<std::uint32_t>(min.size()), raw, zstdLevel);
+  appendFrame(out, raw, zstdLevel);
+  return out;
 }
 
-Result<Block> decode(std::span<const std::uint8_t> blob) {
+Result<Block> decode(std::span<const std::uint8_t> blob, bool withSums) {
   if (blob.size() < kHeaderBytes || blob[0] != 'A' || blob[1] != 'W')
     return fail(ErrorCode::Corrupt, "not a waveform block (no \"AW\" header)");
   if (blob[2] != kVersion)
@@ -91,19 +120,19 @@ Result<Block> decode(std::span<const std::uint8_t> blob) {
   std::uint32_t count = 0;
   for (int i = 0; i < 4; ++i) count |= static_cast<std::uint32_t>(blob[4 + i]) << (8 * i);
   if (count > kMaxCount) return fail(ErrorCode::Corrupt, "waveform block claims " + std::to_string(count) + " values");
-  const std::size_t expected = count * (kind == kSamples ? 4u : 16u);
-  std::vector<std::uint8_t> raw(expected + 1);  // one spare byte: a longer payload is caught
-  const std::size_t n = ZSTD_decompress(raw.data(), raw.size(), blob.data() + kHeaderBytes, blob.size() - kHeaderBytes);
-  if (ZSTD_isError(n)) return fail(ErrorCode::Corrupt, std::string("waveform block does not decompress: ") + ZSTD_getErrorName(n));
-  if (n != expected)
-    return fail(ErrorCode::Corrupt, "waveform block holds " + std::to_string(n) + " bytes, its header says " +
-                                        std::to_string(expected));
+  auto in = blob.subspan(kHeaderBytes);
   Block b;
   b.summary = kind == kSummary;
-  readPlanes(raw.data(), count, b.min);
+  auto first = inflate(in, count * (b.summary ? 8u : 4u));
+  if (!first) return std::unexpected(first.error());
+  readPlanes(*first, count, b.min);
   if (b.summary) {
-    readPlanes(raw.data() + 4 * count, count, b.max);
-    readPlanes(raw.data() + 8 * count, count, b.sum);
+    readPlanes(*first + 4 * count, count, b.max);
+    if (withSums) {
+      auto sums = inflate(in, count * 8u);
+      if (!sums) return std::unexpected(sums.error());
+      readPlanes(*sums, count, b.sum);
+    }
   }
   return b;
 }

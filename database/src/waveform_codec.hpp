@@ -1,9 +1,11 @@
 // The byte format of a waveform block (private to database/).
 //
-// A block is 8 header bytes, then one zstd frame:
+// A block is 8 header bytes, then zstd frames:
 //   "AW", format version (1), kind (0: samples, 1: summary), u32 LE count
-// Samples: `count` int32 codes. Summary: `count` entries of min, max (int32)
-// and sum (int64) over a group of samples. Before compression every column
+// Samples: one frame of `count` int32 codes. Summary: `count` entries over
+// groups of samples, in two frames: min and max (int32), then sum (int64),
+// so that drawing, which needs no sums, decompresses only the first.
+// Before compression every column
 // is delta-coded (each value minus the previous; measured signals move
 // little from one sample to the next), zigzag-mapped to unsigned, and its
 // bytes split into planes (all low bytes, then the next ...), so that the
@@ -36,6 +38,7 @@ struct Block {
 [[nodiscard]] std::string encodeSummary(std::span<const std::int32_t> min, std::span<const std::int32_t> max,
                                         std::span<const std::int64_t> sum, int zstdLevel);
 // Refuses (Corrupt, naming what is wrong) a blob that is not a whole block.
-[[nodiscard]] Result<Block> decode(std::span<const std::uint8_t> blob);
+// `withSums` false leaves a summary's `sum` empty.
+[[nodiscard]] Result<Block> decode(std::span<const std::uint8_t> blob, bool withSums = true);
 
 }  // namespace aidi::db::wave

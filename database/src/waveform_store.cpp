@@ -35,7 +35,7 @@ Result<std::vector<ChannelInfo>> listChannels(Database& db, std::int64_t runId, 
       "SELECT id, sample, source, name, unit, step FROM waveform_channels"
       " WHERE run_id = ?1 AND attempt = ?2 AND (?3 < -1 OR sample = ?3) ORDER BY sample, source, id");
   auto segments = sql::Statement::prepare(
-      db.handle(), "SELECT id, t0_s, rate_hz, count FROM waveform_segments WHERE channel_id = ? ORDER BY seq");
+      db.handle(), "SELECT id, t0_s, rate_hz, count, levels FROM waveform_segments WHERE channel_id = ? ORDER BY seq");
   if (!channels) return std::unexpected(channels.error());
   if (!segments) return std::unexpected(segments.error());
   channels->bind(1, runId).bind(2, attempt).bind(3, sample);
@@ -52,7 +52,8 @@ Result<std::vector<ChannelInfo>> listChannels(Database& db, std::int64_t runId, 
       if (!s) return std::unexpected(s.error());
       if (!*s) break;
       c.segments.push_back({segments->integer(0), segments->real(1), segments->real(2),
-                            static_cast<std::uint64_t>(segments->integer(3))});
+                            static_cast<std::uint64_t>(segments->integer(3)),
+                            segments->isNull(4) ? 0 : static_cast<int>(segments->integer(4))});
     }
     segments->reset();
     out.push_back(std::move(c));
@@ -109,7 +110,7 @@ struct WaveformWriter::Impl {
     for (const auto& c : channels) {
       if (c.segmentId == 0) continue;
       const auto written = c.levels[0].blocksWritten * kBlock;
-      if (auto ok = updateCount.bind(1, written).bind(2, c.segmentId).run(); !ok) return ok;
+      if (auto ok = updateCount.bind(1, written).bindNull(2).bind(3, c.segmentId).run(); !ok) return ok;
     }
     if (auto ok = commit.run(); !ok) return ok;
     inTransaction = false;
@@ -185,7 +186,8 @@ struct WaveformWriter::Impl {
       for (std::size_t k = 0; k < c.levels.size(); ++k)
         if (auto ok = writeBlock(c, static_cast<int>(k), true); !ok) return ok;
       if (auto ok = beginIfNeeded(); !ok) return ok;
-      if (auto ok = updateCount.bind(1, c.levels[0].entries).bind(2, c.segmentId).run(); !ok) return ok;
+      const auto levels = static_cast<int>(c.levels.size());
+      if (auto ok = updateCount.bind(1, c.levels[0].entries).bind(2, levels).bind(3, c.segmentId).run(); !ok) return ok;
       c.levels.clear();
       c.segmentId = 0;
     }
@@ -219,7 +221,7 @@ Result<WaveformWriter> WaveformWriter::create(Database& db, std::int64_t runId, 
   } items[] = {
       {impl->insertSegment, "INSERT INTO waveform_segments (channel_id, seq, t0_s, rate_hz) VALUES (?,?,?,?)"},
       {impl->insertBlock, "INSERT INTO waveform_blocks (segment_id, level, block, count, data) VALUES (?,?,?,?,?)"},
-      {impl->updateCount, "UPDATE waveform_segments SET count = ? WHERE id = ?"},
+      {impl->updateCount, "UPDATE waveform_segments SET count = ?, levels = ? WHERE id = ?"},
       {impl->begin, "BEGIN IMMEDIATE"},
       {impl->commit, "COMMIT"},
   };
@@ -347,6 +349,12 @@ struct WaveformReader::Impl {
   // unwritten are simply absent; level 0 counts only what was committed).
   Result<const std::vector<std::uint64_t>*> levels(const SegmentInfo& s) {
     if (auto it = levelEntries.find(s.id); it != levelEntries.end()) return &it->second;
+    if (s.levels > 0) {
+      // Complete: level k holds ceil(count / 64^k) entries.
+      std::vector<std::uint64_t> out;
+      for (int k = 0; k < s.levels; ++k) out.push_back((s.count + groupSize(k) - 1) / groupSize(k));
+      return &levelEntries.emplace(s.id, std::move(out)).first->second;
+    }
     if (auto ok = prepare(); !ok) return std::unexpected(ok.error());
     std::vector<std::uint64_t> out;
     selectLevels.bind(1, s.id);
@@ -366,12 +374,19 @@ struct WaveformReader::Impl {
     return &levelEntries.emplace(s.id, std::move(out)).first->second;
   }
 
+  // `withSums`: a summary block's sums too (integrals need them, drawing does not).
   Result<std::shared_ptr<const wave::Block>> block(const ChannelInfo& c, const SegmentInfo& s, int level,
-                                                   std::uint64_t number) {
+                                                   std::uint64_t number, bool withSums) {
     const Key key{s.id, level, number};
     if (auto it = index.find(key); it != index.end()) {
-      lru.splice(lru.begin(), lru, it->second);
-      return it->second->second;
+      const bool complete = level == 0 || !withSums || !it->second->second->sum.empty();
+      if (complete) {
+        lru.splice(lru.begin(), lru, it->second);
+        return it->second->second;
+      }
+      cachedBytes -= it->second->second->bytes();
+      lru.erase(it->second);
+      index.erase(it);
     }
     if (auto ok = prepare(); !ok) return std::unexpected(ok.error());
     selectBlock.bind(1, s.id).bind(2, level).bind(3, number);
@@ -385,7 +400,7 @@ struct WaveformReader::Impl {
       selectBlock.reset();
       return fail(ErrorCode::Corrupt, name + " is missing");
     }
-    auto decoded = wave::decode(selectBlock.blob(0));
+    auto decoded = wave::decode(selectBlock.blob(0), withSums);
     selectBlock.reset();
     if (!decoded) return std::unexpected(Error{decoded.error().code, name + ": " + decoded.error().message});
     if (decoded->summary != (level > 0)) return fail(ErrorCode::Corrupt, name + " is of the wrong kind");
@@ -403,10 +418,11 @@ struct WaveformReader::Impl {
 
   // Calls f(block, from, to) over entries [first, last) of `level`.
   template <class F>
-  Status forEntries(const ChannelInfo& c, const SegmentInfo& s, int level, std::uint64_t first, std::uint64_t last, F&& f) {
+  Status forEntries(const ChannelInfo& c, const SegmentInfo& s, int level, std::uint64_t first, std::uint64_t last,
+                    bool withSums, F&& f) {
     while (first < last) {
       const std::uint64_t number = first / kBlock;
-      auto b = block(c, s, level, number);
+      auto b = block(c, s, level, number, withSums);
       if (!b) return std::unexpected(b.error());
       const std::size_t from = static_cast<std::size_t>(first - number * kBlock);
       const std::size_t to = static_cast<std::size_t>(std::min<std::uint64_t>(last - number * kBlock, (*b)->size()));
@@ -429,7 +445,7 @@ struct WaveformReader::Impl {
                     std::uint64_t a, std::uint64_t b, Accumulator& acc) {
     if (a >= b) return {};
     if (level == 0) {
-      return forEntries(c, s, 0, a, b, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
+      return forEntries(c, s, 0, a, b, false, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
         for (std::size_t i = from; i < to; ++i) {
           acc.lo = std::min(acc.lo, blk.min[i]);
           acc.hi = std::max(acc.hi, blk.min[i]);
@@ -443,7 +459,7 @@ struct WaveformReader::Impl {
     const std::uint64_t B = std::min(b / g, entries[static_cast<std::size_t>(level)]) * g;
     if (A >= B) return accumulate(c, s, entries, level - 1, a, b, acc);
     if (auto ok = accumulate(c, s, entries, level - 1, a, A, acc); !ok) return ok;
-    auto ok = forEntries(c, s, level, A / g, B / g, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
+    auto ok = forEntries(c, s, level, A / g, B / g, true, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
       for (std::size_t i = from; i < to; ++i) {
         acc.lo = std::min(acc.lo, blk.min[i]);
         acc.hi = std::max(acc.hi, blk.max[i]);
@@ -488,7 +504,7 @@ Result<RangeStats> WaveformReader::stats(const ChannelInfo& channel, double t0, 
     if (auto ok = m_impl->accumulate(channel, s, **entries, top, a, b, acc); !ok) return std::unexpected(ok.error());
     double firstValue = 0, lastValue = 0;
     auto edge = [&](std::uint64_t i, double& v) {
-      return m_impl->forEntries(channel, s, 0, i, i + 1, [&](const wave::Block& blk, std::size_t from, std::size_t) {
+      return m_impl->forEntries(channel, s, 0, i, i + 1, false, [&](const wave::Block& blk, std::size_t from, std::size_t) {
         v = blk.min[from] * channel.step;
       });
     };
@@ -522,8 +538,10 @@ Result<std::vector<EnvelopeColumn>> WaveformReader::envelope(const ChannelInfo& 
     const double perColumn = width * s.rateHz;
     int level = 0;
     while (level + 1 < static_cast<int>(entries.size()) && 2.0 * static_cast<double>(groupSize(level + 1)) <= perColumn) ++level;
-    const int firstColumn = std::max(0, static_cast<int>(std::floor((s.t0 - t0) / width)));
-    const int lastColumn = std::min(columns, static_cast<int>(std::ceil((s.endS() - t0) / width)));
+    // (Clamped as doubles: a long segment seen through a narrow window is
+    // billions of columns wide.)
+    const int firstColumn = static_cast<int>(std::clamp(std::floor((s.t0 - t0) / width), 0.0, double(columns)));
+    const int lastColumn = static_cast<int>(std::clamp(std::ceil((s.endS() - t0) / width), 0.0, double(columns)));
     for (int col = firstColumn; col < lastColumn; ++col) {
       const double c0 = t0 + col * width, c1 = c0 + width;
       auto [a, b] = Impl::indices(s, c0, c1);
@@ -539,7 +557,7 @@ Result<std::vector<EnvelopeColumn>> WaveformReader::envelope(const ChannelInfo& 
       while (l > 0 && (b - 1) / groupSize(l) >= entries[static_cast<std::size_t>(l)]) --l;  // a crash left it short
       const std::uint64_t g = groupSize(l);
       std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = std::numeric_limits<std::int32_t>::min();
-      auto ok = m_impl->forEntries(channel, s, l, a / g, (b - 1) / g + 1,
+      auto ok = m_impl->forEntries(channel, s, l, a / g, (b - 1) / g + 1, false,
                                    [&](const wave::Block& blk, std::size_t from, std::size_t to) {
                                      for (std::size_t i = from; i < to; ++i) {
                                        lo = std::min(lo, blk.lo(i));
@@ -571,7 +589,7 @@ Result<std::vector<std::pair<double, double>>> WaveformReader::samples(const Cha
     if (out.size() + (b - a) > maxCount)
       return fail(ErrorCode::Limit, where(channel) + ": " + std::to_string(out.size() + (b - a)) +
                                         " samples in the span, more than the " + std::to_string(maxCount) + " asked for");
-    auto ok = m_impl->forEntries(channel, s, 0, a, b, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
+    auto ok = m_impl->forEntries(channel, s, 0, a, b, false, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
       for (std::size_t i = from; i < to; ++i) out.emplace_back(0.0, blk.min[i] * channel.step);
     });
     if (!ok) return std::unexpected(ok.error());

@@ -142,7 +142,9 @@ TEST_F(WaveformTest, EnvelopeColumnsHoldEveryExtremeOfTheirSpan) {
   WaveformReader reader(*db);
   // Zoomed out (a top-level group per column), in between, and past one
   // sample per column (each column holds the sample under it).
-  for (const auto& [from, to, columns] : {std::tuple{0.0, 20.0, 1920}, std::tuple{1.5, 4.2, 1000}, std::tuple{2.0, 2.003, 800}}) {
+  // The last: a window millions of times narrower than the recording.
+  for (const auto& [from, to, columns] : {std::tuple{0.0, 20.0, 1920}, std::tuple{1.5, 4.2, 1000}, std::tuple{2.0, 2.003, 800},
+                                          std::tuple{6.0, 6.0000005, 1920}}) {
     auto env = reader.envelope(c, from, to, columns);
     ASSERT_TRUE(env) << env.error().message;
     ASSERT_EQ(env->size(), static_cast<std::size_t>(columns));

@@ -2,7 +2,7 @@
 // bench modelled (current, voltage, power), sampled at up to 100s of kS/s.
 //
 // Each channel is stored in segments (an unbroken stretch at one rate) of
-// blocks of 65,536 samples, compressed (waveform_codec.hpp), with a pyramid
+// blocks of 16,384 samples, compressed (waveform_codec.hpp), with a pyramid
 // above them: level k holds min, max and sum of each 64^k samples. Drawing
 // any span at any zoom reads the level whose groups are a fraction of a
 // pixel column (a few blocks); an integral between two times adds whole
@@ -27,7 +27,7 @@ namespace aidi::db {
 
 class Database;
 
-inline constexpr std::size_t kWaveformBlockValues = 65536;
+inline constexpr std::size_t kWaveformBlockValues = 16384;
 inline constexpr std::size_t kWaveformFanOut = 64;
 
 // What a channel measures. Values are kept as integer codes of `step`
@@ -42,6 +42,7 @@ struct SegmentInfo {
   std::int64_t id = 0;
   double t0 = 0, rateHz = 0;
   std::uint64_t count = 0;
+  int levels = 0;  // of its pyramid; 0 while written (or its writer died)
   double endS() const { return t0 + static_cast<double>(count) / rateHz; }
 };
 
