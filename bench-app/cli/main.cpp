@@ -331,6 +331,13 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   for (const auto& c : r->cycles)
     sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS, adcReadings += c.adcReadings;
   const double cyclesPerWallS = static_cast<double>(r->cycles.size()) / r->wallS;
+  // The board's energy over the inference, by what it was doing.
+  double shutdownS = 0;
+  for (const auto& c : r->cycles) shutdownS += c.shutdownS;
+  const double energyUj = aidi::core::deviceEnergyJ(*r, request.board) * 1e6;
+  const nlohmann::ordered_json energySplit{{"active", activeS * request.board.runningPowerW() * 1e6},
+                                           {"asleep", sleepS * request.board.sleepingPowerW() * 1e6},
+                                           {"shut_down", shutdownS * request.board.shutdownPowerW * 1e6}};
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
                                              {"label", r->label}, {"predicted", r->predicted},
@@ -346,6 +353,8 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"latency_ratio", hasRatio ? nlohmann::json(ratio) : nlohmann::json()},
                                              {"charging_s", chargeS},
                                              {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
+                                             {"shutdown_s", shutdownS}, {"energy_uj", energyUj},
+                                             {"energy_split_uj", energySplit},
                                              {"sensing", o.sensing}, {"adc_readings", adcReadings},
                                              {"start_s", request.window.startS},
                                              {"v_start", request.window.startVolts(request.storage)},
@@ -369,6 +378,9 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                r->energyBoundS, ratio);
     fmt::print("  {:.4f} s charging while off, {:.4f} s active, {:.4f} s asleep waiting for energy ({} sleeps)\n",
                chargeS, activeS, sleepS, sleeps);
+    fmt::print("  board energy {:.2f} uJ: {:.2f} active, {:.2f} asleep, {:.2f} shut down\n", energyUj,
+               energySplit["active"].get<double>(), energySplit["asleep"].get<double>(),
+               energySplit["shut_down"].get<double>());
     fmt::print("  energy sensed by {} ({} ADC readings)\n", o.sensing == "oracle" ? "the bench's oracle" : "the ADC",
                adcReadings);
     fmt::print("  wall {:.2f} s, {:.0f} power cycles per wall second\n", r->wallS, cyclesPerWallS);

@@ -262,7 +262,7 @@ Status WaveformWriter::startSegment(double t0, double rateHz) {
   if (!std::isfinite(t0) || !(rateHz > 0) || !std::isfinite(rateHz) || rateHz > 1e9)
     return fail(ErrorCode::Invalid, "waveform segment: need a finite start and a rate from 0 to 1 GHz");
   if (auto ok = w.endSegment(); !ok) return ok;
-  if (t0 < w.segmentEnd - 1e-12)
+  if (t0 < w.segmentEnd - 1e-9 * std::max(1.0, std::abs(t0)))  // (rounding of the previous end)
     return fail(ErrorCode::Invalid, "waveform segment at " + std::to_string(t0) + " s starts before the previous one ends (" +
                                         std::to_string(w.segmentEnd) + " s)");
   if (auto ok = w.beginIfNeeded(); !ok) return ok;

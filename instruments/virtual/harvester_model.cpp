@@ -65,6 +65,13 @@ double HarvesterModel::advance(double until, double loadW, double stopEnergy, bo
     if (stored > m_eMax) {
       wasted = stored - m_eMax;
       stored = m_eMax;
+      if (m_record && net > 0) {
+        const double full = m_t + (m_eMax - m_energy) / net;  // filling, then full
+        if (full > m_t) m_record->push_back({m_t, full, loadW, m_energy, m_eMax});
+        m_record->push_back({std::max(full, m_t), end, loadW, m_eMax, m_eMax});
+      }
+    } else if (m_record && end > m_t) {
+      m_record->push_back({m_t, end, loadW, m_energy, std::max(0.0, stored)});
     }
     m_ledger.convertedJ += converted * dt;
     m_ledger.loadJ += loadW * dt;
@@ -104,6 +111,7 @@ Result<double> HarvesterModel::chargeUntilOn() {
 
 double HarvesterModel::timeUntilBrownOut(double loadW, double horizonS) const {
   HarvesterModel copy = *this;
+  copy.m_record = nullptr;
   const double ran = copy.advance(m_t + horizonS, loadW, m_eOff, true);
   // The window's end cuts the power as a brown-out would.
   return copy.m_energy <= m_eOff || copy.m_t >= m_end ? ran : kInf;

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "../support/sqlite_scalar.hpp"
+#include "aidi/db/database.hpp"
+#include "aidi/db/waveform_store.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
@@ -501,4 +503,56 @@ TEST_F(CampaignCli, AContinuousConditionRecordsEveryRequestAndItsRates) {
               1)
         << policy;
   }
+}
+
+// Waveforms on the virtual bench: each inference's modelled current, voltage
+// and power, sampled at >= 100 kS/s while the device runs; their integral is
+// the inference's recorded energy, current x voltage is power, and the
+// voltage at each power-on is the capacitor's V_on.
+TEST_F(CampaignCli, ModelledWaveformsIntegrateToTheRecordedEnergy) {
+  std::string text = campaign("waves", R"(["inas-tiny", "mcunet-s"])", R"(["loop", "aidi"])", 1);
+  text.insert(text.find("\n\n[matrix]"), "\nwaveforms = true");
+  write(path("c.toml"), text);
+  const auto dbPath = path("runs.sqlite");
+  const auto r = runAidi({"run", path("c.toml"), "--db", dbPath});
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+
+  auto db = aidi::db::Database::open(dbPath);
+  ASSERT_TRUE(db) << db.error().message;
+  aidi::db::WaveformReader reader(*db);
+  int checked = 0;
+  for (std::int64_t runId = 1; runId <= 4; ++runId) {
+    auto channels = aidi::db::listChannels(*db, runId, 1, 0);
+    ASSERT_TRUE(channels) << channels.error().message;
+    ASSERT_EQ(channels->size(), 3u) << "run " << runId;
+    std::map<std::string, aidi::db::ChannelInfo> by;
+    for (const auto& c : *channels) by[c.name] = c;
+    const auto& power = by.at("power");
+    auto energy = reader.stats(power, power.startS(), power.endS());
+    ASSERT_TRUE(energy) << energy.error().message;
+    const double recordedJ =
+        aidi::test::sqliteReal(dbPath, "SELECT energy_uj FROM inferences WHERE run_id = " + std::to_string(runId)) * 1e-6;
+    ASSERT_GT(recordedJ, 0);
+    EXPECT_NEAR(energy->integral, recordedJ, 0.005 * recordedJ) << "run " << runId;
+
+    // Each power-on: sampled fast, at the capacitor's V_on, drawing power.
+    const double firstOn = aidi::test::sqliteReal(
+        dbPath, "SELECT MIN(start_s) FROM power_cycles WHERE run_id = " + std::to_string(runId));
+    const auto fast = std::find_if(power.segments.begin(), power.segments.end(),
+                                   [&](const auto& s) { return std::abs(s.t0 - firstOn) < 1e-9; });
+    ASSERT_NE(fast, power.segments.end()) << "a segment starts at the power-on, run " << runId;
+    EXPECT_GE(fast->rateHz, 100e3);
+    auto v = reader.samples(by.at("voltage"), firstOn, firstOn + 1e-4, 100);
+    auto i = reader.samples(by.at("current"), firstOn, firstOn + 1e-4, 100);
+    auto p = reader.samples(power, firstOn, firstOn + 1e-4, 100);
+    ASSERT_TRUE(v && i && p);
+    ASSERT_FALSE(v->empty());
+    EXPECT_NEAR(v->front().second, 3.0, 0.01) << "V_on of the condition";
+    for (std::size_t k = 0; k < v->size(); ++k) {
+      EXPECT_GT((*p)[k].second, 1e-3) << "running";
+      EXPECT_NEAR((*i)[k].second * (*v)[k].second, (*p)[k].second, 1e-6);
+    }
+    ++checked;
+  }
+  EXPECT_EQ(checked, 4);
 }

@@ -8,21 +8,31 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <type_traits>
 
 namespace aidi::test {
 
-inline std::int64_t sqliteScalar(const std::filesystem::path& db, const std::string& sql) {
+// The first column of the first row, read as `T` (int64 or double).
+template <class T>
+T sqliteValue(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
   sqlite3_stmt* s = nullptr;
-  std::int64_t v = -1;
-  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-    v = sqlite3_column_int64(s, 0);
-  else
+  T v = -1;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
+    if constexpr (std::is_floating_point_v<T>) v = sqlite3_column_double(s, 0);
+    else v = sqlite3_column_int64(s, 0);
+  } else {
     ADD_FAILURE() << db << ": " << sql << ": " << sqlite3_errmsg(h);
+  }
   sqlite3_finalize(s);
   sqlite3_close(h);
   return v;
 }
+
+inline std::int64_t sqliteScalar(const std::filesystem::path& db, const std::string& sql) {
+  return sqliteValue<std::int64_t>(db, sql);
+}
+inline double sqliteReal(const std::filesystem::path& db, const std::string& sql) { return sqliteValue<double>(db, sql); }
 
 }  // namespace aidi::test

@@ -169,7 +169,7 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
 
   const toml::table* campaign = root["campaign"].as_table();
   if (!campaign) return c.error(&root, "[campaign]", "missing section");
-  if (auto ok = c.onlyKeys(*campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench", "sensing"});
+  if (auto ok = c.onlyKeys(*campaign, "campaign.", {"name", "samples", "repetitions", "time_limit_s", "bench", "sensing", "waveforms"});
       !ok)
     return std::unexpected(ok.error());
   const auto name = (*campaign)["name"].value<std::string>();
@@ -189,6 +189,10 @@ inst::Result<CampaignFile> parseCampaign(const std::string& text, const std::fil
   if (*sensing != "adc" && *sensing != "oracle")
     return c.error(campaign->get("sensing"), "campaign.sensing", "must be \"adc\" or \"oracle\"");
   f.oracleSensing = *sensing == "oracle";
+  if (const toml::node* waveforms = campaign->get("waveforms")) {
+    if (!waveforms->is_boolean()) return c.error(waveforms, "campaign.waveforms", "must be true or false");
+    f.waveforms = waveforms->value_or(false);
+  }
   auto benchText = c.text(*campaign, "bench", "campaign.bench", "virtual");
   if (!benchText) return std::unexpected(benchText.error());
   f.bench = *benchText;

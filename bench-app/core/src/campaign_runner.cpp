@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/modelled_waveform.hpp"
 #include "aidi/core/real_bench.hpp"
 #include "aidi/core/run_owner.hpp"
 #include "aidi/core/simulation.hpp"
@@ -403,6 +404,11 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       const int sample = inference.index;
       for (auto& row : rowsOf(*setup, inference, result))
         if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
+      if (campaign->waveforms && !result.loads.empty())
+        if (auto ok = recordModelledWaveform(*db, run.runId, run.attempt, sample, result.loads,
+                                             setup->storage.capacitanceF);
+            !ok)
+          return dbError(ok.error());
       const auto lost = result.decoder.droppedFrames() + result.decoder.framesMissed;
       e.framesDropped += lost;
       if (lost) {

@@ -351,12 +351,16 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   if (!bench) return std::unexpected(bench.error());
   const PlainCount& plain = bench->plain;
   VirtualBenchSession& session = *bench->session;
+  std::vector<inst::LoadStretch> loads;
+  session.model().recordStretches(&loads);
   auto result = runSample(session, {.maxPowerCycles = request.maxPowerCycles,
                                     .watchdogPowerCycles = request.watchdogPowerCycles,
                                     .deadline = request.deadline,
                                     .onPowerCycle = request.onPowerCycle,
                                     .onCheckpoint = request.onCheckpoint});
+  session.model().recordStretches(nullptr);
   if (!result) return std::unexpected(result.error());
+  result->loads = std::move(loads);
   result->label = bench->prepared.label;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;

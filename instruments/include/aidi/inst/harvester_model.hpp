@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 #include <limits>
 
 #include "aidi/inst/harvest_trace.hpp"
@@ -37,6 +38,13 @@ struct EnergyLedger {
   double wastedJ = 0;     // converted but not stored (capacitor at V_max)
   double loadJ = 0;
   double leakageJ = 0;
+};
+
+// A stretch of simulated time at one load, as the model walked it: the
+// stored energy moves linearly from `e0J` to `e1J` (the trace's power is
+// constant over it, and a stretch ends where the capacitor fills).
+struct LoadStretch {
+  double t0 = 0, t1 = 0, loadW = 0, e0J = 0, e1J = 0;
 };
 
 class HarvesterModel {
@@ -86,6 +94,10 @@ class HarvesterModel {
   };
   Sleep sleepUntil(double targetJ, double floorJ, double sleepW,
                    double maxSeconds = std::numeric_limits<double>::infinity());
+  // Appends every stretch the model advances from now on to `out` (null:
+  // stop); what-if copies of the model (timeUntilBrownOut) record nothing.
+  void recordStretches(std::vector<LoadStretch>* out) { m_record = out; }
+
   double energyAtOff() const { return m_eOff; }
   double energyAtOn() const { return m_eOn; }
   double energyAtMax() const { return m_eMax; }
@@ -106,6 +118,7 @@ class HarvesterModel {
   double m_energy;
   double m_eOn, m_eOff, m_eMax;
   EnergyLedger m_ledger;
+  std::vector<LoadStretch>* m_record = nullptr;
 };
 
 // The energy-bound limit of DESIGN.md for a plain inference of `cycles` at

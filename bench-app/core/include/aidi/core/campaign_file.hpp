@@ -54,6 +54,9 @@ struct CampaignFile {
   // The aidi engine senses its energy with the board's ADC, or (the study's
   // comparison only) is told the bench's brown-out time: SimulationRequest.
   bool oracleSensing = false;
+  // Record each inference's waveforms (current, voltage, power; modelled on
+  // the virtual bench) in the run database: modelled_waveform.hpp.
+  bool waveforms = false;
   std::string bench = "virtual";    // as written
   std::filesystem::path benchFile;  // a real bench: the bench file, resolved; empty for the virtual bench
   // Runs in the order they execute: model, board, policy, condition, repetition.

@@ -142,6 +142,9 @@ struct SimulationResult {
   proto::DecoderCounters decoder;
   // What a reader of the result must know (a trace used past its end).
   std::vector<std::string> warnings;
+  // The virtual bench: every stretch the harvester model walked, from the
+  // request to the result (the modelled waveform, modelled_waveform.hpp).
+  std::vector<inst::LoadStretch> loads;
 };
 
 // The one telemetry dispatch of both benches: folds a device frame into the
