@@ -15,27 +15,12 @@
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/queries.hpp"
+#include "bench_support.hpp"
 
 using namespace aidi::db;
-using Clock = std::chrono::steady_clock;
+using namespace aidi::bench;
 
 namespace {
-
-double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-[[noreturn]] void die(const Error& e) {
-  std::fprintf(stderr, "database_bench: %s\n", e.message.c_str());
-  std::exit(1);
-}
-
-template <class T>
-T must(Result<T> r) {
-  if (!r) die(r.error());
-  return std::move(*r);
-}
-void must(Status s) {
-  if (!s) die(s.error());
-}
 
 std::int64_t plan(const std::filesystem::path& path, int runs) {
   auto db = must(Database::open(path));

@@ -24,26 +24,12 @@
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/db/waveform_store.hpp"
+#include "bench_support.hpp"
 
 using namespace aidi::db;
-using Clock = std::chrono::steady_clock;
+using namespace aidi::bench;
 
 namespace {
-
-double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
-
-[[noreturn]] void die(const Error& e) {
-  std::fprintf(stderr, "waveform_bench: %s\n", e.message.c_str());
-  std::exit(1);
-}
-template <class T>
-T must(Result<T> r) {
-  if (!r) die(r.error());
-  return std::move(*r);
-}
-void must(Status s) {
-  if (!s) die(s.error());
-}
 
 constexpr double kRate = 100e3;
 

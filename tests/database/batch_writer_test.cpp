@@ -11,27 +11,11 @@ using aidi::test::DbTest;
 
 namespace {
 
-class WriterTest : public DbTest {
+class WriterTest : public aidi::test::ClaimedRunTest {
  protected:
-  // A campaign with one claimed run to hang telemetry on.
-  void SetUp() override {
-    DbTest::SetUp();
-    auto db = Database::open(path());
-    ASSERT_TRUE(db);
-    CampaignStore store(*db);
-    PlannedRun plan{"inas-tiny", "aidi", "weak-solar", 100.0, 0, 10};
-    auto campaign = store.createCampaign("t", "", "", std::span(&plan, 1));
-    ASSERT_TRUE(campaign);
-    auto run = store.claimNextRun(*campaign);
-    ASSERT_TRUE(run && *run);
-    m_runId = (*run)->runId;
-    m_attempt = (*run)->attempt;
-  }
   CheckpointRow checkpoint(std::uint32_t job) const {
     return CheckpointRow{m_runId, m_attempt, 1, job, 0, 2, job, 1000 * job, 900, 64, std::nullopt};
   }
-  std::int64_t m_runId = 0;
-  int m_attempt = 0;
 };
 
 }  // namespace

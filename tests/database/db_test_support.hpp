@@ -8,6 +8,7 @@
 #include <string>
 
 #include "../support/sqlite_scalar.hpp"
+#include "aidi/db/campaign_store.hpp"
 #include "aidi/db/database.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
@@ -34,6 +35,26 @@ class DbTest : public ::testing::Test {
   }
 
   std::optional<inst::TempDir> m_dir;
+};
+
+// A database with a campaign of one run, claimed: rows and waveforms hang on it.
+class ClaimedRunTest : public DbTest {
+ protected:
+  void SetUp() override {
+    DbTest::SetUp();
+    auto db = db::Database::open(path());
+    ASSERT_TRUE(db);
+    db::CampaignStore store(*db);
+    db::PlannedRun plan{"inas-tiny", "aidi", "weak-solar", 100.0, 0, 10};
+    auto campaign = store.createCampaign("t", "", "", std::span(&plan, 1));
+    ASSERT_TRUE(campaign);
+    auto run = store.claimNextRun(*campaign);
+    ASSERT_TRUE(run && *run);
+    m_runId = (*run)->runId;
+    m_attempt = (*run)->attempt;
+  }
+  std::int64_t m_runId = 0;
+  int m_attempt = 0;
 };
 
 }  // namespace aidi::test

@@ -10,26 +10,11 @@
 #include "db_test_support.hpp"
 
 using namespace aidi::db;
-using aidi::test::DbTest;
 
 namespace {
 
-class WaveformTest : public DbTest {
+class WaveformTest : public aidi::test::ClaimedRunTest {
  protected:
-  void SetUp() override {
-    DbTest::SetUp();
-    auto db = Database::open(path());
-    ASSERT_TRUE(db);
-    CampaignStore store(*db);
-    PlannedRun plan{"inas-tiny", "aidi", "weak-solar", 100.0, 0, 1};
-    auto campaign = store.createCampaign("t", "", "", std::span(&plan, 1));
-    ASSERT_TRUE(campaign);
-    auto run = store.claimNextRun(*campaign);
-    ASSERT_TRUE(run && *run);
-    m_runId = (*run)->runId;
-    m_attempt = (*run)->attempt;
-  }
-
   // A device's current: sleep at 2 uA, bursts of 2 mA with noise, as codes
   // of 1 nA (what the store keeps), and the voltage falling while it runs.
   static std::vector<double> current(std::size_t n, std::uint32_t seed) {
@@ -60,9 +45,6 @@ class WaveformTest : public DbTest {
     }
     ASSERT_TRUE(writer->finish());
   }
-
-  std::int64_t m_runId = 0;
-  int m_attempt = 0;
 };
 
 TEST_F(WaveformTest, SamplesComeBackWithTheirTimes) {
