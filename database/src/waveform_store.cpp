@@ -88,7 +88,6 @@ struct WaveformWriter::Impl {
   Database* db = nullptr;
   Options options;
   std::vector<Channel> channels;
-  std::vector<std::int64_t> channelIds;
   sql::Statement insertSegment, insertBlock, updateCount, begin, commit;
   bool inTransaction = false, finished = false;
   int segmentSeq = 0;
@@ -204,8 +203,6 @@ WaveformWriter::~WaveformWriter() {
   if (m_impl && m_impl->inTransaction) (void)m_impl->commitNow();
 }
 
-const std::vector<std::int64_t>& WaveformWriter::channelIds() const { return m_impl->channelIds; }
-
 Result<WaveformWriter> WaveformWriter::create(Database& db, std::int64_t runId, int attempt, int sample,
                                               std::string source, std::vector<ChannelSpec> channels,
                                               Options options) {
@@ -249,7 +246,6 @@ Result<WaveformWriter> WaveformWriter::create(Database& db, std::int64_t runId, 
     Channel c;
     c.spec = std::move(spec);
     c.id = sqlite3_last_insert_rowid(db.handle());
-    impl->channelIds.push_back(c.id);
     impl->channels.push_back(std::move(c));
   }
   if (auto ok = impl->commitNow(); !ok) return std::unexpected(ok.error());
@@ -434,10 +430,23 @@ struct WaveformReader::Impl {
     return {};
   }
 
+  // Extremes (and, for integrals, count and sum) of the entries it is given.
   struct Accumulator {
     std::uint64_t count = 0;
     std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = std::numeric_limits<std::int32_t>::min();
     std::int64_t sum = 0;
+    void widen(const wave::Block& blk, std::size_t from, std::size_t to) {
+      for (std::size_t i = from; i < to; ++i) {
+        lo = std::min(lo, blk.lo(i));
+        hi = std::max(hi, blk.hi(i));
+      }
+    }
+    // Entries [from, to) of a block decoded with its sums, covering `samples` samples.
+    void add(const wave::Block& blk, std::size_t from, std::size_t to, std::uint64_t samples) {
+      widen(blk, from, to);
+      for (std::size_t i = from; i < to; ++i) sum += blk.total(i);
+      count += samples;
+    }
   };
 
   // Adds samples [a, b) of the segment, whole groups of `level` where they fit.
@@ -446,12 +455,7 @@ struct WaveformReader::Impl {
     if (a >= b) return {};
     if (level == 0) {
       return forEntries(c, s, 0, a, b, false, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
-        for (std::size_t i = from; i < to; ++i) {
-          acc.lo = std::min(acc.lo, blk.min[i]);
-          acc.hi = std::max(acc.hi, blk.min[i]);
-          acc.sum += blk.min[i];
-        }
-        acc.count += to - from;
+        acc.add(blk, from, to, to - from);
       });
     }
     const std::uint64_t g = groupSize(level);
@@ -460,14 +464,9 @@ struct WaveformReader::Impl {
     if (A >= B) return accumulate(c, s, entries, level - 1, a, b, acc);
     if (auto ok = accumulate(c, s, entries, level - 1, a, A, acc); !ok) return ok;
     auto ok = forEntries(c, s, level, A / g, B / g, true, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
-      for (std::size_t i = from; i < to; ++i) {
-        acc.lo = std::min(acc.lo, blk.min[i]);
-        acc.hi = std::max(acc.hi, blk.max[i]);
-        acc.sum += blk.sum[i];
-      }
+      acc.add(blk, from, to, (to - from) * g);
     });
     if (!ok) return ok;
-    acc.count += B - A;
     return accumulate(c, s, entries, level - 1, B, b, acc);
   }
 
@@ -491,7 +490,6 @@ Result<RangeStats> WaveformReader::stats(const ChannelInfo& channel, double t0, 
   if (!(t1 >= t0) || !std::isfinite(t0) || !std::isfinite(t1))
     return fail(ErrorCode::Invalid, where(channel) + ": need finite times with t1 >= t0");
   RangeStats out;
-  double sumValues = 0;
   bool any = false;
   for (const auto& s : channel.segments) {
     auto [a, b] = Impl::indices(s, t0, t1);
@@ -515,11 +513,10 @@ Result<RangeStats> WaveformReader::stats(const ChannelInfo& channel, double t0, 
     out.min = any ? std::min(out.min, acc.lo * channel.step) : acc.lo * channel.step;
     out.max = any ? std::max(out.max, acc.hi * channel.step) : acc.hi * channel.step;
     out.count += acc.count;
-    sumValues += static_cast<double>(acc.sum) * channel.step;
+    out.sum += static_cast<double>(acc.sum) * channel.step;
     out.integral += static_cast<double>(acc.sum) * channel.step / s.rateHz;
     any = true;
   }
-  out.sum = sumValues;
   return out;
 }
 
@@ -556,17 +553,12 @@ Result<std::vector<EnvelopeColumn>> WaveformReader::envelope(const ChannelInfo& 
       int l = level;
       while (l > 0 && (b - 1) / groupSize(l) >= entries[static_cast<std::size_t>(l)]) --l;  // a crash left it short
       const std::uint64_t g = groupSize(l);
-      std::int32_t lo = std::numeric_limits<std::int32_t>::max(), hi = std::numeric_limits<std::int32_t>::min();
+      Impl::Accumulator acc;
       auto ok = m_impl->forEntries(channel, s, l, a / g, (b - 1) / g + 1, false,
-                                   [&](const wave::Block& blk, std::size_t from, std::size_t to) {
-                                     for (std::size_t i = from; i < to; ++i) {
-                                       lo = std::min(lo, blk.lo(i));
-                                       hi = std::max(hi, blk.hi(i));
-                                     }
-                                   });
+                                   [&](const wave::Block& blk, std::size_t from, std::size_t to) { acc.widen(blk, from, to); });
       if (!ok) return std::unexpected(ok.error());
       auto& column = out[static_cast<std::size_t>(col)];
-      const double vLo = lo * channel.step, vHi = hi * channel.step;
+      const double vLo = acc.lo * channel.step, vHi = acc.hi * channel.step;
       column.min = column.empty ? vLo : std::min(column.min, vLo);
       column.max = column.empty ? vHi : std::max(column.max, vHi);
       column.empty = false;
@@ -589,12 +581,12 @@ Result<std::vector<std::pair<double, double>>> WaveformReader::samples(const Cha
     if (out.size() + (b - a) > maxCount)
       return fail(ErrorCode::Limit, where(channel) + ": " + std::to_string(out.size() + (b - a)) +
                                         " samples in the span, more than the " + std::to_string(maxCount) + " asked for");
+    std::uint64_t index = a;  // times from the indices: t0 + i / rate
     auto ok = m_impl->forEntries(channel, s, 0, a, b, false, [&](const wave::Block& blk, std::size_t from, std::size_t to) {
-      for (std::size_t i = from; i < to; ++i) out.emplace_back(0.0, blk.min[i] * channel.step);
+      for (std::size_t i = from; i < to; ++i, ++index)
+        out.emplace_back(s.t0 + static_cast<double>(index) / s.rateHz, blk.min[i] * channel.step);
     });
     if (!ok) return std::unexpected(ok.error());
-    // Times from the indices (exact: t0 + i / rate).
-    for (std::uint64_t i = a; i < b; ++i) out[out.size() - (b - i)].first = s.t0 + static_cast<double>(i) / s.rateHz;
   }
   return out;
 }

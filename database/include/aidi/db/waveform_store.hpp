@@ -87,8 +87,6 @@ class WaveformWriter {
   // Flushes every level and commits; the writer is done.
   [[nodiscard]] Status finish();
 
-  const std::vector<std::int64_t>& channelIds() const;
-
  private:
   struct Impl;
   explicit WaveformWriter(std::unique_ptr<Impl> impl);
