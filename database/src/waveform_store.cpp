@@ -95,7 +95,7 @@ struct WaveformWriter::Impl {
   double rateHz = 0;
   std::uint64_t segmentSamples = 0;  // appended to the current segment
   std::size_t blocksSinceCommit = 0;
-  std::vector<std::int32_t> codes;
+  std::vector<std::vector<std::int32_t>> codes;  // an append's values, all checked before any is stored
 
   Status beginIfNeeded() {
     if (inTransaction) return {};
@@ -227,14 +227,15 @@ Result<WaveformWriter> WaveformWriter::create(Database& db, std::int64_t runId, 
     if (!stmt) return std::unexpected(stmt.error());
     item.stmt = std::move(*stmt);
   }
+  for (const auto& spec : channels)
+    if (!(spec.step > 0) || !std::isfinite(spec.step))
+      return fail(ErrorCode::Invalid, "waveform channel \"" + spec.name + "\": its step must be a positive number");
   auto insertChannel = sql::Statement::prepare(
       db.handle(),
       "INSERT INTO waveform_channels (run_id, attempt, sample, source, name, unit, step) VALUES (?,?,?,?,?,?,?)");
   if (!insertChannel) return std::unexpected(insertChannel.error());
   if (auto ok = impl->beginIfNeeded(); !ok) return std::unexpected(ok.error());
   for (auto& spec : channels) {
-    if (!(spec.step > 0) || !std::isfinite(spec.step))
-      return fail(ErrorCode::Invalid, "waveform channel \"" + spec.name + "\": its step must be a positive number");
     auto ok = insertChannel->bind(1, runId).bind(2, attempt).bind(3, sample).bind(4, source).bind(5, spec.name)
                   .bind(6, spec.unit).bind(7, spec.step).run();
     if (!ok) {
@@ -284,9 +285,13 @@ Status WaveformWriter::append(std::span<const std::span<const double>> columns) 
   const std::size_t n = columns.front().size();
   for (const auto& col : columns)
     if (col.size() != n) return fail(ErrorCode::Invalid, "waveform append: channels given different numbers of samples");
+  // Every value checked first: a refused append stores nothing, and the
+  // channels stay sample for sample together.
+  w.codes.resize(w.channels.size());
   for (std::size_t k = 0; k < w.channels.size(); ++k) {
-    Channel& c = w.channels[k];
+    const Channel& c = w.channels[k];
     const double inverse = 1.0 / c.spec.step;
+    w.codes[k].resize(n);
     for (std::size_t i = 0; i < n; ++i) {
       const double v = columns[k][i];
       const double code = std::nearbyint(v * inverse);
@@ -294,10 +299,12 @@ Status WaveformWriter::append(std::span<const std::span<const double>> columns) 
         return fail(std::isfinite(v) ? ErrorCode::Limit : ErrorCode::Invalid,
                     "waveform channel \"" + c.spec.name + "\": sample " + std::to_string(w.segmentSamples + i) +
                         (std::isfinite(v) ? " (" + std::to_string(v) + " " + c.spec.unit + ") is beyond its range" : " is not a number"));
-      const auto q = static_cast<std::int32_t>(code);
-      if (auto ok = w.add(c, 0, q, q, q, 1); !ok) return ok;
+      w.codes[k][i] = static_cast<std::int32_t>(code);
     }
   }
+  for (std::size_t k = 0; k < w.channels.size(); ++k)
+    for (const std::int32_t q : w.codes[k])
+      if (auto ok = w.add(w.channels[k], 0, q, q, q, 1); !ok) return ok;
   w.segmentSamples += n;
   w.segmentEnd += static_cast<double>(n) / w.rateHz;
   return {};

@@ -193,7 +193,23 @@ TEST_F(WaveformTest, BadValuesAndSpansAreRefusedByName) {
   EXPECT_FALSE(writer->startSegment(1.0, INFINITY));
   ASSERT_TRUE(writer->finish());
 
+  // (One writer at a time on a connection.) Two channels: a value refused in the second stores nothing in the first.
+  auto pair = WaveformWriter::create(*db, m_runId, m_attempt, 1, "psu", {{"voltage", "V", 1e-5}, {"current", "A", 1e-8}});
+  ASSERT_TRUE(pair);
+  ASSERT_TRUE(pair->startSegment(0.0, 1000));
+  const std::span<const double> halfBad[] = {goodSpan, nanSpan};
+  EXPECT_FALSE(pair->append(halfBad));
+  const std::span<const double> bothGood[] = {goodSpan, goodSpan};
+  ASSERT_TRUE(pair->append(bothGood));
+  ASSERT_TRUE(pair->finish());
+  auto pairChannels = listChannels(*db, m_runId, m_attempt, 1);
+  ASSERT_TRUE(pairChannels);
+  ASSERT_EQ(pairChannels->size(), 2u);
+  for (const auto& c : *pairChannels) EXPECT_EQ(c.segments.at(0).count, 2u) << c.name;
+
   EXPECT_FALSE(WaveformWriter::create(*db, m_runId, m_attempt, 0, "psu", {{"current", "A", 0}})) << "a step of 0";
+  EXPECT_EQ(scalar(path(), "SELECT COUNT(*) FROM waveform_channels WHERE sample = 0 AND name = 'current'"), 0);
+  execRaw(path(), "BEGIN IMMEDIATE; COMMIT;");  // the refused writer left no transaction holding the file
   EXPECT_FALSE(WaveformWriter::create(*db, m_runId, m_attempt, 0, "psu", {{"voltage", "V", 1e-5}}))
       << "the same channel twice";
 
