@@ -328,16 +328,16 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   const double ratio = hasRatio ? r->latencyS / r->energyBoundS : 0.0;
   double sleepS = 0, chargeS = 0, activeS = 0;
   std::uint64_t sleeps = 0, adcReadings = 0;
+  double shutdownS = 0;
   for (const auto& c : r->cycles)
-    sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS, adcReadings += c.adcReadings;
+    sleepS += c.sleepS, sleeps += c.sleeps, chargeS += c.offS, activeS += c.onS, adcReadings += c.adcReadings,
+        shutdownS += c.shutdownS;
   const double cyclesPerWallS = static_cast<double>(r->cycles.size()) / r->wallS;
   // The board's energy over the inference, by what it was doing.
-  double shutdownS = 0;
-  for (const auto& c : r->cycles) shutdownS += c.shutdownS;
-  const double energyUj = aidi::core::deviceEnergyJ(*r, request.board) * 1e6;
-  const nlohmann::ordered_json energySplit{{"active", activeS * request.board.runningPowerW() * 1e6},
-                                           {"asleep", sleepS * request.board.sleepingPowerW() * 1e6},
-                                           {"shut_down", shutdownS * request.board.shutdownPowerW * 1e6}};
+  const auto energy = aidi::core::deviceEnergy(*r, request.board);
+  const double energyUj = energy.totalJ() * 1e6;
+  const nlohmann::ordered_json energySplit{
+      {"active", energy.activeJ * 1e6}, {"asleep", energy.asleepJ * 1e6}, {"shut_down", energy.shutDownJ * 1e6}};
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
                                              {"label", r->label}, {"predicted", r->predicted},

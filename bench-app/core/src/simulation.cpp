@@ -278,10 +278,14 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
   return split;
 }
 
-double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
-  double onS = 0, sleepS = 0, shutdownS = 0;
-  for (const auto& c : result.cycles) onS += c.onS, sleepS += c.sleepS, shutdownS += c.shutdownS;
-  return onS * board.runningPowerW() + sleepS * board.sleepingPowerW() + shutdownS * board.shutdownPowerW;
+DeviceEnergy deviceEnergy(const SimulationResult& result, const BoardProfile& board) {
+  DeviceEnergy e;
+  for (const auto& c : result.cycles) {
+    e.activeJ += c.onS * board.runningPowerW();
+    e.asleepJ += c.sleepS * board.sleepingPowerW();
+    e.shutDownJ += c.shutdownS * board.shutdownPowerW;
+  }
+  return e;
 }
 
 double energyBoundOf(const inst::StorageParams& storage, const inst::HarvestTrace& trace, double plainCycles,

@@ -162,7 +162,14 @@ OverheadSplit splitOverhead(const SimulationResult& result);
 // The energy the board drew for the inference: its active cycles at the
 // running power (MCU and NVM in standby), its powered sleeps at the
 // sleeping power (both asleep) and its shutdowns at the shutdown power. Energy lost while unpowered is not the board's.
-double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board);
+struct DeviceEnergy {
+  double activeJ = 0, asleepJ = 0, shutDownJ = 0;
+  double totalJ() const { return activeJ + asleepJ + shutDownJ; }
+};
+DeviceEnergy deviceEnergy(const SimulationResult& result, const BoardProfile& board);
+inline double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
+  return deviceEnergy(result, board).totalJ();
+}
 // The energy-bound limit L* of `plainCycles` on `board` (DESIGN.md),
 // requested as `window` says: the plain inference needs no NVM, so its NVM
 // sleeps.
