@@ -36,6 +36,7 @@ FIGURES = [
     ("adc_full_scale_v", "kAdcFullScaleV", "double", 0.1, 60.0),
     ("adc_noise_v", "kAdcNoiseV", "double", 0.0, 1.0),
     ("adc_conversion_s", "kAdcConversionS", "double", 0.0, 0.1),
+    ("nvm_active_power_w", "kNvmActivePowerW", "double", 0.0, 1.0),
 ]
 
 

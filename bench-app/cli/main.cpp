@@ -336,8 +336,18 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   // The board's energy over the inference, by what it was doing.
   const auto energy = aidi::core::deviceEnergy(*r, request.board);
   const double energyUj = energy.totalJ() * 1e6;
-  const nlohmann::ordered_json energySplit{
+  nlohmann::ordered_json energySplit{
       {"active", energy.activeJ * 1e6}, {"asleep", energy.asleepJ * 1e6}, {"shut_down", energy.shutDownJ * 1e6}};
+  nlohmann::ordered_json layerEnergy = nlohmann::json::array();
+  if (energy.split) {
+    const auto& s = *energy.split;
+    energySplit.update(nlohmann::ordered_json{{"compute", s.computeJ * 1e6}, {"nvm", s.nvmJ * 1e6},
+                                              {"boot", s.bootJ * 1e6}, {"sensing", s.sensingJ * 1e6},
+                                              {"reexecuted", s.reexecutedJ * 1e6}});
+    for (const auto& l : s.layers)
+      layerEnergy.push_back({{"layer", l.layer}, {"compute_uj", l.computeJ * 1e6}, {"nvm_uj", l.nvmJ * 1e6},
+                             {"reexecuted_uj", l.reexecutedJ * 1e6}, {"active_s", l.seconds}});
+  }
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"model", o.model}, {"policy", o.policy}, {"sample", o.sample},
                                              {"label", r->label}, {"predicted", r->predicted},
@@ -355,6 +365,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"active_s", activeS}, {"asleep_s", sleepS}, {"sleeps", sleeps},
                                              {"shutdown_s", shutdownS}, {"energy_uj", energyUj},
                                              {"energy_split_uj", energySplit},
+                                             {"layer_energy", layerEnergy},
                                              {"sensing", o.sensing}, {"adc_readings", adcReadings},
                                              {"start_s", request.window.startS},
                                              {"v_start", request.window.startVolts(request.storage)},
@@ -381,6 +392,12 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
     fmt::print("  board energy {:.2f} uJ: {:.2f} active, {:.2f} asleep, {:.2f} shut down\n", energyUj,
                energySplit["active"].get<double>(), energySplit["asleep"].get<double>(),
                energySplit["shut_down"].get<double>());
+    if (energy.split) {
+      const auto& s = *energy.split;
+      fmt::print("  active energy: {:.2f} uJ compute, {:.2f} NVM, {:.2f} boot and restore, {:.2f} re-executed, "
+                 "{:.2f} ADC\n",
+                 s.computeJ * 1e6, s.nvmJ * 1e6, s.bootJ * 1e6, s.reexecutedJ * 1e6, s.sensingJ * 1e6);
+    }
     fmt::print("  energy sensed by {} ({} ADC readings)\n", o.sensing == "oracle" ? "the bench's oracle" : "the ADC",
                adcReadings);
     fmt::print("  wall {:.2f} s, {:.0f} power cycles per wall second\n", r->wallS, cyclesPerWallS);

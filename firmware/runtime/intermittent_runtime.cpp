@@ -145,6 +145,7 @@ RunStatus IntermittentRuntime::resume(JobObserver* observer) {
   if (!m_active) return RunStatus::Idle;
   while (m_progress.layer < m_model.layerCount()) {
     std::uint32_t nvmBytes = 0;
+    if (observer) observer->onWork(m_progress.layer);
     if (!runJob(m_progress.layer, m_progress.job, nvmBytes)) return RunStatus::PowerFailed;
     Progress next = m_progress;
     ++next.jobsCommitted;

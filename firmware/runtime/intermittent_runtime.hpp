@@ -45,6 +45,10 @@ enum class RunStatus : std::uint8_t {
 // Called after each committed job (telemetry, watchdog).
 struct JobObserver {
   virtual void onCommit(const Progress& progress, std::uint16_t jobsInLayer, std::uint32_t nvmBytes) = 0;
+  // The runtime turns to layer `layer`'s work (reading its inputs, running
+  // its rows): the virtual board marks it, so the bench can tell where the
+  // energy goes layer by layer.
+  virtual void onWork(std::uint16_t layer) { (void)layer; }
 
  protected:
   ~JobObserver() = default;

@@ -216,6 +216,7 @@ RunStatus ResidentRuntime::resumeFixedBands(JobObserver* observer) {
     while (row < rows) {
       const std::int32_t band = std::min(m_fixedBandRows, rows - row);
       const RowWindow w = inputRows(l, in, row, row + band);
+      if (observer) observer->onWork(layer);
       if (!ensureRows(l.input0, w.first, w.last)) return RunStatus::PowerFailed;
       if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
       computeRows(layer, row, row + band);
@@ -332,6 +333,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
       }
       band = std::max<std::int32_t>(1, std::min<std::int32_t>(band, m_maxBandRows));
       const RowWindow bw = inputRows(l, in, row, row + band);
+      if (observer) observer->onWork(layer);
       if (!ensureRows(l.input0, bw.first, bw.last)) return RunStatus::PowerFailed;
       if (l.op == ModelOp::Add && !ensureRows(l.input1, row, row + band)) return RunStatus::PowerFailed;
       const std::uint32_t beforeRow = m_monitor.cyclesNow();

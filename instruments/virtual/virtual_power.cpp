@@ -79,9 +79,51 @@ Result<VirtualPower::Stretch> VirtualPower::stretch(std::uint64_t ticksRun) {
   if (now->instructions < m_counted.instructions || now->cycles < m_counted.cycles)
     return fail(ErrorCode::Protocol, "the device's instruction count went backwards");
   const Stretch s{now->instructions - m_counted.instructions,
-                  static_cast<double>(now->cycles - m_counted.cycles) / m_config.clockHz};
+                  static_cast<double>(now->cycles - m_counted.cycles) / m_config.clockHz, m_counted.cycles};
   m_counted = *now;
   return s;
+}
+
+double VirtualPower::modeWatts(DeviceMode mode) const {
+  const bool transfer = mode == DeviceMode::NvmRead || mode == DeviceMode::NvmWrite;
+  return transfer && m_config.nvmWatts > 0 ? m_config.nvmWatts : m_config.activeWatts;
+}
+
+double VirtualPower::runActive(double seconds, double watts, PowerCycleRecord& r, bool adc) {
+  const double ran = m_model.run(seconds, watts);
+  r.onS += ran;
+  r.activeJ += ran * watts;
+  if (adc) m_activity.chargeAdc(ran * watts, ran);
+  else m_activity.charge(ran * watts, ran);
+  return ran;
+}
+
+Result<double> VirtualPower::runStretch(const Stretch& s, PowerCycleRecord& r) {
+  m_marks.clear();
+  if (m_config.drainMarks && m_config.poweredCount)
+    if (auto ok = m_config.drainMarks(m_marks); !ok) return std::unexpected(ok.error());
+  // Mode by mode between the marks, until the stretch ends or the
+  // capacitor runs out (the rest never ran: the brown-out came first).
+  double ran = 0;
+  std::uint64_t at = s.firstCycle;
+  const std::uint64_t end = s.firstCycle + static_cast<std::uint64_t>(std::llround(s.seconds * m_config.clockHz));
+  const auto runTo = [&](std::uint64_t cycle) {
+    if (cycle <= at) return true;
+    const double want = static_cast<double>(cycle - at) / m_config.clockHz;
+    at = cycle;
+    const double got = runActive(want, modeWatts(m_activity.mode()), r);
+    ran += got;
+    // Short by more than rounding: the capacitor reached V_off (or the
+    // window its end, or the user stopped it).
+    return got >= want || !(m_model.storedEnergyJ() <= m_model.energyAtOff() || m_model.cancelled() ||
+                            m_model.time() >= m_model.windowEnd());
+  };
+  for (const auto& mark : m_marks) {
+    if (!runTo(std::min(mark.cycles, end))) return ran;
+    m_activity.apply(mark);
+  }
+  (void)runTo(end);
+  return ran;
 }
 
 std::uint16_t VirtualPower::adcCode() {
@@ -157,6 +199,8 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   r.offS = *charged;
   r.startS = m_model.time();
   r.vOn = m_model.voltage();
+  m_activity.powerOn();
+  bool lost = true;  // the work since the last commit, unless the cycle ends otherwise
 
   auto request = readShimByte();
   if (!request) return std::unexpected(request.error());
@@ -172,7 +216,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     // On-time as the model ran it: a stretch that outran the capacitor (the
     // budget was granted at an estimated cycles per instruction) ends at the
     // brown-out, where the energy did.
-    r.onS += m_model.run(s->seconds, m_config.activeWatts);
+    if (auto ok = runStretch(*s, r); !ok) return std::unexpected(ok.error());
     r.instructions += s->instructions;
     return {};
   };
@@ -210,6 +254,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     }
     if (*event == kDone) {
       r.finished = true;
+      lost = false;
       if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
       break;
     }
@@ -219,6 +264,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       // browns out if the capacitor falls to V_off first; it has reset
       // itself (SRAM lost), and the next power-on boots it.
       if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
+      lost = false;  // it checkpointed first
       const double before = m_model.time();
       (void)m_model.sleepUntil(m_model.energyAtOn(), m_model.energyAtOff(), m_config.shutdownWatts);
       r.shutdownS = m_model.time() - before;
@@ -247,7 +293,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
       // One conversion, charged at the active power; the code, then the
       // budget from here on (none left if the conversion browned it out).
       if (auto ok = ranReported(); !ok) return std::unexpected(ok.error());
-      r.onS += m_model.run(m_config.adc.conversionS, m_config.activeWatts);
+      (void)runActive(m_config.adc.conversionS, m_config.activeWatts, r, /*adc=*/true);
       ++r.adcReadings;
       if (auto ok = answer(kAdcValue, adcCode(), 2, budgetFromHere()); !ok) return std::unexpected(ok.error());
       continue;
@@ -281,6 +327,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
   }
   if (m_model.cancelled()) return fail(ErrorCode::Cancelled, "stopped during a power cycle (simulated time)");
   r.vOff = m_model.voltage();
+  r.activity = m_activity.endCycle(lost);
   // On a brown-out the shim has already reset the board (SYSRESETREQ): SRAM
   // comes back cold through the loader, NVM stays; the next request follows.
   r.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();

@@ -52,6 +52,8 @@ std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
         "nvm_cycles_per_byte");
     row("NVM standby power", fmt::format("{:.4g} uW (added to the active power while the board runs)",
                                          b.nvmStandbyPowerW * 1e6), "nvm_standby_power_w");
+    row("NVM transfer power", fmt::format("{:.4g} mW (in place of standby while a read or write transfers)",
+                                          b.nvmActivePowerW * 1e3), "nvm_active_power_w");
     row("NVM sleep power", fmt::format("{:.4g} uW (added while the board sleeps)", b.nvmSleepPowerW * 1e6),
         "nvm_sleep_power_w");
     row("NVM wake-up", fmt::format("{:g} us ({} cycles waited after every wake)", b.nvmWakeS * 1e6, b.nvmWakeCycles()),
@@ -447,7 +449,8 @@ void writeJson(const Report& r, std::ostream& out) {
                            {"sleep_power_w", b.sleepPowerW}, {"nvm_cycles_per_byte", b.nvmCyclesPerByte},
                            {"nvm_write_overhead_cycles", b.nvmWriteOverheadCycles},
                            {"nvm_read_overhead_cycles", b.nvmReadOverheadCycles},
-                           {"nvm_standby_power_w", b.nvmStandbyPowerW}, {"nvm_sleep_power_w", b.nvmSleepPowerW},
+                           {"nvm_standby_power_w", b.nvmStandbyPowerW}, {"nvm_active_power_w", b.nvmActivePowerW},
+                           {"nvm_sleep_power_w", b.nvmSleepPowerW},
                            {"nvm_wake_s", b.nvmWakeS}, {"v_on", b.vOn}, {"v_off", b.vOff},
                            {"v_max", b.vMax}, {"efficiency", b.efficiency}, {"leakage_w", b.leakageW},
                            {"sources", sources}});

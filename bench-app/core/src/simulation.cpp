@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 #include <fstream>
+#include <map>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -38,6 +40,7 @@ struct Prepared {
   inst::TempDir dir;
   inst::QemuBoardConfig board;
   int label = -1;
+  std::shared_ptr<inst::MarkLog> marks;  // the intermittent run's activity marks (shared with its power)
 };
 
 // "FROM:TO", the addresses of two marker symbols of the firmware, as the
@@ -55,6 +58,30 @@ inst::Result<std::string> nvmWaitArgument(const inst::ElfFile& elf) {
   if (!range) return std::unexpected(range.error());
   return ",wait=" + *range;
 }
+
+// The counting plugin's marks of the device's activity (device_activity.hpp):
+// each NVM wait's entry and return, the layers' stubs, the commit's.
+inst::Result<std::string> activityMarkArguments(const inst::ElfFile& elf) {
+  std::string marks;
+  const std::pair<const char*, std::uint32_t> marked[] = {
+      {"aidi_nvm_read_wait", inst::kMarkNvmRead},         {"aidi_nvm_read_wait_return", inst::kMarkCpu},
+      {"aidi_nvm_write_wait", inst::kMarkNvmWrite},       {"aidi_nvm_write_wait_return", inst::kMarkCpu},
+      {"aidi_nvm_wake_wait", inst::kMarkNvmWake},         {"aidi_nvm_wake_wait_return", inst::kMarkCpu},
+      {"aidi_commit_mark", inst::kMarkCommit}};
+  for (const auto& [symbol, code] : marked) {
+    const auto address = elf.symbol(symbol);
+    if (!address) return inst::fail(inst::ErrorCode::Protocol, std::string("marker ") + symbol + " missing in the firmware");
+    marks += ",mark=" + std::to_string(*address) + ":" + std::to_string(code);
+  }
+  const auto first = elf.symbol("aidi_layer_marks"), last = elf.symbol("aidi_layer_marks_last");
+  if (!first || !last) return inst::fail(inst::ErrorCode::Protocol, "the layer marks are missing in the firmware");
+  return marks + ",mark=" + std::to_string(*first) + "-" + std::to_string(*last) + ":" + std::to_string(inst::kMarkLayer0);
+}
+
+// Marks the plugin's log holds between two of the device's stops: a
+// stretch on continuous power can be a whole inference of small NVM
+// transfers. Sparse: pages cost memory only as the marks reach them.
+constexpr std::uint64_t kMarkLogCapacity = std::uint64_t{1} << 22;
 
 // Writes the model and the run configuration next to the firmware (QEMU
 // loaders, re-applied at every reset like flash). `cyclesPerInstruction`:
@@ -78,7 +105,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
-  std::string config = "AIDIRUN6";
+  std::string config = "AIDIRUN7";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -99,6 +126,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   putU32(config, r.board.adcBits);
   putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
   putU32(config, r.continuous ? 1u : 0u);
+  putF32(config, static_cast<float>(r.board.transferPowerW() / r.board.runningPowerW()));
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
@@ -118,8 +146,14 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
       *windows += ",window=" + *range;
     }
     std::ofstream(p.dir.path() / "counters.bin", std::ios::binary) << std::string(64, '\0');
-    p.board.extraArguments = {"-plugin", insnPlugin().string() + *windows +
-                                             ",counters=" + (p.dir.path() / "counters.bin").string()};
+    auto marks = activityMarkArguments(*elf);
+    if (!marks) return std::unexpected(marks.error());
+    auto log = inst::MarkLog::create(p.dir.path() / "marks.bin", kMarkLogCapacity);
+    if (!log) return std::unexpected(log.error());
+    p.board.extraArguments = {"-plugin", insnPlugin().string() + *windows + ",counters=" +
+                                             (p.dir.path() / "counters.bin").string() + ",marks=" +
+                                             log->path().string() + *marks};
+    p.marks = std::make_shared<inst::MarkLog>(std::move(*log));
   }
   p.board.firmware = firmwareElf();
   p.board.icountShift = 0;
@@ -135,6 +169,7 @@ inst::VirtualPowerConfig powerConfig(const BoardProfile& board, std::uint64_t no
           .clockHz = board.clockHz,
           .sleepWatts = board.sleepingPowerW(),
           .shutdownWatts = board.shutdownPowerW,
+          .nvmWatts = board.transferPowerW(),
           .adc = {.bits = board.adcBits,
                   .fullScaleV = board.adcFullScaleV,
                   .noiseV = board.adcNoiseV,
@@ -278,10 +313,34 @@ OverheadSplit splitOverhead(const SimulationResult& result) {
   return split;
 }
 
+EnergySplit splitEnergy(std::span<const inst::ActivityEnergy> activity) {
+  EnergySplit split;
+  std::map<std::int32_t, LayerEnergy> layers;
+  for (const auto& a : activity) {
+    const bool nvm = a.mode == inst::DeviceMode::NvmRead || a.mode == inst::DeviceMode::NvmWrite ||
+                     a.mode == inst::DeviceMode::NvmWake;
+    if (a.mode == inst::DeviceMode::Adc) split.sensingJ += a.joules;
+    else if (a.layer < 0) split.bootJ += a.joules;
+    else if (a.reexecuted) split.reexecutedJ += a.joules;
+    else if (nvm) split.nvmJ += a.joules;
+    else split.computeJ += a.joules;
+    if (a.layer < 0 || a.mode == inst::DeviceMode::Adc) continue;
+    LayerEnergy& l = layers[a.layer];
+    l.layer = a.layer;
+    l.seconds += a.seconds;
+    (a.reexecuted ? l.reexecutedJ : nvm ? l.nvmJ : l.computeJ) += a.joules;
+  }
+  for (const auto& [index, layer] : layers) split.layers.push_back(layer);
+  return split;
+}
+
 DeviceEnergy deviceEnergy(const SimulationResult& result, const BoardProfile& board) {
   DeviceEnergy e;
+  std::vector<inst::ActivityEnergy> activity;
+  for (const auto& c : result.cycles) activity.insert(activity.end(), c.activity.begin(), c.activity.end());
+  if (!activity.empty()) e.split = splitEnergy(activity);
   for (const auto& c : result.cycles) {
-    e.activeJ += c.onS * board.runningPowerW();
+    e.activeJ += c.activeJ > 0 ? c.activeJ : c.onS * board.runningPowerW();  // a real supply's cycles: no ledger
     e.asleepJ += c.sleepS * board.sleepingPowerW();
     e.shutDownJ += c.shutdownS * board.shutdownPowerW;
   }
@@ -334,6 +393,7 @@ inst::Result<IntermittentBench> startIntermittent(const SimulationRequest& reque
     return counters->budget;
   };
   power.initialCyclesPerInstruction = plainCpi;
+  power.drainMarks = [log = prepared->marks](std::vector<inst::ActivityMark>& out) { return log->drain(out); };
   if (configure) configure(power);
   inst::HarvesterModel harvester(request.storage, request.trace, request.window.startVolts(request.storage),
                                  request.window.startS);

@@ -9,11 +9,13 @@
 
 #include "nvm.hpp"
 
-// Runs `cycles` instructions and returns: the SPI transfer's wait. The bench's
-// counting plugin weighs the instructions from aidi_nvm_wait to
+// Each runs `cycles` instructions and returns: the SPI transfer's wait. The
+// bench's counting plugin weighs the instructions from aidi_nvm_wait to
 // aidi_nvm_wait_end one cycle each, so the wait lasts `cycles` cycles as in
-// instructions (costed_nvm.cpp).
-extern "C" void aidi_nvm_wait(std::uint32_t cycles);
+// instructions, and marks each kind's entry and return (costed_nvm.cpp).
+extern "C" void aidi_nvm_read_wait(std::uint32_t cycles);
+extern "C" void aidi_nvm_write_wait(std::uint32_t cycles);
+extern "C" void aidi_nvm_wake_wait(std::uint32_t cycles);
 
 namespace aidi::fw::mps2 {
 
@@ -22,24 +24,34 @@ class CostedNvm final : public Nvm {
   CostedNvm(std::uint8_t* bytes, std::uint32_t size, const NvmCosts& costs)
       : m_bytes(bytes), m_size(size), m_costs(costs) {}
   bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
-    spend(m_costs.writeOverheadCycles + size * m_costs.cyclesPerByte);  // 32-bit: one MLA
+    const std::uint32_t cycles = m_costs.writeOverheadCycles + size * m_costs.cyclesPerByte;  // 32-bit: one MLA
+    aidi_nvm_write_wait(cycles);
+    m_transferCycles += cycles;
     std::memcpy(m_bytes + offset, data, size);
     ++m_stats.writes;
     m_stats.bytesWritten += size;
     return true;
   }
   void read(std::uint32_t offset, void* data, std::uint32_t size) override {
-    spend(m_costs.readOverheadCycles + size * m_costs.cyclesPerByte);
+    const std::uint32_t cycles = m_costs.readOverheadCycles + size * m_costs.cyclesPerByte;
+    aidi_nvm_read_wait(cycles);
+    m_transferCycles += cycles;
     std::memcpy(data, m_bytes + offset, size);
     ++m_stats.reads;
     m_stats.bytesRead += size;
   }
   std::uint32_t size() const override { return m_size; }
-  void sleep() override { spend(m_costs.cyclesPerByte); }  // the SLEEP opcode
-  void wake() override { spend(m_costs.wakeCycles); }      // chip select low, then t_REC
+  void sleep() override {  // the SLEEP opcode
+    aidi_nvm_write_wait(m_costs.cyclesPerByte);
+    m_transferCycles += m_costs.cyclesPerByte;
+  }
+  void wake() override { aidi_nvm_wake_wait(m_costs.wakeCycles); }      // chip select low, then t_REC
+  // The cycles spent transferring, since the device booted: they draw more
+  // than running cycles (the FRAM active), which the energy count needs.
+  std::uint64_t transferCycles() const { return m_transferCycles; }
 
  private:
-  static void spend(std::uint32_t cycles) { aidi_nvm_wait(cycles); }
+  std::uint64_t m_transferCycles = 0;
   std::uint8_t* m_bytes;
   std::uint32_t m_size;
   NvmCosts m_costs;

@@ -12,6 +12,7 @@
 #include "bench_markers.hpp"
 #include "board_profile.hpp"
 #include "boot_counter.hpp"
+#include "activity_marks.hpp"
 #include "costed_nvm.hpp"
 #include "intermittent_runtime.hpp"
 #include "power_shim.hpp"
@@ -66,6 +67,7 @@ void sendObserved(const M& message) {
 
 struct Telemetry final : fw::JobObserver {
   void onCommit(const fw::Progress& p, std::uint16_t jobsInLayer, std::uint32_t nvmBytes) override {
+    fw::mps2::markCommit();
     proto::Checkpoint c{};
     c.inference = p.inference;
     c.layer = p.layer;
@@ -75,14 +77,23 @@ struct Telemetry final : fw::JobObserver {
     c.nvmBytes = nvmBytes;
     sendObserved(c);
   }
+  void onWork(std::uint16_t layer) override { fw::mps2::markLayer(layer); }
 };
 
 // What the virtual board senses: its cycle counter, an ADC on the capacitor
 // and a comparator to wake on, through the power shim.
 struct ShimSensor final : fw::EnergySensor {
   const fw::mps2::RunConfig& config;
-  explicit ShimSensor(const fw::mps2::RunConfig& c) : config(c) {}
-  std::uint32_t cycleCounter() override { return fw::mps2::powerShimCyclesSinceBoot(); }
+  const fw::mps2::CostedNvm& nvm;
+  // The transfer's extra weight, 16.16 fixed point (the M4 has no double FPU).
+  const std::uint64_t extraQ16;
+  ShimSensor(const fw::mps2::RunConfig& c, const fw::mps2::CostedNvm& n)
+      : config(c), nvm(n), extraQ16(c.nvmTransferWeight > 1.0f ? static_cast<std::uint64_t>((c.nvmTransferWeight - 1.0f) * 65536.0f) : 0) {}
+  // Cycles in energy: the timer's, each NVM transfer cycle weighted as
+  // the datasheet says it draws (wrapping at 2^32 like the timer).
+  std::uint32_t cycleCounter() override {
+    return fw::mps2::powerShimCyclesSinceBoot() + static_cast<std::uint32_t>((nvm.transferCycles() * extraQ16) >> 16);
+  }
   std::uint32_t readCapacitorMillivolts() override {
     const std::uint32_t code = fw::mps2::powerShimReadAdc();
     const std::uint32_t fullCode = (1u << config.adcBits) - 1u;
@@ -208,7 +219,7 @@ int main() {
     const fw::StorageFacts facts{config->capacitanceF, config->vOff,       config->vMax,
                                  config->joulesPerCycle, config->guardVolts, config->vOn,
                                  config->sleepWatts,     config->shutdownWatts};
-    ShimSensor sensor(*config);
+    ShimSensor sensor(*config, nvm);
     fw::mps2::CostedNvm harvestNvm(g_harvestRecord, sizeof g_harvestRecord, nvmCosts);
     fw::HarvestRecord harvestMemory(harvestNvm, 0, fw::kHarvestRecordMagic);
     fw::SensedEnergyMonitor sensed(sensor, facts, &harvestMemory);

@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '6'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '7'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -55,6 +55,10 @@ struct RunConfig {
   // 0: one inference of `image`. 1: continuous operation, an inference of
   // `image` for every request the bench hands over (powerShimNextRequest).
   std::uint32_t continuous;
+  // What a cycle of NVM transfer costs in energy, in running cycles (the
+  // FRAM's active draw over its standby, from the board's datasheet): the
+  // device counts its transfers at this weight when it counts down energy.
+  float nvmTransferWeight;
   std::uint8_t image[784];
 };
 

@@ -5,10 +5,28 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "aidi/inst/result.hpp"
 
 namespace aidi::inst {
+
+// What the device's energy went into while it ran, as far as the bench can
+// tell it apart: its CPU, its NVM's transfers and wake-ups, its ADC.
+enum class DeviceMode : std::uint8_t { Compute, NvmRead, NvmWrite, NvmWake, Adc };
+inline constexpr int kDeviceModes = 5;
+const char* deviceModeName(DeviceMode mode);
+
+// Energy the device drew in one mode on one layer's work within a power
+// cycle. `layer` -1: before the cycle turned to any layer (its boot and
+// restore). `reexecuted`: work after the cycle's last commit, lost to its
+// brown-out and done again later.
+struct ActivityEnergy {
+  std::int32_t layer = -1;
+  DeviceMode mode = DeviceMode::Compute;
+  bool reexecuted = false;
+  double joules = 0, seconds = 0;
+};
 
 // One power cycle as it really happened.
 struct PowerCycleRecord {
@@ -25,6 +43,10 @@ struct PowerCycleRecord {
   double vOn = 0, vOff = 0;
   bool finished = false;    // the application reported done in this cycle
   double wallMs = 0;
+  // The energy drawn while on, and (where the board marks its activity: the
+  // virtual board) how it splits by layer and mode; empty elsewhere.
+  double activeJ = 0;
+  std::vector<ActivityEnergy> activity;
 };
 
 class Harvester {

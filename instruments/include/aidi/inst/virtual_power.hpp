@@ -11,6 +11,7 @@
 #include <random>
 #include <vector>
 
+#include "aidi/inst/device_activity.hpp"
 #include "aidi/inst/harvester.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/qemu_board.hpp"
@@ -62,6 +63,12 @@ struct VirtualPowerConfig {
   // instruction is one cycle.
   std::function<Result<ExecutionCount>()> poweredCount;
   double initialCyclesPerInstruction = 1.0;
+  // The device's activity marks since the last call (with poweredCount, on
+  // the same count): NVM transfers run at `nvmWatts` instead of the active
+  // power, and each cycle's energy is split by layer and mode. Without it,
+  // the device runs at the active power throughout.
+  std::function<Status(std::vector<ActivityMark>&)> drainMarks;
+  double nvmWatts = 0;  // device load while its NVM reads or writes (0: activeWatts)
   AdcConfig adc;
   std::optional<RequestStream> requests;
   // Called whenever the device asks for its next request (continuous
@@ -107,9 +114,16 @@ class VirtualPower final : public Harvester {
   struct Stretch {
     std::uint64_t instructions = 0;
     double seconds = 0;
+    std::uint64_t firstCycle = 0;  // the device's count where it began (with poweredCount)
   };
   [[nodiscard]] Result<Stretch> stretch(std::uint64_t ticksRun);
   double cyclesPerInstruction() const;
+  // Runs a stretch in the model, mode by mode as the device's marks place
+  // them; the on-time the model allowed (less at a brown-out).
+  [[nodiscard]] Result<double> runStretch(const Stretch& s, PowerCycleRecord& r);
+  // Runs `seconds` at `watts` in the model; charges the ledger.
+  double runActive(double seconds, double watts, PowerCycleRecord& r, bool adc = false);
+  double modeWatts(DeviceMode mode) const;
   // The device finished `done` (0: none) and asks for its next request: the
   // request id to send (0xFFFFFFFF: the window is over) after any wait
   // asleep for it to arrive, which may brown the board out (`brownOut`:
@@ -124,6 +138,8 @@ class VirtualPower final : public Harvester {
   std::uint64_t m_cycles = 0;
   std::vector<std::uint8_t> m_pending;
   ExecutionCount m_counted;  // poweredCount() when last read
+  std::vector<ActivityMark> m_marks;
+  ActivityLedger m_activity;
   std::mt19937_64 m_noise;
   // Continuous operation: the next arrival's index, the waiting request and
   // the one in service (id, arrival time).

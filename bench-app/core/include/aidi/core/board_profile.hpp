@@ -25,10 +25,10 @@ struct BoardProfile {
   std::string text;  // the file as read: recorded with the runs that used it
   double clockHz = 0, activePowerW = 0, sleepPowerW = 0;
   std::uint32_t nvmBytes = 0, nvmCyclesPerByte = 0, nvmWriteOverheadCycles = 0, nvmReadOverheadCycles = 0;
-  // The NVM chip's own draw: standby while the board runs, sleep while the
-  // MCU sleeps (the firmware puts it to sleep first), and the recovery time
-  // the firmware waits, active, after each wake.
-  double nvmStandbyPowerW = 0, nvmSleepPowerW = 0, nvmWakeS = 0;
+  // The NVM chip's own draw: standby while the board runs, active while it
+  // transfers, sleep while the MCU sleeps (the firmware puts it to sleep
+  // first), and the recovery time the firmware waits, active, after each wake.
+  double nvmStandbyPowerW = 0, nvmActivePowerW = 0, nvmSleepPowerW = 0, nvmWakeS = 0;
   std::uint32_t sramBytes = 0, flashBytes = 0;
   double vOn = 0, vOff = 0, vMax = 0, efficiency = 0, leakageW = 0;
   // The board shut down to wait for energy (SRAM lost, woken at V_on by a
@@ -50,6 +50,8 @@ struct BoardProfile {
   double runningPowerW() const { return activePowerW + nvmStandbyPowerW; }
   double sleepingPowerW() const { return sleepPowerW + nvmSleepPowerW; }
   double plainPowerW() const { return activePowerW + nvmSleepPowerW; }
+  // The board's draw while its NVM transfers (the MCU waits on it, active).
+  double transferPowerW() const { return activePowerW + nvmActivePowerW; }
   // Device cycles of `joules` while it runs.
   double cyclesOf(double joules) const { return joules / runningPowerW() * clockHz; }
   // The cycles the firmware waits after waking its NVM.

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -159,12 +160,32 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& frame, Simulati
 // telemetry (Boot restore cycles, checkpoint positions) and the cycle records.
 OverheadSplit splitOverhead(const SimulationResult& result);
 
-// The energy the board drew for the inference: its active cycles at the
-// running power (MCU and NVM in standby), its powered sleeps at the
-// sleeping power (both asleep) and its shutdowns at the shutdown power. Energy lost while unpowered is not the board's.
+// Where the energy of the board's active time went, from the virtual
+// board's activity marks: boot and restore (before a cycle turns to any
+// layer), work lost to a brown-out and done again, the NVM's transfers and
+// wake-ups, the ADC's readings, and the compute that remains. The five sum
+// to the active energy; `layers` splits the kept compute and NVM work and
+// the re-executed work by layer.
+struct LayerEnergy {
+  std::int32_t layer = 0;
+  double computeJ = 0, nvmJ = 0, reexecutedJ = 0, seconds = 0;
+};
+struct EnergySplit {
+  double computeJ = 0, nvmJ = 0, bootJ = 0, sensingJ = 0, reexecutedJ = 0;
+  std::vector<LayerEnergy> layers;  // by layer, ascending
+  double activeJ() const { return computeJ + nvmJ + bootJ + sensingJ + reexecutedJ; }
+};
+EnergySplit splitEnergy(std::span<const inst::ActivityEnergy> activity);
+
+// The energy the board drew for the inference: its active time as the
+// virtual board's ledger charged it (NVM transfers at their own power;
+// elsewhere its cycles at the running power: MCU and NVM in standby), its
+// powered sleeps at the sleeping power (both asleep) and its shutdowns at
+// the shutdown power. Energy lost while unpowered is not the board's.
 struct DeviceEnergy {
   double activeJ = 0, asleepJ = 0, shutDownJ = 0;
   double totalJ() const { return activeJ + asleepJ + shutDownJ; }
+  std::optional<EnergySplit> split;  // where the board marks its activity
 };
 DeviceEnergy deviceEnergy(const SimulationResult& result, const BoardProfile& board);
 inline double deviceEnergyJ(const SimulationResult& result, const BoardProfile& board) {
