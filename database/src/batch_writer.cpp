@@ -12,7 +12,7 @@ class BatchWriter::Impl {
   Database db;
   WriterOptions options;
   sql::Statement beginTx, commitTx, rollbackTx;
-  sql::Statement powerCycle, checkpoint, inference, event, finishRun;
+  sql::Statement powerCycle, checkpoint, inference, event, finishRun, energy;
   bool flushRequested = false;
 
   Status prepareAll() {
@@ -35,6 +35,9 @@ class BatchWriter::Impl {
          " logits_crc, energy_bound_s, plain_cycles, harvest_w, active_m4_cycles, plain_m4_cycles,"
          " telemetry_instructions, start_s, v_start) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {event, "INSERT INTO events (campaign_id, run_id, level, kind, message) VALUES (?,?,?,?,?)"},
+        {energy,
+         "INSERT INTO inference_energy (run_id, attempt, inference, layer, activity, reexecuted, joules, seconds)"
+         " VALUES (?,?,?,?,?,?,?,?)"},
         {finishRun,
          "UPDATE runs SET state = ?, failure = ?,"
          " finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -65,6 +68,10 @@ class BatchWriter::Impl {
         .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
         .bind(18, r.plainCycles).bind(19, r.harvestW).bind(20, r.activeM4Cycles).bind(21, r.plainM4Cycles)
         .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).run();
+  }
+  Status write(const EnergyRow& r) {
+    return energy.bind(1, r.runId).bind(2, r.attempt).bind(3, r.inference).bind(4, r.layer).bind(5, r.activity)
+        .bind(6, r.reexecuted ? 1 : 0).bind(7, r.joules).bind(8, r.seconds).run();
   }
   Status write(const EventRow& r) {
     return event.bind(1, r.campaignId).bind(2, r.runId).bind(3, r.level).bind(4, r.kind).bind(5, r.message).run();

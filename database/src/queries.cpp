@@ -116,6 +116,26 @@ Result<std::vector<AccuracyCell>> accuracyMatrix(Database& db, std::int64_t camp
   return out;
 }
 
+Result<std::vector<EnergyRecord>> campaignEnergy(Database& db, std::int64_t campaignId) {
+  auto stmt = sql::Statement::prepare(
+      db.handle(),
+      "SELECT e.run_id, e.inference, e.layer, e.activity, e.reexecuted, e.joules, e.seconds"
+      " FROM runs r JOIN inference_energy e ON e.run_id = r.id AND e.attempt = r.attempt"
+      " WHERE r.campaign_id = ? ORDER BY r.plan_index, e.inference, e.layer");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, campaignId);
+  std::vector<EnergyRecord> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({stmt->integer(0), static_cast<std::uint32_t>(stmt->integer(1)),
+                   static_cast<std::int32_t>(stmt->integer(2)), stmt->text(3), stmt->integer(4) != 0, stmt->real(5),
+                   stmt->real(6)});
+  }
+  return out;
+}
+
 Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId) {
   auto stmt = sql::Statement::prepare(
       db.handle(),

@@ -30,6 +30,12 @@ const char* deviceModeName(DeviceMode mode) {
   return "?";
 }
 
+std::optional<DeviceMode> deviceModeNamed(std::string_view name) {
+  for (int m = 0; m < kDeviceModes; ++m)
+    if (name == deviceModeName(static_cast<DeviceMode>(m))) return static_cast<DeviceMode>(m);
+  return std::nullopt;
+}
+
 Result<MarkLog> MarkLog::create(const std::filesystem::path& path, std::uint64_t capacity) {
   if (capacity == 0) return fail(ErrorCode::Limit, "a mark log needs room for at least one mark");
   const std::size_t bytes = kHeaderBytes + capacity * sizeof(Entry);

@@ -534,6 +534,13 @@ TEST_F(CampaignCli, ModelledWaveformsIntegrateToTheRecordedEnergy) {
         aidi::test::sqliteReal(dbPath, "SELECT energy_uj FROM inferences WHERE run_id = " + std::to_string(runId)) * 1e-6;
     ASSERT_GT(recordedJ, 0);
     EXPECT_NEAR(energy->integral, recordedJ, 0.005 * recordedJ) << "run " << runId;
+    // Its parts (by layer and activity) add up to it too, and the NVM's
+    // transfers show in the waveform at the board's transfer power (FRAM
+    // active, 3.6 mW over the MCU's 5.9 mW).
+    const double partsJ = aidi::test::sqliteReal(
+        dbPath, "SELECT SUM(joules) FROM inference_energy WHERE run_id = " + std::to_string(runId));
+    EXPECT_NEAR(partsJ, recordedJ, 1e-6 * recordedJ) << "run " << runId;
+    EXPECT_NEAR(energy->max, 5.925e-3 + 3.6e-3, 1e-5) << "a transfer's 10 us bins, run " << runId;
 
     // Each power-on: sampled fast, at the capacitor's V_on, drawing power.
     const double firstOn = aidi::test::sqliteReal(
@@ -555,4 +562,21 @@ TEST_F(CampaignCli, ModelledWaveformsIntegrateToTheRecordedEnergy) {
     ++checked;
   }
   EXPECT_EQ(checked, 4);
+
+  // The report says where the energy went, cell by cell and layer by layer.
+  const auto json = runAidi({"report", "waves", "--db", dbPath, "--format", "json"});
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  const auto report = nlohmann::json::parse(json.output);
+  for (const auto& cell : report["cells"]) {
+    const auto& split = cell["energy_split_j"];
+    ASSERT_TRUE(split.is_object()) << cell.dump();
+    double sum = 0;
+    for (const char* part : {"compute", "nvm", "boot", "reexecuted", "sensing", "asleep"}) sum += split[part].get<double>();
+    EXPECT_NEAR(sum, cell["energy_per_inference_j"].get<double>(), 1e-6 * sum) << cell.dump();
+    EXPECT_GT(split["layers"].size(), 4u);
+    EXPECT_GT(cell["average_power_w"].get<double>(), 0.0);
+  }
+  const auto html = runAidi({"report", "waves", "--db", dbPath});
+  EXPECT_NE(html.output.find("Where the energy goes, layer by layer: mcunet-s"), std::string::npos);
+  EXPECT_NE(html.output.find("Best policy per model and condition"), std::string::npos);
 }

@@ -78,6 +78,36 @@ void addPowerCycleRows(std::vector<db::Row>& rows, const db::ClaimedRun& run, st
   }
 }
 
+// Where the energy of an inference (0: of a continuous window) went, as
+// rows: the board's activity by layer, mode and loss, summed over its power
+// cycles, and its sleeps. None where nothing marked the board's activity.
+void addEnergyRows(std::vector<db::Row>& rows, const db::ClaimedRun& run, std::uint32_t inference,
+                   const std::vector<inst::PowerCycleRecord>& cycles, const BoardProfile& board) {
+  std::map<std::tuple<std::int32_t, inst::DeviceMode, bool>, std::pair<double, double>> parts;
+  double asleepS = 0, shutDownS = 0;
+  for (const auto& c : cycles) {
+    for (const auto& a : c.activity) {
+      auto& [joules, seconds] = parts[{a.layer, a.mode, a.reexecuted}];
+      joules += a.joules;
+      seconds += a.seconds;
+    }
+    asleepS += c.sleepS;
+    shutDownS += c.shutdownS;
+  }
+  if (parts.empty()) return;
+  for (const auto& [key, sum] : parts) {
+    const auto& [layer, mode, reexecuted] = key;
+    rows.emplace_back(db::EnergyRow{run.runId, run.attempt, inference, layer, inst::deviceModeName(mode), reexecuted,
+                                    sum.first, sum.second});
+  }
+  if (asleepS > 0)
+    rows.emplace_back(db::EnergyRow{run.runId, run.attempt, inference, -1, "asleep", false,
+                                    asleepS * board.sleepingPowerW(), asleepS});
+  if (shutDownS > 0)
+    rows.emplace_back(db::EnergyRow{run.runId, run.attempt, inference, -1, "shut_down", false,
+                                    shutDownS * board.shutdownPowerW, shutDownS});
+}
+
 // The rows one inference leaves in the database.
 std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const SimulationResult& r) {
   const db::ClaimedRun& run = s.run;
@@ -85,6 +115,7 @@ std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const 
   rows.reserve(r.cycles.size() + r.checkpointEvents.size() + 1);
   const auto inference = static_cast<std::uint32_t>(plan.index);
   addPowerCycleRows(rows, run, inference, r.cycles);
+  addEnergyRows(rows, run, inference, r.cycles, s.board);
   std::uint32_t seq = 0;
   for (const auto& c : r.checkpointEvents) {
     rows.emplace_back(db::CheckpointRow{run.runId, run.attempt, c.boot, seq++, inference, c.layer, c.job,
@@ -219,6 +250,7 @@ inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, Plai
   const db::ClaimedRun& run = s.run;
   std::vector<db::Row> cycles;
   addPowerCycleRows(cycles, run, 0, result->cycles);
+  addEnergyRows(cycles, run, 0, result->cycles, s.board);
   for (auto& row : cycles)
     if (auto ok = write(std::move(row)); !ok) return ok;
   const double shareUj = result->energyPerInferenceJ() * 1e6;

@@ -100,6 +100,63 @@ std::string escapeHtml(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// Where each cell's energy went: the recorded parts of its finished
+// inferences (the same split as aidi sim's), averaged per inference.
+inst::Status addEnergySplits(db::Database& db, Report& report,
+                             const std::map<std::pair<std::int64_t, std::uint32_t>, std::size_t>& finishedIn) {
+  auto parts = db::campaignEnergy(db, report.campaignId);
+  if (!parts) return std::unexpected(parts.error());
+  struct Inference {
+    std::vector<inst::ActivityEnergy> activity;
+    double asleepJ = 0;
+  };
+  std::map<std::pair<std::int64_t, std::uint32_t>, Inference> inferences;
+  for (const auto& p : *parts) {
+    if (!finishedIn.contains({p.runId, p.inference})) continue;
+    Inference& i = inferences[{p.runId, p.inference}];
+    if (const auto mode = inst::deviceModeNamed(p.activity))
+      i.activity.push_back({p.layer, *mode, p.reexecuted, p.joules, p.seconds});
+    else if (p.activity == "asleep" || p.activity == "shut_down")
+      i.asleepJ += p.joules;
+  }
+  std::map<std::size_t, int> counted;
+  for (const auto& [key, i] : inferences) {
+    const std::size_t index = finishedIn.at(key);
+    ReportCell& cell = report.cells[index];
+    const EnergySplit split = splitEnergy(i.activity);
+    if (!cell.energySplit) cell.energySplit.emplace();
+    EnergySplit& sum = *cell.energySplit;
+    sum.computeJ += split.computeJ;
+    sum.nvmJ += split.nvmJ;
+    sum.bootJ += split.bootJ;
+    sum.sensingJ += split.sensingJ;
+    sum.reexecutedJ += split.reexecutedJ;
+    for (const auto& l : split.layers) {
+      if (sum.layers.size() <= static_cast<std::size_t>(l.layer)) sum.layers.resize(static_cast<std::size_t>(l.layer) + 1);
+      LayerEnergy& to = sum.layers[static_cast<std::size_t>(l.layer)];
+      to.layer = l.layer;
+      to.computeJ += l.computeJ;
+      to.nvmJ += l.nvmJ;
+      to.reexecutedJ += l.reexecutedJ;
+      to.seconds += l.seconds;
+    }
+    cell.asleepJ += i.asleepJ;
+    ++counted[index];
+  }
+  for (const auto& [index, n] : counted) {
+    ReportCell& cell = report.cells[index];
+    EnergySplit& s = *cell.energySplit;
+    for (double* v : {&s.computeJ, &s.nvmJ, &s.bootJ, &s.sensingJ, &s.reexecutedJ, &cell.asleepJ}) *v /= n;
+    for (auto& l : s.layers)
+      for (double* v : {&l.computeJ, &l.nvmJ, &l.reexecutedJ, &l.seconds}) *v /= n;
+  }
+  return {};
+}
+
+}  // namespace
+
 inst::Result<Report> buildReport(const std::filesystem::path& database, std::int64_t campaignId,
                                  const std::filesystem::path& modelZoo, std::optional<std::int64_t> timelineRun) {
   auto db = openForReading(database);  // an older schema is migrated: reports need its columns
@@ -148,9 +205,11 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   }
   struct Acc {
     std::vector<double> latency, ratio, cycles, bound;
-    double harvest = 0;
+    double harvest = 0, energyJ = 0, latencySum = 0;
     std::uint64_t plain = 0, boot = 0, checkpoint = 0, reexecuted = 0;
   };
+  // The finished inferences, by (run, inference): their cells.
+  std::map<std::pair<std::int64_t, std::uint32_t>, std::size_t> finishedIn;
   std::map<std::size_t, Acc> acc;
   for (const auto& r : *inferences) {
     ReportCell& cell = cellOf(r.model, r.board, r.policy, r.condition);
@@ -171,6 +230,9 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
     if (r.latencyS && r.energyBoundS && *r.energyBoundS > 0) a.ratio.push_back(*r.latencyS / *r.energyBoundS);
     a.cycles.push_back(static_cast<double>(r.powerCycles));
     a.harvest += r.harvestW.value_or(0);
+    a.energyJ += r.energyUj.value_or(0) * 1e-6;
+    a.latencySum += r.latencyS.value_or(0);
+    finishedIn[{r.runId, r.inference}] = cellIndex[{r.model, r.board, r.policy, r.condition}];
     a.plain += r.plainCycles;
     a.boot += r.bootCycles;
     a.checkpoint += r.checkpointCycles;
@@ -183,12 +245,15 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
     cell.powerCycles = db::statsOf(a.cycles);
     cell.energyBoundS = db::statsOf(a.bound).median;
     cell.harvestW = cell.finished ? a.harvest / cell.finished : 0;
+    if (cell.finished) cell.energyJ = a.energyJ / cell.finished;
+    if (a.latencySum > 0) cell.averagePowerW = a.energyJ / a.latencySum;
     if (a.plain) {
       cell.bootShare = static_cast<double>(a.boot) / static_cast<double>(a.plain);
       cell.checkpointShare = static_cast<double>(a.checkpoint) / static_cast<double>(a.plain);
       cell.reexecutedShare = static_cast<double>(a.reexecuted) / static_cast<double>(a.plain);
     }
   }
+  if (auto ok = addEnergySplits(*db, report, finishedIn); !ok) return std::unexpected(ok.error());
   for (const auto& name : modelOrder) {
     ReportModel m = models[name];
     if (auto summary = loadModelSummary(modelZoo / name)) {
@@ -232,6 +297,90 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
 }
 
 namespace {
+
+// The cells of one model, board and harvest condition, policy by policy.
+using CellGroup = std::vector<const ReportCell*>;
+std::vector<std::pair<std::string, CellGroup>> cellsByModelAndCondition(const Report& r) {
+  std::vector<std::pair<std::string, CellGroup>> groups;
+  std::map<std::string, std::size_t> index;
+  for (const auto& c : r.cells) {
+    const std::string key = c.model + " / " + c.board + " / " + c.condition;
+    auto [it, inserted] = index.try_emplace(key, groups.size());
+    if (inserted) groups.push_back({key, {}});
+    groups[it->second].second.push_back(&c);
+  }
+  return groups;
+}
+
+// "Where the energy goes": per layer, one stacked bar per policy (compute,
+// NVM, re-executed), in uJ per inference.
+std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
+  std::vector<const ReportCell*> shown;
+  std::size_t layers = 0;
+  double top = 0;
+  for (const ReportCell* c : cells) {
+    if (!c->energySplit || c->energySplit->layers.empty()) continue;
+    shown.push_back(c);
+    layers = std::max(layers, c->energySplit->layers.size());
+    for (const auto& l : c->energySplit->layers) top = std::max(top, (l.computeJ + l.nvmJ + l.reexecutedJ) * 1e6);
+  }
+  if (shown.empty() || top <= 0) return {};
+  const int barW = 6, gap = 6, left = 70, right = 150, plotH = 220, topPad = 34, bottom = 40;
+  const int groupW = static_cast<int>(shown.size()) * barW + gap;
+  const int width = std::max(620, left + static_cast<int>(layers) * groupW + right), height = topPad + plotH + bottom;
+  std::ostringstream o;
+  o << fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {0} {1}" width="{0}" height="{1}" role="img">)",
+                   width, height);
+  o << fmt::format(R"(<text x="{}" y="18" class="t">{}</text>)", left,
+                   escapeHtml("Where the energy goes, layer by layer: " + title));
+  const auto y = [&](double uj) { return topPad + plotH - uj / top * plotH; };
+  o << fmt::format(R"(<line x1="{0}" y1="{1}" x2="{0}" y2="{2}" stroke="#888"/>)", left, topPad, topPad + plotH);
+  for (int k = 0; k <= 4; ++k) {
+    const double v = top * k / 4;
+    o << fmt::format(R"(<text x="{}" y="{:.1f}" text-anchor="end" class="k">{:.3g}</text>)", left - 4, y(v) + 4, v);
+  }
+  o << fmt::format(R"svg(<text x="14" y="{}" transform="rotate(-90 14 {})" text-anchor="middle" class="a">uJ per inference</text>)svg",
+                   topPad + plotH / 2, topPad + plotH / 2);
+  for (std::size_t l = 0; l < layers; ++l) {
+    const int x0 = left + static_cast<int>(l) * groupW + gap / 2;
+    if (layers <= 40 || l % 5 == 0)
+      o << fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="k">{}</text>)", x0 + groupW / 2 - gap / 2,
+                       topPad + plotH + 14, l);
+    for (std::size_t p = 0; p < shown.size(); ++p) {
+      const auto& ls = shown[p]->energySplit->layers;
+      if (l >= ls.size()) continue;
+      const LayerEnergy& e = ls[l];
+      double base = 0;
+      const int x = x0 + static_cast<int>(p) * barW;
+      for (const auto& [uj, opacity, what] : {std::tuple{e.computeJ * 1e6, 1.0, "compute"},
+                                              std::tuple{e.nvmJ * 1e6, 0.5, "NVM"},
+                                              std::tuple{e.reexecutedJ * 1e6, 0.2, "re-executed"}}) {
+        if (uj <= 0) continue;
+        o << fmt::format(R"(<rect x="{}" y="{:.1f}" width="{}" height="{:.1f}" fill="{}" fill-opacity="{}" stroke="{}" stroke-width="0.5"><title>{}</title></rect>)",
+                         x, y(base + uj), barW - 1, y(base) - y(base + uj), policyColor(shown[p]->policy), opacity,
+                         policyColor(shown[p]->policy),
+                         escapeHtml(fmt::format("layer {}, {}: {} {:.4g} uJ", l, shown[p]->policy, what, uj)));
+        base += uj;
+      }
+    }
+  }
+  o << fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="a">layer</text>)",
+                   left + static_cast<int>(layers) * groupW / 2, height - 6);
+  int ly = topPad + 4;
+  for (const ReportCell* c : shown) {
+    o << fmt::format(R"(<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" class="l">{}</text>)",
+                     width - right + 12, ly, policyColor(c->policy), width - right + 26, ly + 9, escapeHtml(c->policy));
+    ly += 15;
+  }
+  ly += 6;
+  for (const auto& [opacity, what] : {std::pair{1.0, "compute"}, std::pair{0.5, "NVM"}, std::pair{0.2, "re-executed"}}) {
+    o << fmt::format(R"(<rect x="{}" y="{}" width="10" height="10" fill="#555" fill-opacity="{}" stroke="#555"/><text x="{}" y="{}" class="l">{}</text>)",
+                     width - right + 12, ly, opacity, width - right + 26, ly + 9, what);
+    ly += 15;
+  }
+  o << "</svg>";
+  return o.str();
+}
 
 std::string latencyVsPowerPlot(const Report& r) {
   svg::Plot plot("Latency / energy-bound limit vs harvested power (median per cell)",
@@ -333,6 +482,72 @@ std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
   return out;
 }
 
+namespace {
+
+std::string mj(double joules) { return fmt::format("{:.4g}", joules * 1e3); }
+
+// Energy per inference and where it went; the best policy per model and
+// condition; the per-layer bars.
+void writeEnergyHtml(const Report& r, std::ostream& out) {
+  const auto e = escapeHtml;
+  out << "<h2>Energy per inference</h2>\n<table><tr><th class=\"s\">model</th><th class=\"s\">board</th>"
+         "<th class=\"s\">policy</th><th class=\"s\">condition</th><th>energy (mJ)</th><th>average power (mW)</th>"
+         "<th>compute</th><th>NVM</th><th>boot+restore</th><th>re-executed</th><th>ADC</th><th>asleep</th>"
+         "<th>beyond compute</th></tr>\n";
+  for (const auto& c : r.cells) {
+    if (!c.finished) continue;
+    out << fmt::format("<tr><td class=\"s\">{}</td><td class=\"s\">{}</td><td class=\"s\">{}</td><td class=\"s\">{}</td>"
+                       "<td>{}</td><td>{:.4g}</td>",
+                       e(c.model), e(c.board), e(c.policy), e(c.condition), mj(c.energyJ), c.averagePowerW * 1e3);
+    if (const auto& s = c.energySplit)
+      out << fmt::format("<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                         mj(s->computeJ), mj(s->nvmJ), mj(s->bootJ), mj(s->reexecutedJ), mj(s->sensingJ), mj(c.asleepJ),
+                         c.energyJ > 0 ? percent(1 - s->computeJ / c.energyJ) : "-");
+    else
+      out << "<td colspan=\"7\" class=\"s\">not split (a real board: nothing marks its work)</td>";
+    out << "</tr>\n";
+  }
+  out << "</table>\n<p class=\"n\">Means per finished inference. Average power: energy over latency. The split "
+         "comes from the virtual board's activity marks: boot+restore is everything before a power cycle turns to a "
+         "layer; re-executed is work after a cycle's last commit, lost to its brown-out; NVM is the FRAM's transfers "
+         "and wake-ups at their own power; compute is the rest of the active time (the runtime's own decisions "
+         "included). Beyond compute: the share of the energy that is not compute.</p>\n";
+
+  out << "<h2>Best policy per model and condition</h2>\n<table><tr><th class=\"s\">model / board / condition</th>"
+         "<th class=\"s\">fastest (median latency)</th><th>latency (s)</th><th>ratio</th>"
+         "<th class=\"s\">least energy</th><th>energy (mJ)</th><th class=\"s\">did not finish</th></tr>\n";
+  for (const auto& [key, cells] : cellsByModelAndCondition(r)) {
+    const ReportCell *fastest = nullptr, *frugal = nullptr;
+    std::string unfinished;
+    for (const ReportCell* c : cells) {
+      if (!c->allFinished()) {
+        unfinished += (unfinished.empty() ? "" : ", ") + c->policy;
+        continue;
+      }
+      if (!fastest || c->latencyS.median < fastest->latencyS.median) fastest = c;
+      if (!frugal || c->energyJ < frugal->energyJ) frugal = c;
+    }
+    out << "<tr><td class=\"s\">" << e(key) << "</td>";
+    if (fastest)
+      out << fmt::format("<td class=\"s ok\">{}</td><td>{:.4g}</td><td>{:.3f}</td><td class=\"s ok\">{}</td><td>{}</td>",
+                         e(fastest->policy), fastest->latencyS.median, fastest->ratio.median, e(frugal->policy),
+                         mj(frugal->energyJ));
+    else
+      out << "<td colspan=\"5\" class=\"s bad\">no policy finished every inference</td>";
+    out << "<td class=\"s\">" << e(unfinished.empty() ? "-" : unfinished) << "</td></tr>\n";
+  }
+  out << "</table>\n";
+
+  std::string charts;
+  for (const auto& [key, cells] : cellsByModelAndCondition(r)) charts += layerEnergyChart(key, cells);
+  if (!charts.empty())
+    out << "<h2>Where the energy goes</h2>\n" << charts
+        << "\n<p class=\"n\">Per layer, one bar per policy: compute (solid), NVM (lighter), re-executed (faint), "
+           "in uJ per finished inference. Boot and restore belong to no layer (see the table above).</p>\n";
+}
+
+}  // namespace
+
 void writeHtml(const Report& r, std::ostream& out) {
   const auto e = escapeHtml;
   out << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>AIDI Bench report: "
@@ -394,6 +609,7 @@ void writeHtml(const Report& r, std::ostream& out) {
          "boot nor re-executed, i.e. job and commit traffic to FRAM, telemetry and the runtime's own decisions), "
          "re-executed (work lost after the last commit of a cycle that browned out).</p>\n";
 
+  writeEnergyHtml(r, out);
   const auto timeline = timelinePlot(r);
   out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n"
       << (timeline ? *timeline + kTimelineNote : std::string("<p>No finished run to show.</p>")) << "\n";
@@ -412,6 +628,17 @@ void writeHtml(const Report& r, std::ostream& out) {
 }
 
 namespace {
+
+nlohmann::json energySplitJson(const ReportCell& c) {
+  if (!c.energySplit) return nullptr;
+  const auto& s = *c.energySplit;
+  nlohmann::json layers = nlohmann::json::array();
+  for (const auto& l : s.layers)
+    layers.push_back({{"layer", l.layer}, {"compute", l.computeJ}, {"nvm", l.nvmJ}, {"reexecuted", l.reexecutedJ},
+                      {"active_s", l.seconds}});
+  return {{"compute", s.computeJ}, {"nvm", s.nvmJ}, {"boot", s.bootJ}, {"reexecuted", s.reexecutedJ},
+          {"sensing", s.sensingJ}, {"asleep", c.asleepJ}, {"layers", layers}};
+}
 
 nlohmann::json statsJson(const db::Stats& s) {
   return {{"count", s.count}, {"mean", s.mean}, {"median", s.median}, {"p95", s.p95}, {"min", s.min}, {"max", s.max}};
@@ -476,6 +703,8 @@ void writeJson(const Report& r, std::ostream& out) {
                           {"power_cycles", statsJson(c.powerCycles)},
                           {"overhead", {{"boot", c.bootShare}, {"checkpoint", c.checkpointShare},
                                         {"reexecuted", c.reexecutedShare}}},
+                          {"energy_per_inference_j", c.energyJ}, {"average_power_w", c.averagePowerW},
+                          {"energy_split_j", energySplitJson(c)},
                           {"failure", c.failure}});
   }
   j["runs"] = nlohmann::json::array();

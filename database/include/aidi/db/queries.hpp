@@ -77,6 +77,18 @@ struct InferenceRecord {
 };
 [[nodiscard]] Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId);
 
+// The energy parts of a campaign's inferences (migration 0010), of each
+// run's current attempt, in run and inference order.
+struct EnergyRecord {
+  std::int64_t runId = 0;
+  std::uint32_t inference = 0;
+  std::int32_t layer = -1;
+  std::string activity;
+  bool reexecuted = false;
+  double joules = 0, seconds = 0;
+};
+[[nodiscard]] Result<std::vector<EnergyRecord>> campaignEnergy(Database& db, std::int64_t campaignId);
+
 // The campaign a run belongs to; Invalid when there is no such run.
 [[nodiscard]] Result<std::int64_t> campaignOfRun(Database& db, std::int64_t runId);
 

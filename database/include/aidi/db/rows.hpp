@@ -77,6 +77,17 @@ struct RunFinished {
   std::string failure;  // empty when ok
 };
 
-using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, EventRow, RunFinished>;
+// One part of an inference's energy (migration 0010): a layer's activity.
+struct EnergyRow {
+  std::int64_t runId;
+  int attempt;
+  std::uint32_t inference;
+  std::int32_t layer;    // -1: boot and restore, sleeps
+  std::string activity;  // compute, nvm_read, nvm_write, nvm_wake, adc, asleep, shut_down
+  bool reexecuted = false;
+  double joules = 0, seconds = 0;
+};
+
+using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, EventRow, RunFinished, EnergyRow>;
 
 }  // namespace aidi::db

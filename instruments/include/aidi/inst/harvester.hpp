@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "aidi/inst/result.hpp"
@@ -16,6 +18,8 @@ namespace aidi::inst {
 enum class DeviceMode : std::uint8_t { Compute, NvmRead, NvmWrite, NvmWake, Adc };
 inline constexpr int kDeviceModes = 5;
 const char* deviceModeName(DeviceMode mode);
+// The mode of that name (as recorded), if it is one.
+std::optional<DeviceMode> deviceModeNamed(std::string_view name);
 
 // Energy the device drew in one mode on one layer's work within a power
 // cycle. `layer` -1: before the cycle turned to any layer (its boot and

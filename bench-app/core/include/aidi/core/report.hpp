@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/core/simulation.hpp"
 #include "aidi/support/printable.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/queries.hpp"
@@ -41,6 +42,12 @@ struct ReportCell {
   double harvestW = 0;      // mean
   // Overhead as a fraction of the useful (plain) instructions.
   double bootShare = 0, checkpointShare = 0, reexecutedShare = 0;
+  // Energy per finished inference (means): the board's, its average power
+  // while the inference ran (energy over latency), and where it went (the
+  // virtual board's split, with asleep and shut down; none elsewhere).
+  double energyJ = 0, averagePowerW = 0;
+  std::optional<EnergySplit> energySplit;
+  double asleepJ = 0;  // asleep and shut down, where the split is known
   std::string failure;  // first failure of the cell, if any
   bool allFinished() const { return inferences > 0 && finished == inferences && runsDone == runs; }
 };
