@@ -9,7 +9,7 @@ packages=(
   # host build
   cmake ninja-build g++ pkg-config make
   # host libraries
-  qt6-base-dev qt6-charts-dev qt6-serialport-dev libqt6sql6-sqlite qt6-qpa-plugins
+  qt6-base-dev qt6-svg-dev qt6-charts-dev qt6-serialport-dev libqt6sql6-sqlite qt6-qpa-plugins
   libserialport-dev libsqlite3-dev sqlite3 libzstd-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev

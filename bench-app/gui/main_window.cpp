@@ -21,6 +21,8 @@
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QStatusBar>
+#include <QSvgGenerator>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -37,6 +39,8 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/interrupt.hpp"
 #include "aidi/core/run_browser.hpp"
+#include "profiler_plot.hpp"
+#include "profiler_tab.hpp"
 #include "timeline_plot.hpp"
 
 namespace aidi::gui {
@@ -157,10 +161,24 @@ void MainWindow::buildUi() {
   });
   connect(compare, &QPushButton::clicked, this, [this] { compareRuns(selectedRunIds()); });
 
-  // Compare: selected runs side by side.
-  m_compare = new QTableWidget(m_tabs);
+  // Compare: selected runs side by side, their power overlaid from their requests.
+  auto* comparePage = new QWidget(m_tabs);
+  auto* compareLayout = new QVBoxLayout(comparePage);
+  m_compare = new QTableWidget(comparePage);
   m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
-  m_tabs->addTab(m_compare, tr("&Compare"));
+  m_comparePlot = new ProfilerPlot(comparePage);
+  compareLayout->addWidget(m_compare, 1);
+  compareLayout->addWidget(m_comparePlot, 2);
+  m_tabs->addTab(comparePage, tr("&Compare"));
+  // Past runs open in tabs of their own, which close; the first three stay.
+  m_tabs->setTabsClosable(true);
+  for (int i = 0; i < 3; ++i) m_tabs->tabBar()->setTabButton(i, QTabBar::RightSide, nullptr);
+  connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) {
+    if (index < 3) return;
+    QWidget* page = m_tabs->widget(index);
+    m_tabs->removeTab(index);
+    page->deleteLater();
+  });
   layout->addWidget(m_tabs, 1);
   setCentralWidget(central);
 
@@ -470,26 +488,59 @@ QList<qint64> MainWindow::selectedRunIds() const {
   return ids;
 }
 
+ProfilerTab* MainWindow::profilerTab(qint64 runId) const {
+  for (int i = 3; i < m_tabs->count(); ++i)
+    if (auto* tab = qobject_cast<ProfilerTab*>(m_tabs->widget(i)); tab && tab->runId() == runId) return tab;
+  return nullptr;
+}
+
 bool MainWindow::showRunTimeline(qint64 runId) {
-  auto db = openForReading(m_database);
-  if (!db) {
-    showError(tr("Database: %1").arg(fromStd(db.error().message)));
+  for (int i = 3; i < m_tabs->count(); ++i)
+    if (m_tabs->widget(i)->property("runId").toLongLong() == runId) {
+      m_tabs->setCurrentIndex(i);
+      return true;
+    }
+  auto samples = core::RunProfile::recordedSamples(m_database.toStdString(), runId);
+  if (!samples) {
+    showError(tr("Run %1: %2").arg(runId).arg(fromStd(samples.error().message)));
     return false;
   }
-  auto drawn = db->timeline(runId, 0);
-  if (!drawn) {
-    showError(tr("Run %1: %2").arg(runId).arg(fromStd(drawn.error().message)));
-    return false;
+  QWidget* page = nullptr;
+  QString title;
+  if (!samples->empty()) {
+    auto tab = ProfilerTab::open(m_database, runId, m_tabs);
+    if (!tab) {
+      showError(tr("Run %1: %2").arg(runId).arg(fromStd(tab.error().message)));
+      return false;
+    }
+    connect(*tab, &ProfilerTab::failed, this, &MainWindow::showError);
+    page = *tab;
+    title = tr("Run %1").arg(runId);
+  } else {
+    // No waveform recorded: the voltage timeline from the power cycles.
+    auto db = openForReading(m_database);
+    if (!db) {
+      showError(tr("Database: %1").arg(fromStd(db.error().message)));
+      return false;
+    }
+    auto drawn = db->timeline(runId, 0);
+    if (!drawn) {
+      showError(tr("Run %1: %2").arg(runId).arg(fromStd(drawn.error().message)));
+      return false;
+    }
+    auto* plot = new TimelinePlot(m_tabs);
+    plot->setFollowing(false);
+    plot->setTitle(tr("Run %1, sample 0 (no waveform recorded: `waveforms = true` records one)").arg(runId));
+    for (const auto& p : drawn->voltage) plot->appendVoltage(p.t, p.v);
+    for (const auto& [t0, t1] : drawn->powered) plot->addPowerBand(t0, t1);
+    for (const auto& m : drawn->checkpoints) plot->addCheckpoint(m.t, m.v);
+    plot->fitAll();
+    page = plot;
+    title = tr("Run %1 (timeline)").arg(runId);
   }
-  m_plot->clear();
-  m_plot->setFollowing(false);
-  m_plot->setTitle(tr("Run %1, sample 0").arg(runId));
-  const core::TimelineDrawing& drawing = *drawn;
-  for (const auto& p : drawing.voltage) m_plot->appendVoltage(p.t, p.v);
-  for (const auto& [t0, t1] : drawing.powered) m_plot->addPowerBand(t0, t1);
-  for (const auto& m : drawing.checkpoints) m_plot->addCheckpoint(m.t, m.v);
-  m_plot->fitAll();
-  m_tabs->setCurrentIndex(0);
+  page->setProperty("runId", runId);
+  m_tabs->setCurrentIndex(m_tabs->addTab(page, title));
+  clearError();
   return true;
 }
 
@@ -527,9 +578,49 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
         QString("%1 %").arg(100.0 * r.bootCycles / plain, 0, 'f', 2),
         QString("%1 %").arg(100.0 * r.checkpointCycles / plain, 0, 'f', 2),
         QString("%1 %").arg(100.0 * r.reexecutedCycles / plain, 0, 'f', 2), fromStd(r.failure)};
-    for (int m = 0; m < values.size(); ++m) m_compare->setItem(m, c, new QTableWidgetItem(values[m]));
+    const bool finished = r.finished == r.inferences && r.inferences > 0;
+    for (int m = 0; m < values.size(); ++m) {
+      // A run that did not finish every inference has no latency to compare.
+      const bool measured = m >= 4 && m <= 10;
+      m_compare->setItem(m, c, new QTableWidgetItem(measured && !finished ? QString::fromUtf8("\u2013") : values[m]));
+    }
   }
+  // The best: the fastest run that finished every inference.
+  int best = -1;
+  for (int c = 0; c < static_cast<int>(chosen.size()); ++c) {
+    const auto& r = chosen[static_cast<std::size_t>(c)];
+    if (r.finished == r.inferences && r.inferences > 0 &&
+        (best < 0 || r.latencyS.median < chosen[static_cast<std::size_t>(best)].latencyS.median))
+      best = c;
+  }
+  if (best >= 0)
+    for (int m = 0; m < m_compare->rowCount(); ++m) {
+      QTableWidgetItem* item = m_compare->item(m, best);
+      item->setBackground(QColor(0xd8, 0xf0, 0xd8));
+      QFont bold = item->font();
+      bold.setBold(true);
+      item->setFont(bold);
+    }
   m_compare->resizeColumnsToContents();
+  // Their power overlaid, each from its request (sample 0, where recorded).
+  static const QColor kColors[] = {QColor(0x2c, 0xa0, 0x2c), QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
+                                   QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x8c, 0x56, 0x4b)};
+  m_comparePlot->clearOverlays();
+  m_comparePlot->setProfile(nullptr);
+  m_compareProfiles.clear();
+  for (const auto& r : chosen) {
+    auto profile = core::RunProfile::open(m_database.toStdString(), r.runId, 0);
+    if (profile) m_compareProfiles.push_back(std::make_unique<core::RunProfile>(std::move(*profile)));
+  }
+  if (!m_compareProfiles.empty()) {
+    core::RunProfile* base = m_compareProfiles.front().get();
+    m_comparePlot->setProfile(base);
+    for (std::size_t i = 1; i < m_compareProfiles.size(); ++i) {
+      core::RunProfile* p = m_compareProfiles[i].get();
+      m_comparePlot->addOverlay(p, base->requestS() - p->requestS(), kColors[i % std::size(kColors)],
+                                tr("run %1").arg(p->runId()));
+    }
+  }
   m_tabs->setCurrentWidget(m_compare);
   clearError();
   return true;
@@ -573,30 +664,30 @@ bool MainWindow::exportReport(const QString& path) {
 }
 
 bool MainWindow::exportPlot(const QString& path) {
-  if (QFileInfo(path).suffix().toLower() == "svg") {
-    const auto campaign = campaignForExport();
-    if (!campaign) {
-      showError(tr("Nothing to plot: open a database with a campaign first."));
-      return false;
-    }
-    const auto ids = selectedRunIds();
-    auto report = core::buildReport(m_database.toStdString(), *campaign, m_modelZoo,
-                                    ids.isEmpty() ? std::nullopt : std::optional<std::int64_t>(ids.front()));
-    if (!report) {
-      showError(tr("Plot: %1").arg(fromStd(report.error().message)));
-      return false;
-    }
-    for (const auto& [name, svg] : core::plotSvgs(*report)) {
-      if (name != "timeline") continue;
-      std::ofstream(path.toStdString()) << svg << "\n";
-      return true;
-    }
-    showError(tr("The campaign has no finished run to plot."));
+  // The plot of the tab in front: a past run's profiler, its timeline, or the live view.
+  QWidget* page = m_tabs->currentWidget();
+  if (auto* tab = qobject_cast<ProfilerTab*>(page)) {
+    if (tab->exportImage(path)) return true;
+    showError(tab->lastError());
     return false;
   }
-  QImage image(m_plot->size().expandedTo(QSize(800, 400)), QImage::Format_ARGB32_Premultiplied);
+  TimelinePlot* plot = qobject_cast<TimelinePlot*>(page);
+  if (!plot) plot = m_plot;
+  const QSize size = plot->size().expandedTo(QSize(800, 400));
+  if (QFileInfo(path).suffix().toLower() == "svg") {
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(size);
+    svg.setViewBox(QRect(QPoint(0, 0), size));
+    QPainter painter(&svg);
+    plot->render(painter, QRect(QPoint(0, 0), size));
+    if (painter.end()) return true;
+    showError(tr("Cannot write %1.").arg(path));
+    return false;
+  }
+  QImage image(size, QImage::Format_ARGB32_Premultiplied);
   QPainter painter(&image);
-  m_plot->render(painter, image.rect());
+  plot->render(painter, image.rect());
   painter.end();
   if (!image.save(path)) {
     showError(tr("Cannot write %1.").arg(path));
@@ -680,6 +771,7 @@ void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
                               .arg(eta));
   m_decoderStatus->setText(tr("decoder: %1 frames dropped").arg(e.framesDropped));
   if (e.kind == core::CampaignEvent::Kind::Checkpoint) {
+    m_liveCheckpoints.push_back(e.sinceBootS);  // drawn when its cycle ends (its start is known then)
     if (e.layers > 0) m_layerProgress->setRange(0, e.layers);
     m_layerProgress->setValue(std::min(e.layer + 1, std::max(e.layers, 1)));
     return;
@@ -717,6 +809,13 @@ void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
   m_plot->appendVoltage(start, c.vOn);
   m_plot->appendVoltage(start + c.onS + c.sleepS, c.vOff);
   m_plot->addPowerBand(start, start + c.onS + c.sleepS);
+  // The cycle's checkpoints, on the voltage's line at their moment.
+  const double length = c.onS + c.sleepS;
+  for (const double at : m_liveCheckpoints) {
+    const double share = length > 0 ? std::clamp(at / length, 0.0, 1.0) : 0.0;
+    m_plot->addCheckpoint(start + std::min(at, length), c.vOn + share * (c.vOff - c.vOn));
+  }
+  m_liveCheckpoints.clear();
   m_liveLastV = c.vOff;
   if (c.finished) m_liveOffset = start + c.onS + c.sleepS;
 }

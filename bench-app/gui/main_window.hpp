@@ -17,6 +17,7 @@
 
 #include "aidi/core/bench_file.hpp"
 #include "aidi/core/campaign_runner.hpp"
+#include "aidi/core/run_profile.hpp"
 
 class QLabel;
 class QLineEdit;
@@ -30,6 +31,11 @@ class QTextBrowser;
 class QAction;
 class QComboBox;
 class QListWidget;
+
+namespace aidi::gui {
+class ProfilerPlot;
+class ProfilerTab;
+}
 
 namespace aidi::gui {
 
@@ -48,10 +54,14 @@ class MainWindow : public QMainWindow {
   void flashBench(const QString& model, const QString& policy);  // through the bench's flasher
   bool runCampaignFile(const QString& path);         // starts on a worker thread
   void stopCampaign();
+  // A past run in its own tab (its profiler where waveforms were recorded,
+  // else its voltage timeline); an open tab of the run is brought forward.
   bool showRunTimeline(qint64 runId);
+  ProfilerTab* profilerTab(qint64 runId) const;
+  ProfilerPlot* comparePlot() const { return m_comparePlot; }
   bool compareRuns(const QList<qint64>& runIds);
   bool exportReport(const QString& path);  // .html, .csv or .json by extension
-  bool exportPlot(const QString& path);    // .png or .svg
+  bool exportPlot(const QString& path);    // the current tab's plot, .png or .svg (the same run)
   // Reloads the runs browser from the database on a worker thread (the GUI
   // stays responsive on a large database); runsRefreshed() when it is shown.
   void refreshRuns();
@@ -118,6 +128,10 @@ class MainWindow : public QMainWindow {
   double m_liveLastV = 0;
   std::int64_t m_liveRun = -1;
   int m_liveSample = -1;
+  std::vector<double> m_liveCheckpoints;  // of the cycle under way: seconds since its power-on
+  // The compare tab's overlay: sample 0 of each compared run with a waveform.
+  ProfilerPlot* m_comparePlot = nullptr;
+  std::vector<std::unique_ptr<core::RunProfile>> m_compareProfiles;
   int m_refreshing = 0;           // loads of the runs browser under way
   std::uint64_t m_refreshGeneration = 0;  // only the newest load is shown
 };

@@ -204,6 +204,16 @@ Result<std::int64_t> campaignOfRun(Database& db, std::int64_t runId) {
   return stmt->integer(0);
 }
 
+Result<int> currentAttempt(Database& db, std::int64_t runId) {
+  auto stmt = sql::Statement::prepare(db.handle(), "SELECT attempt FROM runs WHERE id = ?");
+  if (!stmt) return std::unexpected(stmt.error());
+  stmt->bind(1, runId);
+  auto row = stmt->step();
+  if (!row) return std::unexpected(row.error());
+  if (!*row) return fail(ErrorCode::Invalid, "no run " + std::to_string(runId) + " in the database");
+  return static_cast<int>(stmt->integer(0));
+}
+
 Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inference) {
   Timeline t;
   t.runId = runId;
@@ -215,8 +225,8 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
   if (!found) return std::unexpected(found.error());
   if (*found) t.board = board->text(0);
   auto cycles = sql::Statement::prepare(
-      db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles, p.sleep_s"
-                   " FROM power_cycles p JOIN runs r ON r.id = p.run_id AND r.attempt = p.attempt"
+      db.handle(), "SELECT p.boot_id, p.start_s, p.on_s, p.off_s, p.v_start, p.v_end, p.device_cycles, p.sleep_s,"
+                   " p.shutdown_s FROM power_cycles p JOIN runs r ON r.id = p.run_id AND r.attempt = p.attempt"
                    " WHERE p.run_id = ? AND p.inference = ? ORDER BY p.start_s");
   if (!cycles) return std::unexpected(cycles.error());
   cycles->bind(1, runId).bind(2, static_cast<std::int64_t>(inference));
@@ -229,10 +239,11 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
     if (!cycles->isNull(4)) c.vStart = cycles->real(4);
     if (!cycles->isNull(5)) c.vEnd = cycles->real(5);
     if (!cycles->isNull(6)) c.deviceCycles = cycles->integer(6);
+    c.shutdownS = cycles->real(8);
     t.cycles.push_back(c);
   }
   auto checkpoints = sql::Statement::prepare(
-      db.handle(), "SELECT c.boot_id, c.layer, c.job, c.cycles_since_boot"
+      db.handle(), "SELECT c.boot_id, c.layer, c.job, c.cycles_since_boot, c.nvm_bytes"
                    " FROM checkpoints c JOIN runs r ON r.id = c.run_id AND r.attempt = c.attempt"
                    " WHERE c.run_id = ? AND c.inference = ? ORDER BY c.boot_id, c.seq");
   if (!checkpoints) return std::unexpected(checkpoints.error());
@@ -244,7 +255,21 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
     t.checkpoints.push_back({static_cast<std::uint32_t>(checkpoints->integer(0)),
                              static_cast<std::uint32_t>(checkpoints->integer(1)),
                              static_cast<std::uint32_t>(checkpoints->integer(2)),
-                             static_cast<std::uint32_t>(checkpoints->integer(3))});
+                             static_cast<std::uint32_t>(checkpoints->integer(3)),
+                             checkpoints->isNull(4) ? std::optional<std::uint32_t>()
+                                                    : static_cast<std::uint32_t>(checkpoints->integer(4))});
+  }
+  auto request = sql::Statement::prepare(
+      db.handle(), "SELECT i.start_s, i.latency_s, i.finished FROM inferences i"
+                   " JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt WHERE i.run_id = ? AND i.inference = ?");
+  if (!request) return std::unexpected(request.error());
+  request->bind(1, runId).bind(2, static_cast<std::int64_t>(t.inference));
+  auto got = request->step();
+  if (!got) return std::unexpected(got.error());
+  if (*got) {
+    if (!request->isNull(0)) t.requestS = request->real(0);
+    if (!request->isNull(1)) t.latencyS = request->real(1);
+    t.finished = request->integer(2) != 0;
   }
   return t;
 }

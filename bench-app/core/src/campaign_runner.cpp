@@ -417,9 +417,12 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       e.elapsedS = elapsed();
       emit(e);
     };
+    const BoardProfile* runBoard = campaign->findBoard(run.plan.board);
+    const double clockHz = runBoard ? runBoard->clockHz : 0;
     const auto onCheckpoint = [&](const CheckpointEvent& c) {
       e.kind = CampaignEvent::Kind::Checkpoint;
       e.layer = c.layer;
+      e.sinceBootS = clockHz > 0 ? c.cyclesSinceBoot / clockHz : 0;
       e.layers = layerCount;
       emit(e);
     };

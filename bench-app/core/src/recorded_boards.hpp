@@ -7,6 +7,7 @@
 
 #include "aidi/core/board_profile.hpp"
 #include "aidi/db/campaign_store.hpp"
+#include "aidi/db/queries.hpp"
 
 namespace aidi::core {
 
@@ -23,6 +24,20 @@ namespace aidi::core {
     boards.push_back(std::move(*profile));
   }
   return boards;
+}
+
+// A run's board `name` as its campaign recorded it (else the profile as the
+// file is now).
+[[nodiscard]] inline Result<BoardProfile> runBoard(db::Database& db, std::int64_t runId, const std::string& name) {
+  auto campaign = db::campaignOfRun(db, runId);
+  if (!campaign) return std::unexpected(campaign.error());
+  auto recorded = db::CampaignStore(db).recorded(*campaign);
+  if (!recorded) return std::unexpected(recorded.error());
+  auto boards = recordedBoards(*recorded);
+  if (!boards) return std::unexpected(boards.error());
+  for (auto& board : *boards)
+    if (board.name == name) return std::move(board);
+  return findBoardProfile(name);
 }
 
 }  // namespace aidi::core

@@ -61,16 +61,7 @@ Result<std::vector<RunSummary>> RunBrowser::runsById(const std::vector<std::int6
 Result<TimelineDrawing> RunBrowser::timeline(std::int64_t runId, std::uint32_t sample) {
   auto timeline = db::runTimeline(*m_db, runId, sample);
   if (!timeline) return std::unexpected(timeline.error());
-  auto campaign = db::campaignOfRun(*m_db, runId);
-  if (!campaign) return std::unexpected(campaign.error());
-  auto recorded = db::CampaignStore(*m_db).recorded(*campaign);
-  if (!recorded) return std::unexpected(recorded.error());
-  auto boards = recordedBoards(*recorded);
-  if (!boards) return std::unexpected(boards.error());
-  // The run's own board, as the campaign recorded it.
-  for (const auto& board : *boards)
-    if (board.name == timeline->board) return drawTimeline(*timeline, board.clockHz);
-  auto board = findBoardProfile(timeline->board);
+  auto board = runBoard(*m_db, runId, timeline->board);
   if (!board) return std::unexpected(board.error());
   return drawTimeline(*timeline, board->clockHz);
 }

@@ -89,6 +89,9 @@ struct EnergyRecord {
 };
 [[nodiscard]] Result<std::vector<EnergyRecord>> campaignEnergy(Database& db, std::int64_t campaignId);
 
+// A run's current attempt (the one whose rows count); Invalid when there is no such run.
+[[nodiscard]] Result<int> currentAttempt(Database& db, std::int64_t runId);
+
 // The campaign a run belongs to; Invalid when there is no such run.
 [[nodiscard]] Result<std::int64_t> campaignOfRun(Database& db, std::int64_t runId);
 
@@ -99,13 +102,18 @@ struct TimelineCycle {
   std::optional<double> vStart, vEnd;
   double sleepS = 0;
   std::optional<std::int64_t> deviceCycles;
+  double shutdownS = 0;  // shut down by its own choice at the cycle's end
 };
 struct TimelineCheckpoint {
   std::uint32_t bootId, layer, job, cyclesSinceBoot;
+  std::optional<std::uint32_t> nvmBytes;
 };
 struct Timeline {
   std::int64_t runId = 0;
   std::uint32_t inference = 0;
+  // The inference's request (trace time) and, when it finished, its latency.
+  std::optional<double> requestS, latencyS;
+  bool finished = false;
   std::string board;  // the run's board profile (its clock dates the checkpoints)
   std::vector<TimelineCycle> cycles;
   std::vector<TimelineCheckpoint> checkpoints;

@@ -37,6 +37,7 @@ struct CampaignEvent {
   double etaS = -1;     // < 0: unknown yet
   inst::PowerCycleRecord cycle;       // PowerCycle: the cycle that just ended
   int layer = -1, layers = 0;         // Checkpoint: the layer committed, of the model's
+  double sinceBootS = 0;              // Checkpoint: since its power cycle began (device cycles / clock)
   int predicted = -1, label = -1;     // SampleDone: the device's answer and the truth
   double latencyS = 0;                // SampleDone
   std::uint64_t framesDropped = 0;    // telemetry frames lost so far in this process
