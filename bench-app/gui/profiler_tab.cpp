@@ -18,7 +18,8 @@ Result<ProfilerTab*> ProfilerTab::open(const QString& database, std::int64_t run
                                          " has no waveform: record one with `waveforms = true` in the campaign's "
                                          "[campaign] table");
   auto* tab = new ProfilerTab(database, runId, parent);
-  for (const std::uint32_t s : *samples) tab->m_samples->addItem(tr("sample %1").arg(s), s);
+  for (const int s : *samples)
+    tab->m_samples->addItem(s == core::RunProfile::kWholeRun ? tr("whole run") : tr("sample %1").arg(s), s);
   if (!tab->showSample(samples->front())) {
     const QString why = tab->lastError();
     delete tab;
@@ -54,7 +55,7 @@ ProfilerTab::ProfilerTab(const QString& database, std::int64_t runId, QWidget* p
   layout->addWidget(m_readout);
   layout->addWidget(m_hover);
   connect(m_samples, &QComboBox::activated, this,
-          [this](int index) { showSample(m_samples->itemData(index).toUInt()); });
+          [this](int index) { showSample(m_samples->itemData(index).toInt()); });
   connect(fit, &QPushButton::clicked, m_plot, &ProfilerPlot::fitAll);
   connect(m_plot, &ProfilerPlot::cursorsChanged, this, [this] { m_readout->setText(m_plot->readoutText()); });
   connect(m_plot, &ProfilerPlot::hovered, m_hover, &QLabel::setText);
@@ -74,7 +75,7 @@ void ProfilerTab::fail(const QString& message) {
   emit failed(message);
 }
 
-bool ProfilerTab::showSample(std::uint32_t sample) {
+bool ProfilerTab::showSample(int sample) {
   auto profile = core::RunProfile::open(m_database.toStdString(), m_runId, sample);
   if (!profile) {
     fail(QString::fromStdString(profile.error().message));

@@ -25,8 +25,8 @@ class ProfilerTab : public QWidget {
   QComboBox* samplePicker() const { return m_samples; }
   QLabel* readoutLabel() const { return m_readout; }
   core::RunProfile* profile() const { return m_profile.get(); }
-  // Shows sample `sample` of the run (one of the picker's).
-  bool showSample(std::uint32_t sample);
+  // Shows sample `sample` of the run (one of the picker's; RunProfile::kWholeRun: all of it).
+  bool showSample(int sample);
   // The selection between the cursors (else the view) as CSV.
   bool exportCsv(const QString& path);
   // The view as .png or .svg (by extension).

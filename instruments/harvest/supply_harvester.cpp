@@ -37,9 +37,21 @@ Status SupplyHarvester::powerOff() { return m_supply.setOutput(m_config.channel,
 
 Status SupplyHarvester::waitWall(double duration) {
   const auto until = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
+  const auto interval = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(m_config.measureIntervalS));
   while (Clock::now() < until) {
     if (interruptRequested()) return fail(ErrorCode::Cancelled, "interrupted: supply output switched off");
-    std::this_thread::sleep_for(std::min<Clock::duration>(until - Clock::now(), std::chrono::milliseconds(20)));
+    if (m_config.measureIntervalS > 0 && Clock::now() - m_lastMeasure >= interval) {
+      m_lastMeasure = Clock::now();
+      auto reading = m_supply.measure(m_config.channel);
+      if (!reading) return std::unexpected(reading.error());
+      // Placed at the moment the answer arrived, on the model's time axis.
+      m_measurements.push_back({m_anchorModelS + seconds(reading->at - m_anchorWall) / m_config.timeScale,
+                                reading->volts, reading->amps});
+      continue;
+    }
+    auto wake = until;
+    if (m_config.measureIntervalS > 0) wake = std::min(wake, m_lastMeasure + interval);
+    std::this_thread::sleep_for(std::min<Clock::duration>(wake - Clock::now(), std::chrono::milliseconds(20)));
   }
   return {};
 }
@@ -52,9 +64,11 @@ Result<PowerCycleRecord> SupplyHarvester::powerOn() {
   PowerCycleRecord r;
   r.index = m_cycles++;
   // Charging: the model's time, played as real time with the output off.
+  const double chargeFrom = m_model.time();
   auto charged = m_model.chargeUntilOn();
   if (!charged) return abort(charged.error());
   r.offS = *charged;
+  anchor(chargeFrom);
   if (auto ok = waitWall(r.offS * m_config.timeScale); !ok) return abort(ok.error());
   r.startS = m_model.time();
   r.vOn = m_model.voltage();
@@ -70,6 +84,7 @@ Result<PowerCycleRecord> SupplyHarvester::powerOn() {
   }
   if (auto ok = m_supply.setOutput(m_config.channel, true); !ok) return abort(ok.error());
   const auto on = Clock::now();
+  anchor(r.startS);
   const double wallOn = planned * m_config.timeScale;
   if (following) {
     // Step the output down along the modelled capacitor voltage.

@@ -2,6 +2,11 @@
 // frame, 60 fps), painting into an offscreen image the size of a full-HD
 // plot area: the whole run, a zoomed view, and following the newest data
 // while samples arrive. Also the time to append them (the pyramid's cost).
+//
+// With the waveform store waveform_bench wrote (`plot_bench FILE`): a run's
+// profiler (voltage, current and power lanes, markers, cursors) drawn from
+// the store at zooms from the whole hour to a millisecond, the first frame
+// of each zoom with a cold cache (the tab just opened), then panning.
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QImage>
@@ -9,8 +14,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <random>
 #include <vector>
 
+#include "profiler_plot.hpp"
 #include "timeline_plot.hpp"
 
 namespace {
@@ -23,6 +30,50 @@ double msPerFrame(aidi::gui::TimelinePlot& plot, QImage& image, int frames) {
     plot.render(painter, image.rect());
   }
   return static_cast<double>(timer.nsecsElapsed()) / 1e6 / frames;
+}
+
+// The profiler tab's plot over the store at `file` (run 1, the whole run).
+// Returns the worst frame, ms; negative if the store cannot be read.
+double profilerFrames(const char* file) {
+  std::mt19937 where(3);
+  double worst = 0;
+  std::printf("profiler from the waveform store %s, 1920x1080 offscreen (target <= 16 ms a frame)\n", file);
+  QImage image(1920, 1080, QImage::Format_ARGB32_Premultiplied);
+  for (const double span : {3600.0, 600.0, 60.0, 1.0, 0.01, 0.001}) {
+    QElapsedTimer timer;
+    timer.start();
+    auto profile = aidi::core::RunProfile::open(file, 1, aidi::core::RunProfile::kWholeRun);  // cold: a fresh reader
+    if (!profile) {
+      std::fprintf(stderr, "plot_bench: %s\n", profile.error().message.c_str());
+      return -1;
+    }
+    const double openMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    aidi::gui::ProfilerPlot plot;
+    plot.resize(1920, 1080);
+    plot.setProfile(&*profile);
+    const double length = profile->endS() - profile->startS();
+    double start = profile->startS() + std::uniform_real_distribution<double>(0, std::max(0.0, length - span))(where);
+    plot.setCursorAt(0, start + span * 0.25);
+    plot.setCursorAt(1, start + span * 0.75);
+    double cold = 0, warmTotal = 0, warmMax = 0;
+    const int frames = 20;
+    for (int f = 0; f <= frames; ++f) {
+      plot.setView(start, start + span);
+      timer.restart();
+      QPainter painter(&image);
+      plot.render(painter, image.rect());
+      painter.end();
+      const double ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+      if (f == 0) cold = ms;
+      else warmTotal += ms, warmMax = std::max(warmMax, ms);
+      start = std::clamp(start + span * 0.1, profile->startS(), std::max(profile->startS(), profile->endS() - span));
+    }
+    worst = std::max({worst, cold, warmMax});
+    std::printf("  %8.3f s view   opened %6.2f ms, first frame %6.2f ms, panning %6.2f ms a frame (max %.2f)\n",
+                std::min(span, length), openMs, cold, warmTotal / frames, warmMax);
+  }
+  std::printf("  worst frame        %8.2f ms (target <= 16 ms)\n", worst);
+  return worst;
 }
 
 }  // namespace
@@ -56,5 +107,9 @@ int main(int argc, char** argv) {
   std::printf("  whole run (10,000 s)      %8.2f ms a frame  (%.0f fps)\n", whole, 1000.0 / whole);
   std::printf("  zoomed, 100 s (100k)      %8.2f ms a frame  (%.0f fps)\n", zoomed, 1000.0 / zoomed);
   std::printf("  close, 10 s (10k samples) %8.2f ms a frame  (%.0f fps)\n", close, 1000.0 / close);
+  if (argc > 1) {
+    const double worst = profilerFrames(argv[1]);
+    if (worst < 0 || worst > 16.0) return 1;
+  }
   return whole <= 16.0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@
 #include "../support/sqlite_scalar.hpp"
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/model_zoo.hpp"
+#include "aidi/core/run_profile.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
@@ -151,7 +152,8 @@ DeskRun runOnDesk(const inst::TempDir& dir, std::uint16_t supplyPort, std::uint1
       dir,
       benchHead(supplyPort) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(boardPort) + "::SOCKET\"\n",
       "[campaign]\nname = \"" + name + "\"\nsamples = " + std::to_string(samples) +
-          "\ntime_limit_s = 60\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
+          "\ntime_limit_s = 60\nbench = \"bench.toml\"\nwaveforms = true\n[matrix]\nmodels = [\"inas-tiny\"]\n"
+          "policies = [\"aidi\"]\n"
           "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\nv_start = 3.0\n",
       20);
 }
@@ -187,6 +189,20 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   EXPECT_GE(powerCycles, 2) << "about 0.4 s per modelled cycle at this scale";
   EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE latency_s > 0 AND energy_bound_s > 0"), 3);
   EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
+
+  // What the supply measured, in the same tables as the virtual bench's
+  // modelled waveforms: its 100 ohm load drew V/R while the output was on,
+  // nothing while the capacitor (modelled) charged.
+  auto profile = core::RunProfile::open(db, 1, 0);
+  ASSERT_TRUE(profile) << profile.error().message;
+  const auto* current = profile->channel("current");
+  ASSERT_TRUE(current && profile->channel("voltage") && profile->channel("power"));
+  EXPECT_EQ(current->source, "supply");
+  auto amps = profile->stats(*current, profile->startS(), profile->endS());
+  ASSERT_TRUE(amps);
+  EXPECT_GT(amps->count, 5u);
+  EXPECT_NEAR(amps->max, 3.3 / 100.0, 0.005) << "V/R of the simulator's load while on";
+  EXPECT_LT(amps->min, 1e-3) << "off while charging";
 }
 
 // The flasher is the real OpenOCD, told to use only an ST-LINK whose serial

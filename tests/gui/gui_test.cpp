@@ -344,8 +344,8 @@ class GuiTest : public QObject {
 
     // The sample picker: the other image of the run.
     tab->samplePicker()->setCurrentIndex(1);
-    QVERIFY(tab->showSample(tab->samplePicker()->itemData(1).toUInt()));
-    QCOMPARE(tab->profile()->sample(), 1u);
+    QVERIFY(tab->showSample(tab->samplePicker()->itemData(1).toInt()));
+    QCOMPARE(tab->profile()->sample(), 1);
     QVERIFY(!tab->plot()->cursorAt(0));  // cursors belong to the sample they were placed on
 
     // Another run: its own tab; compare overlays both runs' power.

@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 
 #include "aidi/core/model_zoo.hpp"
-#include "aidi/core/modelled_waveform.hpp"
+#include "aidi/core/waveforms.hpp"
 #include "aidi/core/real_bench.hpp"
 #include "aidi/core/run_owner.hpp"
 #include "aidi/core/simulation.hpp"
@@ -303,6 +303,8 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   request.deadline = s.deadline;
   request.onPowerCycle = onPowerCycle;
   request.timeScale = options.realBenchTimeScale;
+  // Waveforms asked for: the supply's readings, as fast as it answers (at most 100 a second).
+  if (s.campaign.waveforms) request.measureIntervalS = 0.01;
   request.onSample = [&](int sample, SimulationResult& result) -> inst::Status {
     const InferencePlan inference = inferencePlan(s, sample);
     if (result.finished) {
@@ -443,6 +445,9 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         if (auto ok = recordModelledWaveform(*db, run.runId, run.attempt, sample, result.loads,
                                              setup->storage.capacitanceF);
             !ok)
+          return dbError(ok.error());
+      if (campaign->waveforms && !result.measured.empty())
+        if (auto ok = recordMeasuredWaveform(*db, run.runId, run.attempt, sample, result.measured); !ok)
           return dbError(ok.error());
       const auto lost = result.decoder.droppedFrames() + result.decoder.framesMissed;
       e.framesDropped += lost;

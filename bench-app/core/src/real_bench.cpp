@@ -155,6 +155,7 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
   config.currentLimit = bench.limits.maxAmps;
   config.deviceWatts = r.board.runningPowerW();
   config.timeScale = r.timeScale;
+  config.measureIntervalS = r.measureIntervalS;
   inst::SupplyHarvester harvester(**supply, model, config);
   if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
 
@@ -170,6 +171,7 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     // The link failed, the board is not its profile, or the wall-time limit
     // passed: an error of the bench; the samples before it are recorded.
     if (!result) return stop(result.error());
+    result->measured = harvester.takeMeasurements();
     if (result->sample >= 0)
       if (auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(result->sample))) result->label = image->label;
     const bool finished = result->finished;

@@ -49,23 +49,21 @@ RunProfile::RunProfile(RunProfile&&) noexcept = default;
 RunProfile& RunProfile::operator=(RunProfile&&) noexcept = default;
 RunProfile::~RunProfile() = default;
 
-Result<std::vector<std::uint32_t>> RunProfile::recordedSamples(const std::filesystem::path& database,
-                                                               std::int64_t runId) {
+Result<std::vector<int>> RunProfile::recordedSamples(const std::filesystem::path& database, std::int64_t runId) {
   auto db = openForReading(database);
   if (!db) return std::unexpected(db.error());
   auto attempt = db::currentAttempt(*db, runId);
   if (!attempt) return std::unexpected(attempt.error());
   auto channels = db::listChannels(*db, runId, *attempt);
   if (!channels) return std::unexpected(channels.error());
-  std::vector<std::uint32_t> samples;
-  for (const auto& c : *channels)
-    if (c.sample >= 0) samples.push_back(static_cast<std::uint32_t>(c.sample));
+  std::vector<int> samples;
+  for (const auto& c : *channels) samples.push_back(c.sample);
   std::sort(samples.begin(), samples.end());
   samples.erase(std::unique(samples.begin(), samples.end()), samples.end());
   return samples;
 }
 
-Result<RunProfile> RunProfile::open(const std::filesystem::path& database, std::int64_t runId, std::uint32_t sample) {
+Result<RunProfile> RunProfile::open(const std::filesystem::path& database, std::int64_t runId, int sample) {
   auto db = openForReading(database);
   if (!db) return std::unexpected(db.error());
   RunProfile p;
@@ -74,12 +72,14 @@ Result<RunProfile> RunProfile::open(const std::filesystem::path& database, std::
   p.m_sample = sample;
   auto attempt = db::currentAttempt(*p.m_db, runId);
   if (!attempt) return std::unexpected(attempt.error());
-  auto channels = db::listChannels(*p.m_db, runId, *attempt, static_cast<int>(sample));
+  if (sample < kWholeRun) return fail(ErrorCode::Invalid, fmt::format("no sample {} in a run", sample));
+  auto channels = db::listChannels(*p.m_db, runId, *attempt, sample);
   if (!channels) return std::unexpected(channels.error());
   if (channels->empty())
-    return fail(ErrorCode::NotFound, fmt::format("run {} has no waveform of sample {}: record one with "
+    return fail(ErrorCode::NotFound, fmt::format("run {} has no waveform of {}: record one with "
                                                  "`waveforms = true` in the campaign's [campaign] table",
-                                                 runId, sample));
+                                                 runId, sample == kWholeRun ? std::string("the whole run")
+                                                                            : "sample " + std::to_string(sample)));
   p.m_channels = std::move(*channels);
   p.m_startS = p.m_channels.front().startS();
   p.m_endS = p.m_channels.front().endS();
@@ -87,19 +87,31 @@ Result<RunProfile> RunProfile::open(const std::filesystem::path& database, std::
     p.m_startS = std::min(p.m_startS, c.startS());
     p.m_endS = std::max(p.m_endS, c.endS());
   }
-  auto timeline = db::runTimeline(*p.m_db, runId, sample);
-  if (!timeline) return std::unexpected(timeline.error());
-  auto board = runBoard(*p.m_db, runId, timeline->board);
-  p.m_markers = markersOf(*timeline, board ? board->clockHz : 0.0);
-  p.m_requestS = timeline->requestS.value_or(p.m_startS);
+  // The sample's events; the whole run's are those of every inference.
+  std::vector<db::Timeline> timelines;
+  for (std::uint32_t i = sample == kWholeRun ? 0u : static_cast<std::uint32_t>(sample);; ++i) {
+    auto timeline = db::runTimeline(*p.m_db, runId, i);
+    if (!timeline) return std::unexpected(timeline.error());
+    const bool empty = timeline->cycles.empty() && !timeline->requestS;
+    if (!empty || timelines.empty()) timelines.push_back(std::move(*timeline));
+    if (sample != kWholeRun || empty) break;
+  }
+  const db::Timeline& first = timelines.front();
+  auto board = runBoard(*p.m_db, runId, first.board);
+  for (const auto& t : timelines) {
+    auto markers = markersOf(t, board ? board->clockHz : 0.0);
+    p.m_markers.insert(p.m_markers.end(), markers.begin(), markers.end());
+  }
+  p.m_requestS = first.requestS.value_or(p.m_startS);
+  const std::string which = sample == kWholeRun ? std::string("whole run") : "sample " + std::to_string(sample);
   std::string what;
   if (auto campaign = db::campaignOfRun(*p.m_db, runId))
     if (auto runs = db::runSummaries(*p.m_db, *campaign))
       for (const auto& r : *runs)
         if (r.runId == runId) what = fmt::format(": {} / {} / {}", r.model, r.policy, r.condition);
-  p.m_title = fmt::format("run {}, sample {}{} ({} on board {})", runId, sample, what,
+  p.m_title = fmt::format("run {}, {}{} ({} on board {})", runId, which, what,
                           p.m_channels.front().source == "model" ? "modelled" : p.m_channels.front().source,
-                          timeline->board);
+                          first.board);
   p.m_reader = std::make_unique<db::WaveformReader>(*p.m_db);
   return p;
 }

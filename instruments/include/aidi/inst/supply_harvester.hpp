@@ -12,6 +12,8 @@
 // cycle reports the on-time actually achieved beside the planned one.
 #pragma once
 
+#include <chrono>
+#include <utility>
 #include <vector>
 
 #include "aidi/inst/harvester.hpp"
@@ -30,6 +32,16 @@ struct SupplyHarvesterConfig {
   double stepS = 0.05;         // VoltageFollowing: time between settings (wall)
   double timeScale = 1.0;      // wall seconds per modelled second (1 on a real bench)
   double maxOnSeconds = 600;   // under continuous power, a cycle ends after this long
+  // Reads the supply's output (voltage, current) every this many wall
+  // seconds while it plays the model, or as fast as it answers when slower
+  // (0: never): the bench's record of what the device really drew.
+  double measureIntervalS = 0;
+};
+
+// One reading of the supply's output, at its time on the model's (trace's)
+// axis as the bench's clock places it.
+struct SupplyMeasurement {
+  double t = 0, volts = 0, amps = 0;
 };
 
 class SupplyHarvester final : public Harvester {
@@ -46,10 +58,16 @@ class SupplyHarvester final : public Harvester {
 
   // Every voltage set while on (VoltageFollowing), for inspection.
   const std::vector<double>& voltageSteps() const { return m_steps; }
+  // The readings taken since the last call (measureIntervalS), in time order.
+  std::vector<SupplyMeasurement> takeMeasurements() { return std::exchange(m_measurements, {}); }
 
  private:
-  // Waits `seconds` of wall time in short slices; Cancelled on Ctrl-C.
+  using Clock = std::chrono::steady_clock;
+  // Waits `seconds` of wall time in short slices, reading the output when a
+  // reading is due; Cancelled on Ctrl-C.
   [[nodiscard]] Status waitWall(double seconds);
+  // From now on, wall time maps to model time from `modelS` on.
+  void anchor(double modelS) { m_anchorWall = Clock::now(), m_anchorModelS = modelS; }
   [[nodiscard]] std::unexpected<Error> abort(Error error);
 
   PowerSupply& m_supply;
@@ -58,6 +76,9 @@ class SupplyHarvester final : public Harvester {
   std::uint64_t m_cycles = 0;
   bool m_prepared = false;
   std::vector<double> m_steps;
+  std::vector<SupplyMeasurement> m_measurements;
+  Clock::time_point m_anchorWall{}, m_lastMeasure{};
+  double m_anchorModelS = 0;
 };
 
 }  // namespace aidi::inst

@@ -55,7 +55,8 @@ struct CampaignFile {
   // comparison only) is told the bench's brown-out time: SimulationRequest.
   bool oracleSensing = false;
   // Record each inference's waveforms (current, voltage, power; modelled on
-  // the virtual bench) in the run database: modelled_waveform.hpp.
+  // the virtual bench, measured by the supply on a real one) in the run
+  // database: waveforms.hpp.
   bool waveforms = false;
   std::string bench = "virtual";    // as written
   std::filesystem::path benchFile;  // a real bench: the bench file, resolved; empty for the virtual bench

@@ -39,6 +39,9 @@ struct RealRunRequest {
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
   double timeScale = 1.0;  // wall seconds per modelled second: 1 on a real bench
   double deviceVolts = 3.3;  // the board's supply while powered (never above the bench limit)
+  // Reads the supply's output this often while it runs (0: never): each
+  // sample's readings come back in its result (`measured`).
+  double measureIntervalS = 0;
   // Each sample as it comes in; an error stops the run (output off).
   std::function<inst::Status(int sample, SimulationResult& result)> onSample;
 };

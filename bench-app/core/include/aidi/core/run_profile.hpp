@@ -47,20 +47,21 @@ struct CursorReadout {
 
 class RunProfile {
  public:
+  // The whole run: what an instrument measured across all its inferences.
+  static constexpr int kWholeRun = -1;
   // Opens `database` read-only and loads the run's channels and markers of
-  // `sample` (its inference index). A run with no waveform recorded is an
-  // error that says how to record one.
-  [[nodiscard]] static Result<RunProfile> open(const std::filesystem::path& database, std::int64_t runId,
-                                               std::uint32_t sample);
-  // The samples of a run that have waveforms, ascending.
-  [[nodiscard]] static Result<std::vector<std::uint32_t>> recordedSamples(const std::filesystem::path& database,
-                                                                           std::int64_t runId);
+  // `sample` (its inference index, or kWholeRun). A run with no waveform
+  // recorded is an error that says how to record one.
+  [[nodiscard]] static Result<RunProfile> open(const std::filesystem::path& database, std::int64_t runId, int sample);
+  // The samples of a run that have waveforms, ascending (kWholeRun first).
+  [[nodiscard]] static Result<std::vector<int>> recordedSamples(const std::filesystem::path& database,
+                                                                std::int64_t runId);
   RunProfile(RunProfile&&) noexcept;
   RunProfile& operator=(RunProfile&&) noexcept;
   ~RunProfile();
 
   std::int64_t runId() const { return m_runId; }
-  std::uint32_t sample() const { return m_sample; }
+  int sample() const { return m_sample; }
   const std::string& title() const { return m_title; }
   const std::vector<ChannelInfo>& channels() const { return m_channels; }
   const ChannelInfo* channel(std::string_view name) const;
@@ -87,7 +88,7 @@ class RunProfile {
   std::unique_ptr<db::Database> m_db;
   std::unique_ptr<db::WaveformReader> m_reader;
   std::int64_t m_runId = 0;
-  std::uint32_t m_sample = 0;
+  int m_sample = 0;
   std::string m_title;
   std::vector<ChannelInfo> m_channels;
   std::vector<ProfileMarker> m_markers;

@@ -21,6 +21,7 @@
 #include "aidi/core/board_profile.hpp"
 #include "aidi/db/queries.hpp"
 #include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/supply_harvester.hpp"
 #include "aidi/inst/virtual_power.hpp"
 #include "aidi/proto/decoder.hpp"
 
@@ -144,8 +145,10 @@ struct SimulationResult {
   // What a reader of the result must know (a trace used past its end).
   std::vector<std::string> warnings;
   // The virtual bench: every stretch the harvester model walked, from the
-  // request to the result (the modelled waveform, modelled_waveform.hpp).
+  // request to the result (the modelled waveform, waveforms.hpp).
   std::vector<inst::LoadStretch> loads;
+  // A real bench: what its supply measured over the inference (when asked).
+  std::vector<inst::SupplyMeasurement> measured;
 };
 
 // The one telemetry dispatch of both benches: folds a device frame into the

@@ -1,7 +1,9 @@
-// The virtual bench's waveforms: the device's current, voltage and power
-// over an inference, sampled from what the harvester model walked (its
-// load stretches), and written to the run database beside what real
-// instruments record (the same tables, the same views).
+// The waveforms an inference leaves in the run database (the same tables
+// and views for both benches): the virtual bench's, modelled; a real
+// bench's, measured by its supply.
+//
+// Modelled: the device's current, voltage and power sampled from what the
+// harvester model walked (its load stretches).
 //
 // While the device is on (and around any short stretch) the waveform is
 // sampled in bins of at most 10 us (>= 100 kS/s); long stretches of one
@@ -17,6 +19,7 @@
 
 #include "aidi/db/database.hpp"
 #include "aidi/inst/harvester_model.hpp"
+#include "aidi/inst/supply_harvester.hpp"
 
 namespace aidi::core {
 
@@ -39,5 +42,13 @@ struct ModelledSegment {
 [[nodiscard]] Status recordModelledWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
                                             const std::vector<inst::LoadStretch>& loads, double capacitanceF,
                                             const ModelledWaveformOptions& options = {});
+
+// Measured: the supply's readings of its output (voltage, current; power
+// their product), taken as fast as it answers and timestamped by the
+// bench. Stored at the readings' mean rate, each grid point holding the
+// latest reading at its time (a supply's readings are not evenly spaced);
+// source "supply". Fewer than two readings: nothing to write.
+[[nodiscard]] Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
+                                            const std::vector<inst::SupplyMeasurement>& readings);
 
 }  // namespace aidi::core

@@ -1,4 +1,4 @@
-#include "aidi/core/modelled_waveform.hpp"
+#include "aidi/core/waveforms.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -76,6 +76,30 @@ Status recordModelledWaveform(db::Database& db, std::int64_t runId, int attempt,
     const std::span<const double> columns[] = {seg.current, seg.voltage, seg.power};
     if (auto ok = writer->append(columns); !ok) return ok;
   }
+  return writer->finish();
+}
+
+Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
+                              const std::vector<inst::SupplyMeasurement>& readings) {
+  if (readings.size() < 2 || !(readings.back().t > readings.front().t)) return {};
+  const double t0 = readings.front().t, span = readings.back().t - t0;
+  const double rate = static_cast<double>(readings.size() - 1) / span;
+  const auto points = static_cast<std::size_t>(std::floor(span * rate)) + 1;
+  std::vector<double> current(points), voltage(points), power(points);
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < points; ++i) {
+    const double t = t0 + static_cast<double>(i) / rate;
+    while (k + 1 < readings.size() && readings[k + 1].t <= t + 1e-12) ++k;
+    current[i] = readings[k].amps;
+    voltage[i] = readings[k].volts;
+    power[i] = readings[k].volts * readings[k].amps;
+  }
+  auto writer = db::WaveformWriter::create(db, runId, attempt, sample, "supply",
+                                           {{"current", "A", 1e-7}, {"voltage", "V", 1e-5}, {"power", "W", 1e-8}});
+  if (!writer) return std::unexpected(writer.error());
+  if (auto ok = writer->startSegment(t0, rate); !ok) return ok;
+  const std::span<const double> columns[] = {current, voltage, power};
+  if (auto ok = writer->append(columns); !ok) return ok;
   return writer->finish();
 }
 
