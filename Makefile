@@ -71,7 +71,10 @@ figures: build
 	grep -E '^(geometric|worst|whole|model|  (inas|mcunet)|static)' $(FIGURES_DIR)/kernels-full.txt > $(FIGURES_DIR)/kernels.txt || cp $(FIGURES_DIR)/kernels-full.txt $(FIGURES_DIR)/kernels.txt
 	$(BUILD)/tests/bench/virtual_power_bench > $(FIGURES_DIR)/virtual-power.txt
 	$(BUILD)/bench-app/cli/aidi crashtest --model inas-tiny --policy all > $(FIGURES_DIR)/crashtest.txt
-	$(BUILD)/tests/bench/plot_bench > $(FIGURES_DIR)/plot.txt
+	$(BUILD)/tests/bench/waveform_bench $(FIGURES_DIR)/bench-data > $(FIGURES_DIR)/waveform.txt
+	$(BUILD)/tests/bench/plot_bench $(FIGURES_DIR)/bench-data/waveform.db 2>/dev/null \
+	  | sed -e 's|$(FIGURES_DIR)/||' > $(FIGURES_DIR)/plot.txt
+	rm -f $(FIGURES_DIR)/bench-data/waveform.db*
 	/usr/bin/python3 tools/readme_figures.py --figures $(FIGURES_DIR) --results docs/RESULTS.md --readme README.md
 
 # Benchmarks print their figures; see each issue's targets.
@@ -82,7 +85,7 @@ bench: build
 	$(BUILD)/tests/bench/kernel_bench
 	$(BUILD)/tests/bench/virtual_power_bench
 	$(BUILD)/tests/bench/latency_bench
-	$(BUILD)/tests/bench/plot_bench $(BUILD)/bench-data/waveform.db
+	$(BUILD)/tests/bench/plot_bench $(BUILD)/bench-data/waveform.db 2>/dev/null
 	@echo "Continuous operation: 24 h of office-day, mcunet-s / aidi at 100 uF, back to back" \
 	  "(targets: <= 120 s of wall time, >= 10 inferences per wall second)"
 	$(AIDI) sim --model mcunet-s --policy aidi --cap 100 --trace fixtures/traces/office-day.csv --duration-s 86400

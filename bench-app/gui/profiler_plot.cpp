@@ -290,17 +290,20 @@ void ProfilerPlot::render(QPainter& painter, const QRect& area) {
       painter.drawText(QRectF(area.left(), y - 8, kLeft - 6, 16), Qt::AlignRight | Qt::AlignVCenter, si(v, unit, 3));
     }
     painter.setClipRect(r);
+    std::vector<QLineF> lines;  // one batch per curve: far cheaper than a call per line
     for (const auto& d : drawn) {
-      painter.setPen(QPen(d.color, 1));
+      lines.clear();
       std::optional<QPointF> previous;
       for (int x = 0; x < static_cast<int>(d.columns.size()); ++x) {
         const auto& c = d.columns[static_cast<std::size_t>(x)];
         if (c.empty) continue;
         const double px = r.left() + x + 0.5, y0 = yAt(c.min), y1 = yAt(c.max);
-        if (previous) painter.drawLine(*previous, QPointF(px, (y0 + y1) / 2));
-        painter.drawLine(QPointF(px, y0), QPointF(px, y1));
+        if (previous) lines.emplace_back(*previous, QPointF(px, (y0 + y1) / 2));
+        lines.emplace_back(QPointF(px, y0), QPointF(px, y1));
         previous = QPointF(px, (y0 + y1) / 2);
       }
+      painter.setPen(QPen(d.color, 1));
+      painter.drawLines(lines.data(), static_cast<int>(lines.size()));
     }
     painter.setClipping(false);
     // The legend: the lane's channel, its source; overlays on the power lane.
