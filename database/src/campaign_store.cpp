@@ -28,13 +28,18 @@ class Transaction {
 
 Result<std::int64_t> CampaignStore::createCampaign(const std::string& name, const std::string& sourcePath,
                                                    const std::string& configToml, std::span<const PlannedRun> runs,
-                                                   std::span<const RecordedBoard> boards) {
+                                                   std::span<const RecordedBoard> boards,
+                                                   const CampaignProvenance& provenance) {
   sqlite3* db = m_db.handle();
   Transaction tx(db);
   if (auto ok = tx.begin(); !ok) return std::unexpected(ok.error());
-  auto insertCampaign = sql::Statement::prepare(db, "INSERT INTO campaigns (name, source_path, config_toml) VALUES (?,?,?)");
+  auto insertCampaign = sql::Statement::prepare(
+      db, "INSERT INTO campaigns (name, source_path, config_toml, bench_version, host) VALUES (?,?,?,?,?)");
   if (!insertCampaign) return std::unexpected(insertCampaign.error());
-  if (auto ok = insertCampaign->bind(1, name).bind(2, sourcePath).bind(3, configToml).run(); !ok)
+  const auto orNull = [](const std::string& v) { return v.empty() ? std::optional<std::string>() : v; };
+  if (auto ok = insertCampaign->bind(1, name).bind(2, sourcePath).bind(3, configToml)
+                    .bind(4, orNull(provenance.benchVersion)).bind(5, orNull(provenance.host)).run();
+      !ok)
     return std::unexpected(ok.error());
   const std::int64_t campaignId = sqlite3_last_insert_rowid(db);
   auto insertRun = sql::Statement::prepare(
@@ -190,13 +195,16 @@ Result<std::vector<CampaignInfo>> CampaignStore::listCampaigns() {
 
 Result<RecordedCampaign> CampaignStore::recorded(std::int64_t campaignId) {
   auto stmt = sql::Statement::prepare(
-      m_db.handle(), "SELECT id, name, COALESCE(source_path, ''), COALESCE(config_toml, ''), state FROM campaigns WHERE id = ?");
+      m_db.handle(), "SELECT id, name, COALESCE(source_path, ''), COALESCE(config_toml, ''), state,"
+                     " COALESCE(bench_version, ''), COALESCE(host, ''), created_at, COALESCE(finished_at, '')"
+                     " FROM campaigns WHERE id = ?");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, campaignId);
   auto row = stmt->step();
   if (!row) return std::unexpected(row.error());
   if (!*row) return fail(ErrorCode::Invalid, "no campaign with id " + std::to_string(campaignId));
-  RecordedCampaign recorded{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4), {}};
+  RecordedCampaign recorded{stmt->integer(0), stmt->text(1), stmt->text(2), stmt->text(3), stmt->text(4), {},
+                            {stmt->text(5), stmt->text(6)}, stmt->text(7), stmt->text(8)};
   auto boards = sql::Statement::prepare(
       m_db.handle(), "SELECT name, COALESCE(source_path, ''), profile_toml FROM board_profiles WHERE campaign_id = ?"
                      " ORDER BY rowid");  // the campaign's order

@@ -96,7 +96,8 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
 
   const std::string html = read(path("report.html"));
   for (const char* needle : {"AIDI Bench report: e2e", "mcunet-s", "inas-tiny", "<svg", "Capacitor voltage",
-                             "Accuracy on device vs median latency", "did not finish", "Physical assumptions"})
+                             "Accuracy on device vs median latency", "did not finish", "Physical assumptions",
+                             "Provenance", "Energy per inference"})
     EXPECT_NE(html.find(needle), std::string::npos) << needle;
   for (const char* external : {"src=", "href=", "<link", "<script", "url("})
     EXPECT_EQ(html.find(external), std::string::npos) << "the report must not load anything: " << external;
@@ -113,6 +114,18 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
     }
   }
   EXPECT_GT(j["models"][0]["params"].get<int>(), 0);
+  // Where the results come from: the campaign file, the bench that planned
+  // it, and one firmware build (its hash) behind every inference.
+  const auto& provenance = j["provenance"];
+  EXPECT_NE(provenance["campaign_file"].get<std::string>().find("c.toml"), std::string::npos) << provenance.dump();
+  EXPECT_FALSE(provenance["bench_version"].get<std::string>().empty());
+  EXPECT_FALSE(provenance["host"].get<std::string>().empty());
+  EXPECT_FALSE(provenance["finished_at"].get<std::string>().empty());
+  ASSERT_EQ(provenance["firmware_builds"].size(), 1u) << provenance.dump();
+  const std::string build = provenance["firmware_builds"].begin().key();
+  EXPECT_EQ(build.size(), 16u);
+  EXPECT_EQ(build.find_first_not_of("0123456789abcdef"), std::string::npos) << build;
+  EXPECT_EQ(provenance["inferences_without_build"].get<int>(), 0);
 
   const auto csv = runAidi({"report", "1", "--db", db, "--format", "csv"});
   ASSERT_EQ(csv.exitCode, 0) << csv.output;

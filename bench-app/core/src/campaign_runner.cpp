@@ -150,6 +150,7 @@ std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const 
   row.activeM4Cycles = counted(r.poweredCycles);
   row.plainM4Cycles = counted(r.plainCycles);
   row.telemetryInstructions = counted(r.telemetryInstructions);
+  if (!r.firmwareBuild.empty()) row.firmwareBuild = r.firmwareBuild;
   rows.emplace_back(std::move(row));
   return rows;
 }
@@ -338,8 +339,9 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
   std::vector<db::RecordedBoard> boards;
   for (const auto& b : campaign.boards) boards.push_back({b.name, b.path.string(), b.text});
   db::CampaignStore store(*db);
+  const db::CampaignProvenance provenance{AIDI_VERSION, hostName()};
   auto id = store.createCampaign(campaign.name, std::filesystem::absolute(campaign.path).string(), campaign.text, runs,
-                                 boards);
+                                 boards, provenance);
   if (!id) return std::unexpected(id.error());
   return *id;
 }

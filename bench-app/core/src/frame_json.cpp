@@ -10,16 +10,6 @@ namespace {
 using json = nlohmann::ordered_json;
 using namespace proto;
 
-std::string hex(const std::uint8_t* data, std::size_t n) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(n * 2);
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kDigits[data[i] >> 4]);
-    out.push_back(kDigits[data[i] & 0xF]);
-  }
-  return out;
-}
 
 std::string text(const char* s, std::size_t n) { return std::string(s, n); }
 
@@ -54,7 +44,7 @@ const char* logLevelName(LogLevel l) {
 json fields(const Hello& m) {
   return {{"firmware_version", std::to_string(m.firmwareMajor) + "." + std::to_string(m.firmwareMinor) + "." +
                                    std::to_string(m.firmwarePatch)},
-          {"build_hash", hex(m.buildHash, kBuildHashBytes)},
+          {"build_hash", hexText(m.buildHash, kBuildHashBytes)},
           {"sram_bytes", m.sramBytes},
           {"nvm_bytes", m.nvmBytes},
           {"clock_hz", m.clockHz},
@@ -123,7 +113,7 @@ void addFields(json& out, const Frame& frame) {
   M message{};
   if (const char* error = payloadError(decodeMessage(frame, message))) {
     out["error"] = error;
-    out["payload_hex"] = hex(frame.payload, frame.payloadSize);
+    out["payload_hex"] = hexText(frame.payload, frame.payloadSize);
   } else {
     out["fields"] = fields(message);
   }
@@ -151,7 +141,7 @@ json frameToJson(const Frame& frame) {
     case MessageType::SetPlan: addFields<SetPlan>(out, frame); break;
     case MessageType::Ping: addFields<Ping>(out, frame); break;
     case MessageType::Stop: addFields<Stop>(out, frame); break;
-    default: out["payload_hex"] = hex(frame.payload, frame.payloadSize); break;
+    default: out["payload_hex"] = hexText(frame.payload, frame.payloadSize); break;
   }
   return out;
 }
@@ -170,6 +160,17 @@ json countersToJson(const DecoderCounters& c) {
           {"frames_missed", c.framesMissed},
           {"boot_changes", c.bootChanges},
           {"empty_frames", c.emptyFrames}, {"truncated", c.truncated}};
+}
+
+std::string hexText(const std::uint8_t* data, std::size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(n * 2);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[data[i] >> 4]);
+    out.push_back(kDigits[data[i] & 0xF]);
+  }
+  return out;
 }
 
 }  // namespace aidi::core

@@ -71,6 +71,26 @@ std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
   return rows;
 }
 
+// Where the results come from: the campaign file, when and by what it was
+// planned and finished, the boards and the firmware builds.
+std::vector<std::pair<std::string, std::string>> provenanceRows(const Report& r) {
+  const auto& p = r.provenance;
+  const auto orUnknown = [](const std::string& v) { return v.empty() ? std::string("not recorded") : v; };
+  std::vector<std::pair<std::string, std::string>> rows = {
+      {"campaign file", orUnknown(p.campaignFile) + " (its text as planned is in the database)"},
+      {"planned", orUnknown(p.plannedAt) + " by aidi " + orUnknown(p.benchVersion) + " on " + orUnknown(p.host)},
+      {"finished", p.finishedAt.empty() ? "not yet" : p.finishedAt},
+      {"database", r.databasePath}};
+  for (const auto& b : r.boards) rows.emplace_back("board " + b.name, b.path.string() + " (as the campaign recorded it)");
+  std::string builds;
+  for (const auto& [hash, n] : p.firmwareBuilds) builds += fmt::format("{}{} ({} inferences)", builds.empty() ? "" : ", ", hash, n);
+  if (p.inferencesWithoutBuild > 0)
+    builds += fmt::format("{}{} inferences without a recorded build", builds.empty() ? "" : "; ", p.inferencesWithoutBuild);
+  rows.emplace_back("firmware builds", builds.empty() ? "none recorded" : builds);
+  rows.emplace_back("this report", fmt::format("aidi {}", AIDI_VERSION));
+  return rows;
+}
+
 const BoardProfile* boardOf(const Report& r, const std::string& name) {
   for (const auto& b : r.boards)
     if (b.name == name) return &b;
@@ -169,6 +189,11 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   report.campaignName = recorded->name;
   report.campaignState = recorded->state;
   report.databasePath = database.string();
+  report.provenance.campaignFile = recorded->sourcePath;
+  report.provenance.plannedAt = recorded->createdAt;
+  report.provenance.finishedAt = recorded->finishedAt;
+  report.provenance.benchVersion = recorded->provenance.benchVersion;
+  report.provenance.host = recorded->provenance.host;
   auto progress = store.progress(campaignId);
   if (!progress) return std::unexpected(progress.error());
   report.progress = *progress;
@@ -212,6 +237,8 @@ inst::Result<Report> buildReport(const std::filesystem::path& database, std::int
   std::map<std::pair<std::int64_t, std::uint32_t>, std::size_t> finishedIn;
   std::map<std::size_t, Acc> acc;
   for (const auto& r : *inferences) {
+    if (r.firmwareBuild.empty()) ++report.provenance.inferencesWithoutBuild;
+    else ++report.provenance.firmwareBuilds[r.firmwareBuild];
     ReportCell& cell = cellOf(r.model, r.board, r.policy, r.condition);
     Acc& a = acc[cellIndex[{r.model, r.board, r.policy, r.condition}]];
     ++cell.inferences;
@@ -621,6 +648,9 @@ void writeHtml(const Report& r, std::ostream& out) {
                        "<td>{}</td><td class=\"s\">{}</td><td>{}/{}</td><td class=\"s\">{}</td></tr>\n",
                        run.runId, run.planIndex, e(run.model), e(run.policy), e(run.condition), run.repetition,
                        e(run.state), run.finished, run.inferences, e(run.failure));
+  out << "</table>\n<h2>Provenance</h2>\n<table>";
+  for (const auto& [k, v] : provenanceRows(r))
+    out << "<tr><th class=\"s\">" << e(k) << "</th><td class=\"s\">" << e(v) << "</td></tr>";
   out << "</table>\n<h2>Physical assumptions</h2>\n<table>";
   for (const auto& [k, v] : assumptions(r))
     out << "<tr><th class=\"s\">" << e(k) << "</th><td class=\"s\">" << e(v) << "</td></tr>";
@@ -665,6 +695,10 @@ void writeJson(const Report& r, std::ostream& out) {
                    {"database", r.databasePath},
                    {"runs", {{"total", r.progress.total()}, {"done", r.progress.done}, {"failed", r.progress.failed},
                              {"planned", r.progress.planned}, {"running", r.progress.running}}}};
+  j["provenance"] = {{"campaign_file", r.provenance.campaignFile}, {"planned_at", r.provenance.plannedAt},
+                     {"finished_at", r.provenance.finishedAt}, {"bench_version", r.provenance.benchVersion},
+                     {"host", r.provenance.host}, {"firmware_builds", r.provenance.firmwareBuilds},
+                     {"inferences_without_build", r.provenance.inferencesWithoutBuild}};
   j["assumptions"] = nlohmann::json::object();
   for (const auto& [k, v] : assumptions(r)) j["assumptions"][k] = v;
   j["boards"] = nlohmann::json::array();

@@ -9,13 +9,14 @@
 #include <sstream>
 
 namespace aidi::core {
-namespace {
 
 std::string hostName() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "unknown-host";
   return name;
 }
+
+namespace {
 
 std::string bootId() {
   std::ifstream in("/proc/sys/kernel/random/boot_id");

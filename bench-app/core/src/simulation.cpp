@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "aidi/core/boot_demo.hpp"
+#include "aidi/core/frame_json.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
 #include "aidi/inst/elf_file.hpp"
@@ -40,6 +41,7 @@ struct Prepared {
   inst::TempDir dir;
   inst::QemuBoardConfig board;
   int label = -1;
+  std::string firmwareBuild;  // the ELF's build hash
   std::shared_ptr<inst::MarkLog> marks;  // the intermittent run's activity marks (shared with its power)
 };
 
@@ -76,6 +78,20 @@ inst::Result<std::string> activityMarkArguments(const inst::ElfFile& elf) {
   const auto first = elf.symbol("aidi_layer_marks"), last = elf.symbol("aidi_layer_marks_last");
   if (!first || !last) return inst::fail(inst::ErrorCode::Protocol, "the layer marks are missing in the firmware");
   return marks + ",mark=" + std::to_string(*first) + "-" + std::to_string(*last) + ":" + std::to_string(inst::kMarkLayer0);
+}
+
+// The firmware's build hash as its ELF holds it (aidi_build_hash: 16 hex
+// characters), or empty.
+std::string buildHashOf(const inst::ElfFile& elf) {
+  const auto at = elf.symbol("aidi_build_hash");
+  if (!at) return {};
+  std::string text;
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    const auto word = elf.readWord(*at + 4 * i);
+    if (!word) return {};
+    for (int b = 0; b < 4; ++b) text.push_back(static_cast<char>(*word >> (8 * b)));
+  }
+  return text.find_first_not_of("0123456789abcdef") == std::string::npos ? text : std::string();
 }
 
 // Marks the plugin's log holds between two of the device's stops: a
@@ -146,6 +162,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
       *windows += ",window=" + *range;
     }
     std::ofstream(p.dir.path() / "counters.bin", std::ios::binary) << std::string(64, '\0');
+    p.firmwareBuild = buildHashOf(*elf);
     auto marks = activityMarkArguments(*elf);
     if (!marks) return std::unexpected(marks.error());
     auto log = inst::MarkLog::create(p.dir.path() / "marks.bin", kMarkLogCapacity);
@@ -251,6 +268,7 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationRe
   }
   if (proto::decodeMessage(f, h) == proto::PayloadStatus::Ok) {
     if (hello) *hello = h;
+    result.firmwareBuild = hexText(h.buildHash, proto::kBuildHashBytes);
     return proto::MessageType::Hello;
   }
   return std::nullopt;
@@ -426,6 +444,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   if (!result) return std::unexpected(result.error());
   result->loads = std::move(loads);
   result->label = bench->prepared.label;
+  result->firmwareBuild = bench->prepared.firmwareBuild;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;
   result->energyBoundS =

@@ -61,6 +61,11 @@ struct RecordedBoard {
 };
 
 // A campaign as it was recorded: enough to run or report it again.
+// Who planned a campaign: aidi's version and the host (migration 0011).
+struct CampaignProvenance {
+  std::string benchVersion, host;
+};
+
 struct RecordedCampaign {
   std::int64_t id;
   std::string name;
@@ -68,6 +73,8 @@ struct RecordedCampaign {
   std::string configToml;
   std::string state;
   std::vector<RecordedBoard> boards;
+  CampaignProvenance provenance;     // empty before migration 0011
+  std::string createdAt, finishedAt;  // ISO 8601, UTC; finishedAt empty until it ends
 };
 
 // Who is executing a run, and whether that owner is still alive.
@@ -97,7 +104,8 @@ class CampaignStore {
   // Records a campaign and its runs (plan_index 0..n-1) in one transaction.
   [[nodiscard]] Result<std::int64_t> createCampaign(const std::string& name, const std::string& sourcePath,
                                                     const std::string& configToml, std::span<const PlannedRun> runs,
-                                                    std::span<const RecordedBoard> boards = {});
+                                                    std::span<const RecordedBoard> boards = {},
+                                                    const CampaignProvenance& provenance = {});
   // The next run to execute: a run left "running" by a dead owner first, then
   // the lowest planned one; none when every remaining run is done or held by
   // a live owner. Without `ownership`, every running run counts as orphaned.

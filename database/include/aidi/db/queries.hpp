@@ -74,6 +74,7 @@ struct InferenceRecord {
                 plainCycles = 0, nvmBytes = 0;
   // Counted on the virtual board only (0 where not).
   std::uint64_t activeM4Cycles = 0, plainM4Cycles = 0, telemetryInstructions = 0;
+  std::string firmwareBuild;  // empty: not known
 };
 [[nodiscard]] Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId);
 

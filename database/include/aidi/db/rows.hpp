@@ -58,6 +58,7 @@ struct InferenceRow {
   std::optional<std::uint64_t> activeM4Cycles, plainM4Cycles, telemetryInstructions;
   // Requested at this time of the trace, the capacitor at this voltage.
   std::optional<double> startS, vStart;
+  std::optional<std::string> firmwareBuild;  // the build hash of the board's Hello
 };
 
 struct EventRow {

@@ -14,5 +14,7 @@ namespace aidi::core {
 // decode has "error" naming why, and "payload_hex".
 nlohmann::ordered_json frameToJson(const proto::Frame& frame);
 nlohmann::ordered_json countersToJson(const proto::DecoderCounters& counters);
+// Bytes as lowercase hex ("0a1b..."): payloads, a Hello's build hash.
+std::string hexText(const std::uint8_t* data, std::size_t n);
 
 }  // namespace aidi::core

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -52,9 +53,19 @@ struct ReportCell {
   bool allFinished() const { return inferences > 0 && finished == inferences && runsDone == runs; }
 };
 
+// Where a report's results come from.
+struct ReportProvenance {
+  std::string campaignFile;                   // as planned (its text is in the database)
+  std::string plannedAt, finishedAt;          // UTC; finishedAt empty while unfinished
+  std::string benchVersion, host;             // who planned it (empty before they were recorded)
+  std::map<std::string, int> firmwareBuilds;  // build hash -> inferences it produced
+  int inferencesWithoutBuild = 0;
+};
+
 struct Report {
   std::int64_t campaignId = 0;
   std::string campaignName, campaignState, databasePath;
+  ReportProvenance provenance;
   db::CampaignProgress progress;
   std::vector<ReportModel> models;
   std::vector<BoardProfile> boards;  // as the campaign recorded them

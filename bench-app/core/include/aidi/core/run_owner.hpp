@@ -14,6 +14,8 @@ inline constexpr double kOwnerLeaseSeconds = 120;
 // How often a runner renews the heartbeat of its run.
 inline constexpr double kHeartbeatSeconds = 10;
 
+// This machine's name ("unknown-host" if it has none).
+std::string hostName();
 std::string thisProcessOwner();
 bool ownerAlive(const std::string& owner, double heartbeatAt);
 double unixSeconds();

@@ -149,6 +149,9 @@ struct SimulationResult {
   std::vector<inst::LoadStretch> loads;
   // A real bench: what its supply measured over the inference (when asked).
   std::vector<inst::SupplyMeasurement> measured;
+  // The firmware that ran it: its build hash (from the board's Hello, or the
+  // virtual board's ELF); empty when not known.
+  std::string firmwareBuild;
 };
 
 // The one telemetry dispatch of both benches: folds a device frame into the
