@@ -22,6 +22,7 @@
 #include <QStandardItemModel>
 #include <QStatusBar>
 #include <QSvgGenerator>
+#include <QSvgWidget>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
@@ -167,7 +168,12 @@ void MainWindow::buildUi() {
   m_compare = new QTableWidget(comparePage);
   m_compare->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_comparePlot = new ProfilerPlot(comparePage);
-  compareLayout->addWidget(m_compare, 1);
+  m_compareEnergy = new QSvgWidget(comparePage);
+  m_compareEnergy->setObjectName("compareEnergy");
+  auto* compareRow = new QHBoxLayout;
+  compareRow->addWidget(m_compare, 1);
+  compareRow->addWidget(m_compareEnergy, 1);
+  compareLayout->addLayout(compareRow, 1);
   compareLayout->addWidget(m_comparePlot, 2);
   m_tabs->addTab(comparePage, tr("&Compare"));
   // Past runs open in tabs of their own, which close; the first three stay.
@@ -602,6 +608,14 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
       item->setFont(bold);
     }
   m_compare->resizeColumnsToContents();
+  // Where their energy went, layer by layer (the report's chart).
+  std::vector<core::LayerEnergySeries> series;
+  for (const auto& r : chosen)
+    if (auto split = db->energySplit(r.runId); split && *split)
+      series.push_back({"run " + std::to_string(r.runId) + ": " + r.policy, core::policyColor(r.policy), **split});
+  m_compareEnergySvg = QByteArray::fromStdString(core::layerEnergySvg("the compared runs", series));
+  m_compareEnergy->load(m_compareEnergySvg);
+  m_compareEnergy->setVisible(!m_compareEnergySvg.isEmpty());
   // Their power overlaid, each from its request (sample 0, where recorded).
   static const QColor kColors[] = {QColor(0x2c, 0xa0, 0x2c), QColor(0x1f, 0x77, 0xb4), QColor(0xd6, 0x27, 0x28),
                                    QColor(0x94, 0x67, 0xbd), QColor(0xff, 0x7f, 0x0e), QColor(0x8c, 0x56, 0x4b)};
@@ -621,7 +635,7 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
                                 tr("run %1").arg(p->runId()));
     }
   }
-  m_tabs->setCurrentWidget(m_compare);
+  m_tabs->setCurrentWidget(m_compare->parentWidget());  // the compare page
   clearError();
   return true;
 }

@@ -31,6 +31,7 @@ class QTextBrowser;
 class QAction;
 class QComboBox;
 class QListWidget;
+class QSvgWidget;
 
 namespace aidi::gui {
 class ProfilerPlot;
@@ -59,6 +60,8 @@ class MainWindow : public QMainWindow {
   bool showRunTimeline(qint64 runId);
   ProfilerTab* profilerTab(qint64 runId) const;
   ProfilerPlot* comparePlot() const { return m_comparePlot; }
+  // The compared runs' energy per layer (the report's chart); empty SVG when none is split.
+  QByteArray compareEnergySvg() const { return m_compareEnergySvg; }
   bool compareRuns(const QList<qint64>& runIds);
   bool exportReport(const QString& path);  // .html, .csv or .json by extension
   bool exportPlot(const QString& path);    // the current tab's plot, .png or .svg (the same run)
@@ -132,6 +135,8 @@ class MainWindow : public QMainWindow {
   // The compare tab's overlay: sample 0 of each compared run with a waveform.
   ProfilerPlot* m_comparePlot = nullptr;
   std::vector<std::unique_ptr<core::RunProfile>> m_compareProfiles;
+  QSvgWidget* m_compareEnergy = nullptr;
+  QByteArray m_compareEnergySvg;
   int m_refreshing = 0;           // loads of the runs browser under way
   std::uint64_t m_refreshGeneration = 0;  // only the newest load is shown
 };

@@ -352,8 +352,15 @@ class GuiTest : public QObject {
     QVERIFY(w.showRunTimeline(aidiRun));
     QVERIFY(w.profilerTab(aidiRun) && w.profilerTab(aidiRun) != tab);
     QVERIFY(w.compareRuns({loopRun, aidiRun}));
+    QVERIFY2(w.comparePlot()->isVisible(), "the compare tab is shown");
     QVERIFY(w.comparePlot()->profile());
     QCOMPARE(w.compareTable()->item(1, 1)->font().bold(), true);  // aidi is the faster: highlighted
+    // Where each run's energy went, layer by layer: the report's chart.
+    QVERIFY(w.compareEnergySvg().contains("Where the energy goes, layer by layer"));
+    QVERIFY(w.compareEnergySvg().contains(QString("run %1: loop").arg(loopRun).toUtf8()));
+    QVERIFY(w.compareEnergySvg().contains(QString("layer 19, run %1: aidi: compute").arg(aidiRun).toUtf8()));
+    QApplication::processEvents();
+    QVERIFY(w.grab().save(QStringLiteral(AIDI_BINARY_DIR "/aidi-bench-compare.png")));
 
     // A missing waveform says how to record one.
     QVERIFY(!aidi::gui::ProfilerTab::open(w.databasePath(), 99999));

@@ -13,20 +13,19 @@
 #include "aidi/db/database.hpp"
 #include "read_database.hpp"
 #include "recorded_boards.hpp"
+#include "recorded_energy.hpp"
 #include "aidi/db/export.hpp"
 #include "svg_plot.hpp"
 
 namespace aidi::core {
-namespace {
-
-
-// One colour per row of the policy table, in its order.
 const char* policyColor(const std::string& policy) {
   static const char* colors[] = {"#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
   for (std::size_t i = 0; i < proto::kPolicyCount; ++i)
     if (policy == proto::kPolicies[i].name) return colors[i % 8];
   return "#7f7f7f";
 }
+
+namespace {
 
 const char* modelColor(std::size_t index) {
   static const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};
@@ -128,49 +127,17 @@ inst::Status addEnergySplits(db::Database& db, Report& report,
                              const std::map<std::pair<std::int64_t, std::uint32_t>, std::size_t>& finishedIn) {
   auto parts = db::campaignEnergy(db, report.campaignId);
   if (!parts) return std::unexpected(parts.error());
-  struct Inference {
-    std::vector<inst::ActivityEnergy> activity;
-    double asleepJ = 0;
-  };
-  std::map<std::pair<std::int64_t, std::uint32_t>, Inference> inferences;
-  for (const auto& p : *parts) {
-    if (!finishedIn.contains({p.runId, p.inference})) continue;
-    Inference& i = inferences[{p.runId, p.inference}];
-    if (const auto mode = inst::deviceModeNamed(p.activity))
-      i.activity.push_back({p.layer, *mode, p.reexecuted, p.joules, p.seconds});
-    else if (p.activity == "asleep" || p.activity == "shut_down")
-      i.asleepJ += p.joules;
-  }
-  std::map<std::size_t, int> counted;
+  const auto inferences = gatherEnergy(*parts, [&](const InferenceKey& key) { return finishedIn.contains(key); });
+  std::map<std::size_t, std::vector<EnergySplit>> splits;
+  std::map<std::size_t, double> asleep;
   for (const auto& [key, i] : inferences) {
     const std::size_t index = finishedIn.at(key);
-    ReportCell& cell = report.cells[index];
-    const EnergySplit split = splitEnergy(i.activity);
-    if (!cell.energySplit) cell.energySplit.emplace();
-    EnergySplit& sum = *cell.energySplit;
-    sum.computeJ += split.computeJ;
-    sum.nvmJ += split.nvmJ;
-    sum.bootJ += split.bootJ;
-    sum.sensingJ += split.sensingJ;
-    sum.reexecutedJ += split.reexecutedJ;
-    for (const auto& l : split.layers) {
-      if (sum.layers.size() <= static_cast<std::size_t>(l.layer)) sum.layers.resize(static_cast<std::size_t>(l.layer) + 1);
-      LayerEnergy& to = sum.layers[static_cast<std::size_t>(l.layer)];
-      to.layer = l.layer;
-      to.computeJ += l.computeJ;
-      to.nvmJ += l.nvmJ;
-      to.reexecutedJ += l.reexecutedJ;
-      to.seconds += l.seconds;
-    }
-    cell.asleepJ += i.asleepJ;
-    ++counted[index];
+    splits[index].push_back(splitEnergy(i.activity));
+    asleep[index] += i.asleepJ;
   }
-  for (const auto& [index, n] : counted) {
-    ReportCell& cell = report.cells[index];
-    EnergySplit& s = *cell.energySplit;
-    for (double* v : {&s.computeJ, &s.nvmJ, &s.bootJ, &s.sensingJ, &s.reexecutedJ, &cell.asleepJ}) *v /= n;
-    for (auto& l : s.layers)
-      for (double* v : {&l.computeJ, &l.nvmJ, &l.reexecutedJ, &l.seconds}) *v /= n;
+  for (const auto& [index, list] : splits) {
+    report.cells[index].energySplit = meanSplit(list);
+    report.cells[index].asleepJ = asleep[index] / static_cast<double>(list.size());
   }
   return {};
 }
@@ -339,17 +306,24 @@ std::vector<std::pair<std::string, CellGroup>> cellsByModelAndCondition(const Re
   return groups;
 }
 
-// "Where the energy goes": per layer, one stacked bar per policy (compute,
-// NVM, re-executed), in uJ per inference.
 std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
-  std::vector<const ReportCell*> shown;
+  std::vector<LayerEnergySeries> series;
+  for (const ReportCell* c : cells)
+    if (c->energySplit) series.push_back({c->policy, policyColor(c->policy), *c->energySplit});
+  return layerEnergySvg(title, series);
+}
+
+}  // namespace
+
+std::string layerEnergySvg(const std::string& title, const std::vector<LayerEnergySeries>& series) {
+  std::vector<const LayerEnergySeries*> shown;
   std::size_t layers = 0;
   double top = 0;
-  for (const ReportCell* c : cells) {
-    if (!c->energySplit || c->energySplit->layers.empty()) continue;
-    shown.push_back(c);
-    layers = std::max(layers, c->energySplit->layers.size());
-    for (const auto& l : c->energySplit->layers) top = std::max(top, (l.computeJ + l.nvmJ + l.reexecutedJ) * 1e6);
+  for (const auto& c : series) {
+    if (c.split.layers.empty()) continue;
+    shown.push_back(&c);
+    layers = std::max(layers, c.split.layers.size());
+    for (const auto& l : c.split.layers) top = std::max(top, (l.computeJ + l.nvmJ + l.reexecutedJ) * 1e6);
   }
   if (shown.empty() || top <= 0) return {};
   const int barW = 6, gap = 6, left = 70, right = 150, plotH = 220, topPad = 34, bottom = 40;
@@ -374,7 +348,7 @@ std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
       o << fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="k">{}</text>)", x0 + groupW / 2 - gap / 2,
                        topPad + plotH + 14, l);
     for (std::size_t p = 0; p < shown.size(); ++p) {
-      const auto& ls = shown[p]->energySplit->layers;
+      const auto& ls = shown[p]->split.layers;
       if (l >= ls.size()) continue;
       const LayerEnergy& e = ls[l];
       double base = 0;
@@ -384,9 +358,8 @@ std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
                                               std::tuple{e.reexecutedJ * 1e6, 0.2, "re-executed"}}) {
         if (uj <= 0) continue;
         o << fmt::format(R"(<rect x="{}" y="{:.1f}" width="{}" height="{:.1f}" fill="{}" fill-opacity="{}" stroke="{}" stroke-width="0.5"><title>{}</title></rect>)",
-                         x, y(base + uj), barW - 1, y(base) - y(base + uj), policyColor(shown[p]->policy), opacity,
-                         policyColor(shown[p]->policy),
-                         escapeHtml(fmt::format("layer {}, {}: {} {:.4g} uJ", l, shown[p]->policy, what, uj)));
+                         x, y(base + uj), barW - 1, y(base) - y(base + uj), shown[p]->color, opacity,
+                         shown[p]->color, escapeHtml(fmt::format("layer {}, {}: {} {:.4g} uJ", l, shown[p]->name, what, uj)));
         base += uj;
       }
     }
@@ -394,9 +367,9 @@ std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
   o << fmt::format(R"(<text x="{}" y="{}" text-anchor="middle" class="a">layer</text>)",
                    left + static_cast<int>(layers) * groupW / 2, height - 6);
   int ly = topPad + 4;
-  for (const ReportCell* c : shown) {
+  for (const LayerEnergySeries* c : shown) {
     o << fmt::format(R"(<rect x="{}" y="{}" width="10" height="10" fill="{}"/><text x="{}" y="{}" class="l">{}</text>)",
-                     width - right + 12, ly, policyColor(c->policy), width - right + 26, ly + 9, escapeHtml(c->policy));
+                     width - right + 12, ly, c->color, width - right + 26, ly + 9, escapeHtml(c->name));
     ly += 15;
   }
   ly += 6;
@@ -408,6 +381,8 @@ std::string layerEnergyChart(const std::string& title, const CellGroup& cells) {
   o << "</svg>";
   return o.str();
 }
+
+namespace {
 
 std::string latencyVsPowerPlot(const Report& r) {
   svg::Plot plot("Latency / energy-bound limit vs harvested power (median per cell)",

@@ -1,8 +1,11 @@
 #include "aidi/core/run_browser.hpp"
 
+#include <set>
+
 #include "aidi/core/run_owner.hpp"
 #include "read_database.hpp"
 #include "recorded_boards.hpp"
+#include "recorded_energy.hpp"
 
 namespace aidi::core {
 
@@ -56,6 +59,23 @@ Result<std::vector<RunSummary>> RunBrowser::runsById(const std::vector<std::int6
       if (s.runId == id) chosen.push_back(s);
   }
   return chosen;
+}
+
+Result<std::optional<EnergySplit>> RunBrowser::energySplit(std::int64_t runId) {
+  auto campaign = db::campaignOfRun(*m_db, runId);
+  if (!campaign) return std::unexpected(campaign.error());
+  auto inferences = db::campaignInferences(*m_db, *campaign);
+  if (!inferences) return std::unexpected(inferences.error());
+  std::set<InferenceKey> finished;
+  for (const auto& i : *inferences)
+    if (i.runId == runId && i.finished) finished.insert({i.runId, i.inference});
+  auto parts = db::campaignEnergy(*m_db, *campaign);
+  if (!parts) return std::unexpected(parts.error());
+  std::vector<EnergySplit> splits;
+  for (const auto& [key, i] : gatherEnergy(*parts, [&](const InferenceKey& k) { return finished.contains(k); }))
+    splits.push_back(splitEnergy(i.activity));
+  if (splits.empty()) return std::optional<EnergySplit>();
+  return std::optional<EnergySplit>(meanSplit(splits));
 }
 
 Result<TimelineDrawing> RunBrowser::timeline(std::int64_t runId, std::uint32_t sample) {

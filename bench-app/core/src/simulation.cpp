@@ -352,6 +352,30 @@ EnergySplit splitEnergy(std::span<const inst::ActivityEnergy> activity) {
   return split;
 }
 
+EnergySplit meanSplit(std::span<const EnergySplit> splits) {
+  EnergySplit mean;
+  if (splits.empty()) return mean;
+  const double n = static_cast<double>(splits.size());
+  for (const auto& s : splits) {
+    mean.computeJ += s.computeJ / n;
+    mean.nvmJ += s.nvmJ / n;
+    mean.bootJ += s.bootJ / n;
+    mean.sensingJ += s.sensingJ / n;
+    mean.reexecutedJ += s.reexecutedJ / n;
+    for (const auto& l : s.layers) {
+      if (mean.layers.size() <= static_cast<std::size_t>(l.layer)) mean.layers.resize(static_cast<std::size_t>(l.layer) + 1);
+      LayerEnergy& to = mean.layers[static_cast<std::size_t>(l.layer)];
+      to.layer = l.layer;
+      to.computeJ += l.computeJ / n;
+      to.nvmJ += l.nvmJ / n;
+      to.reexecutedJ += l.reexecutedJ / n;
+      to.seconds += l.seconds / n;
+    }
+  }
+  for (std::size_t i = 0; i < mean.layers.size(); ++i) mean.layers[i].layer = static_cast<std::int32_t>(i);
+  return mean;
+}
+
 DeviceEnergy deviceEnergy(const SimulationResult& result, const BoardProfile& board) {
   DeviceEnergy e;
   std::vector<inst::ActivityEnergy> activity;

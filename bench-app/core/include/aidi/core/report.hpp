@@ -86,6 +86,18 @@ struct Report {
 // A name as a terminal may show it (aidi/support/printable.hpp).
 using aidi::printable;
 
+// The report's colour of a policy (one per row of the policy table).
+const char* policyColor(const std::string& policy);
+
+// "Where the energy goes": per layer, one stacked bar per series (compute,
+// NVM, re-executed), in uJ per inference, as a standalone SVG (the report
+// and the GUI's compare tab draw the same).
+struct LayerEnergySeries {
+  std::string name, color;
+  EnergySplit split;
+};
+std::string layerEnergySvg(const std::string& title, const std::vector<LayerEnergySeries>& series);
+
 void writeHtml(const Report& report, std::ostream& out);
 void writeCsv(const Report& report, std::ostream& out);  // one row per cell
 void writeJson(const Report& report, std::ostream& out);

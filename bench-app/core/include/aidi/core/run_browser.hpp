@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ class RunBrowser {
   // The summaries of the given runs, in the order given (side-by-side
   // comparison); an unknown run is an error naming it.
   [[nodiscard]] Result<std::vector<RunSummary>> runsById(const std::vector<std::int64_t>& runIds);
+  // Where a run's energy went: the mean split of its finished inferences
+  // (none where nothing marked the board's activity: a real board).
+  [[nodiscard]] Result<std::optional<EnergySplit>> energySplit(std::int64_t runId);
   // One run's timeline of `sample`, drawn with its own board's clock.
   [[nodiscard]] Result<TimelineDrawing> timeline(std::int64_t runId, std::uint32_t sample = 0);
 

@@ -182,6 +182,8 @@ struct EnergySplit {
   double activeJ() const { return computeJ + nvmJ + bootJ + sensingJ + reexecutedJ; }
 };
 EnergySplit splitEnergy(std::span<const inst::ActivityEnergy> activity);
+// The mean of several inferences' splits, layer by layer.
+EnergySplit meanSplit(std::span<const EnergySplit> splits);
 
 // The energy the board drew for the inference: its active time as the
 // virtual board's ledger charged it (NVM transfers at their own power;
