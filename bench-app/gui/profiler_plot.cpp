@@ -42,6 +42,8 @@ QColor markerColor(core::ProfileMarker::Kind kind) {
     case Kind::Checkpoint: return QColor(0x1f, 0x77, 0xb4, 110);
     case Kind::Request:
     case Kind::Result: return QColor(0x22, 0x22, 0x22);
+    case Kind::Sleep:
+    case Kind::Wake: return QColor(0x94, 0x67, 0xbd, 140);
   }
   return Qt::black;
 }
@@ -213,7 +215,23 @@ void ProfilerPlot::render(QPainter& painter, const QRect& area) {
   painter.drawText(QRect(area.left() + 4, area.top() + 2, area.width() - 8, kTop - 4), Qt::AlignLeft | Qt::AlignVCenter,
                    QString::fromStdString(m_profile->title()));
 
-  // Markers first, under the data: a power-on's spike must stay visible.
+  // Sleeps as shaded bands, then the markers, all under the data: a
+  // power-on's spike must stay visible.
+  {
+    const auto& all = m_profile->markers();
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (all[i].kind != core::ProfileMarker::Kind::Sleep) continue;
+      double end = all[i].t;
+      for (std::size_t j = i + 1; j < all.size(); ++j)
+        if (all[j].kind == core::ProfileMarker::Kind::Wake) {
+          end = all[j].t;
+          break;
+        }
+      if (end < m_t0 || all[i].t > m_t1) continue;
+      const double x0 = std::max(xAt(all[i].t), double(plot.left())), x1 = std::min(xAt(end), double(plot.right()));
+      painter.fillRect(QRectF(x0, plot.top(), std::max(1.0, x1 - x0), plot.height()), QColor(0x94, 0x67, 0xbd, 28));
+    }
+  }
   // Checkpoints as short ticks when crowded.
   const auto& markers = m_profile->markers();
   int visibleCheckpoints = 0;
@@ -224,10 +242,9 @@ void ProfilerPlot::render(QPainter& painter, const QRect& area) {
     if (m.t < m_t0 || m.t > m_t1) continue;
     const double x = xAt(m.t);
     const bool checkpoint = m.kind == core::ProfileMarker::Kind::Checkpoint;
-    QPen pen(markerColor(m.kind), 1, checkpoint || m.kind == core::ProfileMarker::Kind::Result ||
-                                             m.kind == core::ProfileMarker::Kind::Request
-                                         ? Qt::DotLine
-                                         : Qt::DashLine);
+    const bool dotted = checkpoint || (m.kind != core::ProfileMarker::Kind::PowerOn &&
+                                       m.kind != core::ProfileMarker::Kind::PowerOff);
+    QPen pen(markerColor(m.kind), 1, dotted ? Qt::DotLine : Qt::DashLine);
     painter.setPen(pen);
     if (checkpoint && crowded) painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.top() + 6));
     else painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
@@ -340,7 +357,7 @@ void ProfilerPlot::render(QPainter& painter, const QRect& area) {
     painter.drawText(QRectF(x - 50, plot.bottom() + 5, 100, 14), Qt::AlignHCenter | Qt::AlignTop, si(t, "s", 6));
   }
   painter.drawText(QRect(plot.left(), area.bottom() - 14, plot.width(), 14), Qt::AlignHCenter,
-                   tr("time (s, trace time)   ▲ power-on  ▼ cycle end  ◆ checkpoint  ┆ request / result"));
+                   tr("time (s, trace time)   ▲ power-on  ▼ cycle end  ◆ checkpoint  ┆ request / result  shaded: asleep"));
   painter.restore();
 }
 

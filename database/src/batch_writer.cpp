@@ -12,7 +12,7 @@ class BatchWriter::Impl {
   Database db;
   WriterOptions options;
   sql::Statement beginTx, commitTx, rollbackTx;
-  sql::Statement powerCycle, checkpoint, inference, event, finishRun, energy;
+  sql::Statement powerCycle, checkpoint, inference, event, finishRun, energy, sleep;
   bool flushRequested = false;
 
   Status prepareAll() {
@@ -36,6 +36,7 @@ class BatchWriter::Impl {
          " telemetry_instructions, start_s, v_start, firmware_build)"
          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {event, "INSERT INTO events (campaign_id, run_id, level, kind, message) VALUES (?,?,?,?,?)"},
+        {sleep, "INSERT INTO sleeps (run_id, attempt, inference, boot_id, start_s, seconds) VALUES (?,?,?,?,?,?)"},
         {energy,
          "INSERT INTO inference_energy (run_id, attempt, inference, layer, activity, reexecuted, joules, seconds)"
          " VALUES (?,?,?,?,?,?,?,?)"},
@@ -69,6 +70,10 @@ class BatchWriter::Impl {
         .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
         .bind(18, r.plainCycles).bind(19, r.harvestW).bind(20, r.activeM4Cycles).bind(21, r.plainM4Cycles)
         .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).bind(25, r.firmwareBuild).run();
+  }
+  Status write(const SleepRow& r) {
+    return sleep.bind(1, r.runId).bind(2, r.attempt).bind(3, r.inference).bind(4, r.bootId).bind(5, r.startS)
+        .bind(6, r.seconds).run();
   }
   Status write(const EnergyRow& r) {
     return energy.bind(1, r.runId).bind(2, r.attempt).bind(3, r.inference).bind(4, r.layer).bind(5, r.activity)

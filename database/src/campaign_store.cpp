@@ -101,7 +101,7 @@ Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campa
   pick->reset();
 
   // Rows of earlier attempts are what a crash left half-written: drop them.
-  for (const char* table : {"power_cycles", "checkpoints", "inferences", "inference_energy", "waveform_channels"}) {
+  for (const char* table : {"power_cycles", "checkpoints", "inferences", "inference_energy", "sleeps", "waveform_channels"}) {
     auto del = sql::Statement::prepare(db, std::string("DELETE FROM ") + table + " WHERE run_id = ?");
     if (!del) return std::unexpected(del.error());
     if (auto ok = del->bind(1, claimed.runId).run(); !ok) return std::unexpected(ok.error());

@@ -25,6 +25,7 @@ const std::vector<TableScope>& scopes() {
       {"checkpoints", "run_id IN (SELECT id FROM runs WHERE campaign_id = ?)"},
       {"inferences", "run_id IN (SELECT id FROM runs WHERE campaign_id = ?)"},
       {"inference_energy", "run_id IN (SELECT id FROM runs WHERE campaign_id = ?)"},
+      {"sleeps", "run_id IN (SELECT id FROM runs WHERE campaign_id = ?)"},
       {"waveform_channels", "run_id IN (SELECT id FROM runs WHERE campaign_id = ?)"},
       {"waveform_segments", "channel_id IN (SELECT c.id FROM waveform_channels c JOIN runs r ON r.id = c.run_id"
                             " WHERE r.campaign_id = ?)"},

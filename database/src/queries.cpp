@@ -260,6 +260,17 @@ Result<Timeline> runTimeline(Database& db, std::int64_t runId, std::uint32_t inf
                              checkpoints->isNull(4) ? std::optional<std::uint32_t>()
                                                     : static_cast<std::uint32_t>(checkpoints->integer(4))});
   }
+  auto sleeps = sql::Statement::prepare(
+      db.handle(), "SELECT s.start_s, s.seconds FROM sleeps s JOIN runs r ON r.id = s.run_id AND r.attempt = s.attempt"
+                   " WHERE s.run_id = ? AND s.inference = ? ORDER BY s.start_s");
+  if (!sleeps) return std::unexpected(sleeps.error());
+  sleeps->bind(1, runId).bind(2, static_cast<std::int64_t>(inference));
+  for (;;) {
+    auto row = sleeps->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) break;
+    t.sleeps.push_back({sleeps->real(0), sleeps->real(1)});
+  }
   auto request = sql::Statement::prepare(
       db.handle(), "SELECT i.start_s, i.latency_s, i.finished FROM inferences i"
                    " JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt WHERE i.run_id = ? AND i.inference = ?");

@@ -165,8 +165,10 @@ std::uint32_t VirtualPower::nextRequest(std::uint32_t done, PowerCycleRecord& r,
     if (stream.periodS <= 0 || next >= stream.endS) return kNoMoreRequests;
     // Asleep until it arrives (the RTC's alarm), unless the capacitor runs dry first.
     const double wanted = next - now;
+    const double sleptFrom = m_model.time();
     const double slept = m_model.run(wanted, m_config.sleepWatts);
     r.sleepS += slept;
+    r.sleepSpans.push_back({sleptFrom, slept});
     if (slept < wanted) {
       brownOut = true;
       return kPowerGoing;
@@ -316,6 +318,7 @@ Result<PowerCycleRecord> VirtualPower::powerOn() {
     const auto sleep = m_model.sleepUntil(energyAt(*wake), std::max(energyAt(*floor), m_model.energyAtOff()),
                                           m_config.sleepWatts, *alarm ? *alarm / kRtcHz : kInfinity);
     r.sleepS += sleep.seconds;
+    r.sleepSpans.push_back({m_model.time() - sleep.seconds, sleep.seconds});
     ++r.sleeps;
     const auto slept = static_cast<std::uint32_t>(std::min(std::round(sleep.seconds * kRtcHz), 4294967295.0));
     // Risen to the wake threshold (or the capacitor full), down to the

@@ -351,6 +351,15 @@ class GuiTest : public QObject {
     // Another run: its own tab; compare overlays both runs' power.
     QVERIFY(w.showRunTimeline(aidiRun));
     QVERIFY(w.profilerTab(aidiRun) && w.profilerTab(aidiRun) != tab);
+    // aidi sleeps, powered, for energy: its sleeps are marked, each within a
+    // power cycle, their text saying how long.
+    int sleeps = 0;
+    for (const auto& m : w.profilerTab(aidiRun)->profile()->markers())
+      if (m.kind == aidi::core::ProfileMarker::Kind::Sleep) {
+        ++sleeps;
+        QVERIFY2(QString::fromStdString(m.text).startsWith("asleep for "), m.text.c_str());
+      }
+    QVERIFY(sleeps > 0);
     QVERIFY(w.compareRuns({loopRun, aidiRun}));
     QVERIFY2(w.comparePlot()->isVisible(), "the compare tab is shown");
     QVERIFY(w.comparePlot()->profile());

@@ -75,6 +75,9 @@ void addPowerCycleRows(std::vector<db::Row>& rows, const db::ClaimedRun& run, st
     rows.emplace_back(db::PowerCycleRow{run.runId, run.attempt, static_cast<std::uint32_t>(i + 1), c.startS, c.onS,
                                         c.offS, static_cast<std::int64_t>(c.instructions), c.vOn, c.vOff, inference,
                                         c.sleepS, c.shutdownS});
+    for (const auto& sleep : c.sleepSpans)
+      rows.emplace_back(db::SleepRow{run.runId, run.attempt, inference, static_cast<std::uint32_t>(i + 1),
+                                     sleep.startS, sleep.seconds});
   }
 }
 

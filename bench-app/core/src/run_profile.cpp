@@ -38,6 +38,10 @@ std::vector<ProfileMarker> markersOf(const db::Timeline& t, double clockHz) {
                          c.nvmBytes ? fmt::format("checkpoint: layer {}, job {}, {} NVM bytes", c.layer, c.job, *c.nvmBytes)
                                     : fmt::format("checkpoint: layer {}, job {}", c.layer, c.job)});
     }
+  for (const auto& s : t.sleeps) {
+    markers.push_back({Kind::Sleep, s.startS, fmt::format("asleep for {:.4g} s, waiting for energy", s.seconds)});
+    markers.push_back({Kind::Wake, s.startS + s.seconds, "awake"});
+  }
   if (t.requestS && t.latencyS) markers.push_back({Kind::Result, *t.requestS + *t.latencyS, "result"});
   std::stable_sort(markers.begin(), markers.end(), [](const auto& a, const auto& b) { return a.t < b.t; });
   return markers;

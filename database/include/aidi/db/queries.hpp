@@ -109,9 +109,13 @@ struct TimelineCheckpoint {
   std::uint32_t bootId, layer, job, cyclesSinceBoot;
   std::optional<std::uint32_t> nvmBytes;
 };
+struct TimelineSleep {
+  double startS = 0, seconds = 0;
+};
 struct Timeline {
   std::int64_t runId = 0;
   std::uint32_t inference = 0;
+  std::vector<TimelineSleep> sleeps;  // in time order (migration 0012)
   // The inference's request (trace time) and, when it finished, its latency.
   std::optional<double> requestS, latencyS;
   bool finished = false;

@@ -78,6 +78,14 @@ struct RunFinished {
   std::string failure;  // empty when ok
 };
 
+// One sleep of the device within a power cycle (migration 0012).
+struct SleepRow {
+  std::int64_t runId;
+  int attempt;
+  std::uint32_t inference, bootId;
+  double startS = 0, seconds = 0;
+};
+
 // One part of an inference's energy (migration 0010): a layer's activity.
 struct EnergyRow {
   std::int64_t runId;
@@ -89,6 +97,6 @@ struct EnergyRow {
   double joules = 0, seconds = 0;
 };
 
-using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, EventRow, RunFinished, EnergyRow>;
+using Row = std::variant<PowerCycleRow, CheckpointRow, InferenceRow, EventRow, RunFinished, EnergyRow, SleepRow>;
 
 }  // namespace aidi::db

@@ -51,6 +51,12 @@ struct PowerCycleRecord {
   // virtual board) how it splits by layer and mode; empty elsewhere.
   double activeJ = 0;
   std::vector<ActivityEnergy> activity;
+  // When the device waited, powered, asleep (its start, simulated or
+  // instrument time, and length), where the harvester knows it.
+  struct Sleep {
+    double startS = 0, seconds = 0;
+  };
+  std::vector<Sleep> sleepSpans;
 };
 
 class Harvester {

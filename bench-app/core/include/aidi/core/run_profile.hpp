@@ -2,8 +2,8 @@
 // (current, voltage, power: modelled by the virtual bench or measured by an
 // instrument, the same tables) of one sample, and the events on the same
 // time axis: power-on, the cycle's end and its cause (brown-out, shut down,
-// done), checkpoints (layer, job, NVM bytes), the inference's request and
-// result. Values between two times (a cursor pair) are exact integrals of
+// done), checkpoints (layer, job, NVM bytes), sleeps and wake-ups, the
+// inference's request and result. Values between two times (a cursor pair) are exact integrals of
 // the stored samples (waveform_store.hpp); the GUI's profiler tabs and the
 // exports read through it, never the database itself.
 #pragma once
@@ -30,7 +30,7 @@ using db::EnvelopeColumn;
 using db::RangeStats;
 
 struct ProfileMarker {
-  enum class Kind { PowerOn, PowerOff, Checkpoint, Request, Result };
+  enum class Kind { PowerOn, PowerOff, Checkpoint, Request, Result, Sleep, Wake };
   Kind kind = Kind::PowerOn;
   double t = 0;
   std::string text;  // what a tooltip says: "checkpoint: layer 3, job 2, 1536 NVM bytes"
