@@ -426,9 +426,10 @@ def main():
     # Plots.
     md.append("## Plots\n")
     converter = shutil.which("rsvg-convert")
-    for name, caption in [("latency-vs-power", "Latency / energy-bound limit vs harvested power"),
-                          ("accuracy-vs-latency", "Accuracy on device vs latency"),
-                          ("timeline", "Capacitor voltage and checkpoints of one run")]:
+    per_model = sorted((f[:-4], "Latency / energy-bound limit vs harvested power: " + f[len("latency-vs-power-"):-4])
+                       for f in os.listdir(a.plots) if f.startswith("latency-vs-power-") and f.endswith(".svg"))
+    for name, caption in per_model + [("accuracy-vs-latency", "Accuracy on device vs latency"),
+                                      ("timeline", "Capacitor voltage and checkpoints of one run")]:
         svg = os.path.join(a.plots, name + ".svg")
         if not os.path.exists(svg):
             continue

@@ -1,6 +1,7 @@
 #include "aidi/core/report.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 
@@ -384,12 +385,13 @@ std::string layerEnergySvg(const std::string& title, const std::vector<LayerEner
 
 namespace {
 
-std::string latencyVsPowerPlot(const Report& r) {
-  svg::Plot plot("Latency / energy-bound limit vs harvested power (median per cell)",
+// One model's cells (every condition): models are not mixed in one plot.
+std::string latencyVsPowerPlot(const Report& r, const std::string& model) {
+  svg::Plot plot("Latency / energy-bound limit vs harvested power: " + model + " (median per condition)",
                  {"mean harvested power (W)", true}, {"latency / energy-bound limit", false});
   std::map<std::string, svg::Series> byPolicy;
   for (const auto& c : r.cells) {
-    if (c.finished == 0 || c.ratio.count == 0) continue;
+    if (c.model != model || c.finished == 0 || c.ratio.count == 0) continue;
     auto& s = byPolicy[c.policy];
     s.name = c.policy;
     s.color = policyColor(c.policy);
@@ -478,8 +480,15 @@ TimelineDrawing drawTimeline(const db::Timeline& t, double clockHz) {
 }
 
 std::vector<std::pair<std::string, std::string>> plotSvgs(const Report& r) {
-  std::vector<std::pair<std::string, std::string>> out = {{"latency-vs-power", latencyVsPowerPlot(r)},
-                                                          {"accuracy-vs-latency", accuracyVsLatencyPlot(r)}};
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& m : r.models) {
+    // A file name: the model's name with anything but letters, digits, '.', '-' and '_' replaced.
+    std::string name = "latency-vs-power-" + m.name;
+    for (char& ch : name)
+      if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '-' && ch != '_') ch = '_';
+    out.emplace_back(std::move(name), latencyVsPowerPlot(r, m.name));
+  }
+  out.emplace_back("accuracy-vs-latency", accuracyVsLatencyPlot(r));
   if (auto timeline = timelinePlot(r)) out.emplace_back("timeline", std::move(*timeline));
   return out;
 }
@@ -613,7 +622,9 @@ void writeHtml(const Report& r, std::ostream& out) {
 
   writeEnergyHtml(r, out);
   const auto timeline = timelinePlot(r);
-  out << "<h2>Plots</h2>\n" << latencyVsPowerPlot(r) << "\n" << accuracyVsLatencyPlot(r) << "\n"
+  out << "<h2>Plots</h2>\n";
+  for (const auto& m : r.models) out << latencyVsPowerPlot(r, m.name) << "\n";
+  out << accuracyVsLatencyPlot(r) << "\n"
       << (timeline ? *timeline + kTimelineNote : std::string("<p>No finished run to show.</p>")) << "\n";
 
   out << "<h2>Runs</h2>\n<table><tr><th>run</th><th>#</th><th class=\"s\">model</th><th class=\"s\">policy</th>"
