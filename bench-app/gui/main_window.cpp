@@ -21,7 +21,6 @@
 #include <QSortFilterProxyModel>
 #include <QStandardItemModel>
 #include <QStatusBar>
-#include <QSvgGenerator>
 #include <QSvgWidget>
 #include <QTabBar>
 #include <QTabWidget>
@@ -40,6 +39,7 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/interrupt.hpp"
 #include "aidi/core/run_browser.hpp"
+#include "plot_export.hpp"
 #include "profiler_plot.hpp"
 #include "profiler_tab.hpp"
 #include "timeline_plot.hpp"
@@ -687,27 +687,11 @@ bool MainWindow::exportPlot(const QString& path) {
   }
   TimelinePlot* plot = qobject_cast<TimelinePlot*>(page);
   if (!plot) plot = m_plot;
-  const QSize size = plot->size().expandedTo(QSize(800, 400));
-  if (QFileInfo(path).suffix().toLower() == "svg") {
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(size);
-    svg.setViewBox(QRect(QPoint(0, 0), size));
-    QPainter painter(&svg);
-    plot->render(painter, QRect(QPoint(0, 0), size));
-    if (painter.end()) return true;
-    showError(tr("Cannot write %1.").arg(path));
-    return false;
-  }
-  QImage image(size, QImage::Format_ARGB32_Premultiplied);
-  QPainter painter(&image);
-  plot->render(painter, image.rect());
-  painter.end();
-  if (!image.save(path)) {
-    showError(tr("Cannot write %1.").arg(path));
-    return false;
-  }
-  return true;
+  if (exportPainted(path, plot->size().expandedTo(QSize(800, 400)), m_tabs->tabText(m_tabs->currentIndex()),
+                    [plot](QPainter& painter, const QRect& area) { plot->render(painter, area); }))
+    return true;
+  showError(tr("Cannot write %1.").arg(path));
+  return false;
 }
 
 bool MainWindow::runCampaignFile(const QString& path) {

@@ -2,11 +2,10 @@
 
 #include <QFileDialog>
 #include <QHBoxLayout>
-#include <QImage>
-#include <QPainter>
 #include <QPushButton>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
+
+#include "plot_export.hpp"
 
 namespace aidi::gui {
 
@@ -100,30 +99,11 @@ bool ProfilerTab::exportCsv(const QString& path) {
 }
 
 bool ProfilerTab::exportImage(const QString& path) {
-  const QSize size = m_plot->size().expandedTo(QSize(1000, 600));
-  if (path.endsWith(".svg", Qt::CaseInsensitive)) {
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(size);
-    svg.setViewBox(QRect(QPoint(0, 0), size));
-    svg.setTitle(QString::fromStdString(m_profile->title()));
-    QPainter painter(&svg);
-    m_plot->render(painter, QRect(QPoint(0, 0), size));
-    if (!painter.end()) {
-      fail(tr("Cannot write %1.").arg(path));
-      return false;
-    }
-    return true;
-  }
-  QImage image(size, QImage::Format_ARGB32_Premultiplied);
-  QPainter painter(&image);
-  m_plot->render(painter, image.rect());
-  painter.end();
-  if (!image.save(path)) {
-    fail(tr("Cannot write %1.").arg(path));
-    return false;
-  }
-  return true;
+  const bool ok = exportPainted(path, m_plot->size().expandedTo(QSize(1000, 600)),
+                                QString::fromStdString(m_profile->title()),
+                                [this](QPainter& painter, const QRect& area) { m_plot->render(painter, area); });
+  if (!ok) fail(tr("Cannot write %1.").arg(path));
+  return ok;
 }
 
 }  // namespace aidi::gui

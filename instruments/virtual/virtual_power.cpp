@@ -98,13 +98,12 @@ double VirtualPower::runActive(double seconds, double watts, PowerCycleRecord& r
   return ran;
 }
 
-Result<double> VirtualPower::runStretch(const Stretch& s, PowerCycleRecord& r) {
+Status VirtualPower::runStretch(const Stretch& s, PowerCycleRecord& r) {
   m_marks.clear();
   if (m_config.drainMarks && m_config.poweredCount)
     if (auto ok = m_config.drainMarks(m_marks); !ok) return std::unexpected(ok.error());
   // Mode by mode between the marks, until the stretch ends or the
   // capacitor runs out (the rest never ran: the brown-out came first).
-  double ran = 0;
   std::uint64_t at = s.firstCycle;
   const std::uint64_t end = s.firstCycle + static_cast<std::uint64_t>(std::llround(s.seconds * m_config.clockHz));
   const auto runTo = [&](std::uint64_t cycle) {
@@ -112,18 +111,17 @@ Result<double> VirtualPower::runStretch(const Stretch& s, PowerCycleRecord& r) {
     const double want = static_cast<double>(cycle - at) / m_config.clockHz;
     at = cycle;
     const double got = runActive(want, modeWatts(m_activity.mode()), r);
-    ran += got;
     // Short by more than rounding: the capacitor reached V_off (or the
     // window its end, or the user stopped it).
     return got >= want || !(m_model.storedEnergyJ() <= m_model.energyAtOff() || m_model.cancelled() ||
                             m_model.time() >= m_model.windowEnd());
   };
   for (const auto& mark : m_marks) {
-    if (!runTo(std::min(mark.cycles, end))) return ran;
+    if (!runTo(std::min(mark.cycles, end))) return {};
     m_activity.apply(mark);
   }
   (void)runTo(end);
-  return ran;
+  return {};
 }
 
 std::uint16_t VirtualPower::adcCode() {

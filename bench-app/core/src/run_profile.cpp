@@ -39,7 +39,7 @@ std::vector<ProfileMarker> markersOf(const db::Timeline& t, double clockHz) {
                                     : fmt::format("checkpoint: layer {}, job {}", c.layer, c.job)});
     }
   for (const auto& s : t.sleeps) {
-    markers.push_back({Kind::Sleep, s.startS, fmt::format("asleep for {:.4g} s, waiting for energy", s.seconds)});
+    markers.push_back({Kind::Sleep, s.startS, fmt::format("asleep for {:.4g} s", s.seconds)});
     markers.push_back({Kind::Wake, s.startS + s.seconds, "awake"});
   }
   if (t.requestS && t.latencyS) markers.push_back({Kind::Result, *t.requestS + *t.latencyS, "result"});

@@ -119,8 +119,8 @@ class VirtualPower final : public Harvester {
   [[nodiscard]] Result<Stretch> stretch(std::uint64_t ticksRun);
   double cyclesPerInstruction() const;
   // Runs a stretch in the model, mode by mode as the device's marks place
-  // them; the on-time the model allowed (less at a brown-out).
-  [[nodiscard]] Result<double> runStretch(const Stretch& s, PowerCycleRecord& r);
+  // them, until it ends or the capacitor reaches V_off.
+  [[nodiscard]] Status runStretch(const Stretch& s, PowerCycleRecord& r);
   // Runs `seconds` at `watts` in the model; charges the ledger.
   double runActive(double seconds, double watts, PowerCycleRecord& r, bool adc = false);
   double modeWatts(DeviceMode mode) const;
