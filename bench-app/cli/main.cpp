@@ -338,6 +338,17 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   const double energyUj = energy.totalJ() * 1e6;
   nlohmann::ordered_json energySplit{
       {"active", energy.activeJ * 1e6}, {"asleep", energy.asleepJ * 1e6}, {"shut_down", energy.shutDownJ * 1e6}};
+  // Each power cycle: when, how long on, asleep and shut down, its energy and what it lost.
+  nlohmann::ordered_json cycleEnergy = nlohmann::json::array();
+  for (const auto& c : r->cycles) {
+    double lostJ = 0;
+    for (const auto& a : c.activity)
+      if (a.reexecuted) lostJ += a.joules;
+    const double cycleJ = c.activeJ + c.sleepS * request.board.sleepingPowerW() + c.shutdownS * request.board.shutdownPowerW;
+    cycleEnergy.push_back({{"start_s", c.startS}, {"charging_s", c.offS}, {"active_s", c.onS}, {"asleep_s", c.sleepS},
+                           {"shutdown_s", c.shutdownS}, {"energy_uj", cycleJ * 1e6}, {"reexecuted_uj", lostJ * 1e6},
+                           {"finished", c.finished}});
+  }
   nlohmann::ordered_json layerEnergy = nlohmann::json::array();
   if (energy.split) {
     const auto& s = *energy.split;
@@ -366,6 +377,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"shutdown_s", shutdownS}, {"energy_uj", energyUj},
                                              {"energy_split_uj", energySplit},
                                              {"layer_energy", layerEnergy},
+                                             {"cycle_energy", cycleEnergy},
                                              {"sensing", o.sensing}, {"adc_readings", adcReadings},
                                              {"start_s", request.window.startS},
                                              {"v_start", request.window.startVolts(request.storage)},

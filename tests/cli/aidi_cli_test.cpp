@@ -435,6 +435,20 @@ TEST(AidiCliSim, AnUnfinishedRunHasNoLatencyRatio) {
   EXPECT_TRUE(j["latency_ratio"].is_null()) << r.output;
   EXPECT_TRUE(j["latency_s"].is_null()) << r.output;
   EXPECT_GT(j["energy_bound_s"].get<double>(), 0) << "the limit is still known";
+  // Where its energy went, cycle by cycle and layer by layer: the cycles add
+  // up to the board's energy, none finished, and brown-outs lost work.
+  const auto& cycles = j["cycle_energy"];
+  ASSERT_EQ(cycles.size(), j["power_cycles"].get<std::size_t>());
+  double sum = 0, lost = 0;
+  for (const auto& c : cycles) {
+    sum += c["energy_uj"].get<double>();
+    lost += c["reexecuted_uj"].get<double>();
+    EXPECT_FALSE(c["finished"].get<bool>());
+  }
+  EXPECT_NEAR(sum, j["energy_uj"].get<double>(), 1e-6 * sum);
+  EXPECT_NEAR(lost, j["energy_split_uj"]["reexecuted"].get<double>(), 1e-6 * sum);
+  EXPECT_GT(lost, 0.0) << "a layer larger than a power cycle is lost at every brown-out";
+  EXPECT_FALSE(j["layer_energy"].empty());
 }
 
 TEST(AidiCliPorts, ListsSerialPortsAsJson) {

@@ -178,6 +178,7 @@ class GuiTest : public QObject {
     refreshAndWait(w);  // the browser loads off the GUI thread
     QCOMPARE(w.runsModel()->rowCount(), 4);
     QVERIFY(w.plot()->sampleCount() > 10);
+    QVERIFY2(w.plot()->checkpointCount() > 10, "the live view draws the checkpoints as they come");
     QCOMPARE(w.resultsList()->count(), 4);  // one sample per run, newest first
     QVERIFY2(w.resultsList()->item(0)->text().startsWith("mcunet-s aidi weak #0: "),
              qPrintable(w.resultsList()->item(0)->text()));
