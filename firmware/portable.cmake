@@ -7,6 +7,7 @@ add_library(aidi_fw_portable STATIC
   ${aidi_fw_kernels}
   ${AIDI_FW_DIR}/models/model_view.cpp
   ${AIDI_FW_DIR}/runtime/arena_plan.cpp
+  ${AIDI_FW_DIR}/runtime/baseline_decisions.cpp
   ${AIDI_FW_DIR}/runtime/intermittent_runtime.cpp
   ${AIDI_FW_DIR}/runtime/nvm.cpp
   ${AIDI_FW_DIR}/runtime/resident_runtime.cpp

@@ -33,8 +33,8 @@ class BatchWriter::Impl {
          "INSERT INTO inferences (run_id, attempt, inference, sample, label, predicted, finished, latency_s,"
          " energy_uj, active_cycles, power_cycles, reexecuted_cycles, checkpoint_cycles, boot_cycles, nvm_bytes,"
          " logits_crc, energy_bound_s, plain_cycles, harvest_w, active_m4_cycles, plain_m4_cycles,"
-         " telemetry_instructions, start_s, v_start, firmware_build)"
-         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+         " telemetry_instructions, start_s, v_start, firmware_build, job_plan)"
+         " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
         {event, "INSERT INTO events (campaign_id, run_id, level, kind, message) VALUES (?,?,?,?,?)"},
         {sleep, "INSERT INTO sleeps (run_id, attempt, inference, boot_id, start_s, seconds) VALUES (?,?,?,?,?,?)"},
         {energy,
@@ -69,7 +69,7 @@ class BatchWriter::Impl {
         .bind(10, r.activeCycles).bind(11, r.powerCycles).bind(12, r.reexecutedCycles).bind(13, r.checkpointCycles)
         .bind(14, r.bootCycles).bind(15, r.nvmBytes).bind(16, r.logitsCrc).bind(17, r.energyBoundS)
         .bind(18, r.plainCycles).bind(19, r.harvestW).bind(20, r.activeM4Cycles).bind(21, r.plainM4Cycles)
-        .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).bind(25, r.firmwareBuild).run();
+        .bind(22, r.telemetryInstructions).bind(23, r.startS).bind(24, r.vStart).bind(25, r.firmwareBuild).bind(26, r.jobPlan).run();
   }
   Status write(const SleepRow& r) {
     return sleep.bind(1, r.runId).bind(2, r.attempt).bind(3, r.inference).bind(4, r.bootId).bind(5, r.startS)

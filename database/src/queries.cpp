@@ -144,8 +144,8 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
       " i.energy_bound_s, i.harvest_w, i.energy_uj, COALESCE(i.active_cycles, 0), COALESCE(i.power_cycles, 0),"
       " COALESCE(i.reexecuted_cycles, 0), COALESCE(i.checkpoint_cycles, 0), COALESCE(i.boot_cycles, 0),"
       " COALESCE(i.plain_cycles, 0), COALESCE(i.nvm_bytes, 0), r.board, COALESCE(i.active_m4_cycles, 0),"
-      " COALESCE(i.plain_m4_cycles, 0), COALESCE(i.telemetry_instructions, 0), COALESCE(i.firmware_build, '')"
-      " FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
+      " COALESCE(i.plain_m4_cycles, 0), COALESCE(i.telemetry_instructions, 0), COALESCE(i.firmware_build, ''),"
+      " COALESCE(i.job_plan, '') FROM runs r JOIN inferences i ON i.run_id = r.id AND i.attempt = r.attempt"
       " WHERE r.campaign_id = ? ORDER BY r.plan_index, i.inference");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, campaignId);
@@ -190,6 +190,7 @@ Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64
     r.plainM4Cycles = u64(27);
     r.telemetryInstructions = u64(28);
     r.firmwareBuild = stmt->text(29);
+    r.jobPlan = stmt->text(30);
     out.push_back(std::move(r));
   }
   return out;

@@ -1,5 +1,6 @@
 #include "intermittent_runtime.hpp"
 
+#include "baseline_decisions.hpp"
 #include "row_window.hpp"
 
 namespace aidi::fw {
@@ -7,36 +8,89 @@ namespace {
 
 std::uint32_t align4(std::uint32_t v) { return (v + 3u) & ~3u; }
 
+// HAWAII's footprint of a layer: rows preserved, in the inference's
+// generation, with a version written last (a torn write keeps the old one).
+struct Footprint {
+  std::uint16_t rows;
+  std::uint8_t generation;
+  std::uint8_t version;  // 1..255 cycling; 0: never written
+};
+static_assert(sizeof(Footprint) == 4, "a footprint is one word");
+
+// DynBal's position at the last boot: the work between it and this boot's
+// position is what the last power cycle did.
+struct BootMark {
+  std::uint32_t inference;
+  std::uint16_t generation;
+  std::uint16_t layer;
+  std::uint16_t row;
+  std::uint16_t reserved;
+};
+constexpr std::uint32_t kBootMarkMagic = 0x4B524D42u;  // "BMRK"
+using BootMarkRecord = NvmRecord<BootMark>;
+
+std::uint8_t stateOf(std::uint16_t generation) { return static_cast<std::uint8_t>(generation); }
+
+std::uint16_t outputRowsOf(const ModelView& model, std::uint16_t layer) {
+  return static_cast<std::uint16_t>(model.tensor(model.layer(layer).output).shape.h);
+}
+
 }  // namespace
 
-bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout) {
-  if (model.tensorCount() > kMaxTensors) return false;
+bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout, JobProgress progress) {
+  if (model.tensorCount() > kMaxTensors || model.layerCount() > kMaxLayers) return false;
   layout.planOffset = align4(ProgressRecord::kBytes);
-  std::uint32_t at = align4(layout.planOffset + sizeof(JobPlan));
+  layout.footprintOffset = align4(layout.planOffset + sizeof(JobPlan));
+  layout.bootMarkOffset = layout.footprintOffset + 2u * sizeof(Footprint) * kMaxLayers;
+  std::uint32_t at = align4(layout.bootMarkOffset + BootMarkRecord::kBytes);
   for (std::uint16_t t = 0; t < model.tensorCount(); ++t) {
+    const Shape shape = model.tensor(t).shape;
+    layout.stateBytes[t] = progress == JobProgress::States && t != model.inputTensor() ? 1 : 0;
     layout.tensorOffset[t] = at;
-    at = align4(at + static_cast<std::uint32_t>(model.tensor(t).shape.size()));
+    at = align4(at + static_cast<std::uint32_t>(shape.size() + layout.stateBytes[t] * shape.h));
   }
   layout.bytes = at;
   return at <= nvmBytes;
 }
 
-std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan) {
+std::uint32_t tileScratchBytes(const ModelView& model, std::uint16_t index, std::uint16_t rows, JobProgress progress) {
+  const LayerInfo l = model.layer(index);
+  const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
+  const bool rowByRow = progress != JobProgress::Record;
+  // A state byte per row read (removed in place) and per row written.
+  const std::uint32_t extra = progress == JobProgress::States ? 1 : 0;
+  const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
+  const std::uint32_t inRowBytes = static_cast<std::uint32_t>(in.w * in.c);
+  const auto bytesFor = [&](std::uint32_t windowRows, std::uint32_t bandRows) {
+    std::uint32_t bytes = align4(windowRows * (inRowBytes + extra)) + align4((rowByRow ? 1u : bandRows) * outRowBytes + extra);
+    if (l.op == ModelOp::Add) bytes += align4(bandRows * (outRowBytes + extra));
+    return bytes;
+  };
+  if (rowByRow) {
+    // A tile starts wherever the last power cycle stopped: the worst is an
+    // unclipped window (the first tile's is clipped by the padding).
+    const std::uint32_t band = rows < out.h ? rows : static_cast<std::uint32_t>(out.h);
+    std::uint32_t window = band;
+    if (l.op == ModelOp::FullyConnected) window = static_cast<std::uint32_t>(in.h);
+    else if (l.op != ModelOp::Add) window = (band - 1) * static_cast<std::uint32_t>(l.strideH) + static_cast<std::uint32_t>(l.kernelH);
+    if (window > static_cast<std::uint32_t>(in.h)) window = static_cast<std::uint32_t>(in.h);
+    return bytesFor(window, band);
+  }
+  std::uint32_t need = 0;
+  // The worst of the plan's tiles.
+  for (std::int32_t r0 = 0; r0 < out.h; r0 += rows) {
+    const std::int32_t r1 = r0 + rows > out.h ? out.h : r0 + rows;
+    const RowWindow w = inputRows(l, in, r0, r1);
+    const std::uint32_t bytes = bytesFor(static_cast<std::uint32_t>(w.last - w.first), static_cast<std::uint32_t>(r1 - r0));
+    if (bytes > need) need = bytes;
+  }
+  return need;
+}
+
+std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan, JobProgress progress) {
   std::uint32_t most = 0;
   for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
-    const LayerInfo l = model.layer(i);
-    const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
-    const std::int32_t rows = plan.rowsPerJob[i];
-    std::uint32_t need = 0;
-    // The worst band: the first one (it may read the most rows near the top).
-    for (std::int32_t r0 = 0; r0 < out.h; r0 += rows) {
-      const std::int32_t r1 = r0 + rows > out.h ? out.h : r0 + rows;
-      const RowWindow w = inputRows(l, in, r0, r1);
-      std::uint32_t bytes = align4(static_cast<std::uint32_t>((w.last - w.first) * in.w * in.c)) +
-                            align4(static_cast<std::uint32_t>((r1 - r0) * out.w * out.c));
-      if (l.op == ModelOp::Add) bytes += align4(static_cast<std::uint32_t>((r1 - r0) * out.w * out.c));
-      if (bytes > need) need = bytes;
-    }
+    const std::uint32_t need = tileScratchBytes(model, i, plan.rowsPerJob[i], progress);
     if (need > most) most = need;
   }
   return most;
@@ -44,7 +98,7 @@ std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan) {
 
 IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan,
                                          const NvmLayout& layout, Nvm& nvm, std::int8_t* scratch,
-                                         std::uint32_t scratchBytes, bool adaptJobs)
+                                         std::uint32_t scratchBytes, const JobEngineOptions& options)
     : m_model(model),
       m_kernels(kernels),
       m_startPlan(plan),
@@ -54,16 +108,115 @@ IntermittentRuntime::IntermittentRuntime(const ModelView& model, const KernelSet
       m_record(nvm, 0),
       m_scratch(scratch),
       m_scratchBytes(scratchBytes),
-      m_adapt(adaptJobs) {}
+      m_options(options) {}
 
 std::uint16_t IntermittentRuntime::rowsPerJob(std::uint16_t layer) const {
   return (layer == m_progress.layer && m_progress.rowsPerJob) ? m_progress.rowsPerJob : m_plan.rowsPerJob[layer];
 }
 
 std::uint16_t IntermittentRuntime::jobsIn(std::uint16_t layer) const {
-  const std::uint16_t rows = static_cast<std::uint16_t>(m_model.tensor(m_model.layer(layer).output).shape.h);
+  const std::uint16_t rows = outputRowsOf(m_model, layer);
   const std::uint16_t per = rowsPerJob(layer);
   return static_cast<std::uint16_t>((rows + per - 1) / per);
+}
+
+std::uint32_t IntermittentRuntime::rowOffset(std::uint16_t tensor, std::int32_t row) const {
+  const Shape s = m_model.tensor(tensor).shape;
+  return m_layout.tensorOffset[tensor] + static_cast<std::uint32_t>(row) * static_cast<std::uint32_t>(s.w * s.c + m_layout.stateBytes[tensor]);
+}
+
+// Rows [first, first + count) of a tensor into `to`, packed. Stateful's
+// "state clearer": a tensor with a state byte per row is read a row at a
+// time, each row to its packed place (a read command per row costs less
+// than moving the rows together in SRAM).
+void IntermittentRuntime::readRows(std::uint16_t tensor, std::int32_t first, std::int32_t count, std::int8_t* to) {
+  const Shape s = m_model.tensor(tensor).shape;
+  const std::uint32_t rowBytes = static_cast<std::uint32_t>(s.w * s.c);
+  if (!m_layout.stateBytes[tensor]) {
+    m_nvm.read(rowOffset(tensor, first), to, rowBytes * static_cast<std::uint32_t>(count));
+    return;
+  }
+  for (std::int32_t r = 0; r < count; ++r)
+    m_nvm.read(rowOffset(tensor, first + r), to + static_cast<std::uint32_t>(r) * rowBytes, rowBytes);
+}
+
+void IntermittentRuntime::loadFootprint(std::uint16_t layer) {
+  Footprint copies[2];
+  m_nvm.read(m_layout.footprintOffset + layer * 2u * sizeof(Footprint), copies, sizeof copies);
+  const bool a = copies[0].version != 0, b = copies[1].version != 0;
+  int newer = -1;
+  if (a && b) newer = static_cast<std::uint8_t>(copies[0].version - copies[1].version) < 128 ? 0 : 1;
+  else if (a || b) newer = a ? 0 : 1;
+  m_footprintCopy = static_cast<std::uint8_t>(newer < 0 ? 1 : newer);
+  m_footprintVersion = newer < 0 ? 0 : copies[newer].version;
+  const bool current = newer >= 0 && copies[newer].generation == stateOf(m_progress.generation);
+  m_progress.job = current ? copies[newer].rows : 0;
+}
+
+bool IntermittentRuntime::writeFootprint(std::uint16_t layer, std::uint16_t rows) {
+  const std::uint8_t version = static_cast<std::uint8_t>(m_footprintVersion == 255 ? 1 : m_footprintVersion + 1);
+  const std::uint8_t copy = static_cast<std::uint8_t>(m_footprintCopy ^ 1);
+  const Footprint f{rows, stateOf(m_progress.generation), version};
+  if (!m_nvm.write(m_layout.footprintOffset + (layer * 2u + copy) * sizeof(Footprint), &f, sizeof f)) return false;
+  m_footprintCopy = copy;
+  m_footprintVersion = version;
+  return true;
+}
+
+// The first row of `layer` not preserved in this generation: rows are
+// preserved in order, each with its state byte last, so the preserved ones
+// are a prefix (Stateful's progress seeker, a binary search).
+std::uint16_t IntermittentRuntime::rowsDone(std::uint16_t layer) {
+  const std::uint16_t out = m_model.layer(layer).output;
+  const Shape s = m_model.tensor(out).shape;
+  const std::uint8_t state = stateOf(m_progress.generation);
+  std::uint16_t lo = 0, hi = static_cast<std::uint16_t>(s.h);
+  while (lo < hi) {
+    const std::uint16_t mid = static_cast<std::uint16_t>((lo + hi) / 2);
+    std::uint8_t seen = 0;
+    m_nvm.read(rowOffset(out, mid) + static_cast<std::uint32_t>(s.w * s.c), &seen, 1);
+    if (seen == state) lo = static_cast<std::uint16_t>(mid + 1);
+    else hi = mid;
+  }
+  return lo;
+}
+
+// DynBal's measurement: the work between the last boot's position and this
+// one's, from the cost model (the paper counts the MACs and NVM reads done).
+void IntermittentRuntime::measureLastPowerCycle() {
+  BootMarkRecord marks(m_nvm, m_layout.bootMarkOffset, kBootMarkMagic);
+  BootMark last{};
+  m_lastCycleWork = 0;
+  if (marks.load(last) && last.inference == m_progress.inference && last.generation == m_progress.generation &&
+      (last.layer < m_progress.layer || (last.layer == m_progress.layer && last.row <= m_progress.job))) {
+    std::uint16_t layer = last.layer, row = last.row;
+    while (layer < m_progress.layer || (layer == m_progress.layer && row < m_progress.job)) {
+      const std::uint16_t end = layer == m_progress.layer ? m_progress.job : outputRowsOf(m_model, layer);
+      m_lastCycleWork += std::uint64_t(end - row) * estimateRowCycles(m_model, layer, m_options.costs.cyclesPerByte);
+      ++layer, row = 0;
+    }
+  }
+  const BootMark now{m_progress.inference, m_progress.generation, m_progress.layer, m_progress.job, 0};
+  marks.commit(now);  // a failure here shows at the next write
+}
+
+// On entering a layer (after a boot, or the previous layer preserved): how
+// many of its rows are preserved, from its footprint (HAWAII) or its states
+// (Stateful); then, for DynBal, its tile.
+void IntermittentRuntime::enterLayer(std::uint16_t layer, bool afterBoot) {
+  if (m_options.progress == JobProgress::Footprints) loadFootprint(layer);
+  else if (afterBoot) m_progress.job = rowsDone(layer);
+  if (afterBoot && m_options.rebalanceTiles) measureLastPowerCycle();
+  if (!m_options.rebalanceTiles) return;
+  // The largest tile the scratch holds (the bytes grow with the rows).
+  std::uint16_t most = 1, beyond = static_cast<std::uint16_t>(outputRowsOf(m_model, layer) + 1);
+  while (beyond - most > 1) {
+    const std::uint16_t mid = static_cast<std::uint16_t>((most + beyond) / 2);
+    if (tileScratchBytes(m_model, layer, mid, m_options.progress) <= m_scratchBytes) most = mid;
+    else beyond = mid;
+  }
+  m_progress.rowsPerJob =
+      balanceTile(m_model, layer, m_plan.rowsPerJob[layer], most, m_lastCycleWork, m_options.costs);
 }
 
 RunStatus IntermittentRuntime::restore() {
@@ -71,7 +224,12 @@ RunStatus IntermittentRuntime::restore() {
   if (!m_active) return RunStatus::Idle;
   m_nvm.read(m_layout.planOffset, &m_plan, sizeof m_plan);
   if (m_progress.layer >= m_model.layerCount()) return RunStatus::Done;
-  if (m_adapt) {
+  if (m_options.progress != JobProgress::Record) {
+    m_progress.rowsPerJob = 0;
+    enterLayer(m_progress.layer, true);
+    return RunStatus::PowerFailed;
+  }
+  if (m_options.splitStalledJobs) {
     Progress next = m_progress;
     const std::uint16_t rows = rowsPerJob(next.layer);
     if (next.stalledBoots >= 1 && rows > 1) {
@@ -105,10 +263,19 @@ RunStatus IntermittentRuntime::start(const std::uint8_t* image, std::uint32_t in
   }
   m_plan = m_startPlan;
   if (!m_nvm.write(m_layout.planOffset, &m_plan, sizeof m_plan)) return RunStatus::PowerFailed;
-  const Progress next{inference, 0, 0, m_progress.jobsCommitted, 0, 0};
+  // A new generation: rows a cut-off earlier start left behind never pass
+  // for this one's.
+  const std::uint16_t previous = m_active ? m_progress.generation : 0;
+  Progress next{inference, 0, 0, m_progress.jobsCommitted, 0, 0};
+  next.generation = static_cast<std::uint16_t>(previous % 255 + 1);
   if (!m_record.commit(next)) return RunStatus::PowerFailed;
   m_progress = next;
   m_active = true;
+  if (m_options.progress != JobProgress::Record) {
+    m_lastCycleWork = 0;
+    if (m_options.rebalanceTiles) measureLastPowerCycle();  // marks where this power cycle began
+    enterLayer(0, false);
+  }
   return resume(observer);
 }
 
@@ -119,30 +286,90 @@ bool IntermittentRuntime::runJob(std::uint16_t layer, std::uint16_t job, std::ui
   const std::int32_t r0 = job * per;
   const std::int32_t r1 = r0 + per > out.h ? out.h : r0 + per;
   const RowWindow w = inputRows(l, in, r0, r1);
-  const std::uint32_t rowBytes = static_cast<std::uint32_t>(in.w * in.c);
-  const std::uint32_t inBytes = static_cast<std::uint32_t>(w.last - w.first) * rowBytes;
+  const std::uint32_t inBytes = static_cast<std::uint32_t>((w.last - w.first) * in.w * in.c);
   const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
   const std::uint32_t outBytes = static_cast<std::uint32_t>(r1 - r0) * outRowBytes;
 
   std::int8_t* inBuf = m_scratch;
   std::int8_t* in2Buf = inBuf + align4(inBytes);
   std::int8_t* outBuf = in2Buf + (l.op == ModelOp::Add ? align4(outBytes) : 0);
-  m_nvm.read(m_layout.tensorOffset[l.input0] + static_cast<std::uint32_t>(w.first) * rowBytes, inBuf, inBytes);
+  readRows(l.input0, w.first, w.last - w.first, inBuf);
   const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, inBuf};
   const TensorSlice outSlice{Shape{r1 - r0, out.w, out.c}, outBuf};
   if (l.op == ModelOp::Add) {
-    m_nvm.read(m_layout.tensorOffset[l.input1] + static_cast<std::uint32_t>(r0) * outRowBytes, in2Buf, outBytes);
+    readRows(l.input1, r0, r1 - r0, in2Buf);
     const TensorSlice in2Slice{outSlice.shape, in2Buf};
     executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
   } else {
     executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
   }
   nvmBytes = outBytes;
-  return m_nvm.write(m_layout.tensorOffset[l.output] + static_cast<std::uint32_t>(r0) * outRowBytes, outBuf, outBytes);
+  return m_nvm.write(rowOffset(l.output, r0), outBuf, outBytes);
+}
+
+// HAWAII and Stateful: a tile's inputs fetched once, its rows computed and
+// preserved one by one, each a job of its own.
+RunStatus IntermittentRuntime::runRowsPreserved(std::uint16_t layer, JobObserver* observer) {
+  const LayerInfo l = m_model.layer(layer);
+  const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
+  const std::int32_t r0 = m_progress.job;
+  const std::int32_t r1 = r0 + rowsPerJob(layer) > out.h ? out.h : r0 + rowsPerJob(layer);
+  const RowWindow w = inputRows(l, in, r0, r1);
+  const std::uint32_t inRowBytes = static_cast<std::uint32_t>(in.w * in.c);
+  const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
+  const std::uint32_t stateBytes = m_layout.stateBytes[l.output];
+
+  std::int8_t* inBuf = m_scratch;
+  std::int8_t* in2Buf = inBuf + align4(static_cast<std::uint32_t>(w.last - w.first) * (inRowBytes + stateBytes));
+  std::int8_t* outBuf =
+      in2Buf + (l.op == ModelOp::Add ? align4(static_cast<std::uint32_t>(r1 - r0) * (outRowBytes + stateBytes)) : 0);
+  readRows(l.input0, w.first, w.last - w.first, inBuf);
+  if (l.op == ModelOp::Add) readRows(l.input1, r0, r1 - r0, in2Buf);
+  const std::uint16_t jobs = static_cast<std::uint16_t>(out.h);
+  for (std::int32_t r = r0; r < r1; ++r) {
+    const RowWindow rw = inputRows(l, in, r, r + 1);
+    const TensorSlice inSlice{Shape{rw.last - rw.first, in.w, in.c},
+                              inBuf + static_cast<std::uint32_t>(rw.first - w.first) * inRowBytes};
+    const TensorSlice outSlice{Shape{1, out.w, out.c}, outBuf};
+    if (l.op == ModelOp::Add) {
+      const TensorSlice in2Slice{outSlice.shape, in2Buf + static_cast<std::uint32_t>(r - r0) * outRowBytes};
+      executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
+    } else {
+      executeLayer(m_model, m_kernels, l, inSlice, nullptr, rw.padTop, outSlice);
+    }
+    if (stateBytes) outBuf[outRowBytes] = static_cast<std::int8_t>(stateOf(m_progress.generation));
+    if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes + stateBytes)) return RunStatus::PowerFailed;
+    if (m_options.progress == JobProgress::Footprints && !writeFootprint(layer, static_cast<std::uint16_t>(r + 1)))
+      return RunStatus::PowerFailed;
+    ++m_progress.job;
+    ++m_progress.jobsCommitted;
+    if (observer) observer->onCommit(m_progress, jobs, outRowBytes + stateBytes);
+  }
+  return RunStatus::Done;
+}
+
+RunStatus IntermittentRuntime::resumeRowByRow(JobObserver* observer) {
+  while (m_progress.layer < m_model.layerCount()) {
+    if (m_progress.job >= outputRowsOf(m_model, m_progress.layer)) {
+      // The layer is preserved: the one progress write it costs.
+      Progress next = m_progress;
+      ++next.layer;
+      next.job = 0;
+      next.rowsPerJob = 0;
+      if (!m_record.commit(next)) return RunStatus::PowerFailed;
+      m_progress = next;
+      if (m_progress.layer < m_model.layerCount()) enterLayer(m_progress.layer, false);
+      continue;
+    }
+    if (observer) observer->onWork(m_progress.layer);
+    if (runRowsPreserved(m_progress.layer, observer) == RunStatus::PowerFailed) return RunStatus::PowerFailed;
+  }
+  return RunStatus::Done;
 }
 
 RunStatus IntermittentRuntime::resume(JobObserver* observer) {
   if (!m_active) return RunStatus::Idle;
+  if (m_options.progress != JobProgress::Record) return resumeRowByRow(observer);
   while (m_progress.layer < m_model.layerCount()) {
     std::uint32_t nvmBytes = 0;
     if (observer) observer->onWork(m_progress.layer);
@@ -169,19 +396,25 @@ int IntermittentRuntime::result(std::int8_t* logits, int maxLogits) {
 
 int readResult(const ModelView& model, const NvmLayout& layout, Nvm& nvm, std::int8_t* logits, int maxLogits) {
   const std::uint16_t out = model.outputTensor();
-  const std::int32_t n = model.tensor(out).shape.size();
+  const Shape shape = model.tensor(out).shape;
+  const std::int32_t rowBytes = shape.w * shape.c;
   int best = 0;
   std::int8_t bestValue = -128;
-  // A few reads of 32 bytes: each NVM read pays a command's overhead.
+  // A few reads of up to 32 bytes, within a row (a row's state byte stays
+  // out): each NVM read pays a command's overhead.
   std::int8_t chunk[32];
-  for (std::int32_t i = 0; i < n; i += static_cast<std::int32_t>(sizeof chunk)) {
-    const std::int32_t count = n - i < static_cast<std::int32_t>(sizeof chunk) ? n - i : static_cast<std::int32_t>(sizeof chunk);
-    nvm.read(layout.tensorOffset[out] + static_cast<std::uint32_t>(i), chunk, static_cast<std::uint32_t>(count));
+  for (std::int32_t i = 0; i < shape.size();) {
+    const std::int32_t row = i / rowBytes, column = i % rowBytes;
+    std::int32_t count = rowBytes - column;
+    if (count > static_cast<std::int32_t>(sizeof chunk)) count = static_cast<std::int32_t>(sizeof chunk);
+    nvm.read(layout.tensorOffset[out] + static_cast<std::uint32_t>(row * (rowBytes + layout.stateBytes[out]) + column),
+             chunk, static_cast<std::uint32_t>(count));
     for (std::int32_t j = 0; j < count; ++j) {
       const std::int8_t v = chunk[j];
       if (i + j < maxLogits) logits[i + j] = v;
       if (i + j == 0 || v > bestValue) best = i + j, bestValue = v;
     }
+    i += count;
   }
   return best;
 }

@@ -1,14 +1,27 @@
 // The intermittent execution engine: one inference as a sequence of jobs,
 // each computing a band of output rows of one layer from inputs in NVM and
-// committing that band and the progress record to NVM. Every tensor has its
-// own NVM region, so a job never overwrites what it reads and re-executing it
-// after any power failure writes the same bytes. SRAM holds only the job's
-// working buffers and is never trusted across a boot: after a restart the
-// runtime reads everything it needs from NVM.
+// preserving its outputs to NVM. Every tensor has its own NVM region, so a
+// job never overwrites what it reads and re-executing it after any power
+// failure writes the same bytes. SRAM holds only the job's working buffers
+// and is never trusted across a boot: after a restart the runtime reads
+// everything it needs from NVM.
+//
+// How it knows, after a power failure, how far it got is the policy's
+// (proto::JobProgress, docs/baselines.md):
+//   Record      a job is a tile of rows; a progress record is committed
+//               after every tile (layer, fixed-tile, loop, aidi, inas).
+//   Footprints  HAWAII: a tile's inputs are fetched once and its rows are
+//               preserved one by one, each followed by the layer's footprint
+//               (rows done, a versioned word in two copies).
+//   States      Stateful: as Footprints, but each row is preserved with a
+//               state byte (the inference's generation) in the same write:
+//               no progress write per row; recovery searches the states.
+// With Footprints and States the progress record is committed once per layer.
 #pragma once
 
 #include <cstdint>
 
+#include "aidi/proto/policies.hpp"
 #include "kernel_set.hpp"
 #include "model_view.hpp"
 #include "nvm.hpp"
@@ -18,19 +31,29 @@
 
 namespace aidi::fw {
 
+using JobProgress = proto::JobProgress;
+
 // Where things live in NVM: the progress record, the job plan of the
-// inference in progress, then every tensor.
+// inference in progress, the footprints and DynBal's boot mark, then every
+// tensor. With States, a layer's output rows each carry a state byte.
 struct NvmLayout {
   std::uint32_t planOffset = 0;
+  std::uint32_t footprintOffset = 0;  // two 4-byte copies per layer
+  std::uint32_t bootMarkOffset = 0;   // DynBal's position at the last boot
   std::uint32_t tensorOffset[kMaxTensors];
+  std::uint8_t stateBytes[kMaxTensors];  // per row: 1 with States for a layer's output
   std::uint32_t bytes = 0;
 };
 
 // False when the model's tensors do not fit `nvmBytes`.
-bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout);
+bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout,
+             JobProgress progress = JobProgress::Record);
 
-// SRAM the runtime needs for the largest job of `plan` (inputs and output band).
-std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan);
+// SRAM the job engine needs for a tile of `rows` rows of layer `index`.
+std::uint32_t tileScratchBytes(const ModelView& model, std::uint16_t index, std::uint16_t rows, JobProgress progress);
+// SRAM the runtime needs for the largest tile of `plan`.
+std::uint32_t scratchBytesNeeded(const ModelView& model, const JobPlan& plan,
+                                 JobProgress progress = JobProgress::Record);
 
 // The finished inference's output tensor from NVM into `logits` (capacity
 // `maxLogits`); returns the first index of the maximum.
@@ -54,20 +77,42 @@ struct JobObserver {
   ~JobObserver() = default;
 };
 
+struct JobEngineOptions {
+  JobProgress progress = JobProgress::Record;
+  // Record: a job that did not complete within a whole power cycle (a boot
+  // that restored it ended without a commit) is split: the next boot cuts
+  // the rest of that layer into jobs of half the rows (or fewer), down to
+  // one row. The `layer` policy and the published runtimes do not.
+  bool splitStalledJobs = false;
+  // DynBal: re-balance each layer's tile at every boot from the work the
+  // last power cycle did (baseline_decisions.hpp), with these NVM costs.
+  bool rebalanceTiles = false;
+  NvmCosts costs{};
+};
+
+// The job engine's options for a row of the policy table: how it keeps
+// progress, whether it splits a stalled job (our own job policies: the
+// published runtimes do what their papers do), whether it re-balances.
+inline JobEngineOptions jobEngineOptions(const proto::PolicyInfo& policy, const NvmCosts& costs) {
+  JobEngineOptions o;
+  o.progress = policy.progress;
+  o.splitStalledJobs = policy.progress == JobProgress::Record && policy.paper == nullptr &&
+                       policy.policy != proto::Policy::Layer;
+  o.rebalanceTiles = policy.policy == proto::Policy::DynBal;
+  o.costs = costs;
+  return o;
+}
+
 class IntermittentRuntime {
  public:
   // `plan` is used for inferences started by this runtime; a restored
   // inference keeps the plan it started with (read back from NVM), so a
-  // layer is never cut differently halfway through.
-  //
-  // With `adaptJobs`, a job that did not complete within a whole power cycle
-  // (a boot that restored it ended without a commit) is split: the next boot
-  // cuts the rest of that layer into jobs of half the rows (or fewer), down to
-  // one row. The `layer` policy does not adapt: it reports "did not finish".
+  // layer is never cut differently halfway through (DynBal re-cuts only
+  // the tiles, which preserve row by row).
   IntermittentRuntime(const ModelView& model, const KernelSet& kernels, const JobPlan& plan, const NvmLayout& layout,
-                      Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes, bool adaptJobs = false);
+                      Nvm& nvm, std::int8_t* scratch, std::uint32_t scratchBytes, const JobEngineOptions& options = {});
 
-  // Reads the progress record after a boot. Idle when NVM holds none.
+  // Reads the progress after a boot. Idle when NVM holds none.
   RunStatus restore();
   // Begins inference `inference` on a 28x28 image: input to NVM, progress to layer 0.
   RunStatus start(const std::uint8_t* image, std::uint32_t inference, JobObserver* observer = nullptr);
@@ -76,13 +121,24 @@ class IntermittentRuntime {
   // After Done: the output tensor from NVM; returns the first index of the maximum.
   int result(std::int8_t* logits, int maxLogits);
   const Progress& progress() const { return m_progress; }
-  bool scratchFits() const { return m_scratchBytes >= scratchBytesNeeded(m_model, m_plan); }
+  bool scratchFits() const { return m_scratchBytes >= scratchBytesNeeded(m_model, m_plan, m_options.progress); }
   const JobPlan& plan() const { return m_plan; }
+  // DynBal: the work (estimated cycles) the last power cycle did, as this boot measured it (0: unknown).
+  std::uint64_t lastPowerCycleWork() const { return m_lastCycleWork; }
 
  private:
   bool runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes);
+  RunStatus runRowsPreserved(std::uint16_t layer, JobObserver* observer);
+  RunStatus resumeRowByRow(JobObserver* observer);
   std::uint16_t rowsPerJob(std::uint16_t layer) const;
   std::uint16_t jobsIn(std::uint16_t layer) const;
+  std::uint16_t rowsDone(std::uint16_t layer);
+  void readRows(std::uint16_t tensor, std::int32_t first, std::int32_t count, std::int8_t* to);
+  std::uint32_t rowOffset(std::uint16_t tensor, std::int32_t row) const;
+  bool writeFootprint(std::uint16_t layer, std::uint16_t rows);
+  void loadFootprint(std::uint16_t layer);
+  void enterLayer(std::uint16_t layer, bool afterBoot);
+  void measureLastPowerCycle();
 
   const ModelView& m_model;
   const KernelSet& m_kernels;
@@ -95,7 +151,11 @@ class IntermittentRuntime {
   std::uint32_t m_scratchBytes;
   Progress m_progress{};
   bool m_active = false;
-  bool m_adapt;
+  JobEngineOptions m_options;
+  // The current layer's footprint: the newer copy's version and which copy it is.
+  std::uint8_t m_footprintVersion = 0;
+  std::uint8_t m_footprintCopy = 0;
+  std::uint64_t m_lastCycleWork = 0;
 };
 
 }  // namespace aidi::fw

@@ -14,6 +14,10 @@ struct Progress {
   std::uint32_t jobsCommitted;   // total jobs committed, for telemetry
   std::uint16_t rowsPerJob;      // this layer's rows per job when adapted (0: the plan's)
   std::uint16_t stalledBoots;    // boots since the last commit (1: this boot has not committed yet)
+  // The job engine with footprints or states: which start of an inference
+  // wrote a preserved row (1..255, cycling; 0 is formatted NVM).
+  std::uint16_t generation = 0;
+  std::uint16_t reserved = 0;
 };
 
 inline constexpr std::uint32_t kProgressMagic = 0x50524F47u;  // "GORP"

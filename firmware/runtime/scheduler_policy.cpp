@@ -1,5 +1,8 @@
 #include "scheduler_policy.hpp"
 
+#include "baseline_decisions.hpp"
+#include "progress_record.hpp"
+
 namespace aidi::fw {
 namespace {
 // Cycles of the Cortex-M4 kernels, modelled on how they work and fitted to
@@ -66,17 +69,23 @@ std::uint64_t estimateCallCycles(const ModelView& model, std::uint16_t index) {
   return call + call / 10;
 }
 
-bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,
-              std::uint32_t nvmCyclesPerByte, JobPlan& plan) {
+bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
+              JobPlan& plan) {
   if (model.layerCount() > kMaxLayers) return false;
+  if (policy == SchedulerPolicy::Inas) return searchInasPlan(model, cyclesPerPowerCycle, costs, sizeof(Progress), plan);
+  const std::uint32_t nvmCyclesPerByte = costs.cyclesPerByte;
   for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
     const std::uint16_t rows = static_cast<std::uint16_t>(model.tensor(model.layer(i).output).shape.h);
     std::uint16_t perJob = rows;
     switch (policy) {
       case SchedulerPolicy::Layer: perJob = rows; break;
       case SchedulerPolicy::FixedTile:
-      case SchedulerPolicy::ResidentTile: perJob = rows < kFixedTileRows ? rows : kFixedTileRows; break;
+      case SchedulerPolicy::ResidentTile:
+      case SchedulerPolicy::Hawaii:
+      case SchedulerPolicy::Stateful:
+      case SchedulerPolicy::DynBal: perJob = rows < kFixedTileRows ? rows : kFixedTileRows; break;
       case SchedulerPolicy::Loop: perJob = 1; break;
+      case SchedulerPolicy::Inas: break;  // searched above
       case SchedulerPolicy::Aidi: {
         // Aim for a few jobs per power cycle: a lost job then costs at most
         // a third of a cycle, and the commits stay few.

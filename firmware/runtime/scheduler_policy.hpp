@@ -9,12 +9,16 @@
 //   aidi       (on the job engine, e.g. the host crash sweep) rows per job from
 //              the energy one power cycle offers
 //   resident-tile  runs on the resident engine (its tile: kFixedTileRows)
+//   hawaii, stateful, dynbal  the static tile of fixed-tile (their rows are
+//              preserved one by one; dynbal re-balances the tile at boot)
+//   inas       iNAS's offline search (baseline_decisions.hpp)
 #pragma once
 
 #include <cstdint>
 
 #include "aidi/proto/policies.hpp"
 #include "model_view.hpp"
+#include "nvm.hpp"
 
 namespace aidi::fw {
 
@@ -44,9 +48,9 @@ std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std
 std::uint64_t estimateCallCycles(const ModelView& model, std::uint16_t index);
 
 // Plans the jobs of every layer. `cyclesPerPowerCycle` is the energy of one
-// power cycle in CPU cycles (for aidi; ignored by the others). False when the
-// model has more than kMaxLayers layers.
-bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle,
-              std::uint32_t nvmCyclesPerByte, JobPlan& plan);
+// power cycle in CPU cycles (for aidi and inas; ignored by the others).
+// False when the model has more than kMaxLayers layers.
+bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
+              JobPlan& plan);
 
 }  // namespace aidi::fw

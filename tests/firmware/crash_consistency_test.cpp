@@ -153,10 +153,10 @@ TEST(CrashConsistency, RandomMultiFailureSchedules) {
 TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
   const Loaded model = load("mcunet-s");
   JobPlan layer, tile, fine, aidi;
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, layer));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, tile));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Loop, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, fine));
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, board::kNvmCyclesPerByte, aidi));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, board::kNvmCosts, layer));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, board::kNvmCosts, tile));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Loop, kCyclesPerPowerCycle, board::kNvmCosts, fine));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, kCyclesPerPowerCycle, board::kNvmCosts, aidi));
   for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
     const auto rows = model.view.tensor(model.view.layer(i).output).shape.h;
     EXPECT_EQ(layer.jobs[i], 1) << "layer " << i;
@@ -179,7 +179,7 @@ TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
   const Subset subset = loadSubset();
   const Loaded model = load("mcunet-s");
   JobPlan plan;
-  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, board::kNvmCyclesPerByte, plan));
+  ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, board::kNvmCosts, plan));
   const std::uint16_t planned = plan.rowsPerJob[0];
   ASSERT_GT(planned, 1) << "layer 0 must start with multi-row jobs for this test";
   NvmLayout layout;
@@ -188,7 +188,7 @@ TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
   host::FailingNvm nvm(512 * 1024);
   const auto boot = [&] {
     return IntermittentRuntime(model.view, cm4Kernels(), plan, layout, nvm, scratch.data(),
-                               static_cast<std::uint32_t>(scratch.size()), true);
+                               static_cast<std::uint32_t>(scratch.size()), {.splitStalledJobs = true});
   };
   // Boot 1: starts, and power fails during the first job's output write
   // (after 13 image chunks, the plan and a 3-write progress commit).

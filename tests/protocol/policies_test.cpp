@@ -28,13 +28,23 @@ TEST(PolicyTable, NamesAndCodesAreUniqueAndFoundBothWays) {
   EXPECT_STREQ(policyName(static_cast<Policy>(200)), "invalid");
 }
 
-// aidi adapts; its ablation resident-tile shares its engine, not its decisions.
-TEST(PolicyTable, OnlyAidiAdaptsAndItsAblationSharesItsEngine) {
+// aidi and DynBal decide from energy measured at run time; aidi's ablation
+// resident-tile shares its engine, not its decisions; the published runtimes
+// name their paper and run on the job engine.
+TEST(PolicyTable, WhatAdaptsWhatRunsWhereAndWhatIsPublished) {
+  const std::set<std::string> published{"hawaii", "stateful", "dynbal", "inas"};
   for (const auto& p : kPolicies) {
     const std::string name = p.name;
-    EXPECT_EQ(p.adapts, name == "aidi") << name;
+    EXPECT_EQ(p.adapts, name == "aidi" || name == "dynbal") << name;
     EXPECT_EQ(p.engine == PolicyEngine::Resident, name == "aidi" || name == "resident-tile") << name;
+    EXPECT_EQ(p.paper != nullptr, published.count(name) == 1) << name;
+    if (p.engine == PolicyEngine::Resident) {
+      EXPECT_EQ(p.progress, JobProgress::Record) << name;
+    }
   }
+  EXPECT_EQ(findPolicy("hawaii")->progress, JobProgress::Footprints);
+  EXPECT_EQ(findPolicy("stateful")->progress, JobProgress::States);
+  EXPECT_EQ(findPolicy("dynbal")->progress, JobProgress::States);
 }
 
 // The NUCLEO build derives its image list from this table.

@@ -154,6 +154,7 @@ std::vector<db::Row> rowsOf(const RunSetup& s, const InferencePlan& plan, const 
   row.plainM4Cycles = counted(r.plainCycles);
   row.telemetryInstructions = counted(r.telemetryInstructions);
   if (!r.firmwareBuild.empty()) row.firmwareBuild = r.firmwareBuild;
+  if (!r.jobPlan.empty()) row.jobPlan = planText(r.jobPlan);
   rows.emplace_back(std::move(row));
   return rows;
 }

@@ -17,7 +17,10 @@
 #include "aidi/inst/interrupt.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
+#include "baseline_decisions.hpp"
 #include "bench_session.hpp"
+#include "progress_record.hpp"
+#include "model_view.hpp"
 
 namespace aidi::core {
 namespace {
@@ -42,6 +45,7 @@ struct Prepared {
   inst::QemuBoardConfig board;
   int label = -1;
   std::string firmwareBuild;  // the ELF's build hash
+  std::vector<std::uint16_t> jobPlan;  // the plan searched here for the device (inas)
   std::shared_ptr<inst::MarkLog> marks;  // the intermittent run's activity marks (shared with its power)
 };
 
@@ -121,7 +125,25 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     return inst::fail(inst::ErrorCode::Unsupported, "board \"" + r.board.name + "\" runs on target \"" +
                                                         r.board.target + "\", not on the virtual board (mps2-an386)");
   const double cyclesPerPowerCycle = r.board.cyclesOf(r.storage.usableEnergyJ()) / cyclesPerInstruction;
-  std::string config = "AIDIRUN7";
+  // iNAS's plan is searched here, offline, against this capacitor and board,
+  // and handed to the device (the others plan on the device).
+  std::vector<std::uint16_t> jobPlan;
+  if (policy->policy == proto::Policy::Inas) {
+    fw::ModelView view;
+    if (const auto status = view.parse(reinterpret_cast<const std::uint8_t*>(model.data()),
+                                       static_cast<std::uint32_t>(model.size()), true);
+        status != fw::ModelStatus::Ok)
+      return inst::fail(inst::ErrorCode::Protocol, std::string("model file ") + (r.modelDirectory / "model.aidi").string() +
+                                                       ": " + fw::toString(status));
+    fw::JobPlan plan{};
+    const fw::NvmCosts costs{r.board.nvmCyclesPerByte, r.board.nvmWriteOverheadCycles, r.board.nvmReadOverheadCycles,
+                             r.board.nvmWakeCycles()};
+    if (!fw::searchInasPlan(view, static_cast<std::uint64_t>(std::min(cyclesPerPowerCycle, 4e9)), costs,
+                            sizeof(fw::Progress), plan))
+      return inst::fail(inst::ErrorCode::Unsupported, fmt::format("the model has more than {} layers", fw::kMaxLayers));
+    jobPlan.assign(plan.rowsPerJob, plan.rowsPerJob + view.layerCount());
+  }
+  std::string config = "AIDIRUN8";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -143,11 +165,14 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
   putU32(config, r.continuous ? 1u : 0u);
   putF32(config, static_cast<float>(r.board.transferPowerW() / r.board.runningPowerW()));
+  for (std::size_t i = 0; i < fw::kMaxLayers; i += 2)
+    putU32(config, (i < jobPlan.size() ? jobPlan[i] : 0u) | (i + 1 < jobPlan.size() ? std::uint32_t{jobPlan[i + 1]} << 16 : 0u));
   config.append(image->pixels.begin(), image->pixels.end());
   std::ofstream(dir->path() / "run.bin", std::ios::binary) << config;
   std::ofstream(dir->path() / "model.aidi", std::ios::binary) << model;
 
   Prepared p{std::move(*dir), {}, image->label};
+  p.jobPlan = std::move(jobPlan);
   if (mode == 0) {
     // The counting plugin sums two windows over the run: what the device
     // runs on its energy budget, and its telemetry frames.
@@ -451,6 +476,12 @@ inst::Result<IntermittentBench> startIntermittent(const SimulationRequest& reque
 
 }  // namespace
 
+std::string planText(const std::vector<std::uint16_t>& rowsPerJob) {
+  std::string text;
+  for (const auto rows : rowsPerJob) text += (text.empty() ? "" : ",") + std::to_string(rows);
+  return text;
+}
+
 inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   const auto wallStart = std::chrono::steady_clock::now();
   auto bench = startIntermittent(request, request.window.endS(request.trace));
@@ -469,6 +500,7 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->loads = std::move(loads);
   result->label = bench->prepared.label;
   result->firmwareBuild = bench->prepared.firmwareBuild;
+  result->jobPlan = bench->prepared.jobPlan;
   result->plainInstructions = plain.instructions;
   result->plainCycles = plain.cycles;
   result->energyBoundS =

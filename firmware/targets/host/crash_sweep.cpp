@@ -31,7 +31,7 @@ struct EveryFewRows final : EnergyMonitor {
 
 struct Setup {
   JobPlan plan;
-  bool adapt;
+  JobEngineOptions options;
   bool resident;
   bool fixedBands;  // the resident engine on a static schedule (resident-tile)
   NvmLayout layout;
@@ -48,7 +48,7 @@ class Engine {
     if (s.resident) {
       m_resident.emplace(model, kernels, s.arena, s.layout, nvm, board::kNvmCosts, s.scratch.data(), m_monitor);
       if (s.fixedBands) m_resident->setFixedBandRows(kFixedTileRows);
-    } else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.adapt);
+    } else m_jobs.emplace(model, kernels, s.plan, s.layout, nvm, s.scratch.data(), static_cast<std::uint32_t>(s.scratch.size()), s.options);
   }
   RunStatus restore() { return m_resident ? m_resident->restore() : m_jobs->restore(); }
   RunStatus start(const std::uint8_t* image, std::uint32_t inference) {
@@ -69,14 +69,16 @@ class Engine {
 Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy policy, std::uint64_t cycles,
               const std::uint8_t* image) {
   Setup s;
-  planJobs(model, policy, cycles, board::kNvmCyclesPerByte, s.plan);
-  s.adapt = policy != SchedulerPolicy::Layer;
+  planJobs(model, policy, cycles, board::kNvmCosts, s.plan);
   const proto::PolicyInfo* info = proto::findPolicy(static_cast<std::uint32_t>(policy));
+  s.options = jobEngineOptions(*info, board::kNvmCosts);
   s.resident = info->engine == proto::PolicyEngine::Resident;
   s.fixedBands = s.resident && !info->adapts;
-  planNvm(model, kNvmBytes, s.layout);
+  planNvm(model, kNvmBytes, s.layout, s.resident ? JobProgress::Record : info->progress);
   planArena(model, s.arena);
-  s.scratch.resize(s.resident ? s.arena.bytes : scratchBytesNeeded(model, s.plan));
+  // DynBal may widen a tile at a boot: it gets the SRAM aidi's arena would.
+  const std::uint32_t jobScratch = scratchBytesNeeded(model, s.plan, s.options.progress);
+  s.scratch.resize(s.resident ? s.arena.bytes : (s.options.rebalanceTiles ? std::max(jobScratch, s.arena.bytes) : jobScratch));
   std::vector<std::int8_t> memory(s.arena.bytes);
   runPlainInference(model, s.arena, kernels, image, memory.data(), s.expected, kMaxLogits);
   s.outputs = model.tensor(model.outputTensor()).shape.size();

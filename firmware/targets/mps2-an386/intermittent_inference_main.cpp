@@ -215,7 +215,7 @@ int main() {
   const fw::NvmCosts nvmCosts{config->nvmCyclesPerByte, config->nvmWriteOverheadCycles,
                               config->nvmReadOverheadCycles, config->nvmWakeCycles};
   fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes, nvmCosts);
-  if (!fw::planNvm(model, kNvmBytes, g_layout)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
+  if (!fw::planNvm(model, kNvmBytes, g_layout, policyInfo->progress)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
     fw::ArenaPlan arena;
@@ -238,10 +238,22 @@ int main() {
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runToTheEnd(runtime, boot, *config, model, nvm);
   }
-  if (!fw::planJobs(model, policy, config->cyclesPerPowerCycle, nvmCosts.cyclesPerByte, g_plan))
+  if (policy == fw::SchedulerPolicy::Inas) {
+    // iNAS runs the plan its search chose offline, as the bench recorded it.
+    if (model.layerCount() > fw::kMaxLayers) fail(13, model.layerCount(), "too many layers");
+    for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
+      const auto rows = static_cast<std::uint16_t>(model.tensor(model.layer(i).output).shape.h);
+      const std::uint16_t per = config->planRows[i];
+      if (per == 0 || per > rows) fail(18, i, "no iNAS plan for this layer in the run configuration");
+      g_plan.rowsPerJob[i] = per;
+      g_plan.jobs[i] = static_cast<std::uint16_t>((rows + per - 1) / per);
+    }
+  } else if (!fw::planJobs(model, policy, config->cyclesPerPowerCycle, nvmCosts, g_plan)) {
     fail(13, model.layerCount(), "too many layers");
+  }
   fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, nvm, g_scratch, kScratchBytes,
-                                  policy != fw::SchedulerPolicy::Layer);
-  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
+                                  fw::jobEngineOptions(*policyInfo, nvmCosts));
+  if (!runtime.scratchFits())
+    fail(15, fw::scratchBytesNeeded(model, g_plan, policyInfo->progress), "job buffers exceed the SRAM scratch");
   runToTheEnd(runtime, boot, *config, model, nvm);
 }

@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '7'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '8'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -59,6 +59,9 @@ struct RunConfig {
   // FRAM's active draw over its standby, from the board's datasheet): the
   // device counts its transfers at this weight when it counts down energy.
   float nvmTransferWeight;
+  // The plan the bench searched offline for the inas policy (rows per job,
+  // per layer; zeros for every other policy).
+  std::uint16_t planRows[64];
   std::uint8_t image[784];
 };
 

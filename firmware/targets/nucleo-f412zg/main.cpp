@@ -143,7 +143,7 @@ int main() {
                         (fw::board::kVOn * fw::board::kVOn - fw::board::kVOff * fw::board::kVOff) *
                         fw::board::kEfficiency;
   const auto cyclesPerPowerCycle = static_cast<std::uint64_t>(joules / fw::board::kActivePowerW * clockHz);
-  if (!fw::planNvm(model, runtimeNvm.size(), g_layout)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
+  if (!fw::planNvm(model, runtimeNvm.size(), g_layout, policyInfo->progress)) fail(14, g_layout.bytes, "model tensors exceed the FRAM");
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
@@ -154,10 +154,12 @@ int main() {
     if (!runtime.supported()) fail(16, 0, "a tensor has more rows than the resident engine tracks");
     runForever(runtime, boot, cause, model, fram);
   }
-  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::board::kNvmCyclesPerByte, g_plan))
+  // (inas: the search runs at build-time figures, the capacitor this image was built for)
+  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::board::kNvmCosts, g_plan))
     fail(13, model.layerCount(), "too many layers");
   fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
-                                  policy != fw::SchedulerPolicy::Layer);
-  if (!runtime.scratchFits()) fail(15, fw::scratchBytesNeeded(model, g_plan), "job buffers exceed the SRAM scratch");
+                                  fw::jobEngineOptions(*policyInfo, fw::board::kNvmCosts));
+  if (!runtime.scratchFits())
+    fail(15, fw::scratchBytesNeeded(model, g_plan, policyInfo->progress), "job buffers exceed the SRAM scratch");
   runForever(runtime, boot, cause, model, fram);
 }

@@ -75,6 +75,7 @@ struct InferenceRecord {
   // Counted on the virtual board only (0 where not).
   std::uint64_t activeM4Cycles = 0, plainM4Cycles = 0, telemetryInstructions = 0;
   std::string firmwareBuild;  // empty: not known
+  std::string jobPlan;        // rows per job per layer, comma separated; empty: planned on the device
 };
 [[nodiscard]] Result<std::vector<InferenceRecord>> campaignInferences(Database& db, std::int64_t campaignId);
 

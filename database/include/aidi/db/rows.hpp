@@ -59,6 +59,7 @@ struct InferenceRow {
   // Requested at this time of the trace, the capacitor at this voltage.
   std::optional<double> startS, vStart;
   std::optional<std::string> firmwareBuild;  // the build hash of the board's Hello
+  std::optional<std::string> jobPlan;        // rows per job per layer, when the bench chose them (inas)
 };
 
 struct EventRow {

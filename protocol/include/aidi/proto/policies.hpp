@@ -10,7 +10,17 @@
 
 namespace aidi::proto {
 
-enum class Policy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3, ResidentTile = 4 };
+enum class Policy : std::uint8_t {
+  Layer = 0,
+  FixedTile = 1,
+  Loop = 2,
+  Aidi = 3,
+  ResidentTile = 4,
+  Hawaii = 5,
+  Stateful = 6,
+  DynBal = 7,
+  Inas = 8,
+};
 
 // The firmware engine a policy runs on (docs/RESULTS.md compares policies
 // per engine): the job engine moves every activation through NVM, job by
@@ -18,12 +28,20 @@ enum class Policy : std::uint8_t { Layer = 0, FixedTile = 1, Loop = 2, Aidi = 3,
 // live tensors when energy runs low.
 enum class PolicyEngine : std::uint8_t { Job = 0, Resident = 1 };
 
+// How the job engine knows, after a power failure, how far it got
+// (docs/baselines.md): a progress record committed after every job; HAWAII's
+// footprints, a counter per layer written after every preserved row; or
+// Stateful's states, a byte preserved with every row in the same write.
+enum class JobProgress : std::uint8_t { Record = 0, Footprints = 1, States = 2 };
+
 struct PolicyInfo {
   Policy policy;          // its wire code is the enum value
   const char* name;       // as campaigns, the CLI and reports spell it
   PolicyEngine engine;
   bool adapts;            // decides from energy measured at run time
   const char* mechanism;  // one line for help texts and reports
+  JobProgress progress = JobProgress::Record;  // the job engine's (unused by the resident engine)
+  const char* paper = nullptr;                 // the published runtime it reproduces, if any
 };
 
 inline constexpr PolicyInfo kPolicies[] = {
@@ -40,6 +58,19 @@ inline constexpr PolicyInfo kPolicies[] = {
     {Policy::ResidentTile, "resident-tile", PolicyEngine::Resident, false,
      "activations in SRAM, a fixed band of four output rows persisted and committed at a time (aidi's engine "
      "without its energy decisions)"},
+    // The published intermittent runtimes, on the job engine (docs/baselines.md).
+    {Policy::Hawaii, "hawaii", PolicyEngine::Job, false,
+     "every output row preserved with its layer's footprint written after it; recovery from the footprints",
+     JobProgress::Footprints, "HAWAII (Kang et al., TCAD 2020)"},
+    {Policy::Stateful, "stateful", PolicyEngine::Job, false,
+     "every output row preserved with a state byte in the same write; recovery searches the states",
+     JobProgress::States, "Stateful (Yen et al., TCAD 2022)"},
+    {Policy::DynBal, "dynbal", PolicyEngine::Job, true,
+     "Stateful with each layer's tile re-balanced at every boot from the work of the last power cycle",
+     JobProgress::States, "DynBal (Yen et al., TECS 2023)"},
+    {Policy::Inas, "inas", PolicyEngine::Job, false,
+     "per-layer tiles chosen offline by a search against the capacitor's energy budget, preserved per tile",
+     JobProgress::Record, "iNAS runtime (Mendis et al., TECS 2021)"},
 };
 inline constexpr std::size_t kPolicyCount = sizeof(kPolicies) / sizeof(kPolicies[0]);
 

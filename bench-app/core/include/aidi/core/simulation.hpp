@@ -152,7 +152,13 @@ struct SimulationResult {
   // The firmware that ran it: its build hash (from the board's Hello, or the
   // virtual board's ELF); empty when not known.
   std::string firmwareBuild;
+  // Rows per job, per layer, when the bench chose the plan offline (the
+  // inas policy's search) and handed it to the device; empty otherwise.
+  std::vector<std::uint16_t> jobPlan;
 };
+
+// A plan as the database and reports spell it: "4,2,7,..." (one per layer).
+std::string planText(const std::vector<std::uint16_t>& rowsPerJob);
 
 // The one telemetry dispatch of both benches: folds a device frame into the
 // inference it belongs to (Boot -> restore cycles, Checkpoint -> events,
