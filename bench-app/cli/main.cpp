@@ -382,6 +382,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"start_s", request.window.startS},
                                              {"v_start", request.window.startVolts(request.storage)},
                                              {"warnings", r->warnings},
+                                             {"job_plan", r->jobPlan},
                                              {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
   } else if (r->finished) {

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "../firmware/model_fixtures.hpp"
+#include "model_view.hpp"
 
 using namespace aidi;
 
@@ -93,6 +94,35 @@ TEST(Simulation, TheSameRunTwiceGivesTheSameDeviceCycles) {
   EXPECT_EQ(a->cycles.size(), b->cycles.size());
   EXPECT_DOUBLE_EQ(a->latencyS, b->latencyS);
   EXPECT_EQ(a->plainInstructions, b->plainInstructions);
+}
+
+// The published runtimes finish on the virtual board with the plain
+// inference's prediction; iNAS runs the plan the bench searched for this
+// capacitor (one commit per planned tile) and the result records it.
+TEST(Simulation, ThePublishedRuntimesFinishAndInasRunsTheHostsPlan) {
+  for (const char* policy : {"hawaii", "stateful", "dynbal", "inas"}) {
+    auto r = core::simulate(request("mcunet-s", policy, 100e-6));
+    ASSERT_TRUE(r) << policy << ": " << r.error().message;
+    ASSERT_TRUE(r->finished) << policy << ": " << r->failure;
+    EXPECT_EQ(r->predicted, expectedPrediction("mcunet-s", 0)) << policy;
+    if (std::string(policy) != "inas") {
+      EXPECT_TRUE(r->jobPlan.empty()) << policy << " plans on the device";
+      continue;
+    }
+    const auto model = test::readBytes(test::fixturesDir() / "models" / "mcunet-s" / "model.aidi");
+    fw::ModelView view;
+    ASSERT_EQ(view.parse(model.data(), static_cast<std::uint32_t>(model.size())), fw::ModelStatus::Ok);
+    ASSERT_EQ(r->jobPlan.size(), view.layerCount());
+    std::size_t tiles = 0;
+    for (std::uint16_t i = 0; i < view.layerCount(); ++i) {
+      const auto rows = view.tensor(view.layer(i).output).shape.h;
+      ASSERT_GE(r->jobPlan[i], 1);
+      ASSERT_LE(r->jobPlan[i], rows);
+      tiles += (rows + r->jobPlan[i] - 1) / r->jobPlan[i];
+    }
+    EXPECT_EQ(r->checkpoints(), tiles) << "a commit per tile of the host's plan";
+    EXPECT_FALSE(core::planText(r->jobPlan).empty());
+  }
 }
 
 TEST(Simulation, LayerPolicyReportsDidNotFinishInsteadOfLooping) {

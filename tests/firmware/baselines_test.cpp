@@ -12,23 +12,12 @@
 #include "failing_nvm.hpp"
 #include "intermittent_runtime.hpp"
 #include "model_fixtures.hpp"
+#include "zoo_model.hpp"
 
 using namespace aidi::fw;
 using namespace aidi::test;
 
 namespace {
-
-struct Loaded {
-  std::vector<std::uint8_t> bytes;
-  ModelView view;
-};
-
-Loaded load(const std::string& name) {
-  Loaded m;
-  m.bytes = readBytes(fixturesDir() / "models" / name / "model.aidi");
-  EXPECT_EQ(m.view.parse(m.bytes.data(), m.bytes.size()), ModelStatus::Ok);
-  return m;
-}
 
 constexpr std::uint32_t kNvmBytes = 512 * 1024;
 
@@ -40,7 +29,7 @@ struct LastCommit final : JobObserver {
 
 // One policy's job engine over a failing NVM, booted as often as asked.
 struct Device {
-  const Loaded& model;
+  const ZooModel& model;
   const aidi::proto::PolicyInfo& policy;
   JobPlan plan{};
   NvmLayout layout{};
@@ -48,7 +37,7 @@ struct Device {
   std::vector<std::int8_t> scratch;
   host::FailingNvm nvm{kNvmBytes};
 
-  Device(const Loaded& m, const char* name, std::uint64_t cyclesPerPowerCycle = 250'000)
+  Device(const ZooModel& m, const char* name, std::uint64_t cyclesPerPowerCycle = 250'000)
       : model(m), policy(*aidi::proto::findPolicy(name)) {
     EXPECT_TRUE(planJobs(m.view, policy.policy, cyclesPerPowerCycle, board::kNvmCosts, plan));
     EXPECT_TRUE(planNvm(m.view, kNvmBytes, layout, policy.progress));
@@ -80,7 +69,7 @@ std::uint64_t startWrites(const ModelView& model) {
 // so it saves exactly one write per row; both commit the progress record
 // only once per layer.
 TEST(Baselines, StatefulSavesHawaiisFootprintWritePerRow) {
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   const Subset subset = loadSubset();
   Device hawaii(model, "hawaii"), stateful(model, "stateful");
   ASSERT_EQ(hawaii.boot().start(subset.image(0), 1), RunStatus::Done);
@@ -93,7 +82,7 @@ TEST(Baselines, StatefulSavesHawaiisFootprintWritePerRow) {
 // After a power failure at any write, HAWAII's footprints and Stateful's
 // states give back exactly the rows the device had preserved.
 TEST(Baselines, RecoveryFindsExactlyThePreservedRows) {
-  const Loaded model = load("inas-tiny");
+  const ZooModel model = loadZooModel("inas-tiny");
   const Subset subset = loadSubset();
   for (const char* name : {"hawaii", "stateful"}) {
     Device probe(model, name);
@@ -127,7 +116,7 @@ TEST(Baselines, RecoveryFindsExactlyThePreservedRows) {
 // Rows an earlier start preserved never pass for a later start's: a new
 // start is a new generation, and its restore begins at row 0.
 TEST(Baselines, RowsOfAnEarlierStartDoNotCount) {
-  const Loaded model = load("inas-tiny");
+  const ZooModel model = loadZooModel("inas-tiny");
   const Subset subset = loadSubset();
   for (const char* name : {"hawaii", "stateful"}) {
     Device device(model, name);
@@ -151,7 +140,7 @@ TEST(Baselines, RowsOfAnEarlierStartDoNotCount) {
 // DynBal measures the work of the last power cycle at boot and re-balances
 // the tile of the layer it resumes with the usage span's search.
 TEST(Baselines, DynBalRebalancesTheTileFromTheLastPowerCycle) {
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   const Subset subset = loadSubset();
   Device device(model, "dynbal");
   ASSERT_EQ(device.boot().start(subset.image(0), 1), RunStatus::Done);
@@ -176,7 +165,7 @@ TEST(Baselines, DynBalRebalancesTheTileFromTheLastPowerCycle) {
 // cycle the tiles grow, with little they shrink, and unknown work keeps the
 // static tile.
 TEST(Baselines, UsageSpanTilesFollowTheIntermittency) {
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   std::uint64_t weak = 0, strong = 0;
   for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
     const std::uint16_t rows = static_cast<std::uint16_t>(model.view.tensor(model.view.layer(i).output).shape.h);
@@ -194,7 +183,7 @@ TEST(Baselines, UsageSpanTilesFollowTheIntermittency) {
 // fit a power cycle, unless one row alone does not), and a larger capacitor
 // gets fewer, larger tiles.
 TEST(Baselines, InasPlanFitsThePowerCycleAndGrowsWithTheCapacitor) {
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   JobPlan small{}, large{};
   const std::uint64_t smallCycles = 250'000, largeCycles = 20'000'000;
   ASSERT_TRUE(searchInasPlan(model.view, smallCycles, board::kNvmCosts, sizeof(Progress), small));

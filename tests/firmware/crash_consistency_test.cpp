@@ -23,23 +23,12 @@
 
 #include <cstring>
 #include "model_fixtures.hpp"
+#include "zoo_model.hpp"
 
 using namespace aidi::fw;
 using namespace aidi::test;
 
 namespace {
-
-struct Loaded {
-  std::vector<std::uint8_t> bytes;
-  ModelView view;
-};
-
-Loaded load(const std::string& name) {
-  Loaded m;
-  m.bytes = readBytes(fixturesDir() / "models" / name / "model.aidi");
-  EXPECT_EQ(m.view.parse(m.bytes.data(), m.bytes.size()), ModelStatus::Ok);
-  return m;
-}
 
 constexpr std::uint64_t kCyclesPerPowerCycle = 250'000;  // 10 ms at 25 MHz
 
@@ -58,7 +47,7 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   const auto models = zooModels();
   ASSERT_GE(models.size(), 3u);
   for (const auto& name : models) {
-    const Loaded model = load(name);
+    const ZooModel model = loadZooModel(name);
     for (const auto& row : aidi::proto::kPolicies) {
       for (std::size_t sample = 0; sample < samplesFor(name); ++sample) {
         const auto r = host::crashSweep(model.view, cm4Kernels(), row.policy, kCyclesPerPowerCycle,
@@ -88,7 +77,7 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
 // activations make it millions of points).
 TEST(CrashConsistency, EveryWriteTornAtEveryByte) {
   const Subset subset = loadSubset();
-  const Loaded tiny = load("inas-tiny");
+  const ZooModel tiny = loadZooModel("inas-tiny");
   for (const auto& row : aidi::proto::kPolicies) {
     const auto r = host::crashSweep(tiny.view, cm4Kernels(), row.policy, kCyclesPerPowerCycle, subset.image(0), 1,
                                     {host::Tearing::EveryByte, 0});
@@ -102,7 +91,7 @@ TEST(CrashConsistency, EveryStepOfTheResidentEngine) {
   const Subset subset = loadSubset();
   std::uint64_t total = 0;
   for (const auto& [name, samples] : {std::pair<std::string, std::size_t>{"inas-tiny", 8}, {"mcunet-s", 1}}) {
-    const Loaded model = load(name);
+    const ZooModel model = loadZooModel(name);
     for (std::size_t sample = 0; sample < samples; ++sample) {
       const auto r = host::stepSweep(model.view, cm4Kernels(), subset.image(sample));
       EXPECT_EQ(r.divergences, 0u) << name << " sample " << sample << ": first divergence at step " << r.firstDivergence;
@@ -121,7 +110,7 @@ TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
   const Subset subset = loadSubset();
   std::uint64_t points = 0, brownOuts = 0, shutdowns = 0;
   for (const auto& name : zooModels()) {
-    const Loaded model = load(name);
+    const ZooModel model = loadZooModel(name);
     const std::uint32_t seeds = name == "inas-tiny" ? 100 : 16;
     for (std::uint32_t seed = 1; seed <= seeds; ++seed) {
       const auto r = host::sleepSweep(model.view, cm4Kernels(), subset.image(seed % 8), seed);
@@ -142,7 +131,7 @@ TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
 
 TEST(CrashConsistency, RandomMultiFailureSchedules) {
   const Subset subset = loadSubset();
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   for (auto policy : {SchedulerPolicy::FixedTile, SchedulerPolicy::Loop, SchedulerPolicy::Aidi}) {
     const auto r = host::randomFailureSweep(model.view, cm4Kernels(), policy, kCyclesPerPowerCycle,
                                             subset.image(3), 50, 8, 42);
@@ -151,7 +140,7 @@ TEST(CrashConsistency, RandomMultiFailureSchedules) {
 }
 
 TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   JobPlan layer, tile, fine, aidi;
   ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Layer, kCyclesPerPowerCycle, board::kNvmCosts, layer));
   ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::FixedTile, kCyclesPerPowerCycle, board::kNvmCosts, tile));
@@ -177,7 +166,7 @@ TEST(CrashConsistency, PoliciesCutLayersAsSpecified) {
 // and the inference still ends with the reference result.
 TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
   const Subset subset = loadSubset();
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   JobPlan plan;
   ASSERT_TRUE(planJobs(model.view, SchedulerPolicy::Aidi, 2'500'000, board::kNvmCosts, plan));
   const std::uint16_t planned = plan.rowsPerJob[0];
@@ -222,7 +211,7 @@ TEST(CrashConsistency, AJobThatNeverFitsIsSplitOnline) {
 // continues; the result equals the continuous run.
 TEST(CrashConsistency, KilledProcessesResumeFromTheNvmFile) {
   const Subset subset = loadSubset();
-  const Loaded model = load("mcunet-s");
+  const ZooModel model = loadZooModel("mcunet-s");
   ArenaPlan arena;
   ASSERT_TRUE(planArena(model.view, arena));
   std::vector<std::int8_t> memory(arena.bytes);
