@@ -1,5 +1,7 @@
 #include "baseline_decisions.hpp"
 
+#include "intermittent_runtime.hpp"
+
 namespace aidi::fw {
 namespace {
 
@@ -42,7 +44,7 @@ std::uint64_t tileFetchCycles(const ModelView& model, std::uint16_t index, std::
 }
 
 bool searchInasPlan(const ModelView& model, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
-                    std::uint32_t preservationBytes, JobPlan& plan) {
+                    std::uint32_t preservationBytes, std::uint32_t scratchBytes, JobPlan& plan) {
   if (model.layerCount() > kMaxLayers) return false;
   const std::uint64_t usable = cyclesPerPowerCycle > kBootReserveCycles ? cyclesPerPowerCycle - kBootReserveCycles : 1;
   // A tile's preservation: its output rows' write command and the progress
@@ -58,7 +60,8 @@ bool searchInasPlan(const ModelView& model, std::uint64_t cyclesPerPowerCycle, c
     std::uint64_t bestCost = ~std::uint64_t{0};
     for (std::uint16_t t = 1; t <= rows; ++t) {
       const std::uint64_t tile = t * row + perTile;
-      if (tile > usable && t > 1) break;  // the atomicity constraint; larger tiles only cost more
+      // The atomicity and spatial constraints; larger tiles only break them more.
+      if (t > 1 && (tile > usable || tileScratchBytes(model, i, t, JobProgress::Record) > scratchBytes)) break;
       const std::uint64_t tiles = (rows + t - 1) / t;
       const std::uint64_t work = rows * row + tiles * perTile;
       // A power cycle completes the whole tiles that fit it; the energy it

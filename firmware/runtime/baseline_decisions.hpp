@@ -28,10 +28,12 @@ std::uint64_t tileFetchCycles(const ModelView& model, std::uint16_t index, std::
 // fetches and preservations, and the expected re-execution (a tile cut by
 // every power failure, half lost on average) -- subject to its atomicity
 // constraint: a tile and its preservation fit one power cycle's energy
-// (`cyclesPerPowerCycle`, less the boot's reserve). A layer where even one
-// row does not fit gets one row. False when the model has too many layers.
+// (`cyclesPerPowerCycle`, less the boot's reserve), and its spatial one: a
+// tile's buffers fit the device's job scratch (`scratchBytes`). A layer
+// where even one row does not fit gets one row. False when the model has
+// too many layers.
 bool searchInasPlan(const ModelView& model, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
-                    std::uint32_t preservationBytes, JobPlan& plan);
+                    std::uint32_t preservationBytes, std::uint32_t scratchBytes, JobPlan& plan);
 
 // DynBal (Yen et al., TECS 2023): the tile of layer `index` it picks when a
 // power cycle does `powerCycleWork` cycles of work, by ternary search over

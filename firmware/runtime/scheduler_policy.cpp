@@ -70,9 +70,9 @@ std::uint64_t estimateCallCycles(const ModelView& model, std::uint16_t index) {
 }
 
 bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
-              JobPlan& plan) {
+              JobPlan& plan, std::uint32_t scratchBytes) {
   if (model.layerCount() > kMaxLayers) return false;
-  if (policy == SchedulerPolicy::Inas) return searchInasPlan(model, cyclesPerPowerCycle, costs, sizeof(Progress), plan);
+  if (policy == SchedulerPolicy::Inas) return searchInasPlan(model, cyclesPerPowerCycle, costs, sizeof(Progress), scratchBytes, plan);
   const std::uint32_t nvmCyclesPerByte = costs.cyclesPerByte;
   for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
     const std::uint16_t rows = static_cast<std::uint16_t>(model.tensor(model.layer(i).output).shape.h);

@@ -48,9 +48,10 @@ std::uint64_t estimateRowCycles(const ModelView& model, std::uint16_t index, std
 std::uint64_t estimateCallCycles(const ModelView& model, std::uint16_t index);
 
 // Plans the jobs of every layer. `cyclesPerPowerCycle` is the energy of one
-// power cycle in CPU cycles (for aidi and inas; ignored by the others).
+// power cycle in CPU cycles (for aidi and inas; ignored by the others);
+// `scratchBytes` the SRAM for job buffers (inas's search keeps within it).
 // False when the model has more than kMaxLayers layers.
 bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
-              JobPlan& plan);
+              JobPlan& plan, std::uint32_t scratchBytes = 0xFFFFFFFFu);
 
 }  // namespace aidi::fw

@@ -186,8 +186,8 @@ TEST(Baselines, InasPlanFitsThePowerCycleAndGrowsWithTheCapacitor) {
   const ZooModel model = loadZooModel("mcunet-s");
   JobPlan small{}, large{};
   const std::uint64_t smallCycles = 250'000, largeCycles = 20'000'000;
-  ASSERT_TRUE(searchInasPlan(model.view, smallCycles, board::kNvmCosts, sizeof(Progress), small));
-  ASSERT_TRUE(searchInasPlan(model.view, largeCycles, board::kNvmCosts, sizeof(Progress), large));
+  ASSERT_TRUE(searchInasPlan(model.view, smallCycles, board::kNvmCosts, sizeof(Progress), 160 * 1024, small));
+  ASSERT_TRUE(searchInasPlan(model.view, largeCycles, board::kNvmCosts, sizeof(Progress), 160 * 1024, large));
   std::uint64_t smallTiles = 0, largeTiles = 0;
   for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
     // A tile is one kernel call: n rows cost n * (row - call) + call.
@@ -199,4 +199,12 @@ TEST(Baselines, InasPlanFitsThePowerCycleAndGrowsWithTheCapacitor) {
     smallTiles += small.jobs[i], largeTiles += large.jobs[i];
   }
   EXPECT_LT(largeTiles, smallTiles);
+  // Its spatial constraint: with little SRAM, every tile of more than a row fits it.
+  JobPlan tight{};
+  ASSERT_TRUE(searchInasPlan(model.view, largeCycles, board::kNvmCosts, sizeof(Progress), 4096, tight));
+  for (std::uint16_t i = 0; i < model.view.layerCount(); ++i) {
+    if (tight.rowsPerJob[i] > 1) {
+      EXPECT_LE(tileScratchBytes(model.view, i, tight.rowsPerJob[i], JobProgress::Record), 4096u) << "layer " << i;
+    }
+  }
 }

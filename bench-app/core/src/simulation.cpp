@@ -26,6 +26,8 @@ namespace aidi::core {
 namespace {
 
 constexpr std::uint32_t kRunConfigAddress = 0x000F0000u;  // firmware/targets/mps2-an386/run_config.hpp
+// The virtual board firmware's SRAM for job buffers (intermittent_inference_main.cpp).
+constexpr std::uint32_t kDeviceScratchBytes = 160 * 1024;
 constexpr std::uint32_t kModelAddress = 0x00100000u;
 
 std::filesystem::path firmwareElf() { return firmwareTargetDir("mps2-an386") / "aidi-inference-mps2-an386.elf"; }
@@ -139,7 +141,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
     const fw::NvmCosts costs{r.board.nvmCyclesPerByte, r.board.nvmWriteOverheadCycles, r.board.nvmReadOverheadCycles,
                              r.board.nvmWakeCycles()};
     if (!fw::searchInasPlan(view, static_cast<std::uint64_t>(std::min(cyclesPerPowerCycle, 4e9)), costs,
-                            sizeof(fw::Progress), plan))
+                            sizeof(fw::Progress), kDeviceScratchBytes, plan))
       return inst::fail(inst::ErrorCode::Unsupported, fmt::format("the model has more than {} layers", fw::kMaxLayers));
     jobPlan.assign(plan.rowsPerJob, plan.rowsPerJob + view.layerCount());
   }

@@ -28,6 +28,7 @@ namespace {
 using namespace aidi;
 
 constexpr std::uint32_t kNvmBytes = 480 * 1024;
+// (bench-app/core/src/simulation.cpp: kDeviceScratchBytes, for the iNAS search, is the same.)
 constexpr std::uint32_t kScratchBytes = 160 * 1024;
 
 __attribute__((section(".nvm"))) std::uint8_t g_bootRecord[fw::kBootCounterBytes];

@@ -155,7 +155,7 @@ int main() {
     runForever(runtime, boot, cause, model, fram);
   }
   // (inas: the search runs at build-time figures, the capacitor this image was built for)
-  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::board::kNvmCosts, g_plan))
+  if (!fw::planJobs(model, policy, cyclesPerPowerCycle, fw::board::kNvmCosts, g_plan, kScratchBytes))
     fail(13, model.layerCount(), "too many layers");
   fw::IntermittentRuntime runtime(model, fw::cm4Kernels(), g_plan, g_layout, runtimeNvm, g_scratch, kScratchBytes,
                                   fw::jobEngineOptions(*policyInfo, fw::board::kNvmCosts));
