@@ -9,9 +9,11 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <set>
 #include <sstream>
 
 #include "aidi/core/board_profile.hpp"
+#include "aidi/proto/policies.hpp"
 #include "aidi/core/run_owner.hpp"
 #include "aidi/db/batch_writer.hpp"
 #include "aidi/db/campaign_store.hpp"
@@ -144,4 +146,15 @@ TEST(RunOwner, AliveWhileTheProcessOrItsHeartbeatIs) {
   EXPECT_TRUE(core::ownerAlive("another-host 42 x-1", core::unixSeconds() - 5));
   EXPECT_FALSE(core::ownerAlive("another-host 42 x-1", core::unixSeconds() - core::kOwnerLeaseSeconds - 1));
   EXPECT_FALSE(core::ownerAlive("", 0)) << "a run without an owner (an older aidi) is orphaned";
+}
+
+// Every policy of the table is drawn in a colour of its own in the report's
+// and the GUI's charts.
+TEST(Report, EveryPolicyHasAColourOfItsOwn) {
+  std::set<std::string> seen;
+  for (const auto& p : aidi::proto::kPolicies) {
+    const std::string colour = aidi::core::policyColor(p.name);
+    EXPECT_NE(colour, aidi::core::policyColor("not-a-policy")) << p.name;
+    EXPECT_TRUE(seen.insert(colour).second) << p.name << " shares " << colour;
+  }
 }

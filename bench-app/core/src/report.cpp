@@ -20,9 +20,12 @@
 
 namespace aidi::core {
 const char* policyColor(const std::string& policy) {
-  static const char* colors[] = {"#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
+  // One colour per row of the policy table (grey is for what is not a policy).
+  static const char* colors[] = {"#d62728", "#1f77b4", "#9467bd", "#2ca02c", "#ff7f0e", "#8c564b",
+                                 "#e377c2", "#17becf", "#bcbd22", "#393b79", "#637939", "#843c39"};
+  static_assert(sizeof colors / sizeof colors[0] >= proto::kPolicyCount, "a colour for every policy");
   for (std::size_t i = 0; i < proto::kPolicyCount; ++i)
-    if (policy == proto::kPolicies[i].name) return colors[i % 8];
+    if (policy == proto::kPolicies[i].name) return colors[i];
   return "#7f7f7f";
 }
 
