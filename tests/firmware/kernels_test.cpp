@@ -161,6 +161,38 @@ TEST(Cm4Kernels, ConvEqualsReference) {
   }
 }
 
+// A convolution summed in passes over groups of input channels, then
+// requantized, gives the one-call kernel's output (SONIC's partial sums);
+// so does a fully connected layer as the 1x1 case.
+TEST(PartialSums, PassesOverChannelGroupsEqualTheWholeKernel) {
+  for (unsigned seed = 0; seed < 200; ++seed) {
+    Case t(seed);
+    const bool fullyConnected = seed % 4 == 3;
+    const int k = fullyConnected ? 1 : t.uniform(1, 5), stride = fullyConnected ? 1 : t.uniform(1, 2);
+    const int pad = t.uniform(0, k / 2);
+    const Shape in = fullyConnected ? Shape{1, 1, t.uniform(1, 200)} : Shape{t.uniform(k, 10), t.uniform(k, 10), t.uniform(1, 40)};
+    const Shape out{outSize(in.h, k, stride, pad), outSize(in.w, k, stride, pad), t.uniform(1, 24)};
+    ConvParams p = t.conv(k, stride, pad);
+    auto x = t.bytes(in.size()), w = t.bytes(static_cast<std::size_t>(k * k * in.c * out.c));
+    auto b = t.biases(out.c);
+    std::vector<std::int32_t> m, s;
+    t.quant(out.c, m, s);
+    std::vector<std::int8_t> want(out.size()), got(out.size());
+    if (fullyConnected) ref::fully_connected_s8(p, {m.data(), s.data()}, in.c, x.data(), w.data(), b.data(), out.c, want.data());
+    else ref::conv2d_s8(p, {m.data(), s.data()}, in, x.data(), w.data(), b.data(), out, want.data());
+    std::vector<std::int32_t> acc(out.size());
+    for (int i = 0; i < out.h * out.w; ++i)
+      for (int oc = 0; oc < out.c; ++oc) acc[i * out.c + oc] = b[oc];
+    for (int c0 = 0; c0 < in.c;) {
+      const int c1 = std::min(in.c, c0 + t.uniform(1, 9));
+      ref::conv2d_accumulate_s32(p, in, x.data(), w.data(), out, c0, c1, acc.data());
+      c0 = c1;
+    }
+    ref::requantize_s32(p, {m.data(), s.data()}, out.h * out.w, out.c, acc.data(), got.data());
+    ASSERT_EQ(got, want) << "seed " << seed << " k " << k << " in.c " << in.c;
+  }
+}
+
 TEST(Cm4Kernels, DepthwiseEqualsReference) {
   for (unsigned seed = 0; seed < 300; ++seed) {
     Case t(seed);

@@ -39,4 +39,17 @@ void max_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input,
 void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, const std::int8_t* input2,
             std::int8_t* output);
 
+// A convolution's sums in parts (SONIC's loop-ordered buffering, whose
+// passes each add one group of input channels to partial sums kept in NVM):
+// adds to `acc` (out.h x out.w x out.c int32, the bias put in by the
+// caller) the taps of input channels [firstChannel, endChannel). A fully
+// connected layer is the 1x1 case on a 1x1xN input. Once every channel is
+// in, requantize_s32 gives conv2d_s8's output exactly: int32 sums do not
+// depend on their order.
+void conv2d_accumulate_s32(const ConvParams& p, const Shape& in, const std::int8_t* input, const std::int8_t* weights,
+                           const Shape& out, std::int32_t firstChannel, std::int32_t endChannel, std::int32_t* acc);
+// The output stage of conv2d_s8 on finished sums: `pixels` x `channels` values.
+void requantize_s32(const ConvParams& p, const PerChannelQuant& q, std::int32_t pixels, std::int32_t channels,
+                    const std::int32_t* acc, std::int8_t* output);
+
 }  // namespace aidi::fw::ref
