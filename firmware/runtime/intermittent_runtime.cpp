@@ -1,5 +1,6 @@
 #include "intermittent_runtime.hpp"
 
+#include "aidi/kernels/ref.hpp"
 #include "baseline_decisions.hpp"
 #include "row_window.hpp"
 
@@ -29,6 +30,40 @@ struct BootMark {
 constexpr std::uint32_t kBootMarkMagic = 0x4B524D42u;  // "BMRK"
 using BootMarkRecord = NvmRecord<BootMark>;
 
+// SONIC's loop index: where the loop continues, version written last.
+struct LoopIndex {
+  std::uint16_t layer;
+  std::uint16_t row;
+  std::uint16_t pass;
+  std::uint8_t generation;
+  std::uint8_t version;  // 1..255 cycling; 0: never written
+};
+static_assert(sizeof(LoopIndex) == 8, "the loop index is two words");
+
+// The header of SONIC's undo log, written after the old sums it keeps.
+struct UndoHeader {
+  std::uint16_t layer;
+  std::uint16_t pass;  // the pass whose in-place update the log undoes
+  std::uint16_t generation;
+  std::uint16_t marker;  // kUndoMarker: the log is whole
+};
+constexpr std::uint16_t kUndoMarker = 0x5D0Cu;
+
+bool partialSums(const LayerInfo& l) { return l.op == ModelOp::Conv2d || l.op == ModelOp::FullyConnected; }
+
+// The int32 partial sums of one output row of `l`.
+std::uint32_t accRowBytes(const ModelView& model, const LayerInfo& l) {
+  const Shape out = model.tensor(l.output).shape;
+  return static_cast<std::uint32_t>(out.w * out.c) * 4u;
+}
+
+// Which of newer, older copy of a versioned word: -1 when neither was written.
+int newerCopy(std::uint8_t a, std::uint8_t b) {
+  if (a && b) return static_cast<std::uint8_t>(a - b) < 128 ? 0 : 1;
+  if (a || b) return a ? 0 : 1;
+  return -1;
+}
+
 std::uint8_t stateOf(std::uint16_t generation) { return static_cast<std::uint8_t>(generation); }
 
 std::uint16_t outputRowsOf(const ModelView& model, std::uint16_t layer) {
@@ -43,6 +78,18 @@ bool planNvm(const ModelView& model, std::uint32_t nvmBytes, NvmLayout& layout, 
   layout.footprintOffset = align4(layout.planOffset + sizeof(JobPlan));
   layout.bootMarkOffset = layout.footprintOffset + 2u * sizeof(Footprint) * kMaxLayers;
   std::uint32_t at = align4(layout.bootMarkOffset + BootMarkRecord::kBytes);
+  if (progress == JobProgress::LoopIndex) {
+    std::uint32_t accBytes = 0;
+    for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
+      const LayerInfo l = model.layer(i);
+      if (partialSums(l) && accRowBytes(model, l) > accBytes) accBytes = accRowBytes(model, l);
+    }
+    layout.loopIndexOffset = at;
+    layout.partialOffset[0] = at + 2u * sizeof(LoopIndex);
+    layout.partialOffset[1] = layout.partialOffset[0] + accBytes;
+    layout.undoOffset = layout.partialOffset[1] + accBytes;
+    at = align4(layout.undoOffset + accBytes + sizeof(UndoHeader));
+  }
   for (std::uint16_t t = 0; t < model.tensorCount(); ++t) {
     const Shape shape = model.tensor(t).shape;
     layout.stateBytes[t] = progress == JobProgress::States && t != model.inputTensor() ? 1 : 0;
@@ -57,6 +104,15 @@ std::uint32_t tileScratchBytes(const ModelView& model, std::uint16_t index, std:
   const LayerInfo l = model.layer(index);
   const Shape in = model.tensor(l.input0).shape, out = model.tensor(l.output).shape;
   const bool rowByRow = progress != JobProgress::Record;
+  if (progress == JobProgress::LoopIndex) {
+    // One output row: its window, its sums and the sums it replaces, the row.
+    std::uint32_t window = l.op == ModelOp::FullyConnected || l.op == ModelOp::Add
+                               ? static_cast<std::uint32_t>(l.op == ModelOp::Add ? 1 : in.h)
+                               : static_cast<std::uint32_t>(l.kernelH);
+    if (window > static_cast<std::uint32_t>(in.h)) window = static_cast<std::uint32_t>(in.h);
+    const std::uint32_t outRow = static_cast<std::uint32_t>(out.w * out.c);
+    return align4(window * static_cast<std::uint32_t>(in.w * in.c)) + 2u * outRow * 4u + align4(outRow) * 2u;
+  }
   // A state byte per row read (removed in place) and per row written.
   const std::uint32_t extra = progress == JobProgress::States ? 1 : 0;
   const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
@@ -205,6 +261,7 @@ void IntermittentRuntime::measureLastPowerCycle() {
 // (Stateful); then, for DynBal, its tile.
 void IntermittentRuntime::enterLayer(std::uint16_t layer, bool afterBoot) {
   if (m_options.progress == JobProgress::Footprints) loadFootprint(layer);
+  else if (m_options.progress == JobProgress::LoopIndex) loadLoopIndex(layer);
   else if (afterBoot) m_progress.job = rowsDone(layer);
   if (afterBoot && m_options.rebalanceTiles) measureLastPowerCycle();
   if (!m_options.rebalanceTiles) return;
@@ -227,6 +284,7 @@ RunStatus IntermittentRuntime::restore() {
   if (m_options.progress != JobProgress::Record) {
     m_progress.rowsPerJob = 0;
     enterLayer(m_progress.layer, true);
+    if (m_options.progress == JobProgress::LoopIndex && !undoInterruptedPass()) m_down = true;
     return RunStatus::PowerFailed;
   }
   if (m_options.splitStalledJobs) {
@@ -348,7 +406,132 @@ RunStatus IntermittentRuntime::runRowsPreserved(std::uint16_t layer, JobObserver
   return RunStatus::Done;
 }
 
+std::uint16_t sonicPasses(const ModelView& model, const LayerInfo& l) {
+  if (!partialSums(l)) return 1;
+  const Shape in = model.tensor(l.input0).shape;
+  const std::int32_t channels = l.op == ModelOp::FullyConnected ? in.size() : in.c;
+  return static_cast<std::uint16_t>((channels + kSonicPassChannels - 1) / kSonicPassChannels);
+}
+
+void IntermittentRuntime::loadLoopIndex(std::uint16_t layer) {
+  LoopIndex copies[2];
+  m_nvm.read(m_layout.loopIndexOffset, copies, sizeof copies);
+  const int newer = newerCopy(copies[0].version, copies[1].version);
+  m_indexCopy = static_cast<std::uint8_t>(newer < 0 ? 1 : newer);
+  m_indexVersion = newer < 0 ? 0 : copies[newer].version;
+  const bool current = newer >= 0 && copies[newer].layer == layer &&
+                       copies[newer].generation == stateOf(m_progress.generation);
+  m_progress.job = current ? copies[newer].row : 0;
+  m_pass = current ? copies[newer].pass : 0;
+}
+
+bool IntermittentRuntime::writeLoopIndex(std::uint16_t layer, std::uint16_t row, std::uint16_t pass) {
+  const std::uint8_t version = static_cast<std::uint8_t>(m_indexVersion == 255 ? 1 : m_indexVersion + 1);
+  const std::uint8_t copy = static_cast<std::uint8_t>(m_indexCopy ^ 1);
+  const LoopIndex index{layer, row, pass, stateOf(m_progress.generation), version};
+  if (!m_nvm.write(m_layout.loopIndexOffset + copy * sizeof(LoopIndex), &index, sizeof index)) return false;
+  m_indexCopy = copy;
+  m_indexVersion = version;
+  return true;
+}
+
+// SONIC's undo log: a fully connected pass updates its sums in place; if the
+// pass the loop index names logged its old sums whole, the update may have
+// begun: put them back before the pass runs again.
+bool IntermittentRuntime::undoInterruptedPass() {
+  if (m_progress.layer >= m_model.layerCount()) return true;
+  const LayerInfo l = m_model.layer(m_progress.layer);
+  if (l.op != ModelOp::FullyConnected || m_pass == 0) return true;
+  const std::uint32_t bytes = accRowBytes(m_model, l);
+  UndoHeader header{};
+  m_nvm.read(m_layout.undoOffset + bytes, &header, sizeof header);
+  if (header.marker != kUndoMarker || header.layer != m_progress.layer || header.pass != m_pass ||
+      header.generation != m_progress.generation)
+    return true;
+  std::int8_t* old = m_scratch;
+  m_nvm.read(m_layout.undoOffset, old, bytes);
+  return m_nvm.write(m_layout.partialOffset[0], old, bytes);
+}
+
+// One iteration of SONIC's loop: a pass over a group of input channels of
+// one output row (the last pass requantizes and preserves the row), or a
+// whole row of a layer without partial sums; then the loop index.
+RunStatus IntermittentRuntime::runSonicIteration(std::uint16_t layer, JobObserver* observer) {
+  const LayerInfo l = m_model.layer(layer);
+  const Shape in = m_model.tensor(l.input0).shape, out = m_model.tensor(l.output).shape;
+  const std::int32_t r = m_progress.job;
+  const std::uint16_t passes = sonicPasses(m_model, l);
+  const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
+  const std::uint32_t inRowBytes = static_cast<std::uint32_t>(in.w * in.c);
+  const RowWindow w = inputRows(l, in, r, r + 1);
+  std::int8_t* inBuf = m_scratch;
+  std::int32_t* acc = reinterpret_cast<std::int32_t*>(inBuf + align4(static_cast<std::uint32_t>(w.last - w.first) * inRowBytes));
+  std::int32_t* old = acc + outRowBytes;
+  std::int8_t* outBuf = reinterpret_cast<std::int8_t*>(old + outRowBytes);
+  std::int8_t* in2Buf = outBuf + align4(outRowBytes);
+  readRows(l.input0, w.first, w.last - w.first, inBuf);
+  std::uint16_t nextRow = static_cast<std::uint16_t>(r + 1), nextPass = 0;
+  if (passes == 1 && !partialSums(l)) {
+    const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, inBuf};
+    const TensorSlice outSlice{Shape{1, out.w, out.c}, outBuf};
+    if (l.op == ModelOp::Add) {
+      readRows(l.input1, r, 1, in2Buf);
+      const TensorSlice in2Slice{outSlice.shape, in2Buf};
+      executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
+    } else {
+      executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
+    }
+    if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes)) return RunStatus::PowerFailed;
+  } else {
+    const bool fc = l.op == ModelOp::FullyConnected;
+    const std::uint32_t bytes = outRowBytes * 4u;
+    const std::uint16_t pass = m_pass;
+    if (pass == 0) {
+      for (std::uint32_t i = 0; i < outRowBytes; ++i) acc[i] = l.bias ? l.bias[i % static_cast<std::uint32_t>(out.c)] : 0;
+    } else {
+      // Loop-ordered buffering: the previous pass's sums, from the buffer this pass does not write.
+      m_nvm.read(fc ? m_layout.partialOffset[0] : m_layout.partialOffset[(pass - 1) % 2], acc, bytes);
+    }
+    ConvParams params = convParamsOf(m_model, l, w.padTop);
+    Shape inShape{w.last - w.first, in.w, in.c};
+    if (fc) {
+      params.kernelH = params.kernelW = params.strideH = params.strideW = 1;
+      params.padTop = params.padLeft = 0;
+      inShape = Shape{1, 1, in.size()};
+    }
+    const std::int32_t channels = fc ? in.size() : in.c;
+    const std::int32_t c0 = pass * kSonicPassChannels;
+    const std::int32_t c1 = c0 + kSonicPassChannels < channels ? c0 + kSonicPassChannels : channels;
+    if (fc && pass > 0 && pass + 1 < passes)
+      for (std::uint32_t i = 0; i < outRowBytes; ++i) old[i] = acc[i];
+    ref::conv2d_accumulate_s32(params, inShape, inBuf, l.weights, Shape{1, out.w, out.c}, c0, c1, acc);
+    if (pass + 1 == passes) {
+      ref::requantize_s32(params, PerChannelQuant{l.multiplier, l.shift}, out.w, out.c, acc, outBuf);
+      if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes)) return RunStatus::PowerFailed;
+    } else if (fc) {
+      // Updated in place (SONIC's sparse layers): the old sums logged first, whole, then the header.
+      if (pass > 0) {
+        const UndoHeader header{layer, pass, m_progress.generation, kUndoMarker};
+        if (!m_nvm.write(m_layout.undoOffset, old, bytes)) return RunStatus::PowerFailed;
+        if (!m_nvm.write(m_layout.undoOffset + bytes, &header, sizeof header)) return RunStatus::PowerFailed;
+      }
+      if (!m_nvm.write(m_layout.partialOffset[0], acc, bytes)) return RunStatus::PowerFailed;
+      nextRow = static_cast<std::uint16_t>(r), nextPass = static_cast<std::uint16_t>(pass + 1);
+    } else {
+      if (!m_nvm.write(m_layout.partialOffset[pass % 2], acc, bytes)) return RunStatus::PowerFailed;
+      nextRow = static_cast<std::uint16_t>(r), nextPass = static_cast<std::uint16_t>(pass + 1);
+    }
+  }
+  if (!writeLoopIndex(layer, nextRow, nextPass)) return RunStatus::PowerFailed;
+  m_progress.job = nextRow;
+  m_pass = nextPass;
+  ++m_progress.jobsCommitted;
+  if (observer) observer->onCommit(m_progress, static_cast<std::uint16_t>(out.h), outRowBytes);
+  return RunStatus::Done;
+}
+
 RunStatus IntermittentRuntime::resumeRowByRow(JobObserver* observer) {
+  if (m_down) return RunStatus::PowerFailed;
   while (m_progress.layer < m_model.layerCount()) {
     if (m_progress.job >= outputRowsOf(m_model, m_progress.layer)) {
       // The layer is preserved: the one progress write it costs.
@@ -362,7 +545,9 @@ RunStatus IntermittentRuntime::resumeRowByRow(JobObserver* observer) {
       continue;
     }
     if (observer) observer->onWork(m_progress.layer);
-    if (runRowsPreserved(m_progress.layer, observer) == RunStatus::PowerFailed) return RunStatus::PowerFailed;
+    const RunStatus status = m_options.progress == JobProgress::LoopIndex ? runSonicIteration(m_progress.layer, observer)
+                                                                          : runRowsPreserved(m_progress.layer, observer);
+    if (status == RunStatus::PowerFailed) return RunStatus::PowerFailed;
   }
   return RunStatus::Done;
 }

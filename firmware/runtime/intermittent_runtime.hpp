@@ -16,7 +16,13 @@
 //   States      Stateful: as Footprints, but each row is preserved with a
 //               state byte (the inference's generation) in the same write:
 //               no progress write per row; recovery searches the states.
-// With Footprints and States the progress record is committed once per layer.
+//   LoopIndex   SONIC: an output row at a time; a convolution's or fully
+//               connected layer's row in passes over kSonicPassChannels input
+//               channels, the partial sums double-buffered in NVM (a fully
+//               connected layer's updated in place under an undo log), the
+//               loop index (row, pass) written after every pass.
+// With Footprints, States and LoopIndex the progress record is committed
+// once per layer.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +42,14 @@ using JobProgress = proto::JobProgress;
 // Where things live in NVM: the progress record, the job plan of the
 // inference in progress, the footprints and DynBal's boot mark, then every
 // tensor. With States, a layer's output rows each carry a state byte.
+// SONIC's pass: input channels added to the partial sums per iteration.
+inline constexpr std::int32_t kSonicPassChannels = 8;
+
 struct NvmLayout {
   std::uint32_t planOffset = 0;
+  std::uint32_t loopIndexOffset = 0;   // SONIC: two 8-byte copies
+  std::uint32_t partialOffset[2] = {};  // SONIC: a row of int32 partial sums, twice
+  std::uint32_t undoOffset = 0;         // SONIC: the old sums of a fully connected pass, then its header
   std::uint32_t footprintOffset = 0;  // two 4-byte copies per layer
   std::uint32_t bootMarkOffset = 0;   // DynBal's position at the last boot
   std::uint32_t tensorOffset[kMaxTensors];
@@ -129,6 +141,10 @@ class IntermittentRuntime {
  private:
   bool runJob(std::uint16_t layer, std::uint16_t job, std::uint32_t& nvmBytes);
   RunStatus runRowsPreserved(std::uint16_t layer, JobObserver* observer);
+  RunStatus runSonicIteration(std::uint16_t layer, JobObserver* observer);
+  void loadLoopIndex(std::uint16_t layer);
+  bool writeLoopIndex(std::uint16_t layer, std::uint16_t row, std::uint16_t pass);
+  bool undoInterruptedPass();
   RunStatus resumeRowByRow(JobObserver* observer);
   std::uint16_t rowsPerJob(std::uint16_t layer) const;
   std::uint16_t jobsIn(std::uint16_t layer) const;
@@ -156,6 +172,15 @@ class IntermittentRuntime {
   std::uint8_t m_footprintVersion = 0;
   std::uint8_t m_footprintCopy = 0;
   std::uint64_t m_lastCycleWork = 0;
+  // SONIC: the pass of the current row, and the loop index's newer copy.
+  std::uint16_t m_pass = 0;
+  std::uint8_t m_indexVersion = 0;
+  std::uint8_t m_indexCopy = 0;
+  bool m_down = false;  // a write failed while restoring: nothing more runs this boot
 };
+
+// SONIC's passes over a layer's row: one per group of kSonicPassChannels
+// input channels for a convolution or fully connected layer, else one.
+std::uint16_t sonicPasses(const ModelView& model, const LayerInfo& l);
 
 }  // namespace aidi::fw

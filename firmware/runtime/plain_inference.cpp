@@ -4,10 +4,7 @@
 
 namespace aidi::fw {
 
-void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
-                  const TensorSlice* in2, std::int32_t padTop, const TensorSlice& out) {
-  const TensorInfo inInfo = model.tensor(l.input0);
-  const TensorInfo outInfo = model.tensor(l.output);
+ConvParams convParamsOf(const ModelView& model, const LayerInfo& l, std::int32_t padTop) {
   ConvParams conv;
   conv.kernelH = l.kernelH;
   conv.kernelW = l.kernelW;
@@ -15,10 +12,18 @@ void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerI
   conv.strideW = l.strideW;
   conv.padTop = padTop;
   conv.padLeft = l.padLeft;
-  conv.inputOffset = -inInfo.zeroPoint;
-  conv.outputOffset = outInfo.zeroPoint;
+  conv.inputOffset = -model.tensor(l.input0).zeroPoint;
+  conv.outputOffset = model.tensor(l.output).zeroPoint;
   conv.actMin = l.actMin;
   conv.actMax = l.actMax;
+  return conv;
+}
+
+void executeLayer(const ModelView& model, const KernelSet& kernels, const LayerInfo& l, const TensorSlice& in,
+                  const TensorSlice* in2, std::int32_t padTop, const TensorSlice& out) {
+  const TensorInfo inInfo = model.tensor(l.input0);
+  const TensorInfo outInfo = model.tensor(l.output);
+  const ConvParams conv = convParamsOf(model, l, padTop);
   const PerChannelQuant quant{l.multiplier, l.shift};
   switch (l.op) {
     case ModelOp::Conv2d:

@@ -29,6 +29,10 @@ struct TensorSlice {
   std::int8_t* data;
 };
 
+// The kernel parameters of a convolution-shaped layer (conv, depthwise,
+// fully connected), with `padTop` above the first input row given.
+ConvParams convParamsOf(const ModelView& model, const LayerInfo& l, std::int32_t padTop);
+
 // Executes layer `l` on `in` (and `in2` for add) into `out`. `padTop` is the
 // padding above the first input row: the layer's own for a whole tensor, less
 // (or none) for a band of rows further down. The one place that turns a layer

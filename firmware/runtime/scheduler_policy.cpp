@@ -84,7 +84,8 @@ bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cycl
       case SchedulerPolicy::Hawaii:
       case SchedulerPolicy::Stateful:
       case SchedulerPolicy::DynBal: perJob = rows < kFixedTileRows ? rows : kFixedTileRows; break;
-      case SchedulerPolicy::Loop: perJob = 1; break;
+      case SchedulerPolicy::Loop:
+      case SchedulerPolicy::Sonic: perJob = 1; break;
       case SchedulerPolicy::Inas: break;  // searched above
       case SchedulerPolicy::Aidi: {
         // Aim for a few jobs per power cycle: a lost job then costs at most

@@ -100,7 +100,7 @@ TEST(Simulation, TheSameRunTwiceGivesTheSameDeviceCycles) {
 // inference's prediction; iNAS runs the plan the bench searched for this
 // capacitor (one commit per planned tile) and the result records it.
 TEST(Simulation, ThePublishedRuntimesFinishAndInasRunsTheHostsPlan) {
-  for (const char* policy : {"hawaii", "stateful", "dynbal", "inas"}) {
+  for (const char* policy : {"hawaii", "stateful", "dynbal", "inas", "sonic"}) {
     auto r = core::simulate(request("mcunet-s", policy, 100e-6));
     ASSERT_TRUE(r) << policy << ": " << r.error().message;
     ASSERT_TRUE(r->finished) << policy << ": " << r->failure;

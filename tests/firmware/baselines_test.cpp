@@ -208,3 +208,45 @@ TEST(Baselines, InasPlanFitsThePowerCycleAndGrowsWithTheCapacitor) {
     }
   }
 }
+
+// SONIC's fully connected pass updates its sums in place: the old sums and
+// the log's header go first; a boot after a torn update puts the old sums
+// back before the pass runs again, and the result is the plain one.
+TEST(Baselines, SonicUndoesATornInPlaceUpdate) {
+  const ZooModel model = loadZooModel("inas-tiny");
+  const Subset subset = loadSubset();
+  const LayerInfo fc = model.view.layer(static_cast<std::uint16_t>(model.view.layerCount() - 1));
+  ASSERT_EQ(fc.op, ModelOp::FullyConnected);
+  ASSERT_EQ(sonicPasses(model.view, fc), 3) << "the test needs a pass that is neither first nor last";
+  const std::uint32_t sums = static_cast<std::uint32_t>(model.view.tensor(fc.output).shape.size()) * 4;
+  Device probe(model, "sonic");
+  ASSERT_EQ(probe.boot().start(subset.image(4), 1), RunStatus::Done);
+  const auto& sizes = probe.nvm.writeSizes();
+  const std::size_t n = sizes.size();
+  // ... old sums, header, sums in place, index | last pass: row, index | the record's three writes.
+  ASSERT_GE(n, 9u);
+  EXPECT_EQ(sizes[n - 9], sums);
+  EXPECT_EQ(sizes[n - 8], 8u);
+  EXPECT_EQ(sizes[n - 7], sums);
+  EXPECT_EQ(sizes[n - 6], 8u);
+
+  Device device(model, "sonic");
+  device.nvm.failAtWrite(static_cast<std::int64_t>(n - 7), sums / 2);  // the update torn halfway
+  ASSERT_EQ(device.boot().start(subset.image(4), 1), RunStatus::PowerFailed);
+  device.nvm.failAtWrite(-1);
+  std::vector<std::int8_t> logged(sums), inPlace(sums);
+  device.nvm.read(device.layout.undoOffset, logged.data(), sums);
+  device.nvm.read(device.layout.partialOffset[0], inPlace.data(), sums);
+  EXPECT_NE(logged, inPlace) << "the torn update changed the sums";
+  auto again = device.boot();
+  again.restore();
+  device.nvm.read(device.layout.partialOffset[0], inPlace.data(), sums);
+  EXPECT_EQ(logged, inPlace) << "the boot put the logged sums back";
+  ASSERT_EQ(again.resume(), RunStatus::Done);
+  std::int8_t got[16], want[16];
+  again.result(got, 16);
+  Device plain(model, "sonic");
+  ASSERT_EQ(plain.boot().start(subset.image(4), 1), RunStatus::Done);
+  plain.boot().result(want, 16);
+  EXPECT_EQ(std::memcmp(got, want, 10), 0);
+}

@@ -49,14 +49,20 @@ TEST(CrashConsistency, EveryFailurePointEveryPolicy) {
   for (const auto& name : models) {
     const ZooModel model = loadZooModel(name);
     for (const auto& row : aidi::proto::kPolicies) {
-      for (std::size_t sample = 0; sample < samplesFor(name); ++sample) {
+      // SONIC writes ~5x the others (a pass per 8 input channels): one
+      // sample, and every 4th write of the largest model (`aidi crashtest`
+      // tries them all), keep the suite's time.
+      const bool sonic = row.policy == SchedulerPolicy::Sonic;
+      const std::uint64_t stride = sonic && name == "mcunet-m" ? 4 : 1;
+      const std::size_t samples = sonic && name != "inas-tiny" ? 1 : samplesFor(name);
+      for (std::size_t sample = 0; sample < samples; ++sample) {
         const auto r = host::crashSweep(model.view, cm4Kernels(), row.policy, kCyclesPerPowerCycle,
-                                        subset.image(sample), 1,
+                                        subset.image(sample), stride,
                                         {host::Tearing::Random, static_cast<std::uint32_t>(sample + 1)});
         EXPECT_EQ(r.divergences, 0u) << name << " " << row.name << " sample " << sample
                                      << ": first divergence at write " << r.firstDivergence;
-        EXPECT_EQ(r.pointsTried, r.writesPerInference);
-        EXPECT_GT(r.pointsTried, r.jobs) << "every job writes at least once";
+        EXPECT_EQ(r.pointsTried, (r.writesPerInference + stride - 1) / stride);
+        EXPECT_GT(r.writesPerInference, r.jobs) << "every job writes at least once";
         pointsPerPolicy[row.name] += r.pointsTried;
       }
     }

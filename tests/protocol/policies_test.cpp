@@ -32,7 +32,7 @@ TEST(PolicyTable, NamesAndCodesAreUniqueAndFoundBothWays) {
 // resident-tile shares its engine, not its decisions; the published runtimes
 // name their paper and run on the job engine.
 TEST(PolicyTable, WhatAdaptsWhatRunsWhereAndWhatIsPublished) {
-  const std::set<std::string> published{"hawaii", "stateful", "dynbal", "inas"};
+  const std::set<std::string> published{"hawaii", "stateful", "dynbal", "inas", "sonic"};
   for (const auto& p : kPolicies) {
     const std::string name = p.name;
     EXPECT_EQ(p.adapts, name == "aidi" || name == "dynbal") << name;
@@ -45,6 +45,7 @@ TEST(PolicyTable, WhatAdaptsWhatRunsWhereAndWhatIsPublished) {
   EXPECT_EQ(findPolicy("hawaii")->progress, JobProgress::Footprints);
   EXPECT_EQ(findPolicy("stateful")->progress, JobProgress::States);
   EXPECT_EQ(findPolicy("dynbal")->progress, JobProgress::States);
+  EXPECT_EQ(findPolicy("sonic")->progress, JobProgress::LoopIndex);
 }
 
 // The NUCLEO build derives its image list from this table.

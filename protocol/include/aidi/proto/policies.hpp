@@ -20,6 +20,7 @@ enum class Policy : std::uint8_t {
   Stateful = 6,
   DynBal = 7,
   Inas = 8,
+  Sonic = 9,
 };
 
 // The firmware engine a policy runs on (docs/RESULTS.md compares policies
@@ -30,9 +31,11 @@ enum class PolicyEngine : std::uint8_t { Job = 0, Resident = 1 };
 
 // How the job engine knows, after a power failure, how far it got
 // (docs/baselines.md): a progress record committed after every job; HAWAII's
-// footprints, a counter per layer written after every preserved row; or
-// Stateful's states, a byte preserved with every row in the same write.
-enum class JobProgress : std::uint8_t { Record = 0, Footprints = 1, States = 2 };
+// footprints, a counter per layer written after every preserved row;
+// Stateful's states, a byte preserved with every row in the same write; or
+// SONIC's loop index, written after every iteration (a pass over a group of
+// input channels of one output row, its partial sums in NVM).
+enum class JobProgress : std::uint8_t { Record = 0, Footprints = 1, States = 2, LoopIndex = 3 };
 
 struct PolicyInfo {
   Policy policy;          // its wire code is the enum value
@@ -71,6 +74,10 @@ inline constexpr PolicyInfo kPolicies[] = {
     {Policy::Inas, "inas", PolicyEngine::Job, false,
      "per-layer tiles chosen offline by a search against the capacitor's energy budget, preserved per tile",
      JobProgress::Record, "iNAS runtime (Mendis et al., TECS 2021)"},
+    {Policy::Sonic, "sonic", PolicyEngine::Job, false,
+     "loop continuation: the loop index written after every pass over 8 input channels of an output row, partial "
+     "sums double-buffered in NVM (loop-ordered buffering), fully connected updates undo-logged",
+     JobProgress::LoopIndex, "SONIC (Gobieski et al., ASPLOS 2019)"},
 };
 inline constexpr std::size_t kPolicyCount = sizeof(kPolicies) / sizeof(kPolicies[0]);
 
