@@ -5,10 +5,6 @@
 namespace aidi::fw {
 namespace {
 
-// Boot, restore and commit cost reserved from each power cycle (as the aidi
-// planner's reserve in scheduler_policy.cpp).
-constexpr std::uint64_t kBootReserveCycles = 20'000;
-
 // Input rows a tile's window shares with the next tile's.
 std::uint32_t sharedRows(const LayerInfo& l) {
   if (l.op == ModelOp::Add || l.op == ModelOp::FullyConnected) return 0;
@@ -18,10 +14,6 @@ std::uint32_t sharedRows(const LayerInfo& l) {
 std::uint32_t inputRowBytes(const ModelView& model, const LayerInfo& l) {
   const Shape in = model.tensor(l.input0).shape;
   return static_cast<std::uint32_t>(in.w * in.c);
-}
-
-std::uint16_t outputRows(const ModelView& model, std::uint16_t index) {
-  return static_cast<std::uint16_t>(model.tensor(model.layer(index).output).shape.h);
 }
 
 }  // namespace
@@ -46,12 +38,12 @@ std::uint64_t tileFetchCycles(const ModelView& model, std::uint16_t index, std::
 bool searchInasPlan(const ModelView& model, std::uint64_t cyclesPerPowerCycle, const NvmCosts& costs,
                     std::uint32_t preservationBytes, std::uint32_t scratchBytes, JobPlan& plan) {
   if (model.layerCount() > kMaxLayers) return false;
-  const std::uint64_t usable = cyclesPerPowerCycle > kBootReserveCycles ? cyclesPerPowerCycle - kBootReserveCycles : 1;
+  const std::uint64_t usable = cyclesPerPowerCycle > kReservedCycles ? cyclesPerPowerCycle - kReservedCycles : 1;
   // A tile's preservation: its output rows' write command and the progress
   // indicator (the record's three writes: clear, body, check).
   const std::uint64_t preserve = costs.writeOverheadCycles + 2 * costs.write(4) + costs.write(preservationBytes);
   for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
-    const std::uint16_t rows = outputRows(model, i);
+    const std::uint16_t rows = outputRowsOf(model, i);
     // A tile is one kernel call: its rows share the call's own cycles.
     const std::uint64_t call = estimateCallCycles(model, i);
     const std::uint64_t row = estimateRowCycles(model, i, costs.cyclesPerByte) - call;
@@ -83,7 +75,7 @@ std::uint16_t balanceTile(const ModelView& model, std::uint16_t index, std::uint
   if (powerCycleWork == 0) return staticRows < maxRows ? staticRows : maxRows;
   // usageSpan's terms, worked out once: it runs at every boot and layer,
   // on the energy it is meant to save.
-  const std::uint16_t total = outputRows(model, index);
+  const std::uint16_t total = outputRowsOf(model, index);
   const std::uint64_t reuse = tileFetchOverhead(model, index, costs);
   const std::uint64_t failures100 = total * estimateRowCycles(model, index, costs.cyclesPerByte) * 100 / powerCycleWork;
   const std::uint64_t fetchOne = tileFetchCycles(model, index, 1, costs);

@@ -57,18 +57,17 @@ std::uint32_t accRowBytes(const ModelView& model, const LayerInfo& l) {
   return static_cast<std::uint32_t>(out.w * out.c) * 4u;
 }
 
-// Which of newer, older copy of a versioned word: -1 when neither was written.
+// The versioned words in two copies (HAWAII's footprints, SONIC's loop
+// index): which copy is the newer by its version, -1 when neither was
+// written; and the version the next write carries (1..255, never 0).
 int newerCopy(std::uint8_t a, std::uint8_t b) {
   if (a && b) return static_cast<std::uint8_t>(a - b) < 128 ? 0 : 1;
   if (a || b) return a ? 0 : 1;
   return -1;
 }
+std::uint8_t nextVersion(std::uint8_t version) { return static_cast<std::uint8_t>(version == 255 ? 1 : version + 1); }
 
 std::uint8_t stateOf(std::uint16_t generation) { return static_cast<std::uint8_t>(generation); }
-
-std::uint16_t outputRowsOf(const ModelView& model, std::uint16_t layer) {
-  return static_cast<std::uint16_t>(model.tensor(model.layer(layer).output).shape.h);
-}
 
 }  // namespace
 
@@ -113,7 +112,7 @@ std::uint32_t tileScratchBytes(const ModelView& model, std::uint16_t index, std:
     const std::uint32_t outRow = static_cast<std::uint32_t>(out.w * out.c);
     return align4(window * static_cast<std::uint32_t>(in.w * in.c)) + 2u * outRow * 4u + align4(outRow) * 2u;
   }
-  // A state byte per row read (removed in place) and per row written.
+  // Room for a state byte per row read and per row written.
   const std::uint32_t extra = progress == JobProgress::States ? 1 : 0;
   const std::uint32_t outRowBytes = static_cast<std::uint32_t>(out.w * out.c);
   const std::uint32_t inRowBytes = static_cast<std::uint32_t>(in.w * in.c);
@@ -199,10 +198,7 @@ void IntermittentRuntime::readRows(std::uint16_t tensor, std::int32_t first, std
 void IntermittentRuntime::loadFootprint(std::uint16_t layer) {
   Footprint copies[2];
   m_nvm.read(m_layout.footprintOffset + layer * 2u * sizeof(Footprint), copies, sizeof copies);
-  const bool a = copies[0].version != 0, b = copies[1].version != 0;
-  int newer = -1;
-  if (a && b) newer = static_cast<std::uint8_t>(copies[0].version - copies[1].version) < 128 ? 0 : 1;
-  else if (a || b) newer = a ? 0 : 1;
+  const int newer = newerCopy(copies[0].version, copies[1].version);
   m_footprintCopy = static_cast<std::uint8_t>(newer < 0 ? 1 : newer);
   m_footprintVersion = newer < 0 ? 0 : copies[newer].version;
   const bool current = newer >= 0 && copies[newer].generation == stateOf(m_progress.generation);
@@ -210,7 +206,7 @@ void IntermittentRuntime::loadFootprint(std::uint16_t layer) {
 }
 
 bool IntermittentRuntime::writeFootprint(std::uint16_t layer, std::uint16_t rows) {
-  const std::uint8_t version = static_cast<std::uint8_t>(m_footprintVersion == 255 ? 1 : m_footprintVersion + 1);
+  const std::uint8_t version = nextVersion(m_footprintVersion);
   const std::uint8_t copy = static_cast<std::uint8_t>(m_footprintCopy ^ 1);
   const Footprint f{rows, stateOf(m_progress.generation), version};
   if (!m_nvm.write(m_layout.footprintOffset + (layer * 2u + copy) * sizeof(Footprint), &f, sizeof f)) return false;
@@ -354,13 +350,9 @@ bool IntermittentRuntime::runJob(std::uint16_t layer, std::uint16_t job, std::ui
   readRows(l.input0, w.first, w.last - w.first, inBuf);
   const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, inBuf};
   const TensorSlice outSlice{Shape{r1 - r0, out.w, out.c}, outBuf};
-  if (l.op == ModelOp::Add) {
-    readRows(l.input1, r0, r1 - r0, in2Buf);
-    const TensorSlice in2Slice{outSlice.shape, in2Buf};
-    executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
-  } else {
-    executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
-  }
+  const TensorSlice in2Slice{outSlice.shape, in2Buf};
+  if (l.op == ModelOp::Add) readRows(l.input1, r0, r1 - r0, in2Buf);
+  executeLayer(m_model, m_kernels, l, inSlice, l.op == ModelOp::Add ? &in2Slice : nullptr, w.padTop, outSlice);
   nvmBytes = outBytes;
   return m_nvm.write(rowOffset(l.output, r0), outBuf, outBytes);
 }
@@ -389,12 +381,8 @@ RunStatus IntermittentRuntime::runRowsPreserved(std::uint16_t layer, JobObserver
     const TensorSlice inSlice{Shape{rw.last - rw.first, in.w, in.c},
                               inBuf + static_cast<std::uint32_t>(rw.first - w.first) * inRowBytes};
     const TensorSlice outSlice{Shape{1, out.w, out.c}, outBuf};
-    if (l.op == ModelOp::Add) {
-      const TensorSlice in2Slice{outSlice.shape, in2Buf + static_cast<std::uint32_t>(r - r0) * outRowBytes};
-      executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
-    } else {
-      executeLayer(m_model, m_kernels, l, inSlice, nullptr, rw.padTop, outSlice);
-    }
+    const TensorSlice in2Slice{outSlice.shape, in2Buf + static_cast<std::uint32_t>(r - r0) * outRowBytes};
+    executeLayer(m_model, m_kernels, l, inSlice, l.op == ModelOp::Add ? &in2Slice : nullptr, rw.padTop, outSlice);
     if (stateBytes) outBuf[outRowBytes] = static_cast<std::int8_t>(stateOf(m_progress.generation));
     if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes + stateBytes)) return RunStatus::PowerFailed;
     if (m_options.progress == JobProgress::Footprints && !writeFootprint(layer, static_cast<std::uint16_t>(r + 1)))
@@ -426,7 +414,7 @@ void IntermittentRuntime::loadLoopIndex(std::uint16_t layer) {
 }
 
 bool IntermittentRuntime::writeLoopIndex(std::uint16_t layer, std::uint16_t row, std::uint16_t pass) {
-  const std::uint8_t version = static_cast<std::uint8_t>(m_indexVersion == 255 ? 1 : m_indexVersion + 1);
+  const std::uint8_t version = nextVersion(m_indexVersion);
   const std::uint8_t copy = static_cast<std::uint8_t>(m_indexCopy ^ 1);
   const LoopIndex index{layer, row, pass, stateOf(m_progress.generation), version};
   if (!m_nvm.write(m_layout.loopIndexOffset + copy * sizeof(LoopIndex), &index, sizeof index)) return false;
@@ -471,16 +459,12 @@ RunStatus IntermittentRuntime::runSonicIteration(std::uint16_t layer, JobObserve
   std::int8_t* in2Buf = outBuf + align4(outRowBytes);
   readRows(l.input0, w.first, w.last - w.first, inBuf);
   std::uint16_t nextRow = static_cast<std::uint16_t>(r + 1), nextPass = 0;
-  if (passes == 1 && !partialSums(l)) {
+  if (!partialSums(l)) {
     const TensorSlice inSlice{Shape{w.last - w.first, in.w, in.c}, inBuf};
     const TensorSlice outSlice{Shape{1, out.w, out.c}, outBuf};
-    if (l.op == ModelOp::Add) {
-      readRows(l.input1, r, 1, in2Buf);
-      const TensorSlice in2Slice{outSlice.shape, in2Buf};
-      executeLayer(m_model, m_kernels, l, inSlice, &in2Slice, 0, outSlice);
-    } else {
-      executeLayer(m_model, m_kernels, l, inSlice, nullptr, w.padTop, outSlice);
-    }
+    const TensorSlice in2Slice{outSlice.shape, in2Buf};
+    if (l.op == ModelOp::Add) readRows(l.input1, r, 1, in2Buf);
+    executeLayer(m_model, m_kernels, l, inSlice, l.op == ModelOp::Add ? &in2Slice : nullptr, w.padTop, outSlice);
     if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes)) return RunStatus::PowerFailed;
   } else {
     const bool fc = l.op == ModelOp::FullyConnected;

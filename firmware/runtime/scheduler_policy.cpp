@@ -49,8 +49,6 @@ std::uint32_t kernelRowCycles(const LayerInfo& l, const Shape& in, const Shape& 
   }
   return 0;
 }
-// Boot, restore and commit cost reserved from each power cycle.
-constexpr std::uint64_t kReservedCycles = 20'000;
 }  // namespace
 
 // Estimates are rounded up by a tenth: a job planned too large never finishes.
@@ -75,7 +73,7 @@ bool planJobs(const ModelView& model, SchedulerPolicy policy, std::uint64_t cycl
   if (policy == SchedulerPolicy::Inas) return searchInasPlan(model, cyclesPerPowerCycle, costs, sizeof(Progress), scratchBytes, plan);
   const std::uint32_t nvmCyclesPerByte = costs.cyclesPerByte;
   for (std::uint16_t i = 0; i < model.layerCount(); ++i) {
-    const std::uint16_t rows = static_cast<std::uint16_t>(model.tensor(model.layer(i).output).shape.h);
+    const std::uint16_t rows = outputRowsOf(model, i);
     std::uint16_t perJob = rows;
     switch (policy) {
       case SchedulerPolicy::Layer: perJob = rows; break;

@@ -28,6 +28,14 @@ inline const char* toString(SchedulerPolicy policy) { return proto::policyName(p
 
 inline constexpr std::uint16_t kMaxLayers = 64;
 
+// Boot, restore and commit cost every planner reserves from a power cycle.
+inline constexpr std::uint64_t kReservedCycles = 20'000;
+
+// The output rows of layer `index`: what every engine cuts into jobs.
+inline std::uint16_t outputRowsOf(const ModelView& model, std::uint16_t index) {
+  return static_cast<std::uint16_t>(model.tensor(model.layer(index).output).shape.h);
+}
+
 // The static tile of fixed-tile (job engine) and resident-tile (resident
 // engine): output rows per commit, chosen offline, blind to the energy.
 inline constexpr std::uint16_t kFixedTileRows = 4;

@@ -1,4 +1,5 @@
 #include "aidi/kernels/ref.hpp"
+#include "conv_taps.hpp"
 
 namespace aidi::fw::ref {
 
@@ -8,21 +9,8 @@ void conv2d_accumulate_s32(const ConvParams& p, const Shape& in, const std::int8
   AIDI_KERNEL_ASSERT(0 <= firstChannel && firstChannel <= endChannel && endChannel <= in.c);
   for (std::int32_t oy = 0; oy < out.h; ++oy) {
     for (std::int32_t ox = 0; ox < out.w; ++ox) {
-      for (std::int32_t oc = 0; oc < out.c; ++oc) {
-        std::int32_t sum = 0;
-        for (std::int32_t ky = 0; ky < p.kernelH; ++ky) {
-          const std::int32_t iy = oy * p.strideH - p.padTop + ky;
-          if (iy < 0 || iy >= in.h) continue;
-          for (std::int32_t kx = 0; kx < p.kernelW; ++kx) {
-            const std::int32_t ix = ox * p.strideW - p.padLeft + kx;
-            if (ix < 0 || ix >= in.w) continue;
-            const std::int8_t* x = input + (iy * in.w + ix) * in.c;
-            const std::int8_t* w = weights + ((oc * p.kernelH + ky) * p.kernelW + kx) * in.c;
-            for (std::int32_t ic = firstChannel; ic < endChannel; ++ic) sum += (x[ic] + p.inputOffset) * w[ic];
-          }
-        }
-        acc[(oy * out.w + ox) * out.c + oc] += sum;
-      }
+      for (std::int32_t oc = 0; oc < out.c; ++oc)
+        acc[(oy * out.w + ox) * out.c + oc] += convTapSum(p, in, input, weights, oy, ox, oc, firstChannel, endChannel);
     }
   }
 }

@@ -74,7 +74,7 @@ Setup prepare(const ModelView& model, const KernelSet& kernels, SchedulerPolicy 
   s.options = jobEngineOptions(*info, board::kNvmCosts);
   s.resident = info->engine == proto::PolicyEngine::Resident;
   s.fixedBands = s.resident && !info->adapts;
-  planNvm(model, kNvmBytes, s.layout, s.resident ? JobProgress::Record : info->progress);
+  planNvm(model, kNvmBytes, s.layout, info->progress);
   planArena(model, s.arena);
   // DynBal may widen a tile at a boot: it gets the SRAM aidi's arena would.
   const std::uint32_t jobScratch = scratchBytesNeeded(model, s.plan, s.options.progress);
