@@ -83,6 +83,8 @@ struct WaitState {
   Real wakeCost;      // of a cold boot: start-up, restore, the live rows read back
   Real want;          // what the wait is for (the decision's sleep target)
   bool moreWork;      // more inferences follow this one (continuous operation)
+  bool brownOutAllowed = false;  // the harvest estimate is fresh enough to skip measuring it (brownOutToWait)
+  Real brownOutLoss = 0;         // of the work a brown-out cuts off (brownOutToWait)
 };
 
 // The longest sleep that measures a harvest not measured yet.
@@ -113,6 +115,23 @@ inline bool shutDownToWait(const WaitState& w) {
   const Real shutS = w.want + w.wakeCost <= w.atOn ? toOn / shut
                                                    : needed / useful;
   return kShutdownAdvantage * shutS < sleepS;
+}
+
+// Once shutting down is the choice (after the checkpoint), whether to run
+// on into a brown-out instead: the harvester's PMIC cuts the board off at
+// V_off and it draws nothing until V_on (no comparator, no MCU in shutdown);
+// what is left above V_off goes into rows that are each kept while the
+// energy pays for writing them, so the brown-out throws away about the row
+// it cuts (`brownOutLoss`). Against a shutdown, which keeps `left` and draws
+// meanwhile, for the same energy at hand after the wake:
+//   (atOn - left + loss) / h  <  (atOn - left) / (h - shutdownDraw)
+//   <=>  loss (h - shutdownDraw) < (atOn - left) shutdownDraw,
+// so at a weak harvest, where the shutdown's draw is a share of what
+// arrives. A brown-out stops the real-time clock, so it measures no harvest:
+// only while the estimate is fresh.
+inline bool brownOutToWait(const WaitState& w) {
+  if (!w.brownOutAllowed || !(w.harvest > 0) || !(w.atOn > w.left)) return false;
+  return w.brownOutLoss * (w.harvest - w.shutdownDraw) < (w.atOn - w.left) * w.shutdownDraw;
 }
 
 // The headroom above the reserve below which the device sleeps (for the

@@ -488,7 +488,7 @@ RunStatus IntermittentRuntime::runSonicIteration(std::uint16_t layer, JobObserve
     const std::int32_t c1 = c0 + kSonicPassChannels < channels ? c0 + kSonicPassChannels : channels;
     if (fc && pass > 0 && pass + 1 < passes)
       for (std::uint32_t i = 0; i < outRowBytes; ++i) old[i] = acc[i];
-    ref::conv2d_accumulate_s32(params, inShape, inBuf, l.weights, Shape{1, out.w, out.c}, c0, c1, acc);
+    m_kernels.convAccumulate(params, inShape, inBuf, l.weights, Shape{1, out.w, out.c}, c0, c1, acc);
     if (pass + 1 == passes) {
       ref::requantize_s32(params, PerChannelQuant{l.multiplier, l.shift}, out.w, out.c, acc, outBuf);
       if (!m_nvm.write(rowOffset(l.output, r), outBuf, outRowBytes)) return RunStatus::PowerFailed;

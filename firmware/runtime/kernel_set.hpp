@@ -18,6 +18,9 @@ struct KernelSet {
   void (*avgPool)(const PoolParams&, const Shape&, const std::int8_t*, const Shape&, std::int8_t*);
   void (*maxPool)(const PoolParams&, const Shape&, const std::int8_t*, const Shape&, std::int8_t*);
   void (*add)(const AddParams&, std::int32_t, const std::int8_t*, const std::int8_t*, std::int8_t*);
+  // A convolution's int32 sums over a group of input channels (SONIC's passes).
+  void (*convAccumulate)(const ConvParams&, const Shape&, const std::int8_t*, const std::int8_t*, const Shape&,
+                         std::int32_t, std::int32_t, std::int32_t*);
 };
 
 const KernelSet& referenceKernels();

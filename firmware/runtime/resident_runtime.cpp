@@ -80,11 +80,11 @@ std::uint64_t ResidentRuntime::unsavedBytes(std::uint16_t layer, std::uint32_t& 
   return bytes;
 }
 
-bool ResidentRuntime::maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left,
-                                    std::uint32_t bootCycles, std::uint32_t& want, std::uint32_t& floor,
-                                    JobObserver* observer) {
+ResidentRuntime::WaitChoice ResidentRuntime::chooseWait(std::uint16_t layer, std::int32_t row, std::uint32_t left,
+                                                        bool atReserve, std::uint64_t lostRow, std::uint32_t& want,
+                                                        std::uint32_t& floor, JobObserver* observer) {
   WaitState w{};
-  if (!m_monitor.waitOutlook(w)) return true;
+  if (!m_monitor.waitOutlook(w)) return WaitChoice::Sleep;
   w.want = static_cast<Real>(want);
   w.moreWork = m_moreWork;
   if (w.harvest < 0) {
@@ -97,23 +97,31 @@ bool ResidentRuntime::maybeShutDown(std::uint16_t layer, std::int32_t row, std::
     const Real drop = w.atOn / 64.0f;
     if (static_cast<Real>(left) > drop) floor = std::max(floor, static_cast<std::uint32_t>(static_cast<Real>(left) - drop));
     m_monitor.limitNextSleep(kProbeSleepS);
-    return true;
+    return WaitChoice::Sleep;
   }
   w.left = static_cast<Real>(left);
   // A cold boot costs what this one did: its start-up and restore, the
   // NVM's wake, and reading rows back at the share of the work they took
   // since (measured: the rows the work really needs, not every live row).
-  const std::uint32_t worked = m_monitor.cyclesNow() - bootCycles;
+  const std::uint32_t worked = m_monitor.cyclesNow() - m_bootCycles;
   const Real reloadShare =
       worked > 0 ? std::min(1.0f, static_cast<Real>(m_reloadCycles) / static_cast<Real>(worked)) : 0.0f;
-  w.wakeCost = static_cast<Real>(bootCycles) + static_cast<Real>(m_nvmCosts.wakeCycles) +
+  w.wakeCost = static_cast<Real>(m_bootCycles) + static_cast<Real>(m_nvmCosts.wakeCycles) +
                reloadShare * (w.atOn - w.left);
-  if (!shutDownToWait(w)) return true;
-  if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return false;
+  if (!shutDownToWait(w)) return WaitChoice::Sleep;
+  if (!atReserve) return WaitChoice::RunOn;
+  if (!checkpoint(layer, static_cast<std::uint16_t>(row), observer)) return WaitChoice::Failed;
+  w.left = static_cast<Real>(m_monitor.cyclesLeft());  // what the checkpoint left
+  w.brownOutLoss = static_cast<Real>(lostRow);
+  if (brownOutToWait(w)) {
+    m_monitor.brownOutComing();
+    m_runningIntoBrownOut = true;
+    return WaitChoice::RunOn;
+  }
   m_nvm.sleep();
   m_monitor.shutDown();
-  m_nvm.wake();  // the board could not shut down after all: go on
-  return true;
+  m_nvm.wake();  // the board could not shut down after all: sleep powered
+  return WaitChoice::Sleep;
 }
 
 bool ResidentRuntime::ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last) {
@@ -179,6 +187,7 @@ std::uint64_t ResidentRuntime::finalCommitCycles() const {
 RunStatus ResidentRuntime::restore() {
   m_active = m_record.load(m_progress);
   m_bootCycles = m_monitor.cyclesNow();  // this boot's start-up: what the next cold boot will cost too
+  m_runningIntoBrownOut = false;
   resetTracking();
   if (!m_active) return RunStatus::Idle;
   if (m_progress.layer >= m_model.layerCount()) return RunStatus::Done;
@@ -292,11 +301,27 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         const EnergyState state{left, reserve, nextRow, rest, finalCycles, unsaved == 0 && !moved, fellToFloor};
         const EnergyDecision decision = decideEnergy(state);
         finishing = decision.action == EnergyAction::Finish;
-        if (decision.action == EnergyAction::Finish || decision.action == EnergyAction::Run) break;
+        if (decision.action == EnergyAction::Finish || decision.action == EnergyAction::Run) {
+          m_runningIntoBrownOut = false;  // the harvest came back after all
+          break;
+        }
+        if (m_runningIntoBrownOut) {
+          // Each row run on is kept while the energy still pays for writing
+          // it and its commit (as HAWAII keeps every row), so the brown-out
+          // loses about one row, not the reserve's margin.
+          const std::uint64_t keep = caution * (unsaved * m_nvmCosts.cyclesPerByte +
+                                                tensors * m_nvmCosts.writeOverheadCycles + m_commitCycles);
+          if (unsaved > 0 && left > keep && !checkpoint(layer, static_cast<std::uint16_t>(row), observer))
+            return RunStatus::PowerFailed;
+          break;
+        }
         // Waiting for energy: asleep and powered, or shut down.
         const bool checkpointFirst = decision.action == EnergyAction::CheckpointThenSleep;
         std::uint32_t want = decision.want, floor = checkpointFirst ? 0 : decision.floor;
-        if (!maybeShutDown(layer, row, left, m_bootCycles, want, floor, observer)) return RunStatus::PowerFailed;
+        // A brown-out cuts about one row (nextRow holds two at their worst).
+        const WaitChoice choice = chooseWait(layer, row, left, checkpointFirst, nextRow / 2, want, floor, observer);
+        if (choice == WaitChoice::Failed) return RunStatus::PowerFailed;
+        if (choice == WaitChoice::RunOn) break;
         if (checkpointFirst) {
           // Just enough left to persist what must survive: checkpoint, then
           // sleep for energy (or run on into the brown-out if we cannot).

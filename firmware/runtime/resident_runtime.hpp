@@ -70,6 +70,9 @@ class EnergyMonitor {
   // Shuts the board down until the capacitor reaches V_on, when it wakes
   // with a cold boot: returns only where that is not possible.
   virtual void shutDown() {}
+  // The board is about to brown out on purpose (brownOutToWait): a wait
+  // whose harvest it cannot measure.
+  virtual void brownOutComing() {}
   // The next sleepUntil also ends after `seconds` (the real-time clock's
   // alarm), where the board has one.
   virtual void limitNextSleep(float seconds) { (void)seconds; }
@@ -117,12 +120,16 @@ class ResidentRuntime {
   std::uint32_t rowBytes(std::uint16_t tensor) const;
   std::uint64_t unsavedBytes(std::uint16_t layer, std::uint32_t& tensors) const;
   // Instead of sleeping powered: shut down when the measured harvest says a
-  // cold boot at V_on comes sooner (shutDownToWait); checkpoints first.
-  // Returns false when the checkpoint failed; true when the board did not
-  // shut down (it cannot, or should not). Before the harvest is measured,
-  // narrows `want` and `floor` so that the sleep that measures it is short.
-  bool maybeShutDown(std::uint16_t layer, std::int32_t row, std::uint32_t left, std::uint32_t bootCycles,
-                     std::uint32_t& want, std::uint32_t& floor, JobObserver* observer);
+  // cold boot at V_on comes sooner (shutDownToWait). A shut-down board wakes
+  // only at V_on, so energy kept above the reserve would only add cold boots:
+  // above it (`atReserve` false) the choice is to run on down to it; at it,
+  // checkpoint and shut down, or, where that reaches V_on sooner
+  // (brownOutToWait), checkpoint and run on into the brown-out. Before the harvest is measured, narrows `want`
+  // and `floor` so that the sleep that measures it is short.
+  enum class WaitChoice : std::uint8_t { Sleep, RunOn, Failed };
+  // `lostRow`: the work a brown-out would cut off.
+  WaitChoice chooseWait(std::uint16_t layer, std::int32_t row, std::uint32_t left, bool atReserve,
+                        std::uint64_t lostRow, std::uint32_t& want, std::uint32_t& floor, JobObserver* observer);
   bool ensureRows(std::uint16_t tensor, std::int32_t first, std::int32_t last);
   // Output rows [first, last) of `layer`, in one kernel call.
   void computeRows(std::uint16_t layer, std::int32_t first, std::int32_t last);
@@ -149,6 +156,9 @@ class ResidentRuntime {
   bool m_active = false;
   std::uint64_t m_reloadCycles = 0;  // rows read back from NVM since this boot's restore
   bool m_moreWork = false;
+  // Checkpointed and spending the rest into a brown-out (brownOutToWait):
+  // the rows run on while the energy lasts, without waiting.
+  bool m_runningIntoBrownOut = false;
   std::uint32_t m_bootCycles = 0;  // the device's counter when restore() ran: its start-up's cost
   bool m_supported = true;
   std::int32_t m_maxBandRows;

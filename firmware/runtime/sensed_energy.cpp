@@ -32,6 +32,7 @@ void SensedEnergyMonitor::measured(float joules, float seconds) {
   const float fade = kHarvestMemoryS / (kHarvestMemoryS + seconds);
   m_memoryState.joules = m_memoryState.joules * fade + joules;
   m_memoryState.seconds = m_memoryState.seconds * fade + seconds;
+  m_memoryState.brownOutsUnmeasured = 0;
   // A failed write keeps the previous estimate: it is only an estimate.
   if (m_memory) (void)m_memory->commit(m_memoryState);
 }
@@ -74,6 +75,12 @@ void SensedEnergyMonitor::shutDown() {
   m_memoryState.shutdownPending = 0;  // the board could not shut down
 }
 
+void SensedEnergyMonitor::brownOutComing() {
+  if (!m_memory) return;
+  ++m_memoryState.brownOutsUnmeasured;
+  (void)m_memory->commit(m_memoryState);  // lost, it only lets one more brown-out pass unmeasured
+}
+
 std::uint32_t SensedEnergyMonitor::cyclesLeft() {
   if (!m_fresh) {
     read();
@@ -108,6 +115,9 @@ bool SensedEnergyMonitor::waitOutlook(WaitState& w) {
   w.sleepDraw = m_facts.sleepWatts * perSecond;
   w.shutdownDraw = m_facts.shutdownWatts * perSecond;
   w.atOn = static_cast<float>(cyclesAt(m_facts, m_facts.vOn));
+  // Only a board that keeps its estimate across boots may skip measuring.
+  w.brownOutAllowed = m_memory != nullptr && m_memoryState.brownOutsUnmeasured < kBrownOutsPerMeasurement &&
+                      m_memoryState.seconds >= kMeasuredSecondsToBrownOut;
   return true;
 }
 

@@ -84,6 +84,13 @@ inline constexpr std::uint32_t kMinCyclesBetweenReadings = 4096;
 inline constexpr float kRtcHz = 32768.0f;
 // Waiting time over which old harvest measurements fade.
 inline constexpr float kHarvestMemoryS = 120.0f;
+// Deliberate brown-outs in a row (each measures nothing: the real-time clock
+// stops) before a wait must measure the harvest again: a stale estimate
+// costs at most these few cold boots where a sleep would have done.
+inline constexpr std::uint32_t kBrownOutsPerMeasurement = 7;
+// Waiting time the estimate must rest on before a brown-out may go without
+// measuring (a sleep of a millisecond between bursts says nothing of them).
+inline constexpr float kMeasuredSecondsToBrownOut = 1.0f;
 
 // What the board keeps in NVM about its harvest (two slots, CRC): the
 // estimate's sums survive a shutdown or a brown-out, so the next boot
@@ -94,6 +101,7 @@ struct HarvestMemory {
   float joulesAtShutdown = 0;     // stored above V_off when it shut down
   std::uint32_t rtcAtShutdown = 0;
   std::uint32_t shutdownPending = 0;  // 1: the boot after a shutdown measures it
+  std::uint32_t brownOutsUnmeasured = 0;  // deliberate brown-outs since the last measurement
 };
 using HarvestRecord = NvmRecord<HarvestMemory>;
 inline constexpr std::uint32_t kHarvestRecordMagic = 0x48525655u;  // "HRVU"
@@ -109,6 +117,7 @@ class SensedEnergyMonitor final : public EnergyMonitor {
   bool waitOutlook(WaitState& w) override;
   void limitNextSleep(float seconds) override { m_sleepLimitS = seconds; }
   void shutDown() override;
+  void brownOutComing() override;
   // The harvest measured over the waits so far, in watts (net of leakage;
   // < 0 before the first).
   float harvestWatts() const { return m_memoryState.seconds > 0 ? m_memoryState.joules / m_memoryState.seconds : -1.0f; }

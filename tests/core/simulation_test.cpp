@@ -173,6 +173,27 @@ TEST(Simulation, AidiSleepsForEnergyInsteadOfBrowningOut) {
   EXPECT_LT(aidi->latencyS, loop->latencyS);
 }
 
+// Under a dim harvest (5 uW) a shut-down board's own draw (0.35 uW) is a
+// share of what arrives, while a browned-out board draws nothing: after
+// its checkpoint aidi runs on into the brown-out (keeping each row while
+// the energy pays for it), and shuts down only now and then to measure the
+// harvest again (or where a brown-out would cut a row larger than the
+// shutdown's draw costs). So it is not slower than HAWAII, which browns out at
+// every power cycle and keeps every row.
+TEST(Simulation, UnderADimHarvestAidiRunsIntoBrownOutsAndMeasuresNowAndThen) {
+  auto aidi = core::simulate(request("mcunet-s", "aidi", 100e-6, "indoor-dim"));
+  ASSERT_TRUE(aidi) << aidi.error().message;
+  ASSERT_TRUE(aidi->finished) << aidi->failure;
+  EXPECT_EQ(aidi->predicted, expectedPrediction("mcunet-s", 0));
+  std::size_t shutDown = 0, brownedOut = 0;
+  for (std::size_t i = 0; i + 1 < aidi->cycles.size(); ++i) (aidi->cycles[i].shutdownS > 0 ? shutDown : brownedOut)++;
+  EXPECT_GT(brownedOut, shutDown) << "mostly brown-outs";
+  EXPECT_GT(shutDown, 0u) << "shutdowns measure the harvest now and then (and wait out the largest rows)";
+  auto hawaii = core::simulate(request("mcunet-s", "hawaii", 100e-6, "indoor-dim"));
+  ASSERT_TRUE(hawaii && hawaii->finished);
+  EXPECT_LT(aidi->latencyS, hawaii->latencyS);
+}
+
 // A 1 mF capacitor holds nearly all of mcunet-m's energy: the last rows are
 // decided on a thin margin. The runtime judges the current layer by what its
 // rows really took, so it sleeps for the last bit of energy instead of

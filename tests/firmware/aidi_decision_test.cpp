@@ -116,3 +116,30 @@ TEST(AidiDecision, SleepOrShutDownToWait) {
   next.harvest = 20'000.f;
   EXPECT_FALSE(shutDownToWait(next)) << "a strong harvest: sleep";
 }
+
+// After the checkpoint, shut down (drawing 25 a second, keeping what is
+// left) or run on into the brown-out (rows kept while the energy pays for
+// them, the one it cuts lost; then nothing drawn from V_off to V_on).
+TEST(AidiDecision, BrownOutRatherThanShutDownWhenItReachesVOnSooner) {
+  // harvest, sleepDraw, shutdownDraw, left, atOn, wakeCost, want, moreWork, brownOutAllowed, brownOutLoss
+  WaitState w{100.f, 500.f, 25.f, 14'000.f, 700'000.f, 100'000.f, 400'000.f, false, true, 50'000.f};
+  // Shut down: 686,000 / 75 = 9,147 s; browned out: 736,000 / 100 = 7,360 s.
+  EXPECT_TRUE(brownOutToWait(w)) << "a weak harvest: the shutdown's draw is a quarter of it";
+  w.brownOutLoss = 300'000.f;  // 986,000 / 100 = 9,860 s
+  EXPECT_FALSE(brownOutToWait(w)) << "a brown-out would cut more work than the shutdown draws";
+  w.brownOutLoss = 50'000.f;
+  w.harvest = 20'000.f;  // 34.3 s against 36.8 s
+  EXPECT_FALSE(brownOutToWait(w)) << "a strong harvest: the shutdown's draw is noise";
+  w.harvest = 10.f;
+  EXPECT_TRUE(brownOutToWait(w)) << "a harvest below the shutdown's draw never reaches V_on shut down";
+  w.left = 700'000.f;
+  EXPECT_FALSE(brownOutToWait(w)) << "already at V_on: nothing to wait for";
+  w.left = 14'000.f;
+  w.brownOutAllowed = false;
+  EXPECT_FALSE(brownOutToWait(w)) << "the estimate is stale: a shutdown measures it";
+  w.brownOutAllowed = true;
+  w.harvest = -1.f;
+  EXPECT_FALSE(brownOutToWait(w)) << "not measured yet";
+  w.harvest = 0.f;
+  EXPECT_FALSE(brownOutToWait(w)) << "dark: it would never wake either way; keep what is left";
+}

@@ -111,10 +111,10 @@ TEST(CrashConsistency, EveryStepOfTheResidentEngine) {
 
 // Where aidi lives: sleeps that reach their target, fall to the floor (then
 // a checkpoint) or brown out asleep, and waits spent shut down after a
-// checkpoint, on every zoo model, many seeds.
+// checkpoint or run on into a brown-out after one, on every zoo model, many seeds.
 TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
   const Subset subset = loadSubset();
-  std::uint64_t points = 0, brownOuts = 0, shutdowns = 0;
+  std::uint64_t points = 0, brownOuts = 0, shutdowns = 0, intended = 0;
   for (const auto& name : zooModels()) {
     const ZooModel model = loadZooModel(name);
     const std::uint32_t seeds = name == "inas-tiny" ? 100 : 16;
@@ -124,12 +124,14 @@ TEST(CrashConsistency, TheSleepPathOfTheAidiPolicy) {
       points += r.pointsTried;
       brownOuts += r.brownOutsAsleep;
       shutdowns += r.shutdowns;
+      intended += r.intendedBrownOuts;
     }
   }
-  std::printf("aidi, sleep path: %llu schedules, %llu brown-outs while asleep, %llu shutdowns\n",
+  std::printf("aidi, sleep path: %llu schedules, %llu brown-outs while asleep, %llu shutdowns, %llu run into a brown-out\n",
               static_cast<unsigned long long>(points), static_cast<unsigned long long>(brownOuts),
-              static_cast<unsigned long long>(shutdowns));
+              static_cast<unsigned long long>(shutdowns), static_cast<unsigned long long>(intended));
   EXPECT_GE(shutdowns, points) << "waits spent shut down (checkpoint, then nothing lands) come up too";
+  EXPECT_GE(intended, points / 4) << "and waits spent browned out after a checkpoint (the rows after it are lost)";
   RecordProperty("sleep_points", static_cast<int>(points));
   EXPECT_GE(points, 300u);
   EXPECT_GE(brownOuts, points) << "every schedule browns out asleep at least once";

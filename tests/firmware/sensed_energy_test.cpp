@@ -135,9 +135,36 @@ TEST(SensedEnergy, MeasuresTheHarvestOverSleepsAndKeepsItAcrossBoots) {
   // The next boot knows it at once.
   SensedEnergyMonitor next(sensor, facts, &memory);
   EXPECT_NEAR(next.harvestWatts(), 6.25e-6, 0.1e-6);
+  // Brown-outs measure nothing: after kBrownOutsPerMeasurement of them (each
+  // counted in NVM across the boots), a wait must measure again.
+  for (std::uint32_t k = 0; k < kBrownOutsPerMeasurement; ++k) {
+    SensedEnergyMonitor boot(sensor, facts, &memory);
+    WaitState w{};
+    ASSERT_TRUE(boot.waitOutlook(w));
+    EXPECT_TRUE(w.brownOutAllowed) << "brown-out " << k;
+    boot.brownOutComing();
+  }
+  {
+    SensedEnergyMonitor stale(sensor, facts, &memory);
+    WaitState w{};
+    ASSERT_TRUE(stale.waitOutlook(w));
+    EXPECT_FALSE(w.brownOutAllowed) << "the estimate is stale";
+    sensor.sleepSeconds = 10.0f;
+    (void)stale.cyclesLeft();
+    (void)stale.sleepUntil(static_cast<std::uint32_t>(cyclesOfVolts(2.4)), 0);
+    sensor.volts = 2.4;
+    (void)stale.cyclesLeft();
+    ASSERT_TRUE(stale.waitOutlook(w));
+    EXPECT_TRUE(w.brownOutAllowed) << "measured again";
+  }
   // A board that cannot shut down has no outlook.
   facts.shutdownWatts = facts.sleepWatts;
   SensedEnergyMonitor cannot(sensor, facts);
   WaitState w{};
   EXPECT_FALSE(cannot.waitOutlook(w));
+  // Nor may a board without memory across boots skip measuring.
+  facts.shutdownWatts = 0.35e-6f;
+  SensedEnergyMonitor forgetful(sensor, facts);
+  ASSERT_TRUE(forgetful.waitOutlook(w));
+  EXPECT_FALSE(w.brownOutAllowed);
 }

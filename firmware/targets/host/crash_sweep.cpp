@@ -270,7 +270,14 @@ class SleepyCapacitor final : public EnergyMonitor {
     w.sleepDraw = 500.0f;
     w.shutdownDraw = 25.0f;
     w.atOn = 1e7f;
+    w.brownOutAllowed = m_rng() % 2 == 0;
     return true;
+  }
+  // The board runs on into a brown-out: a few rows kept after the
+  // checkpoint, then a write torn anywhere.
+  void brownOutComing() override {
+    m_nvm.failAtWriteLanding(m_rng() % 4, std::uniform_real_distribution<double>(0.0, 1.0)(m_rng));
+    ++intendedBrownOuts;
   }
   // The board shuts down after its checkpoint: nothing after reaches the NVM.
   void shutDown() override {
@@ -280,6 +287,7 @@ class SleepyCapacitor final : public EnergyMonitor {
   std::int64_t sleeps() const { return m_sleeps; }
   int brownOuts = 0;
   int shutdowns = 0;
+  int intendedBrownOuts = 0;
 
  private:
   std::uint32_t m_counter = 0;
@@ -323,6 +331,7 @@ SweepResult sleepSweep(const ModelView& model, const KernelSet& kernels, const s
       const RunStatus status = bootOnce(runtime, image);
       r.brownOutsAsleep += static_cast<std::uint64_t>(capacitor.brownOuts);
       r.shutdowns += static_cast<std::uint64_t>(capacitor.shutdowns);
+      r.intendedBrownOuts += static_cast<std::uint64_t>(capacitor.intendedBrownOuts);
       if (status == RunStatus::Done) {
         ok = matchesPlain(runtime, s);
         break;

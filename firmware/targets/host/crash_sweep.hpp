@@ -22,6 +22,7 @@ struct SweepResult {
   std::uint64_t jobs = 0;               // commits of one failure-free inference under this policy
   std::uint64_t brownOutsAsleep = 0;    // sleepSweep: brown-outs injected while the device slept
   std::uint64_t shutdowns = 0;          // sleepSweep: waits the device chose to spend shut down
+  std::uint64_t intendedBrownOuts = 0;  // sleepSweep: waits it chose to spend browned out (checkpoint, run on)
 };
 
 // How much of the failing write lands: half of it; a prefix of seeded

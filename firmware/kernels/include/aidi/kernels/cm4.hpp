@@ -42,6 +42,10 @@ void depthwise_conv2d_s8(const ConvParams& p, const PerChannelQuant& q, const Sh
 void fully_connected_s8(const ConvParams& p, const PerChannelQuant& q, std::int32_t inFeatures,
                         const std::int8_t* input, const std::int8_t* weights, const std::int32_t* bias,
                         std::int32_t outFeatures, std::int8_t* output);
+// SONIC's partial sums: ref::conv2d_accumulate_s32 with the inputs of a
+// window tap widened once for every output channel.
+void conv2d_accumulate_s32(const ConvParams& p, const Shape& in, const std::int8_t* input, const std::int8_t* weights,
+                           const Shape& out, std::int32_t firstChannel, std::int32_t endChannel, std::int32_t* acc);
 void add_s8(const AddParams& p, std::int32_t size, const std::int8_t* input1, const std::int8_t* input2,
             std::int8_t* output);
 void avg_pool_s8(const PoolParams& p, const Shape& in, const std::int8_t* input, const Shape& out,
