@@ -80,6 +80,7 @@ figures: build
 # Benchmarks print their figures; see each issue's targets.
 bench: build
 	$(BUILD)/tests/bench/protocol_decode_bench
+	$(BUILD)/tests/bench/ppk2_decode_bench
 	$(BUILD)/tests/bench/database_bench $(BUILD)/bench-data
 	$(BUILD)/tests/bench/waveform_bench $(BUILD)/bench-data
 	$(BUILD)/tests/bench/kernel_bench

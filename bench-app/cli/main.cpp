@@ -191,8 +191,21 @@ int runModels(const std::filesystem::path& directory, bool json) {
 }
 
 int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms) {
+  if (model == "ppk2") {
+    aidi::core::Ppk2SimulatorOptions options;
+    options.loadOhms = loadOhms;
+    auto kit = aidi::core::Ppk2Simulator::start(options);
+    if (!kit) return reportError(kit.error());
+    fmt::print("virtual PPK2 on {} (resource ASRL{}::INSTR, driver ppk2); Ctrl-C stops it\n", (*kit)->devicePath(),
+               (*kit)->devicePath());
+    std::fflush(stdout);
+    while (!aidi::core::interruptRequested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const auto state = (*kit)->state();
+    fmt::print("virtual PPK2 stopped after {} commands, {} samples sent\n", state.commands, state.samplesSent);
+    return 0;
+  }
   if (model != "dp832") {
-    fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832)\n", model);
+    fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832, ppk2)\n", model);
     return kExitUsage;
   }
   aidi::core::ScpiPsuSimulatorOptions options;
@@ -452,6 +465,7 @@ int runPorts(bool json) {
       nlohmann::ordered_json entry{{"name", p.name}, {"description", p.description}, {"transport", p.transport}};
       if (p.usbVid >= 0) entry["usb"] = {{"vid", fmt::format("{:04x}", p.usbVid)}, {"pid", fmt::format("{:04x}", p.usbPid)},
                                          {"serial", p.serialNumber}};
+      if (!p.driver.empty()) entry["driver"] = p.driver;
       out.push_back(entry);
     }
     fmt::print("{}\n", out.dump());
@@ -461,19 +475,21 @@ int runPorts(bool json) {
   for (const auto& p : *ports) {
     fmt::print("{:<16} {:<8} {}", p.name, p.transport, p.description);
     if (p.usbVid >= 0) fmt::print(" [USB {:04x}:{:04x}{}]", p.usbVid, p.usbPid, p.serialNumber.empty() ? "" : " S/N " + p.serialNumber);
+    if (!p.driver.empty()) fmt::print(" (driver {}: ASRL{}::INSTR)", p.driver, p.name);
     fmt::print("\n");
   }
   return 0;
 }
 
-int runProbe(const std::filesystem::path& benchFile, const std::string& psuResource, bool json) {
+int runProbe(const std::filesystem::path& benchFile, const std::string& psuResource, const std::string& driver,
+             bool json) {
   aidi::Result<aidi::core::BenchFile> bench = aidi::core::BenchFile{};
   if (!psuResource.empty()) {
     auto resource = aidi::core::parseVisaResource(psuResource);
     if (!resource) return reportError(resource.error());
     bench->name = "--psu";
     bench->target = "-";
-    bench->supply = aidi::core::BenchSupply{*resource, 1, ""};
+    bench->supply = aidi::core::BenchSupply{*resource, 1, driver};
   } else if (!benchFile.empty()) {
     bench = aidi::core::loadBenchFile(benchFile);
   } else {
@@ -598,9 +614,11 @@ void addVirtualPsu(Commands& c) {
     double load = 100.0;
   };
   auto o = std::make_shared<Options>();
-  auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated SCPI power supply on 127.0.0.1");
-  sub->add_option("--model", o->model, "Supply model to behave as")->capture_default_str();
-  sub->add_option("--port", o->port, "TCP port (0: any free one, printed)")->capture_default_str();
+  auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated power supply: a SCPI DP832 on 127.0.0.1, or a PPK2");
+  sub->add_option("--model", o->model, "Instrument to behave as: dp832 (SCPI on TCP) or ppk2 (a pseudo-terminal)")
+      ->check(CLI::IsMember({"dp832", "ppk2"}))
+      ->capture_default_str();
+  sub->add_option("--port", o->port, "TCP port (0: any free one, printed; dp832)")->capture_default_str();
   sub->add_option("--load", o->load, "Resistive load on each output, ohms")
       ->check(finiteNumber(0, false, 1e9))
       ->capture_default_str();
@@ -772,17 +790,22 @@ void addFlash(Commands& c) {
 void addInstruments(Commands& c) {
   struct Options {
     std::filesystem::path bench;
-    std::string psu;
+    std::string psu, driver;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
+  std::vector<std::string> drivers;
+  for (const auto& d : aidi::core::supplyDrivers()) drivers.push_back(d.name);
   auto* instruments = c.app.add_subcommand("instruments", "The instruments of a bench")->require_subcommand(1);
   auto* probe = instruments->add_subcommand(
       "probe", "Identify a bench's supply (*IDN?, nothing is switched) and try its link; exit 1 naming what failed");
   auto* benchOption = probe->add_option("BENCH", o->bench, "Bench file (TOML)");
-  probe->add_option("--psu", o->psu, "Or just a supply's VISA resource")->excludes(benchOption);
+  auto* psu = probe->add_option("--psu", o->psu, "Or just a supply's VISA resource")->excludes(benchOption);
+  probe->add_option("--driver", o->driver, "The --psu's driver (default: chosen by *IDN?; ppk2 for a PPK2)")
+      ->check(CLI::IsMember(drivers))
+      ->needs(psu);
   probe->add_flag("--json", o->json, "JSON output");
-  c.on(probe, [o] { return runProbe(o->bench, o->psu, o->json); });
+  c.on(probe, [o] { return runProbe(o->bench, o->psu, o->driver, o->json); });
 }
 
 void addPorts(Commands& c) {

@@ -2,6 +2,8 @@
 
 #include <libserialport.h>
 
+#include "aidi/inst/registry.hpp"
+
 namespace aidi::inst {
 
 Result<std::vector<SerialPortInfo>> listSerialPorts() {
@@ -22,6 +24,10 @@ Result<std::vector<SerialPortInfo>> listSerialPorts() {
         info.transport = "usb";
         int vid = -1, pid = -1;
         if (sp_get_port_usb_vid_pid(*p, &vid, &pid) == SP_OK) info.usbVid = vid, info.usbPid = pid;
+        if (const auto* known = usbInstrument(vid, pid)) {
+          info.driver = known->driver;
+          if (info.description.empty()) info.description = known->name;
+        }
         if (const char* s = sp_get_port_usb_serial(*p)) info.serialNumber = s;
         break;
       }

@@ -2,9 +2,11 @@
 
 #include <vector>
 
+#include "aidi/inst/ppk2_supply.hpp"
 #include "aidi/inst/scpi_power_supply.hpp"
 #include "aidi/inst/serial_link.hpp"
 #include "aidi/inst/tcp_link.hpp"
+#include "aidi/inst/tty_link.hpp"
 
 namespace aidi::inst {
 namespace {
@@ -18,6 +20,13 @@ Result<std::unique_ptr<PowerSupply>> openScpi(const std::string& resource, const
   return std::unique_ptr<PowerSupply>(std::move(*psu));
 }
 
+Result<std::unique_ptr<PowerSupply>> openPpk2(const std::string& resource, const SafetyLimits& limits,
+                                              const SupplyOptions& options) {
+  auto kit = Ppk2Supply::open(resource, limits, Ppk2Options{.timeout = options.timeout, .identifyOnly = options.identifyOnly});
+  if (!kit) return std::unexpected(kit.error());
+  return std::unique_ptr<PowerSupply>(std::move(*kit));
+}
+
 // One line per driver. The SCPI families are rows of the dialect table
 // (scpi_power_supply.cpp); a supply that speaks another protocol adds its
 // own line with its own open function.
@@ -26,8 +35,14 @@ std::vector<SupplyDriver> buildSupplyDrivers() {
   for (const auto& d : scpiDialects())
     drivers.push_back({d.family, "SCPI over TCP or serial, " + std::to_string(d.channels) + " channels, *IDN? " + d.idnPattern,
                        openScpi});
+  drivers.push_back({"ppk2", "Nordic Power Profiler Kit II over USB serial: source-meter at 0.8-5 V, 100 kS/s current",
+                     openPpk2});
   return drivers;
 }
+
+constexpr UsbInstrument kUsbInstruments[] = {
+    {ppk2::kUsbVendorId, ppk2::kUsbProductId, "ppk2", "Nordic Power Profiler Kit II"},
+};
 
 constexpr FlasherKind kFlashers[] = {
     {"openocd", "OpenOCD: program, verify and reset through a debug probe (ST-LINK, CMSIS-DAP, J-Link)"},
@@ -58,8 +73,19 @@ Result<std::unique_ptr<PowerSupply>> openPowerSupply(const std::string& resource
 }
 
 std::unique_ptr<Link> makeLink(const VisaResource& resource, int baud, Millis connectTimeout) {
-  if (resource.kind == VisaResource::Kind::Serial) return std::make_unique<SerialLink>(resource.device, baud);
+  if (resource.kind == VisaResource::Kind::Serial) {
+    if (isPseudoTerminal(resource.device)) return std::make_unique<TtyLink>(resource.device, baud);
+    return std::make_unique<SerialLink>(resource.device, baud);
+  }
   return std::make_unique<TcpLink>(resource.host, resource.port, connectTimeout);
+}
+
+std::span<const UsbInstrument> usbInstruments() { return kUsbInstruments; }
+
+const UsbInstrument* usbInstrument(int vendorId, int productId) {
+  for (const auto& i : kUsbInstruments)
+    if (i.vendorId == vendorId && i.productId == productId) return &i;
+  return nullptr;
 }
 
 std::span<const FlasherKind> flasherKinds() { return kFlashers; }

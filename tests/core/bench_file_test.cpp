@@ -26,6 +26,14 @@ std::string replace(std::string s, const std::string& from, const std::string& t
 
 }  // namespace
 
+TEST(BenchFile, ThePpk2ExampleNamesItsDriver) {
+  auto b = aidi::core::loadBenchFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures/benches/nucleo-f412zg-ppk2.toml");
+  ASSERT_TRUE(b) << b.error().message;
+  ASSERT_TRUE(b->supply);
+  EXPECT_EQ(b->supply->driver, "ppk2");
+  EXPECT_EQ(b->supply->resource.kind, aidi::inst::VisaResource::Kind::Serial);
+}
+
 TEST(BenchFile, TheExampleLoads) {
   auto b = aidi::core::loadBenchFile(kExample);
   ASSERT_TRUE(b) << b.error().message;

@@ -49,6 +49,16 @@ std::span<const SupplyDriver> supplyDrivers();
 [[nodiscard]] std::unique_ptr<Link> makeLink(const VisaResource& resource, int baud = 115200,
                                              Millis connectTimeout = Millis{3000});
 
+// Instruments known by their USB ids (`aidi ports` names them): the driver
+// that opens them, or empty.
+struct UsbInstrument {
+  int vendorId, productId;
+  std::string_view driver;
+  std::string_view name;
+};
+std::span<const UsbInstrument> usbInstruments();
+const UsbInstrument* usbInstrument(int vendorId, int productId);
+
 struct FlasherKind {
   std::string_view name;
   std::string_view description;

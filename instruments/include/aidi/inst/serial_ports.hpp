@@ -15,6 +15,7 @@ struct SerialPortInfo {
   std::string transport;    // usb, native, bluetooth
   int usbVid = -1, usbPid = -1;
   std::string serialNumber;
+  std::string driver;  // a known instrument's driver by its USB ids (usbInstrument), e.g. "ppk2"
 };
 
 [[nodiscard]] Result<std::vector<SerialPortInfo>> listSerialPorts();
