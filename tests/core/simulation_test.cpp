@@ -125,6 +125,27 @@ TEST(Simulation, ThePublishedRuntimesFinishAndInasRunsTheHostsPlan) {
   }
 }
 
+// A recorded iNAS plan replays as it was; one that does not fit the model
+// (a layer without rows per job) is refused by the device, naming the layer.
+TEST(Simulation, AnInasPlanReplaysAndABrokenOneIsRefusedByTheDevice) {
+  auto searched = core::simulate(request("inas-tiny", "inas", 100e-6));
+  ASSERT_TRUE(searched && searched->finished) << (searched ? searched->failure : searched.error().message);
+  auto replay = request("inas-tiny", "inas", 100e-6);
+  replay.inasPlan = searched->jobPlan;
+  auto again = core::simulate(replay);
+  ASSERT_TRUE(again && again->finished);
+  EXPECT_EQ(again->jobPlan, searched->jobPlan);
+  EXPECT_EQ(again->checkpoints(), searched->checkpoints());
+  auto broken = replay;
+  broken.inasPlan.assign(searched->jobPlan.size(), 1);
+  broken.inasPlan[2] = 0;
+  auto refused = core::simulate(broken);
+  ASSERT_TRUE(refused || !refused.error().message.empty());
+  const std::string why = refused ? refused->failure : refused.error().message;
+  EXPECT_FALSE(refused && refused->finished);
+  EXPECT_NE(why.find("no iNAS plan"), std::string::npos) << why;
+}
+
 TEST(Simulation, LayerPolicyReportsDidNotFinishInsteadOfLooping) {
   auto r = core::simulate(request("mcunet-s", "layer", 100e-6));
   ASSERT_TRUE(r) << r.error().message;

@@ -130,7 +130,9 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   // iNAS's plan is searched here, offline, against this capacitor and board,
   // and handed to the device (the others plan on the device).
   std::vector<std::uint16_t> jobPlan;
-  if (policy->policy == proto::Policy::Inas) {
+  if (policy->policy == proto::Policy::Inas && !r.inasPlan.empty()) {
+    jobPlan = r.inasPlan;  // replayed as given: the device checks it against the model
+  } else if (policy->policy == proto::Policy::Inas) {
     fw::ModelView view;
     if (const auto status = view.parse(reinterpret_cast<const std::uint8_t*>(model.data()),
                                        static_cast<std::uint32_t>(model.size()), true);

@@ -102,6 +102,9 @@ struct SimulationRequest {
   // The plain inference's counts when already measured (they depend on the
   // model and the sample only); measured when absent.
   std::optional<PlainCount> plain;
+  // iNAS: rows per job of each layer to run instead of searching a plan
+  // (a recorded run's plan, replayed); empty: searched for this capacitor.
+  std::vector<std::uint16_t> inasPlan;
   // Live view: called after every power cycle, and for every checkpoint the
   // device reports (progress through the model's layers).
   std::function<void(const inst::PowerCycleRecord&)> onPowerCycle;
