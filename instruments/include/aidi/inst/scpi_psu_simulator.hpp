@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <cstdint>
 #include <deque>
@@ -30,6 +31,13 @@ enum class ScpiFault {
 struct ScpiPsuSimulatorOptions {
   std::uint16_t port = 0;  // 0: any free loopback port
   double loadOhms = 100.0; // resistive load on every output
+  // Channel 1 into a storage capacitor of this many farads with the load
+  // across it (0: none), integrated in real time: in constant current below
+  // the set voltage, the capacitor charges at the current limit less the
+  // load; at the set voltage, the supply holds it. The harvester's
+  // current-source mode is checked against this capacitor's ground truth.
+  double capacitorF = 0;
+  double capacitorVolts = 0;  // its voltage at the start
   // Inject `fault` from the `faultAfterCommands`-th command on (counting from 1).
   ScpiFault fault = ScpiFault::None;
   int faultAfterCommands = 0;
@@ -59,6 +67,12 @@ class ScpiPsuSimulator {
   };
   Channel channel(int index) const;  // 1-based
   std::size_t commandsReceived() const { return m_commands.load(); }
+  // Channel 1's capacitor (capacitorF > 0), brought up to now: its voltage,
+  // and the energy the supply has delivered into it and its load.
+  struct Capacitor {
+    double volts = 0, deliveredJ = 0, sourceAmps = 0;
+  };
+  Capacitor capacitor();
 
  private:
   explicit ScpiPsuSimulator(ScpiPsuSimulatorOptions options);
@@ -66,6 +80,7 @@ class ScpiPsuSimulator {
   void serveClient(int fd);
   void pushError(int code, const std::string& message);
   std::string execute(const std::string& command, bool& isQuery);
+  void advanceCapacitor();  // m_mutex held
 
   ScpiPsuSimulatorOptions m_options;
   int m_listenFd = -1;
@@ -77,6 +92,8 @@ class ScpiPsuSimulator {
   std::vector<Channel> m_channels;
   int m_selected = 1;
   std::deque<std::pair<int, std::string>> m_errors;
+  Capacitor m_capacitor;
+  std::chrono::steady_clock::time_point m_capacitorAt = std::chrono::steady_clock::now();
 };
 
 }  // namespace aidi::inst
