@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "aidi/db/database.hpp"
+#include "aidi/inst/ppk2_simulator.hpp"
 #include "aidi/inst/qemu_board.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/subprocess.hpp"
@@ -497,4 +498,21 @@ TEST(AidiCliProbe, IdentifiesTheSupplyAndReportsAMissingLink) {
   const CliRun none = runAidi({"instruments", "probe", "--psu", "TCPIP0::127.0.0.1::1::SOCKET"});
   EXPECT_EQ(none.exitCode, 1) << none.output;
   EXPECT_NE(none.output.find("127.0.0.1"), std::string::npos) << none.output;
+}
+
+// A PPK2 (the simulated kit on a pseudo-terminal) probed by its driver; a
+// driver name that does not exist is a usage error naming the known ones.
+TEST(AidiCliProbe, IdentifiesAPpk2ByItsDriver) {
+  auto kit = aidi::inst::Ppk2Simulator::start();
+  ASSERT_TRUE(kit) << kit.error().message;
+  const std::string resource = "ASRL" + (*kit)->devicePath() + "::INSTR";
+  const CliRun r = runAidi({"instruments", "probe", "--psu", resource, "--driver", "ppk2", "--json"});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(0, r.output.find('\n')));
+  EXPECT_EQ(j["supply"]["model"], "PPK2");
+  EXPECT_EQ(j["supply"]["family"], "ppk2");
+  EXPECT_FALSE((*kit)->state().dutPowered) << "probing switches nothing";
+  const CliRun unknown = runAidi({"instruments", "probe", "--psu", resource, "--driver", "ppk9"});
+  EXPECT_NE(unknown.exitCode, 0);
+  EXPECT_NE(unknown.output.find("ppk2"), std::string::npos) << unknown.output;
 }
