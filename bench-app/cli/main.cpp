@@ -204,8 +204,22 @@ int runVirtualPsu(const std::string& model, std::uint16_t port, double loadOhms)
     fmt::print("virtual PPK2 stopped after {} commands, {} samples sent\n", state.commands, state.samplesSent);
     return 0;
   }
+  if (model == "otii") {
+    aidi::core::OtiiSimulatorOptions options;
+    options.port = port;
+    options.loadOhms = loadOhms;
+    auto otii = aidi::core::OtiiSimulator::start(options);
+    if (!otii) return reportError(otii.error());
+    fmt::print("virtual Otii server with one Arc on 127.0.0.1:{} (resource TCPIP0::127.0.0.1::{}::SOCKET, driver otii); "
+               "Ctrl-C stops it\n",
+               (*otii)->port(), (*otii)->port());
+    std::fflush(stdout);
+    while (!aidi::core::interruptRequested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    fmt::print("virtual Otii stopped after {} requests\n", (*otii)->state().requests);
+    return 0;
+  }
   if (model != "dp832") {
-    fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832, ppk2)\n", model);
+    fmt::print(stderr, "aidi: error: unknown virtual PSU model \"{}\" (known: dp832, ppk2, otii)\n", model);
     return kExitUsage;
   }
   aidi::core::ScpiPsuSimulatorOptions options;
@@ -614,11 +628,12 @@ void addVirtualPsu(Commands& c) {
     double load = 100.0;
   };
   auto o = std::make_shared<Options>();
-  auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated power supply: a SCPI DP832 on 127.0.0.1, or a PPK2");
-  sub->add_option("--model", o->model, "Instrument to behave as: dp832 (SCPI on TCP) or ppk2 (a pseudo-terminal)")
-      ->check(CLI::IsMember({"dp832", "ppk2"}))
+  auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated power supply: a SCPI DP832 or an Otii server on 127.0.0.1, or a PPK2");
+  sub->add_option("--model", o->model,
+                  "Instrument to behave as: dp832 (SCPI on TCP), ppk2 (a pseudo-terminal) or otii (an Otii server on TCP)")
+      ->check(CLI::IsMember({"dp832", "ppk2", "otii"}))
       ->capture_default_str();
-  sub->add_option("--port", o->port, "TCP port (0: any free one, printed; dp832)")->capture_default_str();
+  sub->add_option("--port", o->port, "TCP port (0: any free one, printed; dp832, otii)")->capture_default_str();
   sub->add_option("--load", o->load, "Resistive load on each output, ohms")
       ->check(finiteNumber(0, false, 1e9))
       ->capture_default_str();

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "aidi/inst/otii_supply.hpp"
 #include "aidi/inst/ppk2_supply.hpp"
 #include "aidi/inst/scpi_power_supply.hpp"
 #include "aidi/inst/serial_link.hpp"
@@ -27,6 +28,13 @@ Result<std::unique_ptr<PowerSupply>> openPpk2(const std::string& resource, const
   return std::unique_ptr<PowerSupply>(std::move(*kit));
 }
 
+Result<std::unique_ptr<PowerSupply>> openOtii(const std::string& resource, const SafetyLimits& limits,
+                                              const SupplyOptions& options) {
+  auto otii = OtiiSupply::open(resource, limits, OtiiOptions{.timeout = options.timeout, .identifyOnly = options.identifyOnly});
+  if (!otii) return std::unexpected(otii.error());
+  return std::unique_ptr<PowerSupply>(std::move(*otii));
+}
+
 // One line per driver. The SCPI families are rows of the dialect table
 // (scpi_power_supply.cpp); a supply that speaks another protocol adds its
 // own line with its own open function.
@@ -37,6 +45,8 @@ std::vector<SupplyDriver> buildSupplyDrivers() {
                        openScpi});
   drivers.push_back({"ppk2", "Nordic Power Profiler Kit II over USB serial: source-meter at 0.8-5 V, 100 kS/s current",
                      openPpk2});
+  drivers.push_back({"otii", "Qoitech Otii Arc/Ace through the Otii automation server (TCP JSON): main output and recording",
+                     openOtii});
   return drivers;
 }
 

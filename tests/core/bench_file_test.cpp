@@ -32,6 +32,9 @@ TEST(BenchFile, ThePpk2ExampleNamesItsDriver) {
   ASSERT_TRUE(b->supply);
   EXPECT_EQ(b->supply->driver, "ppk2");
   EXPECT_EQ(b->supply->resource.kind, aidi::inst::VisaResource::Kind::Serial);
+  auto otii = aidi::core::loadBenchFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures/benches/nucleo-f412zg-otii.toml");
+  ASSERT_TRUE(otii) << otii.error().message;
+  EXPECT_EQ(otii->supply->driver, "otii");
 }
 
 TEST(BenchFile, TheExampleLoads) {

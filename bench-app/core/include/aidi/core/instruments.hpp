@@ -1,8 +1,10 @@
 // The instruments as the faces see them: serial ports of this machine, the
 // supply drivers, VISA-style resources, and the simulated instruments that
-// `aidi virtual-psu` serves (a SCPI supply on TCP, a PPK2 on a pseudo-terminal). The drivers themselves stay behind the core.
+// `aidi virtual-psu` serves (a SCPI supply on TCP, a PPK2 on a pseudo-terminal, an
+// Otii server on TCP). The drivers themselves stay behind the core.
 #pragma once
 
+#include "aidi/inst/otii_simulator.hpp"
 #include "aidi/inst/ppk2_simulator.hpp"
 #include "aidi/inst/registry.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
@@ -12,6 +14,8 @@
 namespace aidi::core {
 using inst::listSerialPorts;
 using inst::parseVisaResource;
+using inst::OtiiSimulator;
+using inst::OtiiSimulatorOptions;
 using inst::Ppk2Simulator;
 using inst::Ppk2SimulatorOptions;
 using inst::ScpiPsuSimulator;
