@@ -1,5 +1,7 @@
 #include "aidi/inst/otii_simulator.hpp"
 
+#include "loopback_server.hpp"
+
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -15,23 +17,10 @@ using nlohmann::json;
 
 Result<std::unique_ptr<OtiiSimulator>> OtiiSimulator::start(OtiiSimulatorOptions options) {
   std::unique_ptr<OtiiSimulator> sim(new OtiiSimulator(std::move(options)));
-  sim->m_listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (sim->m_listenFd < 0) return fail(ErrorCode::Io, std::string("virtual Otii: socket: ") + std::strerror(errno));
-  const int one = 1;
-  setsockopt(sim->m_listenFd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);  // loopback only
-  address.sin_port = htons(sim->m_options.port);
-  if (::bind(sim->m_listenFd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    const int err = errno;
-    return fail(err == EADDRINUSE ? ErrorCode::InUse : ErrorCode::Io,
-                "virtual Otii: cannot listen on 127.0.0.1:" + std::to_string(sim->m_options.port) + ": " + std::strerror(err));
-  }
-  ::listen(sim->m_listenFd, 4);
-  socklen_t length = sizeof address;
-  getsockname(sim->m_listenFd, reinterpret_cast<sockaddr*>(&address), &length);
-  sim->m_port = ntohs(address.sin_port);
+  auto listener = listenOnLoopback(sim->m_options.port, "virtual Otii");
+  if (!listener) return std::unexpected(listener.error());
+  sim->m_listenFd = listener->fd;
+  sim->m_port = listener->port;
   sim->m_thread = std::thread([s = sim.get()] { s->serve(); });
   return sim;
 }
@@ -48,15 +37,7 @@ OtiiSimulator::State OtiiSimulator::state() const {
 }
 
 void OtiiSimulator::serve() {
-  std::vector<std::thread> clients;
-  while (!m_stop) {
-    pollfd p{m_listenFd, POLLIN, 0};
-    if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept4(m_listenFd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    clients.emplace_back([this, fd] { serveClient(fd); });
-  }
-  for (auto& t : clients) t.join();
+  acceptClients(m_listenFd, m_stop, [this](int fd) { serveClient(fd); });
 }
 
 void OtiiSimulator::serveClient(int fd) {
