@@ -31,6 +31,10 @@ HarvesterModel::HarvesterModel(StorageParams params, HarvestTrace trace, double 
       m_eOff(0.5 * params.capacitanceF * params.vOff * params.vOff),
       m_eMax(0.5 * params.capacitanceF * params.vMax * params.vMax) {}
 
+namespace {
+constexpr double kJoinBelowS = 1e-3;
+}  // namespace
+
 bool HarvesterModel::shouldStop(std::uint64_t& pieces) {
   if (m_cancelled) return true;
   if (++pieces % kPiecesPerCancelCheck != 0) return false;
@@ -71,7 +75,15 @@ double HarvesterModel::advance(double until, double loadW, double stopEnergy, bo
         m_record->push_back({std::max(full, m_t), end, loadW, m_eMax, m_eMax});
       }
     } else if (m_record && end > m_t) {
-      m_record->push_back({m_t, end, loadW, m_energy, std::max(0.0, stored)});
+      // A trace of very short pieces (microseconds) over a long charge would
+      // record millions of stretches: pieces of one load join the previous
+      // stretch while it stays under kJoinBelowS (far under the waveform's
+      // slowest bin), so the record grows with time, not with pieces.
+      LoadStretch* last = m_record->empty() ? nullptr : &m_record->back();
+      if (last && last->t1 == m_t && last->loadW == loadW && end - last->t0 < kJoinBelowS)
+        last->t1 = end, last->e1J = std::max(0.0, stored);
+      else
+        m_record->push_back({m_t, end, loadW, m_energy, std::max(0.0, stored)});
     }
     m_ledger.convertedJ += converted * dt;
     m_ledger.loadJ += loadW * dt;
