@@ -285,8 +285,10 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
         std::uint32_t tensors = 0;
         const std::uint64_t unsaved = unsavedBytes(layer, tensors);
         // (A wake from a sleep that fell to the floor first waits for the NVM.)
-        reserve = nextRowReserve + m_nvmCosts.wakeCycles + caution * (unsaved * m_nvmCosts.cyclesPerByte +
-                                              tensors * m_nvmCosts.writeOverheadCycles);
+        // Writing what is unsaved, at the caution this boot has earned.
+        const std::uint64_t saveCycles =
+            caution * (unsaved * m_nvmCosts.cyclesPerByte + tensors * m_nvmCosts.writeOverheadCycles);
+        reserve = nextRowReserve + m_nvmCosts.wakeCycles + saveCycles;
         const bool moved = layer != m_progress.layer || row != m_progress.job;
         const std::uint32_t left = m_monitor.cyclesLeft();
         const std::uint32_t windowSpent = m_monitor.cyclesNow() - windowStart;
@@ -309,8 +311,7 @@ RunStatus ResidentRuntime::resume(JobObserver* observer) {
           // Each row run on is kept while the energy still pays for writing
           // it and its commit (as HAWAII keeps every row), so the brown-out
           // loses about one row, not the reserve's margin.
-          const std::uint64_t keep = caution * (unsaved * m_nvmCosts.cyclesPerByte +
-                                                tensors * m_nvmCosts.writeOverheadCycles + m_commitCycles);
+          const std::uint64_t keep = saveCycles + caution * m_commitCycles;
           if (unsaved > 0 && left > keep && !checkpoint(layer, static_cast<std::uint16_t>(row), observer))
             return RunStatus::PowerFailed;
           break;

@@ -196,6 +196,15 @@ void Decoder::accept(std::uint32_t word, std::vector<Sample>& out) {
   ++m_stats.samples;
 }
 
+void Decoder::lost(std::uint32_t missing, std::vector<Sample>& out) {
+  if (missing == 0) return;
+  // NaN keeps their time on the 10 us timeline.
+  out.insert(out.end(), missing, Sample{std::numeric_limits<float>::quiet_NaN(), 0, 0xFF});
+  m_stats.samples += missing;
+  m_stats.lost += missing;
+  ++m_stats.gaps;
+}
+
 void Decoder::feed(std::span<const std::byte> bytes, std::vector<Sample>& out) {
   // Keep the undecoded tail, then the new bytes, contiguous.
   if (m_at > 0) {
@@ -225,13 +234,8 @@ void Decoder::feed(std::span<const std::byte> bytes, std::vector<Sample>& out) {
       continue;
     }
     if (countsUp(m_at, kConfirm)) {
-      // A gap: the samples between were lost; NaN keeps their time.
-      const std::uint32_t missing = (counter - m_expected) & 63u;
-      for (std::uint32_t k = 0; k < missing; ++k)
-        out.push_back(Sample{std::numeric_limits<float>::quiet_NaN(), 0, 0xFF});
-      m_stats.samples += missing;
-      m_stats.lost += missing;
-      ++m_stats.gaps;
+      // A gap: the samples between were lost.
+      lost((counter - m_expected) & 63u, out);
       accept(word, out);
       m_at += kSampleBytes;
       continue;
@@ -246,12 +250,7 @@ void Decoder::feed(std::span<const std::byte> bytes, std::vector<Sample>& out) {
     if (m_pending.size() - m_at >= window) {
       // Realigned: what the counter skipped meanwhile is a gap too.
       const std::uint32_t next = (wordAt(m_pending.data() + m_at) >> 18) & 63u;
-      const std::uint32_t missing = (next - m_expected) & 63u;
-      for (std::uint32_t k = 0; k < missing; ++k)
-        out.push_back(Sample{std::numeric_limits<float>::quiet_NaN(), 0, 0xFF});
-      if (missing > 0) ++m_stats.gaps;
-      m_stats.samples += missing;
-      m_stats.lost += missing;
+      lost((next - m_expected) & 63u, out);
       m_expected = next;
     }
   }

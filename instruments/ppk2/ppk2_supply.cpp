@@ -164,16 +164,15 @@ Status Ppk2Supply::startStream() {
 
 Status Ppk2Supply::read(std::vector<ppk2::Sample>& out, Millis wait) {
   if (!m_streaming) return fail(ErrorCode::Invalid, "PPK2: the stream is not running");
-  std::vector<std::byte> buffer(65536);
   const std::size_t first = out.size();
-  auto n = m_link->read(buffer, wait);
+  auto n = m_link->read(m_buffer, wait);
   if (!n) return failSafe(Error{n.error().code, "PPK2: " + n.error().message});
   // Take what else is waiting, up to a bound, in one go.
   std::size_t got = *n;
   while (got > 0) {
-    m_decoder->feed(std::span(buffer.data(), got), out);
+    m_decoder->feed(std::span(m_buffer.data(), got), out);
     if (out.size() - first > 200'000) break;
-    auto more = m_link->read(buffer, Millis{0});
+    auto more = m_link->read(m_buffer, Millis{0});
     if (!more) return failSafe(Error{more.error().code, "PPK2: " + more.error().message});
     got = *more;
   }
@@ -202,11 +201,10 @@ Status Ppk2Supply::stopStream() {
   if (auto ok = send(ppk2::command(ppk2::Op::AverageStop)); !ok) return failSafe(ok.error());
   // What was in flight still counts.
   std::vector<ppk2::Sample> tail;
-  std::vector<std::byte> buffer(65536);
   for (int k = 0; k < 20; ++k) {
-    auto n = m_link->read(buffer, Millis{20});
+    auto n = m_link->read(m_buffer, Millis{20});
     if (!n || *n == 0) break;
-    m_decoder->feed(std::span(buffer.data(), *n), tail);
+    m_decoder->feed(std::span(m_buffer.data(), *n), tail);
   }
   m_decoder->flush(tail);
   m_streamSamples += tail.size();

@@ -128,6 +128,7 @@ class Decoder {
   static constexpr std::size_t kConfirm = 3;  // following samples that confirm a jump
   bool countsUp(std::size_t at, std::size_t samples) const;
   void accept(std::uint32_t word, std::vector<Sample>& out);
+  void lost(std::uint32_t missing, std::vector<Sample>& out);  // a gap of `missing` samples
   void precompute();
 
   Calibration m_calibration;

@@ -74,6 +74,7 @@ class Ppk2Supply final : public PowerSupply {
   Ppk2Options m_options;
   ppk2::Calibration m_calibration;
   std::unique_ptr<ppk2::Decoder> m_decoder;
+  std::vector<std::byte> m_buffer = std::vector<std::byte>(65536);  // the stream's reads, allocated once
   int m_millivolts = 3300;
   bool m_voltageSet = false;  // by us: the kit's own default is not checked against the limits
   double m_tripAmps = 0;  // host-enforced limit (0: none set yet)
