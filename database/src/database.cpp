@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 #include <utility>
 
 #include "migrations.hpp"
@@ -120,8 +122,18 @@ Result<Database> Database::open(const std::filesystem::path& path, const OpenOpt
   }
   // WAL: readers never block the writer. FULL: a committed batch survives a
   // power cut of the host, not just a killed process.
-  if (auto ok = sql::exec(db.m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL"); !ok)
-    return fail(ok.error().code, path.string() + ": " + ok.error().message);
+  // Switching a new file to WAL needs the file to itself, and SQLite answers
+  // SQLITE_BUSY there without calling the busy handler when another process
+  // is opening the same new file (one `db migrate` in three failed at once
+  // when four started together). Wait for it as the busy timeout would.
+  const auto deadline = std::chrono::steady_clock::now() + options.busyTimeout;
+  for (;;) {
+    auto ok = sql::exec(db.m_db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+    if (ok) break;
+    if (ok.error().code != ErrorCode::Busy || std::chrono::steady_clock::now() >= deadline)
+      return fail(ok.error().code, path.string() + ": " + ok.error().message);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   const int target = options.migrateTo > 0 ? options.migrateTo : latestSchemaVersion();
   if (db.m_version < target) {
     if (!options.migrate)
