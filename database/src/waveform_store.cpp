@@ -253,6 +253,11 @@ Result<WaveformWriter> WaveformWriter::create(Database& db, std::int64_t runId, 
   return WaveformWriter(std::move(impl));
 }
 
+Status WaveformWriter::commit() {
+  if (m_impl->finished) return fail(ErrorCode::Closed, "waveform writer: already finished");
+  return m_impl->commitNow();
+}
+
 Status WaveformWriter::startSegment(double t0, double rateHz) {
   Impl& w = *m_impl;
   if (w.finished) return fail(ErrorCode::Closed, "waveform writer: already finished");

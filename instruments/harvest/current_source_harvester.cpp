@@ -43,7 +43,7 @@ Status CurrentSourceHarvester::start() {
   return {};
 }
 
-Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds) {
+Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds, const std::function<bool(double volts)>& until) {
   if (!m_on) return fail(ErrorCode::Invalid, "current-source harvester: start() first");
   if (!(seconds >= 0 && seconds <= 366 * 86400.0)) return fail(ErrorCode::Limit, "current-source harvester: run time out of range");
   using Clock = std::chrono::steady_clock;
@@ -77,8 +77,9 @@ Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds) {
     stepStart = now;
     volts = reading->volts;
     report.lastVolts = volts;
+    if (c.keepReadings) m_readings.push_back({traceAt, reading->volts, reading->amps});
     const double sinceBegin = std::chrono::duration<double>(now - begin).count();
-    if (sinceBegin >= seconds) break;
+    if (sinceBegin >= seconds || (until && until(volts))) break;
     full = volts >= c.vMax - c.fullMarginV;
     // The current for the coming step: the trace's mean power over it.
     const double step = std::min(c.stepS, seconds - sinceBegin);
@@ -94,8 +95,13 @@ Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds) {
     ++report.steps;
     std::this_thread::sleep_until(stepStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(step)));
   }
-  report.seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+  report.seconds = traceAt - (c.traceStartS + m_playedS);
   m_playedS += report.seconds;
+  m_total.requestedJ += report.requestedJ;
+  m_total.deliveredJ += report.deliveredJ;
+  m_total.steps += report.steps;
+  m_total.clampedSteps += report.clampedSteps;
+  m_total.fullSteps += report.fullSteps;
   return report;
 }
 
@@ -103,6 +109,109 @@ Status CurrentSourceHarvester::stop() {
   if (!m_on) return {};
   m_on = false;
   return m_supply.setOutput(m_config.channel, false);
+}
+
+}  // namespace aidi::inst
+
+namespace aidi::inst {
+
+CapacitorHarvester::CapacitorHarvester(PowerSupply& supply, const HarvestTrace& trace, CurrentSourceConfig config,
+                                       Thresholds thresholds)
+    : m_supply(supply),
+      m_trace(trace),
+      m_config((config.keepReadings = true, config)),
+      m_thresholds(thresholds),
+      m_source(supply, trace, m_config) {}
+
+// Output off whatever state the emulation is in (safe, idempotent).
+Status CapacitorHarvester::powerOff() {
+  (void)m_source.stop();
+  m_started = false;
+  return m_supply.setOutput(m_config.channel, false);
+}
+
+Status CapacitorHarvester::prepare() {
+  const auto& t = m_thresholds;
+  if (!(t.vOff > 0 && t.vOn > t.vOff && t.vOn < m_config.vMax) || !(t.startVolts >= 0 && t.startVolts <= m_config.vMax) ||
+      !(t.settleS >= 0 && t.settleS <= 3600) || !(t.maxCycleS > 0 && t.maxCycleS <= 86400))
+    return fail(ErrorCode::Limit, fmt::format("current-source harvester: thresholds V_on {} V, V_off {} V, start {} V "
+                                              "must satisfy 0 < V_off < V_on < V_max ({} V)",
+                                              t.vOn, t.vOff, t.startVolts, m_config.vMax));
+  // Output off while the board drains the capacitor to the run's start (a
+  // supply cannot sink; the board stops drawing at its brown-out, so the
+  // wait aims at V_off at the lowest). What it reached is the first cycle's.
+  if (auto ok = m_supply.setOutput(m_config.channel, false); !ok) return ok;
+  const double target = std::max(t.startVolts, t.vOff) + 0.02;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                                            std::chrono::duration<double>(t.settleS));
+  for (;;) {
+    if (interruptRequested()) return fail(ErrorCode::Cancelled, "interrupted: supply output switched off");
+    auto reading = m_supply.measure(m_config.channel);
+    if (!reading) return std::unexpected(reading.error());
+    m_volts = reading->volts;
+    if (m_volts <= target || std::chrono::steady_clock::now() >= until) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return {};
+}
+
+Result<PowerCycleRecord> CapacitorHarvester::powerOn() {
+  const auto& t = m_thresholds;
+  if (!(m_trace.meanPower() > 0))
+    return fail(ErrorCode::Invalid, "current-source harvester: the trace " + m_trace.name() +
+                                        " holds no energy; the capacitor cannot reach V_on");
+  if (!m_started) {
+    if (auto ok = m_source.start(); !ok) return std::unexpected(ok.error());
+    m_started = true;
+  }
+  // Any failure leaves the output off.
+  const auto abort = [&](Error error) {
+    (void)powerOff();
+    return std::unexpected(std::move(error));
+  };
+  const auto wallStart = std::chrono::steady_clock::now();
+  const double mid = 0.5 * (t.vOn + t.vOff);
+  PowerCycleRecord r;
+  r.index = m_cycles++;
+  // Charging, unless the board is on already (a cycle that ran out its
+  // maxCycleS, or a start above V_on).
+  if (m_volts < t.vOn - t.edgeMarginV) {
+    // Read every step, the voltage may never show V_on itself: the board
+    // starts drawing there and pulls it down at once. So the board is on
+    // once the voltage is within a margin of V_on, or falls (by more than
+    // the readings' noise) in the upper half of the window.
+    double last = m_volts;
+    bool on = false;
+    auto charged = m_source.run(t.maxCycleS, [&](double v) {
+      on = v >= t.vOn - t.edgeMarginV || (v > mid && v < last - t.noiseV);
+      last = v;
+      return on;
+    });
+    if (!charged) return abort(charged.error());
+    m_volts = charged->lastVolts;
+    r.offS = charged->seconds;
+    if (!on)
+      return abort(Error{ErrorCode::Timeout, fmt::format("current-source harvester: the capacitor reached only {:.3f} V of V_on "
+                                                  "{} V in {} s: the harvest is too weak for this capacitor and board",
+                                                  m_volts, t.vOn, t.maxCycleS)});
+  }
+  r.startS = m_config.traceStartS + m_source.playedS();
+  r.vOn = m_volts;
+  // Likewise at the brown-out: the board stops drawing and the voltage
+  // turns up at once. Off within a margin of V_off, or rising in the lower
+  // half (a board that shut itself down to wait for V_on ends its cycle too).
+  double last = m_volts;
+  auto ran = m_source.run(t.maxCycleS, [&](double v) {
+    const bool off = v <= t.vOff + t.edgeMarginV || (v < mid && v > last + t.noiseV);
+    last = v;
+    return off;
+  });
+  if (!ran) return abort(ran.error());
+  m_volts = ran->lastVolts;
+  r.onS = ran->seconds;
+  r.vOff = m_volts;
+  r.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();
+  return r;
 }
 
 }  // namespace aidi::inst

@@ -1,7 +1,10 @@
 #include "aidi/inst/otii_supply.hpp"
 
+#include <thread>
+
 #include <fmt/format.h>
 
+#include "aidi/inst/meter.hpp"
 #include "aidi/inst/tcp_link.hpp"
 #include "aidi/inst/visa_resource.hpp"
 
@@ -189,6 +192,7 @@ Status OtiiSupply::fetch(std::vector<double>& amps, std::vector<double>& volts) 
         return failSafe(Error{ErrorCode::Protocol, fmt::format("Otii: asked for {} samples of {}, got {}", n, channel,
                                                                values.is_array() ? values.size() : 0)});
       for (const auto& v : values) out->push_back(v.is_number() ? v.get<double>() : std::nan(""));
+      if (const auto interval = chunk->value("interval", 0.0); interval > 0 && interval < 1) m_intervalS = interval;
     }
     m_fetched += n;
   }
@@ -199,6 +203,42 @@ Status OtiiSupply::stopRecording() {
   if (m_recordingId < 0) return {};
   if (auto r = request("project_stop_recording", {{"project_id", m_projectId}}); !r) return failSafe(r.error());
   return {};
+}
+
+namespace {
+
+class OtiiMeter final : public Meter {
+ public:
+  explicit OtiiMeter(std::unique_ptr<OtiiSupply> otii) : m_otii(std::move(otii)) {}
+  std::string source() const override { return "otii"; }
+  double rateHz() const override { return m_otii->sampleIntervalS() > 0 ? 1.0 / m_otii->sampleIntervalS() : 0.0; }
+  bool hasVolts() const override { return true; }
+  bool hasLogic() const override { return false; }
+  Status start() override { return m_otii->startRecording(); }
+  Status read(MeterChunk& out, Millis wait) override {
+    m_amps.clear(), m_volts.clear();
+    if (auto ok = m_otii->fetch(m_amps, m_volts); !ok) return ok;
+    if (m_amps.empty()) std::this_thread::sleep_for(wait);  // the server is polled: nothing new yet
+    for (std::size_t i = 0; i < m_amps.size() && i < m_volts.size(); ++i) {
+      out.amps.push_back(static_cast<float>(m_amps[i]));
+      out.volts.push_back(static_cast<float>(m_volts[i]));
+    }
+    return {};
+  }
+  Status stop() override { return m_otii->stopRecording(); }
+  std::uint64_t lostSamples() const override { return 0; }  // the server keeps every sample
+
+ private:
+  std::unique_ptr<OtiiSupply> m_otii;
+  std::vector<double> m_amps, m_volts;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Meter>> openOtiiMeter(const std::string& resource, const SafetyLimits& limits) {
+  auto otii = OtiiSupply::open(resource, limits, OtiiOptions{.identifyOnly = true});
+  if (!otii) return std::unexpected(otii.error());
+  return std::unique_ptr<Meter>(std::make_unique<OtiiMeter>(std::move(*otii)));
 }
 
 }  // namespace aidi::inst

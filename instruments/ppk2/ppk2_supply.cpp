@@ -1,9 +1,11 @@
 #include "aidi/inst/ppk2_supply.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "aidi/inst/meter.hpp"
 #include "aidi/inst/registry.hpp"
 #include "aidi/inst/visa_resource.hpp"
 
@@ -246,6 +248,45 @@ Result<Reading> Ppk2Supply::measure(int channel) {
   r.volts = m_options.mode == ppk2::PowerMode::Source && m_dutOn ? m_millivolts * 1e-3 : 0.0;
   r.at = std::chrono::steady_clock::now();
   return r;
+}
+
+namespace {
+
+class Ppk2Meter final : public Meter {
+ public:
+  explicit Ppk2Meter(std::unique_ptr<Ppk2Supply> kit) : m_kit(std::move(kit)) {}
+  std::string source() const override { return "ppk2"; }
+  double rateHz() const override { return ppk2::kSampleRateHz; }
+  bool hasVolts() const override { return false; }  // ampere-meter mode: the supply's voltage, not the kit's
+  bool hasLogic() const override { return true; }
+  Status start() override {
+    if (auto ok = m_kit->setOutput(1, true); !ok) return ok;  // the pass-through
+    return m_kit->startStream();
+  }
+  Status read(MeterChunk& out, Millis wait) override {
+    m_samples.clear();
+    if (auto ok = m_kit->read(m_samples, wait); !ok) return ok;
+    for (const auto& s : m_samples) {
+      out.amps.push_back(s.amps);
+      out.logic.push_back(s.logic);
+    }
+    return {};
+  }
+  Status stop() override { return m_kit->stopStream(); }
+  std::uint64_t lostSamples() const override { return m_kit->streamStats().lost + m_kit->clockShortfall(); }
+
+ private:
+  std::unique_ptr<Ppk2Supply> m_kit;
+  std::vector<ppk2::Sample> m_samples;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Meter>> openPpk2Meter(const std::string& resource, const SafetyLimits& limits) {
+  auto kit = Ppk2Supply::open(resource, limits, Ppk2Options{.mode = ppk2::PowerMode::Ampere});
+  if (!kit) return std::unexpected(kit.error());
+  if (auto ok = (*kit)->setCurrentLimit(1, std::min(limits.maxAmps, ppk2::kMaxAmps)); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<Meter>(std::make_unique<Ppk2Meter>(std::move(*kit)));
 }
 
 }  // namespace aidi::inst

@@ -2,10 +2,12 @@
 
 #include <vector>
 
+#include "aidi/inst/current_source_harvester.hpp"
 #include "aidi/inst/otii_supply.hpp"
 #include "aidi/inst/ppk2_supply.hpp"
 #include "aidi/inst/scpi_power_supply.hpp"
 #include "aidi/inst/serial_link.hpp"
+#include "aidi/inst/supply_harvester.hpp"
 #include "aidi/inst/tcp_link.hpp"
 #include "aidi/inst/tty_link.hpp"
 
@@ -58,11 +60,48 @@ constexpr FlasherKind kFlashers[] = {
     {"openocd", "OpenOCD: program, verify and reset through a debug probe (ST-LINK, CMSIS-DAP, J-Link)"},
 };
 
+std::unique_ptr<BenchHarvester> makeSupplyHarvester(PowerSupply& supply, const BenchHarvesterSetup& s,
+                                                    SupplyHarvesterConfig::Mode mode) {
+  SupplyHarvesterConfig config;
+  config.mode = mode;
+  config.channel = s.channel;
+  config.deviceVolts = s.deviceVolts;
+  config.currentLimit = s.currentLimit;
+  config.deviceWatts = s.deviceWatts;
+  config.timeScale = s.timeScale;
+  config.measureIntervalS = s.measureIntervalS;
+  if (s.stepS > 0) config.stepS = s.stepS;
+  return std::make_unique<SupplyHarvester>(supply, *s.model, config);
+}
+
+std::unique_ptr<BenchHarvester> makeCurrentSource(PowerSupply& supply, const BenchHarvesterSetup& s) {
+  CurrentSourceConfig config;
+  config.channel = s.channel;
+  config.efficiency = s.efficiency;
+  config.vMax = s.vMax;
+  config.traceStartS = s.traceStartS;
+  if (s.stepS > 0) config.stepS = s.stepS;
+  return std::make_unique<CapacitorHarvester>(supply, *s.trace, config,
+                                              CapacitorHarvester::Thresholds{.vOn = s.vOn, .vOff = s.vOff,
+                                                                             .startVolts = s.startVolts});
+}
+
 constexpr HarvesterMode kHarvesterModes[] = {
-    {"switching", SupplyHarvesterConfig::Mode::Switching,
-     "output off while the modelled capacitor charges, on at the device voltage for the on-time"},
-    {"voltage-following", SupplyHarvesterConfig::Mode::VoltageFollowing,
-     "while on, the set voltage steps down along the modelled capacitor voltage"},
+    {"switching", "output off while the modelled capacitor charges, on at the device voltage for the on-time",
+     [](PowerSupply& p, const BenchHarvesterSetup& s) { return makeSupplyHarvester(p, s, SupplyHarvesterConfig::Mode::Switching); }},
+    {"voltage-following", "while on, the set voltage steps down along the modelled capacitor voltage",
+     [](PowerSupply& p, const BenchHarvesterSetup& s) {
+       return makeSupplyHarvester(p, s, SupplyHarvesterConfig::Mode::VoltageFollowing);
+     }},
+    {"current-source", "a real storage capacitor at the board fed I = eta P(t) / V_cap every step; the board's own "
+                       "thresholds end its cycles",
+     makeCurrentSource},
+};
+
+constexpr MeterDriver kMeters[] = {
+    {"ppk2", "Nordic PPK2 in ampere-meter mode, in series with the supply: 100 kS/s current and 8 digital inputs",
+     openPpk2Meter},
+    {"otii", "Qoitech Otii recording main current and voltage (a second connection to its server)", openOtiiMeter},
 };
 
 }  // namespace
@@ -107,12 +146,22 @@ Result<std::unique_ptr<Flasher>> makeFlasher(std::string_view kind, const OpenOc
 
 std::span<const HarvesterMode> harvesterModes() { return kHarvesterModes; }
 
-Result<SupplyHarvesterConfig::Mode> harvesterMode(std::string_view name) {
+Result<const HarvesterMode*> harvesterMode(std::string_view name) {
   for (const auto& m : kHarvesterModes)
-    if (m.name == name) return m.mode;
+    if (m.name == name) return &m;
   std::string known;
   for (const auto& m : kHarvesterModes) known += (known.empty() ? "" : ", ") + std::string(m.name);
   return fail(ErrorCode::Unsupported, "unknown harvester mode \"" + std::string(name) + "\" (" + known + ")");
+}
+
+std::span<const MeterDriver> meterDrivers() { return kMeters; }
+
+Result<std::unique_ptr<Meter>> openMeter(std::string_view driver, const std::string& resource, const SafetyLimits& limits) {
+  for (const auto& m : kMeters)
+    if (m.name == driver) return m.open(resource, limits);
+  std::string known;
+  for (const auto& m : kMeters) known += (known.empty() ? "" : ", ") + std::string(m.name);
+  return fail(ErrorCode::Unsupported, resource + ": unknown meter driver \"" + std::string(driver) + "\" (" + known + ")");
 }
 
 }  // namespace aidi::inst

@@ -184,7 +184,10 @@ void ScpiPsuSimulator::advanceCapacitor() {
     const double dt = std::min(left, kStepS);
     left -= dt;
     double& v = m_capacitor.volts;
-    const double load = v / R;
+    const bool board = m_options.boardOnVolts > 0 && m_options.boardOffVolts > 0;
+    if (board && !m_capacitor.boardOn && v >= m_options.boardOnVolts) m_capacitor.boardOn = true, ++m_capacitor.boardCycles;
+    if (board && m_capacitor.boardOn && v < m_options.boardOffVolts) m_capacitor.boardOn = false;
+    const double load = !board || m_capacitor.boardOn ? v / R : 0.0;
     double source = 0;
     if (c.output) {
       if (v < c.volts) {

@@ -37,6 +37,20 @@ TEST(BenchFile, ThePpk2ExampleNamesItsDriver) {
   EXPECT_EQ(otii->supply->driver, "otii");
 }
 
+TEST(BenchFile, TheCapacitorExampleNamesItsHarvesterModeAndMeter) {
+  auto b = aidi::core::loadBenchFile(std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures/benches/nucleo-f412zg-capacitor.toml");
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->harvest.mode, "current-source");
+  EXPECT_DOUBLE_EQ(b->harvest.stepS, 0.005);
+  ASSERT_TRUE(b->meter);
+  EXPECT_EQ(b->meter->driver, "ppk2");
+  EXPECT_EQ(b->meter->resource.device, "/dev/ttyACM1");
+  auto plain = aidi::core::loadBenchFile(kExample);
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->harvest.mode, "switching") << "the default";
+  EXPECT_FALSE(plain->meter);
+}
+
 TEST(BenchFile, TheExampleLoads) {
   auto b = aidi::core::loadBenchFile(kExample);
   ASSERT_TRUE(b) << b.error().message;
@@ -81,6 +95,14 @@ TEST(BenchFile, MistakesNameFileLineAndKey) {
       {replace(example(), "kind = \"openocd\"", "kind = \"jlink\""), ":23: flasher.kind: unknown flasher"},
       {replace(example(), "baud = 115200", "baud = 12"), ":20: link.baud: must be from 1200 to 4e+06 (got 12)"},
       {replace(example(), "[bench]", "[bench"), ": bad TOML"},
+      {replace(example(), "[link]", "[harvester]\nmode = \"sine\"\n[link]"),
+       ":19: harvester.mode: unknown harvester mode \"sine\" (switching, voltage-following, current-source)"},
+      {replace(example(), "[link]", "[harvester]\nstep_s = 0\n[link]"), ":19: harvester.step_s: must be from"},
+      {replace(example(), "[link]", "[meter]\nresource = \"ASRL/dev/ttyACM1::INSTR\"\n[link]"),
+       ":18: meter.driver: needs a meter driver, one of ppk2, otii"},
+      {replace(example(), "[link]", "[meter]\ndriver = \"keithley\"\nresource = \"ASRL/dev/ttyACM1::INSTR\"\n[link]"),
+       ":19: meter.driver: needs a meter driver, one of ppk2, otii (not \"keithley\")"},
+      {replace(example(), "[link]", "[meter]\ndriver = \"ppk2\"\n[link]"), ":18: meter.resource: needs a VISA resource"},
   };
   for (const auto& [text, expected] : cases) {
     std::ofstream(file) << text;

@@ -21,6 +21,8 @@
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/run_profile.hpp"
+#include "aidi/inst/otii_simulator.hpp"
+#include "aidi/inst/ppk2_simulator.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/proto/messages.hpp"
@@ -281,4 +283,124 @@ TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
   EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
   EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered to be flashed";
   EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when the link failed";
+}
+
+// The harvester as a current source into a real capacitor (the simulator's
+// 1 mF, with a board on it that runs from 3.3 V down to its 2.7 V
+// brown-out), and a PPK2 in ampere-meter mode in series as the bench's
+// meter: the cycles are the board's own, the emulation's error is recorded
+// with the run, and the kit's 100 kS/s stream is the run's whole-run
+// waveform, its digital input 0 high while the pass-through powered the board.
+TEST(RealBench, CurrentSourceModeWithAPpk2MeterRecordsTheEmulationAndTheStream) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start(
+      {.loadOhms = 100.0, .capacitorF = 1e-3, .capacitorVolts = 2.7, .boardOnVolts = 3.3, .boardOffVolts = 2.7});
+  ASSERT_TRUE(sim);
+  auto kit = inst::Ppk2Simulator::start({.ampereModeAmps = 5e-3});
+  ASSERT_TRUE(kit) << kit.error().message;
+  const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
+  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 200ms);
+  const auto run = runBenchCampaign(
+      *dir,
+      benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(board.port()) +
+          "::SOCKET\"\n[harvester]\nmode = \"current-source\"\n[meter]\ndriver = \"ppk2\"\nresource = \"ASRL" +
+          (*kit)->devicePath() + "::INSTR\"\n",
+      "[campaign]\nname = \"on-a-capacitor\"\nsamples = 3\ntime_limit_s = 60\nbench = \"bench.toml\"\nwaveforms = true\n"
+      "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
+      "[[condition]]\nname = \"sun\"\nconstant_w = 0.02\ncapacitor_uf = 1000\n",
+      1.0);
+  const auto& db = run.db;
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->done, 1) << test::sqliteText(db, "SELECT failure FROM runs");
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM inferences WHERE finished = 1"), 3);
+  EXPECT_GE(run.powerCycles, 2) << "~0.14 s per cycle of the board on the capacitor";
+  EXPECT_GE((*sim)->capacitor().boardCycles, 2u);
+  EXPECT_EQ(test::sqliteScalar(db, "SELECT COUNT(*) FROM events WHERE kind = 'harvest-emulation' AND level = 'info' "
+                                   "AND message LIKE 'current-source emulation: requested %'"),
+            1)
+      << test::sqliteText(db, "SELECT group_concat(message, ' | ') FROM events");
+  EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
+
+  auto profile = core::RunProfile::open(db, 1, core::RunProfile::kWholeRun);
+  ASSERT_TRUE(profile) << profile.error().message;
+  const auto* current = profile->channel("current");
+  const auto* digital = profile->channel("digital");
+  ASSERT_TRUE(current && digital);
+  EXPECT_EQ(current->source, "ppk2");
+  auto amps = profile->stats(*current, profile->startS(), profile->endS());
+  ASSERT_TRUE(amps);
+  EXPECT_GT(amps->count, 30'000u) << "100 kS/s over the run's ~0.6 s or more";
+  EXPECT_NEAR(amps->mean(), 5e-3, 5e-4) << "the current through the kit";
+  auto bits = profile->stats(*digital, profile->startS(), profile->endS());
+  ASSERT_TRUE(bits);
+  EXPECT_EQ(bits->max, 1) << "input 0 follows the pass-through";
+  EXPECT_FALSE((*kit)->state().streaming);
+  EXPECT_FALSE((*kit)->state().dutPowered) << "the pass-through opens at the end";
+}
+
+// An Otii as the meter beside the SCPI supply (a second connection to its
+// server that only records): its main current and voltage at its own rate
+// are the run's whole-run waveform, and the Otii is left as it was found.
+TEST(RealBench, AnOtiiMeterRecordsCurrentAndVoltageBesideTheSupply) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto otii = inst::OtiiSimulator::start({.sampleRateHz = 2000});
+  ASSERT_TRUE(otii) << otii.error().message;
+  BoardStandIn board({1, 2}, 150ms);
+  const auto run = runBenchCampaign(
+      *dir,
+      benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(board.port()) +
+          "::SOCKET\"\n[meter]\ndriver = \"otii\"\nresource = \"TCPIP0::127.0.0.1::" + std::to_string((*otii)->port()) +
+          "::SOCKET\"\n",
+      "[campaign]\nname = \"otii-meter\"\nsamples = 2\ntime_limit_s = 60\nbench = \"bench.toml\"\nwaveforms = true\n"
+      "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
+      "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\nv_start = 3.0\n",
+      20);
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->done, 1) << test::sqliteText(run.db, "SELECT failure FROM runs");
+  auto profile = core::RunProfile::open(run.db, 1, core::RunProfile::kWholeRun);
+  ASSERT_TRUE(profile) << profile.error().message;
+  const auto* current = profile->channel("current");
+  ASSERT_TRUE(current && profile->channel("voltage") && profile->channel("power"));
+  EXPECT_EQ(current->source, "otii");
+  EXPECT_EQ(profile->channel("digital"), nullptr) << "the Otii's stream has no digital inputs";
+  auto amps = profile->stats(*current, profile->startS(), profile->endS());
+  ASSERT_TRUE(amps);
+  EXPECT_GT(amps->count, 300u) << "2 kS/s over the run's ~0.3 s or more";
+  EXPECT_FALSE((*otii)->state().recording) << "the recording stopped with the run";
+  EXPECT_FALSE((*otii)->state().mainOn);
+}
+
+// The meter unplugged mid-run: the run fails naming the meter, the samples
+// before are kept, and the supply's output ends off.
+TEST(RealBench, AMeterUnpluggedMidRunFailsTheRunWithTheOutputOff) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto kit = inst::Ppk2Simulator::start({});
+  ASSERT_TRUE(kit) << kit.error().message;
+  BoardStandIn board({1, 2, 3, 4, 5, 6}, 300ms);
+  std::thread unplug([&] {
+    std::this_thread::sleep_for(700ms);
+    (*kit)->unplug();
+  });
+  const auto run = runBenchCampaign(
+      *dir,
+      benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(board.port()) +
+          "::SOCKET\"\n[meter]\ndriver = \"ppk2\"\nresource = \"ASRL" + (*kit)->devicePath() + "::INSTR\"\n",
+      "[campaign]\nname = \"unplugged\"\nsamples = 6\ntime_limit_s = 60\nbench = \"bench.toml\"\nwaveforms = true\n"
+      "[matrix]\nmodels = [\"inas-tiny\"]\npolicies = [\"aidi\"]\n"
+      "[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 10\nv_start = 3.0\n",
+      20);
+  unplug.join();
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%meter ppk2:%'"), 1)
+      << test::sqliteText(run.db, "SELECT failure FROM runs");
+  EXPECT_LT(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM inferences"), 6);
+  EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
 }

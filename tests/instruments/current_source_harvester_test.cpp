@@ -105,3 +105,62 @@ TEST(CurrentSourceHarvester, CtrlCLeavesTheOutputOff) {
   EXPECT_EQ(report.error().code, ErrorCode::Cancelled);
   EXPECT_TRUE(eventuallyOff(*bench.sim));
 }
+
+// The emulation as the bench's harvester: a board on the (simulated) 1 mF
+// capacitor draws 100 ohms from the moment the voltage reaches 3.0 V until
+// it falls below 2.0 V. The host sees each of its power cycles in the
+// capacitor's voltage alone, at the board's thresholds, as many as the board
+// really had, and the energy it put in is what the trace asked for.
+TEST(CapacitorHarvester, ABoardOnTheCapacitorPowersUpAndBrownsOutAtItsOwnThresholds) {
+  auto started = ScpiPsuSimulator::start(
+      {.loadOhms = 100, .capacitorF = 1e-3, .capacitorVolts = 2.0, .boardOnVolts = 3.0, .boardOffVolts = 2.0});
+  ASSERT_TRUE(started);
+  auto& sim = **started;
+  auto psu = ScpiPowerSupply::open("TCPIP0::127.0.0.1::" + std::to_string(sim.port()) + "::SOCKET",
+                                   {.maxVolts = 3.6, .maxAmps = 0.2});
+  ASSERT_TRUE(psu) << psu.error().message;
+  const HarvestTrace trace = HarvestTrace::constant(0.02);
+  CapacitorHarvester harvester(**psu, trace, {.efficiency = 0.8, .vMax = 3.6, .stepS = 0.005},
+                               {.vOn = 3.0, .vOff = 2.0, .startVolts = 0});
+  ASSERT_TRUE(harvester.prepare());
+  EXPECT_FALSE(sim.channel(1).output) << "off until the first cycle";
+  for (int k = 0; k < 3; ++k) {
+    auto cycle = harvester.powerOn();
+    ASSERT_TRUE(cycle) << cycle.error().message;
+    EXPECT_EQ(cycle->index, static_cast<std::uint64_t>(k));
+    // 2.5 mJ at 16 mW charge 2 -> 3 V in ~0.16 s; ~19 mA net drain 1 mC in ~50 ms.
+    EXPECT_GT(cycle->offS, 0.08) << k;
+    EXPECT_LT(cycle->offS, 0.5) << k;
+    EXPECT_GT(cycle->onS, 0.02) << k;
+    EXPECT_LT(cycle->onS, 0.2) << k;
+    EXPECT_NEAR(cycle->vOn, 3.0, 0.1) << k;
+    EXPECT_NEAR(cycle->vOff, 2.0, 0.06) << k << ": seen within a step of the brown-out";
+  }
+  EXPECT_EQ(sim.capacitor().boardCycles, 3u) << "one cycle seen per cycle the board had";
+  const auto emulation = harvester.emulation();
+  ASSERT_TRUE(emulation);
+  std::printf("3 cycles of a board on 1 mF at 20 mW: requested %.3f mJ, delivered %.3f mJ, error %.2f %% (target <= 2 %%)\n",
+              emulation->requestedJ * 1e3, emulation->deliveredJ * 1e3, 100 * emulation->error());
+  EXPECT_LE(emulation->error(), 0.02);
+  EXPECT_FALSE(harvester.takeMeasurements().empty()) << "every step's reading, for the run's waveform";
+  ASSERT_TRUE(harvester.powerOff());
+  EXPECT_TRUE(eventuallyOff(sim));
+}
+
+// A dark trace can never charge the capacitor: said at once, nothing hangs.
+TEST(CapacitorHarvester, ADarkTraceIsRefusedAndThresholdsOutOfOrderToo) {
+  Bench bench;
+  const HarvestTrace dark = HarvestTrace::constant(0);
+  CapacitorHarvester harvester(*bench.psu, dark, {.vMax = 3.3}, {.vOn = 3.0, .vOff = 2.0, .settleS = 0});
+  ASSERT_TRUE(harvester.prepare());
+  auto cycle = harvester.powerOn();
+  ASSERT_FALSE(cycle);
+  EXPECT_NE(cycle.error().message.find("holds no energy"), std::string::npos) << cycle.error().message;
+  EXPECT_TRUE(eventuallyOff(*bench.sim));
+  const HarvestTrace light = HarvestTrace::constant(1e-3);
+  CapacitorHarvester inverted(*bench.psu, light, {.vMax = 3.3}, {.vOn = 2.0, .vOff = 3.0});
+  auto refused = inverted.prepare();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Limit);
+  EXPECT_NE(refused.error().message.find("V_off"), std::string::npos);
+}

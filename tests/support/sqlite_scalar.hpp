@@ -35,4 +35,18 @@ inline std::int64_t sqliteScalar(const std::filesystem::path& db, const std::str
 }
 inline double sqliteReal(const std::filesystem::path& db, const std::string& sql) { return sqliteValue<double>(db, sql); }
 
+// The first column of the first row as text (empty for NULL or no row), for
+// failure messages.
+inline std::string sqliteText(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* s = nullptr;
+  std::string text;
+  if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+    if (const unsigned char* t = sqlite3_column_text(s, 0)) text = reinterpret_cast<const char*>(t);
+  sqlite3_finalize(s);
+  sqlite3_close(h);
+  return text;
+}
+
 }  // namespace aidi::test

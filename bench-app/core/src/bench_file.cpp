@@ -38,7 +38,7 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
   auto parsed = parseToml(text, path);
   if (!parsed) return std::unexpected(parsed.error());
   const toml::table& root = *parsed;
-  if (auto ok = w.onlyKeys(root, "", {"bench", "limits", "supply", "link", "flasher"}); !ok)
+  if (auto ok = w.onlyKeys(root, "", {"bench", "limits", "supply", "link", "harvester", "meter", "flasher"}); !ok)
     return std::unexpected(ok.error());
   BenchFile b;
   b.path = path;
@@ -106,6 +106,41 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     if (!baud) return std::unexpected(baud.error());
     l.baud = *baud;
     b.link = l;
+  }
+  if (const toml::table* harvester = root["harvester"].as_table()) {
+    if (auto ok = w.onlyKeys(*harvester, "harvester.", {"mode", "step_s"}); !ok) return std::unexpected(ok.error());
+    auto mode = w.text(*harvester, "mode", "harvester.mode", b.harvest.mode);
+    if (!mode) return std::unexpected(mode.error());
+    if (auto known = inst::harvesterMode(*mode); !known)
+      return w.error(harvester->get("mode"), "harvester.mode", known.error().message);
+    b.harvest.mode = *mode;
+    auto step = w.number<double>(*harvester, "step_s", "harvester.step_s", 0.0, 1e-3, 10.0);
+    if (!step) return std::unexpected(step.error());
+    b.harvest.stepS = *step;
+    if (!b.supply) return w.error(harvester, "[harvester]", "needs a [supply] to play the harvest on");
+  }
+  if (const toml::table* meter = root["meter"].as_table()) {
+    if (auto ok = w.onlyKeys(*meter, "meter.", {"resource", "driver"}); !ok) return std::unexpected(ok.error());
+    BenchMeter m;
+    auto r = resource(w, *meter, "meter");
+    if (!r) return std::unexpected(r.error());
+    m.resource = *r;
+    auto driver = w.text(*meter, "driver", "meter.driver", "");
+    if (!driver) return std::unexpected(driver.error());
+    std::string known;
+    bool found = false;
+    for (const auto& d : inst::meterDrivers()) {
+      found |= d.name == *driver;
+      known += (known.empty() ? "" : ", ") + std::string(d.name);
+    }
+    if (!found)
+      return w.error(meter->get("driver") ? meter->get("driver") : meter, "meter.driver",
+                     "needs a meter driver, one of " + known + (driver->empty() ? "" : " (not \"" + *driver + "\")"));
+    m.driver = *driver;
+    if (b.supply && m.resource.text == b.supply->resource.text && m.driver != "otii")
+      return w.error(meter->get("resource"), "meter.resource",
+                     "is the supply's own resource; a " + m.driver + " cannot be the supply and a meter at once");
+    b.meter = m;
   }
   if (const toml::table* flasher = root["flasher"].as_table()) {
     if (auto ok = w.onlyKeys(*flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)

@@ -292,9 +292,13 @@ inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, Plai
 // A real bench: the board runs the samples in order after the probe's reset.
 inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainCounts& plain,
                          const std::function<void(const inst::PowerCycleRecord&)>& onPowerCycle,
-                         const SampleSink& sink) {
+                         const SampleSink& sink, const std::function<inst::Status(db::Row)>& write) {
   auto bench = loadBenchFile(s.campaign.benchFile);
   if (!bench) return std::unexpected(bench.error());
+  const auto event = [&](const char* level, const char* kind, std::string text) {
+    return write(db::EventRow{std::nullopt, s.run.runId, level, kind, std::move(text)});
+  };
+  std::optional<inst::EmulationReport> emulation;
   RealRunRequest request;
   request.bench = *bench;
   request.board = s.board;
@@ -310,8 +314,20 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   request.timeScale = options.realBenchTimeScale;
   // Waveforms asked for: the supply's readings, as fast as it answers (at most 100 a second).
   if (s.campaign.waveforms) request.measureIntervalS = 0.01;
+  // The meter's stream, over the whole run, as it arrives (its own thread
+  // and connection); how much it lost is recorded with the run.
+  std::optional<MeterWaveform> meterWaveform;
+  MeterStream lastStream;
+  if (s.campaign.waveforms && bench->meter) {
+    meterWaveform.emplace(options.database, s.run.runId, s.run.attempt);
+    request.onMeterChunk = [&](const MeterStream& stream, const inst::MeterChunk& chunk) {
+      lastStream = stream;
+      return meterWaveform->write(stream, chunk);
+    };
+  }
   request.onSample = [&](int sample, SimulationResult& result) -> inst::Status {
     const InferencePlan inference = inferencePlan(s, sample);
+    if (result.emulation) emulation = result.emulation;
     if (result.finished) {
       if (auto n = plain.of(s, inference.image)) {
         result.plainInstructions = n->instructions;
@@ -323,7 +339,28 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
     }
     return sink(inference, result);
   };
-  return runOnRealBench(request);
+  auto ran = runOnRealBench(request);  // the meter's thread has ended here
+  // The harvest emulation's error, as Ekho and Shepherd report theirs: what
+  // the trace asked of the instrument against what it measured delivering.
+  if (emulation)
+    if (auto ok = event(emulation->error() <= 0.02 ? "info" : "warning", "harvest-emulation",
+                        fmt::format("{} emulation: requested {:.6g} J, delivered {:.6g} J, error {:.2f} % over {} steps "
+                                    "({} clamped at the current limit, {} at V_max)",
+                                    bench->harvest.mode, emulation->requestedJ, emulation->deliveredJ,
+                                    100 * emulation->error(), emulation->steps, emulation->clampedSteps,
+                                    emulation->fullSteps));
+        !ok)
+      return ok;
+  if (meterWaveform) {
+    if (auto ok = meterWaveform->finish(); !ok && ran) ran = std::unexpected(ok.error());
+    if (ran && lastStream.lost > 0)
+      if (auto ok = event("warning", "meter", fmt::format("meter {}: {} of {} samples lost (gaps in its waveform)",
+                                                          lastStream.source, lastStream.lost,
+                                                          meterWaveform->samples() + lastStream.lost));
+          !ok)
+        return ok;
+  }
+  return ran;
 }
 
 }  // namespace
@@ -483,16 +520,17 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
       return {};
     };
 
+    const auto writeRow = [&](db::Row row) -> inst::Status {
+      if (auto* event = std::get_if<db::EventRow>(&row)) event->campaignId = campaignId;
+      if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
+      return {};
+    };
     inst::Status ran = setup ? inst::Status{} : inst::Status{std::unexpected(setup.error())};
     if (ran && setup->condition.continuous) {
-      ran = continuousRun(*setup, options, plain, onPowerCycle, [&](db::Row row) -> inst::Status {
-        if (auto* event = std::get_if<db::EventRow>(&row)) event->campaignId = campaignId;
-        if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
-        return {};
-      });
+      ran = continuousRun(*setup, options, plain, onPowerCycle, writeRow);
     } else if (ran) {
       ran = campaign->benchFile.empty() ? virtualSamples(*setup, options, plain, onPowerCycle, onCheckpoint, record)
-                                        : realSamples(*setup, options, plain, onPowerCycle, record);
+                                        : realSamples(*setup, options, plain, onPowerCycle, record, writeRow);
     }
     if (!ran && (ran.error().code == inst::ErrorCode::Cancelled || inst::interruptRequested())) {
       // The run stays "running": resume claims it again and starts it over.

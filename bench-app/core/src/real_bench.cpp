@@ -10,7 +10,6 @@
 
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/registry.hpp"
-#include "aidi/inst/supply_harvester.hpp"
 #include "bench_session.hpp"
 
 namespace aidi::core {
@@ -90,7 +89,7 @@ class StampedLink final : public inst::Link {
 // its samples in order, and only its telemetry says what it did.
 class RealBenchSession final : public BenchSession {
  public:
-  RealBenchSession(const BoardProfile& board, inst::SupplyHarvester& harvester, inst::Link& link, double timeScale)
+  RealBenchSession(const BoardProfile& board, inst::BenchHarvester& harvester, inst::Link& link, double timeScale)
       : BenchSession(board, /*helloRequired=*/true),
         m_harvester(harvester),
         m_link(link, Clock::now()),
@@ -110,10 +109,95 @@ class RealBenchSession final : public BenchSession {
   }
 
  private:
-  inst::SupplyHarvester& m_harvester;
+  inst::BenchHarvester& m_harvester;
   StampedLink m_link;
   double m_timeScale;
   double m_lastResultS = 0;
+};
+
+// The bench's meter read on its own thread from the moment the harvest
+// begins (begin()); what it read before (while the board was flashed) is
+// dropped. Its chunks go to the request's onMeterChunk in order.
+class MeterRecorder {
+ public:
+  MeterRecorder(inst::Meter& meter, const RealRunRequest& request) : m_meter(meter), m_request(request) {
+    m_thread = std::thread([this] { loop(); });
+  }
+  ~MeterRecorder() { (void)finish(); }
+  // The harvest starts now, at `axisS` on the run's axis.
+  void begin(Clock::time_point wall, double axisS) {
+    std::lock_guard lock(m_mutex);
+    m_beginWall = wall;
+    m_beginAxisS = axisS;
+    m_begun = true;
+  }
+  // Stops the thread (a last read first) and the meter; the first error it met.
+  inst::Status finish() {
+    m_stop = true;
+    if (m_thread.joinable()) m_thread.join();
+    if (!m_stopped) {
+      m_stopped = true;
+      if (auto ok = m_meter.stop(); !ok && !m_error) m_error = ok.error();
+    }
+    if (m_error) return std::unexpected(*m_error);
+    return {};
+  }
+  std::optional<inst::Error> error() const {
+    std::lock_guard lock(m_mutex);
+    return m_error;
+  }
+
+ private:
+  void loop() {
+    inst::MeterChunk chunk;
+    bool placed = false;
+    MeterStream stream{m_meter.source(), 0, 0, m_meter.hasVolts(), m_meter.hasLogic()};
+    for (bool last = false; !last;) {
+      last = m_stop;
+      chunk.clear();
+      if (auto ok = m_meter.read(chunk, inst::Millis{20}); !ok) return fail(ok.error());
+      const auto arrived = Clock::now();
+      bool begun;
+      {
+        std::lock_guard lock(m_mutex);
+        begun = m_begun;
+      }
+      if (!begun) {
+        m_lostAtBegin = m_meter.lostSamples();  // the meter is read on this thread only
+        continue;
+      }
+      if (chunk.size() == 0) continue;
+      if (!placed) {
+        const double rate = m_meter.rateHz();
+        if (!(rate > 0)) return fail(inst::Error{inst::ErrorCode::Protocol, m_meter.source() + ": no sample rate"});
+        const double firstWallS =
+            std::chrono::duration<double>(arrived - m_beginWall).count() - static_cast<double>(chunk.size()) / rate;
+        stream.t0 = m_beginAxisS + firstWallS / m_request.timeScale;
+        stream.rateHz = rate * m_request.timeScale;  // wall samples on the run's (possibly scaled) axis
+        placed = true;
+      }
+      stream.lost = m_meter.lostSamples() - m_lostAtBegin;
+      if (m_request.onMeterChunk)
+        if (auto ok = m_request.onMeterChunk(stream, chunk); !ok) return fail(ok.error());
+    }
+  }
+  void fail(inst::Error error) {
+    std::lock_guard lock(m_mutex);
+    error.message = "meter " + m_meter.source() + ": " + error.message;
+    m_error = std::move(error);
+  }
+
+  inst::Meter& m_meter;
+  const RealRunRequest& m_request;
+  mutable std::mutex m_mutex;
+  std::optional<inst::Error> m_error;
+  bool m_begun = false;
+  std::uint64_t m_lostAtBegin = 0;
+  Clock::time_point m_beginWall;
+  double m_beginAxisS = 0;
+  std::atomic<bool> m_stop{false};
+  bool m_stopped = false;
+  std::thread m_thread;
 };
 
 }  // namespace
@@ -124,11 +208,24 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
   if (!bench.link) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [link]: the bench has no link to read the board");
   auto supply = inst::openPowerSupply(bench.supply->resource.text, bench.limits, {.driver = bench.supply->driver});
   if (!supply) return std::unexpected(supply.error());
+  const int channel = bench.supply->channel;
+  auto mode = inst::harvesterMode(bench.harvest.mode);
+  if (!mode) return std::unexpected(mode.error());
+  // A meter in series (a PPK2's pass-through) must be closed before the
+  // board can be powered, for flashing too: it starts first.
+  std::unique_ptr<inst::Meter> meter;
+  std::optional<MeterRecorder> recorder;  // declared after the meter: it stops first
+  if (bench.meter) {
+    auto opened = inst::openMeter(bench.meter->driver, bench.meter->resource.text, bench.limits);
+    if (!opened) return std::unexpected(opened.error());
+    meter = std::move(*opened);
+    if (auto ok = meter->start(); !ok) return std::unexpected(ok.error());
+    recorder.emplace(*meter, r);
+  }
   if (bench.flasher) {
     // A probe cannot program an unpowered target: the board runs from the
     // supply at its device voltage while it is flashed, then the harvester
     // emulation takes the supply over (its first step switches it off).
-    const int channel = bench.supply->channel;
     const auto poweredFlash = [&]() -> inst::Status {
       if (auto ok = (*supply)->setCurrentLimit(channel, bench.limits.maxAmps); !ok) return ok;
       if (auto ok = (*supply)->setVoltage(channel, std::min(r.deviceVolts, bench.limits.maxVolts)); !ok) return ok;
@@ -149,19 +246,33 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
 
   inst::HarvesterModel model(r.storage, r.trace, r.window.startVolts(r.storage), r.window.startS);
   model.setWindowEnd(r.window.startS + r.window.windowS * std::max(1, r.samples));
-  inst::SupplyHarvesterConfig config;
-  config.channel = bench.supply->channel;
-  config.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
-  config.currentLimit = bench.limits.maxAmps;
-  config.deviceWatts = r.board.runningPowerW();
-  config.timeScale = r.timeScale;
-  config.measureIntervalS = r.measureIntervalS;
-  inst::SupplyHarvester harvester(**supply, model, config);
-  if (auto ok = harvester.prepare(); !ok) return std::unexpected(ok.error());
+  inst::BenchHarvesterSetup setup;
+  setup.channel = channel;
+  setup.model = &model;
+  setup.trace = &r.trace;
+  setup.traceStartS = r.window.startS;
+  setup.vOn = r.storage.vOn;
+  setup.vOff = r.storage.vOff;
+  setup.startVolts = r.window.startVolts(r.storage);
+  setup.vMax = std::min(r.storage.vMax, bench.limits.maxVolts);
+  setup.efficiency = r.storage.efficiency;
+  setup.stepS = bench.harvest.stepS;
+  setup.deviceVolts = std::min(r.deviceVolts, bench.limits.maxVolts);
+  setup.currentLimit = bench.limits.maxAmps;
+  setup.deviceWatts = r.board.runningPowerW();
+  setup.timeScale = r.timeScale;
+  setup.measureIntervalS = r.measureIntervalS;
+  std::unique_ptr<inst::BenchHarvester> harvester = (*mode)->make(**supply, setup);
+  if (auto ok = harvester->prepare(); !ok) {
+    (void)(*supply)->setOutput(channel, false);
+    return std::unexpected(ok.error());
+  }
 
-  RealBenchSession session(r.board, harvester, *link, r.timeScale);
+  RealBenchSession session(r.board, *harvester, *link, r.timeScale);
+  if (recorder) recorder->begin(Clock::now(), r.window.startS);
   const auto stop = [&](inst::Error error) {
-    (void)harvester.powerOff();
+    (void)harvester->powerOff();
+    if (recorder) (void)recorder->finish();
     return std::unexpected(std::move(error));
   };
   for (int sample = 0; sample < r.samples; ++sample) {
@@ -171,15 +282,20 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     // The link failed, the board is not its profile, or the wall-time limit
     // passed: an error of the bench; the samples before it are recorded.
     if (!result) return stop(result.error());
-    result->measured = harvester.takeMeasurements();
+    result->measured = harvester->takeMeasurements();
+    result->emulation = harvester->emulation();
     if (result->sample >= 0)
       if (auto image = loadSubsetImage(r.subset, static_cast<std::size_t>(result->sample))) result->label = image->label;
     const bool finished = result->finished;
     if (r.onSample)
       if (auto ok = r.onSample(sample, *result); !ok) return stop(ok.error());
+    if (recorder)
+      if (auto error = recorder->error()) return stop(*error);
     if (!finished) break;  // the board's samples are no longer in step with ours
   }
-  (void)harvester.powerOff();
+  (void)harvester->powerOff();
+  if (recorder)
+    if (auto ok = recorder->finish(); !ok) return std::unexpected(ok.error());
   return {};
 }
 

@@ -1,8 +1,10 @@
 #include "aidi/core/waveforms.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
+#include "aidi/core/run_profile.hpp"
 #include "aidi/db/waveform_store.hpp"
 
 namespace aidi::core {
@@ -101,6 +103,64 @@ Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt,
   const std::span<const double> columns[] = {current, voltage, power};
   if (auto ok = writer->append(columns); !ok) return ok;
   return writer->finish();
+}
+
+MeterWaveform::MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt)
+    : m_path(std::move(database)), m_runId(runId), m_attempt(attempt) {}
+
+Status MeterWaveform::flush(const MeterStream& stream) {
+  if (m_current.empty()) return {};
+  std::vector<std::span<const double>> columns{m_current};
+  if (stream.hasVolts) columns.push_back(m_voltage), columns.push_back(m_power);
+  if (stream.hasLogic) columns.push_back(m_digital);
+  if (auto ok = m_writer->append(columns); !ok) return ok;
+  m_current.clear(), m_voltage.clear(), m_power.clear(), m_digital.clear();
+  return {};
+}
+
+Status MeterWaveform::write(const MeterStream& stream, const inst::MeterChunk& chunk) {
+  if (!m_writer) {
+    auto db = db::Database::open(m_path);
+    if (!db) return std::unexpected(db.error());
+    m_db.emplace(std::move(*db));
+    std::vector<db::ChannelSpec> specs{{"current", "A", 1e-9}};
+    if (stream.hasVolts) specs.push_back({"voltage", "V", 1e-5}), specs.push_back({"power", "W", 1e-9});
+    if (stream.hasLogic) specs.push_back({"digital", "bits", 1});
+    auto writer = db::WaveformWriter::create(*m_db, m_runId, m_attempt, RunProfile::kWholeRun, stream.source, specs);
+    if (!writer) return std::unexpected(writer.error());
+    m_writer.emplace(std::move(*writer));
+  }
+  for (std::size_t i = 0; i < chunk.size(); ++i, ++m_index) {
+    const double amps = chunk.amps[i];
+    const double volts = stream.hasVolts && i < chunk.volts.size() ? chunk.volts[i] : 0.0;
+    if (!std::isfinite(amps) || !std::isfinite(volts)) {  // lost: the segment ends here
+      if (auto ok = flush(stream); !ok) return ok;
+      m_segmentOpen = false;
+      continue;
+    }
+    if (!m_segmentOpen) {
+      if (auto ok = flush(stream); !ok) return ok;
+      if (auto ok = m_writer->startSegment(stream.t0 + static_cast<double>(m_index) / stream.rateHz, stream.rateHz); !ok)
+        return ok;
+      m_segmentOpen = true;
+    }
+    m_current.push_back(amps);
+    if (stream.hasVolts) m_voltage.push_back(volts), m_power.push_back(volts * amps);
+    if (stream.hasLogic) m_digital.push_back(i < chunk.logic.size() ? chunk.logic[i] : 0);
+  }
+  if (auto ok = flush(stream); !ok) return ok;
+  // The run's rows are written on another connection meanwhile: hold the
+  // file's write lock for a moment at a time only.
+  if (const auto now = std::chrono::steady_clock::now(); now - m_lastCommit >= std::chrono::milliseconds(200)) {
+    m_lastCommit = now;
+    return m_writer->commit();
+  }
+  return {};
+}
+
+Status MeterWaveform::finish() {
+  if (!m_writer) return {};
+  return m_writer->finish();
 }
 
 }  // namespace aidi::core

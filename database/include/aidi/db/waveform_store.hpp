@@ -84,6 +84,10 @@ class WaveformWriter {
   [[nodiscard]] Status startSegment(double t0, double rateHz);
   // One span per channel, in the order of the specs, all of one length.
   [[nodiscard]] Status append(std::span<const std::span<const double>> columns);
+  // Commits the blocks written so far (a partial block stays in memory):
+  // a writer that shares the file with another, as a meter's stream does
+  // with the run's rows, calls it often so the other never waits long.
+  [[nodiscard]] Status commit();
   // Flushes every level and commits; the writer is done.
   [[nodiscard]] Status finish();
 

@@ -18,7 +18,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <vector>
 
+#include "aidi/inst/bench_harvester.hpp"
 #include "aidi/inst/harvest_trace.hpp"
 #include "aidi/inst/power_supply.hpp"
 
@@ -32,20 +35,16 @@ struct CurrentSourceConfig {
   double stepS = 0.005;      // between updates of the current limit (wall)
   double traceStartS = 0;    // the trace's time at the run's start
   double fullMarginV = 0.01; // at V_max less this, the capacitor counts as full
+  bool keepReadings = false; // keep every step's reading (takeReadings)
 };
 
-struct CurrentSourceReport {
+// One run() of the emulation: the steps that began below V_max compared (at
+// V_max the converter only feeds the load, as much as it takes: those are
+// counted in fullSteps, not compared).
+struct CurrentSourceReport : EmulationReport {
   double seconds = 0;
-  std::uint64_t steps = 0, clampedSteps = 0, fullSteps = 0;
-  // Over the steps that began below V_max (at V_max the converter only
-  // feeds the load: those are counted in fullSteps, not compared):
-  double requestedJ = 0;  // eta times the trace's energy
-  double deliveredJ = 0;  // the instrument's measured current times the capacitor's voltage
   double lastVolts = 0;
-  // |delivered - requested| / requested (0 when nothing was requested).
-  double emulationError() const {
-    return requestedJ > 0 ? (deliveredJ > requestedJ ? deliveredJ - requestedJ : requestedJ - deliveredJ) / requestedJ : 0.0;
-  }
+  double emulationError() const { return error(); }
 };
 
 class CurrentSourceHarvester {
@@ -56,9 +55,16 @@ class CurrentSourceHarvester {
   // Checks the configuration against the bench's limits (nothing sent when
   // refused), then sets the voltage to V_max, the current to 0, output on.
   [[nodiscard]] Status start();
-  // Plays the trace for `seconds` of wall time; Cancelled on Ctrl-C (output off).
-  [[nodiscard]] Result<CurrentSourceReport> run(double seconds);
+  // Plays the trace for `seconds` of wall time, or until a reading of the
+  // capacitor's voltage satisfies `until`; Cancelled on Ctrl-C (output off).
+  [[nodiscard]] Result<CurrentSourceReport> run(double seconds, const std::function<bool(double volts)>& until = {});
   [[nodiscard]] Status stop();
+  // Every run() so far, summed.
+  const EmulationReport& total() const { return m_total; }
+  // The trace time played since start().
+  double playedS() const { return m_playedS; }
+  // The readings kept since the last call (keepReadings), on the trace's axis.
+  std::vector<SupplyMeasurement> takeReadings() { return std::exchange(m_readings, {}); }
 
  private:
   [[nodiscard]] std::unexpected<Error> abort(Error error);
@@ -68,6 +74,45 @@ class CurrentSourceHarvester {
   CurrentSourceConfig m_config;
   bool m_on = false;
   double m_playedS = 0;  // trace time played since start()
+  EmulationReport m_total;
+  std::vector<SupplyMeasurement> m_readings;
+};
+
+// The current-source emulation as the bench's harvester: the board on the
+// capacitor powers up and browns out by itself, at its own thresholds; the
+// host sees its cycles in the capacitor's voltage, read every step (so a
+// cycle's edges are placed within one step, 5 ms by default). A cycle
+// starts when the voltage reaches V_on (or turns down near it: the board
+// pulls it down the moment it starts) and ends at V_off (or when it turns
+// up near it), or after `maxCycleS` under a harvest that never lets it fall. What the
+// board did inside a cycle (sleeps, shutdowns) only its telemetry tells.
+class CapacitorHarvester final : public BenchHarvester {
+ public:
+  struct Thresholds {
+    double vOn = 3.0, vOff = 2.0;
+    double startVolts = 0;    // the run's start state: prepare() waits (output off) for the board to drain to it
+    double settleS = 10;      // at most this long (wall)
+    double maxCycleS = 600;   // a cycle's charging or on-time at most (wall)
+    double edgeMarginV = 0.03;  // a reading this close to V_on (V_off) counts as there
+    double noiseV = 0.01;       // a turn of the voltage larger than this is the board's doing
+  };
+  CapacitorHarvester(PowerSupply& supply, const HarvestTrace& trace, CurrentSourceConfig config, Thresholds thresholds);
+
+  [[nodiscard]] Status prepare() override;
+  [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
+  [[nodiscard]] Status powerOff() override;
+  std::vector<SupplyMeasurement> takeMeasurements() override { return m_source.takeReadings(); }
+  std::optional<EmulationReport> emulation() const override { return m_source.total(); }
+
+ private:
+  PowerSupply& m_supply;
+  const HarvestTrace& m_trace;
+  CurrentSourceConfig m_config;
+  Thresholds m_thresholds;
+  CurrentSourceHarvester m_source;
+  std::uint64_t m_cycles = 0;
+  double m_volts = 0;  // the capacitor's last reading
+  bool m_started = false;
 };
 
 }  // namespace aidi::inst

@@ -21,6 +21,8 @@
 
 namespace aidi::inst {
 
+class Meter;
+
 struct OtiiOptions {
   Millis timeout{3000};
   bool identifyOnly = false;
@@ -40,6 +42,8 @@ class OtiiSupply final : public PowerSupply {
   const SafetyLimits& limits() const override { return m_limits; }
 
   const std::string& serverVersion() const { return m_version; }
+  // Seconds between the recording's samples, as its data says (0 before any).
+  double sampleIntervalS() const { return m_intervalS; }
 
   // A recording of the main current and voltage: start, then fetch() the
   // samples recorded since the last fetch (amps and volts, same length), stop.
@@ -64,6 +68,13 @@ class OtiiSupply final : public PowerSupply {
   std::size_t m_fetched = 0;
   std::uint64_t m_transId = 0;
   bool m_mainOn = false;
+  double m_intervalS = 0;
 };
+
+// The Otii as a meter: a second connection to its server that records the
+// main current and voltage and fetches them, and never changes a setting
+// (the Arc powering the board is the bench's supply, or another supply
+// feeds it through the Arc as Qoitech's wiring guide shows).
+[[nodiscard]] Result<std::unique_ptr<Meter>> openOtiiMeter(const std::string& resource, const SafetyLimits& limits);
 
 }  // namespace aidi::inst

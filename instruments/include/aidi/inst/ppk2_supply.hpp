@@ -22,6 +22,8 @@
 
 namespace aidi::inst {
 
+class Meter;
+
 struct Ppk2Options {
   ppk2::PowerMode mode = ppk2::PowerMode::Source;
   Millis timeout{2000};
@@ -86,5 +88,11 @@ class Ppk2Supply final : public PowerSupply {
   double m_windowSum = 0;  // the trip's running window
   int m_windowCount = 0;
 };
+
+// The kit as a meter beside the bench's supply: ampere-meter mode, the host's
+// trip at the bench's current limit, the pass-through closed from start()
+// until stop() (the board is powered through it). 100 kS/s of current and
+// the 8 digital inputs.
+[[nodiscard]] Result<std::unique_ptr<Meter>> openPpk2Meter(const std::string& resource, const SafetyLimits& limits);
 
 }  // namespace aidi::inst

@@ -6,7 +6,8 @@
 //   link          by resource: ASRL/dev/...::INSTR serial, TCPIP0::HOST::PORT::SOCKET
 //                 raw TCP (ser2net-exported ports, the QEMU board's UART)
 //   flasher       by kind: "openocd"
-//   harvester     by mode on a supply: "switching", "voltage-following"
+//   harvester     by mode on a supply: "switching", "voltage-following", "current-source"
+//   meter         by driver name: "ppk2", "otii"
 #pragma once
 
 #include <memory>
@@ -18,7 +19,8 @@
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/link.hpp"
 #include "aidi/inst/power_supply.hpp"
-#include "aidi/inst/supply_harvester.hpp"
+#include "aidi/inst/bench_harvester.hpp"
+#include "aidi/inst/meter.hpp"
 #include "aidi/inst/visa_resource.hpp"
 
 namespace aidi::inst {
@@ -66,12 +68,24 @@ struct FlasherKind {
 std::span<const FlasherKind> flasherKinds();
 [[nodiscard]] Result<std::unique_ptr<Flasher>> makeFlasher(std::string_view kind, const OpenOcdConfig& config);
 
+// How a real bench plays a harvest condition (bench_harvester.hpp): one row
+// per mode, with the function that builds it on the bench's supply.
 struct HarvesterMode {
   std::string_view name;
-  SupplyHarvesterConfig::Mode mode;
   std::string_view description;
+  std::unique_ptr<BenchHarvester> (*make)(PowerSupply& supply, const BenchHarvesterSetup& setup);
 };
 std::span<const HarvesterMode> harvesterModes();
-[[nodiscard]] Result<SupplyHarvesterConfig::Mode> harvesterMode(std::string_view name);
+[[nodiscard]] Result<const HarvesterMode*> harvesterMode(std::string_view name);
+
+// Meters beside the supply (meter.hpp), by driver name.
+struct MeterDriver {
+  std::string_view name;
+  std::string_view description;
+  Result<std::unique_ptr<Meter>> (*open)(const std::string& resource, const SafetyLimits& limits);
+};
+std::span<const MeterDriver> meterDrivers();
+[[nodiscard]] Result<std::unique_ptr<Meter>> openMeter(std::string_view driver, const std::string& resource,
+                                                       const SafetyLimits& limits);
 
 }  // namespace aidi::inst

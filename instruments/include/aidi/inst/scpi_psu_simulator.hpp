@@ -38,6 +38,10 @@ struct ScpiPsuSimulatorOptions {
   // current-source mode is checked against this capacitor's ground truth.
   double capacitorF = 0;
   double capacitorVolts = 0;  // its voltage at the start
+  // A board on the capacitor instead of a plain resistor (both > 0): the
+  // load draws only while the board is on, from the capacitor reaching
+  // `boardOnVolts` until it falls below `boardOffVolts` (its brown-out).
+  double boardOnVolts = 0, boardOffVolts = 0;
   // Inject `fault` from the `faultAfterCommands`-th command on (counting from 1).
   ScpiFault fault = ScpiFault::None;
   int faultAfterCommands = 0;
@@ -71,6 +75,8 @@ class ScpiPsuSimulator {
   // and the energy the supply has delivered into it and its load.
   struct Capacitor {
     double volts = 0, deliveredJ = 0, sourceAmps = 0;
+    bool boardOn = false;      // with boardOnVolts: the board is running
+    std::uint64_t boardCycles = 0;  // times it powered up
   };
   Capacitor capacitor();
 

@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "aidi/inst/harvester.hpp"
+#include "aidi/inst/bench_harvester.hpp"
 #include "aidi/inst/harvester_model.hpp"
 #include "aidi/inst/power_supply.hpp"
 
@@ -38,13 +38,7 @@ struct SupplyHarvesterConfig {
   double measureIntervalS = 0;
 };
 
-// One reading of the supply's output, at its time on the model's (trace's)
-// axis as the bench's clock places it.
-struct SupplyMeasurement {
-  double t = 0, volts = 0, amps = 0;
-};
-
-class SupplyHarvester final : public Harvester {
+class SupplyHarvester final : public BenchHarvester {
  public:
   SupplyHarvester(PowerSupply& supply, HarvesterModel& model, SupplyHarvesterConfig config);
   ~SupplyHarvester() override;  // output off
@@ -52,14 +46,14 @@ class SupplyHarvester final : public Harvester {
   // Current limit, output off, and in Switching mode the voltage. Limit
   // errors (a voltage above the bench's limits) come from here, before any
   // cycle.
-  [[nodiscard]] Status prepare();
+  [[nodiscard]] Status prepare() override;
   [[nodiscard]] Result<PowerCycleRecord> powerOn() override;
   [[nodiscard]] Status powerOff() override;
 
   // Every voltage set while on (VoltageFollowing), for inspection.
   const std::vector<double>& voltageSteps() const { return m_steps; }
   // The readings taken since the last call (measureIntervalS), in time order.
-  std::vector<SupplyMeasurement> takeMeasurements() { return std::exchange(m_measurements, {}); }
+  std::vector<SupplyMeasurement> takeMeasurements() override { return std::exchange(m_measurements, {}); }
 
  private:
   using Clock = std::chrono::steady_clock;

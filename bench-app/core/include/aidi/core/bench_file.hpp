@@ -26,6 +26,19 @@ struct BenchLink {
   int baud = 115200;
 };
 
+// How the supply plays the harvest (a row of inst::harvesterModes()).
+struct BenchHarvest {
+  std::string mode = "switching";
+  double stepS = 0;  // between settings, wall (0: the mode's default)
+};
+
+// A meter beside the supply (a row of inst::meterDrivers()): its stream goes
+// into each run's waveforms.
+struct BenchMeter {
+  inst::VisaResource resource;
+  std::string driver;
+};
+
 struct BenchFile {
   std::filesystem::path path;
   std::string name;
@@ -33,6 +46,8 @@ struct BenchFile {
   inst::SafetyLimits limits;
   std::optional<BenchSupply> supply;
   std::optional<BenchLink> link;
+  BenchHarvest harvest;
+  std::optional<BenchMeter> meter;
   std::optional<inst::OpenOcdConfig> flasher;
   std::string flasherKind = "openocd";  // a row of inst::flasherKinds()
 };

@@ -22,8 +22,23 @@
 
 #include "aidi/core/bench_file.hpp"
 #include "aidi/core/simulation.hpp"
+#include "aidi/inst/meter.hpp"
 
 namespace aidi::core {
+
+// Where a meter's stream lies on the run's time axis (the harvest trace's,
+// as the supply's readings): its first sample at `t0`, then one per
+// 1/rateHz. The host places the first sample by the arrival of the first
+// chunk read after the harvest began, less the chunk's length at the
+// meter's rate; after that the meter's own clock counts (the PPK2's
+// shortfall against the host's clock is counted as lost samples). So the
+// alignment is good to one USB transfer (a few ms) at the start.
+struct MeterStream {
+  std::string source;
+  double t0 = 0, rateHz = 0;
+  bool hasVolts = false, hasLogic = false;
+  std::uint64_t lost = 0;  // samples the meter lost since the harvest began (NaN in the chunks, or hidden by a gap)
+};
 
 struct RealRunRequest {
   BenchFile bench;
@@ -42,6 +57,10 @@ struct RealRunRequest {
   // Reads the supply's output this often while it runs (0: never): each
   // sample's readings come back in its result (`measured`).
   double measureIntervalS = 0;
+  // The bench's meter ([meter]), on the meter's own thread, in order: its
+  // stream's place and each chunk as it arrives. An error stops the meter
+  // and fails the run after the sample in progress (output off).
+  std::function<inst::Status(const MeterStream&, const inst::MeterChunk&)> onMeterChunk;
   // Each sample as it comes in; an error stops the run (output off).
   std::function<inst::Status(int sample, SimulationResult& result)> onSample;
 };

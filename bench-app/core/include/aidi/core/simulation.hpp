@@ -152,6 +152,9 @@ struct SimulationResult {
   std::vector<inst::LoadStretch> loads;
   // A real bench: what its supply measured over the inference (when asked).
   std::vector<inst::SupplyMeasurement> measured;
+  // A real bench whose harvester compares requested with delivered energy
+  // (current-source mode): the run's totals so far.
+  std::optional<inst::EmulationReport> emulation;
   // The firmware that ran it: its build hash (from the board's Hello, or the
   // virtual board's ELF); empty when not known.
   std::string firmwareBuild;

@@ -14,11 +14,17 @@
 // is power / voltage (the board draws its power from the capacitor).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <optional>
 #include <vector>
 
 #include "aidi/db/database.hpp"
 #include "aidi/inst/harvester_model.hpp"
+#include "aidi/core/real_bench.hpp"
+#include "aidi/db/waveform_store.hpp"
+#include "aidi/inst/meter.hpp"
 #include "aidi/inst/supply_harvester.hpp"
 
 namespace aidi::core {
@@ -50,5 +56,32 @@ struct ModelledSegment {
 // source "supply". Fewer than two readings: nothing to write.
 [[nodiscard]] Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
                                             const std::vector<inst::SupplyMeasurement>& readings);
+
+// Streamed: a meter's samples over the whole run (RunProfile::kWholeRun),
+// written as they arrive through a connection of the writer's own (the
+// meter is read on its own thread): channels current (A, 1 nA steps),
+// voltage (V) and digital (the inputs' bits) where the meter has them, and
+// power where it has both. A lost sample (NaN) ends a segment and the next
+// good one starts another at its own time: a gap stays a gap.
+class MeterWaveform {
+ public:
+  MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt);
+  [[nodiscard]] Status write(const MeterStream& stream, const inst::MeterChunk& chunk);
+  // Commits what is left.
+  [[nodiscard]] Status finish();
+  std::uint64_t samples() const { return m_index; }
+
+ private:
+  [[nodiscard]] Status flush(const MeterStream& stream);
+  std::filesystem::path m_path;
+  std::int64_t m_runId;
+  int m_attempt;
+  std::optional<db::Database> m_db;
+  std::optional<db::WaveformWriter> m_writer;
+  std::uint64_t m_index = 0;       // samples of the stream so far
+  bool m_segmentOpen = false;
+  std::chrono::steady_clock::time_point m_lastCommit{};
+  std::vector<double> m_current, m_voltage, m_power, m_digital;
+};
 
 }  // namespace aidi::core
