@@ -512,7 +512,7 @@ int runProbe(const std::filesystem::path& benchFile, const std::string& psuResou
   }
   if (!bench) return reportError(bench.error());
   const auto probe = aidi::core::probeBench(*bench);
-  const bool ok = probe.supplyError.empty() && (probe.linkState.empty() || probe.linkOk);
+  const bool ok = probe.supplyError.empty() && probe.meterError.empty() && (probe.linkState.empty() || probe.linkOk);
   if (json) {
     nlohmann::ordered_json out{{"bench", bench->name}, {"ok", ok}};
     if (probe.supply)
@@ -520,6 +520,11 @@ int runProbe(const std::filesystem::path& benchFile, const std::string& psuResou
                        {"serial", probe.supply->serial}, {"firmware", probe.supply->firmware},
                        {"family", probe.supply->family}};
     if (!probe.supplyError.empty()) out["supply_error"] = probe.supplyError;
+    out["harvester"] = bench->harvest.mode;
+    if (probe.meter)
+      out["meter"] = {{"driver", bench->meter->driver}, {"vendor", probe.meter->vendor}, {"model", probe.meter->model},
+                      {"serial", probe.meter->serial}, {"firmware", probe.meter->firmware}};
+    if (!probe.meterError.empty()) out["meter_error"] = probe.meterError;
     if (!probe.linkState.empty()) out["link"] = {{"ok", probe.linkOk}, {"state", probe.linkState}};
     fmt::print("{}\n", out.dump());
   } else {
@@ -529,6 +534,11 @@ int runProbe(const std::filesystem::path& benchFile, const std::string& psuResou
       fmt::print("  supply: {} {} (serial {}, firmware {}; dialect {})\n", probe.supply->vendor, probe.supply->model,
                  probe.supply->serial, probe.supply->firmware, probe.supply->family);
     if (!probe.supplyError.empty()) fmt::print("  supply: {}\n", probe.supplyError);
+    if (bench->supply) fmt::print("  harvester: {}\n", bench->harvest.mode);
+    if (probe.meter)
+      fmt::print("  meter: {} {} (serial {}, firmware {})\n", probe.meter->vendor, probe.meter->model,
+                 probe.meter->serial, probe.meter->firmware);
+    if (!probe.meterError.empty()) fmt::print("  meter: {}\n", probe.meterError);
     if (!probe.linkState.empty()) fmt::print("  link: {}\n", probe.linkState);
   }
   return ok ? 0 : kExitFailure;

@@ -330,6 +330,9 @@ bool MainWindow::useBench(const QString& bench) {
                        .arg(file->limits.maxAmps);
     if (file->supply)
       text += tr("<br>Supply: %1, channel %2").arg(fromStd(file->supply->resource.text)).arg(file->supply->channel);
+    if (file->supply) text += tr("<br>Harvester: %1").arg(fromStd(file->harvest.mode));
+    if (file->meter)
+      text += tr("<br>Meter: %1 at %2").arg(fromStd(file->meter->driver), fromStd(file->meter->resource.text));
     if (file->link) text += tr("<br>Link: %1 at %2 baud").arg(fromStd(file->link->resource.text)).arg(file->link->baud);
     if (file->flasher) text += tr("<br>Flasher: OpenOCD %1").arg(fromStd(file->flasher->configFiles.front()));
     m_benchInfo->setText(text);
@@ -352,10 +355,15 @@ void MainWindow::connectBench() {
           text += tr("<br><b>Supply</b>: %1 %2 (serial %3, firmware %4)")
                       .arg(fromStd(probe.supply->vendor), fromStd(probe.supply->model), fromStd(probe.supply->serial),
                            fromStd(probe.supply->firmware));
+        if (probe.meter)
+          text += tr("<br><b>Meter</b>: %1 %2 (serial %3, firmware %4)")
+                      .arg(fromStd(probe.meter->vendor), fromStd(probe.meter->model), fromStd(probe.meter->serial),
+                           fromStd(probe.meter->firmware));
         if (!probe.linkState.empty()) text += tr("<br><b>Link</b>: %1").arg(fromStd(probe.linkState));
         m_benchInfo->setText(m_benchInfo->text() + text);
-        const bool ok = !probe.supplyError.size() && (probe.linkState.empty() || probe.linkOk);
+        const bool ok = probe.supplyError.empty() && probe.meterError.empty() && (probe.linkState.empty() || probe.linkOk);
         if (!probe.supplyError.empty()) showError(tr("Supply: %1").arg(fromStd(probe.supplyError)));
+        else if (!probe.meterError.empty()) showError(tr("Meter: %1").arg(fromStd(probe.meterError)));
         else if (!ok) showError(tr("Link: %1").arg(fromStd(probe.linkState)));
         emit benchConnected(ok);
       });

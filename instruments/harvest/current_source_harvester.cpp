@@ -35,10 +35,19 @@ Status CurrentSourceHarvester::start() {
   if (!(c.vFloor > 0 && c.vFloor < c.vMax) || !(c.stepS >= 1e-4 && c.stepS <= 10) || !finite(c.traceStartS) ||
       c.traceStartS < 0 || !(c.fullMarginV >= 0 && c.fullMarginV < c.vMax))
     return fail(ErrorCode::Limit, "current-source harvester: V floor, step, start time or full margin out of range");
+  if (!m_supply.regulatesCurrent())
+    return fail(ErrorCode::Unsupported, "current-source harvester: this supply does not hold its current at a limit "
+                                        "(a PPK2 is a voltage source); use a bench supply or an Otii");
+  // A supply whose limit cannot go down to 0 (an Otii) starts off and
+  // delivers less than its floor by switching (run()).
+  const double floor = m_supply.minCurrentLimit();
   if (auto ok = m_supply.setOutput(c.channel, false); !ok) return abort(ok.error());
-  if (auto ok = m_supply.setCurrentLimit(c.channel, 0.0); !ok) return abort(ok.error());
+  if (auto ok = m_supply.setCurrentLimit(c.channel, floor); !ok) return abort(ok.error());
   if (auto ok = m_supply.setVoltage(c.channel, c.vMax); !ok) return abort(ok.error());
-  if (auto ok = m_supply.setOutput(c.channel, true); !ok) return abort(ok.error());
+  if (floor <= 0)
+    if (auto ok = m_supply.setOutput(c.channel, true); !ok) return abort(ok.error());
+  m_outputOn = floor <= 0;
+  m_lastAmps = floor;
   m_on = true;
   return {};
 }
@@ -91,7 +100,19 @@ Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds, const st
     double want = std::max(0.0, c.efficiency * meanPower + (step > 0 ? owed / step : 0.0)) / std::max(volts, c.vFloor);
     if (want > m_supply.limits().maxAmps) want = m_supply.limits().maxAmps, ++report.clampedSteps;
     if (full) ++report.fullSteps;
-    if (auto ok = m_supply.setCurrentLimit(c.channel, want); !ok) return abort(ok.error());
+    // Below the supply's lowest limit, whole steps at the floor or off, as
+    // a delta-sigma modulator: what is owed decides, so the mean is right.
+    const double floor = m_supply.minCurrentLimit();
+    const bool outputOn = floor <= 0 || want >= 0.5 * floor;
+    if (outputOn) want = std::max(want, floor);
+    if (outputOn && want != m_lastAmps) {
+      if (auto ok = m_supply.setCurrentLimit(c.channel, want); !ok) return abort(ok.error());
+      m_lastAmps = want;
+    }
+    if (outputOn != m_outputOn) {
+      if (auto ok = m_supply.setOutput(c.channel, outputOn); !ok) return abort(ok.error());
+      m_outputOn = outputOn;
+    }
     ++report.steps;
     std::this_thread::sleep_until(stepStart + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(step)));
   }

@@ -73,6 +73,12 @@ Result<std::unique_ptr<OtiiSupply>> OtiiSupply::open(const std::string& resource
   }
   if (auto off = otii->request("arc_set_main", {{"device_id", otii->m_deviceId}, {"enable", false}}); !off)
     return std::unexpected(off.error());
+  // The Arc's max current trips the output off by default; with its source
+  // current limit enabled it holds the current there instead, as every
+  // supply of the bench does (the harvester's current-source mode rests on it).
+  if (!options.identifyOnly)
+    if (auto cc = otii->request("arc_set_src_cur_limit_enabled", {{"enable", true}}); !cc)
+      return std::unexpected(cc.error());
   return otii;
 }
 

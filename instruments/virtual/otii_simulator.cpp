@@ -76,6 +76,28 @@ void OtiiSimulator::serveClient(int fd) {
   ::close(fd);
 }
 
+OtiiSimulator::OtiiSimulator(OtiiSimulatorOptions options) : m_options(std::move(options)) {
+  if (m_options.capacitorF > 0)
+    m_capacitor.emplace(SimulatedCapacitorOptions{m_options.capacitorF, m_options.capacitorVolts, m_options.loadOhms,
+                                                  m_options.boardOnVolts, m_options.boardOffVolts});
+}
+
+void OtiiSimulator::advanceCapacitor() {
+  if (!m_capacitor) return;
+  const auto& c = m_capacitor->advance(m_state.mainOn, m_state.mainVolts, m_state.maxAmps);
+  // Without its source current limit the Arc is a voltage source whose
+  // overcurrent protection trips: a capacitor below the set voltage draws
+  // more than any limit, so the output goes off.
+  if (m_state.mainOn && !m_state.sourceCurrentLimit && c.volts < m_state.mainVolts - 0.05)
+    m_state.mainOn = false, ++m_state.trips;
+}
+
+SimulatedCapacitor::State OtiiSimulator::capacitor() {
+  std::lock_guard lock(m_mutex);
+  advanceCapacitor();
+  return m_capacitor ? m_capacitor->state() : SimulatedCapacitor::State{};
+}
+
 std::size_t OtiiSimulator::samplesSoFar() const {
   if (!m_state.recording) return m_recordedBefore;
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - m_recordingStart).count();
@@ -111,6 +133,7 @@ json OtiiSimulator::respond(const json& request) {
     out = data[key].get<double>();
     return true;
   };
+  advanceCapacitor();  // up to this request, under the settings before it
   if (cmd == "otii_get_devices")
     return ok({{"devices", json::array({{{"device_id", kDeviceId}, {"name", "Arc"}, {"type", "Arc"}}})}});
   if (cmd == "otii_get_active_project") return ok({{"project_id", m_projectId}});
@@ -132,8 +155,13 @@ json OtiiSimulator::respond(const json& request) {
     if (!data.contains("enable") || !data["enable"].is_boolean()) return error("Invalid value", "enable must be true or false");
     return m_state.mainOn = data["enable"].get<bool>(), ok();
   }
-  const double amps = m_state.mainOn ? std::min(m_state.mainVolts / m_options.loadOhms, m_state.maxAmps) : 0.0;
-  const double volts = m_state.mainOn ? amps * m_options.loadOhms : 0.0;
+  if (cmd == "arc_set_src_cur_limit_enabled") {
+    if (!data.contains("enable") || !data["enable"].is_boolean()) return error("Invalid value", "enable must be true or false");
+    return m_state.sourceCurrentLimit = data["enable"].get<bool>(), ok();
+  }
+  double amps = m_state.mainOn ? std::min(m_state.mainVolts / m_options.loadOhms, m_state.maxAmps) : 0.0;
+  double volts = m_state.mainOn ? amps * m_options.loadOhms : 0.0;
+  if (m_capacitor) amps = m_capacitor->state().sourceAmps, volts = m_capacitor->state().volts;
   if (cmd == "arc_get_value") {
     const std::string channel = data.value("channel", "");
     if (channel == "mc") return ok({{"value", amps}});

@@ -106,7 +106,9 @@ Header parseHeader(std::string text) {
 ScpiPsuSimulator::ScpiPsuSimulator(ScpiPsuSimulatorOptions options) : m_options(options) {
   m_channels = {{30.0, 3.0, 0, 0, false, 33.0, 3.3}, {30.0, 3.0, 0, 0, false, 33.0, 3.3},
                 {5.0, 3.0, 0, 0, false, 5.5, 3.3}};
-  m_capacitor.volts = std::max(0.0, options.capacitorVolts);
+  if (options.capacitorF > 0)
+    m_capacitor.emplace(SimulatedCapacitorOptions{options.capacitorF, options.capacitorVolts, options.loadOhms,
+                                                  options.boardOnVolts, options.boardOffVolts});
 }
 
 Result<std::unique_ptr<ScpiPsuSimulator>> ScpiPsuSimulator::start(ScpiPsuSimulatorOptions options) {
@@ -173,40 +175,11 @@ void ScpiPsuSimulator::pushError(int code, const std::string& message) {
   m_errors.emplace_back(code, message);
 }
 
-void ScpiPsuSimulator::advanceCapacitor() {
-  const auto now = std::chrono::steady_clock::now();
-  double left = std::chrono::duration<double>(now - m_capacitorAt).count();
-  m_capacitorAt = now;
-  const Channel& c = m_channels[0];
-  const double C = m_options.capacitorF, R = m_options.loadOhms;
-  constexpr double kStepS = 20e-6;  // well under R C and the settings' pace
-  while (left > 0) {
-    const double dt = std::min(left, kStepS);
-    left -= dt;
-    double& v = m_capacitor.volts;
-    const bool board = m_options.boardOnVolts > 0 && m_options.boardOffVolts > 0;
-    if (board && !m_capacitor.boardOn && v >= m_options.boardOnVolts) m_capacitor.boardOn = true, ++m_capacitor.boardCycles;
-    if (board && m_capacitor.boardOn && v < m_options.boardOffVolts) m_capacitor.boardOn = false;
-    const double load = !board || m_capacitor.boardOn ? v / R : 0.0;
-    double source = 0;
-    if (c.output) {
-      if (v < c.volts) {
-        source = c.amps;  // constant current up to the set voltage
-        if (v + (source - load) * dt / C > c.volts) source = load + (c.volts - v) * C / dt;  // reaches it in this step
-      } else {
-        source = std::min(c.amps, load);  // holds the voltage
-      }
-    }
-    m_capacitor.deliveredJ += v * source * dt;  // at the step's start: the steps are short
-    v = std::max(0.0, v + (source - load) * dt / C);
-    m_capacitor.sourceAmps = source;
-  }
-}
-
 ScpiPsuSimulator::Capacitor ScpiPsuSimulator::capacitor() {
   std::lock_guard lock(m_mutex);
-  advanceCapacitor();
-  return m_capacitor;
+  if (!m_capacitor) return {};
+  const Channel& c = m_channels[0];
+  return m_capacitor->advance(c.output, c.volts, c.amps);
 }
 
 std::vector<std::string> ScpiPsuSimulator::handle(const std::string& line) {
@@ -264,10 +237,11 @@ std::string ScpiPsuSimulator::execute(const std::string& command, bool& isQuery)
   const bool constantCurrent = c.output && loadAmps > c.amps;
   double measAmps = constantCurrent ? c.amps : loadAmps;
   double measVolts = c.output ? (constantCurrent ? c.amps * m_options.loadOhms : c.volts) : 0.0;
-  if (m_options.capacitorF > 0 && ch == 1) {
-    advanceCapacitor();
-    measVolts = m_capacitor.volts;
-    measAmps = m_capacitor.sourceAmps;
+  if (m_capacitor && ch == 1) {
+    const Channel& c1 = m_channels[0];
+    const auto& cap = m_capacitor->advance(c1.output, c1.volts, c1.amps);
+    measVolts = cap.volts;
+    measAmps = cap.sourceAmps;
   }
   const std::string& p = h.path;
 

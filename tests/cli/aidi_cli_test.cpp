@@ -516,3 +516,32 @@ TEST(AidiCliProbe, IdentifiesAPpk2ByItsDriver) {
   EXPECT_NE(unknown.exitCode, 0);
   EXPECT_NE(unknown.output.find("ppk2"), std::string::npos) << unknown.output;
 }
+
+// A bench with a PPK2 as its meter beside the SCPI supply: the probe names
+// the harvester mode and identifies the meter; a meter that does not answer
+// fails the probe naming it.
+TEST(AidiCliProbe, IdentifiesTheMeterBesideTheSupply) {
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto kit = aidi::inst::Ppk2Simulator::start();
+  ASSERT_TRUE(kit) << kit.error().message;
+  auto dir = TempDir::create("aidi-probe-");
+  ASSERT_TRUE(dir);
+  const auto bench = dir->path() / "bench.toml";
+  const std::string head = "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                           "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::" +
+                           std::to_string((*sim)->port()) + "::SOCKET\"\n[harvester]\nmode = \"current-source\"\n";
+  std::ofstream(bench) << head << "[meter]\ndriver = \"ppk2\"\nresource = \"ASRL" << (*kit)->devicePath() << "::INSTR\"\n";
+  const CliRun r = runAidi({"instruments", "probe", bench.string(), "--json"});
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output.substr(0, r.output.find('\n')));
+  EXPECT_EQ(j["harvester"], "current-source");
+  EXPECT_EQ(j["meter"]["model"], "PPK2");
+  EXPECT_EQ(j["meter"]["driver"], "ppk2");
+  EXPECT_FALSE((*kit)->state().dutPowered) << "probing switches nothing";
+  std::ofstream(bench) << head << "[meter]\ndriver = \"ppk2\"\nresource = \"ASRL/dev/ttyAIDI-none::INSTR\"\n";
+  const CliRun gone = runAidi({"instruments", "probe", bench.string()});
+  EXPECT_EQ(gone.exitCode, 1) << gone.output;
+  EXPECT_NE(gone.output.find("meter: "), std::string::npos) << gone.output;
+  EXPECT_NE(gone.output.find("ttyAIDI-none"), std::string::npos) << gone.output;
+}

@@ -13,6 +13,10 @@
 #include <thread>
 
 #include "aidi/inst/interrupt.hpp"
+#include "aidi/inst/otii_simulator.hpp"
+#include "aidi/inst/otii_supply.hpp"
+#include "aidi/inst/ppk2_simulator.hpp"
+#include "aidi/inst/ppk2_supply.hpp"
 #include "aidi/inst/scpi_power_supply.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
 
@@ -163,4 +167,66 @@ TEST(CapacitorHarvester, ADarkTraceIsRefusedAndThresholdsOutOfOrderToo) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::Limit);
   EXPECT_NE(refused.error().message.find("V_off"), std::string::npos);
+}
+
+// The same board on an Otii Arc's capacitor: the driver enables the Arc's
+// source current limit (without it the Arc trips off, and the simulator
+// does too), and below the Arc's 1 mA floor the steps switch between the
+// floor and off so that the mean is what the trace asks.
+TEST(CapacitorHarvester, OnAnOtiiTheSameCyclesAndBelowItsFloorTheMeanStillHolds) {
+  auto started = OtiiSimulator::start(
+      {.loadOhms = 100, .capacitorF = 1e-3, .capacitorVolts = 2.0, .boardOnVolts = 3.0, .boardOffVolts = 2.0});
+  ASSERT_TRUE(started);
+  auto& sim = **started;
+  const std::string resource = "TCPIP0::127.0.0.1::" + std::to_string(sim.port()) + "::SOCKET";
+  auto otii = OtiiSupply::open(resource, {.maxVolts = 3.6, .maxAmps = 0.2});
+  ASSERT_TRUE(otii) << otii.error().message;
+  EXPECT_TRUE(sim.state().sourceCurrentLimit) << "the driver holds the current instead of tripping";
+  const HarvestTrace trace = HarvestTrace::constant(0.02);
+  CapacitorHarvester harvester(**otii, trace, {.efficiency = 0.8, .vMax = 3.6, .stepS = 0.005},
+                               {.vOn = 3.0, .vOff = 2.0, .startVolts = 0});
+  ASSERT_TRUE(harvester.prepare());
+  for (int k = 0; k < 2; ++k) {
+    auto cycle = harvester.powerOn();
+    ASSERT_TRUE(cycle) << cycle.error().message;
+    EXPECT_NEAR(cycle->vOn, 3.0, 0.1) << k;
+  }
+  EXPECT_EQ(sim.capacitor().boardCycles, 2u);
+  EXPECT_EQ(sim.state().trips, 0u);
+  ASSERT_TRUE(harvester.emulation());
+  EXPECT_LE(harvester.emulation()->error(), 0.02);
+  ASSERT_TRUE(harvester.powerOff());
+
+  // 1 mW into a 10 kohm load at ~2.5 V asks for ~0.3 mA: under the floor.
+  auto weak = OtiiSimulator::start({.loadOhms = 1e4, .capacitorF = 1e-3, .capacitorVolts = 2.5});
+  ASSERT_TRUE(weak);
+  auto arc = OtiiSupply::open("TCPIP0::127.0.0.1::" + std::to_string((*weak)->port()) + "::SOCKET",
+                              {.maxVolts = 3.6, .maxAmps = 0.2});
+  ASSERT_TRUE(arc);
+  const HarvestTrace dim = HarvestTrace::constant(1e-3);
+  CurrentSourceHarvester source(**arc, dim, {.efficiency = 0.8, .vMax = 3.6, .stepS = 0.005});
+  ASSERT_TRUE(source.start());
+  const double before = (*weak)->capacitor().deliveredJ;
+  auto report = source.run(1.0);
+  ASSERT_TRUE(report) << report.error().message;
+  const double truth = (*weak)->capacitor().deliveredJ - before;
+  std::printf("1 mW on an Arc (1 mA floor): requested %.3f mJ, delivered %.3f mJ (readings) / %.3f mJ (truth)\n",
+              report->requestedJ * 1e3, report->deliveredJ * 1e3, truth * 1e3);
+  EXPECT_NEAR(truth, report->requestedJ, 0.05 * report->requestedJ) << "the floor's steps average out";
+  ASSERT_TRUE(source.stop());
+}
+
+// A PPK2 is a voltage source: current-source mode on it is refused by name.
+TEST(CurrentSourceHarvester, ASupplyThatDoesNotHoldItsCurrentIsRefused) {
+  auto kit = Ppk2Simulator::start({});
+  ASSERT_TRUE(kit);
+  auto ppk2 = Ppk2Supply::open("ASRL" + (*kit)->devicePath() + "::INSTR", {.maxVolts = 3.6, .maxAmps = 0.2});
+  ASSERT_TRUE(ppk2) << ppk2.error().message;
+  const HarvestTrace trace = HarvestTrace::constant(1e-3);
+  CurrentSourceHarvester harvester(**ppk2, trace, {.vMax = 3.3});
+  auto refused = harvester.start();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Unsupported);
+  EXPECT_NE(refused.error().message.find("PPK2"), std::string::npos);
+  EXPECT_FALSE((*kit)->state().dutPowered);
 }

@@ -203,6 +203,14 @@ BenchProbe probeBench(const BenchFile& bench) {
     if (report) probe.supply = report->identity;
     else probe.supplyError = report.error().message;
   }
+  if (bench.meter) {
+    // Through the meter's supply driver, opened to identify only.
+    auto meter = inst::openPowerSupply(bench.meter->resource.text, bench.limits,
+                                       {.driver = bench.meter->driver, .identifyOnly = true});
+    auto identity = meter ? (*meter)->identify() : inst::Result<inst::Identity>(std::unexpected(meter.error()));
+    if (identity) probe.meter = *identity;
+    else probe.meterError = identity.error().message;
+  }
   if (bench.link) {
     const auto& r = bench.link->resource;
     if (r.kind == inst::VisaResource::Kind::Serial) {

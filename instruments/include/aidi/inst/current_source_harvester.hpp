@@ -73,6 +73,8 @@ class CurrentSourceHarvester {
   const HarvestTrace& m_trace;
   CurrentSourceConfig m_config;
   bool m_on = false;
+  bool m_outputOn = false;  // below a supply's lowest limit, steps switch the output
+  double m_lastAmps = -1;   // the limit last set (none sent again unchanged)
   double m_playedS = 0;  // trace time played since start()
   EmulationReport m_total;
   std::vector<SupplyMeasurement> m_readings;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aidi/inst/result.hpp"
+#include "aidi/inst/simulated_capacitor.hpp"
 
 namespace aidi::inst {
 
@@ -30,6 +32,10 @@ struct OtiiSimulatorOptions {
   double loadOhms = 1000.0;
   std::string version = "3.5.5";  // the server's, in the connect message
   double sampleRateHz = 4000;     // mc and mv
+  // The main output into a storage capacitor with the load (or a board)
+  // across it, as the SCPI simulator's channel 1 (simulated_capacitor.hpp).
+  double capacitorF = 0, capacitorVolts = 0;
+  double boardOnVolts = 0, boardOffVolts = 0;
   OtiiFault fault = OtiiFault::None;
   int faultAfterRequests = 0;     // from this request on (counting from 1)
 };
@@ -47,16 +53,21 @@ class OtiiSimulator {
   struct State {
     double mainVolts = 3.3, maxAmps = 0.5;
     bool mainOn = false, recording = false;
+    bool sourceCurrentLimit = false;  // off: above max current the output trips off (the Arc's default)
+    std::size_t trips = 0;
     std::size_t requests = 0;
   };
   State state() const;
+  // The capacitor (capacitorF > 0), brought up to now.
+  SimulatedCapacitor::State capacitor();
 
   // One request line; the response line (without its terminator). Public
   // so the message handling can be unit-tested.
   std::string handle(const std::string& line);
 
  private:
-  explicit OtiiSimulator(OtiiSimulatorOptions options) : m_options(std::move(options)) {}
+  explicit OtiiSimulator(OtiiSimulatorOptions options);
+  void advanceCapacitor();  // m_mutex held: the capacitor up to now, tripping the output as the Arc would
   void serve();
   void serveClient(int fd);
   nlohmann::json respond(const nlohmann::json& request);
@@ -72,6 +83,7 @@ class OtiiSimulator {
   std::chrono::steady_clock::time_point m_recordingStart{};
   std::size_t m_recordedBefore = 0;  // samples of the recording when it stopped
   double m_recordedAmps = 0, m_recordedVolts = 0;
+  std::optional<SimulatedCapacitor> m_capacitor;
   std::thread m_thread;
 };
 

@@ -40,6 +40,9 @@ class OtiiSupply final : public PowerSupply {
   [[nodiscard]] Status setOutput(int channel, bool on) override;
   [[nodiscard]] Result<Reading> measure(int channel) override;
   const SafetyLimits& limits() const override { return m_limits; }
+  // The Arc's max current from 1 mA (an assumption: Qoitech's public
+  // clients do not state the range; the server refuses what it cannot do).
+  double minCurrentLimit() const override { return 1e-3; }
 
   const std::string& serverVersion() const { return m_version; }
   // Seconds between the recording's samples, as its data says (0 before any).

@@ -44,6 +44,11 @@ class PowerSupply {
   [[nodiscard]] virtual Status setOutput(int channel, bool on) = 0;
   [[nodiscard]] virtual Result<Reading> measure(int channel) = 0;
   virtual const SafetyLimits& limits() const = 0;
+  // Whether the current limit is a constant-current regulation (the supply
+  // holds its current there), and the lowest limit it accepts: what the
+  // harvester's current-source mode needs of a supply.
+  virtual bool regulatesCurrent() const { return true; }
+  virtual double minCurrentLimit() const { return 0; }
 };
 
 }  // namespace aidi::inst

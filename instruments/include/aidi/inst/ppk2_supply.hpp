@@ -50,6 +50,7 @@ class Ppk2Supply final : public PowerSupply {
   // around it unless it runs); the voltage is the regulator's set point.
   [[nodiscard]] Result<Reading> measure(int channel) override;
   const SafetyLimits& limits() const override { return m_limits; }
+  bool regulatesCurrent() const override { return false; }  // a voltage source; its "limit" is the host's trip
 
   const ppk2::Calibration& calibration() const { return m_calibration; }
 

@@ -13,11 +13,13 @@
 #include <cstdint>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "aidi/inst/result.hpp"
+#include "aidi/inst/simulated_capacitor.hpp"
 
 namespace aidi::inst {
 
@@ -73,11 +75,7 @@ class ScpiPsuSimulator {
   std::size_t commandsReceived() const { return m_commands.load(); }
   // Channel 1's capacitor (capacitorF > 0), brought up to now: its voltage,
   // and the energy the supply has delivered into it and its load.
-  struct Capacitor {
-    double volts = 0, deliveredJ = 0, sourceAmps = 0;
-    bool boardOn = false;      // with boardOnVolts: the board is running
-    std::uint64_t boardCycles = 0;  // times it powered up
-  };
+  using Capacitor = SimulatedCapacitor::State;
   Capacitor capacitor();
 
  private:
@@ -86,7 +84,6 @@ class ScpiPsuSimulator {
   void serveClient(int fd);
   void pushError(int code, const std::string& message);
   std::string execute(const std::string& command, bool& isQuery);
-  void advanceCapacitor();  // m_mutex held
 
   ScpiPsuSimulatorOptions m_options;
   int m_listenFd = -1;
@@ -98,8 +95,7 @@ class ScpiPsuSimulator {
   std::vector<Channel> m_channels;
   int m_selected = 1;
   std::deque<std::pair<int, std::string>> m_errors;
-  Capacitor m_capacitor;
-  std::chrono::steady_clock::time_point m_capacitorAt = std::chrono::steady_clock::now();
+  std::optional<SimulatedCapacitor> m_capacitor;  // on channel 1 (capacitorF > 0)
 };
 
 }  // namespace aidi::inst

@@ -59,11 +59,14 @@ struct BenchFile {
 // The firmware image of `model` under `policy` for the bench's target.
 std::filesystem::path benchFirmware(const BenchFile& bench, const std::string& model, const std::string& policy);
 
-// What answers on a bench: the supply's identity (*IDN?, nothing is
-// switched) and whether the link can be opened. Each part says why not.
+// What answers on a bench: the supply's and the meter's identities (*IDN?
+// or the driver's own query; nothing is switched) and whether the link can
+// be opened. Each part says why not.
 struct BenchProbe {
   std::optional<inst::Identity> supply;
   std::string supplyError;  // when the supply is configured and did not answer
+  std::optional<inst::Identity> meter;
+  std::string meterError;   // when the meter is configured and did not answer
   bool linkOk = false;
   std::string linkState;    // e.g. "/dev/ttyACM0 present", or the reason it is not
 };
