@@ -549,7 +549,8 @@ int runFlash(const std::filesystem::path& benchFile, const std::string& model, c
   auto bench = aidi::core::loadBenchFile(benchFile);
   if (!bench) return reportError(bench.error());
   const auto elf = elfOverride.empty() ? aidi::core::benchFirmware(*bench, model, policy) : elfOverride;
-  fmt::print(stderr, "Programming {} on bench {} ...\n", elf.string(), bench->name);
+  fmt::print(stderr, "Programming {} on bench {}{} ...\n", elf.string(), bench->name,
+             bench->supply ? " (the board powered from its supply, off after)" : "");
   if (auto ok = aidi::core::flashBench(*bench, elf); !ok) return reportError(ok.error());
   fmt::print("Programmed, verified and reset: {}\n", elf.filename().string());
   return 0;

@@ -35,6 +35,23 @@ inline constexpr std::uint8_t kStatusWel = 0x02;     // write-enable latch bit o
 inline constexpr std::uint32_t kAddressBytes = 3;
 }  // namespace fram
 
+// What the boot-time check of the chip found (SpiFram::selfCheck).
+enum class FramCheck : std::uint8_t {
+  Ok,
+  NoLatch,         // WREN did not set the write-enable latch: no chip, or MISO/CS miswired (reads 0x00)
+  LatchStuck,      // WRDI did not clear it: MISO floating high (reads 0xFF), or a chip that ignores commands
+  ReadBackWrong,   // the scratch word did not read back: MOSI/SCK miswired, WP low, or a stuck bit
+};
+inline const char* toString(FramCheck c) {
+  switch (c) {
+    case FramCheck::Ok: return "ok";
+    case FramCheck::NoLatch: return "FRAM not responding: WREN did not set the write-enable latch";
+    case FramCheck::LatchStuck: return "FRAM not responding: WRDI did not clear the write-enable latch";
+    case FramCheck::ReadBackWrong: return "FRAM not responding: a scratch word did not read back";
+  }
+  return "?";
+}
+
 class SpiFram final : public Nvm {
  public:
   // `wakeCycles`: the chip's recovery time from sleep (t_REC) in CPU cycles.
@@ -67,6 +84,26 @@ class SpiFram final : public Nvm {
     m_bus.select();
     m_bus.waitCycles(m_wakeCycles);
     m_bus.deselect();
+  }
+
+  // Whether a chip answers as a FRAM should, before anything is trusted to
+  // it (an absent or miswired chip would otherwise give garbage results or
+  // restart inference 1 for ever): WREN sets the latch in RDSR, WRDI clears
+  // it, and a scratch word at `scratchOffset` (4 bytes the caller reserves)
+  // reads back two complementary patterns. Leaves the latch clear.
+  FramCheck selfCheck(std::uint32_t scratchOffset) {
+    command(fram::kWriteEnable);
+    if (!(status() & fram::kStatusWel)) return FramCheck::NoLatch;
+    command(fram::kWriteDisable);
+    if (status() & fram::kStatusWel) return FramCheck::LatchStuck;
+    constexpr std::uint32_t kPatterns[] = {0xA55A0FF0u, 0x5AA5F00Fu};
+    for (const std::uint32_t pattern : kPatterns) {
+      std::uint32_t back = 0;
+      write(scratchOffset, &pattern, sizeof pattern);
+      read(scratchOffset, &back, sizeof back);
+      if (back != pattern) return FramCheck::ReadBackWrong;
+    }
+    return FramCheck::Ok;
   }
 
   std::uint8_t status() {

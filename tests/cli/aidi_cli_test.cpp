@@ -463,13 +463,34 @@ TEST(AidiCliPorts, ListsSerialPortsAsJson) {
   }
 }
 
-TEST(AidiCliFlash, WithoutAProbeSaysSoInOneLine) {
-  const std::string bench = std::string(AIDI_SOURCE_DIR) + "/fixtures/benches/nucleo-f412zg.toml";
-  const CliRun r = runAidi({"flash", "--bench", bench, "--model", "inas-tiny", "--policy", "aidi"});
+// The board is powered from the bench's (simulated) supply while it is
+// flashed, and off after; OpenOCD is told to use only a probe no one has, so
+// a plugged-in board is never programmed, and it fails as without a probe.
+TEST(AidiCliFlash, PowersTheBoardToFlashItAndSaysWhenNoProbeAnswers) {
+  if (std::system("command -v openocd > /dev/null 2>&1") != 0) GTEST_SKIP() << "openocd is not installed";
+  auto sim = ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  auto dir = TempDir::create("aidi-flash-");
+  ASSERT_TRUE(dir);
+  const auto bench = dir->path() / "bench.toml";
+  const auto write = [&](int port) {
+    std::ofstream(bench) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                            "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                         << port << "::SOCKET\"\n[flasher]\nkind = \"openocd\"\nconfig = [\"board/st_nucleo_f4.cfg\"]\n"
+                                    "adapter_serial = \"AIDI-TEST-NO-SUCH-PROBE\"\n";
+  };
+  write((*sim)->port());
+  const CliRun r = runAidi({"flash", "--bench", bench.string(), "--model", "inas-tiny", "--policy", "aidi"});
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_NE(r.output.find("aidi: error: flashing aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf failed: no debug probe found"),
             std::string::npos)
       << r.output;
+  EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered at the device voltage to be flashed";
+  EXPECT_FALSE((*sim)->channel(1).output) << "and off after";
+  write(1);  // no supply there: nothing is flashed, the error names it
+  const CliRun noSupply = runAidi({"flash", "--bench", bench.string(), "--model", "inas-tiny", "--policy", "aidi"});
+  EXPECT_EQ(noSupply.exitCode, 1) << noSupply.output;
+  EXPECT_NE(noSupply.output.find("127.0.0.1"), std::string::npos) << noSupply.output;
   const CliRun missing = runAidi({"flash", "--bench", "/nonexistent/bench.toml"});
   EXPECT_EQ(missing.exitCode, 1);
   EXPECT_NE(missing.output.find("/nonexistent/bench.toml"), std::string::npos) << missing.output;

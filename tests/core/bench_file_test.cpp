@@ -93,7 +93,7 @@ TEST(BenchFile, MistakesNameFileLineAndKey) {
       {replace(example(), "target = \"nucleo-f412zg\"", "target = \"a\\u001b[2Jb\""),
        ":6: bench.target: unknown board \"a\\x1b[2Jb\""},
       {replace(example(), "kind = \"openocd\"", "kind = \"jlink\""), ":23: flasher.kind: unknown flasher"},
-      {replace(example(), "baud = 115200", "baud = 12"), ":20: link.baud: must be from 1200 to 4e+06 (got 12)"},
+      {replace(example(), "baud = 921600", "baud = 12"), ":20: link.baud: must be from 1200 to 4e+06 (got 12)"},
       {replace(example(), "[bench]", "[bench"), ": bad TOML"},
       {replace(example(), "[link]", "[harvester]\nmode = \"sine\"\n[link]"),
        ":19: harvester.mode: unknown harvester mode \"sine\" (switching, voltage-following, current-source)"},

@@ -103,3 +103,55 @@ TEST(SpiFram, AWakeShorterThanTheRecoveryTimeLeavesTheChipAsleep) {
   fram.wake();
   EXPECT_TRUE(chip.asleep);
 }
+
+namespace {
+// The bus with no chip on it, or a chip wired wrong: MISO pulled low or
+// floating high, or a chip that sees its commands but whose writes do not
+// land (MOSI wired to the wrong pin: every byte it clocks in is 0x00).
+class MiswiredBus final : public aidi::fw::SpiBus {
+ public:
+  enum class Fault { MisoLow, MisoHigh, MosiStuckLow };
+  MiswiredBus(Fault fault, FramChipModel& chip) : m_fault(fault), m_chip(chip) {}
+  void select() override { m_chip.select(); }
+  void deselect() override { m_chip.deselect(); }
+  void waitCycles(std::uint32_t n) override { m_chip.waitCycles(n); }
+  void transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t size) override {
+    std::vector<std::uint8_t> in(tx ? tx : nullptr, tx ? tx + size : nullptr);
+    // MOSI stuck low for the data (not the commands' opcode and address
+    // transfers): the scratch word arrives as zeros.
+    const bool command = tx && (size == 1 || tx[0] == aidi::fw::fram::kWrite || tx[0] == aidi::fw::fram::kRead ||
+                                tx[0] == aidi::fw::fram::kReadStatus);
+    if (m_fault == Fault::MosiStuckLow && tx && !command) in.assign(size, 0);
+    m_chip.transfer(tx ? in.data() : nullptr, rx, size);
+    if (rx && m_fault != Fault::MosiStuckLow)
+      for (std::uint32_t i = 0; i < size; ++i) rx[i] = m_fault == Fault::MisoLow ? 0x00 : 0xFF;
+  }
+
+ private:
+  Fault m_fault;
+  FramChipModel& m_chip;
+};
+}  // namespace
+
+TEST(SpiFram, TheBootCheckPassesOnAChipAndLeavesItsLatchClear) {
+  FramChipModel chip(kBytes);
+  SpiFram fram(chip, kBytes, 0);
+  EXPECT_EQ(fram.selfCheck(248), aidi::fw::FramCheck::Ok);
+  EXPECT_EQ(fram.status() & aidi::fw::fram::kStatusWel, 0);
+  EXPECT_EQ(chip.unknownOpcodes, 0);
+  EXPECT_EQ(chip.ignoredWrites, 0);
+}
+
+TEST(SpiFram, TheBootCheckNamesAnAbsentOrMiswiredChip) {
+  using Fault = MiswiredBus::Fault;
+  for (const auto& [fault, expected] : {std::pair{Fault::MisoLow, aidi::fw::FramCheck::NoLatch},
+                                        std::pair{Fault::MisoHigh, aidi::fw::FramCheck::LatchStuck},
+                                        std::pair{Fault::MosiStuckLow, aidi::fw::FramCheck::ReadBackWrong}}) {
+    FramChipModel chip(kBytes);
+    MiswiredBus bus(fault, chip);
+    SpiFram fram(bus, kBytes, 0);
+    const auto found = fram.selfCheck(248);
+    EXPECT_EQ(found, expected) << static_cast<int>(fault);
+    EXPECT_NE(std::string(aidi::fw::toString(found)).find("FRAM not responding"), std::string::npos);
+  }
+}

@@ -424,12 +424,23 @@ class GuiTest : public QObject {
     w.flashBench("inas-tiny", "aidi");  // the virtual bench: nothing to flash
     QCOMPARE(flashed.size(), 1);
     QVERIFY(w.errorText().contains("virtual bench"));
-    QVERIFY(w.useBench(kFixtures + "/benches/nucleo-f412zg.toml"));
+    // The supply simulated; OpenOCD told to use a probe no one has, so a
+    // plugged-in board is never programmed.
+    auto sim = aidi::inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+    QVERIFY(sim);
+    const QString bench = m_path + "/flash-bench.toml";
+    std::ofstream(bench.toStdString()) << "[bench]\nname = \"desk\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                                          "max_current = 0.1\n[supply]\nresource = \"TCPIP0::127.0.0.1::"
+                                       << (*sim)->port()
+                                       << "::SOCKET\"\n[flasher]\nkind = \"openocd\"\nconfig = [\"board/st_nucleo_f4.cfg\"]\n"
+                                          "adapter_serial = \"AIDI-TEST-NO-SUCH-PROBE\"\n";
+    QVERIFY(w.useBench(bench));
     w.flashBench("inas-tiny", "aidi");
     QVERIFY(flashed.wait(60000));
     QCOMPARE(flashed.back().front().toBool(), false);
     QVERIFY2(w.errorText().contains("no debug probe found"), qPrintable(w.errorText()));
     QVERIFY(w.errorText().contains("aidi-inference-inas-tiny-aidi-nucleo-f412zg.elf"));
+    QVERIFY2(!(*sim)->channel(1).output, "the board's supply ends off");
   }
 
   // The board dies mid-run (QEMU killed, as a board unplugged): that run is

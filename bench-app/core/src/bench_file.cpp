@@ -1,6 +1,8 @@
 #include "aidi/core/bench_file.hpp"
 
+#include <chrono>
 #include <set>
+#include <thread>
 #include <tuple>
 
 
@@ -102,7 +104,7 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     auto r = resource(w, *link, "link");
     if (!r) return std::unexpected(r.error());
     l.resource = *r;
-    auto baud = w.number<int>(*link, "baud", "link.baud", 115200, 1200, 4'000'000);
+    auto baud = w.number<int>(*link, "baud", "link.baud", 921600, 1200, 4'000'000);
     if (!baud) return std::unexpected(baud.error());
     l.baud = *baud;
     b.link = l;
@@ -228,7 +230,8 @@ BenchProbe probeBench(const BenchFile& bench) {
   return probe;
 }
 
-inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf) {
+inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf, double deviceVolts,
+                        inst::PowerSupply* supply) {
   if (!bench.flasher)
     return inst::fail(inst::ErrorCode::Unsupported, bench.path.string() + ": [flasher]: the bench has no flasher");
   if (std::error_code ec; !std::filesystem::is_regular_file(elf, ec))
@@ -236,7 +239,26 @@ inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf
                                                      " (built by `make` for every model and policy)");
   auto flasher = inst::makeFlasher(bench.flasherKind, *bench.flasher);
   if (!flasher) return std::unexpected(flasher.error());
-  return (*flasher)->program(elf);
+  if (!bench.supply) return (*flasher)->program(elf);  // powered some other way (USB)
+  std::unique_ptr<inst::PowerSupply> opened;
+  if (!supply) {
+    auto psu = inst::openPowerSupply(bench.supply->resource.text, bench.limits, {.driver = bench.supply->driver});
+    if (!psu) return std::unexpected(psu.error());
+    opened = std::move(*psu);
+    supply = opened.get();
+  }
+  const int channel = bench.supply->channel;
+  const auto powered = [&]() -> inst::Status {
+    if (auto ok = supply->setCurrentLimit(channel, bench.limits.maxAmps); !ok) return ok;
+    if (auto ok = supply->setVoltage(channel, std::min(deviceVolts, bench.limits.maxVolts)); !ok) return ok;
+    if (auto ok = supply->setOutput(channel, true); !ok) return ok;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the rail settles
+    return (*flasher)->program(elf);
+  };
+  auto flashed = powered();
+  auto off = supply->setOutput(channel, false);
+  if (!flashed) return flashed;
+  return off;
 }
 
 }  // namespace aidi::core

@@ -222,22 +222,9 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     if (auto ok = meter->start(); !ok) return std::unexpected(ok.error());
     recorder.emplace(*meter, r);
   }
-  if (bench.flasher) {
-    // A probe cannot program an unpowered target: the board runs from the
-    // supply at its device voltage while it is flashed, then the harvester
-    // emulation takes the supply over (its first step switches it off).
-    const auto poweredFlash = [&]() -> inst::Status {
-      if (auto ok = (*supply)->setCurrentLimit(channel, bench.limits.maxAmps); !ok) return ok;
-      if (auto ok = (*supply)->setVoltage(channel, std::min(r.deviceVolts, bench.limits.maxVolts)); !ok) return ok;
-      if (auto ok = (*supply)->setOutput(channel, true); !ok) return ok;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the rail settles
-      return flashBench(bench, benchFirmware(bench, r.model, r.policy));
-    };
-    if (auto ok = poweredFlash(); !ok) {
-      (void)(*supply)->setOutput(channel, false);
+  if (bench.flasher)  // powered at the device voltage while flashed, then off for the harvester
+    if (auto ok = flashBench(bench, benchFirmware(bench, r.model, r.policy), r.deviceVolts, supply->get()); !ok)
       return std::unexpected(ok.error());
-    }
-  }
   auto link = inst::makeLink(bench.link->resource, bench.link->baud);
   if (auto ok = link->open(); !ok) {
     (void)(*supply)->setOutput(bench.supply->channel, false);  // powered for flashing: off on any fault

@@ -16,12 +16,16 @@ int main();
 
 namespace aidi::fw {
 
-[[noreturn]] inline void startCortexM4() {
-  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) *dst++ = *src++;
-  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) *dst++ = 0;
+[[noreturn]] inline void startCortexM4(std::uint32_t vectorTable) {
+  // The FPU first: the compiler may use its registers even in the copy loops.
   constexpr std::uintptr_t kCpacr = 0xE000ED88u;  // full access to CP10/CP11
   *reinterpret_cast<volatile std::uint32_t*>(kCpacr) |= 0xFu << 20;
+  // The vector table where this image's is (a boot loader may have left VTOR elsewhere).
+  constexpr std::uintptr_t kVtor = 0xE000ED08u;
+  *reinterpret_cast<volatile std::uint32_t*>(kVtor) = vectorTable;
   __asm volatile("dsb\n isb" ::: "memory");
+  for (std::uint32_t *src = __data_load, *dst = __data_start; dst < __data_end;) *dst++ = *src++;
+  for (std::uint32_t* dst = __bss_start; dst < __bss_end;) *dst++ = 0;
   for (auto* ctor = __init_array_start; ctor < __init_array_end; ++ctor) (*ctor)();
   main();
   for (;;) __asm volatile("wfi");

@@ -61,7 +61,7 @@ extern "C" __attribute__((weak)) void aidi_reset_hook() {}
 
 extern "C" void Reset_Handler() {
   aidi_reset_hook();
-  aidi::fw::startCortexM4();
+  aidi::fw::startCortexM4(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(g_vectors)));
 }
 
 extern "C" void Default_Handler() {

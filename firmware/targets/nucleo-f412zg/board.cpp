@@ -1,6 +1,7 @@
 #include "board.hpp"
 
 #include "stm32f412.hpp"
+#include "stm32f4_decode.hpp"
 
 namespace aidi::fw::nucleo {
 
@@ -25,17 +26,22 @@ constexpr int kFramChipSelectPin = 14;  // PD14, Arduino D10
 
 }  // namespace
 
-std::uint32_t initClock(Clock clock) {
+float borThreshold() { return borThresholdVolts(reg(flash::kOptcr)); }
+
+std::uint32_t initClock(Clock clock, float minVolts) {
   reg(rcc::kCr) |= rcc::kHsiOn;
   while (!(reg(rcc::kCr) & rcc::kHsiRdy)) {
   }
   // HSI 16 MHz / M=8 = 2 MHz VCO input; x N=100 = 200 MHz VCO; / P; Q=5 keeps
-  // the 48 MHz domain at 40 MHz (unused). PLLSRC = HSI.
+  // the 48 MHz domain at 40 MHz (unused); R=2 (unused, but 0 and 1 are
+  // invalid). PLLSRC = HSI.
   const bool fast = clock == Clock::Mhz100;
+  const std::uint32_t hz = fast ? 100'000'000u : 25'000'000u;
   const std::uint32_t pllP = fast ? 0u /* /2 */ : 3u /* /8 */;
-  reg(rcc::kPllCfgr) = 8u | (100u << 6) | (pllP << 16) | (5u << 24);
-  // Flash wait states for 2.7-3.6 V (RM0402 table 6): 0 up to 30 MHz, 3 up to 100 MHz.
-  reg(flash::kAcr) = (fast ? 3u : 0u) | flash::kPrftEn | flash::kIcEn | flash::kDcEn;
+  reg(rcc::kPllCfgr) = 8u | (100u << 6) | (pllP << 16) | (5u << 24) | (2u << 28);
+  // Wait states for the lowest supply the chip may run at (its BOR level):
+  // more before the clock rises, never fewer than it needs.
+  reg(flash::kAcr) = flashWaitStates(hz, minVolts) | flash::kPrftEn | flash::kIcEn | flash::kDcEn;
   reg(rcc::kApb1Enr) |= rcc::kPwrEn;
   if (fast) setBits(pwr::kCr, 3u << pwr::kVosShift, 3u << pwr::kVosShift);  // scale 1 for 100 MHz
   // APB1 may not exceed 50 MHz.
@@ -43,34 +49,39 @@ std::uint32_t initClock(Clock clock) {
   reg(rcc::kCr) |= rcc::kPllOn;
   while (!(reg(rcc::kCr) & rcc::kPllRdy)) {
   }
+  // The regulator's scale is reached once the PLL runs (RM0402 5.1.4).
+  if (fast)
+    while (!(reg(pwr::kCsr) & pwr::kVosRdy)) {
+    }
   setBits(rcc::kCfgr, 3u, rcc::kSwPll);
   while ((reg(rcc::kCfgr) & rcc::kSwsMask) != rcc::kSwsPll) {
   }
-  return fast ? 100'000'000u : 25'000'000u;
+  return hz;
 }
 
 proto::ResetCause takeResetCause() {
   const std::uint32_t csr = reg(rcc::kCsr);
   reg(rcc::kCsr) |= rcc::kRmvf;
-  // A brown-out also sets PORRSTF/PINRSTF; the most specific flag wins.
-  if (csr & rcc::kBorRstF) return proto::ResetCause::BrownOut;
-  if (csr & (rcc::kIwdgRstF | rcc::kWwdgRstF)) return proto::ResetCause::Watchdog;
-  if (csr & rcc::kSftRstF) return proto::ResetCause::Software;
-  if (csr & rcc::kPorRstF) return proto::ResetCause::PowerOn;
-  if (csr & rcc::kPinRstF) return proto::ResetCause::Pin;
-  return proto::ResetCause::Unknown;
+  return resetCauseOf(csr);
 }
 
 float armVoltageDetector(float volts) {
-  // PLS 0..7 = 2.2, 2.3, ..., 2.9 V (datasheet DS11139, PVD characteristics).
-  std::uint32_t level = 0;
-  while (level < 7 && 2.2f + 0.1f * static_cast<float>(level) < volts - 1e-3f) ++level;
+  const std::uint32_t level = pvdLevelAtLeast(volts);
   reg(rcc::kApb1Enr) |= rcc::kPwrEn;
   setBits(pwr::kCr, (7u << pwr::kPlsShift) | pwr::kPvdE, (level << pwr::kPlsShift) | pwr::kPvdE);
-  return 2.2f + 0.1f * static_cast<float>(level);
+  return kPvdLevelVolts[level];
 }
 
 bool supplyBelowThreshold() { return (reg(pwr::kCsr) & pwr::kPvdO) != 0; }
+
+void startWatchdog() {
+  reg(iwdg::kKr) = iwdg::kUnlock;
+  reg(iwdg::kPr) = 6;      // LSI / 256: 8 ms a count
+  reg(iwdg::kRlr) = 4095;  // ~32 s (LSI 32 kHz, +-50 %: 16-64 s)
+  reg(iwdg::kKr) = iwdg::kStart;
+}
+
+void feedWatchdog() { reg(iwdg::kKr) = iwdg::kFeed; }
 
 void enableCycleCounter() {
   reg(core::kDemcr) |= core::kTrcEna;
@@ -107,19 +118,25 @@ void Usart3::write(const std::uint8_t* data, std::uint32_t size) {
   }
 }
 
-void Spi1Bus::begin(std::uint32_t clockHz) {
+void Spi1Bus::begin(std::uint32_t clockHz, bool bringUp) {
   reg(rcc::kAhb1Enr) |= rcc::kGpioAEn | rcc::kGpioDEn;
   reg(rcc::kApb2Enr) |= rcc::kSpi1En;
+  reg(spi::kSpi1 + spi::kCr1) = 0;  // off while it is set up again
   alternate(gpio::kA, 5, 5);  // SCK, AF5
   alternate(gpio::kA, 6, 5);  // MISO
   alternate(gpio::kA, 7, 5);  // MOSI
+  // MISO pulled up: an absent chip reads 0xFF, never a floating level.
+  setBits(gpio::kA + gpio::kPupdr, 3u << (2 * 6), 1u << (2 * 6));
+  if (bringUp)  // medium speed on the SPI pins while the wiring is checked
+    setBits(gpio::kA + gpio::kOspeedr, 0x3Fu << (2 * 5), 0x15u << (2 * 5));
   deselect();
   setBits(gpio::kD + gpio::kModer, 3u << (2 * kFramChipSelectPin), gpio::kModeOutput << (2 * kFramChipSelectPin));
-  // Mode 0, master, software chip select. BR keeps SCK within the FRAM's
-  // 40 MHz: f_PCLK2 / 2 up to 80 MHz (12.5 MHz at 25 MHz), else / 4 (25 MHz
-  // at 100 MHz). BR is CR1 bits 5:3 (000: /2, 001: /4).
-  const std::uint32_t divideBy4 = clockHz > 80'000'000u ? (1u << 3) : 0u;
-  reg(spi::kSpi1 + spi::kCr1) = spi::kMstr | spi::kSsm | spi::kSsi | spi::kSpe | divideBy4;
+  // Mode 0, master, software chip select. BR (CR1 bits 5:3, f_PCLK2 / 2^(BR+1))
+  // keeps SCK within the FRAM's 40 MHz: / 2 up to 80 MHz (12.5 MHz at 25 MHz),
+  // else / 4 (25 MHz at 100 MHz); for bring-up / 64 (under 2 MHz), which
+  // long or loose wires carry.
+  const std::uint32_t br = bringUp ? 5u : clockHz > 80'000'000u ? 1u : 0u;
+  reg(spi::kSpi1 + spi::kCr1) = spi::kMstr | spi::kSsm | spi::kSsi | spi::kSpe | (br << 3);
 }
 
 void Spi1Bus::select() { reg(gpio::kD + gpio::kBsrr) = 1u << (16 + kFramChipSelectPin); }

@@ -72,6 +72,7 @@ struct Telemetry final : fw::JobObserver {
     c.nvmBytes = nvmBytes;
     lastCommit = now;
     send(c);
+    fw::nucleo::feedWatchdog();
   }
 };
 
@@ -108,22 +109,40 @@ template <class Runtime>
     if (run != fw::RunStatus::Done) continue;  // a failed NVM write: the brown-out follows
     send(fw::resultMessage(runtime, model, (runtime.progress().inference - 1) % kImages, boot,
                            fram.stats().bytesWritten));
+    fw::nucleo::feedWatchdog();
   }
 }
 
 }  // namespace
 
+// A scratch word in the FRAM's reserved first 256 bytes, after the boot
+// counter, for the boot-time check of the chip.
+constexpr std::uint32_t kFramScratch = 248;
+static_assert(fw::kBootCounterBytes <= kFramScratch, "the FRAM scratch word overlaps the boot counter");
+
 int main() {
-  const std::uint32_t clockHz =
-      fw::nucleo::initClock(fw::board::kClockHz == 100e6 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25);
+  // The BOR level sets the lowest supply the chip runs at, and so the flash
+  // wait states; off (the factory setting) it is ~1.7 V.
+  const float borVolts = fw::nucleo::borThreshold();
+  const std::uint32_t clockHz = fw::nucleo::initClock(
+      fw::board::kClockHz == 100e6 ? fw::nucleo::Clock::Mhz100 : fw::nucleo::Clock::Mhz25, borVolts > 0 ? borVolts : 1.7f);
   fw::nucleo::enableCycleCounter();
   const proto::ResetCause cause = fw::nucleo::takeResetCause();
   fw::nucleo::armVoltageDetector(static_cast<float>(fw::board::kVOff) + 0.2f);
   g_uart.begin(clockHz);
   const std::uint8_t resync = proto::kDelimiter;
   g_uart.write(&resync, 1);
-  g_spi.begin(clockHz);
+  // Below V_off the FRAM (2.0 V minimum) and the flash timing are outside
+  // their ranges: the board must reset there, not run on to ~1.7 V.
+  if (borVolts < static_cast<float>(fw::board::kVOff) - 0.05f)
+    fail(19, static_cast<std::uint32_t>(borVolts * 1000), "BOR level below v_off: program the option bytes (docs/real-hardware.md)");
+  // The FRAM checked at a slow clock before anything is trusted to it.
+  g_spi.begin(clockHz, /*bringUp=*/true);
   fw::SpiFram fram(g_spi, kFramBytes, fw::board::kNvmCosts.wakeCycles);
+  if (const auto check = fram.selfCheck(kFramScratch); check != fw::FramCheck::Ok)
+    fail(20, static_cast<std::uint32_t>(check), fw::toString(check));
+  g_spi.begin(clockHz);
+  fw::nucleo::startWatchdog();
   fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
   fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
   const std::uint32_t boot = fw::countBoot(bootNvm, 0);

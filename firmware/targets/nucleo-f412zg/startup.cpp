@@ -42,7 +42,9 @@ __attribute__((section(".isr_vector"), used)) const VectorTable g_vectors = {
     allDefault(),
 };
 
-extern "C" void Reset_Handler() { aidi::fw::startCortexM4(); }
+extern "C" void Reset_Handler() {
+  aidi::fw::startCortexM4(static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(&g_vectors)));
+}
 
 extern "C" void Default_Handler() {
   for (;;) {

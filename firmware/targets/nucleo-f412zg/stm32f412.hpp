@@ -33,7 +33,7 @@ inline constexpr std::uint32_t kRmvf = 1u << 24, kBorRstF = 1u << 25, kPinRstF =
 }  // namespace rcc
 
 namespace flash {
-inline constexpr std::uint32_t kAcr = 0x40023C00;
+inline constexpr std::uint32_t kAcr = 0x40023C00, kOptcr = 0x40023C14;
 inline constexpr std::uint32_t kPrftEn = 1u << 8, kIcEn = 1u << 9, kDcEn = 1u << 10;
 }  // namespace flash
 
@@ -41,6 +41,7 @@ namespace pwr {
 inline constexpr std::uint32_t kCr = 0x40007000, kCsr = 0x40007004;
 inline constexpr std::uint32_t kPvdE = 1u << 4, kPlsShift = 5, kVosShift = 14;
 inline constexpr std::uint32_t kPvdO = 1u << 2;  // CSR: VDD below the PVD threshold
+inline constexpr std::uint32_t kVosRdy = 1u << 14;  // CSR: the regulator reached the scale asked for
 }  // namespace pwr
 
 namespace gpio {
@@ -64,10 +65,15 @@ inline constexpr std::uint32_t kMstr = 1u << 2, kSpe = 1u << 6, kSsi = 1u << 8, 
 inline constexpr std::uint32_t kRxne = 1u << 0, kTxe = 1u << 1, kBsy = 1u << 7;
 }  // namespace spi
 
+namespace iwdg {  // independent watchdog, clocked by the 32 kHz LSI
+inline constexpr std::uint32_t kKr = 0x40003000, kPr = 0x40003004, kRlr = 0x40003008;
+inline constexpr std::uint32_t kUnlock = 0x5555, kStart = 0xCCCC, kFeed = 0xAAAA;
+}  // namespace iwdg
+
 namespace core {
 inline constexpr std::uint32_t kDemcr = 0xE000EDFC, kDwtCtrl = 0xE0001000, kDwtCyccnt = 0xE0001004;
 inline constexpr std::uint32_t kTrcEna = 1u << 24, kCycCntEna = 1u << 0;
-inline constexpr std::uint32_t kAircr = 0xE000ED0C, kCpacr = 0xE000ED88;
+inline constexpr std::uint32_t kAircr = 0xE000ED0C, kCpacr = 0xE000ED88, kVtor = 0xE000ED08;
 }  // namespace core
 
 }  // namespace aidi::fw::f412

@@ -23,7 +23,7 @@ struct BenchSupply {
 
 struct BenchLink {
   inst::VisaResource resource;
-  int baud = 115200;
+  int baud = 921600;  // the NUCLEO firmware's rate
 };
 
 // How the supply plays the harvest (a row of inst::harvesterModes()).
@@ -73,6 +73,11 @@ struct BenchProbe {
 [[nodiscard]] BenchProbe probeBench(const BenchFile& bench);
 
 // Programs `elf` through the bench's flasher (verify and reset included).
-[[nodiscard]] inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf);
+// A bench with a supply powers the board at `deviceVolts` (within its
+// limits) while it is flashed, since a probe cannot program an unpowered
+// target, and switches it off after, flashed or not. `supply`: the bench's
+// supply already open (else it is opened here).
+[[nodiscard]] inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf, double deviceVolts = 3.3,
+                                      inst::PowerSupply* supply = nullptr);
 
 }  // namespace aidi::core
