@@ -596,7 +596,10 @@ void addDecode(Commands& c) {
   auto source = std::make_shared<std::string>();
   auto* sub = c.app.add_subcommand("decode",
                                    "Decode a raw telemetry capture: one JSON line per frame, then the decoder's counters");
-  sub->add_option("CAPTURE", *source, "A capture file, - for standard input, or tcp:HOST:PORT")->required();
+  sub->add_option("CAPTURE", *source,
+                  "A capture file, - for standard input, tcp:HOST:PORT (a ser2net port), or serial:DEVICE[@BAUD] "
+                  "(the board's port live, 921600 Bd by default; Ctrl-C ends it)")
+      ->required();
   c.on(sub, [source] { return runDecode(*source); });
 }
 

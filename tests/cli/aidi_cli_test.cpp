@@ -5,7 +5,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <gtest/gtest.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -199,6 +202,42 @@ TEST(AidiCliDecode, PrintsEveryFrameThenTheCounters) {
   EXPECT_EQ(counters["bad_crc"], 3);
   EXPECT_EQ(counters["oversize"], 1);
   EXPECT_EQ(counters["bad_version"], 1);
+}
+
+// The board's serial port live, through a pseudo-terminal (the termios path
+// a ser2net-less bench uses): every frame written to it is printed as it
+// arrives, and Ctrl-C ends the capture with the counters (exit 130).
+TEST(AidiCliDecode, ReadsASerialPortLiveUntilCtrlC) {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string device = ::ptsname(master);
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "decode", "serial:" + device + "@921600"});
+  ASSERT_TRUE(child) << child.error().message;
+  std::ifstream capture(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(capture), {}};
+  ASSERT_FALSE(bytes.empty());
+  bool printed = false;
+  for (int k = 0; k < 500 && !printed; ++k) {
+    // Written again until the decoder (which opens the port a moment after
+    // it starts) shows the hello: bytes before it opened are lost, as on a wire.
+    if (k % 20 == 0) {
+      ASSERT_EQ(::write(master, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    }
+    std::this_thread::sleep_for(10ms);
+    printed = child->output().find("\"hello\"") != std::string::npos;
+  }
+  EXPECT_TRUE(printed) << child->output();
+  child->signal(SIGINT);
+  auto code = child->wait(10000ms);
+  ::close(master);
+  ASSERT_TRUE(code);
+  EXPECT_EQ(*code, 130) << "interrupted, as every command reports Ctrl-C: " << child->output();
+  EXPECT_NE(child->output().find("\"counters\""), std::string::npos) << child->output();
+  const CliRun bad = runAidi({"decode", "serial:" + device + "@12"});
+  EXPECT_EQ(bad.exitCode, 1);
+  EXPECT_NE(bad.output.find("serial:DEVICE[@BAUD]"), std::string::npos) << bad.output;
 }
 
 TEST(AidiCliDecode, MissingCaptureIsOneLineAndExitOne) {

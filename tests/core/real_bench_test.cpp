@@ -34,11 +34,14 @@ namespace {
 
 // The board's side of the link: Hello (a NUCLEO at `clockHz`), Boot, then
 // per sample a checkpoint and a result every `period`, with the predictions
-// the model really makes.
+// the model really makes; and a Boot at every power-on that `powered` (the
+// simulated supply's output, or the board on its capacitor) shows. Without
+// `powered` it never reboots, as a board fed from elsewhere.
 class BoardStandIn {
  public:
-  BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period, std::uint32_t clockHz = 100'000'000)
-      : m_predictions(std::move(predictions)), m_period(period), m_clockHz(clockHz) {
+  BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period, std::uint32_t clockHz = 100'000'000,
+               std::function<bool()> powered = {})
+      : m_predictions(std::move(predictions)), m_period(period), m_clockHz(clockHz), m_powered(std::move(powered)) {
     m_thread = std::thread([this] { serve(); });
   }
   ~BoardStandIn() {
@@ -70,8 +73,24 @@ class BoardStandIn {
     boot.bootCount = 1;
     boot.resetCause = proto::ResetCause::Pin;
     send(fd, writer, boot);
+    bool wasPowered = true;
+    const auto waitWatchingPower = [&](std::chrono::milliseconds span) {
+      const auto until = std::chrono::steady_clock::now() + span;
+      while (std::chrono::steady_clock::now() < until && !m_stop) {
+        if (m_powered) {
+          const bool now = m_powered();
+          if (now && !wasPowered) {
+            boot.bootCount += 1;
+            boot.resetCause = proto::ResetCause::PowerOn;
+            send(fd, writer, boot);
+          }
+          wasPowered = now;
+        }
+        std::this_thread::sleep_for(1ms);
+      }
+    };
     for (std::size_t k = 0; k < m_predictions.size() && !m_stop; ++k) {
-      std::this_thread::sleep_for(m_period);
+      waitWatchingPower(m_period);
       proto::Checkpoint c{};
       c.inference = static_cast<std::uint32_t>(k + 1);
       c.layer = 3;
@@ -84,12 +103,13 @@ class BoardStandIn {
       r.logitCount = 10;
       send(fd, writer, r);
     }
-    while (!m_stop) std::this_thread::sleep_for(10ms);
+    while (!m_stop) waitWatchingPower(10ms);
     ::close(fd);
   }
   std::vector<int> m_predictions;
   std::chrono::milliseconds m_period;
   std::uint32_t m_clockHz;
+  std::function<bool()> m_powered;
   aidi::test::LoopbackListener m_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
@@ -168,7 +188,8 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
   ASSERT_TRUE(sim);
   const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
-  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 150ms);
+  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 150ms, 100'000'000,
+                     [&] { return (*sim)->channel(1).output; });
   const auto run = runOnDesk(*dir, (*sim)->port(), board.port(), "on-the-desk", 3);
   const auto& db = run.db;
   const auto& progress = run.progress;
@@ -300,7 +321,8 @@ TEST(RealBench, CurrentSourceModeWithAPpk2MeterRecordsTheEmulationAndTheStream) 
   auto kit = inst::Ppk2Simulator::start({.ampereModeAmps = 5e-3});
   ASSERT_TRUE(kit) << kit.error().message;
   const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
-  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 200ms);
+  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>(), expected[2].get<int>()}, 200ms, 100'000'000,
+                     [&] { return (*sim)->capacitor().boardOn; });
   const auto run = runBenchCampaign(
       *dir,
       benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(board.port()) +
@@ -349,7 +371,7 @@ TEST(RealBench, AnOtiiMeterRecordsCurrentAndVoltageBesideTheSupply) {
   ASSERT_TRUE(sim);
   auto otii = inst::OtiiSimulator::start({.sampleRateHz = 2000});
   ASSERT_TRUE(otii) << otii.error().message;
-  BoardStandIn board({1, 2}, 150ms);
+  BoardStandIn board({1, 2}, 150ms, 100'000'000, [&] { return (*sim)->channel(1).output; });
   const auto run = runBenchCampaign(
       *dir,
       benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::" + std::to_string(board.port()) +
@@ -383,7 +405,7 @@ TEST(RealBench, AMeterUnpluggedMidRunFailsTheRunWithTheOutputOff) {
   ASSERT_TRUE(sim);
   auto kit = inst::Ppk2Simulator::start({});
   ASSERT_TRUE(kit) << kit.error().message;
-  BoardStandIn board({1, 2, 3, 4, 5, 6}, 300ms);
+  BoardStandIn board({1, 2, 3, 4, 5, 6}, 300ms, 100'000'000, [&] { return (*sim)->channel(1).output; });
   std::thread unplug([&] {
     std::this_thread::sleep_for(700ms);
     (*kit)->unplug();
@@ -403,4 +425,21 @@ TEST(RealBench, AMeterUnpluggedMidRunFailsTheRunWithTheOutputOff) {
       << test::sqliteText(run.db, "SELECT failure FROM runs");
   EXPECT_LT(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM inferences"), 6);
   EXPECT_FALSE((*sim)->channel(1).output) << "the output ends off";
+}
+
+// A board that keeps running through the cuts of its supply (its rail fed
+// from elsewhere: the stand-in never boots again) fails the run with that
+// reason, instead of results that no power failure touched.
+TEST(RealBench, ABoardThatNeverLosesPowerFailsTheRun) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  BoardStandIn board({1, 2, 3, 4, 5, 6, 7, 8}, 300ms);
+  const auto run = runOnDesk(*dir, (*sim)->port(), board.port(), "back-powered", 8);
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%never lost power%'"), 1)
+      << test::sqliteText(run.db, "SELECT failure FROM runs");
+  EXPECT_FALSE((*sim)->channel(1).output);
 }

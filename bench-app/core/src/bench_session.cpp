@@ -38,6 +38,14 @@ struct SessionTelemetry {
           if (auto ok = checkHelloAgainstProfile(hello, s.board()); !ok) return std::unexpected(ok.error());
           s.m_helloChecked = true;
         }
+        if (kind == proto::MessageType::Boot) {
+          proto::Boot boot{};
+          if (proto::decodeMessage(s.m_decoder.frame(), boot) == proto::PayloadStatus::Ok &&
+              s.m_lastBootCount != boot.bootCount) {
+            s.m_lastBootCount = boot.bootCount;
+            ++s.m_boots;
+          }
+        }
         if (kind == proto::MessageType::Checkpoint && limits.onCheckpoint)
           limits.onCheckpoint(result.checkpointEvents.back());
         if (kind == proto::MessageType::Result) {
@@ -99,6 +107,14 @@ inst::Result<SimulationResult> runSample(BenchSession& session, const SampleLimi
     while (seen && !*seen && cycle->finished && result.failure.empty() && std::chrono::steady_clock::now() < graceEnd)
       seen = telemetry.drain(result, inst::Millis{100});
     if (!seen) return std::unexpected(seen.error());
+    // Every cut of the power must reboot the board. One Boot may still be
+    // on its way; two cuts without one mean the board never lost power.
+    if (session.powerWasCut(*cycle) && ++session.m_cuts >= session.m_boots + 2)
+      return inst::fail(inst::ErrorCode::Protocol,
+                        "the board did not boot again after " + std::to_string(session.m_cuts - session.m_boots) +
+                            " cuts of its power (no new Boot frame): it never lost power, so its rail is fed from "
+                            "elsewhere (pull-ups or WP/HOLD on the regulator's 3V3, JP5 fitted; see "
+                            "docs/real-hardware.md, Power)");
     if (limits.onPowerCycle) limits.onPowerCycle(*cycle);
     if (*seen) return finish();
     if (cycle->finished) {

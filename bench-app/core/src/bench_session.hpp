@@ -39,6 +39,10 @@ class BenchSession {
   virtual double latencyAtResult(double cycleSeconds) = 0;
   // The device cycles a power cycle used.
   virtual std::uint64_t activeCycles(const inst::PowerCycleRecord& cycle) const = 0;
+  // Whether the board's power was cut long enough before this cycle that
+  // it must have booted again (and said so in a Boot frame). A board that
+  // keeps running through such cuts is powered from elsewhere.
+  virtual bool powerWasCut(const inst::PowerCycleRecord&) const { return false; }
 
   const BoardProfile& board() const { return m_board; }
   // The decoder's counters over the session so far.
@@ -58,6 +62,9 @@ class BenchSession {
   std::size_t m_unreadAt = 0;
   // The cycle a sample finishing without a new cycle of its own ran in.
   std::optional<inst::PowerCycleRecord> m_lastCycle;
+  // Boot frames with a new boot count, and power cuts that called for one.
+  std::uint64_t m_boots = 0, m_cuts = 0;
+  std::optional<std::uint32_t> m_lastBootCount;
 };
 
 struct SampleLimits {

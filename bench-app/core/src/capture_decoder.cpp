@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "aidi/inst/interrupt.hpp"
+#include "aidi/inst/registry.hpp"
 #include "aidi/inst/tcp_link.hpp"
 #include "aidi/proto/messages.hpp"
 
@@ -25,6 +26,8 @@ struct Sink {
   }
 };
 
+inst::Status readLink(inst::Link& link, Sink& sink);
+
 inst::Status readTcp(const std::string& address, Sink& sink) {
   const auto colon = address.rfind(':');
   std::uint16_t port = 0;
@@ -33,6 +36,29 @@ inst::Status readTcp(const std::string& address, Sink& sink) {
   if (colon == std::string::npos || ec != std::errc{} || *end != '\0' || port == 0)
     return inst::fail(inst::ErrorCode::Io, "bad address \"tcp:" + address + "\": expected tcp:HOST:PORT");
   inst::TcpLink link(address.substr(0, colon), port, inst::Millis{5000});
+  return readLink(link, sink);
+}
+
+// serial:DEVICE[@BAUD], the board's port as it runs (921,600 Bd unless told).
+inst::Status readSerial(const std::string& address, Sink& sink) {
+  const auto at = address.rfind('@');
+  int baud = 921600;
+  if (at != std::string::npos) {
+    const char* text = address.c_str() + at + 1;
+    const auto [end, ec] = std::from_chars(text, address.c_str() + address.size(), baud);
+    if (ec != std::errc{} || *end != '\0' || baud < 1200 || baud > 4'000'000)
+      return inst::fail(inst::ErrorCode::Io, "bad address \"serial:" + address + "\": expected serial:DEVICE[@BAUD], "
+                                             "BAUD from 1200 to 4000000");
+  }
+  const std::string device = address.substr(0, at);
+  if (device.empty()) return inst::fail(inst::ErrorCode::Io, "bad address \"serial:" + address + "\": no device");
+  auto link = inst::makeLink(
+      inst::VisaResource{.kind = inst::VisaResource::Kind::Serial, .device = device, .text = "ASRL" + device + "::INSTR"},
+      baud);
+  return readLink(*link, sink);
+}
+
+inst::Status readLink(inst::Link& link, Sink& sink) {
   if (auto ok = link.open(); !ok) return ok;
   std::array<std::byte, 4096> buffer;
   for (;;) {
@@ -71,6 +97,8 @@ inst::Result<proto::DecoderCounters> decodeCapture(const std::string& source, co
   inst::Status status;
   if (source.starts_with("tcp:")) {
     status = readTcp(source.substr(4), sink);
+  } else if (source.starts_with("serial:")) {
+    status = readSerial(source.substr(7), sink);
   } else if (source == "-") {
     status = readFd(STDIN_FILENO, "standard input", sink);
   } else {

@@ -103,6 +103,9 @@ class RealBenchSession final : public BenchSession {
     m_lastResultS = at;
     return latency;
   }
+  // 50 ms off is far longer than any board's rail holds up without its
+  // supply; a shorter blip (a cycle that needed no charging) need not reset it.
+  bool powerWasCut(const inst::PowerCycleRecord& cycle) const override { return cycle.offS * m_timeScale >= 0.05; }
   // A real board's cycles are not counted: its on-time at its clock.
   std::uint64_t activeCycles(const inst::PowerCycleRecord& cycle) const override {
     return static_cast<std::uint64_t>(cycle.onS * board().clockHz);
