@@ -1,4 +1,6 @@
 #include <array>
+#include <charconv>
+#include <chrono>
 #include <utility>
 
 #include "aidi/inst/elf_file.hpp"
@@ -14,11 +16,30 @@ std::string tclWord(const std::string& text) { return "{" + text + "}"; }
 
 }  // namespace
 
-std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf) {
+std::optional<OpenOcdVersion> parseOpenOcdVersion(const std::string& text) {
+  const std::string banner = "Open On-Chip Debugger ";
+  const auto at = text.find(banner);
+  if (at == std::string::npos) return std::nullopt;
+  OpenOcdVersion v;
+  const char* p = text.c_str() + at + banner.size();
+  const char* end = text.c_str() + text.size();
+  auto major = std::from_chars(p, end, v.major);
+  if (major.ec != std::errc{} || major.ptr == end || *major.ptr != '.') return std::nullopt;
+  auto minor = std::from_chars(major.ptr + 1, end, v.minor);
+  if (minor.ec != std::errc{}) return std::nullopt;
+  return v;
+}
+
+std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf,
+                                          OpenOcdVersion version) {
   std::vector<std::string> argv = {config.program};
   for (const auto& dir : config.searchDirs) argv.insert(argv.end(), {"-s", dir});
-  if (!config.adapterSerial.empty()) argv.insert(argv.end(), {"-c", "adapter serial " + tclWord(config.adapterSerial)});
+  const bool modern = version.atLeast(0, 12);
+  if (!config.adapterSerial.empty() && modern)
+    argv.insert(argv.end(), {"-c", "adapter serial " + tclWord(config.adapterSerial)});
   for (const auto& file : config.configFiles) argv.insert(argv.end(), {"-f", file});
+  if (!config.adapterSerial.empty() && !modern)
+    argv.insert(argv.end(), {"-c", "hla_serial " + tclWord(config.adapterSerial)});
   argv.insert(argv.end(), {"-c", "program " + tclWord(std::filesystem::absolute(elf).string()) + " verify reset exit"});
   return argv;
 }
@@ -63,7 +84,18 @@ Status OpenOcdFlasher::program(const std::filesystem::path& elf) {
   if (!image) return std::unexpected(image.error());
   if (image->machine() != ElfFile::kMachineArm)
     return fail(ErrorCode::Unsupported, elf.string() + ": not an ARM image");
-  auto child = Subprocess::spawn(openOcdArguments(m_config, elf));
+  // The probe's serial is spelt by release: ask the program which it is.
+  OpenOcdVersion version;
+  if (!m_config.adapterSerial.empty()) {
+    auto asked = Subprocess::spawn({m_config.program, "--version"});
+    if (!asked) return fail(asked.error().code, "cannot run OpenOCD (" + m_config.program + "): " + asked.error().message);
+    if (auto ended = asked->wait(std::chrono::milliseconds(10000)); !ended) {
+      asked->terminate();
+      return fail(ErrorCode::Timeout, "OpenOCD (" + m_config.program + ") did not say its version");
+    }
+    if (auto parsed = parseOpenOcdVersion(asked->output())) version = *parsed;
+  }
+  auto child = Subprocess::spawn(openOcdArguments(m_config, elf, version));
   if (!child) return fail(child.error().code, "cannot run OpenOCD (" + m_config.program + "): " + child.error().message);
   auto code = child->wait(m_config.timeout);
   if (!code) {

@@ -406,8 +406,9 @@ TEST(RealBench, AMeterUnpluggedMidRunFailsTheRunWithTheOutputOff) {
   auto kit = inst::Ppk2Simulator::start({});
   ASSERT_TRUE(kit) << kit.error().message;
   BoardStandIn board({1, 2, 3, 4, 5, 6}, 300ms, 100'000'000, [&] { return (*sim)->channel(1).output; });
-  std::thread unplug([&] {
-    std::this_thread::sleep_for(700ms);
+  std::thread unplug([&] {  // mid-run: a while after the stream started, however loaded the machine
+    for (int k = 0; k < 30000 && !(*kit)->state().streaming; ++k) std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(400ms);
     (*kit)->unplug();
   });
   const auto run = runBenchCampaign(

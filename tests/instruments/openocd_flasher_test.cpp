@@ -34,6 +34,25 @@ TEST(OpenOcdFlasher, SelectsOneProbeAmongSeveral) {
   EXPECT_EQ(argv, expected);
 }
 
+// OpenOCD before 0.12 has no `adapter serial`: ST-LINK's hla_serial, after
+// the board's script has chosen the driver that defines it.
+TEST(OpenOcdFlasher, AnOlderOpenOcdSelectsTheProbeWithHlaSerial) {
+  OpenOcdConfig config;
+  config.adapterSerial = "066BFF485051";
+  const auto argv = openOcdArguments(config, "/fw/a.elf", {0, 11});
+  const std::vector<std::string> expected = {"openocd", "-f", "board/st_nucleo_f4.cfg", "-c", "hla_serial {066BFF485051}",
+                                             "-c", "program {/fw/a.elf} verify reset exit"};
+  EXPECT_EQ(argv, expected);
+  const auto v11 = parseOpenOcdVersion("Open On-Chip Debugger 0.11.0+dev-00001-g1234 (2021-03-07)\nLicensed under GNU GPL v2\n");
+  ASSERT_TRUE(v11);
+  EXPECT_FALSE(v11->atLeast(0, 12));
+  const auto v12 = parseOpenOcdVersion("xPack Open On-Chip Debugger 0.12.0-01004-g9ea7f3d64-dirty\n");
+  ASSERT_TRUE(v12);
+  EXPECT_TRUE(v12->atLeast(0, 12));
+  EXPECT_FALSE(parseOpenOcdVersion("bash: openocd: command not found"));
+  EXPECT_FALSE(parseOpenOcdVersion("Open On-Chip Debugger x.y"));
+}
+
 TEST(OpenOcdFlasher, WithoutAProbeTheRealOpenOcdFailsClearly) {
   OpenOcdFlasher flasher(OpenOcdConfig{.timeout = 60s});
   const auto r = flasher.program(kNucleoElf);

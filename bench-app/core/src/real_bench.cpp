@@ -219,10 +219,14 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
   std::unique_ptr<inst::Meter> meter;
   std::optional<MeterRecorder> recorder;  // declared after the meter: it stops first
   if (bench.meter) {
+    const auto named = [&](inst::Error e) {
+      e.message = "meter " + bench.meter->driver + ": " + e.message;
+      return std::unexpected(std::move(e));
+    };
     auto opened = inst::openMeter(bench.meter->driver, bench.meter->resource.text, bench.limits);
-    if (!opened) return std::unexpected(opened.error());
+    if (!opened) return named(opened.error());
     meter = std::move(*opened);
-    if (auto ok = meter->start(); !ok) return std::unexpected(ok.error());
+    if (auto ok = meter->start(); !ok) return named(ok.error());
     recorder.emplace(*meter, r);
   }
   if (bench.flasher)  // powered at the device voltage while flashed, then off for the harvester

@@ -149,13 +149,11 @@ Status MeterWaveform::write(const MeterStream& stream, const inst::MeterChunk& c
     if (stream.hasLogic) m_digital.push_back(i < chunk.logic.size() ? chunk.logic[i] : 0);
   }
   if (auto ok = flush(stream); !ok) return ok;
-  // The run's rows are written on another connection meanwhile: hold the
-  // file's write lock for a moment at a time only.
-  if (const auto now = std::chrono::steady_clock::now(); now - m_lastCommit >= std::chrono::milliseconds(200)) {
-    m_lastCommit = now;
-    return m_writer->commit();
-  }
-  return {};
+  // The run's rows are written on another connection meanwhile: never hold
+  // the file's write lock between chunks (a meter that fails after this one
+  // would hold it for good). A transaction is open only when this chunk
+  // filled a block or started a segment, a few times a second at most.
+  return m_writer->commit();
 }
 
 Status MeterWaveform::finish() {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,18 @@ struct OpenOcdConfig {
   Millis timeout{120000};
 };
 
-// The command line (argv) that programs, verifies and resets.
-std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf);
+// OpenOCD's release, from `openocd --version` ("Open On-Chip Debugger 0.11.0...").
+struct OpenOcdVersion {
+  int major = 0, minor = 12;
+  bool atLeast(int ma, int mi) const { return major > ma || (major == ma && minor >= mi); }
+};
+[[nodiscard]] std::optional<OpenOcdVersion> parseOpenOcdVersion(const std::string& versionOutput);
+
+// The command line (argv) that programs, verifies and resets. The probe's
+// serial is `adapter serial` from OpenOCD 0.12 on; before, ST-LINK's
+// `hla_serial`, which exists only once the board's script chose the driver.
+std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf,
+                                          OpenOcdVersion version = {});
 
 // One line naming why OpenOCD failed, from its output.
 std::string explainOpenOcdFailure(const std::string& output, int exitCode);

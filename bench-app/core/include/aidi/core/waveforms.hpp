@@ -80,7 +80,6 @@ class MeterWaveform {
   std::optional<db::WaveformWriter> m_writer;
   std::uint64_t m_index = 0;       // samples of the stream so far
   bool m_segmentOpen = false;
-  std::chrono::steady_clock::time_point m_lastCommit{};
   std::vector<double> m_current, m_voltage, m_power, m_digital;
 };
 
