@@ -21,8 +21,9 @@
 // kHarvestMemoryS of waiting), so a bursty harvest is averaged over its
 // bursts and a changing one is followed. It decides whether to wait asleep
 // or shut down (shutDownToWait).
-// The same code runs on every board that has an ADC on its capacitor; a
-// board with only a comparator keeps its own monitor (targets/nucleo-f412zg).
+// The same code runs on every board that can read its capacitor: the
+// virtual board's ADC, the NUCLEO's VDD against VREFINT (its rail is the
+// capacitor), which polls its reading asleep in place of a comparator.
 #pragma once
 
 #include <cstdint>

@@ -38,3 +38,11 @@ TEST(Stm32f4Decode, BorLevelsAndWaitStates) {
   EXPECT_EQ(flashWaitStates(30'000'000, 2.7f), 0u);
   EXPECT_EQ(flashWaitStates(30'000'001, 2.7f), 1u);
 }
+
+TEST(Stm32f4Decode, VddFromTheReferenceReading) {
+  constexpr std::uint32_t cal = 1500;  // a typical VREFINT_CAL (1.21 V of 3.3 V in 12 bits)
+  EXPECT_EQ(vddMillivolts(cal, cal), 3300u) << "at the calibration's own supply";
+  EXPECT_NEAR(vddMillivolts(cal, 1833), 2700u, 2u) << "a lower supply reads the reference higher";
+  EXPECT_NEAR(vddMillivolts(cal, 1375), 3600u, 2u);
+  EXPECT_EQ(vddMillivolts(cal, 0), 0u);
+}

@@ -83,6 +83,39 @@ void startWatchdog() {
 
 void feedWatchdog() { reg(iwdg::kKr) = iwdg::kFeed; }
 
+namespace {
+volatile std::uint32_t g_milliseconds = 0;
+}  // namespace
+
+void initSupplyAdc(std::uint32_t clockHz) {
+  reg(rcc::kApb2Enr) |= rcc::kAdc1En;
+  // ADC clock at most 36 MHz: PCLK2 / 4 at 100 MHz, / 2 at 25 MHz; VREFINT on.
+  const std::uint32_t prescaler = clockHz > 72'000'000u ? 1u : 0u;
+  reg(adc::kCcr) = (prescaler << 16) | adc::kTsVrefE;
+  // VREFINT needs >= 10 us of sampling: 480 ADC cycles (SMP = 7).
+  setBits(adc::kAdc1 + adc::kSmpr1, 7u << (3 * (adc::kVrefintChannel - 10)), 7u << (3 * (adc::kVrefintChannel - 10)));
+  reg(adc::kAdc1 + adc::kSqr1) = 0;  // one conversion
+  reg(adc::kAdc1 + adc::kSqr3) = adc::kVrefintChannel;
+  reg(adc::kAdc1 + adc::kCr2) = adc::kAdon;
+  // SysTick: 1 ms from the core clock.
+  reg(systick::kLoad) = clockHz / 1000 - 1;
+  reg(systick::kVal) = 0;
+  reg(systick::kCtrl) = systick::kEnable | systick::kTickInt | systick::kCoreClock;
+}
+
+std::uint32_t supplyMillivolts() {
+  reg(adc::kAdc1 + adc::kCr2) |= adc::kSwStart;
+  while (!(reg(adc::kAdc1 + adc::kSr) & adc::kEoc)) {
+  }
+  const std::uint32_t reading = reg(adc::kAdc1 + adc::kDr) & 0xFFFu;
+  const std::uint32_t cal = *reinterpret_cast<const volatile std::uint16_t*>(adc::kVrefintCal);
+  return vddMillivolts(cal, reading);
+}
+
+std::uint32_t milliseconds() { return g_milliseconds; }
+
+void sleepOneTick() { __asm volatile("wfi"); }
+
 void enableCycleCounter() {
   reg(core::kDemcr) |= core::kTrcEna;
   reg(core::kDwtCyccnt) = 0;
@@ -161,3 +194,5 @@ void Spi1Bus::transfer(const std::uint8_t* tx, std::uint8_t* rx, std::uint32_t s
 }
 
 }  // namespace aidi::fw::nucleo
+
+extern "C" void SysTick_Handler() { ++aidi::fw::nucleo::g_milliseconds; }

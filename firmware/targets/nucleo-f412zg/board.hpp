@@ -37,6 +37,14 @@ bool supplyBelowThreshold();
 void startWatchdog();
 void feedWatchdog();
 
+// The supply (the capacitor on the harvested rail) in millivolts: ADC1
+// reads VREFINT against its factory calibration. A 1 ms SysTick keeps
+// time while the core sleeps between readings (the DWT counter stops).
+void initSupplyAdc(std::uint32_t clockHz);
+std::uint32_t supplyMillivolts();
+std::uint32_t milliseconds();
+void sleepOneTick();  // WFI until the next millisecond
+
 // DWT cycle counter: cycles since enableCycleCounter().
 void enableCycleCounter();
 std::uint32_t cycles();

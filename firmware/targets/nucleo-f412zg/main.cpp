@@ -18,6 +18,7 @@
 #include "board_profile.hpp"
 #include "resident_runtime.hpp"
 #include "run_messages.hpp"
+#include "sensed_energy.hpp"
 #include "spi_fram.hpp"
 
 extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
@@ -76,11 +77,45 @@ struct Telemetry final : fw::JobObserver {
   }
 };
 
-// The board's voltage monitor: the PVD flags the supply below its threshold,
-// set so that the capacitor's energy between it and V_off covers a checkpoint.
-struct PvdEnergyMonitor final : fw::EnergyMonitor {
-  std::uint32_t cyclesLeft() override { return fw::nucleo::supplyBelowThreshold() ? 0u : 0xFFFFFFFFu; }
+// The board's sensing, as the virtual board's (sensed_energy.hpp): its
+// cycle counter, an ADC reading of VDD (the capacitor, on the harvested
+// rail) against VREFINT, and waits that poll that reading once a
+// millisecond asleep. The NUCLEO has no nano-power comparator on the rail
+// nor a way to shut down and wake at V_on, so it never shuts down.
+struct NucleoSensor final : fw::EnergySensor {
+  std::uint32_t cycleCounter() override { return fw::nucleo::cycles(); }
+  std::uint32_t readCapacitorMillivolts() override { return fw::nucleo::supplyMillivolts(); }
+  bool sleepUntilMillivolts(std::uint32_t wakeMillivolts, std::uint32_t floorMillivolts, float maxSeconds,
+                            float& seconds) override {
+    const std::uint32_t start = fw::nucleo::milliseconds();
+    const auto elapsed = [&] { return static_cast<float>(fw::nucleo::milliseconds() - start) * 1e-3f; };
+    for (;;) {
+      const std::uint32_t mv = fw::nucleo::supplyMillivolts();
+      seconds = elapsed();
+      if (mv >= wakeMillivolts) return true;
+      if (floorMillivolts > 0 && mv <= floorMillivolts) return false;
+      if (maxSeconds > 0 && seconds >= maxSeconds) return mv >= wakeMillivolts;
+      fw::nucleo::feedWatchdog();  // a long wait for energy is not a hang
+      fw::nucleo::sleepOneTick();
+    }
+  }
 };
+
+// What the firmware knows of its storage: the capacitor it was built for
+// and the board profile's powers; readings guarded by three times the ADC's
+// noise plus one step.
+fw::StorageFacts storageFacts(std::uint32_t clockHz) {
+  fw::StorageFacts f;
+  f.capacitanceF = static_cast<float>(AIDI_CAPACITOR_UF * 1e-6);
+  f.vOff = static_cast<float>(fw::board::kVOff);
+  f.vMax = static_cast<float>(fw::board::kVMax);
+  f.vOn = static_cast<float>(fw::board::kVOn);
+  f.joulesPerCycle = static_cast<float>((fw::board::kActivePowerW + fw::board::kNvmStandbyPowerW) / clockHz);
+  f.guardVolts = static_cast<float>(3 * fw::board::kAdcNoiseV + fw::board::kAdcFullScaleV / (1u << fw::board::kAdcBits));
+  f.sleepWatts = static_cast<float>(fw::board::kSleepPowerW + fw::board::kNvmSleepPowerW);
+  f.shutdownWatts = 0;  // it cannot shut down
+  return f;
+}
 
 // Runs inferences over the images in flash, forever, across power failures.
 void sendHello(const fw::ModelView& model, std::uint32_t clockHz) {
@@ -119,6 +154,10 @@ template <class Runtime>
 // counter, for the boot-time check of the chip.
 constexpr std::uint32_t kFramScratch = 248;
 static_assert(fw::kBootCounterBytes <= kFramScratch, "the FRAM scratch word overlaps the boot counter");
+// The harvest estimate (sensed_energy.hpp) between the two.
+constexpr std::uint32_t kHarvestRecordAt = 64;
+static_assert(fw::kBootCounterBytes <= kHarvestRecordAt && kHarvestRecordAt + fw::HarvestRecord::kBytes <= kFramScratch,
+              "the harvest record does not fit between the boot counter and the scratch word");
 
 int main() {
   // The BOR level sets the lowest supply the chip runs at, and so the flash
@@ -142,6 +181,7 @@ int main() {
   if (const auto check = fram.selfCheck(kFramScratch); check != fw::FramCheck::Ok)
     fail(20, static_cast<std::uint32_t>(check), fw::toString(check));
   g_spi.begin(clockHz);
+  fw::nucleo::initSupplyAdc(clockHz);
   fw::nucleo::startWatchdog();
   fw::NvmWindow bootNvm(fram, 0, fw::kBootCounterBytes);
   fw::NvmWindow runtimeNvm(fram, 256, kFramBytes - 256);
@@ -166,7 +206,10 @@ int main() {
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     fw::ArenaPlan arena;
     if (!fw::planArena(model, arena) || arena.bytes > kScratchBytes) fail(12, arena.bytes, "arena too small");
-    PvdEnergyMonitor monitor;
+    NucleoSensor sensor;
+    fw::NvmWindow harvestNvm(fram, kHarvestRecordAt, fw::HarvestRecord::kBytes);
+    fw::HarvestRecord harvestMemory(harvestNvm, 0, fw::kHarvestRecordMagic);
+    fw::SensedEnergyMonitor monitor(sensor, storageFacts(clockHz), &harvestMemory);
     fw::ResidentRuntime runtime(model, fw::cm4Kernels(), arena, g_layout, runtimeNvm, fw::board::kNvmCosts, g_scratch,
                                 monitor);
     if (!policyInfo->adapts) runtime.setFixedBandRows(fw::kFixedTileRows);

@@ -26,7 +26,7 @@ inline constexpr std::uint32_t kPpre1Div2 = 4u << 10;
 // Enables
 inline constexpr std::uint32_t kGpioAEn = 1u << 0, kGpioDEn = 1u << 3;
 inline constexpr std::uint32_t kUsart3En = 1u << 18, kPwrEn = 1u << 28;
-inline constexpr std::uint32_t kSpi1En = 1u << 12;
+inline constexpr std::uint32_t kSpi1En = 1u << 12, kAdc1En = 1u << 8;  // APB2
 // CSR reset flags (cleared by RMVF)
 inline constexpr std::uint32_t kRmvf = 1u << 24, kBorRstF = 1u << 25, kPinRstF = 1u << 26, kPorRstF = 1u << 27,
                                kSftRstF = 1u << 28, kIwdgRstF = 1u << 29, kWwdgRstF = 1u << 30, kLpwrRstF = 1u << 31;
@@ -64,6 +64,19 @@ inline constexpr std::uint32_t kCr1 = 0x00, kSr = 0x08, kDr = 0x0C;
 inline constexpr std::uint32_t kMstr = 1u << 2, kSpe = 1u << 6, kSsi = 1u << 8, kSsm = 1u << 9;  // BR bits 5:3 = 0: f/2
 inline constexpr std::uint32_t kRxne = 1u << 0, kTxe = 1u << 1, kBsy = 1u << 7;
 }  // namespace spi
+
+namespace adc {  // ADC1 and the common registers (RM0402 chapter 12)
+inline constexpr std::uint32_t kAdc1 = 0x40012000, kCcr = 0x40012304;
+inline constexpr std::uint32_t kSr = 0x00, kCr2 = 0x08, kSmpr1 = 0x0C, kSqr1 = 0x2C, kSqr3 = 0x34, kDr = 0x4C;
+inline constexpr std::uint32_t kEoc = 1u << 1, kAdon = 1u << 0, kSwStart = 1u << 30, kTsVrefE = 1u << 23;
+inline constexpr std::uint32_t kVrefintChannel = 17;
+inline constexpr std::uint32_t kVrefintCal = 0x1FFF7A2A;  // 16-bit factory calibration
+}  // namespace adc
+
+namespace systick {
+inline constexpr std::uint32_t kCtrl = 0xE000E010, kLoad = 0xE000E014, kVal = 0xE000E018;
+inline constexpr std::uint32_t kEnable = 1u << 0, kTickInt = 1u << 1, kCoreClock = 1u << 2;
+}  // namespace systick
 
 namespace iwdg {  // independent watchdog, clocked by the 32 kHz LSI
 inline constexpr std::uint32_t kKr = 0x40003000, kPr = 0x40003004, kRlr = 0x40003008;

@@ -60,4 +60,13 @@ constexpr std::uint32_t flashWaitStates(std::uint32_t hz, float minVolts) {
   return (hz + perState - 1) / perState - 1;
 }
 
+// VDD in millivolts from ADC1's reading of VREFINT (channel 17) against its
+// factory calibration VREFINT_CAL, taken at VDDA = 3.3 V (DS11139): the
+// reference is fixed, so the supply is 3.3 V x CAL / reading. On the
+// harvested rail VDD is the storage capacitor's voltage. 0 for a reading
+// of 0 (the ADC not running).
+constexpr std::uint32_t vddMillivolts(std::uint32_t vrefintCal, std::uint32_t vrefintReading) {
+  return vrefintReading == 0 ? 0u : (3300u * vrefintCal + vrefintReading / 2) / vrefintReading;
+}
+
 }  // namespace aidi::fw::f412
