@@ -118,11 +118,7 @@ Result<CurrentSourceReport> CurrentSourceHarvester::run(double seconds, const st
   }
   report.seconds = traceAt - (c.traceStartS + m_playedS);
   m_playedS += report.seconds;
-  m_total.requestedJ += report.requestedJ;
-  m_total.deliveredJ += report.deliveredJ;
-  m_total.steps += report.steps;
-  m_total.clampedSteps += report.clampedSteps;
-  m_total.fullSteps += report.fullSteps;
+  m_total.add(report);
   return report;
 }
 
@@ -142,7 +138,8 @@ CapacitorHarvester::CapacitorHarvester(PowerSupply& supply, const HarvestTrace& 
       m_trace(trace),
       m_config((config.keepReadings = true, config)),
       m_thresholds(thresholds),
-      m_source(supply, trace, m_config) {}
+      m_source(supply, trace, m_config),
+      m_traceHoldsEnergy(trace.meanPower() > 0) {}
 
 // Output off whatever state the emulation is in (safe, idempotent).
 Status CapacitorHarvester::powerOff() {
@@ -178,7 +175,7 @@ Status CapacitorHarvester::prepare() {
 
 Result<PowerCycleRecord> CapacitorHarvester::powerOn() {
   const auto& t = m_thresholds;
-  if (!(m_trace.meanPower() > 0))
+  if (!m_traceHoldsEnergy)
     return fail(ErrorCode::Invalid, "current-source harvester: the trace " + m_trace.name() +
                                         " holds no energy; the capacitor cannot reach V_on");
   if (!m_started) {

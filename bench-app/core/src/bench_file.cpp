@@ -27,6 +27,18 @@ inst::Result<inst::VisaResource> resource(const Where& w, const toml::table& t, 
   return *parsed;
 }
 
+// Whether `name` names a row of a registry table (supply drivers, meter
+// drivers, flasher kinds), and the rows' names for the error that says not.
+template <class Rows>
+std::pair<bool, std::string> findRow(const Rows& rows, std::string_view name) {
+  std::pair<bool, std::string> found{false, ""};
+  for (const auto& row : rows) {
+    found.first |= row.name == name;
+    found.second += (found.second.empty() ? "" : ", ") + std::string(row.name);
+  }
+  return found;
+}
+
 }  // namespace
 
 inst::Result<BenchFile> loadBenchFile(const std::filesystem::path& path) {
@@ -88,12 +100,7 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     if (!driver) return std::unexpected(driver.error());
     s.driver = *driver;
     if (!s.driver.empty()) {
-      std::string known;
-      bool found = false;
-      for (const auto& d : inst::supplyDrivers()) {
-        found |= d.name == s.driver;
-        known += (known.empty() ? "" : ", ") + d.name;
-      }
+      const auto [found, known] = findRow(inst::supplyDrivers(), s.driver);
       if (!found) return w.error(supply->get("driver"), "supply.driver", "unknown driver \"" + s.driver + "\" (" + known + ")");
     }
     b.supply = s;
@@ -129,12 +136,7 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     m.resource = *r;
     auto driver = w.text(*meter, "driver", "meter.driver", "");
     if (!driver) return std::unexpected(driver.error());
-    std::string known;
-    bool found = false;
-    for (const auto& d : inst::meterDrivers()) {
-      found |= d.name == *driver;
-      known += (known.empty() ? "" : ", ") + std::string(d.name);
-    }
+    const auto [found, known] = findRow(inst::meterDrivers(), *driver);
     if (!found)
       return w.error(meter->get("driver") ? meter->get("driver") : meter, "meter.driver",
                      "needs a meter driver, one of " + known + (driver->empty() ? "" : " (not \"" + *driver + "\")"));
@@ -150,12 +152,7 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     auto kind = w.text(*flasher, "kind", "flasher.kind", "openocd");
     if (!kind) return std::unexpected(kind.error());
     b.flasherKind = *kind;
-    std::string kinds;
-    bool known = false;
-    for (const auto& k : inst::flasherKinds()) {
-      known |= k.name == b.flasherKind;
-      kinds += (kinds.empty() ? "" : ", ") + std::string(k.name);
-    }
+    const auto [known, kinds] = findRow(inst::flasherKinds(), b.flasherKind);
     if (!known)
       return w.error(flasher->get("kind"), "flasher.kind", "unknown flasher \"" + b.flasherKind + "\" (" + kinds + ")");
     inst::OpenOcdConfig o;

@@ -234,7 +234,7 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
       return std::unexpected(ok.error());
   auto link = inst::makeLink(bench.link->resource, bench.link->baud);
   if (auto ok = link->open(); !ok) {
-    (void)(*supply)->setOutput(bench.supply->channel, false);  // powered for flashing: off on any fault
+    (void)(*supply)->setOutput(channel, false);  // off on any fault (flashing left it off already)
     return std::unexpected(ok.error());
   }
 

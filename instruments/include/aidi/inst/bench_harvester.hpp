@@ -32,6 +32,10 @@ struct SupplyMeasurement {
 struct EmulationReport {
   double requestedJ = 0, deliveredJ = 0;
   std::uint64_t steps = 0, clampedSteps = 0, fullSteps = 0;
+  void add(const EmulationReport& o) {
+    requestedJ += o.requestedJ, deliveredJ += o.deliveredJ;
+    steps += o.steps, clampedSteps += o.clampedSteps, fullSteps += o.fullSteps;
+  }
   // |delivered - requested| / requested (0 when nothing was requested).
   double error() const {
     return requestedJ > 0 ? (deliveredJ > requestedJ ? deliveredJ - requestedJ : requestedJ - deliveredJ) / requestedJ : 0.0;

@@ -112,6 +112,7 @@ class CapacitorHarvester final : public BenchHarvester {
   CurrentSourceConfig m_config;
   Thresholds m_thresholds;
   CurrentSourceHarvester m_source;
+  bool m_traceHoldsEnergy;  // its mean power > 0, found once
   std::uint64_t m_cycles = 0;
   double m_volts = 0;  // the capacitor's last reading
   bool m_started = false;
