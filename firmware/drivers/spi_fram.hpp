@@ -96,14 +96,7 @@ class SpiFram final : public Nvm {
     if (!(status() & fram::kStatusWel)) return FramCheck::NoLatch;
     command(fram::kWriteDisable);
     if (status() & fram::kStatusWel) return FramCheck::LatchStuck;
-    constexpr std::uint32_t kPatterns[] = {0xA55A0FF0u, 0x5AA5F00Fu};
-    for (const std::uint32_t pattern : kPatterns) {
-      std::uint32_t back = 0;
-      write(scratchOffset, &pattern, sizeof pattern);
-      read(scratchOffset, &back, sizeof back);
-      if (back != pattern) return FramCheck::ReadBackWrong;
-    }
-    return FramCheck::Ok;
+    return readsBack(*this, scratchOffset) ? FramCheck::Ok : FramCheck::ReadBackWrong;
   }
 
   std::uint8_t status() {

@@ -56,6 +56,7 @@ ModelStatus ModelView::parse(const std::uint8_t* data, std::size_t size, bool ch
   m_tensorCount = u16(data + 12);
   std::memcpy(m_name, data + 24, 24);
   m_name[24] = '\0';
+  m_storedCrc = u32(data + 20);
   m_tensorsOffset = u32(data + 48);
   m_layersOffset = u32(data + 52);
   if (m_tensorCount == 0 || m_layerCount == 0 || m_tensorsOffset % 4 || m_layersOffset % 4 ||

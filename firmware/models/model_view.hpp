@@ -74,6 +74,8 @@ class ModelView {
   std::uint16_t layerCount() const { return m_layerCount; }
   std::uint16_t tensorCount() const { return m_tensorCount; }
   const char* name() const { return m_name; }
+  // The body's CRC-32C as the header stores it: the model's identity.
+  std::uint32_t storedCrc() const { return m_storedCrc; }
   int badIndex() const { return m_badIndex; }
   TensorInfo tensor(std::uint16_t index) const;
   LayerInfo layer(std::uint16_t index) const;
@@ -89,6 +91,7 @@ class ModelView {
   std::size_t m_size = 0;
   std::uint16_t m_layerCount = 0, m_tensorCount = 0;
   std::uint32_t m_tensorsOffset = 0, m_layersOffset = 0;
+  std::uint32_t m_storedCrc = 0;
   char m_name[25] = {};
   int m_badIndex = -1;
 };

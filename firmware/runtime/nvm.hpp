@@ -45,6 +45,20 @@ class Nvm {
   NvmStats m_stats;
 };
 
+// Whether `nvm` keeps what is written: two complementary patterns written
+// to the 4 bytes at `scratchOffset` (which the caller reserves) and read
+// back. An absent, write-protected or miswired chip, or a stuck bit, fails.
+inline bool readsBack(Nvm& nvm, std::uint32_t scratchOffset) {
+  constexpr std::uint32_t kPatterns[] = {0xA55A0FF0u, 0x5AA5F00Fu};
+  for (const std::uint32_t pattern : kPatterns) {
+    std::uint32_t back = 0;
+    if (!nvm.write(scratchOffset, &pattern, sizeof pattern)) return false;
+    nvm.read(scratchOffset, &back, sizeof back);
+    if (back != pattern) return false;
+  }
+  return true;
+}
+
 // NVM in addressable memory (the virtual board's NOLOAD region, a host buffer).
 class MemoryNvm final : public Nvm {
  public:

@@ -40,7 +40,7 @@ std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std
   for (const auto& file : config.configFiles) argv.insert(argv.end(), {"-f", file});
   if (!config.adapterSerial.empty() && !modern)
     argv.insert(argv.end(), {"-c", "hla_serial " + tclWord(config.adapterSerial)});
-  argv.insert(argv.end(), {"-c", "program " + tclWord(std::filesystem::absolute(elf).string()) + " verify reset exit"});
+  argv.insert(argv.end(), {"-c", "program " + tclWord(std::filesystem::absolute(elf).string()) + (config.runAfterProgram ? " verify reset exit" : " verify exit")});
   return argv;
 }
 

@@ -284,19 +284,25 @@ TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {
   EXPECT_NE(campaign.error().message.find("absent.toml"), std::string::npos) << campaign.error().message;
 }
 
-// Flashing succeeds (a flasher program that exits 0 stands in for a probe
-// that programmed the board), then the board's link cannot be opened: the
-// supply, on for flashing, ends off, and the run fails naming the link.
+// Flashing succeeds (a flasher program that notes its arguments and exits 0
+// stands in for a probe that programmed the board), then the board's link
+// cannot be opened: the supply, on for flashing, ends off, and the run fails
+// naming the link. The board was left halted after programming (no `reset`):
+// powered for flashing, it must not start the run early.
 TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
-  if (!std::filesystem::exists("/bin/true")) GTEST_SKIP() << "no /bin/true";
+  if (!std::filesystem::exists("/bin/sh")) GTEST_SKIP() << "no /bin/sh";
   auto dir = inst::TempDir::create("aidi-real-bench-");
   ASSERT_TRUE(dir);
   auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
   ASSERT_TRUE(sim);
+  const auto flasher = dir->path() / "fake-openocd";
+  const auto noted = dir->path() / "openocd-arguments";
+  std::ofstream(flasher) << "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > '" << noted.string() << "'\n";
+  std::filesystem::permissions(flasher, std::filesystem::perms::owner_all);
   const auto run = runBenchCampaign(
       *dir,
       benchHead((*sim)->port()) + "[link]\nresource = \"TCPIP0::127.0.0.1::1::SOCKET\"\n"
-                                  "[flasher]\nkind = \"openocd\"\nprogram = \"/bin/true\"\n",
+                                  "[flasher]\nkind = \"openocd\"\nprogram = \"" + flasher.string() + "\"\n",
       "[campaign]\nname = \"no-link\"\nsamples = 1\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\n"
       "policies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n");
   ASSERT_TRUE(run.progress) << run.progress.error().message;
@@ -304,6 +310,10 @@ TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
   EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
   EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered to be flashed";
   EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when the link failed";
+  std::ifstream arguments(noted);
+  std::string line, last;
+  while (std::getline(arguments, line)) last = line;
+  EXPECT_TRUE(last.starts_with("program ") && last.ends_with(" verify exit")) << "last argument: " << last;
 }
 
 // The harvester as a current source into a real capacitor (the simulator's

@@ -146,6 +146,23 @@ TEST(Simulation, AnInasPlanReplaysAndABrokenOneIsRefusedByTheDevice) {
   EXPECT_NE(why.find("no iNAS plan"), std::string::npos) << why;
 }
 
+// An NVM that takes no writes (an absent or write-protected FRAM) is caught
+// by the device's boot-time read-back, for every engine, before it runs
+// anything on it: no garbage prediction, no inference restarted for ever.
+TEST(Simulation, ADeviceWhoseNvmTakesNoWritesRefusesToRun) {
+  for (const char* policy : {"aidi", "loop", "sonic"}) {
+    auto r = request("inas-tiny", policy, 100e-6);
+    r.nvmFault = true;
+    auto run = core::simulate(r);
+    ASSERT_TRUE(run) << policy << ": " << run.error().message;
+    EXPECT_FALSE(run->finished) << policy;
+    EXPECT_EQ(run->predicted, -1) << policy;
+    EXPECT_NE(run->failure.find("device error 20: NVM not responding"), std::string::npos) << policy << ": " << run->failure;
+  }
+  auto healthy = core::simulate(request("inas-tiny", "loop", 100e-6));
+  ASSERT_TRUE(healthy && healthy->finished) << "the same run without the fault";
+}
+
 TEST(Simulation, LayerPolicyReportsDidNotFinishInsteadOfLooping) {
   auto r = core::simulate(request("mcunet-s", "layer", 100e-6));
   ASSERT_TRUE(r) << r.error().message;

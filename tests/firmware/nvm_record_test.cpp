@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "boot_counter.hpp"
+#include "image_stamp.hpp"
 #include "failing_nvm.hpp"
 
 using namespace aidi::fw;
@@ -73,5 +74,82 @@ TEST(NvmRecord, APowerFailureAtAnyWriteKeepsOldOrNew) {
       ASSERT_TRUE(again.load(v));
       EXPECT_EQ(v.a, 7u) << "the record keeps working after a torn commit";
     }
+  }
+}
+
+// A reflashed board: the FRAM still holds the old image's progress. The new
+// image discards it (the runtimes find formatted NVM); the same image
+// resumes it; and a power failure at any write of the discard leaves a
+// state whose next boot still discards.
+namespace {
+constexpr ImageStamp kOld{buildIdOf("1a2b3c4d55667788"), 0xC0FFEEu, 2};
+constexpr ImageStamp kNew{buildIdOf("99aa00ff00000000"), 0xC0FFEEu, 2};
+}  // namespace
+
+TEST(ImageStamp, BuildIdIsTheHashsFirstEightHexDigits) {
+  static_assert(buildIdOf("1a2b3c4d55667788") == 0x1a2b3c4du);
+  static_assert(buildIdOf("ABCDEF01") == 0xabcdef01u);
+  EXPECT_NE(kOld.build, kNew.build);
+}
+
+TEST(ImageStamp, ANewImageNeverResumesAnotherImagesProgress) {
+  std::vector<std::uint8_t> stampBytes(kImageStampBytes, 0), runtimeBytes(ProgressRecord::kBytes + 64, 0);
+  MemoryNvm stamp(stampBytes.data(), static_cast<std::uint32_t>(stampBytes.size()));
+  MemoryNvm runtime(runtimeBytes.data(), static_cast<std::uint32_t>(runtimeBytes.size()));
+  EXPECT_TRUE(claimProgress(stamp, 0, runtime, kOld)) << "first boot: no stamp yet";
+  ProgressRecord record(runtime, 0);
+  Progress p{};
+  ASSERT_FALSE(record.load(p));
+  ASSERT_TRUE(record.commit(Progress{7, 3, 2, 40, 0, 0}));
+
+  EXPECT_FALSE(claimProgress(stamp, 0, runtime, kOld)) << "the same image keeps its progress";
+  ProgressRecord again(runtime, 0);
+  ASSERT_TRUE(again.load(p));
+  EXPECT_EQ(p.layer, 3);
+
+  ImageStamp otherPolicy = kOld;
+  otherPolicy.policy = 3;
+  ImageStamp otherModel = kOld;
+  otherModel.model ^= 1;
+  for (const ImageStamp& image : {kNew, otherPolicy, otherModel}) {
+    ASSERT_TRUE(again.commit(Progress{7, 3, 2, 40, 0, 0}));
+    EXPECT_TRUE(claimProgress(stamp, 0, runtime, image));
+    ProgressRecord fresh(runtime, 0);
+    EXPECT_FALSE(fresh.load(p)) << "another image's progress is discarded";
+    EXPECT_FALSE(claimProgress(stamp, 0, runtime, image)) << "and the stamp is the new image's";
+  }
+}
+
+TEST(ImageStamp, APowerFailureDuringTheDiscardIsRedoneAtTheNextBoot) {
+  const auto oldProgressIn = [](host::FailingNvm& stamp, host::FailingNvm& runtime) {
+    EXPECT_TRUE(claimProgress(stamp, 0, runtime, kOld));
+    ProgressRecord record(runtime, 0);
+    Progress p{};
+    record.load(p);
+    EXPECT_TRUE(record.commit(Progress{7, 3, 2, 40, 0, 0}));
+  };
+  // The discard's writes: the progress record zeroed, then the stamp committed.
+  host::FailingNvm cleanStamp(kImageStampBytes), cleanRuntime(ProgressRecord::kBytes);
+  oldProgressIn(cleanStamp, cleanRuntime);
+  const std::size_t stampBefore = cleanStamp.writeSizes().size(), runtimeBefore = cleanRuntime.writeSizes().size();
+  ASSERT_TRUE(claimProgress(cleanStamp, 0, cleanRuntime, kNew));
+  const auto zeroWrites = static_cast<std::int64_t>(cleanRuntime.writeSizes().size() - runtimeBefore);
+  const auto stampWrites = static_cast<std::int64_t>(cleanStamp.writeSizes().size() - stampBefore);
+  ASSERT_GT(zeroWrites, 0);
+  ASSERT_EQ(stampWrites, 3);
+
+  for (std::int64_t cut = 0; cut < zeroWrites + stampWrites; ++cut) {
+    host::FailingNvm stamp(kImageStampBytes), runtime(ProgressRecord::kBytes);
+    oldProgressIn(stamp, runtime);
+    if (cut < zeroWrites) runtime.failAtWrite(cut);
+    else stamp.failAtWrite(cut - zeroWrites);
+    claimProgress(stamp, 0, runtime, kNew);  // power fails inside
+    stamp.failAtWrite(-1);
+    runtime.failAtWrite(-1);
+    claimProgress(stamp, 0, runtime, kNew);  // the next boot
+    ProgressRecord after(runtime, 0);
+    Progress p{};
+    EXPECT_FALSE(after.load(p)) << "the old progress survived a cut at write " << cut;
+    EXPECT_FALSE(claimProgress(stamp, 0, runtime, kNew)) << "the stamp is not the new image's after a cut at write " << cut;
   }
 }

@@ -24,6 +24,17 @@ TEST(OpenOcdFlasher, CommandLineForTheNucleoBoard) {
   EXPECT_EQ(argv, expected);
 }
 
+// A bench flashes a board its supply powers: the core stays halted (no
+// `reset`), so it runs nothing and writes no progress until its first
+// power-on under the harvest.
+TEST(OpenOcdFlasher, ABenchLeavesTheBoardHaltedAfterProgramming) {
+  OpenOcdConfig config;
+  config.runAfterProgram = false;
+  const auto argv = openOcdArguments(config, "/fw/a.elf");
+  ASSERT_FALSE(argv.empty());
+  EXPECT_EQ(argv.back(), "program {/fw/a.elf} verify exit");
+}
+
 TEST(OpenOcdFlasher, SelectsOneProbeAmongSeveral) {
   OpenOcdConfig config;
   config.adapterSerial = "066BFF485051";

@@ -234,7 +234,11 @@ inst::Status flashBench(const BenchFile& bench, const std::filesystem::path& elf
   if (std::error_code ec; !std::filesystem::is_regular_file(elf, ec))
     return inst::fail(inst::ErrorCode::NotFound, "firmware image not found: " + elf.string() +
                                                      " (built by `make` for every model and policy)");
-  auto flasher = inst::makeFlasher(bench.flasherKind, *bench.flasher);
+  // Powered by the bench's supply, the board stays halted after flashing
+  // until the supply cuts it: a run begins from its first power-on.
+  inst::OpenOcdConfig config = *bench.flasher;
+  config.runAfterProgram = !bench.supply;
+  auto flasher = inst::makeFlasher(bench.flasherKind, config);
   if (!flasher) return std::unexpected(flasher.error());
   if (!bench.supply) return (*flasher)->program(elf);  // powered some other way (USB)
   std::unique_ptr<inst::PowerSupply> opened;

@@ -147,7 +147,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
       return inst::fail(inst::ErrorCode::Unsupported, fmt::format("the model has more than {} layers", fw::kMaxLayers));
     jobPlan.assign(plan.rowsPerJob, plan.rowsPerJob + view.layerCount());
   }
-  std::string config = "AIDIRUN8";
+  std::string config = "AIDIRUN9";
   putU32(config, static_cast<std::uint32_t>(r.sample));
   putU32(config, static_cast<std::uint32_t>(policy->policy));
   putU32(config, static_cast<std::uint32_t>(std::min(cyclesPerPowerCycle, 4e9)));
@@ -169,6 +169,7 @@ inst::Result<Prepared> prepare(const SimulationRequest& r, std::uint32_t mode, d
   putU32(config, static_cast<std::uint32_t>(std::lround(r.board.adcFullScaleV * 1000)));
   putU32(config, r.continuous ? 1u : 0u);
   putF32(config, static_cast<float>(r.board.transferPowerW() / r.board.runningPowerW()));
+  putU32(config, r.nvmFault ? 1u : 0u);
   for (std::size_t i = 0; i < fw::kMaxLayers; i += 2)
     putU32(config, (i < jobPlan.size() ? jobPlan[i] : 0u) | (i + 1 < jobPlan.size() ? std::uint32_t{jobPlan[i + 1]} << 16 : 0u));
   config.append(image->pixels.begin(), image->pixels.end());

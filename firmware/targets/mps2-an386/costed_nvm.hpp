@@ -21,13 +21,14 @@ namespace aidi::fw::mps2 {
 
 class CostedNvm final : public Nvm {
  public:
-  CostedNvm(std::uint8_t* bytes, std::uint32_t size, const NvmCosts& costs)
-      : m_bytes(bytes), m_size(size), m_costs(costs) {}
+  // `writesLost`: fault injection, a chip that takes no writes.
+  CostedNvm(std::uint8_t* bytes, std::uint32_t size, const NvmCosts& costs, bool writesLost = false)
+      : m_bytes(bytes), m_size(size), m_costs(costs), m_writesLost(writesLost) {}
   bool write(std::uint32_t offset, const void* data, std::uint32_t size) override {
     const std::uint32_t cycles = m_costs.writeOverheadCycles + size * m_costs.cyclesPerByte;  // 32-bit: one MLA
     aidi_nvm_write_wait(cycles);
     m_transferCycles += cycles;
-    std::memcpy(m_bytes + offset, data, size);
+    if (!m_writesLost) std::memcpy(m_bytes + offset, data, size);
     ++m_stats.writes;
     m_stats.bytesWritten += size;
     return true;
@@ -55,6 +56,7 @@ class CostedNvm final : public Nvm {
   std::uint8_t* m_bytes;
   std::uint32_t m_size;
   NvmCosts m_costs;
+  bool m_writesLost;
 };
 
 }  // namespace aidi::fw::mps2

@@ -28,6 +28,7 @@ namespace {
 using namespace aidi;
 
 constexpr std::uint32_t kNvmBytes = 480 * 1024;
+constexpr std::uint32_t kNvmScratchBytes = 4;  // the boot's read-back check, at the NVM's end
 // (bench-app/core/src/simulation.cpp: kDeviceScratchBytes, for the iNAS search, is the same.)
 constexpr std::uint32_t kScratchBytes = 160 * 1024;
 
@@ -215,8 +216,12 @@ int main() {
 
   const fw::NvmCosts nvmCosts{config->nvmCyclesPerByte, config->nvmWriteOverheadCycles,
                               config->nvmReadOverheadCycles, config->nvmWakeCycles};
-  fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes, nvmCosts);
-  if (!fw::planNvm(model, kNvmBytes, g_layout, policyInfo->progress)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
+  fw::mps2::CostedNvm nvm(g_nvm, kNvmBytes, nvmCosts, config->nvmFault != 0);
+  // As the real board checks its FRAM at every boot (SpiFram::selfCheck),
+  // at the same cost: a scratch word past the runtime's region reads back.
+  if (!fw::readsBack(nvm, kNvmBytes - kNvmScratchBytes))
+    fail(20, 0, "NVM not responding: a scratch word did not read back");
+  if (!fw::planNvm(model, kNvmBytes - kNvmScratchBytes, g_layout, policyInfo->progress)) fail(14, g_layout.bytes, "model tensors exceed the NVM");
   if (policyInfo->engine == proto::PolicyEngine::Resident) {
     // Activations resident in SRAM, checkpointed just before the energy runs out.
     fw::ArenaPlan arena;

@@ -10,7 +10,7 @@ namespace aidi::fw::mps2 {
 
 inline constexpr std::uintptr_t kRunConfigAddress = 0x000F0000u;
 inline constexpr std::uintptr_t kModelAddress = 0x00100000u;
-inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '8'};
+inline constexpr char kRunConfigMagic[8] = {'A', 'I', 'D', 'I', 'R', 'U', 'N', '9'};
 
 enum class RunMode : std::uint32_t {
   Intermittent = 0,  // the runtime: jobs, checkpoints, NVM
@@ -59,6 +59,9 @@ struct RunConfig {
   // FRAM's active draw over its standby, from the board's datasheet): the
   // device counts its transfers at this weight when it counts down energy.
   float nvmTransferWeight;
+  // Fault injection: 1 makes the NVM ignore writes (a chip absent or
+  // write-protected), which the boot's read-back check must catch.
+  std::uint32_t nvmFault;
   // The plan the bench searched offline for the inas policy (rows per job,
   // per layer; zeros for every other policy).
   std::uint16_t planRows[64];

@@ -14,6 +14,7 @@
 #include "aidi/proto/messages.hpp"
 #include "board.hpp"
 #include "boot_counter.hpp"
+#include "image_stamp.hpp"
 #include "intermittent_runtime.hpp"
 #include "board_profile.hpp"
 #include "resident_runtime.hpp"
@@ -158,6 +159,11 @@ static_assert(fw::kBootCounterBytes <= kFramScratch, "the FRAM scratch word over
 constexpr std::uint32_t kHarvestRecordAt = 64;
 static_assert(fw::kBootCounterBytes <= kHarvestRecordAt && kHarvestRecordAt + fw::HarvestRecord::kBytes <= kFramScratch,
               "the harvest record does not fit between the boot counter and the scratch word");
+// Which image the progress belongs to (image_stamp.hpp), after the harvest record.
+constexpr std::uint32_t kImageStampAt = 160;
+static_assert(kHarvestRecordAt + fw::HarvestRecord::kBytes <= kImageStampAt &&
+                  kImageStampAt + fw::kImageStampBytes <= kFramScratch,
+              "the image stamp does not fit between the harvest record and the scratch word");
 
 int main() {
   // The BOR level sets the lowest supply the chip runs at, and so the flash
@@ -195,6 +201,10 @@ int main() {
   const proto::PolicyInfo* policyInfo = proto::findPolicy(std::uint32_t{AIDI_POLICY});
   if (!policyInfo) fail(17, AIDI_POLICY, "unknown policy code");
   const auto policy = policyInfo->policy;
+  // The FRAM outlives reflashing: progress another image left is discarded.
+  fw::NvmWindow stampNvm(fram, kImageStampAt, fw::kImageStampBytes);
+  fw::claimProgress(stampNvm, 0, runtimeNvm,
+                    {fw::buildIdOf(AIDI_BUILD_HASH), model.storedCrc(), static_cast<std::uint32_t>(policy)});
   fw::cm4::useConstantWeights(true);  // the model is in flash: every engine may keep expanded weights
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.

@@ -27,6 +27,10 @@ struct OpenOcdConfig {
   std::string adapterSerial;  // the probe's serial when several are attached
   std::vector<std::string> searchDirs;
   Millis timeout{120000};
+  // Reset the board to run the new image (a user's `aidi flash`). A bench
+  // flashing before a run leaves it halted instead: it must run nothing, nor
+  // commit progress to its FRAM, while powered for flashing (flashBench).
+  bool runAfterProgram = true;
 };
 
 // OpenOCD's release, from `openocd --version` ("Open On-Chip Debugger 0.11.0...").
@@ -36,7 +40,8 @@ struct OpenOcdVersion {
 };
 [[nodiscard]] std::optional<OpenOcdVersion> parseOpenOcdVersion(const std::string& versionOutput);
 
-// The command line (argv) that programs, verifies and resets. The probe's
+// The command line (argv) that programs, verifies and resets (or leaves
+// the core halted, as OpenOCD's `program` without `reset` does). The probe's
 // serial is `adapter serial` from OpenOCD 0.12 on; before, ST-LINK's
 // `hla_serial`, which exists only once the board's script chose the driver.
 std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf,

@@ -93,6 +93,9 @@ struct SimulationRequest {
   bool oracleSensing = false;
   // Continuous operation instead of one inference (simulateContinuous).
   std::optional<ContinuousPlan> continuous;
+  // Fault injection: the virtual NVM ignores every write, as an absent or
+  // write-protected FRAM would; the device must refuse to run (error 20).
+  bool nvmFault = false;
   std::uint64_t maxPowerCycles = 20000;
   // Power cycles in a row without a committed job before the run is declared
   // "did not finish" (a job larger than a power cycle never completes).
