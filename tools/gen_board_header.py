@@ -37,6 +37,7 @@ FIGURES = [
     ("adc_noise_v", "kAdcNoiseV", "double", 0.0, 1.0),
     ("adc_conversion_s", "kAdcConversionS", "double", 0.0, 0.1),
     ("nvm_active_power_w", "kNvmActivePowerW", "double", 0.0, 1.0),
+    ("telemetry_baud", "kTelemetryBaud", "std::uint32_t", 0, 100000000),
 ]
 
 

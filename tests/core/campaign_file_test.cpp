@@ -270,7 +270,7 @@ TEST(BoardProfile, ShippedProfilesLoadAndBrokenOnesAreRefused) {
   for (const auto& name : names) {
     auto p = core::findBoardProfile(name);
     ASSERT_TRUE(p) << name << ": " << p.error().message;
-    EXPECT_EQ(p->sources.size(), 23u) << name;
+    EXPECT_EQ(p->sources.size(), 24u) << name;
     for (const auto& [key, source] : p->sources) EXPECT_FALSE(source.empty()) << name << " " << key;
   }
   auto good = core::findBoardProfile("mps2-an386");

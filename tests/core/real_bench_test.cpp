@@ -272,6 +272,26 @@ TEST(RealBench, ABoardWhoseHelloDisagreesWithItsProfileFailsTheRun) {
   EXPECT_FALSE((*sim)->channel(1).output);
 }
 
+// A serial link read at another rate than the board's profile sends would
+// decode noise: the run is refused before the board is powered.
+TEST(RealBench, ALinkAtAnotherBaudThanTheBoardSendsIsRefused) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const auto run = runBenchCampaign(
+      *dir, benchHead((*sim)->port()) + "[link]\nresource = \"ASRL/dev/ttyAIDI-NO-SUCH-PORT::INSTR\"\nbaud = 115200\n",
+      "[campaign]\nname = \"slow-link\"\nsamples = 1\nbench = \"bench.toml\"\n[matrix]\nmodels = [\"inas-tiny\"]\n"
+      "policies = [\"aidi\"]\n[[condition]]\nname = \"steady\"\nconstant_w = 0.002\ncapacitor_uf = 100\n");
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->failed, 1);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%link.baud is 115200 but board "
+                                       "\"nucleo-f412zg\" sends at 921600 Bd (telemetry_baud in %'"),
+            1)
+      << test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs");
+  EXPECT_FALSE((*sim)->channel(1).output) << "never powered";
+}
+
 TEST(RealBench, ABadBenchFileFailsTheCampaignFileBeforeAnyRun) {
   auto dir = inst::TempDir::create("aidi-real-bench-");
   ASSERT_TRUE(dir);

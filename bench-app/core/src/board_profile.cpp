@@ -70,6 +70,8 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
       {"adc_noise_v", 0, 1, false, 0},        {"adc_conversion_s", 0, 0.1, false, 0},
       // Since the profiling work: before it, transfers drew the standby power.
       {"nvm_active_power_w", 0, 1, false, 0},
+      // Since the real-board work: before it, telemetry was not charged.
+      {"telemetry_baud", 0, 1e8, true, 0},
   };
   std::set<std::string> known = {"name", "target", "description", "nvm_kind"};
   for (const auto& f : figures) known.insert(f.key);
@@ -133,6 +135,7 @@ inst::Result<BoardProfile> parseBoardProfile(const std::string& text, const std:
   p.adcFullScaleV = values["adc_full_scale_v"];
   p.adcNoiseV = values["adc_noise_v"];
   p.adcConversionS = values["adc_conversion_s"];
+  p.telemetryBaud = static_cast<std::uint32_t>(values["telemetry_baud"]);
   if (p.adcFullScaleV < p.vMax)
     return file.error(root.get("adc_full_scale_v"), "adc_full_scale_v", "must reach v_max: the ADC reads the capacitor up to its ceiling");
   if (p.shutdownPowerW > p.sleepingPowerW())

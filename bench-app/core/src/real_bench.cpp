@@ -209,6 +209,13 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
   const BenchFile& bench = r.bench;
   if (!bench.supply) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [supply]: the bench has no supply to power the board");
   if (!bench.link) return inst::fail(inst::ErrorCode::NotFound, bench.path.string() + ": [link]: the bench has no link to read the board");
+  // Read at another rate than the board sends, every frame would be noise.
+  if (bench.link->resource.kind == inst::VisaResource::Kind::Serial && r.board.telemetryBaud > 0 &&
+      static_cast<std::uint32_t>(bench.link->baud) != r.board.telemetryBaud)
+    return inst::fail(inst::ErrorCode::Invalid,
+                      bench.path.string() + ": link.baud is " + std::to_string(bench.link->baud) + " but board \"" +
+                          r.board.name + "\" sends at " + std::to_string(r.board.telemetryBaud) + " Bd (telemetry_baud in " +
+                          r.board.path.string() + ")");
   auto supply = inst::openPowerSupply(bench.supply->resource.text, bench.limits, {.driver = bench.supply->driver});
   if (!supply) return std::unexpected(supply.error());
   const int channel = bench.supply->channel;

@@ -61,6 +61,11 @@ std::vector<std::pair<std::string, std::string>> assumptions(const Report& r) {
         "nvm_sleep_power_w");
     row("NVM wake-up", fmt::format("{:g} us ({} cycles waited after every wake)", b.nvmWakeS * 1e6, b.nvmWakeCycles()),
         "nvm_wake_s");
+    if (b.telemetryBaud > 0)
+      row("telemetry", fmt::format("{} Bd, polled: {:.0f} CPU cycles per frame byte", b.telemetryBaud,
+                                   b.telemetryCyclesPerByte()), "telemetry_baud");
+    else
+      row("telemetry", "not charged (the bench observes the virtual board for free)", "telemetry_baud");
     row("V_on", fmt::format("{:g} V", b.vOn), "v_on");
     row("V_off", fmt::format("{:g} V", b.vOff), "v_off");
     row("V_max", fmt::format("{:g} V", b.vMax), "v_max");
@@ -700,7 +705,7 @@ void writeJson(const Report& r, std::ostream& out) {
                            {"nvm_write_overhead_cycles", b.nvmWriteOverheadCycles},
                            {"nvm_read_overhead_cycles", b.nvmReadOverheadCycles},
                            {"nvm_standby_power_w", b.nvmStandbyPowerW}, {"nvm_active_power_w", b.nvmActivePowerW},
-                           {"nvm_sleep_power_w", b.nvmSleepPowerW},
+                           {"nvm_sleep_power_w", b.nvmSleepPowerW}, {"telemetry_baud", b.telemetryBaud},
                            {"nvm_wake_s", b.nvmWakeS}, {"v_on", b.vOn}, {"v_off", b.vOff},
                            {"v_max", b.vMax}, {"efficiency", b.efficiency}, {"leakage_w", b.leakageW},
                            {"sources", sources}});

@@ -53,7 +53,7 @@ class Usart3 {
  public:
   // 921,600 Bd: the ST-LINK/V2-1 virtual COM port carries it, and a commit's
   // checkpoint frame then blocks ~0.4 ms instead of 3.3 ms at 115,200.
-  void begin(std::uint32_t clockHz, std::uint32_t baud = 921'600);
+  void begin(std::uint32_t clockHz, std::uint32_t baud);
   void write(const std::uint8_t* data, std::uint32_t size);
 };
 

@@ -33,6 +33,7 @@ constexpr std::uint32_t kFramBytes = fw::board::kNvmBytes;  // CY15B104Q
 static_assert(fw::board::kClockHz == 25e6 || fw::board::kClockHz == 100e6,
               "boards/nucleo-f412zg.toml: the clock code sets up 25 or 100 MHz");
 constexpr std::uint32_t kImages = AIDI_IMAGES;
+static_assert(fw::board::kTelemetryBaud > 0, "boards/nucleo-f412zg.toml: telemetry_baud sets USART3's rate");
 // Job buffers: the model's peak activation SRAM (from its manifest, at build
 // time) plus row halos; the linker fails the build when it does not fit.
 constexpr std::uint32_t kScratchBytes = AIDI_SCRATCH_BYTES;
@@ -174,7 +175,7 @@ int main() {
   fw::nucleo::enableCycleCounter();
   const proto::ResetCause cause = fw::nucleo::takeResetCause();
   fw::nucleo::armVoltageDetector(static_cast<float>(fw::board::kVOff) + 0.2f);
-  g_uart.begin(clockHz);
+  g_uart.begin(clockHz, fw::board::kTelemetryBaud);
   const std::uint8_t resync = proto::kDelimiter;
   g_uart.write(&resync, 1);
   // Below V_off the FRAM (2.0 V minimum) and the flash timing are outside

@@ -39,6 +39,10 @@ struct BoardProfile {
   // the time one reading takes, charged at the running power.
   std::uint32_t adcBits = 12;
   double adcFullScaleV = 0, adcNoiseV = 0, adcConversionS = 0;
+  // The rate its telemetry UART sends at, polled: every frame byte holds the
+  // CPU for 10 bit times (8N1). 0: not charged (the virtual board's frames
+  // are the bench's observation; a deployed device sends none).
+  std::uint32_t telemetryBaud = 0;
   std::map<std::string, std::string> sources;  // figure key -> its source
 
   // The storage element as this board sees it: its thresholds, converter
@@ -56,6 +60,8 @@ struct BoardProfile {
   double cyclesOf(double joules) const { return joules / runningPowerW() * clockHz; }
   // The cycles the firmware waits after waking its NVM.
   std::uint32_t nvmWakeCycles() const { return static_cast<std::uint32_t>(nvmWakeS * clockHz + 0.5); }
+  // CPU cycles a telemetry byte holds the board (0 when not charged).
+  double telemetryCyclesPerByte() const { return telemetryBaud > 0 ? 10.0 * clockHz / telemetryBaud : 0.0; }
 };
 
 // The virtual board's own profile: what runs use when nothing names a board.
