@@ -288,7 +288,7 @@ int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions
                                              {"latency_median_s", latency.median}, {"latency_p95_s", latency.p95},
                                              {"latency_max_s", latency.max},
                                              {"energy_per_inference_uj", energyUj}, {"dark_s", r->darkS},
-                                             {"power_cycles", r->cycles.size()}, {"warnings", r->warnings},
+                                             {"power_cycles", r->cycles.size()}, {"warnings", aidi::core::warningTexts(r->warnings)},
                                              {"wall_s", r->wallS}, {"inferences_per_wall_s", perWallS}}.dump());
     return r->disagreeing ? kExitFailure : 0;
   }
@@ -305,7 +305,7 @@ int runContinuous(const aidi::core::SimulationRequest& request, const SimOptions
              r->darkS, r->disagreeing ? fmt::format("{} DISAGREED", r->disagreeing) : std::string("all agree"));
   fmt::print("  wall {:.2f} s, {:.1f} inferences per wall second\n", r->wallS, perWallS);
   std::fflush(stdout);
-  for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning);
+  for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning.text);
   return r->disagreeing ? kExitFailure : 0;
 }
 
@@ -408,7 +408,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
                                              {"sensing", o.sensing}, {"adc_readings", adcReadings},
                                              {"start_s", request.window.startS},
                                              {"v_start", request.window.startVolts(request.storage)},
-                                             {"warnings", r->warnings},
+                                             {"warnings", aidi::core::warningTexts(r->warnings)},
                                              {"job_plan", r->jobPlan},
                                              {"wall_s", r->wallS},
                                              {"power_cycles_per_wall_s", cyclesPerWallS}}.dump());
@@ -446,7 +446,7 @@ int runSim(const std::filesystem::path& zoo, const SimOptions& o) {
   }
   std::fflush(stdout);
   if (!o.json)
-    for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning);
+    for (const auto& warning : r->warnings) fmt::print(stderr, "warning: {}\n", warning.text);
   return r->finished ? 0 : kExitFailure;
 }
 

@@ -39,9 +39,15 @@ namespace {
 // `powered` it never reboots, as a board fed from elsewhere.
 class BoardStandIn {
  public:
+  // `resumed`: the first boot restores inference `resumed` from an earlier
+  // run (its FRAM kept it) and finishes it, predicting 77, before its own.
   BoardStandIn(std::vector<int> predictions, std::chrono::milliseconds period, std::uint32_t clockHz = 100'000'000,
-               std::function<bool()> powered = {})
-      : m_predictions(std::move(predictions)), m_period(period), m_clockHz(clockHz), m_powered(std::move(powered)) {
+               std::function<bool()> powered = {}, std::uint32_t resumed = 0)
+      : m_predictions(std::move(predictions)),
+        m_period(period),
+        m_clockHz(clockHz),
+        m_powered(std::move(powered)),
+        m_resumed(resumed) {
     m_thread = std::thread([this] { serve(); });
   }
   ~BoardStandIn() {
@@ -72,6 +78,11 @@ class BoardStandIn {
     proto::Boot boot{};
     boot.bootCount = 1;
     boot.resetCause = proto::ResetCause::Pin;
+    if (m_resumed) {
+      boot.progressValid = 1;
+      boot.inference = m_resumed;
+      boot.layer = 2;
+    }
     send(fd, writer, boot);
     bool wasPowered = true;
     const auto waitWatchingPower = [&](std::chrono::milliseconds span) {
@@ -89,15 +100,24 @@ class BoardStandIn {
         std::this_thread::sleep_for(1ms);
       }
     };
+    if (m_resumed) {
+      waitWatchingPower(m_period / 3);
+      proto::InferenceResult r{};
+      r.inference = m_resumed;
+      r.sample = 999;
+      r.predicted = 77;
+      r.logitCount = 10;
+      send(fd, writer, r);
+    }
     for (std::size_t k = 0; k < m_predictions.size() && !m_stop; ++k) {
       waitWatchingPower(m_period);
       proto::Checkpoint c{};
-      c.inference = static_cast<std::uint32_t>(k + 1);
+      c.inference = static_cast<std::uint32_t>(m_resumed + k + 1);
       c.layer = 3;
       c.nvmBytes = 100;
       send(fd, writer, c);
       proto::InferenceResult r{};
-      r.inference = static_cast<std::uint32_t>(k + 1);
+      r.inference = static_cast<std::uint32_t>(m_resumed + k + 1);
       r.sample = static_cast<std::uint32_t>(k);
       r.predicted = static_cast<std::uint8_t>(m_predictions[k]);
       r.logitCount = 10;
@@ -110,6 +130,7 @@ class BoardStandIn {
   std::chrono::milliseconds m_period;
   std::uint32_t m_clockHz;
   std::function<bool()> m_powered;
+  std::uint32_t m_resumed;
   aidi::test::LoopbackListener m_listener;
   std::atomic<bool> m_stop{false};
   std::thread m_thread;
@@ -226,6 +247,32 @@ TEST(RealBench, ACampaignRunsOnASupplyAndALinkAndIsRecorded) {
   EXPECT_GT(amps->count, 5u);
   EXPECT_NEAR(amps->max, 3.3 / 100.0, 0.005) << "V/R of the simulator's load while on";
   EXPECT_LT(amps->min, 1e-3) << "off while charging";
+}
+
+// A board whose FRAM kept an inference of an earlier run of the same image
+// finishes it first: that result is not one of this run's samples (its
+// latency and prediction belong to no sample here); the run's samples are
+// the board's next inferences, and the first says what happened.
+TEST(RealBench, AnInferenceAnEarlierRunBeganIsNotCountedAsASample) {
+  auto dir = inst::TempDir::create("aidi-real-bench-");
+  ASSERT_TRUE(dir);
+  auto sim = inst::ScpiPsuSimulator::start({.loadOhms = 100.0});
+  ASSERT_TRUE(sim);
+  const auto expected = test::loadJson(test::fixturesDir() / "models/inas-tiny/expected.json")["predictions"];
+  BoardStandIn board({expected[0].get<int>(), expected[1].get<int>()}, 150ms, 100'000'000,
+                     [&] { return (*sim)->channel(1).output; }, /*resumed=*/7);
+  const auto run = runOnDesk(*dir, (*sim)->port(), board.port(), "inherited", 2);
+  ASSERT_TRUE(run.progress) << run.progress.error().message;
+  EXPECT_EQ(run.progress->done, 1);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM inferences"), 2);
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM inferences WHERE predicted = 77 OR sample = 999"), 0);
+  for (int k = 0; k < 2; ++k)
+    EXPECT_EQ(test::sqliteScalar(run.db, "SELECT predicted FROM inferences WHERE sample = " + std::to_string(k)),
+              expected[static_cast<std::size_t>(k)].get<int>());
+  EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM events WHERE kind = 'inherited-inference' AND "
+                                       "message LIKE 'inference 0: the board first finished an inference an earlier%'"),
+            1);
+  EXPECT_FALSE((*sim)->channel(1).output);
 }
 
 // The flasher is the real OpenOCD, told to use only an ST-LINK whose serial

@@ -42,6 +42,10 @@ struct SessionTelemetry {
           proto::Boot boot{};
           if (proto::decodeMessage(s.m_decoder.frame(), boot) == proto::PayloadStatus::Ok &&
               s.m_lastBootCount != boot.bootCount) {
+            // The session's first boot resuming work: an inference an
+            // earlier run of this image began (a real board's FRAM keeps it).
+            if (!s.m_lastBootCount && boot.progressValid && (boot.layer > 0 || boot.job > 0))
+              s.m_inheritedInference = boot.inference;
             s.m_lastBootCount = boot.bootCount;
             ++s.m_boots;
           }
@@ -49,6 +53,12 @@ struct SessionTelemetry {
         if (kind == proto::MessageType::Checkpoint && limits.onCheckpoint)
           limits.onCheckpoint(result.checkpointEvents.back());
         if (kind == proto::MessageType::Result) {
+          proto::InferenceResult done{};
+          if (s.m_inheritedInference && proto::decodeMessage(s.m_decoder.frame(), done) == proto::PayloadStatus::Ok &&
+              done.inference == *s.m_inheritedInference) {
+            result.inherited = true;
+            s.m_inheritedInference.reset();
+          }
           if (s.m_helloRequired && !s.m_helloChecked)
             return inst::fail(inst::ErrorCode::Protocol,
                               "the board sent a result but no Hello frame: its target and clock cannot be checked "

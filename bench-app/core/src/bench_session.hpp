@@ -65,6 +65,8 @@ class BenchSession {
   // Boot frames with a new boot count, and power cuts that called for one.
   std::uint64_t m_boots = 0, m_cuts = 0;
   std::optional<std::uint32_t> m_lastBootCount;
+  // The inference the session's first boot resumed, until its result.
+  std::optional<std::uint32_t> m_inheritedInference;
 };
 
 struct SampleLimits {

@@ -282,7 +282,7 @@ inst::Status continuousRun(const RunSetup& s, const RunnerOptions& options, Plai
       result->missed(plan.deadlineS), result->disagreeing, shareUj, result->darkS);
   if (auto ok = write(db::EventRow{std::nullopt, run.runId, "info", "continuous", summary}); !ok) return ok;
   for (const auto& warning : result->warnings)
-    if (auto ok = write(db::EventRow{std::nullopt, run.runId, "warning", "trace-wrapped", warning}); !ok) return ok;
+    if (auto ok = write(db::EventRow{std::nullopt, run.runId, "warning", warning.kind, warning.text}); !ok) return ok;
   if (result->disagreeing > 0)
     return inst::fail(inst::ErrorCode::Protocol, std::to_string(result->disagreeing) +
                                                      " results of the same image disagreed with the first");
@@ -502,8 +502,8 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
           return dbError(ok.error());
       }
       for (const auto& warning : result.warnings)
-        if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "warning", "trace-wrapped",
-                                               "inference " + std::to_string(sample) + ": " + warning});
+        if (auto ok = writer.push(db::EventRow{campaignId, run.runId, "warning", warning.kind,
+                                               "inference " + std::to_string(sample) + ": " + warning.text});
             !ok)
           return dbError(ok.error());
       e.sample = sample;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/registry.hpp"
@@ -276,6 +277,7 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     if (recorder) (void)recorder->finish();
     return std::unexpected(std::move(error));
   };
+  std::optional<ResultWarning> inherited;
   for (int sample = 0; sample < r.samples; ++sample) {
     auto result = runSample(session, {.deadline = r.deadline, .onPowerCycle = r.onPowerCycle});
     if (!result && result.error().code == inst::ErrorCode::Cancelled)
@@ -283,6 +285,15 @@ inst::Status runOnRealBench(const RealRunRequest& r) {
     // The link failed, the board is not its profile, or the wall-time limit
     // passed: an error of the bench; the samples before it are recorded.
     if (!result) return stop(result.error());
+    if (result->inherited) {  // not this run's: said with its first sample
+      inherited = ResultWarning{"inherited-inference",
+                                "the board first finished an inference an earlier run had begun (its FRAM kept the "
+                                "progress; prediction " + std::to_string(result->predicted) +
+                                    "); not counted, this sample began when it ended"};
+      --sample;
+      continue;
+    }
+    if (inherited) result->warnings.insert(result->warnings.begin(), *std::exchange(inherited, std::nullopt));
     result->measured = harvester->takeMeasurements();
     result->emulation = harvester->emulation();
     if (result->sample >= 0)

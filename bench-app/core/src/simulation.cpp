@@ -511,8 +511,9 @@ inst::Result<SimulationResult> simulate(const SimulationRequest& request) {
   result->energyBoundS =
       energyBoundOf(request.storage, request.trace, static_cast<double>(plain.cycles), request.board, request.window);
   if (request.window.wrapped(request.trace, session.model().time()))
-    result->warnings.push_back(fmt::format("the run used {} past its end ({:g} s): the trace repeated from its start",
-                                           request.trace.name(), request.trace.period()));
+    result->warnings.push_back({"trace-wrapped", fmt::format("the run used {} past its end ({:g} s): the trace "
+                                                             "repeated from its start",
+                                                             request.trace.name(), request.trace.period())});
   auto counters = readCounters(bench->countersFile);
   if (!counters) return std::unexpected(counters.error());
   result->poweredInstructions = counters->budget.instructions;
@@ -599,8 +600,9 @@ inst::Result<ContinuousResult> simulateContinuous(const SimulationRequest& reque
   const double plainJ = static_cast<double>(plain.cycles) / request.board.clockHz * request.board.plainPowerW();
   result.boundInferences = request.storage.efficiency * request.trace.energy(startS, endS) / plainJ;
   if (request.window.wrapped(request.trace, endS))
-    result.warnings.push_back(fmt::format("the run used {} past its end ({:g} s): the trace repeated from its start",
-                                          request.trace.name(), request.trace.period()));
+    result.warnings.push_back({"trace-wrapped", fmt::format("the run used {} past its end ({:g} s): the trace "
+                                                            "repeated from its start",
+                                                            request.trace.name(), request.trace.period())});
   result.wallS = std::chrono::duration<double>(std::chrono::steady_clock::now() - wallStart).count();
   return result;
 }

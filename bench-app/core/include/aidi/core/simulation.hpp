@@ -122,6 +122,18 @@ struct OverheadSplit {
   std::uint64_t checkpoint = 0;  // the rest: NVM traffic of jobs and commits
 };
 
+// What a reader of a result must know, with the event kind it is recorded
+// under (the trace repeated past its end; a real board's inherited inference).
+struct ResultWarning {
+  std::string kind;
+  std::string text;
+};
+inline std::vector<std::string> warningTexts(const std::vector<ResultWarning>& warnings) {
+  std::vector<std::string> texts;
+  for (const auto& w : warnings) texts.push_back(w.text);
+  return texts;
+}
+
 struct SimulationResult {
   bool finished = false;
   std::string failure;               // why not, when not finished
@@ -149,7 +161,7 @@ struct SimulationResult {
   double wallS = 0;
   proto::DecoderCounters decoder;
   // What a reader of the result must know (a trace used past its end).
-  std::vector<std::string> warnings;
+  std::vector<ResultWarning> warnings;
   // The virtual bench: every stretch the harvester model walked, from the
   // request to the result (the modelled waveform, waveforms.hpp).
   std::vector<inst::LoadStretch> loads;
@@ -164,6 +176,10 @@ struct SimulationResult {
   // Rows per job, per layer, when the bench chose the plan offline (the
   // inas policy's search) and handed it to the device; empty otherwise.
   std::vector<std::uint16_t> jobPlan;
+  // A real board: the result of an inference it began before this run (its
+  // FRAM kept the progress of an earlier run of the same image). Not a
+  // sample of this run; the next inference starts where it ended.
+  bool inherited = false;
 };
 
 // A plan as the database and reports spell it: "4,2,7,..." (one per layer).
@@ -237,7 +253,7 @@ struct ContinuousResult {
   // window pays for, eta * harvested / the plain inference's energy.
   double boundInferences = 0;
   std::uint64_t plainCycles = 0, deviceInstructions = 0;
-  std::vector<std::string> warnings;
+  std::vector<ResultWarning> warnings;
   double wallS = 0;
   // Metrics over the window.
   double perDay() const { return durationS > 0 ? completions.size() * 86400.0 / durationS : 0; }
