@@ -147,7 +147,8 @@ int execute(std::int64_t campaignId, const CampaignOptions& o) {
 }  // namespace
 
 int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o) {
-  auto campaign = core::loadCampaignFile(file, o.modelZoo);
+  auto campaign = o.bench.empty() ? core::loadCampaignFile(file, o.modelZoo)
+                                  : core::loadCampaignFileOnBench(file, o.bench, o.modelZoo);
   if (!campaign) return fail(campaign.error());
   if (std::error_code ec; o.database.has_parent_path() && !std::filesystem::create_directories(o.database.parent_path(), ec) && ec)
     return fail({ErrorCode::Io, o.database.parent_path().string() + ": cannot create the database's folder: " + ec.message()});
@@ -190,12 +191,12 @@ int listCampaigns(const CampaignOptions& o) {
   auto campaigns = db->campaigns();
   if (!campaigns) return fail(campaigns.error());
   if (o.json) {
-    auto out = nlohmann::json::array();
     for (const auto& c : *campaigns)
-      out.push_back({{"id", c.id}, {"name", c.name}, {"state", c.state}, {"created_at", c.createdAt},
-                     {"runs", c.progress.total()}, {"done", c.progress.done}, {"failed", c.progress.failed},
-                     {"remaining", c.progress.planned + c.progress.running}});
-    fmt::print("{}\n", out.dump(2));
+      fmt::print("{}\n", nlohmann::ordered_json{{"id", c.id}, {"name", c.name}, {"state", c.state},
+                                               {"created_at", c.createdAt}, {"runs", c.progress.total()},
+                                               {"done", c.progress.done}, {"failed", c.progress.failed},
+                                               {"remaining", c.progress.planned + c.progress.running}}
+                                 .dump());
     return 0;
   }
   fmt::print("{:>4}  {:<24} {:<8} {:>5} {:>5} {:>7} {:>9}  {}\n", "id", "name", "state", "runs", "done", "failed",

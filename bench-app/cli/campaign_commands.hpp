@@ -10,6 +10,7 @@ struct CampaignOptions {
   std::filesystem::path database;
   std::filesystem::path modelZoo;
   std::filesystem::path reportPath;  // HTML report after a run; default next to the database
+  std::filesystem::path bench;       // run: a bench file in place of the campaign's (empty: the campaign's)
   bool json = false;
 };
 

@@ -32,6 +32,7 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/core/database_admin.hpp"
+#include "aidi/core/install_layout.hpp"
 #include "aidi/core/instruments.hpp"
 #include "aidi/core/interrupt.hpp"
 
@@ -40,11 +41,6 @@ namespace {
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitInterrupted = 130;
-
-std::filesystem::path defaultDatabase() {
-  if (const char* env = std::getenv("AIDI_DB"); env && *env) return env;
-  return "aidi.db";
-}
 
 // Numbers from users are finite and in range. CLI11's PositiveNumber lets
 // NaN through (NaN <= 0 is false) and accepts inf, so every number option
@@ -111,7 +107,7 @@ int runDecode(const std::string& source) {
 }
 
 struct DbOptions {
-  std::filesystem::path path = defaultDatabase();
+  std::filesystem::path path = aidi::core::defaultDatabasePath();
   std::vector<std::string> tables;
   std::optional<std::int64_t> campaign;
   std::string format = "csv";
@@ -174,12 +170,12 @@ int runModels(const std::filesystem::path& directory, bool json) {
   auto models = aidi::core::listModels(directory);
   if (!models) return reportError(models.error());
   if (json) {
-    auto out = nlohmann::ordered_json::array();
     for (const auto& m : *models)
-      out.push_back({{"name", m.name}, {"params", m.params}, {"macs", m.macs}, {"peak_sram_bytes", m.peakSramBytes},
-                     {"flash_bytes", m.modelBytes}, {"weight_bytes", m.weightBytes},
-                     {"float_accuracy", m.floatAccuracy}, {"int8_accuracy", m.int8Accuracy}});
-    fmt::print("{}\n", out.dump(1));
+      fmt::print("{}\n", nlohmann::ordered_json{{"name", m.name}, {"params", m.params}, {"macs", m.macs},
+                                               {"peak_sram_bytes", m.peakSramBytes}, {"flash_bytes", m.modelBytes},
+                                               {"weight_bytes", m.weightBytes}, {"float_accuracy", m.floatAccuracy},
+                                               {"int8_accuracy", m.int8Accuracy}}
+                                 .dump());
     return 0;
   }
   fmt::print("{:<12} {:>8} {:>11} {:>10} {:>10} {:>9} {:>9}\n", "model", "params", "MACs", "peak SRAM", "flash",
@@ -474,15 +470,13 @@ int runPorts(bool json) {
   auto ports = aidi::core::listSerialPorts();
   if (!ports) return reportError(ports.error());
   if (json) {
-    auto out = nlohmann::ordered_json::array();
     for (const auto& p : *ports) {
       nlohmann::ordered_json entry{{"name", p.name}, {"description", p.description}, {"transport", p.transport}};
       if (p.usbVid >= 0) entry["usb"] = {{"vid", fmt::format("{:04x}", p.usbVid)}, {"pid", fmt::format("{:04x}", p.usbPid)},
                                          {"serial", p.serialNumber}};
       if (!p.driver.empty()) entry["driver"] = p.driver;
-      out.push_back(entry);
+      fmt::print("{}\n", entry.dump());
     }
-    fmt::print("{}\n", out.dump());
     return 0;
   }
   if (ports->empty()) fmt::print("no serial ports found\n");
@@ -771,11 +765,13 @@ void addCampaigns(Commands& c) {
     std::string resumeWhich, reportWhich, reportFormat = "html";
   };
   auto o = std::make_shared<Options>();
-  o->campaign.database = defaultDatabase();
+  o->campaign.database = aidi::core::defaultDatabasePath();
   o->campaign.modelZoo = aidi::core::defaultModelDirectory();
   auto* run = c.app.add_subcommand("run", "Run a campaign file on the virtual bench, record it, write the HTML report");
   run->add_option("CAMPAIGN", o->file, "Campaign file (TOML, see fixtures/campaigns/README.md)")->required();
   run->add_option("--report", o->campaign.reportPath, "HTML report to write (default: next to the database)");
+  run->add_option("--bench", o->campaign.bench,
+                  "Run on this bench file instead of the campaign's `bench =` (recorded with the campaign)");
   auto* resume = c.app.add_subcommand("resume", "Continue unfinished campaigns (a killed run is re-run from scratch)");
   resume->add_option("CAMPAIGN", o->resumeWhich, "Campaign id or name (default: every unfinished one)");
   resume->add_option("--report", o->campaign.reportPath, "HTML report to write (default: next to the database)");

@@ -22,6 +22,7 @@
 #include "aidi/inst/scpi_psu_simulator.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
+#include "../support/cli_run.hpp"
 #include "aidi/proto/policies.hpp"
 
 using namespace aidi::inst;
@@ -35,18 +36,9 @@ aidi::inst::QemuBoardConfig boardConfig() {
   return c;
 }
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;
-};
-
-CliRun runAidi(std::vector<std::string> args) {
-  args.insert(args.begin(), AIDI_CLI_PATH);
-  auto child = Subprocess::spawn(args);
-  if (!child) return {-1, child.error().message};
-  auto code = child->wait(60000ms);
-  return {code ? *code : -1, child->output()};
-}
+using aidi::test::CliRun;
+using aidi::test::jsonLines;
+using aidi::test::runAidi;
 
 int countLines(const std::string& text, const std::string& prefix) {
   std::istringstream in(text);
@@ -364,8 +356,8 @@ TEST(AidiCliModels, ListsTheZooAsTableAndJson) {
   EXPECT_NE(r.output.find("inas-tiny"), std::string::npos);
   r = runAidi({"models", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  const auto models = nlohmann::json::parse(r.output);
-  ASSERT_GE(models.size(), 1u);
+  const auto models = jsonLines(r.output);
+  ASSERT_GE(models.size(), 3u) << "one JSON object per line: " << r.output;
   EXPECT_GT(models[0]["macs"].get<int>(), 0);
   EXPECT_GT(models[0]["int8_accuracy"].get<double>(), 0.5);
 }
@@ -494,8 +486,8 @@ TEST(AidiCliSim, AnUnfinishedRunHasNoLatencyRatio) {
 TEST(AidiCliPorts, ListsSerialPortsAsJson) {
   const CliRun r = runAidi({"ports", "--json"});
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  const auto ports = nlohmann::json::parse(r.output);
-  ASSERT_TRUE(ports.is_array());
+  EXPECT_FALSE(r.output.starts_with("[")) << "JSON lines, not an array: " << r.output;
+  const auto ports = jsonLines(r.output);
   for (const auto& p : ports) {
     EXPECT_TRUE(p["name"].get<std::string>().starts_with("/dev/"));
     EXPECT_TRUE(p["transport"] == "usb" || p["transport"] == "native" || p["transport"] == "bluetooth");

@@ -19,6 +19,7 @@
 #include "aidi/db/waveform_store.hpp"
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
+#include "../support/cli_run.hpp"
 
 using namespace aidi::inst;
 using namespace std::chrono_literals;
@@ -28,18 +29,8 @@ namespace {
 
 const fs::path kFixtures = fs::path(AIDI_SOURCE_DIR) / "fixtures";
 
-struct CliRun {
-  int exitCode = -1;
-  std::string output;
-};
-
-CliRun runAidi(std::vector<std::string> args, std::chrono::milliseconds timeout = 120000ms) {
-  args.insert(args.begin(), AIDI_CLI_PATH);
-  auto child = Subprocess::spawn(args);
-  if (!child) return {-1, child.error().message};
-  auto code = child->wait(timeout);
-  return {code ? *code : -1, child->output()};
-}
+using aidi::test::CliRun;
+using aidi::test::runAidi;
 
 void write(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
 
@@ -135,6 +126,11 @@ TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
   const auto list = runAidi({"list", "--db", db});
   ASSERT_EQ(list.exitCode, 0) << list.output;
   EXPECT_NE(list.output.find("e2e"), std::string::npos);
+  // --json: one object per campaign and line, as every --json of aidi.
+  const auto listed = aidi::test::jsonLines(runAidi({"list", "--db", db, "--json"}).output);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["name"], "e2e");
+  EXPECT_EQ(listed[0]["state"], "done");
 }
 
 TEST_F(CampaignCli, KilledMidCampaignThenResumedRecordsEveryRunExactlyOnce) {

@@ -103,8 +103,12 @@ class GuiTest : public QObject {
   void commandLineOptions() {
     const QString program = QStringLiteral(AIDI_BINARY_DIR "/bench-app/gui/aidi-bench");
     QProcess p;
+    // No display at all (a terminal over ssh, CI): --help and --version
+    // answer without opening a window, which would abort here.
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("QT_QPA_PLATFORM", "offscreen");
+    env.remove("DISPLAY");
+    env.remove("WAYLAND_DISPLAY");
+    env.insert("QT_QPA_PLATFORM", "xcb");
     p.setProcessEnvironment(env);
     p.start(program, {"--version"});
     QVERIFY(p.waitForFinished(30000));
@@ -113,10 +117,13 @@ class GuiTest : public QObject {
     p.start(program, {"--help"});
     QVERIFY(p.waitForFinished(30000));
     QCOMPARE(p.exitCode(), 0);
-    QVERIFY(p.readAllStandardOutput().contains("--db"));
+    const QByteArray help = p.readAllStandardOutput();
+    QVERIFY(help.contains("--db"));
+    QVERIFY2(help.startsWith("Usage: aidi-bench "), help.constData());
     p.start(program, {"--no-such-option"});
     QVERIFY(p.waitForFinished(30000));
     QVERIFY(p.exitCode() != 0);
+    QVERIFY(p.readAllStandardError().contains("no-such-option"));
   }
 
   void decimationMatchesBruteForce() {

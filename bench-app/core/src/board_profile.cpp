@@ -1,4 +1,5 @@
 #include "aidi/core/board_profile.hpp"
+#include "aidi/core/install_layout.hpp"
 
 #include "aidi/support/printable.hpp"
 
@@ -29,7 +30,7 @@ struct Figure {
 
 std::filesystem::path defaultBoardDirectory() {
   if (const char* env = std::getenv("AIDI_BOARDS"); env && *env) return env;
-  return std::filesystem::path(AIDI_SOURCE_DIR) / "boards";
+  return dataRoot() / "boards";
 }
 
 inst::StorageParams BoardProfile::storage(double capacitanceF) const {

@@ -2,13 +2,13 @@
 
 #include <cstdlib>
 
+#include "aidi/core/install_layout.hpp"
 #include "aidi/inst/line_reader.hpp"
 
 namespace aidi::core {
 
 std::filesystem::path firmwareTargetDir(const std::string& target) {
-  const char* env = std::getenv("AIDI_FIRMWARE_DIR");
-  return std::filesystem::path(env && *env ? env : AIDI_FIRMWARE_BINARY_DIR) / "targets" / target;
+  return firmwareRoot() / "targets" / target;
 }
 
 std::filesystem::path defaultHelloFirmware() {

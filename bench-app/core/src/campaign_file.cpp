@@ -5,6 +5,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -75,6 +76,23 @@ inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path, c
   auto text = readTextFile(path, "campaign file");
   if (!text) return std::unexpected(text.error());
   return parseCampaign(*text, path, zoo, boards);
+}
+
+inst::Result<CampaignFile> loadCampaignFileOnBench(const std::filesystem::path& path, const std::filesystem::path& bench,
+                                                  const std::filesystem::path& zoo, const std::filesystem::path& boards) {
+  auto text = readTextFile(path, "campaign file");
+  if (!text) return std::unexpected(text.error());
+  auto parsed = parseToml(*text, path);
+  if (!parsed) return std::unexpected(parsed.error());
+  toml::table* campaign = (*parsed)["campaign"].as_table();
+  if (!campaign) return parseCampaign(*text, path, zoo, boards);  // its own error: no [campaign]
+  std::error_code ec;
+  const auto absolute = std::filesystem::absolute(bench, ec);
+  campaign->insert_or_assign("bench", (ec ? bench : absolute).string());
+  std::ostringstream rewritten;
+  rewritten << "# " << path.filename().string() << ", run on bench " << (ec ? bench : absolute).string() << "\n"
+            << *parsed << "\n";
+  return parseCampaign(rewritten.str(), path, zoo, boards);
 }
 
 namespace {

@@ -4,19 +4,20 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "aidi/core/install_layout.hpp"
 #include "model_view.hpp"
 
 namespace aidi::core {
 
 std::filesystem::path defaultModelDirectory() {
   if (const char* env = std::getenv("AIDI_MODELS"); env && *env) return env;
-  return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "models";
+  return dataRoot() / "fixtures" / "models";
 }
 
 std::filesystem::path subsetFileFor(const std::filesystem::path& zoo) {
   const auto beside = zoo.parent_path() / "fashion-mnist" / "test-1000.bin";
   if (std::error_code ec; std::filesystem::exists(beside, ec)) return beside;
-  return std::filesystem::path(AIDI_SOURCE_DIR) / "fixtures" / "fashion-mnist" / "test-1000.bin";
+  return dataRoot() / "fixtures" / "fashion-mnist" / "test-1000.bin";
 }
 
 inst::Result<ModelSummary> loadModelSummary(const std::filesystem::path& dir) {

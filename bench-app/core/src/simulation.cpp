@@ -11,6 +11,7 @@
 
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/frame_json.hpp"
+#include "aidi/core/install_layout.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
 #include "aidi/inst/elf_file.hpp"
@@ -32,10 +33,7 @@ constexpr std::uint32_t kModelAddress = 0x00100000u;
 
 std::filesystem::path firmwareElf() { return firmwareTargetDir("mps2-an386") / "aidi-inference-mps2-an386.elf"; }
 
-std::filesystem::path insnPlugin() {
-  if (const char* env = std::getenv("AIDI_INSN_PLUGIN"); env && *env) return env;
-  return AIDI_INSN_PLUGIN;
-}
+std::filesystem::path insnPlugin() { return insnPluginPath(); }
 
 void putU32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));

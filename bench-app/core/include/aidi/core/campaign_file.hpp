@@ -78,6 +78,13 @@ inline constexpr std::size_t kMaxPlannedRuns = 100'000;
 [[nodiscard]] inst::Result<CampaignFile> loadCampaignFile(const std::filesystem::path& path,
                                                           const std::filesystem::path& modelZoo,
                                                           const std::filesystem::path& boards = defaultBoardDirectory());
+// The same, run on another bench than the file names: campaign.bench set
+// to `bench` (made absolute) in the text the campaign records, so a resume
+// runs on it too. A lab's bench file need not be written into its campaigns.
+[[nodiscard]] inst::Result<CampaignFile> loadCampaignFileOnBench(const std::filesystem::path& path,
+                                                                 const std::filesystem::path& bench,
+                                                                 const std::filesystem::path& modelZoo,
+                                                                 const std::filesystem::path& boards = defaultBoardDirectory());
 // The same from text already read; `path` names it in errors and anchors
 // relative trace paths. `recordedBoards` (a resumed campaign's profiles, as
 // recorded) are used before the files in `boards`.
