@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DAIDI_WERROR=ON
 
-.PHONY: figures all deps build demo test bench models study clean
+.PHONY: figures all deps build install demo test bench models study clean screenshots
 
 all: build
 
@@ -18,14 +18,23 @@ $(BUILD)/build.ninja:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# Installs aidi and aidi-bench with their data, manual pages and shell
+# completions (PREFIX=/usr/local for everyone; the default keeps it in the tree).
+PREFIX ?= $(CURDIR)/$(BUILD)/prefix
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX) --strip
+
 # The demo: boot the virtual board, list the model zoo, run the demo campaign
-# into a fresh database and write its HTML report.
+# into a fresh database and write its HTML report, with the installed aidi.
 DEMO_DIR ?= $(BUILD)/demo
-demo: build
-	$(BUILD)/bench-app/cli/aidi demo
-	$(BUILD)/bench-app/cli/aidi models
+demo: install
+	$(PREFIX)/bin/aidi demo
+	$(PREFIX)/bin/aidi models
 	rm -f $(DEMO_DIR)/aidi-demo.sqlite $(DEMO_DIR)/aidi-demo.sqlite-wal $(DEMO_DIR)/aidi-demo.sqlite-shm
-	$(BUILD)/bench-app/cli/aidi run fixtures/campaigns/demo.toml --db $(DEMO_DIR)/aidi-demo.sqlite --report $(DEMO_DIR)/aidi-demo-report.html
+	$(PREFIX)/bin/aidi run fixtures/campaigns/demo.toml --db $(DEMO_DIR)/aidi-demo.sqlite --report $(DEMO_DIR)/aidi-demo-report.html
+	@echo
+	@echo "aidi and aidi-bench are installed in $(PREFIX)/bin. To run them as the README writes them:"
+	@echo '  export PATH="$(PREFIX)/bin:$$PATH" AIDI_DB="$(abspath $(DEMO_DIR))/aidi-demo.sqlite"'
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) --timeout 300
@@ -76,6 +85,12 @@ figures: build
 	  | sed -e 's|$(FIGURES_DIR)/||' > $(FIGURES_DIR)/plot.txt
 	rm -f $(FIGURES_DIR)/bench-data/waveform.db*
 	/usr/bin/python3 tools/readme_figures.py --figures $(FIGURES_DIR) --results docs/RESULTS.md --readme README.md
+
+# The README's GUI screenshot, rendered offscreen by the GUI test that checks
+# the profiler's cursors (a multi-cycle run, cursors around one power cycle).
+screenshots: build
+	QT_QPA_PLATFORM=offscreen $(BUILD)/tests/gui_test profilerCursorsMarkersSamplesAndExports
+	cp $(BUILD)/aidi-bench-profiler.png docs/images/aidi-bench.png
 
 # Benchmarks print their figures; see each issue's targets.
 bench: build

@@ -18,6 +18,8 @@ packages=(
   binutils-arm-none-eabi qemu-system-arm
   # instruments and tests
   openocd sigrok-cli xvfb clang libclang-rt-14-dev clang-16 libclang-rt-16-dev librsvg2-bin
+  # the manual page and shell completions are checked by their tests
+  groff-base man-db zsh
   # Fashion-MNIST is the data set of the fixtures' test subset
   dataset-fashion-mnist
 )

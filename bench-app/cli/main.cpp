@@ -33,6 +33,8 @@
 #include "aidi/core/simulation.hpp"
 #include "aidi/core/database_admin.hpp"
 #include "aidi/core/install_layout.hpp"
+#include "cli_reference.hpp"
+#include "cli_words.hpp"
 #include "aidi/core/instruments.hpp"
 #include "aidi/core/interrupt.hpp"
 
@@ -607,9 +609,11 @@ void addDb(Commands& c) {
   for (auto* sub : {migrate, check, vacuum, exportCmd})
     sub->add_option("--db", o->path, "Database file (or set AIDI_DB)")->capture_default_str();
   exportCmd->add_option("--table", o->tables, "Table to export (repeatable; default all)")
-      ->check(CLI::IsMember(aidi::core::exportableTables()));
+      ->check(aidi::cli::oneOf(aidi::core::exportableTables(), "a table"));
   exportCmd->add_option("--campaign", o->campaign, "Only this campaign's rows");
-  exportCmd->add_option("--format", o->format, "csv or json")->capture_default_str();
+  exportCmd->add_option("--format", o->format, "csv or json")
+      ->check(aidi::cli::oneOf({"csv", "json"}, "an export format"))
+      ->capture_default_str();
   exportCmd->add_option("--out", o->out, "Directory for TABLE.FORMAT files, or - for stdout")->capture_default_str();
   c.on(migrate, [o] { return runDbMigrate(*o); });
   c.on(check, [o] { return runDbCheck(*o); });
@@ -639,7 +643,7 @@ void addVirtualPsu(Commands& c) {
   auto* sub = c.app.add_subcommand("virtual-psu", "Run a simulated power supply: a SCPI DP832 or an Otii server on 127.0.0.1, or a PPK2");
   sub->add_option("--model", o->model,
                   "Instrument to behave as: dp832 (SCPI on TCP), ppk2 (a pseudo-terminal) or otii (an Otii server on TCP)")
-      ->check(CLI::IsMember({"dp832", "ppk2", "otii"}))
+      ->check(aidi::cli::oneOf({"dp832", "ppk2", "otii"}, "a simulated instrument"))
       ->capture_default_str();
   sub->add_option("--port", o->port, "TCP port (0: any free one, printed; dp832, otii)")->capture_default_str();
   sub->add_option("--load", o->load, "Resistive load on each output, ohms")
@@ -665,7 +669,7 @@ void addCrashTest(Commands& c) {
   auto choices = aidi::core::policyNames();
   choices.push_back("all");
   sub->add_option("--policy", o->policy, aidi::core::policyList() + " or all")
-      ->check(CLI::IsMember(choices))
+      ->check(aidi::cli::oneOf(choices, "a policy"))
       ->capture_default_str();
   sub->add_option("--sample", o->sample, "Image of the fixture subset (0..999)")
       ->check(CLI::Range(0, 999))
@@ -685,7 +689,7 @@ void addSim(Commands& c) {
   auto* sub = c.app.add_subcommand("sim", "One inference on the virtual board under a harvest condition");
   sub->add_option("--model", o->sim.model, "Model of the zoo")->capture_default_str();
   sub->add_option("--policy", o->sim.policy, "Scheduling policy: " + aidi::core::policyList())
-      ->check(CLI::IsMember(aidi::core::policyNames()))
+      ->check(aidi::cli::oneOf(aidi::core::policyNames(), "a policy"))
       ->capture_default_str();
   auto* trace = sub->add_option("--trace", o->sim.trace, "Harvest trace (CSV time_s,power_w)");
   sub->add_option("--constant", o->sim.constantWatts, "Constant harvested power, W (instead of a trace)")
@@ -722,7 +726,7 @@ void addSim(Commands& c) {
   sub->add_option("--sensing", o->sim.sensing,
                   "How the device learns its energy: adc (its ADC and comparator, as a real board) or oracle "
                   "(the bench's brown-out time, future harvest included: for comparison only)")
-      ->check(CLI::IsMember({"adc", "oracle"}))
+      ->check(aidi::cli::oneOf({"adc", "oracle"}, "a sensing"))
       ->capture_default_str();
   sub->add_flag("--json", o->sim.json, "JSON output");
   c.on(sub, [o] { return runSim(o->dir, o->sim); });
@@ -743,7 +747,7 @@ void addPsu(Commands& c) {
   sub->add_option("--driver", o->psu.family, "Driver instead of the *IDN? table (" + drivers + ")");
   sub->add_option("--voltage", o->psu.volts, "Set voltage, V")->check(finiteNumber(0, true));
   sub->add_option("--current-limit", o->psu.amps, "Set current limit, A")->check(finiteNumber(0, true));
-  sub->add_option("--output", o->output, "on or off")->check(CLI::IsMember({"on", "off"}));
+  sub->add_option("--output", o->output, "on or off")->check(aidi::cli::oneOf({"on", "off"}, "an output state"));
   sub->add_flag("--measure", o->psu.measure, "Measure voltage and current");
   sub->add_option("--max-voltage", o->psu.limits.maxVolts, "Safety limit, V (nothing above is ever sent)")
       ->required()
@@ -779,7 +783,7 @@ void addCampaigns(Commands& c) {
   auto* report = c.app.add_subcommand("report", "Write a campaign's latency/accuracy report");
   report->add_option("TARGET", o->reportWhich, "Campaign id or name, or run:ID for that run's timeline")->required();
   report->add_option("--format", o->reportFormat, "html, csv or json")
-      ->check(CLI::IsMember({"html", "csv", "json"}))
+      ->check(aidi::cli::oneOf({"html", "csv", "json"}, "a report format"))
       ->capture_default_str();
   report->add_option("--out", o->reportOut, "Output file, or - for stdout")->capture_default_str();
   report->add_option("--plots", o->reportPlots, "Also write each plot as DIR/NAME.svg");
@@ -806,7 +810,7 @@ void addFlash(Commands& c) {
   sub->add_option("--bench", o->bench, "Bench file (TOML, see fixtures/benches/README.md)")->required();
   sub->add_option("--model", o->model, "Model of the firmware image")->capture_default_str();
   sub->add_option("--policy", o->policy, "Policy of the firmware image: " + aidi::core::policyList())
-      ->check(CLI::IsMember(aidi::core::policyNames()))
+      ->check(aidi::cli::oneOf(aidi::core::policyNames(), "a policy"))
       ->capture_default_str();
   sub->add_option("--elf", o->elf, "Firmware image to program instead of the built one");
   c.on(sub, [o] { return runFlash(o->bench, o->model, o->policy, o->elf); });
@@ -827,7 +831,7 @@ void addInstruments(Commands& c) {
   auto* benchOption = probe->add_option("BENCH", o->bench, "Bench file (TOML)");
   auto* psu = probe->add_option("--psu", o->psu, "Or just a supply's VISA resource")->excludes(benchOption);
   probe->add_option("--driver", o->driver, "The --psu's driver (default: chosen by *IDN?; ppk2 for a PPK2)")
-      ->check(CLI::IsMember(drivers))
+      ->check(aidi::cli::oneOf(drivers, "a supply driver"))
       ->needs(psu);
   probe->add_flag("--json", o->json, "JSON output");
   c.on(probe, [o] { return runProbe(o->bench, o->psu, o->driver, o->json); });
@@ -841,26 +845,68 @@ void addPorts(Commands& c) {
 }
 
 // Edit distance of two short words (insert, delete, substitute, swap).
-std::size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
-  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i)
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+// The manual page or a shell completion, from the command definitions; the
+// build writes them to install (bench-app/cli/CMakeLists.txt).
+void addReference(Commands& c) {
+  struct Options {
+    std::string kind;
+    std::filesystem::path out = "-";
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand(
+      "reference", "Print the shell completion (bash, zsh) or the manual page (man), written from aidi's commands");
+  sub->add_option("KIND", o->kind, "bash, zsh or man")
+      ->required()
+      ->check(aidi::cli::oneOf({"bash", "zsh", "man"}, "a kind of reference"));
+  sub->add_option("--out", o->out, "File to write, or - for stdout")->capture_default_str();
+  CLI::App& app = c.app;
+  c.on(sub, [o, &app] {
+    const std::string text = o->kind == "man"    ? aidi::cli::manPage(app, AIDI_VERSION)
+                             : o->kind == "bash" ? aidi::cli::bashCompletion(app)
+                                                 : aidi::cli::zshCompletion(app);
+    if (o->out == "-") {
+      fmt::print("{}", text);
+      return 0;
     }
-  return d[a.size()][b.size()];
+    std::ofstream file(o->out);
+    file << text;
+    file.close();
+    if (!file) return reportError({aidi::ErrorCode::Io, "cannot write " + o->out.string()});
+    return 0;
+  });
 }
 
 // An unknown command: one line naming it and the nearest known one.
 int unknownCommand(const CLI::App& app, const std::string& word) {
-  std::string best;
-  std::size_t bestDistance = 3;  // suggest only near misses
-  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-    if (const auto d = editDistance(word, sub->get_name()); d < bestDistance) bestDistance = d, best = sub->get_name();
+  const std::string near = aidi::cli::nearestWord(word, aidi::cli::subcommandNames(app));
   fmt::print(stderr, "aidi: error: unknown command \"{}\"{}; `aidi --help` lists them\n", aidi::core::printable(word),
-             best.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", best));
+             near.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", near));
+  return kExitUsage;
+}
+
+// Options the command does not have: each named with the nearest it has.
+int unknownOptions(const CLI::App& app, const std::vector<std::string>& extras) {
+  const CLI::App* command = &app;
+  std::string path = "aidi";
+  for (bool deeper = true; deeper;) {
+    deeper = false;
+    for (const CLI::App* sub : command->get_subcommands([](const CLI::App*) { return true; }))
+      if (sub->parsed()) {
+        command = sub;
+        path += " " + sub->get_name();
+        deeper = true;
+        break;
+      }
+  }
+  // An unknown option's value is an extra too: name only the options then.
+  const bool anyOption = std::any_of(extras.begin(), extras.end(), [](const std::string& w) { return w.starts_with("-"); });
+  for (const auto& word : extras) {
+    if (anyOption && !word.starts_with("-")) continue;
+    const std::string near = word.starts_with("-") ? aidi::cli::nearestWord(word, aidi::cli::optionNames(*command)) : "";
+    fmt::print(stderr, "aidi: error: `{}` does not take {} \"{}\"{}; `{} --help` lists what it takes\n", path,
+               word.starts_with("-") ? "the option" : "the argument", aidi::core::printable(word),
+               near.empty() ? std::string() : fmt::format(" (did you mean \"{}\"?)", near), path);
+  }
   return kExitUsage;
 }
 
@@ -874,7 +920,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", AIDI_VERSION);
   Commands commands{app, {}};
   for (auto add : {addVersion, addDemo, addDecode, addDb, addModels, addVirtualPsu, addCrashTest, addSim, addPsu,
-                   addCampaigns, addFlash, addInstruments, addPorts})
+                   addCampaigns, addFlash, addInstruments, addPorts, addReference})
     add(commands);
 
   // `aidi help [CMD...]` is `aidi [CMD...] --help`; an unknown first word gets
@@ -892,6 +938,8 @@ int main(int argc, char** argv) {
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last first
   try {
     app.parse(args);
+  } catch (const CLI::ExtrasError&) {
+    return unknownOptions(app, app.remaining(true));
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : kExitUsage;

@@ -349,6 +349,68 @@ TEST(AidiCliDb, RefusesWhatIsNotADatabase) {
   EXPECT_EQ(r.exitCode, 2) << r.output;
 }
 
+// The shell completion, written from the command definitions, completes
+// commands, nested commands, options and an option's listed values, in a
+// real bash; the zsh one is valid zsh; the manual page formats cleanly and
+// documents every command.
+TEST(AidiCliReference, CompletionsAndManualPageComeFromTheCommands) {
+  auto dir = TempDir::create("aidi-cli-reference-");
+  ASSERT_TRUE(dir);
+  const auto bash = dir->path() / "aidi.bash", zsh = dir->path() / "_aidi", man = dir->path() / "aidi.1";
+  for (const auto& [kind, file] : {std::pair{"bash", bash}, {"zsh", zsh}, {"man", man}})
+    ASSERT_EQ(runAidi({"reference", kind, "--out", file.string()}).exitCode, 0) << kind;
+  const std::string script = "source '" + bash.string() + "'\n" + R"(
+ask() { COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _aidi; echo "[${COMPREPLY[*]}]"; }
+ask aidi ru
+ask aidi db ''
+ask aidi report demo --format ''
+ask aidi sim --pol
+ask aidi help ru
+ask aidi sim --policy ai
+)";
+  auto child = Subprocess::spawn({"/bin/bash", "-c", script});
+  ASSERT_TRUE(child);
+  ASSERT_EQ(child->wait(30000ms).value_or(-1), 0) << child->output();
+  const std::string out = child->output();
+  for (const char* expected : {"[run]", "[migrate check vacuum export]", "[html csv json]", "[--policy]", "[aidi]"})
+    EXPECT_NE(out.find(expected), std::string::npos) << expected << " in\n" << out;
+  EXPECT_EQ(countLines(out, "[run]"), 2) << "after `help` too:\n" << out;
+
+  if (std::system("command -v zsh > /dev/null 2>&1") == 0) {
+    auto check = Subprocess::spawn({"zsh", "-n", zsh.string()});
+    ASSERT_TRUE(check);
+    EXPECT_EQ(check->wait(30000ms).value_or(-1), 0) << check->output();
+  }
+  std::ifstream in(man);
+  const std::string page{std::istreambuf_iterator<char>(in), {}};
+  for (const char* command : {"run", "resume", "list", "report", "sim", "db export", "instruments probe", "reference"})
+    EXPECT_NE(page.find(std::string(".SS \"aidi ") + command), std::string::npos) << command;
+  EXPECT_NE(page.find("AIDI_DB"), std::string::npos);
+  if (std::system("command -v groff > /dev/null 2>&1") == 0) {
+    auto format = Subprocess::spawn({"groff", "-man", "-Tutf8", "-ww", "-z", man.string()});
+    ASSERT_TRUE(format);
+    EXPECT_EQ(format->wait(30000ms).value_or(-1), 0);
+    EXPECT_EQ(format->output(), "") << "groff warnings";
+  }
+}
+
+// A mistyped option or value is named with the nearest the command has.
+TEST(AidiCliReference, MistypedOptionsAndValuesGetTheNearestSuggested) {
+  CliRun r = runAidi({"sim", "--polcy", "aidi"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("`aidi sim` does not take the option \"--polcy\" (did you mean \"--policy\"?)"), std::string::npos)
+      << r.output;
+  EXPECT_EQ(r.output.find("\"aidi\""), std::string::npos) << "the option's value is not named apart: " << r.output;
+  r = runAidi({"sim", "--policy", "aidl"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("\"aidl\" is not a policy (did you mean \"aidi\"?)"), std::string::npos) << r.output;
+  r = runAidi({"db", "export", "--format", "xml"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.output.find("\"xml\" is not an export format"), std::string::npos) << r.output;
+  r = runAidi({"report", "demo", "--format", "htm"});
+  EXPECT_NE(r.output.find("(did you mean \"html\"?)"), std::string::npos) << r.output;
+}
+
 TEST(AidiCliModels, ListsTheZooAsTableAndJson) {
   CliRun r = runAidi({"models"});
   ASSERT_EQ(r.exitCode, 0) << r.output;
