@@ -1,7 +1,9 @@
-// Which firmware image the progress in NVM belongs to. A real board's FRAM
-// outlives reflashing: a new image (another model, policy or build) must
-// never resume the progress an old one left, whose layers, jobs and tensor
-// offsets mean something else. The stamp sits in its own NVM record; a
+// Which firmware image and run the progress in NVM belongs to. A real
+// board's FRAM outlives reflashing: a new image (another model, policy or
+// build) must never resume the progress an old one left, whose layers, jobs
+// and tensor offsets mean something else; and a new flash of the same image
+// is a new run, which starts from inference 1 (the flasher writes a new run
+// nonce into the image each time). The stamp sits in its own NVM record; a
 // boot that finds another image's stamp (or none) discards the progress
 // first, then writes its own, so a power failure between the two only
 // repeats the discard at the next boot.
@@ -18,6 +20,7 @@ struct ImageStamp {
   std::uint32_t build;   // the first 32 bits of the firmware's build hash
   std::uint32_t model;   // the model file's stored CRC-32C
   std::uint32_t policy;  // proto::Policy
+  std::uint32_t run;     // the run nonce the flasher wrote (a new one per flash; 0xFFFFFFFF: none)
 };
 
 inline constexpr std::uint32_t kImageStampMagic = 0x474D4941u;  // "AIMG"
@@ -44,7 +47,8 @@ constexpr std::uint32_t buildIdOf(const char* hex) {
 inline bool claimProgress(Nvm& stampNvm, std::uint32_t stampOffset, Nvm& runtimeNvm, const ImageStamp& image) {
   NvmRecord<ImageStamp> stamp(stampNvm, stampOffset, kImageStampMagic);
   ImageStamp held{};
-  if (stamp.load(held) && held.build == image.build && held.model == image.model && held.policy == image.policy)
+  if (stamp.load(held) && held.build == image.build && held.model == image.model && held.policy == image.policy &&
+      held.run == image.run)
     return false;
   // Zeros fail both slots' magic: the runtimes see formatted NVM (Idle).
   constexpr std::uint32_t kZeros[8] = {};

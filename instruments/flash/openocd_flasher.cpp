@@ -1,6 +1,8 @@
 #include <array>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <random>
 #include <utility>
 
 #include "aidi/inst/elf_file.hpp"
@@ -31,7 +33,7 @@ std::optional<OpenOcdVersion> parseOpenOcdVersion(const std::string& text) {
 }
 
 std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf,
-                                          OpenOcdVersion version) {
+                                          OpenOcdVersion version, std::optional<RunNonce> nonce) {
   std::vector<std::string> argv = {config.program};
   for (const auto& dir : config.searchDirs) argv.insert(argv.end(), {"-s", dir});
   const bool modern = version.atLeast(0, 12);
@@ -40,7 +42,19 @@ std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std
   for (const auto& file : config.configFiles) argv.insert(argv.end(), {"-f", file});
   if (!config.adapterSerial.empty() && !modern)
     argv.insert(argv.end(), {"-c", "hla_serial " + tclWord(config.adapterSerial)});
-  argv.insert(argv.end(), {"-c", "program " + tclWord(std::filesystem::absolute(elf).string()) + (config.runAfterProgram ? " verify reset exit" : " verify exit")});
+  const std::string image = tclWord(std::filesystem::absolute(elf).string());
+  if (!nonce) {
+    argv.insert(argv.end(), {"-c", "program " + image + (config.runAfterProgram ? " verify reset exit" : " verify exit")});
+    return argv;
+  }
+  // `program` without exit returns with the core halted; a failure in it
+  // or in `flash fillw` ends OpenOCD with an error before the next command.
+  char fill[64];
+  std::snprintf(fill, sizeof fill, "flash fillw 0x%08x 0x%08x 1", static_cast<unsigned>(nonce->address),
+                static_cast<unsigned>(nonce->value));
+  argv.insert(argv.end(), {"-c", "program " + image + " verify", "-c", fill});
+  if (config.runAfterProgram) argv.insert(argv.end(), {"-c", "reset run"});
+  argv.insert(argv.end(), {"-c", "shutdown"});
   return argv;
 }
 
@@ -95,7 +109,15 @@ Status OpenOcdFlasher::program(const std::filesystem::path& elf) {
     }
     if (auto parsed = parseOpenOcdVersion(asked->output())) version = *parsed;
   }
-  auto child = Subprocess::spawn(openOcdArguments(m_config, elf, version));
+  // An image with a run nonce gets a fresh one (never the erased value).
+  std::optional<RunNonce> nonce;
+  if (const auto at = image->symbol("aidi_run_nonce"); at && image->readWord(*at) == 0xFFFFFFFFu) {
+    std::random_device entropy;
+    std::uint32_t value = 0;
+    while (value == 0 || value == 0xFFFFFFFFu) value = entropy();
+    nonce = RunNonce{*at, value};
+  }
+  auto child = Subprocess::spawn(openOcdArguments(m_config, elf, version, nonce));
   if (!child) return fail(child.error().code, "cannot run OpenOCD (" + m_config.program + "): " + child.error().message);
   auto code = child->wait(m_config.timeout);
   if (!code) {

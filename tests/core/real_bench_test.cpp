@@ -377,10 +377,17 @@ TEST(RealBench, ALinkThatCannotOpenAfterFlashingLeavesTheOutputOff) {
   EXPECT_EQ(test::sqliteScalar(run.db, "SELECT COUNT(*) FROM runs WHERE failure LIKE '%127.0.0.1%'"), 1);
   EXPECT_NEAR((*sim)->channel(1).volts, 3.3, 1e-9) << "powered to be flashed";
   EXPECT_FALSE((*sim)->channel(1).output) << "and switched off when the link failed";
+  // Programmed, the run nonce written, no reset: the board stays halted.
   std::ifstream arguments(noted);
-  std::string line, last;
-  while (std::getline(arguments, line)) last = line;
-  EXPECT_TRUE(last.starts_with("program ") && last.ends_with(" verify exit")) << "last argument: " << last;
+  std::vector<std::string> argv;
+  for (std::string line; std::getline(arguments, line);) argv.push_back(line);
+  const auto has = [&](const std::string& prefix) {
+    return std::any_of(argv.begin(), argv.end(), [&](const std::string& a) { return a.starts_with(prefix); });
+  };
+  EXPECT_TRUE(has("program ") && has("flash fillw 0x08")) << "the image's run nonce is written";
+  EXPECT_FALSE(has("reset")) << "the board stays halted";
+  ASSERT_FALSE(argv.empty());
+  EXPECT_EQ(argv.back(), "shutdown");
 }
 
 // The harvester as a current source into a real capacitor (the simulator's

@@ -46,6 +46,13 @@ TEST(NucleoElf, OneImagePerModelAndPolicyWithItsVectorTableInFlash) {
       const auto handler = elf->symbol("Reset_Handler");
       ASSERT_TRUE(reset && handler);
       EXPECT_EQ(*reset, *handler | 1u) << "Thumb reset vector";
+      // The run nonce: a word in flash, erased, for the flasher to write.
+      const auto nonce = elf->symbol("aidi_run_nonce");
+      ASSERT_TRUE(nonce) << "aidi_run_nonce";
+      EXPECT_GE(*nonce, kFlashBase);
+      EXPECT_LT(*nonce, kFlashEnd);
+      EXPECT_EQ(*nonce % 4, 0u);
+      EXPECT_EQ(elf->readWord(*nonce), 0xFFFFFFFFu) << "erased in the image";
       for (const char* name : {".text", ".init_array"}) {
         const auto s = elf->section(name);
         ASSERT_TRUE(s) << name;

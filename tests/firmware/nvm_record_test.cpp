@@ -77,13 +77,13 @@ TEST(NvmRecord, APowerFailureAtAnyWriteKeepsOldOrNew) {
   }
 }
 
-// A reflashed board: the FRAM still holds the old image's progress. The new
-// image discards it (the runtimes find formatted NVM); the same image
-// resumes it; and a power failure at any write of the discard leaves a
+// A reflashed board: the FRAM still holds the old image's progress. A new
+// image, or the same one flashed again (a new run nonce), discards it (the
+// runtimes find formatted NVM); the same image and run resume it; and a power failure at any write of the discard leaves a
 // state whose next boot still discards.
 namespace {
-constexpr ImageStamp kOld{buildIdOf("1a2b3c4d55667788"), 0xC0FFEEu, 2};
-constexpr ImageStamp kNew{buildIdOf("99aa00ff00000000"), 0xC0FFEEu, 2};
+constexpr ImageStamp kOld{buildIdOf("1a2b3c4d55667788"), 0xC0FFEEu, 2, 0x1234u};
+constexpr ImageStamp kNew{buildIdOf("99aa00ff00000000"), 0xC0FFEEu, 2, 0x1234u};
 }  // namespace
 
 TEST(ImageStamp, BuildIdIsTheHashsFirstEightHexDigits) {
@@ -111,7 +111,9 @@ TEST(ImageStamp, ANewImageNeverResumesAnotherImagesProgress) {
   otherPolicy.policy = 3;
   ImageStamp otherModel = kOld;
   otherModel.model ^= 1;
-  for (const ImageStamp& image : {kNew, otherPolicy, otherModel}) {
+  ImageStamp reflashed = kOld;  // the same image flashed again: a new run
+  reflashed.run = 0x5678u;
+  for (const ImageStamp& image : {kNew, otherPolicy, otherModel, reflashed}) {
     ASSERT_TRUE(again.commit(Progress{7, 3, 2, 40, 0, 0}));
     EXPECT_TRUE(claimProgress(stamp, 0, runtime, image));
     ProgressRecord fresh(runtime, 0);

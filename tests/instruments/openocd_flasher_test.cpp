@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <fstream>
 
 #include "aidi/inst/temp_dir.hpp"
@@ -33,6 +35,22 @@ TEST(OpenOcdFlasher, ABenchLeavesTheBoardHaltedAfterProgramming) {
   const auto argv = openOcdArguments(config, "/fw/a.elf");
   ASSERT_FALSE(argv.empty());
   EXPECT_EQ(argv.back(), "program {/fw/a.elf} verify exit");
+}
+
+// An image with a run nonce: programmed and verified, the nonce written
+// into its erased word, then reset (or left halted for a bench), then
+// OpenOCD shut down; every step a command of its own, so a failure stops it.
+TEST(OpenOcdFlasher, WritesTheRunNonceAfterProgramming) {
+  OpenOcdConfig config;
+  const auto argv = openOcdArguments(config, "/fw/a.elf", {}, RunNonce{0x08012340, 0xC0FFEE01});
+  const std::vector<std::string> expected = {"openocd", "-f", "board/st_nucleo_f4.cfg", "-c", "program {/fw/a.elf} verify",
+                                             "-c", "flash fillw 0x08012340 0xc0ffee01 1", "-c", "reset run",
+                                             "-c", "shutdown"};
+  EXPECT_EQ(argv, expected);
+  config.runAfterProgram = false;
+  const auto halted = openOcdArguments(config, "/fw/a.elf", {}, RunNonce{0x08012340, 0xC0FFEE01});
+  EXPECT_EQ(std::count(halted.begin(), halted.end(), "reset run"), 0);
+  EXPECT_EQ(halted.back(), "shutdown");
 }
 
 TEST(OpenOcdFlasher, SelectsOneProbeAmongSeveral) {

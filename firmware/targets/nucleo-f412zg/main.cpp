@@ -25,6 +25,12 @@
 extern "C" const std::uint8_t aidi_model_start[], aidi_model_end[];
 extern "C" const std::uint8_t aidi_images_start[];
 
+// Left erased in the image; the bench's flasher writes a new value after
+// programming it (OpenOCD `flash fillw`, inst::RunNonce), so each flash is a
+// new run: the FRAM's progress of the run before is discarded at boot.
+extern "C" __attribute__((used, aligned(4), section(".rodata.aidi_run_nonce"))) const volatile std::uint32_t aidi_run_nonce =
+    0xFFFFFFFFu;  // in flash (volatile alone would put it in .data)
+
 namespace {
 
 using namespace aidi;
@@ -205,7 +211,7 @@ int main() {
   // The FRAM outlives reflashing: progress another image left is discarded.
   fw::NvmWindow stampNvm(fram, kImageStampAt, fw::kImageStampBytes);
   fw::claimProgress(stampNvm, 0, runtimeNvm,
-                    {fw::buildIdOf(AIDI_BUILD_HASH), model.storedCrc(), static_cast<std::uint32_t>(policy)});
+                    {fw::buildIdOf(AIDI_BUILD_HASH), model.storedCrc(), static_cast<std::uint32_t>(policy), aidi_run_nonce});
   fw::cm4::useConstantWeights(true);  // the model is in flash: every engine may keep expanded weights
   // The energy of one power cycle, for the aidi policy's job sizes: the
   // storage capacitor between V_on and V_off at the active power.

@@ -40,12 +40,22 @@ struct OpenOcdVersion {
 };
 [[nodiscard]] std::optional<OpenOcdVersion> parseOpenOcdVersion(const std::string& versionOutput);
 
-// The command line (argv) that programs, verifies and resets (or leaves
-// the core halted, as OpenOCD's `program` without `reset` does). The probe's
+// A word of the image left erased for the flasher to write after
+// programming (`aidi_run_nonce` in the NUCLEO firmware): a new value per
+// flash tells the firmware a new run begins, so it discards the progress
+// its FRAM holds from an earlier run of the same image.
+struct RunNonce {
+  std::uint32_t address = 0;
+  std::uint32_t value = 0;
+};
+
+// The command line (argv) that programs, verifies, writes the run nonce when
+// there is one, and resets (or leaves the core halted, as OpenOCD's `program`
+// without `reset` does). The probe's
 // serial is `adapter serial` from OpenOCD 0.12 on; before, ST-LINK's
 // `hla_serial`, which exists only once the board's script chose the driver.
 std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std::filesystem::path& elf,
-                                          OpenOcdVersion version = {});
+                                          OpenOcdVersion version = {}, std::optional<RunNonce> nonce = {});
 
 // One line naming why OpenOCD failed, from its output.
 std::string explainOpenOcdFailure(const std::string& output, int exitCode);
