@@ -97,6 +97,14 @@ class ProgressPrinter {
   bool m_json, m_tty;
 };
 
+// A database to read; a missing one says how one comes about.
+Result<core::RunBrowser> openRecorded(const std::filesystem::path& database) {
+  auto db = core::RunBrowser::open(database);
+  if (std::error_code ec; !db && !std::filesystem::exists(database, ec))
+    db.error().message += " (`aidi run CAMPAIGN.toml` records one there; --db or AIDI_DB names another)";
+  return db;
+}
+
 // Runs (what remains of) a campaign, then prints where the results are.
 int execute(std::int64_t campaignId, const CampaignOptions& o) {
   core::RunnerOptions runner;
@@ -163,7 +171,7 @@ int runCampaignFile(const std::filesystem::path& file, const CampaignOptions& o)
 int resumeCampaigns(const std::string& which, const CampaignOptions& o) {
   std::vector<std::int64_t> ids;
   {
-    auto db = core::RunBrowser::open(o.database);
+    auto db = openRecorded(o.database);
     if (!db) return fail(db.error());
     if (!which.empty()) {
       auto id = db->resolveCampaign(which);
@@ -186,7 +194,7 @@ int resumeCampaigns(const std::string& which, const CampaignOptions& o) {
 }
 
 int listCampaigns(const CampaignOptions& o) {
-  auto db = core::RunBrowser::open(o.database);
+  auto db = openRecorded(o.database);
   if (!db) return fail(db.error());
   auto campaigns = db->campaigns();
   if (!campaigns) return fail(campaigns.error());
@@ -212,7 +220,7 @@ int reportCampaign(const std::string& which, const std::string& format, const st
   std::int64_t campaignId = 0;
   std::optional<std::int64_t> run;
   {
-    auto db = core::RunBrowser::open(o.database);
+    auto db = openRecorded(o.database);
     if (!db) return fail(db.error());
     if (which.starts_with("run:")) {
       const std::string id = which.substr(4);

@@ -59,6 +59,35 @@ class CampaignCli : public ::testing::Test {
   std::optional<TempDir> dir;
 };
 
+// One default database for every command: without --db and AIDI_DB, the
+// user's data folder (created on the first run); AIDI_DB names another; a
+// missing one says how one comes about.
+TEST_F(CampaignCli, EveryCommandFindsTheSameDefaultDatabase) {
+  write(path("c.toml"), campaign("home", R"(["inas-tiny"])", R"(["aidi"])", 1));
+  const std::string home = "HOME=" + path("home").string();
+  const auto inHome = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"/usr/bin/env", "-u", "AIDI_DB", "-u", "XDG_DATA_HOME", home, AIDI_CLI_PATH});
+    auto child = Subprocess::spawn(args);
+    if (!child) return CliRun{-1, child.error().message};
+    auto code = child->wait(120000ms);
+    return CliRun{code ? *code : -1, child->output()};
+  };
+  const auto missing = inHome({"list"});
+  EXPECT_EQ(missing.exitCode, 1);
+  EXPECT_NE(missing.output.find("no such database (`aidi run CAMPAIGN.toml` records one there"), std::string::npos)
+      << missing.output;
+  ASSERT_EQ(inHome({"run", path("c.toml").string()}).exitCode, 0);
+  EXPECT_TRUE(fs::exists(path("home") / ".local/share/aidi-bench/aidi.sqlite"));
+  EXPECT_NE(inHome({"list"}).output.find("home"), std::string::npos);
+  EXPECT_NE(inHome({"report", "home", "--format", "csv"}).output.find("inas-tiny"), std::string::npos);
+  // AIDI_DB: another database for every command.
+  auto other = Subprocess::spawn({"/usr/bin/env", home, "AIDI_DB=" + path("other.sqlite").string(), AIDI_CLI_PATH, "list"});
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->wait(60000ms).value_or(-1), 1) << other->output();
+  EXPECT_NE(other->output().find(path("other.sqlite").string() + ": no such database"), std::string::npos)
+      << other->output();
+}
+
 TEST_F(CampaignCli, RunsACampaignEndToEndRecordsItAndReportsIt) {
   write(path("c.toml"), campaign("e2e", R"(["inas-tiny", "mcunet-s"])", R"(["layer", "aidi"])", 2));
   const auto db = path("runs.sqlite");
