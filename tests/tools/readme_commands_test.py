@@ -12,23 +12,13 @@ usage: readme_commands_test.py SOURCE_DIR BUILD_DIR
 """
 import os
 import re
-import subprocess
 import sys
 import tempfile
 
-BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+from doc_commands import missing, run_bash, sh_blocks
+
 # The test itself runs under `make test`; running it again would recurse.
 SKIPPED = re.compile(r"^make test\b")
-
-
-def blocks(readme):
-    """The ```sh blocks of the README with the line each starts at."""
-    text = open(readme, encoding="utf-8").read()
-    found = []
-    for match in BLOCK.finditer(text):
-        line = text.count("\n", 0, match.start()) + 2
-        found.append((line, match.group(1)))
-    return found
 
 
 def script_of(found):
@@ -48,29 +38,22 @@ def main():
         # The README's paths are written for the default build folder.
         print(f"skipped: the README's commands use build/, this tree is built in {build}")
         return 77
-    found = blocks(os.path.join(source, "README.md"))
+    found = sh_blocks(os.path.join(source, "README.md"))
     assert len(found) >= 5, f"expected the quick start and next-steps blocks, found {len(found)}"
     script = script_of(found)
     with tempfile.TemporaryDirectory(prefix="aidi-readme-") as home:
-        env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY") and not k.startswith("AIDI_")}
-        env.update(HOME=home, XDG_DATA_HOME=os.path.join(home, ".local", "share"), QT_QPA_PLATFORM="offscreen")
-        # Left out of this environment: MAKEFLAGS of an enclosing `make test`.
-        for k in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
-            env.pop(k, None)
-        run = subprocess.run(["bash", "-c", script], cwd=source, env=env, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, timeout=1500)
-        print(run.stdout[-20000:])
-        if run.returncode != 0:
-            print(f"FAILED: a README command exited {run.returncode} (the last '--- README.md line' above is its block)")
+        code, out = run_bash(script, source, home, timeout=1500)
+        if code != 0:
+            print(f"FAILED: a README command exited {code} (the last '--- README.md line' above is its block)")
             return 1
         # Checked beyond exit codes: what the commands were meant to do.
-        out = run.stdout.replace(" ", "")
-        for expected, what in (('"name":"mine"', "`aidi list --json` lists the campaign the README runs"),
-                               ("--policy", "`aidi help sim` shows sim's options"),
-                               ('"finished":true', "`aidi sim --json` finished its inference")):
-            if expected not in out:
-                print(f"FAILED: {what}")
-                return 1
+        lacking = missing(out.replace(" ", ""),
+                          (('"name":"mine"', "`aidi list --json` lists the campaign the README runs"),
+                           ("--policy", "`aidi help sim` shows sim's options"),
+                           ('"finished":true', "`aidi sim --json` finished its inference")))
+        if lacking:
+            print(f"FAILED: {lacking[1]}")
+            return 1
         leaked = os.path.join(home, ".local", "share", "aidi-bench", "aidi.sqlite")
         if os.path.exists(leaked):
             print("FAILED: with AIDI_DB exported, a command still wrote the default database")

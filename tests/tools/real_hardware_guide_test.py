@@ -21,7 +21,8 @@ import sys
 import tempfile
 import threading
 
-BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)
+from doc_commands import missing, run_bash, sh_blocks
+
 YOURS = re.compile(r"^(\w+)=\S+(\s+# yours:.*)$")
 NEEDS_BOARD = "# needs the board"
 
@@ -43,8 +44,7 @@ def drain(fd):
 
 def main():
     source, aidi = sys.argv[1], os.path.abspath(sys.argv[2])
-    text = open(os.path.join(source, "docs", "real-hardware.md"), encoding="utf-8").read()
-    blocks = [m.group(1) for m in BLOCK.finditer(text)]
+    blocks = [body for _, body in sh_blocks(os.path.join(source, "docs", "real-hardware.md"))]
     assert len(blocks) >= 3, f"expected the guide's command blocks, found {len(blocks)}"
 
     supply = subprocess.Popen([aidi, "virtual-psu", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -84,21 +84,18 @@ def main():
 
         with tempfile.TemporaryDirectory(prefix="aidi-guide-") as work:
             os.symlink(os.path.join(source, "fixtures"), os.path.join(work, "fixtures"))
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AIDI_")}
-            env.update(HOME=work, PATH=os.path.dirname(aidi) + os.pathsep + env.get("PATH", ""))
-            run = subprocess.run(["bash", "-c", script], cwd=work, env=env, stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True, timeout=900)
-            print(run.stdout[-20000:])
-            if run.returncode != 0:
-                print(f"FAILED: the guide's steps stopped with exit {run.returncode}")
+            code, out = run_bash(script, work, work, timeout=900,
+                                 PATH=os.path.dirname(aidi) + os.pathsep + os.environ.get("PATH", ""))
+            if code != 0:
+                print(f"FAILED: the guide's steps stopped with exit {code}")
                 return 1
-            for expected, what in (("supply: RIGOL TECHNOLOGIES DP832", "the probe identifies the supply"),
-                                   (f"link: {values['PORT']} present", "the probe finds the board's port"),
-                                   ("channel 1: 3.3000 V", "the supply is on at 3.3 V by hand"),
-                                   ('"nucleo-demo": 0 runs done, 16 failed', "every run fails without the board")):
-                if expected not in run.stdout:
-                    print(f"FAILED: {what} (no '{expected}' above)")
-                    return 1
+            lacking = missing(out, (("supply: RIGOL TECHNOLOGIES DP832", "the probe identifies the supply"),
+                                    (f"link: {values['PORT']} present", "the probe finds the board's port"),
+                                    ("channel 1: 3.3000 V", "the supply is on at 3.3 V by hand"),
+                                    ('"nucleo-demo": 0 runs done, 16 failed', "every run fails without the board")))
+            if lacking:
+                print(f"FAILED: {lacking[1]} (no '{lacking[0]}' above)")
+                return 1
         assert supply.poll() is None, f"aidi virtual-psu ended (exit {supply.poll()}) during the guide's steps"
         state = scpi_query(port, "OUTP? CH1")
         if state.upper() not in ("OFF", "0"):
