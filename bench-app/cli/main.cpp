@@ -34,6 +34,7 @@
 #include "aidi/core/database_admin.hpp"
 #include "aidi/core/install_layout.hpp"
 #include "cli_reference.hpp"
+#include "lab_commands.hpp"
 #include "cli_words.hpp"
 #include "aidi/core/instruments.hpp"
 #include "aidi/core/interrupt.hpp"
@@ -844,7 +845,52 @@ void addPorts(Commands& c) {
   c.on(sub, [json] { return runPorts(*json); });
 }
 
-// Edit distance of two short words (insert, delete, substitute, swap).
+// A lab of benches on PostgreSQL: its store, campaigns submitted to it, and
+// the workers that run them (docs/lab.md).
+void addLab(Commands& c) {
+  struct Options {
+    aidi::cli::LabOptions lab;
+    std::filesystem::path campaign, zoo = aidi::core::defaultModelDirectory();
+    std::string requires_;
+    aidi::cli::WorkerCommandOptions worker;
+  };
+  auto o = std::make_shared<Options>();
+  o->worker.modelZoo = aidi::core::defaultModelDirectory();
+  auto* lab = c.app.add_subcommand("lab", "A lab of benches sharing campaigns and results on PostgreSQL")
+                  ->require_subcommand(1);
+  auto* init = lab->add_subcommand("init", "Create (or upgrade) the lab's tables on its PostgreSQL database");
+  auto* submit = lab->add_subcommand("submit", "Submit a campaign file to the lab; workers run its runs");
+  submit->add_option("CAMPAIGN", o->campaign, "Campaign file (TOML)")->required();
+  submit->add_option("--requires", o->requires_, "Tags every run needs of a bench, KEY=VALUE,... (its board's target always)");
+  submit->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  auto* status = lab->add_subcommand("status", "The lab's queue, workers, leases and throughput");
+  for (auto* sub : {init, submit, status}) {
+    sub->add_option("--lab", o->lab.url,
+                    "postgresql://USER@HOST:PORT/DATABASE (or set AIDI_LAB); the password from ~/.pgpass, PGPASSFILE "
+                    "or PGPASSWORD, never here");
+    sub->add_flag("--json", o->lab.json, "JSON lines for scripts");
+  }
+  c.on(init, [o] { return aidi::cli::labInit(o->lab); });
+  c.on(submit, [o] { return aidi::cli::labSubmit(o->campaign, o->requires_, o->zoo, o->lab); });
+  c.on(status, [o] { return aidi::cli::labStatus(o->lab); });
+
+  auto* worker = c.app.add_subcommand(
+      "worker", "Run a lab's runs on this bench: claim the ones its tags satisfy, run each, upload it; Ctrl-C stops");
+  auto& w = o->worker;
+  worker->add_option("--lab", w.url, "postgresql://USER@HOST:PORT/DATABASE (or set AIDI_LAB)");
+  worker->add_option("--bench", w.bench, "Bench file, or virtual")->capture_default_str();
+  worker->add_option("--tags", w.tags, "Tags added to the bench's own (target, bench, supply, meter): KEY=VALUE,...");
+  worker->add_option("--name", w.name, "The worker's name in the lab (default HOST-PID)");
+  worker->add_option("--journal", w.journal, "Local run database, written first (default beside aidi's database)");
+  worker->add_option("--lease", w.leaseS, "Seconds a claimed run is held without a renewal")
+      ->check(finiteNumber(1, true, 3600))
+      ->capture_default_str();
+  worker->add_option("--dir", w.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  worker->add_flag("--until-empty", w.untilEmpty, "Stop when no run is left for this bench (else wait for more)");
+  worker->add_flag("--json", w.json, "JSON lines for scripts");
+  c.on(worker, [o] { return aidi::cli::runWorkerCommand(o->worker); });
+}
+
 // The manual page or a shell completion, from the command definitions; the
 // build writes them to install (bench-app/cli/CMakeLists.txt).
 void addReference(Commands& c) {
@@ -920,7 +966,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", AIDI_VERSION);
   Commands commands{app, {}};
   for (auto add : {addVersion, addDemo, addDecode, addDb, addModels, addVirtualPsu, addCrashTest, addSim, addPsu,
-                   addCampaigns, addFlash, addInstruments, addPorts, addReference})
+                   addCampaigns, addFlash, addInstruments, addPorts, addLab, addReference})
     add(commands);
 
   // `aidi help [CMD...]` is `aidi [CMD...] --help`; an unknown first word gets

@@ -64,17 +64,19 @@ Result<std::int64_t> CampaignStore::createCampaign(const std::string& name, cons
   return campaignId;
 }
 
-Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campaignId, const RunOwnership* ownership) {
+Result<std::optional<ClaimedRun>> CampaignStore::claimNextRun(std::int64_t campaignId, const RunOwnership* ownership,
+                                                               std::optional<int> onlyPlanIndex) {
   sqlite3* db = m_db.handle();
   Transaction tx(db);
   if (auto ok = tx.begin(); !ok) return std::unexpected(ok.error());
   auto pick = sql::Statement::prepare(
       db, "SELECT id, plan_index, attempt, model, policy, condition, capacitor_uf, repetition, samples, board,"
           " COALESCE(owner, ''), COALESCE(heartbeat_at, 0), state FROM runs"
-          " WHERE campaign_id = ? AND state IN ('running', 'planned')"
+          " WHERE campaign_id = ? AND state IN ('running', 'planned') AND (? IS NULL OR plan_index = ?)"
           " ORDER BY state = 'planned', plan_index");
   if (!pick) return std::unexpected(pick.error());
-  pick->bind(1, campaignId);
+  const std::optional<std::int64_t> only = onlyPlanIndex ? std::optional<std::int64_t>(*onlyPlanIndex) : std::nullopt;
+  pick->bind(1, campaignId).bind(2, only).bind(3, only);
   bool found = false;
   for (;;) {
     auto row = pick->step();

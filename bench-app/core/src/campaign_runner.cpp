@@ -365,9 +365,7 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
 
 }  // namespace
 
-inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std::filesystem::path& database) {
-  auto db = db::Database::open(database);
-  if (!db) return std::unexpected(db.error());
+std::vector<db::PlannedRun> plannedRuns(const CampaignFile& campaign) {
   std::vector<db::PlannedRun> runs;
   runs.reserve(campaign.runCount());
   for (const auto& model : campaign.models)
@@ -377,6 +375,13 @@ inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std:
           for (int rep = 0; rep < campaign.repetitions; ++rep)
             runs.push_back({model, policy, condition.name, condition.capacitorUf, rep,
                             condition.continuous ? 1 : campaign.samples * condition.starts, board.name});
+  return runs;
+}
+
+inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign, const std::filesystem::path& database) {
+  auto db = db::Database::open(database);
+  if (!db) return std::unexpected(db.error());
+  const std::vector<db::PlannedRun> runs = plannedRuns(campaign);
   std::vector<db::RecordedBoard> boards;
   for (const auto& b : campaign.boards) boards.push_back({b.name, b.path.string(), b.text});
   db::CampaignStore store(*db);
@@ -426,7 +431,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   for (;;) {
     if (inst::interruptRequested()) return cancelled();
     ownership.now = unixSeconds();
-    auto claimed = store.claimNextRun(campaignId, &ownership);
+    auto claimed = store.claimNextRun(campaignId, &ownership, options.onlyPlanIndex);
     if (!claimed) return std::unexpected(claimed.error());
     if (!*claimed) break;
     const db::ClaimedRun run = **claimed;

@@ -109,8 +109,10 @@ class CampaignStore {
   // The next run to execute: a run left "running" by a dead owner first, then
   // the lowest planned one; none when every remaining run is done or held by
   // a live owner. Without `ownership`, every running run counts as orphaned.
+  // `onlyPlanIndex`: that run alone (a lab worker runs the one it claimed).
   [[nodiscard]] Result<std::optional<ClaimedRun>> claimNextRun(std::int64_t campaignId,
-                                                               const RunOwnership* ownership = nullptr);
+                                                               const RunOwnership* ownership = nullptr,
+                                                               std::optional<int> onlyPlanIndex = std::nullopt);
   // The owner of `runId` shows it is alive.
   [[nodiscard]] Status heartbeat(std::int64_t runId, const std::string& owner, double now);
   // Runs of the campaign that live owners other than `owner` are executing.

@@ -53,7 +53,13 @@ struct RunnerOptions {
   // A real bench runs in real time (1); tests against the simulated supply
   // stretch a tiny capacitor's cycles instead.
   double realBenchTimeScale = 1.0;
+  // Only this run of the campaign (a lab worker runs the one it claimed).
+  std::optional<int> onlyPlanIndex;
 };
+
+// The campaign's runs in the order they execute (plan index 0..n-1): model,
+// board, policy, condition, repetition.
+std::vector<db::PlannedRun> plannedRuns(const CampaignFile& campaign);
 
 // Records the campaign (its TOML included) and its planned runs.
 [[nodiscard]] inst::Result<std::int64_t> planCampaign(const CampaignFile& campaign,

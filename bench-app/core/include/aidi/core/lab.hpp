@@ -1,0 +1,59 @@
+// A lab of benches (docs/lab.md): campaigns submitted to a shared
+// PostgreSQL store (aidi::lab::LabStore), and workers, one per bench, that
+// claim the runs their bench can do, run each into a local SQLite journal
+// first, and upload it when it has ended. A worker that loses the server
+// goes on with the run in hand and uploads once the server is back, so no
+// work is lost; a worker killed mid-run loses only its lease, and the run is
+// claimed again elsewhere.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "aidi/inst/result.hpp"
+#include "aidi/lab/lab_store.hpp"
+
+namespace aidi::core {
+
+// The lab URL: --lab, else AIDI_LAB; never holding a password.
+[[nodiscard]] inst::Result<std::string> labUrl(const std::string& given);
+
+// Submits a campaign file: its runs, each requiring its board's target (and
+// `required`), and its trace files, which every worker gets (the stored text
+// names them by their place in the lab). Returns the lab's campaign id.
+[[nodiscard]] inst::Result<std::int64_t> submitToLab(const std::string& url, const std::filesystem::path& campaignFile,
+                                                      const std::filesystem::path& modelZoo, const lab::Tags& required);
+
+// What a bench offers: target (its board's), bench (virtual or the file's
+// name), supply and meter drivers; `extra` added (and overriding).
+[[nodiscard]] inst::Result<lab::Tags> benchTags(const std::filesystem::path& benchFile, const lab::Tags& extra);
+
+struct WorkerOptions {
+  std::string url;
+  std::string name;                  // unique in the lab; default HOST-PID
+  std::filesystem::path benchFile;   // empty: the virtual bench
+  lab::Tags tags;                    // what the bench offers (benchTags)
+  std::filesystem::path journal;     // its local SQLite run database
+  std::filesystem::path modelZoo, subset;
+  double leaseS = 30;                // renewed every leaseS / 3 while a run goes on
+  bool untilEmpty = false;           // stop when no run it could do is planned or leased (else wait for more)
+  std::chrono::milliseconds idlePoll{1000};
+  double realBenchTimeScale = 1.0;
+  std::function<void(const std::string&)> onLog;  // one line per claim, upload, lost lease, lost server
+};
+
+struct WorkerSummary {
+  int runs = 0;       // runs this worker ran to the end
+  int uploaded = 0;   // of them, recorded by this worker's upload
+  int duplicates = 0; // recorded already by another attempt
+};
+
+// Claims, runs and uploads until stopped (Ctrl-C) or, with untilEmpty, until
+// no run is left it can do. A server that cannot be reached is retried
+// (every idlePoll) with the finished runs kept in the journal to upload.
+[[nodiscard]] inst::Result<WorkerSummary> runWorker(const WorkerOptions& options);
+
+}  // namespace aidi::core
