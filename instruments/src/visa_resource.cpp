@@ -27,6 +27,26 @@ Result<VisaResource> parseVisaResource(const std::string& text) {
   const auto bad = [&](const std::string& why) {
     return fail(ErrorCode::Unsupported, "resource \"" + text + "\": " + why);
   };
+  VisaResource shortForm{VisaResource::Kind::TcpSocket, "", 0, "", text};
+  if (text.starts_with("tcp:")) {
+    const std::string address = text.substr(4);
+    const auto colon = address.rfind(':');
+    if (colon == std::string::npos || colon == 0) return bad("expected tcp:HOST:PORT");
+    shortForm.host = address.substr(0, colon);
+    if (shortForm.host.size() > 2 && shortForm.host.front() == '[' && shortForm.host.back() == ']')
+      shortForm.host = shortForm.host.substr(1, shortForm.host.size() - 2);  // [::1]
+    const char* p = address.c_str() + colon + 1;
+    const auto [end, ec] = std::from_chars(p, address.c_str() + address.size(), shortForm.port);
+    if (ec != std::errc{} || *end != '\0' || shortForm.port == 0)
+      return bad("port \"" + address.substr(colon + 1) + "\" is not a number from 1 to 65535");
+    return shortForm;
+  }
+  if (text.starts_with("serial:")) {
+    shortForm.kind = VisaResource::Kind::Serial;
+    shortForm.device = text.substr(7);
+    if (shortForm.device.empty()) return bad("no serial device");
+    return shortForm;
+  }
   const auto parts = splitDoubleColon(text);
   const std::string head = upper(parts.front());
   VisaResource r{VisaResource::Kind::TcpSocket, "", 5025, "", text};
@@ -55,7 +75,7 @@ Result<VisaResource> parseVisaResource(const std::string& text) {
       r.device = "/dev/ttyS" + std::to_string(std::stoi(r.device) - 1);  // ASRL1 is the first port
     return r;
   }
-  return bad("unknown interface (TCPIP...::SOCKET and ASRL...::INSTR are supported)");
+  return bad("unknown interface (TCPIP...::SOCKET, ASRL...::INSTR, tcp:HOST:PORT and serial:DEVICE are supported)");
 }
 
 }  // namespace aidi::inst

@@ -232,6 +232,73 @@ TEST(AidiCliDecode, ReadsASerialPortLiveUntilCtrlC) {
   EXPECT_NE(bad.output.find("serial:DEVICE[@BAUD]"), std::string::npos) << bad.output;
 }
 
+// A remote serial link: real ser2net serves a pseudo-terminal (the board's
+// port on a lab host) on a loopback TCP port; `aidi decode tcp:HOST:PORT`
+// reads the board's frames through it, and a bench file whose link is that
+// `tcp:` resource is probed through it too.
+TEST(AidiCliDecode, ReadsABoardThroughSer2net) {
+  if (std::system("command -v ser2net > /dev/null 2>&1") != 0) GTEST_SKIP() << "ser2net is not installed";
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(::grantpt(master), 0);
+  ASSERT_EQ(::unlockpt(master), 0);
+  const std::string device = ::ptsname(master);
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t n = sizeof a;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(probe);
+  const std::string port = std::to_string(ntohs(a.sin_port));
+  auto server = Subprocess::spawn({"ser2net", "-n", "-u", "-Y", "connection: &board", "-Y",
+                                   "  accepter: tcp,127.0.0.1," + port, "-Y",
+                                   "  connector: serialdev," + device + ",921600n81,local", "-Y",
+                                   "  options:", "-Y", "    kickolduser: true"});
+  ASSERT_TRUE(server) << server.error().message;
+  // ser2net listens a moment after it starts.
+  bool listening = false;
+  for (int k = 0; k < 300 && !listening; ++k) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    listening = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (!listening) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_TRUE(listening) << server->output();
+
+  auto child = Subprocess::spawn({AIDI_CLI_PATH, "decode", "tcp:127.0.0.1:" + port});
+  ASSERT_TRUE(child) << child.error().message;
+  std::ifstream capture(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(capture), {}};
+  bool printed = false;
+  for (int k = 0; k < 500 && !printed; ++k) {
+    if (k % 20 == 0) {
+      ASSERT_EQ(::write(master, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    }
+    std::this_thread::sleep_for(10ms);
+    printed = child->output().find("\"hello\"") != std::string::npos;
+  }
+  EXPECT_TRUE(printed) << child->output() << server->output();
+  child->signal(SIGINT);
+  ASSERT_TRUE(child->wait(10000ms));
+  EXPECT_NE(child->output().find("\"checkpoint\""), std::string::npos) << "frames past the hello arrive too";
+
+  auto dir = TempDir::create("aidi-cli-ser2net-");
+  ASSERT_TRUE(dir);
+  auto psu = ScpiPsuSimulator::start({});
+  ASSERT_TRUE(psu);
+  const auto bench = dir->path() / "remote.toml";
+  std::ofstream(bench) << "[bench]\nname = \"remote\"\ntarget = \"nucleo-f412zg\"\n[limits]\nmax_voltage = 3.6\n"
+                          "max_current = 0.1\n[supply]\nresource = \"tcp:127.0.0.1:" << (*psu)->port()
+                       << "\"\n[link]\nresource = \"tcp:127.0.0.1:" << port << "\"\n";
+  const CliRun probed = runAidi({"instruments", "probe", bench.string()});
+  EXPECT_EQ(probed.exitCode, 0) << probed.output;
+  EXPECT_NE(probed.output.find("link: 127.0.0.1:" + port), std::string::npos) << probed.output;
+  server->terminate();
+  ::close(master);
+}
+
 TEST(AidiCliDecode, MissingCaptureIsOneLineAndExitOne) {
   const CliRun r = runAidi({"decode", "/nonexistent/capture.bin"});
   EXPECT_EQ(r.exitCode, 1);

@@ -39,11 +39,27 @@ TEST(VisaResource, ParsesSocketsAndSerialPorts) {
   EXPECT_EQ(serial->kind, VisaResource::Kind::Serial);
   EXPECT_EQ(serial->device, "/dev/ttyUSB0");
   EXPECT_EQ(parseVisaResource("ASRL3::INSTR")->device, "/dev/ttyS2");
+  // The short forms: a ser2net port on a lab host, a local serial port.
+  auto remote = parseVisaResource("tcp:lab-host-2:3001");
+  ASSERT_TRUE(remote);
+  EXPECT_EQ(remote->kind, VisaResource::Kind::TcpSocket);
+  EXPECT_EQ(remote->host, "lab-host-2");
+  EXPECT_EQ(remote->port, 3001);
+  EXPECT_EQ(parseVisaResource("tcp:[::1]:3001")->host, "::1");
+  auto local = parseVisaResource("serial:/dev/ttyACM0");
+  ASSERT_TRUE(local);
+  EXPECT_EQ(local->kind, VisaResource::Kind::Serial);
+  EXPECT_EQ(local->device, "/dev/ttyACM0");
 }
 
 TEST(VisaResource, BadResourcesSayWhatIsWrong) {
   EXPECT_EQ(parseVisaResource("GPIB0::5::INSTR").error().message,
-            "resource \"GPIB0::5::INSTR\": unknown interface (TCPIP...::SOCKET and ASRL...::INSTR are supported)");
+            "resource \"GPIB0::5::INSTR\": unknown interface (TCPIP...::SOCKET, ASRL...::INSTR, tcp:HOST:PORT and "
+            "serial:DEVICE are supported)");
+  EXPECT_EQ(parseVisaResource("tcp:host").error().message, "resource \"tcp:host\": expected tcp:HOST:PORT");
+  EXPECT_EQ(parseVisaResource("tcp:host:0").error().message,
+            "resource \"tcp:host:0\": port \"0\" is not a number from 1 to 65535");
+  EXPECT_EQ(parseVisaResource("serial:").error().message, "resource \"serial:\": no serial device");
   EXPECT_EQ(parseVisaResource("TCPIP0::h::99999::SOCKET").error().message,
             "resource \"TCPIP0::h::99999::SOCKET\": port \"99999\" is not a number from 1 to 65535");
   EXPECT_EQ(parseVisaResource("TCPIP0::h::5025::INSTR").error().message,

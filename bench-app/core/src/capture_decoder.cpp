@@ -28,14 +28,11 @@ struct Sink {
 
 inst::Status readLink(inst::Link& link, Sink& sink);
 
-inst::Status readTcp(const std::string& address, Sink& sink) {
-  const auto colon = address.rfind(':');
-  std::uint16_t port = 0;
-  const char* portText = address.c_str() + colon + 1;
-  const auto [end, ec] = std::from_chars(portText, address.c_str() + address.size(), port);
-  if (colon == std::string::npos || ec != std::errc{} || *end != '\0' || port == 0)
-    return inst::fail(inst::ErrorCode::Io, "bad address \"tcp:" + address + "\": expected tcp:HOST:PORT");
-  inst::TcpLink link(address.substr(0, colon), port, inst::Millis{5000});
+// tcp:HOST:PORT, a ser2net port or any raw socket (the bench files' resource syntax).
+inst::Status readTcp(const std::string& source, Sink& sink) {
+  auto resource = inst::parseVisaResource(source);
+  if (!resource) return inst::fail(inst::ErrorCode::Io, resource.error().message);
+  inst::TcpLink link(resource->host, resource->port, inst::Millis{5000});
   return readLink(link, sink);
 }
 
@@ -96,7 +93,7 @@ inst::Result<proto::DecoderCounters> decodeCapture(const std::string& source, co
   Sink sink{.onFrame = onFrame};
   inst::Status status;
   if (source.starts_with("tcp:")) {
-    status = readTcp(source.substr(4), sink);
+    status = readTcp(source, sink);
   } else if (source.starts_with("serial:")) {
     status = readSerial(source.substr(7), sink);
   } else if (source == "-") {

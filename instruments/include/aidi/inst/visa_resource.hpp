@@ -1,6 +1,9 @@
 // VISA-style resource strings, as lab users write them for VISA and PyVISA:
 //   TCPIP0::192.0.2.7::5025::SOCKET   raw SCPI socket (port optional: 5025)
 //   ASRL/dev/ttyUSB0::INSTR           serial port by device path
+// and their short forms:
+//   tcp:HOST:PORT                     a raw TCP socket (a ser2net port of a remote serial link)
+//   serial:/dev/ttyACM0               a serial port
 #pragma once
 
 #include <cstdint>
