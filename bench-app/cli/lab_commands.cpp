@@ -90,6 +90,22 @@ int labStatus(const LabOptions& o) {
   return 0;
 }
 
+int labExport(const std::string& campaign, const std::filesystem::path& out, const std::filesystem::path& zoo,
+              const LabOptions& o) {
+  auto url = core::labUrl(o.url);
+  if (!url) return fail(url.error());
+  auto id = core::exportFromLab(*url, campaign, out, zoo);
+  if (!id) return fail(id.error());
+  if (o.json)
+    fmt::print("{}\n", nlohmann::ordered_json{{"event", "exported"}, {"campaign", *id},
+                                             {"database", std::filesystem::absolute(out).string()}}
+                           .dump());
+  else
+    fmt::print("campaign {} of lab {} is campaign {} of {}; `aidi report {} --db {}` reports it\n", campaign, *url, *id,
+               out.string(), *id, out.string());
+  return 0;
+}
+
 int runWorkerCommand(const WorkerCommandOptions& c) {
   auto url = core::labUrl(c.url);
   if (!url) return fail(url.error());

@@ -25,6 +25,8 @@ int labInit(const LabOptions& options);
 int labSubmit(const std::filesystem::path& campaign, const std::string& requires_, const std::filesystem::path& modelZoo,
               const LabOptions& options);
 int labStatus(const LabOptions& options);
+int labExport(const std::string& campaign, const std::filesystem::path& out, const std::filesystem::path& modelZoo,
+              const LabOptions& options);
 int runWorkerCommand(const WorkerCommandOptions& options);
 
 }  // namespace aidi::cli

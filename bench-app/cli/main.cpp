@@ -850,8 +850,8 @@ void addPorts(Commands& c) {
 void addLab(Commands& c) {
   struct Options {
     aidi::cli::LabOptions lab;
-    std::filesystem::path campaign, zoo = aidi::core::defaultModelDirectory();
-    std::string requires_;
+    std::filesystem::path campaign, zoo = aidi::core::defaultModelDirectory(), out;
+    std::string requires_, which;
     aidi::cli::WorkerCommandOptions worker;
   };
   auto o = std::make_shared<Options>();
@@ -864,7 +864,11 @@ void addLab(Commands& c) {
   submit->add_option("--requires", o->requires_, "Tags every run needs of a bench, KEY=VALUE,... (its board's target always)");
   submit->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
   auto* status = lab->add_subcommand("status", "The lab's queue, workers, leases and throughput");
-  for (auto* sub : {init, submit, status}) {
+  auto* exported = lab->add_subcommand("export", "Pull a lab campaign into a new SQLite run database (aidi report, the GUI)");
+  exported->add_option("CAMPAIGN", o->which, "The lab campaign's id or name")->required();
+  exported->add_option("--out", o->out, "The SQLite file to write (must not exist)")->required();
+  exported->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  for (auto* sub : {init, submit, status, exported}) {
     sub->add_option("--lab", o->lab.url,
                     "postgresql://USER@HOST:PORT/DATABASE (or set AIDI_LAB); the password from ~/.pgpass, PGPASSFILE "
                     "or PGPASSWORD, never here");
@@ -873,6 +877,7 @@ void addLab(Commands& c) {
   c.on(init, [o] { return aidi::cli::labInit(o->lab); });
   c.on(submit, [o] { return aidi::cli::labSubmit(o->campaign, o->requires_, o->zoo, o->lab); });
   c.on(status, [o] { return aidi::cli::labStatus(o->lab); });
+  c.on(exported, [o] { return aidi::cli::labExport(o->which, o->out, o->zoo, o->lab); });
 
   auto* worker = c.app.add_subcommand(
       "worker", "Run a lab's runs on this bench: claim the ones its tags satisfy, run each, upload it; Ctrl-C stops");

@@ -309,6 +309,23 @@ TEST(LabWorkers, TagsRouteRunsOnlyToBenchesThatHaveThem) {
   auto right = startWorker(url, "room-a", *dir, {"--tags", "room=a"});
   ASSERT_TRUE(right.wait(inst::Millis{120000}));
   EXPECT_EQ(scalar(url, "SELECT count(*) FROM lab_results WHERE worker = 'room-a'"), "2") << right.output();
+
+  // The lab's campaign pulled into a SQLite file reads as any run database.
+  const auto out = dir->path() / "room.sqlite";
+  const auto exported = test::runAidi({"lab", "export", "room", "--lab", url, "--out", out.string()});
+  ASSERT_EQ(exported.exitCode, 0) << exported.output;
+  const auto listed = test::jsonLines(test::runAidi({"list", "--db", out.string(), "--json"}).output);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["state"], "done");
+  EXPECT_EQ(listed[0]["done"], 2);
+  const auto report = test::runAidi({"report", "room", "--db", out.string(), "--format", "csv"});
+  EXPECT_EQ(report.exitCode, 0) << report.output;
+  EXPECT_NE(report.output.find("inas-tiny,mps2-an386,aidi,c0"), std::string::npos) << report.output;
+  EXPECT_EQ(test::runAidi({"lab", "export", "room", "--lab", url, "--out", out.string()}).exitCode, 1)
+      << "never over an existing database";
+  const auto missing = test::runAidi({"lab", "export", "nope", "--lab", url, "--out", (dir->path() / "n.sqlite").string()});
+  EXPECT_NE(missing.output.find("no campaign \"nope\""), std::string::npos) << missing.output;
+
   const auto bad = test::runAidi({"worker", "--lab", url, "--tags", "room"});
   EXPECT_EQ(bad.exitCode, 1);
   EXPECT_NE(bad.output.find("needs KEY=VALUE"), std::string::npos) << bad.output;

@@ -16,6 +16,7 @@
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/install_layout.hpp"
 #include "aidi/core/run_owner.hpp"
+#include "aidi/db/batch_writer.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/db/queries.hpp"
 #include "aidi/inst/interrupt.hpp"
@@ -204,6 +205,74 @@ inst::Result<std::int64_t> submitToLab(const std::string& url, const std::filesy
   auto store = lab::LabStore::connect(url);
   if (!store) return std::unexpected(store.error());
   return store->submit(campaign->name, *text, files, runs);
+}
+
+inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::string& which,
+                                         const std::filesystem::path& out, const std::filesystem::path& modelZoo) {
+  if (std::error_code ec; std::filesystem::exists(out, ec))
+    return inst::fail(inst::ErrorCode::Invalid, out.string() + ": exists already; the export writes a new database");
+  auto store = lab::LabStore::connect(url);
+  if (!store) return std::unexpected(store.error());
+  auto campaigns = store->campaigns();
+  if (!campaigns) return std::unexpected(campaigns.error());
+  const lab::LabCampaign* chosen = nullptr;
+  for (const auto& c : *campaigns)
+    if (std::to_string(c.id) == which || c.name == which) chosen = &c;  // by name: the newest
+  if (!chosen) return inst::fail(inst::ErrorCode::Invalid, "lab " + url + ": no campaign \"" + which + "\"");
+  // Its files beside the database, where its stored text finds them.
+  const auto dir = std::filesystem::absolute(out).parent_path() / (out.stem().string() + "-files");
+  auto files = store->files(chosen->id);
+  if (!files) return std::unexpected(files.error());
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  for (const auto& f : *files) {
+    if (f.path.find("..") != std::string::npos || std::filesystem::path(f.path).is_absolute())
+      return inst::fail(inst::ErrorCode::Protocol, "lab file path \"" + f.path + "\" leaves the campaign's folder");
+    std::filesystem::create_directories((dir / f.path).parent_path(), ec);
+    std::ofstream(dir / f.path, std::ios::binary) << f.content;
+  }
+  const auto file = dir / "campaign.toml";
+  std::ofstream(file) << chosen->configToml;
+  auto campaign = loadCampaignFile(file, modelZoo);
+  if (!campaign) return std::unexpected(campaign.error());
+  auto id = planCampaign(*campaign, out);
+  if (!id) return std::unexpected(id.error());
+  auto results = store->results(chosen->id);
+  if (!results) return std::unexpected(results.error());
+  {
+    auto db = db::Database::open(out);
+    if (!db) return std::unexpected(db.error());
+    db::CampaignStore local(*db);
+    auto writer = db::BatchWriter::start(out);
+    if (!writer) return std::unexpected(writer.error());
+    for (const auto& [planIndex, r] : *results) {
+      auto claimed = local.claimNextRun(*id, nullptr, planIndex);
+      if (!claimed) return std::unexpected(claimed.error());
+      if (!*claimed) continue;
+      const auto& run = **claimed;
+      for (const auto& i : r.inferences) {
+        db::InferenceRow row{};
+        row.runId = run.runId;
+        row.attempt = run.attempt;
+        row.inference = static_cast<std::uint32_t>(i.inference);
+        row.sample = static_cast<std::uint32_t>(i.sample);
+        row.label = i.label;
+        row.predicted = i.predicted;
+        row.finished = i.finished;
+        row.latencyS = i.latencyS;
+        row.energyUj = i.energyUj;
+        row.energyBoundS = i.energyBoundS;
+        row.powerCycles = static_cast<std::uint64_t>(i.powerCycles);
+        if (auto ok = (*writer)->push(row); !ok) return std::unexpected(ok.error());
+      }
+      if (auto ok = (*writer)->push(db::RunFinished{run.runId, run.attempt, r.done, r.failure}); !ok)
+        return std::unexpected(ok.error());
+    }
+    if (auto ok = (*writer)->close(); !ok) return std::unexpected(ok.error());
+    // Runs the lab has not recorded yet stay planned here.
+    if (auto ok = local.updateCampaignState(*id); !ok) return std::unexpected(ok.error());
+  }
+  return *id;
 }
 
 inst::Result<lab::Tags> benchTags(const std::filesystem::path& benchFile, const lab::Tags& extra) {

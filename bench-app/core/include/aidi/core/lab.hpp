@@ -31,6 +31,16 @@ namespace aidi::core {
 // name), supply and meter drivers; `extra` added (and overriding).
 [[nodiscard]] inst::Result<lab::Tags> benchTags(const std::filesystem::path& benchFile, const lab::Tags& extra);
 
+// Pulls a lab campaign (by id or name) into the SQLite run database `out`
+// (which must not exist yet), so every face that reads a run database
+// (aidi report, aidi list, the GUI) reads it. Its trace files go beside it
+// (OUT-files/). The lab keeps each inference's sample, label, prediction,
+// latency, energy bound, energy and power cycles; the waveforms and energy
+// splits stay in the workers' journals. Returns the campaign's id in `out`.
+[[nodiscard]] inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::string& campaign,
+                                                        const std::filesystem::path& out,
+                                                        const std::filesystem::path& modelZoo);
+
 struct WorkerOptions {
   std::string url;
   std::string name;                  // unique in the lab; default HOST-PID
