@@ -323,6 +323,16 @@ TEST(LabWorkers, TagsRouteRunsOnlyToBenchesThatHaveThem) {
   EXPECT_NE(report.output.find("inas-tiny,mps2-an386,aidi,c0"), std::string::npos) << report.output;
   EXPECT_EQ(test::runAidi({"lab", "export", "room", "--lab", url, "--out", out.string()}).exitCode, 1)
       << "never over an existing database";
+  // A read-only role exports too (docs/lab.md).
+  scalar(url, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'aidi_reader') THEN "
+              "CREATE ROLE aidi_reader LOGIN PASSWORD '" + std::string(test::PostgresServer::kPassword) + "'; END IF; END$$");
+  scalar(url, "GRANT SELECT ON ALL TABLES IN SCHEMA public TO aidi_reader");
+  std::string readerUrl = url;
+  readerUrl.replace(readerUrl.find("aidi@"), 5, "aidi_reader@");
+  const auto read = test::runAidi({"lab", "export", "room", "--lab", readerUrl, "--out", (dir->path() / "r.sqlite").string()});
+  EXPECT_EQ(read.exitCode, 0) << read.output;
+  EXPECT_NE(scalar(readerUrl, "INSERT INTO lab_meta VALUES ('x', 'y')").find("permission denied"), std::string::npos)
+      << "the reader cannot write";
   const auto missing = test::runAidi({"lab", "export", "nope", "--lab", url, "--out", (dir->path() / "n.sqlite").string()});
   EXPECT_NE(missing.output.find("no campaign \"nope\""), std::string::npos) << missing.output;
 
