@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "aidi/core/install_layout.hpp"
+#include "aidi/inst/temp_dir.hpp"
+#include "campaign_commands.hpp"
 #include "aidi/core/lab.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/run_owner.hpp"
@@ -104,6 +106,20 @@ int labExport(const std::string& campaign, const std::filesystem::path& out, con
     fmt::print("campaign {} of lab {} is campaign {} of {}; `aidi report {} --db {}` reports it\n", campaign, *url, *id,
                out.string(), *id, out.string());
   return 0;
+}
+
+int labReport(const std::string& which, const std::string& format, const std::filesystem::path& out,
+              const std::filesystem::path& plots, const std::string& given, const CampaignOptions& o) {
+  auto url = core::labUrl(given);
+  if (!url) return fail(url.error());
+  auto scratch = inst::TempDir::create("aidi-lab-report-");
+  if (!scratch) return fail(scratch.error());
+  const auto database = scratch->path() / "lab.sqlite";
+  auto id = core::exportFromLab(*url, which, database, o.modelZoo);
+  if (!id) return fail(id.error());
+  CampaignOptions local = o;
+  local.database = database;
+  return reportCampaign(std::to_string(*id), format, out, plots, local);
 }
 
 int runWorkerCommand(const WorkerCommandOptions& c) {

@@ -28,5 +28,10 @@ int labStatus(const LabOptions& options);
 int labExport(const std::string& campaign, const std::filesystem::path& out, const std::filesystem::path& modelZoo,
               const LabOptions& options);
 int runWorkerCommand(const WorkerCommandOptions& options);
+// `aidi report CAMPAIGN --lab URL`: the lab's campaign exported to a scratch
+// database, reported as any other.
+struct CampaignOptions;
+int labReport(const std::string& which, const std::string& format, const std::filesystem::path& out,
+              const std::filesystem::path& plots, const std::string& url, const CampaignOptions& options);
 
 }  // namespace aidi::cli

@@ -767,7 +767,7 @@ void addCampaigns(Commands& c) {
   struct Options {
     aidi::cli::CampaignOptions campaign;
     std::filesystem::path file, reportOut = "-", reportPlots;
-    std::string resumeWhich, reportWhich, reportFormat = "html";
+    std::string resumeWhich, reportWhich, reportFormat = "html", reportLab;
   };
   auto o = std::make_shared<Options>();
   o->campaign.database = aidi::core::defaultDatabasePath();
@@ -788,6 +788,8 @@ void addCampaigns(Commands& c) {
       ->capture_default_str();
   report->add_option("--out", o->reportOut, "Output file, or - for stdout")->capture_default_str();
   report->add_option("--plots", o->reportPlots, "Also write each plot as DIR/NAME.svg");
+  report->add_option("--lab", o->reportLab,
+                     "Report a campaign of this lab (postgresql://USER@HOST:PORT/DATABASE; a read-only role will do)");
   for (auto* sub : {run, resume, list, report}) {
     sub->add_option("--db", o->campaign.database, "Run database (or set AIDI_DB)")->capture_default_str();
     sub->add_option("--dir", o->campaign.modelZoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
@@ -797,6 +799,8 @@ void addCampaigns(Commands& c) {
   c.on(resume, [o] { return aidi::cli::resumeCampaigns(o->resumeWhich, o->campaign); });
   c.on(list, [o] { return aidi::cli::listCampaigns(o->campaign); });
   c.on(report, [o] {
+    if (!o->reportLab.empty())
+      return aidi::cli::labReport(o->reportWhich, o->reportFormat, o->reportOut, o->reportPlots, o->reportLab, o->campaign);
     return aidi::cli::reportCampaign(o->reportWhich, o->reportFormat, o->reportOut, o->reportPlots, o->campaign);
   });
 }

@@ -323,6 +323,10 @@ TEST(LabWorkers, TagsRouteRunsOnlyToBenchesThatHaveThem) {
   EXPECT_NE(report.output.find("inas-tiny,mps2-an386,aidi,c0"), std::string::npos) << report.output;
   EXPECT_EQ(test::runAidi({"lab", "export", "room", "--lab", url, "--out", out.string()}).exitCode, 1)
       << "never over an existing database";
+  // aidi report straight from the lab.
+  const auto direct = test::runAidi({"report", "room", "--lab", url, "--format", "csv"});
+  EXPECT_EQ(direct.exitCode, 0) << direct.output;
+  EXPECT_NE(direct.output.find("inas-tiny,mps2-an386,aidi,c1"), std::string::npos) << direct.output;
   // A read-only role exports too (docs/lab.md).
   scalar(url, "DO $$BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'aidi_reader') THEN "
               "CREATE ROLE aidi_reader LOGIN PASSWORD '" + std::string(test::PostgresServer::kPassword) + "'; END IF; END$$");
