@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <chrono>
@@ -7,6 +8,7 @@
 
 #include "aidi/inst/elf_file.hpp"
 #include "aidi/inst/flasher.hpp"
+#include "aidi/inst/tcp_link.hpp"
 
 namespace aidi::inst {
 
@@ -92,6 +94,70 @@ std::string explainOpenOcdFailure(const std::string& output, int exitCode) {
   return "OpenOCD failed with exit code " + std::to_string(exitCode) + (last.empty() ? "" : " (\"" + last + "\")");
 }
 
+namespace {
+
+// An image with a run nonce gets a fresh one (never the erased value).
+std::optional<RunNonce> freshRunNonce(const ElfFile& image) {
+  const auto at = image.symbol("aidi_run_nonce");
+  if (!at || image.readWord(*at) != 0xFFFFFFFFu) return std::nullopt;
+  std::random_device entropy;
+  std::uint32_t value = 0;
+  while (value == 0 || value == 0xFFFFFFFFu) value = entropy();
+  return RunNonce{*at, value};
+}
+
+// OpenOCD's TCL server ends every message with this byte.
+constexpr std::byte kTclEnd{0x1a};
+
+}  // namespace
+
+std::string openOcdTclScript(const std::string& remoteElf, std::optional<RunNonce> nonce, bool runAfterProgram) {
+  std::string steps = "program " + tclWord(remoteElf) + " verify";
+  if (nonce) {
+    char fill[64];
+    std::snprintf(fill, sizeof fill, "; flash fillw 0x%08x 0x%08x 1", static_cast<unsigned>(nonce->address),
+                  static_cast<unsigned>(nonce->value));
+    steps += fill;
+  }
+  if (runAfterProgram) steps += "; reset run";
+  return "if {[catch {" + steps + "} aidi_error]} {set aidi_result \"failed: $aidi_error\"} else {set aidi_result ok}";
+}
+
+Status OpenOcdTclFlasher::program(const std::filesystem::path& elf) {
+  auto image = ElfFile::open(elf);
+  if (!image) return std::unexpected(image.error());
+  if (image->machine() != ElfFile::kMachineArm) return fail(ErrorCode::Unsupported, elf.string() + ": not an ARM image");
+  if (!m_config.tclServer) return fail(ErrorCode::Invalid, "openocd-tcl: no TCL server (resource = \"tcp:HOST:6666\")");
+  const auto& server = *m_config.tclServer;
+  const std::string where = server.host + ":" + std::to_string(server.port);
+  TcpLink link(server.host, server.port, Millis{5000});
+  if (auto ok = link.open(); !ok)
+    return fail(ErrorCode::NotFound, "no OpenOCD TCL server at " + where + " (" + ok.error().message +
+                                         "); on the probe's host: openocd -f board/st_nucleo_f4.cfg -c 'bindto 0.0.0.0'");
+  const auto remote = m_config.remoteImageDir.empty() ? std::filesystem::absolute(elf) : m_config.remoteImageDir / elf.filename();
+  std::string script = openOcdTclScript(remote.string(), freshRunNonce(*image), m_config.runAfterProgram);
+  script.push_back(static_cast<char>(kTclEnd));
+  if (auto ok = link.write(std::as_bytes(std::span(script))); !ok) return std::unexpected(ok.error());
+  std::string reply;
+  const auto deadline = std::chrono::steady_clock::now() + m_config.timeout;
+  std::array<std::byte, 1024> buffer;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return fail(ErrorCode::Timeout, "OpenOCD at " + where + " did not finish programming " + elf.filename().string() +
+                                          " within " + std::to_string(m_config.timeout.count() / 1000) + " s");
+    auto n = link.read(buffer, std::min(left, Millis{1000}));
+    if (!n) return fail(ErrorCode::Io, "OpenOCD at " + where + ": " + n.error().message);
+    const auto end = std::find(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(*n), kTclEnd);
+    for (auto b = buffer.begin(); b != end; ++b) reply.push_back(static_cast<char>(*b));
+    if (end != buffer.begin() + static_cast<std::ptrdiff_t>(*n)) break;
+  }
+  if (reply == "ok") return {};
+  const std::string why = reply.starts_with("failed: ") ? reply.substr(8) : reply;
+  return fail(ErrorCode::Io, "flashing " + elf.filename().string() + " through OpenOCD at " + where + " failed: " +
+                                 explainOpenOcdFailure(why.starts_with("Error") ? why : "Error: " + why, 1));
+}
+
 Status OpenOcdFlasher::program(const std::filesystem::path& elf) {
   // Refuse a wrong file before touching the target.
   auto image = ElfFile::open(elf);
@@ -109,15 +175,7 @@ Status OpenOcdFlasher::program(const std::filesystem::path& elf) {
     }
     if (auto parsed = parseOpenOcdVersion(asked->output())) version = *parsed;
   }
-  // An image with a run nonce gets a fresh one (never the erased value).
-  std::optional<RunNonce> nonce;
-  if (const auto at = image->symbol("aidi_run_nonce"); at && image->readWord(*at) == 0xFFFFFFFFu) {
-    std::random_device entropy;
-    std::uint32_t value = 0;
-    while (value == 0 || value == 0xFFFFFFFFu) value = entropy();
-    nonce = RunNonce{*at, value};
-  }
-  auto child = Subprocess::spawn(openOcdArguments(m_config, elf, version, nonce));
+  auto child = Subprocess::spawn(openOcdArguments(m_config, elf, version, freshRunNonce(*image)));
   if (!child) return fail(child.error().code, "cannot run OpenOCD (" + m_config.program + "): " + child.error().message);
   auto code = child->wait(m_config.timeout);
   if (!code) {

@@ -56,8 +56,16 @@ constexpr UsbInstrument kUsbInstruments[] = {
     {ppk2::kUsbVendorId, ppk2::kUsbProductId, "ppk2", "Nordic Power Profiler Kit II"},
 };
 
+template <class F>
+std::unique_ptr<Flasher> makeOne(const OpenOcdConfig& config) {
+  return std::make_unique<F>(config);
+}
+
 constexpr FlasherKind kFlashers[] = {
-    {"openocd", "OpenOCD: program, verify and reset through a debug probe (ST-LINK, CMSIS-DAP, J-Link)"},
+    {"openocd", "OpenOCD run here: program, verify and reset through a debug probe (ST-LINK, CMSIS-DAP, J-Link)",
+     makeOne<OpenOcdFlasher>},
+    {"openocd-tcl", "an OpenOCD already running on the probe's host, over its TCL port (resource = tcp:HOST:6666)",
+     makeOne<OpenOcdTclFlasher>},
 };
 
 std::unique_ptr<BenchHarvester> makeSupplyHarvester(PowerSupply& supply, const BenchHarvesterSetup& s,
@@ -140,8 +148,12 @@ const UsbInstrument* usbInstrument(int vendorId, int productId) {
 std::span<const FlasherKind> flasherKinds() { return kFlashers; }
 
 Result<std::unique_ptr<Flasher>> makeFlasher(std::string_view kind, const OpenOcdConfig& config) {
-  if (kind == "openocd") return std::unique_ptr<Flasher>(std::make_unique<OpenOcdFlasher>(config));
-  return fail(ErrorCode::Unsupported, "unknown flasher \"" + std::string(kind) + "\" (openocd)");
+  std::string known;
+  for (const auto& f : kFlashers) {
+    if (f.name == kind) return f.make(config);
+    known += (known.empty() ? "" : ", ") + std::string(f.name);
+  }
+  return fail(ErrorCode::Unsupported, "unknown flasher \"" + std::string(kind) + "\" (" + known + ")");
 }
 
 std::span<const HarvesterMode> harvesterModes() { return kHarvesterModes; }

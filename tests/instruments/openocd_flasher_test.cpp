@@ -1,12 +1,17 @@
-// The OpenOCD flasher: its command line for the NUCLEO-F412ZG, and the real
-// OpenOCD binary failing without a probe, reported in one clear line.
+// The OpenOCD flashers: the command line for the NUCLEO-F412ZG and the real
+// OpenOCD binary failing without a probe, reported in one clear line; and a
+// running OpenOCD driven over its TCL port.
 #include "aidi/inst/flasher.hpp"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
-
 #include <fstream>
+#include <thread>
 
 #include "aidi/inst/temp_dir.hpp"
 
@@ -122,4 +127,63 @@ TEST(OpenOcdFlasher, ExplainsKnownFailures) {
   EXPECT_NE(explainOpenOcdFailure("** Verify Failed **\n", 1).find("verify failed"), std::string::npos);
   EXPECT_NE(explainOpenOcdFailure("Info : x\nError: something odd\n", 1).find("\"Error: something odd\""),
             std::string::npos);
+}
+
+// openocd-tcl: the script sent to a running OpenOCD catches its errors, so
+// the reply says why; the run nonce and the reset are steps of it.
+TEST(OpenOcdTclFlasher, TheScriptProgramsWritesTheNonceAndSaysWhatFailed) {
+  EXPECT_EQ(openOcdTclScript("/srv/aidi/a.elf", RunNonce{0x08012340, 0xC0FFEE01}, true),
+            "if {[catch {program {/srv/aidi/a.elf} verify; flash fillw 0x08012340 0xc0ffee01 1; reset run} aidi_error]} "
+            "{set aidi_result \"failed: $aidi_error\"} else {set aidi_result ok}");
+  EXPECT_EQ(openOcdTclScript("/srv/a.elf", std::nullopt, false),
+            "if {[catch {program {/srv/a.elf} verify} aidi_error]} {set aidi_result \"failed: $aidi_error\"} else "
+            "{set aidi_result ok}");
+}
+
+// A real OpenOCD (its dummy adapter: no probe, no target) serving its TCL
+// port on loopback: the flasher reaches it, the failure comes back named,
+// the server stays up for the next image; no server at all is named too.
+TEST(OpenOcdTclFlasher, ARunningOpenOcdIsDrivenOverItsTclPort) {
+  if (std::system("command -v openocd > /dev/null 2>&1") != 0) GTEST_SKIP() << "openocd is not installed";
+  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t n = sizeof a;
+  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &n);
+  ::close(probe);
+  const auto port = ntohs(a.sin_port);
+  auto server = Subprocess::spawn({"openocd", "-c", "adapter driver dummy", "-c", "transport select jtag", "-c",
+                                   "bindto 127.0.0.1", "-c", "tcl_port " + std::to_string(port), "-c",
+                                   "gdb_port disabled", "-c", "telnet_port disabled", "-c", "init"});
+  ASSERT_TRUE(server) << server.error().message;
+  bool listening = false;
+  for (int k = 0; k < 500 && !listening; ++k) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    listening = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    ::close(fd);
+    if (!listening) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(listening) << server->output();
+
+  OpenOcdConfig config;
+  config.tclServer = *parseVisaResource("tcp:127.0.0.1:" + std::to_string(port));
+  config.timeout = 30s;
+  OpenOcdTclFlasher flasher(config);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto ok = flasher.program(kNucleoElf);
+    ASSERT_FALSE(ok) << "the dummy adapter has no target to program";
+    EXPECT_NE(ok.error().message.find("through OpenOCD at 127.0.0.1:" + std::to_string(port) + " failed"),
+              std::string::npos)
+        << ok.error().message;
+    EXPECT_NE(ok.error().message.find("Unable to reset target"), std::string::npos) << ok.error().message;
+  }
+  EXPECT_FALSE(server->exitCode()) << "the server stays up for the next image";
+  server->terminate();
+
+  config.tclServer = *parseVisaResource("tcp:127.0.0.1:1");
+  auto none = OpenOcdTclFlasher(config).program(kNucleoElf);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no OpenOCD TCL server at 127.0.0.1:1"), std::string::npos) << none.error().message;
 }

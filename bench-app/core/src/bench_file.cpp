@@ -147,7 +147,9 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
     b.meter = m;
   }
   if (const toml::table* flasher = root["flasher"].as_table()) {
-    if (auto ok = w.onlyKeys(*flasher, "flasher.", {"kind", "program", "config", "adapter_serial", "search_dirs"}); !ok)
+    if (auto ok = w.onlyKeys(*flasher, "flasher.",
+                             {"kind", "program", "config", "adapter_serial", "search_dirs", "resource", "remote_image_dir"});
+        !ok)
       return std::unexpected(ok.error());
     auto kind = w.text(*flasher, "kind", "flasher.kind", "openocd");
     if (!kind) return std::unexpected(kind.error());
@@ -176,6 +178,21 @@ inst::Result<BenchFile> parseBenchFile(const std::string& text, const std::files
       }
     }
     if (o.configFiles.empty()) return w.error(flasher->get("config"), "flasher.config", "needs at least one file");
+    // openocd-tcl: the OpenOCD on the probe's host, and where it sees the images.
+    auto tcl = w.text(*flasher, "resource", "flasher.resource", "");
+    if (!tcl) return std::unexpected(tcl.error());
+    if (!tcl->empty()) {
+      auto resource = inst::parseVisaResource(*tcl);
+      if (!resource || resource->kind != inst::VisaResource::Kind::TcpSocket)
+        return w.error(flasher->get("resource"), "flasher.resource",
+                       resource ? "the TCL port is a TCP resource (tcp:HOST:6666)" : resource.error().message);
+      o.tclServer = *resource;
+    }
+    if (b.flasherKind == "openocd-tcl" && !o.tclServer)
+      return w.error(flasher, "flasher.resource", "openocd-tcl needs the OpenOCD's TCL port (resource = \"tcp:HOST:6666\")");
+    auto remote = w.text(*flasher, "remote_image_dir", "flasher.remote_image_dir", "");
+    if (!remote) return std::unexpected(remote.error());
+    o.remoteImageDir = *remote;
     b.flasher = o;
   }
   return b;

@@ -1,7 +1,9 @@
-// Programs a firmware image into a target through its debug probe. OpenOCD
-// is the one implementation: run by argument vector, its output read for the
-// reason of a failure (no probe, no permission on the USB device, a missing
-// board configuration, a failed verify), so the user gets one clear line.
+// Programs a firmware image into a target through its debug probe, with
+// OpenOCD: run here by argument vector (`openocd`), or already running on
+// the host the probe is plugged into and driven over its TCL port
+// (`openocd-tcl`). Its words are read for the reason of a failure (no probe,
+// no permission on the USB device, a missing board configuration, a failed
+// verify), so the user gets one clear line.
 #pragma once
 
 #include <filesystem>
@@ -11,6 +13,7 @@
 
 #include "aidi/inst/result.hpp"
 #include "aidi/inst/subprocess.hpp"
+#include "aidi/inst/visa_resource.hpp"
 
 namespace aidi::inst {
 
@@ -31,6 +34,11 @@ struct OpenOcdConfig {
   // flashing before a run leaves it halted instead: it must run nothing, nor
   // commit progress to its FRAM, while powered for flashing (flashBench).
   bool runAfterProgram = true;
+  // openocd-tcl: the remote OpenOCD's TCL port (tcp:HOST:6666), and the
+  // folder where that host sees the images (empty: the same path as here,
+  // as on a shared build folder).
+  std::optional<VisaResource> tclServer;
+  std::filesystem::path remoteImageDir;
 };
 
 // OpenOCD's release, from `openocd --version` ("Open On-Chip Debugger 0.11.0...").
@@ -59,6 +67,21 @@ std::vector<std::string> openOcdArguments(const OpenOcdConfig& config, const std
 
 // One line naming why OpenOCD failed, from its output.
 std::string explainOpenOcdFailure(const std::string& output, int exitCode);
+
+// The TCL script an OpenOCD server runs for `openocd-tcl`: program and
+// verify the image at `remoteElf`, write the run nonce, reset or stay
+// halted; its result is "ok" or "failed: REASON" (errors caught, so the
+// server's reply says why).
+std::string openOcdTclScript(const std::string& remoteElf, std::optional<RunNonce> nonce, bool runAfterProgram);
+
+class OpenOcdTclFlasher final : public Flasher {
+ public:
+  explicit OpenOcdTclFlasher(OpenOcdConfig config) : m_config(std::move(config)) {}
+  [[nodiscard]] Status program(const std::filesystem::path& elf) override;
+
+ private:
+  OpenOcdConfig m_config;
+};
 
 class OpenOcdFlasher final : public Flasher {
  public:

@@ -64,6 +64,7 @@ const UsbInstrument* usbInstrument(int vendorId, int productId);
 struct FlasherKind {
   std::string_view name;
   std::string_view description;
+  std::unique_ptr<Flasher> (*make)(const OpenOcdConfig& config);
 };
 std::span<const FlasherKind> flasherKinds();
 [[nodiscard]] Result<std::unique_ptr<Flasher>> makeFlasher(std::string_view kind, const OpenOcdConfig& config);
