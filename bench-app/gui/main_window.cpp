@@ -1,5 +1,7 @@
 #include "main_window.hpp"
 
+#include "aidi/core/lab.hpp"
+
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -9,6 +11,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -244,6 +247,15 @@ void MainWindow::buildActions() {
     if (!path.isEmpty()) openDatabase(path);
   });
   openDb->setShortcut(QKeySequence::Open);
+  file->addAction(tr("Open &lab campaign..."), this, [this] {
+    const char* env = std::getenv("AIDI_LAB");
+    bool ok = false;
+    const QString url = QInputDialog::getText(this, tr("Lab"), tr("Lab URL (postgresql://USER@HOST:PORT/DATABASE):"),
+                                              QLineEdit::Normal, env ? QString::fromLocal8Bit(env) : QString(), &ok);
+    if (!ok || url.isEmpty()) return;
+    const QString campaign = QInputDialog::getText(this, tr("Lab"), tr("Campaign (id or name):"), QLineEdit::Normal, {}, &ok);
+    if (ok && !campaign.isEmpty()) openLab(url, campaign);
+  });
   auto* exportReportAction = file->addAction(tr("&Export report..."), this, [this] {
     const QString path = QFileDialog::getSaveFileName(this, tr("Report"), "report.html", tr("Report (*.html *.csv *.json)"));
     if (!path.isEmpty()) exportReport(path);
@@ -413,17 +425,41 @@ void MainWindow::flashBench(const QString& model, const QString& policy) {
   }).detach();
 }
 
-bool MainWindow::openDatabase(const QString& path) {
+bool MainWindow::openDatabase(const QString& path) { return showDatabase(path, QFileInfo(path).fileName(), true); }
+
+bool MainWindow::showDatabase(const QString& path, const QString& shownAs, bool remember) {
   auto db = openForReading(path);
   if (!db) {
     showError(tr("Database: %1").arg(fromStd(db.error().message)));
     return false;
   }
   m_database = path;
-  m_databaseStatus->setText(QFileInfo(path).fileName());
-  QSettings().setValue("database/last", path);
+  m_databaseStatus->setText(shownAs);
+  if (remember) QSettings().setValue("database/last", path);
   clearError();
   refreshRuns();
+  return true;
+}
+
+bool MainWindow::openLab(const QString& url, const QString& campaign) {
+  auto checked = core::labUrl(url.toStdString());
+  if (!checked) {
+    showError(tr("Lab: %1").arg(fromStd(checked.error().message)));
+    return false;
+  }
+  auto copy = std::make_unique<QTemporaryDir>();
+  if (!copy->isValid()) {
+    showError(tr("Lab: cannot make a scratch folder for the copy"));
+    return false;
+  }
+  const QString path = copy->filePath("lab.sqlite");
+  auto exported = core::exportFromLab(*checked, campaign.toStdString(), path.toStdString(), m_modelZoo);
+  if (!exported) {
+    showError(tr("Lab: %1").arg(fromStd(exported.error().message)));
+    return false;
+  }
+  if (!showDatabase(path, tr("lab %1: %2 (a copy)").arg(QString::fromStdString(*checked), campaign), false)) return false;
+  m_labCopy = std::move(copy);  // the previous copy goes once the new one is shown
   return true;
 }
 

@@ -9,6 +9,7 @@
 
 #include <QMainWindow>
 #include <QPointer>
+#include <QTemporaryDir>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -50,6 +51,9 @@ class MainWindow : public QMainWindow {
 
   // The operations behind the menus, callable from tests without dialogs.
   bool openDatabase(const QString& path);
+  // A lab's campaign (docs/lab.md), read through a scratch copy of it as a
+  // run database (core::exportFromLab); a read-only role will do.
+  bool openLab(const QString& url, const QString& campaign);
   bool useBench(const QString& benchFileOrVirtual);  // "virtual" or a bench file
   void connectBench();                               // identities of the bench's instruments
   void flashBench(const QString& model, const QString& policy);  // through the bench's flasher
@@ -100,7 +104,9 @@ class MainWindow : public QMainWindow {
   std::optional<std::int64_t> campaignForExport() const;
   void joinWorker();
 
+  bool showDatabase(const QString& path, const QString& shownAs, bool remember);
   QString m_database;
+  std::unique_ptr<QTemporaryDir> m_labCopy;  // the lab campaign shown, copied
   QString m_bench = "virtual";
   std::optional<core::BenchFile> m_benchFile;
   std::filesystem::path m_modelZoo;

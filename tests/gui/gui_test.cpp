@@ -24,7 +24,11 @@
 #include <fstream>
 #include <random>
 
+#include "../support/postgres_server.hpp"
+#include "aidi/core/lab.hpp"
+#include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
+#include "aidi/lab/lab_store.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "main_window.hpp"
 #include "min_max_pyramid.hpp"
@@ -487,6 +491,41 @@ class GuiTest : public QObject {
     QCOMPARE(connected.front().front().toBool(), false);  // the serial link is absent
     QVERIFY2(w.benchSummary().contains("DP832"), qPrintable(w.benchSummary() + " / " + w.errorText()));
     QVERIFY2(w.errorText().contains("/dev/ttyAIDI-none not found"), qPrintable(w.errorText()));
+  }
+
+  // A lab's campaign (docs/lab.md) opens as a run database: its runs in the
+  // browser, the status line naming the lab; a bad URL or an unknown
+  // campaign is a banner, and the database shown stays.
+  void opensALabCampaign() {
+    std::string why;
+    auto server = aidi::test::PostgresServer::start(why);
+    if (!server) QSKIP(why.c_str());
+    ::setenv("PGPASSWORD", aidi::test::PostgresServer::kPassword, 1);
+    const std::string url = server->url();
+    QVERIFY(aidi::lab::LabStore::init(url));
+    const QString campaign = writeCampaign(m_path, "in-the-lab", R"(["inas-tiny"])", R"(["loop", "aidi"])", 1);
+    auto submitted = aidi::core::submitToLab(url, campaign.toStdString(), aidi::core::defaultModelDirectory(), {});
+    QVERIFY2(submitted, submitted ? "" : submitted.error().message.c_str());
+    // A worker's results, recorded as a worker records them.
+    auto store = aidi::lab::LabStore::connect(url);
+    QVERIFY(store);
+    for (int k = 0; k < 2; ++k) {
+      auto claim = store->claim("gui-test", {{"target", "mps2-an386"}}, 30);
+      QVERIFY(claim && *claim);
+      QVERIFY(store->upload({(*claim)->uuid, "gui-test", 1, true, "", {{1, 0, 9, 9, true, 10.0, 9.9, 100.0, 1}}}));
+    }
+    MainWindow w;
+    QSignalSpy shown(&w, &MainWindow::runsRefreshed);
+    QVERIFY2(w.openLab(QString::fromStdString(url), "in-the-lab"), qPrintable(w.errorText()));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.refreshing() && shown.count() > 0, 20000);
+    QCOMPARE(w.runsModel()->rowCount(), 2);
+    QCOMPARE(w.runsModel()->item(0, 5)->text(), QString("done"));
+    const QString copy = w.databasePath();
+    QVERIFY(!w.openLab(QString::fromStdString(url), "no-such-campaign"));
+    QVERIFY2(w.errorText().contains("no campaign \"no-such-campaign\""), qPrintable(w.errorText()));
+    QCOMPARE(w.databasePath(), copy);
+    QVERIFY(!w.openLab("postgresql://aidi:secret@127.0.0.1:1/x", "in-the-lab"));
+    QVERIFY2(w.errorText().contains("holds a password"), qPrintable(w.errorText()));
   }
 
  private:
