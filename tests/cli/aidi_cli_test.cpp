@@ -23,6 +23,7 @@
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "../support/cli_run.hpp"
+#include "../support/loopback_listener.hpp"
 #include "aidi/proto/policies.hpp"
 
 using namespace aidi::inst;
@@ -196,6 +197,20 @@ TEST(AidiCliDecode, PrintsEveryFrameThenTheCounters) {
   EXPECT_EQ(counters["bad_version"], 1);
 }
 
+// Plays the fixture capture into a pseudo-terminal's master, again every
+// 200 ms, until `decoder` has printed the hello: bytes written before it
+// opened the port are lost, as on a wire. False after 5 s.
+bool feedUntilHello(int master, Subprocess& decoder) {
+  std::ifstream capture(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(capture), {}};
+  for (int k = 0; k < 500; ++k) {
+    if (k % 20 == 0 && ::write(master, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) return false;
+    std::this_thread::sleep_for(10ms);
+    if (decoder.output().find("\"hello\"") != std::string::npos) return true;
+  }
+  return false;
+}
+
 // The board's serial port live, through a pseudo-terminal (the termios path
 // a ser2net-less bench uses): every frame written to it is printed as it
 // arrives, and Ctrl-C ends the capture with the counters (exit 130).
@@ -207,20 +222,7 @@ TEST(AidiCliDecode, ReadsASerialPortLiveUntilCtrlC) {
   const std::string device = ::ptsname(master);
   auto child = Subprocess::spawn({AIDI_CLI_PATH, "decode", "serial:" + device + "@921600"});
   ASSERT_TRUE(child) << child.error().message;
-  std::ifstream capture(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(capture), {}};
-  ASSERT_FALSE(bytes.empty());
-  bool printed = false;
-  for (int k = 0; k < 500 && !printed; ++k) {
-    // Written again until the decoder (which opens the port a moment after
-    // it starts) shows the hello: bytes before it opened are lost, as on a wire.
-    if (k % 20 == 0) {
-      ASSERT_EQ(::write(master, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-    }
-    std::this_thread::sleep_for(10ms);
-    printed = child->output().find("\"hello\"") != std::string::npos;
-  }
-  EXPECT_TRUE(printed) << child->output();
+  EXPECT_TRUE(feedUntilHello(master, *child)) << child->output();
   child->signal(SIGINT);
   auto code = child->wait(10000ms);
   ::close(master);
@@ -243,43 +245,17 @@ TEST(AidiCliDecode, ReadsABoardThroughSer2net) {
   ASSERT_EQ(::grantpt(master), 0);
   ASSERT_EQ(::unlockpt(master), 0);
   const std::string device = ::ptsname(master);
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t n = sizeof a;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(probe);
-  const std::string port = std::to_string(ntohs(a.sin_port));
+  const std::string port = std::to_string(aidi::test::freeLoopbackPort());
   auto server = Subprocess::spawn({"ser2net", "-n", "-u", "-Y", "connection: &board", "-Y",
                                    "  accepter: tcp,127.0.0.1," + port, "-Y",
                                    "  connector: serialdev," + device + ",921600n81,local", "-Y",
                                    "  options:", "-Y", "    kickolduser: true"});
   ASSERT_TRUE(server) << server.error().message;
-  // ser2net listens a moment after it starts.
-  bool listening = false;
-  for (int k = 0; k < 300 && !listening; ++k) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    listening = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (!listening) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_TRUE(listening) << server->output();
+  ASSERT_TRUE(aidi::test::waitUntilListening(static_cast<std::uint16_t>(std::stoi(port)))) << server->output();
 
   auto child = Subprocess::spawn({AIDI_CLI_PATH, "decode", "tcp:127.0.0.1:" + port});
   ASSERT_TRUE(child) << child.error().message;
-  std::ifstream capture(AIDI_SOURCE_DIR "/fixtures/protocol/capture.bin", std::ios::binary);
-  const std::string bytes{std::istreambuf_iterator<char>(capture), {}};
-  bool printed = false;
-  for (int k = 0; k < 500 && !printed; ++k) {
-    if (k % 20 == 0) {
-      ASSERT_EQ(::write(master, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
-    }
-    std::this_thread::sleep_for(10ms);
-    printed = child->output().find("\"hello\"") != std::string::npos;
-  }
-  EXPECT_TRUE(printed) << child->output() << server->output();
+  EXPECT_TRUE(feedUntilHello(master, *child)) << child->output() << server->output();
   child->signal(SIGINT);
   ASSERT_TRUE(child->wait(10000ms));
   EXPECT_NE(child->output().find("\"checkpoint\""), std::string::npos) << "frames past the hello arrive too";

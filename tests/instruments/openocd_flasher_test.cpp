@@ -3,16 +3,13 @@
 // running OpenOCD driven over its TCL port.
 #include "aidi/inst/flasher.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <thread>
 
+#include "../support/loopback_listener.hpp"
 #include "aidi/inst/temp_dir.hpp"
 
 using namespace aidi::inst;
@@ -145,27 +142,12 @@ TEST(OpenOcdTclFlasher, TheScriptProgramsWritesTheNonceAndSaysWhatFailed) {
 // the server stays up for the next image; no server at all is named too.
 TEST(OpenOcdTclFlasher, ARunningOpenOcdIsDrivenOverItsTclPort) {
   if (std::system("command -v openocd > /dev/null 2>&1") != 0) GTEST_SKIP() << "openocd is not installed";
-  const int probe = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(probe, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t n = sizeof a;
-  ::getsockname(probe, reinterpret_cast<sockaddr*>(&a), &n);
-  ::close(probe);
-  const auto port = ntohs(a.sin_port);
+  const std::uint16_t port = aidi::test::freeLoopbackPort();
   auto server = Subprocess::spawn({"openocd", "-c", "adapter driver dummy", "-c", "transport select jtag", "-c",
                                    "bindto 127.0.0.1", "-c", "tcl_port " + std::to_string(port), "-c",
                                    "gdb_port disabled", "-c", "telnet_port disabled", "-c", "init"});
   ASSERT_TRUE(server) << server.error().message;
-  bool listening = false;
-  for (int k = 0; k < 500 && !listening; ++k) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    listening = ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (!listening) std::this_thread::sleep_for(20ms);
-  }
-  ASSERT_TRUE(listening) << server->output();
+  ASSERT_TRUE(aidi::test::waitUntilListening(port)) << server->output();
 
   OpenOcdConfig config;
   config.tclServer = *parseVisaResource("tcp:127.0.0.1:" + std::to_string(port));

@@ -10,8 +10,6 @@
 #include <libpq-fe.h>
 #include <pwd.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,6 +22,7 @@
 
 #include "aidi/inst/subprocess.hpp"
 #include "aidi/inst/temp_dir.hpp"
+#include "loopback_listener.hpp"
 
 namespace aidi::test {
 
@@ -69,7 +68,7 @@ class PostgresServer {
       why = "initdb failed: " + init;
       return nullptr;
     }
-    s.m_port = freePort();
+    s.m_port = freeLoopbackPort();
     if (auto started = s.startServer(); !started.empty()) {
       why = started;
       return nullptr;
@@ -100,17 +99,6 @@ class PostgresServer {
  private:
   PostgresServer(inst::TempDir dir, std::filesystem::path bin) : m_dir(std::move(dir)), m_bin(std::move(bin)) {}
 
-  static std::uint16_t freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t n = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &n);
-    ::close(fd);
-    return ntohs(a.sin_port);
-  }
 
   // Runs a program to its end; empty when it succeeded, else its output.
   std::string run(std::vector<std::string> argv) {
