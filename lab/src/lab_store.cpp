@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "lab_schema.hpp"
 #include "pg.hpp"
@@ -150,10 +152,13 @@ Result<std::int64_t> LabStore::submit(const std::string& name, const std::string
     if (!made) return std::unexpected(made.error());
     const std::int64_t id = made->integer(0, 0);
     for (const auto& f : files) {
-      // bytea from text: hex, so any byte of a file survives.
-      std::string hex = "\\x";
-      static const char digits[] = "0123456789abcdef";
-      for (const unsigned char ch : f.content) hex += {digits[ch >> 4], digits[ch & 15]};
+      // bytea from text in its hex escape, so any byte of a file survives.
+      std::size_t length = 0;
+      unsigned char* escaped = PQescapeByteaConn(m_conn->handle(), reinterpret_cast<const unsigned char*>(f.content.data()),
+                                                 f.content.size(), &length);
+      if (!escaped) return fail(ErrorCode::Io, "lab: cannot escape file " + f.path);
+      std::string hex(reinterpret_cast<const char*>(escaped));
+      PQfreemem(escaped);
       auto ok = m_conn->exec("INSERT INTO lab_files (campaign_id, path, content) VALUES ($1, $2, $3::bytea)",
                              {std::to_string(id), f.path, hex}, "store file " + f.path);
       if (!ok) return std::unexpected(ok.error());
@@ -266,27 +271,17 @@ Status LabStore::seen(const std::string& worker, const std::string& host, const 
 }
 
 Result<std::vector<LabFile>> LabStore::files(std::int64_t campaignId) {
-  auto rows = m_conn->exec("SELECT path, encode(content, 'base64') FROM lab_files WHERE campaign_id = $1 ORDER BY path",
+  auto rows = m_conn->exec("SELECT path, content FROM lab_files WHERE campaign_id = $1 ORDER BY path",
                            {std::to_string(campaignId)}, "read the campaign's files");
   if (!rows) return std::unexpected(rows.error());
   std::vector<LabFile> out;
   for (int i = 0; i < rows->size(); ++i) {
-    // base64 from PostgreSQL's encode (which wraps lines every 76 characters).
-    std::string text, b64 = rows->text(i, 1);
-    static const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    unsigned buffer = 0;
-    int bits = 0;
-    for (const char ch : b64) {
-      const auto at = alphabet.find(ch);
-      if (at == std::string::npos) continue;  // newlines and '=' padding
-      buffer = (buffer << 6) | static_cast<unsigned>(at);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        text.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-      }
-    }
-    out.push_back({rows->text(i, 0), std::move(text)});
+    // bytea comes as text in its hex escape; libpq undoes it.
+    std::size_t length = 0;
+    unsigned char* bytes = PQunescapeBytea(reinterpret_cast<const unsigned char*>(rows->text(i, 1).c_str()), &length);
+    if (!bytes) return fail(ErrorCode::Io, "lab: out of memory reading file " + rows->text(i, 0));
+    out.push_back({rows->text(i, 0), std::string(reinterpret_cast<const char*>(bytes), length)});
+    PQfreemem(bytes);
   }
   return out;
 }

@@ -301,7 +301,12 @@ TEST(LabWorkers, TagsRouteRunsOnlyToBenchesThatHaveThem) {
   ASSERT_TRUE(dir);
   ASSERT_EQ(test::runAidi({"lab", "init", "--lab", url}).exitCode, 0);
   const auto file = dir->path() / "room.toml";
-  std::ofstream(file) << campaignText("room", 2, R"(["aidi"])", 1);
+  // c0 a constant harvest; c1 a trace beside the campaign, which travels
+  // with it to the workers (they do not share this folder's files).
+  std::filesystem::create_directories(dir->path() / "traces");
+  std::filesystem::copy_file(AIDI_SOURCE_DIR "/fixtures/traces/indoor-strong.csv", dir->path() / "traces/light.csv");
+  std::ofstream(file) << campaignText("room", 1, R"(["aidi"])", 1)
+                      << "[[condition]]\nname = \"c1\"\ntrace = \"traces/light.csv\"\ncapacitor_uf = 100\n";
   ASSERT_EQ(test::runAidi({"lab", "submit", file.string(), "--lab", url, "--requires", "room=a"}).exitCode, 0);
   auto other = startWorker(url, "room-b", *dir, {"--tags", "room=b"});
   ASSERT_TRUE(other.wait(inst::Millis{60000}));
