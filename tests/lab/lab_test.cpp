@@ -353,3 +353,30 @@ TEST(LabWorkers, TagsRouteRunsOnlyToBenchesThatHaveThem) {
   EXPECT_EQ(bad.exitCode, 1);
   EXPECT_NE(bad.output.find("needs KEY=VALUE"), std::string::npos) << bad.output;
 }
+
+// A campaign for real benches exports too: its stored text named a bench
+// file on each worker's host; the export stands a bench of the same target
+// in for it, and the runs the lab recorded read as any run database's.
+TEST(LabWorkers, ARealBenchCampaignExports) {
+  NEED_SERVER();
+  const std::string url = freshLab();
+  auto dir = inst::TempDir::create("aidi-lab-");
+  ASSERT_TRUE(dir);
+  ASSERT_EQ(test::runAidi({"lab", "init", "--lab", url}).exitCode, 0);
+  const auto submitted =
+      test::runAidi({"lab", "submit", AIDI_SOURCE_DIR "/fixtures/campaigns/nucleo-demo.toml", "--lab", url});
+  ASSERT_EQ(submitted.exitCode, 0) << submitted.output;
+  EXPECT_EQ(scalar(url, "SELECT count(*) FROM lab_runs WHERE required->>'target' = 'nucleo-f412zg'"), "16");
+  auto store = lab::LabStore::connect(url);
+  ASSERT_TRUE(store);
+  auto claim = store->claim("desk", {{"target", "nucleo-f412zg"}}, 30);
+  ASSERT_TRUE(claim && *claim);
+  ASSERT_TRUE(store->upload({(*claim)->uuid, "desk", 1, true, "", {{1, 0, 9, 9, true, 20.0, 15.5, 900.0, 3}}}));
+  const auto out = dir->path() / "desk.sqlite";
+  const auto exported = test::runAidi({"lab", "export", "nucleo-demo", "--lab", url, "--out", out.string()});
+  ASSERT_EQ(exported.exitCode, 0) << exported.output;
+  const auto listed = test::jsonLines(test::runAidi({"list", "--db", out.string(), "--json"}).output);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["done"], 1);
+  EXPECT_EQ(listed[0]["remaining"], 15) << "what the lab has not recorded stays planned";
+}

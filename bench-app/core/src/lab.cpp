@@ -231,8 +231,29 @@ inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::stri
     std::filesystem::create_directories((dir / f.path).parent_path(), ec);
     std::ofstream(dir / f.path, std::ios::binary) << f.content;
   }
+  // A campaign of real benches named a bench file on each worker's host:
+  // here a bench of the same target stands for them (nothing is switched).
+  auto text = rewritten(chosen->configToml, dir / "campaign.toml", [&](toml::table& t) -> Status {
+    toml::table* c = t["campaign"].as_table();
+    const std::string bench = c ? (*c)["bench"].value_or(std::string("virtual")) : "virtual";
+    if (bench == "virtual") return {};
+    const toml::array* boards = t["matrix"]["boards"].as_array();
+    std::string target = boards && !boards->empty() ? (*boards)[0].value_or(std::string()) : std::string();
+    if (!target.empty()) {
+      auto profile = findBoardProfile(target);
+      target = profile ? profile->target : target;
+    } else {
+      target = "nucleo-f412zg";  // the one real target there is
+    }
+    std::ofstream(dir / "exported-bench.toml") << "# Stands for the lab's benches in this export; nothing is switched.\n"
+                                                  "[bench]\nname = \"lab-export\"\ntarget = \"" << target
+                                               << "\"\n[limits]\nmax_voltage = 3.6\nmax_current = 0.1\n";
+    c->insert_or_assign("bench", "exported-bench.toml");
+    return {};
+  });
+  if (!text) return std::unexpected(text.error());
   const auto file = dir / "campaign.toml";
-  std::ofstream(file) << chosen->configToml;
+  std::ofstream(file) << *text;
   auto campaign = loadCampaignFile(file, modelZoo);
   if (!campaign) return std::unexpected(campaign.error());
   auto id = planCampaign(*campaign, out);
