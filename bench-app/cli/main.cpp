@@ -32,6 +32,7 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/core/database_admin.hpp"
+#include "aidi/core/api_server.hpp"
 #include "aidi/core/install_layout.hpp"
 #include "cli_reference.hpp"
 #include "lab_commands.hpp"
@@ -900,6 +901,52 @@ void addLab(Commands& c) {
   c.on(worker, [o] { return aidi::cli::runWorkerCommand(o->worker); });
 }
 
+// The bench as a server for scripts (docs/api.md).
+void addServe(Commands& c) {
+  struct Options {
+    std::string listen = "127.0.0.1:0";
+    std::filesystem::path db = aidi::core::defaultDatabasePath(), zoo = aidi::core::defaultModelDirectory(), tokenFile;
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand("serve", "Serve the bench to scripts: newline-delimited JSON over TCP (docs/api.md)");
+  sub->add_option("--listen", o->listen, "HOST:PORT (port 0: any free one, printed); beyond loopback needs a token")
+      ->capture_default_str();
+  sub->add_option("--db", o->db, "Run database (or set AIDI_DB)")->capture_default_str();
+  sub->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  sub->add_option("--token-file", o->tokenFile, "A file holding the token clients must give (or set AIDI_SERVE_TOKEN)");
+  c.on(sub, [o] {
+    aidi::core::ApiServerOptions s;
+    const auto colon = o->listen.rfind(':');
+    if (colon == std::string::npos) return reportError({aidi::ErrorCode::Invalid, "--listen " + o->listen + ": expected HOST:PORT"});
+    s.host = o->listen.substr(0, colon);
+    try {
+      const int port = std::stoi(o->listen.substr(colon + 1));
+      if (port < 0 || port > 65535) throw std::out_of_range("port");
+      s.port = static_cast<std::uint16_t>(port);
+    } catch (const std::exception&) {
+      return reportError({aidi::ErrorCode::Invalid, "--listen " + o->listen + ": the port is not a number from 0 to 65535"});
+    }
+    if (const char* env = std::getenv("AIDI_SERVE_TOKEN"); env && *env) s.token = env;
+    if (!o->tokenFile.empty()) {
+      std::ifstream in(o->tokenFile);
+      if (!std::getline(in, s.token) || s.token.empty())
+        return reportError({aidi::ErrorCode::Invalid, o->tokenFile.string() + ": no token in it"});
+    }
+    s.database = o->db;
+    if (std::error_code ec; o->db.has_parent_path()) std::filesystem::create_directories(o->db.parent_path(), ec);
+    s.modelZoo = o->zoo;
+    s.subset = aidi::core::subsetFileFor(o->zoo);
+    auto server = aidi::core::ApiServer::start(s);
+    if (!server) return reportError(server.error());
+    fmt::print("aidi serve: API {}.{} on {}:{}, database {}\n", aidi::core::kApiMajor, aidi::core::kApiMinor, s.host,
+               (*server)->port(), s.database.string());
+    std::fflush(stdout);
+    (*server)->wait();  // until Ctrl-C
+    (*server)->stop();
+    return aidi::core::interruptRequested() ? kExitInterrupted : 0;
+  });
+}
+
 // The manual page or a shell completion, from the command definitions; the
 // build writes them to install (bench-app/cli/CMakeLists.txt).
 void addReference(Commands& c) {
@@ -975,7 +1022,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", AIDI_VERSION);
   Commands commands{app, {}};
   for (auto add : {addVersion, addDemo, addDecode, addDb, addModels, addVirtualPsu, addCrashTest, addSim, addPsu,
-                   addCampaigns, addFlash, addInstruments, addPorts, addLab, addReference})
+                   addCampaigns, addFlash, addInstruments, addPorts, addLab, addServe, addReference})
     add(commands);
 
   // `aidi help [CMD...]` is `aidi [CMD...] --help`; an unknown first word gets

@@ -1,0 +1,145 @@
+"""The Python client against a real `aidi serve` (ctest: api_client_test).
+
+Runs with unittest or pytest: AIDI_CLI names the aidi program.
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from aidi_client import AidiClient, AidiError  # noqa: E402
+
+AIDI = os.environ.get("AIDI_CLI", "aidi")
+CAMPAIGN = """[campaign]
+name = "api"
+samples = 1
+[matrix]
+models = ["inas-tiny"]
+policies = ["loop", "aidi"]
+[[condition]]
+name = "steady"
+constant_w = 0.002
+capacitor_uf = 100
+"""
+
+
+class Server:
+    """`aidi serve` on a free loopback port with its own database."""
+
+    def __init__(self, *args, env=None):
+        self.dir = tempfile.TemporaryDirectory(prefix="aidi-api-")
+        self.process = subprocess.Popen(
+            [AIDI, "serve", "--db", os.path.join(self.dir.name, "runs.sqlite"), *args],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+        self.banner = self.process.stdout.readline()
+        self.port = int(self.banner.split(" on ")[1].split(",")[0].rsplit(":", 1)[1]) if " on " in self.banner else 0
+
+    def close(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+        self.dir.cleanup()
+
+
+class ClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        assert cls.server.port, cls.server.banner
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def client(self, **kw):
+        return AidiClient("127.0.0.1", self.server.port, **kw)
+
+    def test_hello_names_the_api_and_refuses_another_major(self):
+        with self.client() as c:
+            self.assertEqual(c.info["api"], "1.0")
+            self.assertEqual(c.bench_info()["target"], "mps2-an386")
+        with self.assertRaises(AidiError) as refused:
+            self.client(api="2.0")
+        self.assertEqual(refused.exception.code, "version")
+        self.assertIn("speaks API 1.0", refused.exception.message)
+
+    def test_one_holder_of_the_lock_which_dies_with_its_connection(self):
+        a = self.client()
+        with self.client() as b:
+            a.lock()
+            with self.assertRaises(AidiError) as locked:
+                b.lock()
+            self.assertEqual(locked.exception.code, "locked")
+            with self.assertRaises(AidiError):
+                b.start_campaign(toml=CAMPAIGN)
+            self.assertEqual(b.bench_info()["locked_by"], a.info["connection"])
+            a.close()
+            for _ in range(100):  # the server sees the connection end
+                if b.bench_info()["locked_by"] is None:
+                    break
+            b.lock()
+            b.unlock()
+
+    def test_a_campaign_runs_streams_to_every_watcher_and_is_queried(self):
+        with self.client() as driver, self.client() as watcher:
+            watcher.subscribe()
+            driver.lock()
+            driver.subscribe()
+            campaign = driver.start_campaign(toml=CAMPAIGN)
+            seen = [m for m in driver.messages(until=lambda m: m.get("event") == "campaign_ended", timeout_s=300)]
+            self.assertEqual(seen[-1]["event"], "campaign_ended")
+            self.assertEqual(seen[-1]["done"], 2)
+            kinds = {m.get("event") for m in seen}
+            self.assertTrue({"run_started", "sample_done", "run_ended"} <= kinds, kinds)
+            watched = [m for m in watcher.messages(until=lambda m: m.get("event") == "campaign_ended", timeout_s=60)]
+            self.assertEqual([m["event"] for m in watched if m["type"] == "progress"],
+                             [m["event"] for m in seen if m["type"] == "progress"])
+            runs = driver.runs(campaign)
+            self.assertEqual([r["state"] for r in runs], ["done", "done"])
+            self.assertEqual({r["policy"] for r in runs}, {"loop", "aidi"})
+            self.assertEqual(driver.wait_campaign(10)["campaign"], campaign)
+            self.assertIn(campaign, [c["id"] for c in driver.campaigns()])
+            driver.unlock()
+
+    def test_bad_requests_get_clear_errors_and_the_connection_goes_on(self):
+        s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+        f = s.makefile("r")
+        s.sendall(b'{"id": 1, "op": "runs"}\nnot json\n{"id": 2, "op": "hello", "api": "1.0"}\n{"id": 3, "op": "fly"}\n')
+        replies = [__import__("json").loads(f.readline()) for _ in range(4)]
+        self.assertEqual(replies[0]["error"]["code"], "hello")
+        self.assertEqual(replies[1]["error"]["code"], "parse")
+        self.assertTrue(replies[2]["ok"])
+        self.assertEqual(replies[3]["error"]["code"], "op")
+        self.assertEqual(replies[3]["id"], 3)
+        s.close()
+
+    def test_a_bad_campaign_is_refused_with_the_reason(self):
+        with self.client() as c:
+            c.lock()
+            with self.assertRaises(AidiError) as bad:
+                c.start_campaign(toml=CAMPAIGN.replace("inas-tiny", "no-such-model"))
+            self.assertIn("unknown model", bad.exception.message)
+            c.unlock()
+
+
+class TokenTest(unittest.TestCase):
+    def test_beyond_loopback_a_token_is_required(self):
+        refused = subprocess.run([AIDI, "serve", "--listen", "0.0.0.0:0", "--db", "/nonexistent/x.sqlite"],
+                                 capture_output=True, text=True, timeout=30)
+        self.assertEqual(refused.returncode, 1)
+        self.assertIn("needs a token", refused.stderr)
+        server = Server("--listen", "127.0.0.1:0", env={**os.environ, "AIDI_SERVE_TOKEN": "s3cret"})
+        try:
+            with self.assertRaises(AidiError) as no:
+                AidiClient("127.0.0.1", server.port)
+            self.assertEqual(no.exception.code, "token")
+            with AidiClient("127.0.0.1", server.port, token="s3cret") as ok:
+                self.assertEqual(ok.bench_info()["bench"], "virtual")
+        finally:
+            server.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
