@@ -366,26 +366,31 @@ struct ApiServer::Impl {
       ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
       auto c = std::make_shared<Connection>();
       c->fd = fd;
+      std::vector<std::shared_ptr<Connection>> ended;
       {
         std::lock_guard lock(mutex);
         c->id = nextId++;
-        // Reap connections that ended.
+        // Connections that ended leave the table here; their threads are
+        // joined below, without the lock their last steps may need.
         for (auto it = connections.begin(); it != connections.end();) {
-          bool ended = false;
+          bool closed = false;
           {
             std::lock_guard cl(it->second->mutex);
-            ended = it->second->closing;
+            closed = it->second->closing;
           }
-          if (ended) {
-            it->second->reader.join();
-            it->second->writer.join();
-            ::close(it->second->fd);
+          if (closed) {
+            ended.push_back(it->second);
             it = connections.erase(it);
           } else {
             ++it;
           }
         }
         connections[c->id] = c;
+      }
+      for (auto& e : ended) {
+        e->reader.join();
+        e->writer.join();
+        ::close(e->fd);
       }
       c->writer = std::thread([this, c] { write(c); });
       c->reader = std::thread([this, c] { serve(c); });

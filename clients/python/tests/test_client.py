@@ -103,6 +103,18 @@ class ClientTest(unittest.TestCase):
             self.assertIn(campaign, [c["id"] for c in driver.campaigns()])
             driver.unlock()
 
+    def test_many_connections_coming_and_going_leave_the_server_answering(self):
+        # Connections that ended are reaped when the next one arrives (once
+        # a deadlock: the reaper held the lock their last step needed).
+        for k in range(200):
+            s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+            if k % 2:
+                s.sendall(b'{"id": 1, "op": "hello", "api": "1.0"}\n')
+                s.makefile("r").readline()
+            s.close()
+        with self.client() as c:
+            self.assertEqual(c.bench_info()["bench"], "virtual")
+
     def test_bad_requests_get_clear_errors_and_the_connection_goes_on(self):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
         f = s.makefile("r")
