@@ -88,6 +88,7 @@ struct ApiServer::Impl {
   std::thread acceptor;
   std::mutex mutex;  // connections, the lock, the campaign
   std::map<int, std::shared_ptr<Connection>> connections;
+  std::map<int, std::shared_ptr<Connection>> offline;  // answer()'s callers
   int nextId = 1;
   std::optional<int> lockHolder;
   std::thread campaign;
@@ -187,7 +188,9 @@ struct ApiServer::Impl {
   }
 
   json waitCampaign(const json& request) {
-    const double timeout = request.value("timeout_s", 3600.0);
+    if (request.contains("timeout_s") && !request["timeout_s"].is_number())
+      return error("invalid", "timeout_s must be a number of seconds");
+    const double timeout = request.contains("timeout_s") ? request["timeout_s"].get<double>() : 3600.0;
     if (!(timeout >= 0 && timeout <= 86400)) return error("invalid", "timeout_s must be within [0, 86400]");
     std::unique_lock lock(mutex);
     if (!campaignId) return error("invalid", "no campaign was started here");
@@ -225,8 +228,21 @@ struct ApiServer::Impl {
     return json{{"ok", true}, {"result", list}};
   }
 
-  // The reply to one request line (already within the size limit).
+  // The reply to one request line (already within the size limit). A field
+  // of the wrong type is an "invalid" reply, never an exception that would
+  // end the server.
   json answer(Connection& c, const std::string& line) {
+    try {
+      return dispatch(c, line);
+    } catch (const json::exception& e) {
+      json reply = error("invalid", std::string("a field of the wrong type: ") + e.what());
+      const json request = json::parse(line, nullptr, false);
+      if (request.is_object() && request.contains("id")) reply["id"] = request["id"];
+      return reply;
+    }
+  }
+
+  json dispatch(Connection& c, const std::string& line) {
     json request = json::parse(line, nullptr, false);
     if (request.is_discarded() || !request.is_object()) return error("parse", "not a JSON object");
     json reply;
@@ -236,7 +252,8 @@ struct ApiServer::Impl {
       if (wanted.empty() || std::atoi(wanted.c_str()) != kApiMajor)
         reply = error("version", "this server speaks API " + std::to_string(kApiMajor) + "." + std::to_string(kApiMinor) +
                                      "; the client asked for \"" + wanted + "\"");
-      else if (!options.token.empty() && request.value("token", std::string()) != options.token)
+      else if (!options.token.empty() &&
+               (!request.contains("token") || !request["token"].is_string() || request["token"].get<std::string>() != options.token))
         reply = error("token", "a token is required here, and this one is not it");
       else {
         c.authorised = true;
@@ -269,9 +286,13 @@ struct ApiServer::Impl {
         reply = json{{"ok", true}, {"result", json::object()}};
       }
     } else if (op == "subscribe") {
-      std::lock_guard lock(c.mutex);
-      c.subscribed = request.value("on", true);
-      reply = json{{"ok", true}, {"result", {{"subscribed", c.subscribed}}}};
+      if (request.contains("on") && !request["on"].is_boolean()) {
+        reply = error("invalid", "on must be true or false");
+      } else {
+        std::lock_guard lock(c.mutex);
+        c.subscribed = !request.contains("on") || request["on"].get<bool>();
+        reply = json{{"ok", true}, {"result", {{"subscribed", c.subscribed}}}};
+      }
     } else if (op == "campaign.start") {
       reply = startCampaign(c.id, request);
     } else if (op == "campaign.stop") {
@@ -436,6 +457,22 @@ inst::Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions
 }
 
 std::uint16_t ApiServer::port() const { return m_impl->port; }
+
+std::string ApiServer::answer(int connection, const std::string& line) {
+  Impl& s = *m_impl;
+  std::shared_ptr<Connection> c;
+  {
+    std::lock_guard lock(s.mutex);
+    auto& held = s.offline[connection];
+    if (!held) {
+      held = std::make_shared<Connection>();
+      held->id = -connection - 1;  // never a socket connection's number
+      held->closing = true;        // nothing is queued for it
+    }
+    c = held;
+  }
+  return s.answer(*c, line).dump();
+}
 
 void ApiServer::wait() {
   if (m_impl->acceptor.joinable()) m_impl->acceptor.join();

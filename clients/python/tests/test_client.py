@@ -125,6 +125,13 @@ class ClientTest(unittest.TestCase):
         self.assertTrue(replies[2]["ok"])
         self.assertEqual(replies[3]["error"]["code"], "op")
         self.assertEqual(replies[3]["id"], 3)
+        # A field of the wrong type (found by the fuzzer: it ended the server).
+        s.sendall(b'{"id": 4, "op": "campaign.wait", "timeout_s": [1]}\n{"id": 5, "op": "subscribe", "on": "yes"}\n'
+                  b'{"id": 6, "op": "bench.info"}\n')
+        more = [__import__("json").loads(f.readline()) for _ in range(3)]
+        self.assertEqual(more[0]["error"]["code"], "invalid")
+        self.assertEqual(more[1]["error"]["code"], "invalid")
+        self.assertTrue(more[2]["ok"], "the server goes on")
         s.close()
 
     def test_a_bad_campaign_is_refused_with_the_reason(self):

@@ -40,6 +40,10 @@ class ApiServer {
   // Serves until stop() or an interrupt (Ctrl-C).
   void wait();
   void stop();
+  // One request line answered as if connection `connection` (a number of
+  // the caller's choosing, not a socket) had sent it: the reply line. For
+  // the parser's fuzzer and tests; streamed messages are not kept.
+  std::string answer(int connection, const std::string& line);
 
   struct Impl;
 
