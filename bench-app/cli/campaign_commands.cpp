@@ -17,17 +17,12 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/interrupt.hpp"
 #include "aidi/core/run_browser.hpp"
+#include "exit_codes.hpp"
 
 namespace aidi::cli {
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitInterrupted = 130;
-
-int fail(const Error& e) {
-  fmt::print(stderr, "aidi: error: {}\n", e.message);
-  return e.code == ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
-}
+int fail(const Error& e) { return reportError(e); }
 
 std::string clock(double seconds) {
   if (seconds < 0) return "--:--";

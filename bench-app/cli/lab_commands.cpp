@@ -8,6 +8,7 @@
 #include "aidi/core/install_layout.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "campaign_commands.hpp"
+#include "exit_codes.hpp"
 #include "aidi/core/lab.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/run_owner.hpp"
@@ -16,12 +17,7 @@ namespace aidi::cli {
 
 namespace {
 
-constexpr int kExitFailure = 1, kExitInterrupted = 130;
-
-int fail(const Error& e) {
-  fmt::print(stderr, "aidi: error: {}\n", e.message);
-  return e.code == ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
-}
+int fail(const Error& e) { return reportError(e); }
 
 nlohmann::ordered_json tagsJson(const lab::Tags& tags) {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();

@@ -37,14 +37,16 @@
 #include "cli_reference.hpp"
 #include "lab_commands.hpp"
 #include "cli_words.hpp"
+#include "exit_codes.hpp"
 #include "aidi/core/instruments.hpp"
 #include "aidi/core/interrupt.hpp"
 
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitInterrupted = 130;
+using aidi::cli::kExitFailure;
+using aidi::cli::kExitInterrupted;
+using aidi::cli::kExitUsage;
+using aidi::cli::reportError;
 
 // Numbers from users are finite and in range. CLI11's PositiveNumber lets
 // NaN through (NaN <= 0 is false) and accepts inf, so every number option
@@ -69,10 +71,6 @@ CLI::Validator finiteNumber(double low, bool lowInclusive, double high = std::nu
       lowInclusive ? fmt::format("NUMBER >= {}", low) : fmt::format("NUMBER > {}", low));
 }
 
-int reportError(const aidi::Error& error) {
-  fmt::print(stderr, "aidi: error: {}\n", error.message);
-  return error.code == aidi::ErrorCode::Cancelled ? kExitInterrupted : kExitFailure;
-}
 
 int runDemo(const aidi::core::BootDemoOptions& options, bool json) {
   if (!json) {

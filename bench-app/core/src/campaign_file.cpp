@@ -82,17 +82,20 @@ inst::Result<CampaignFile> loadCampaignFileOnBench(const std::filesystem::path& 
                                                   const std::filesystem::path& zoo, const std::filesystem::path& boards) {
   auto text = readTextFile(path, "campaign file");
   if (!text) return std::unexpected(text.error());
-  auto parsed = parseToml(*text, path);
-  if (!parsed) return std::unexpected(parsed.error());
-  toml::table* campaign = (*parsed)["campaign"].as_table();
-  if (!campaign) return parseCampaign(*text, path, zoo, boards);  // its own error: no [campaign]
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(bench, ec);
-  campaign->insert_or_assign("bench", (ec ? bench : absolute).string());
-  std::ostringstream rewritten;
-  rewritten << "# " << path.filename().string() << ", run on bench " << (ec ? bench : absolute).string() << "\n"
-            << *parsed << "\n";
-  return parseCampaign(rewritten.str(), path, zoo, boards);
+  bool hasCampaign = true;
+  auto rewritten = rewriteToml(*text, path, [&](toml::table& t) -> Status {
+    toml::table* campaign = t["campaign"].as_table();
+    hasCampaign = campaign != nullptr;
+    if (campaign) campaign->insert_or_assign("bench", (ec ? bench : absolute).string());
+    return {};
+  });
+  if (!rewritten) return std::unexpected(rewritten.error());
+  if (!hasCampaign) return parseCampaign(*text, path, zoo, boards);  // its own error: no [campaign]
+  return parseCampaign("# " + path.filename().string() + ", run on bench " + (ec ? bench : absolute).string() + "\n" +
+                           *rewritten,
+                       path, zoo, boards);
 }
 
 namespace {

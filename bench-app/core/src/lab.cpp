@@ -26,17 +26,6 @@ namespace aidi::core {
 
 namespace {
 
-// The stored text with `edit` applied to its parsed tables, written back.
-template <class Edit>
-inst::Result<std::string> rewritten(const std::string& text, const std::filesystem::path& path, Edit edit) {
-  auto parsed = parseToml(text, path);
-  if (!parsed) return std::unexpected(parsed.error());
-  if (auto ok = edit(*parsed); !ok) return std::unexpected(ok.error());
-  std::ostringstream out;
-  out << *parsed << "\n";
-  return out.str();
-}
-
 void log(const WorkerOptions& o, const std::string& line) {
   if (o.onLog) o.onLog(line);
 }
@@ -93,7 +82,7 @@ inst::Result<LocalCampaign> localCampaign(const WorkerOptions& o, lab::LabStore&
     if (!out) return inst::fail(inst::ErrorCode::Io, to.string() + ": cannot write");
   }
   const auto file = dir / "campaign.toml";
-  auto text = rewritten(claim.configToml, file, [&](toml::table& t) -> Status {
+  auto text = rewriteToml(claim.configToml, file, [&](toml::table& t) -> Status {
     toml::table* campaign = t["campaign"].as_table();
     if (!campaign) return fail(ErrorCode::Protocol, "lab campaign without [campaign]");
     campaign->insert_or_assign("name", localName);
@@ -186,7 +175,7 @@ inst::Result<std::int64_t> submitToLab(const std::string& url, const std::filesy
     files.push_back({path, std::move(*content)});
     traceOf[c.name] = path;
   }
-  auto text = rewritten(campaign->text, campaignFile, [&](toml::table& t) -> Status {
+  auto text = rewriteToml(campaign->text, campaignFile, [&](toml::table& t) -> Status {
     if (toml::array* conditions = t["condition"].as_array())
       for (auto& node : *conditions)
         if (toml::table* c = node.as_table(); c && c->contains("trace"))
@@ -233,7 +222,7 @@ inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::stri
   }
   // A campaign of real benches named a bench file on each worker's host:
   // here a bench of the same target stands for them (nothing is switched).
-  auto text = rewritten(chosen->configToml, dir / "campaign.toml", [&](toml::table& t) -> Status {
+  auto text = rewriteToml(chosen->configToml, dir / "campaign.toml", [&](toml::table& t) -> Status {
     toml::table* c = t["campaign"].as_table();
     const std::string bench = c ? (*c)["bench"].value_or(std::string("virtual")) : "virtual";
     if (bench == "virtual") return {};

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -23,6 +24,19 @@ inline constexpr std::uintmax_t kMaxTomlFileBytes = 4u << 20;  // a campaign or 
 [[nodiscard]] Result<std::string> readTextFile(const std::filesystem::path& path, const std::string& what,
                                                std::uintmax_t maxBytes = kMaxTomlFileBytes);
 [[nodiscard]] Result<toml::table> parseToml(const std::string& text, const std::filesystem::path& path);
+
+// `text` parsed, changed by `edit` (Status(toml::table&)) and written back:
+// a campaign as recorded for another bench or another host. Comments are
+// not kept.
+template <class Edit>
+[[nodiscard]] Result<std::string> rewriteToml(const std::string& text, const std::filesystem::path& path, Edit edit) {
+  auto parsed = parseToml(text, path);
+  if (!parsed) return std::unexpected(parsed.error());
+  if (Status ok = edit(*parsed); !ok) return std::unexpected(ok.error());
+  std::ostringstream out;
+  out << *parsed << "\n";
+  return out.str();
+}
 
 // Errors that point into one file.
 struct TomlFile {
