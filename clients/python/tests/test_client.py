@@ -9,8 +9,48 @@ import sys
 import tempfile
 import unittest
 
+import json
+
+import jsonschema
+
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from aidi_client import AidiClient, AidiError  # noqa: E402
+import aidi_client  # noqa: E402
+from aidi_client import AidiError  # noqa: E402
+
+# Every message either side sends is checked against the published schemas
+# (docs/api-schema/): requests, replies, progress and events.
+SCHEMAS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "docs", "api-schema")
+
+
+def _validator(name):
+    with open(os.path.join(SCHEMAS, name + ".json"), encoding="utf-8") as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema)
+
+
+VALIDATORS = {name: _validator(name) for name in ("request", "reply", "progress", "event")}
+CHECKED = {"request": 0, "reply": 0, "progress": 0, "event": 0}
+
+
+def check(kind, message):
+    errors = sorted(VALIDATORS[kind].iter_errors(message), key=str)
+    if errors:
+        raise AssertionError(f"{kind} against docs/api-schema/{kind}.json: {errors[0].message}: {message}")
+    CHECKED[kind] += 1
+
+
+class AidiClient(aidi_client.AidiClient):
+    """The client, with every message checked against the schemas."""
+
+    def request(self, op, **fields):
+        check("request", {"id": 0, "op": op, **fields})
+        return super().request(op, **fields)
+
+    def _read(self, timeout_s=None):
+        message = super()._read(timeout_s)
+        check(message["type"] if "type" in message else "reply", message)
+        return message
 
 AIDI = os.environ.get("AIDI_CLI", "aidi")
 CAMPAIGN = """[campaign]
@@ -40,6 +80,7 @@ class Server:
     def close(self):
         self.process.terminate()
         self.process.wait(timeout=30)
+        self.process.stdout.close()
         self.dir.cleanup()
 
 
@@ -119,7 +160,9 @@ class ClientTest(unittest.TestCase):
         s = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
         f = s.makefile("r")
         s.sendall(b'{"id": 1, "op": "runs"}\nnot json\n{"id": 2, "op": "hello", "api": "1.0"}\n{"id": 3, "op": "fly"}\n')
-        replies = [__import__("json").loads(f.readline()) for _ in range(4)]
+        replies = [json.loads(f.readline()) for _ in range(4)]
+        for reply in replies:
+            check("reply", reply)
         self.assertEqual(replies[0]["error"]["code"], "hello")
         self.assertEqual(replies[1]["error"]["code"], "parse")
         self.assertTrue(replies[2]["ok"])
@@ -128,7 +171,9 @@ class ClientTest(unittest.TestCase):
         # A field of the wrong type (found by the fuzzer: it ended the server).
         s.sendall(b'{"id": 4, "op": "campaign.wait", "timeout_s": [1]}\n{"id": 5, "op": "subscribe", "on": "yes"}\n'
                   b'{"id": 6, "op": "bench.info"}\n')
-        more = [__import__("json").loads(f.readline()) for _ in range(3)]
+        more = [json.loads(f.readline()) for _ in range(3)]
+        for reply in more:
+            check("reply", reply)
         self.assertEqual(more[0]["error"]["code"], "invalid")
         self.assertEqual(more[1]["error"]["code"], "invalid")
         self.assertTrue(more[2]["ok"], "the server goes on")
@@ -141,6 +186,17 @@ class ClientTest(unittest.TestCase):
                 c.start_campaign(toml=CAMPAIGN.replace("inas-tiny", "no-such-model"))
             self.assertIn("unknown model", bad.exception.message)
             c.unlock()
+
+
+class SchemaTest(unittest.TestCase):
+    def test_the_schemas_refuse_what_the_protocol_does_not_allow(self):
+        for kind, bad in (("request", {"id": 1}), ("request", {"op": "fly"}),
+                          ("reply", {"id": 1, "ok": False}), ("reply", {"ok": True, "error": {"code": "op", "message": "x"}}),
+                          ("progress", {"type": "progress", "event": "sample_done", "campaign": 1, "run": 1, "model": "m",
+                                        "policy": "p", "condition": "c", "sample": 0, "runs_ended": 0, "runs_total": 1}),
+                          ("event", {"type": "event", "event": "dropped"})):
+            with self.assertRaises(AssertionError, msg=f"{kind}: {bad}"):
+                check(kind, bad)
 
 
 class TokenTest(unittest.TestCase):
