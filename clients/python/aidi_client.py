@@ -119,6 +119,27 @@ class AidiClient:
     def runs(self, campaign: int) -> list[dict]:
         return self.request("runs", campaign=campaign)
 
+    def stats(self, run: int, sample: int = 0, t0: Optional[float] = None, t1: Optional[float] = None) -> dict:
+        """Between two times of a run's recorded waveform (sample -1: the whole
+        run): duration, voltage at each end, charge, energy, average power."""
+        fields: dict[str, Any] = {"run": run, "sample": sample}
+        if t0 is not None:
+            fields["t0"] = t0
+        if t1 is not None:
+            fields["t1"] = t1
+        return self.request("stats", **fields)
+
+    def waveform(self, run: int, sample: int = 0, channel: str = "power", t0: Optional[float] = None,
+                 t1: Optional[float] = None, max_samples: int = 10000) -> dict:
+        """One channel's recorded samples (t, v) between two times; refused
+        (AidiError) when more than max_samples lie between them."""
+        fields: dict[str, Any] = {"run": run, "sample": sample, "channel": channel, "max_samples": max_samples}
+        if t0 is not None:
+            fields["t0"] = t0
+        if t1 is not None:
+            fields["t1"] = t1
+        return self.request("waveform", **fields)
+
     # The server's own messages, in order: those that arrived during requests
     # first, then as they come; ends when `until` is true of one (included)
     # or after `timeout_s` without any.

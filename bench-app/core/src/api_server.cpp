@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,7 @@
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/interrupt.hpp"
 #include "aidi/core/run_browser.hpp"
+#include "aidi/core/run_profile.hpp"
 
 namespace aidi::core {
 
@@ -228,6 +230,52 @@ struct ApiServer::Impl {
     return json{{"ok", true}, {"result", list}};
   }
 
+  // Between two times of a run's recorded waveform (its sample's, or the
+  // whole run's, -1): the cursor readouts, or the samples of one channel.
+  json profileOf(const json& request, bool samples) {
+    const auto integer = [&](const char* key, std::int64_t fallback, bool required) -> std::optional<std::int64_t> {
+      if (!request.contains(key)) return required ? std::nullopt : std::optional<std::int64_t>(fallback);
+      return request[key].is_number_integer() ? std::optional<std::int64_t>(request[key].get<std::int64_t>()) : std::nullopt;
+    };
+    const auto run = integer("run", 0, true);
+    const auto sample = integer("sample", 0, false);
+    if (!run || !sample || *sample < RunProfile::kWholeRun || *sample > 1'000'000)
+      return error("invalid", "run (an id) and sample (0.., or -1 for the whole run) must be integers");
+    auto profile = RunProfile::open(options.database, *run, static_cast<int>(*sample));
+    if (!profile) return error("invalid", profile.error().message);
+    double t0 = profile->startS(), t1 = profile->endS();
+    for (const auto& [key, value] : {std::pair{"t0", &t0}, std::pair{"t1", &t1}}) {
+      if (!request.contains(key)) continue;
+      if (!request[key].is_number() || !std::isfinite(request[key].get<double>()))
+        return error("invalid", std::string(key) + " must be a finite number of seconds");
+      *value = request[key].get<double>();
+    }
+    if (!(t0 < t1)) return error("invalid", "t0 must come before t1");
+    if (!samples) {
+      auto r = profile->readout(t0, t1);
+      if (!r) return error("invalid", r.error().message);
+      return json{{"ok", true},
+                  {"result", {{"run", *run}, {"sample", *sample}, {"t0", r->t0}, {"t1", r->t1}, {"duration_s", r->t1 - r->t0},
+                              {"v0", r->v0}, {"v1", r->v1}, {"charge_c", r->chargeC}, {"energy_j", r->energyJ},
+                              {"average_w", r->averageW()}}}};
+    }
+    const std::string name = request.contains("channel") && request["channel"].is_string() ? request["channel"].get<std::string>()
+                                                                                           : std::string("power");
+    const ChannelInfo* channel = profile->channel(name);
+    if (!channel) return error("invalid", "run " + std::to_string(*run) + " has no channel \"" + name + "\"");
+    const auto most = integer("max_samples", 10000, false);
+    if (!most || *most < 1 || *most > 1'000'000) return error("invalid", "max_samples must be within [1, 1000000]");
+    auto points = profile->samples(*channel, t0, t1, static_cast<std::size_t>(*most));
+    if (!points) return error("invalid", points.error().message);
+    json t = json::array(), v = json::array();
+    for (const auto& [time, value] : *points) {
+      t.push_back(time);
+      v.push_back(value);
+    }
+    return json{{"ok", true},
+                {"result", {{"run", *run}, {"sample", *sample}, {"channel", name}, {"t", t}, {"v", v}}}};
+  }
+
   // The reply to one request line (already within the size limit). A field
   // of the wrong type is an "invalid" reply, never an exception that would
   // end the server.
@@ -306,9 +354,11 @@ struct ApiServer::Impl {
       reply = waitCampaign(request);
     } else if (op == "runs") {
       reply = runsOf(request);
+    } else if (op == "stats" || op == "waveform") {
+      reply = profileOf(request, op == "waveform");
     } else {
       reply = error("op", "unknown op \"" + op + "\" (hello, bench.info, lock, unlock, subscribe, campaign.start, "
-                                               "campaign.stop, campaign.wait, runs)");
+                                               "campaign.stop, campaign.wait, runs, stats, waveform)");
     }
     if (request.contains("id")) reply["id"] = request["id"];
     return reply;

@@ -56,6 +56,7 @@ AIDI = os.environ.get("AIDI_CLI", "aidi")
 CAMPAIGN = """[campaign]
 name = "api"
 samples = 1
+waveforms = true
 [matrix]
 models = ["inas-tiny"]
 policies = ["loop", "aidi"]
@@ -141,6 +142,25 @@ class ClientTest(unittest.TestCase):
             self.assertEqual([r["state"] for r in runs], ["done", "done"])
             self.assertEqual({r["policy"] for r in runs}, {"loop", "aidi"})
             self.assertEqual(driver.wait_campaign(10)["campaign"], campaign)
+            # Statistics between two times, computed on the server.
+            whole = driver.stats(runs[0]["id"])
+            self.assertGreater(whole["energy_j"], 0)
+            self.assertAlmostEqual(whole["average_w"] * whole["duration_s"], whole["energy_j"], places=12)
+            half = driver.stats(runs[0]["id"], t0=whole["t0"], t1=(whole["t0"] + whole["t1"]) / 2)
+            self.assertLessEqual(half["energy_j"], whole["energy_j"])
+            wave = driver.waveform(runs[0]["id"], channel="voltage", max_samples=1_000_000)
+            self.assertTrue(0 < len(wave["t"]) and len(wave["t"]) == len(wave["v"]))
+            self.assertTrue(all(whole["t0"] <= t <= whole["t1"] for t in wave["t"]))
+            self.assertTrue(all(0 <= v <= 3.7 for v in wave["v"]), "a capacitor's volts")
+            with self.assertRaises(AidiError) as many:
+                driver.waveform(runs[0]["id"], channel="voltage", max_samples=len(wave["t"]) - 1)
+            self.assertIn("more than the", many.exception.message)
+            for bad in ({"run": 999999}, {"run": runs[0]["id"], "t0": 5, "t1": 1}):
+                with self.assertRaises(AidiError) as refused:
+                    driver.stats(**bad)
+                self.assertEqual(refused.exception.code, "invalid")
+            with self.assertRaises(AidiError):
+                driver.waveform(runs[0]["id"], channel="no-such-channel")
             self.assertIn(campaign, [c["id"] for c in driver.campaigns()])
             driver.unlock()
 
