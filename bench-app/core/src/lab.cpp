@@ -59,7 +59,9 @@ struct LocalCampaign {
 };
 
 inst::Result<LocalCampaign> localCampaign(const WorkerOptions& o, lab::LabStore& store, const lab::LabClaim& claim) {
-  const auto dir = o.journal.parent_path() / ("lab-" + std::to_string(claim.campaignId));
+  // Beside this worker's own journal: workers sharing a folder never write
+  // each other's copies (one read another's half-written campaign once).
+  const auto dir = o.journal.parent_path() / (o.journal.stem().string() + "-lab-" + std::to_string(claim.campaignId));
   const std::string localName = claim.campaignName + "@lab" + std::to_string(claim.campaignId);
   {
     auto db = db::Database::open(o.journal);
@@ -91,7 +93,13 @@ inst::Result<LocalCampaign> localCampaign(const WorkerOptions& o, lab::LabStore&
     return {};
   });
   if (!text) return std::unexpected(text.error());
-  std::ofstream(file) << *text;
+  {
+    // Written whole, then put in place: a reader never sees half of it.
+    const auto part = dir / "campaign.toml.part";
+    std::ofstream(part) << *text;
+    std::filesystem::rename(part, file, ec);
+    if (ec) return inst::fail(inst::ErrorCode::Io, file.string() + ": cannot write: " + ec.message());
+  }
   auto parsed = loadCampaignFile(file, o.modelZoo);
   if (!parsed) return std::unexpected(parsed.error());
   auto id = planCampaign(*parsed, o.journal);
