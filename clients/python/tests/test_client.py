@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import json
@@ -118,9 +119,9 @@ class ClientTest(unittest.TestCase):
                 b.start_campaign(toml=CAMPAIGN)
             self.assertEqual(b.bench_info()["locked_by"], a.info["connection"])
             a.close()
-            for _ in range(100):  # the server sees the connection end
-                if b.bench_info()["locked_by"] is None:
-                    break
+            deadline = time.monotonic() + 10  # the server sees the connection end
+            while b.bench_info()["locked_by"] is not None and time.monotonic() < deadline:
+                time.sleep(0.01)
             b.lock()
             b.unlock()
 
