@@ -20,8 +20,8 @@ packages=(
   openocd sigrok-cli xvfb clang libclang-rt-14-dev clang-16 libclang-rt-16-dev librsvg2-bin
   # the manual page and shell completions are checked by their tests
   groff-base man-db zsh
-  # aidi serve's published message schemas, checked by the Python client's tests
-  python3-jsonschema
+  # aidi serve's published message schemas, checked by the Python client's tests (pytest)
+  python3-jsonschema python3-pytest
   # the lab: PostgreSQL (server for its tests, libpq for aidi) and ser2net for remote serial links
   postgresql libpq-dev ser2net
   # Fashion-MNIST is the data set of the fixtures' test subset
