@@ -6,7 +6,6 @@
 #include <nlohmann/json.hpp>
 
 #include "aidi/core/install_layout.hpp"
-#include "aidi/inst/temp_dir.hpp"
 #include "campaign_commands.hpp"
 #include "exit_codes.hpp"
 #include "aidi/core/lab.hpp"
@@ -30,12 +29,12 @@ nlohmann::ordered_json tagsJson(const lab::Tags& tags) {
 int labInit(const LabOptions& o) {
   auto url = core::labUrl(o.url);
   if (!url) return fail(url.error());
-  auto store = lab::LabStore::init(*url);
-  if (!store) return fail(store.error());
+  auto schema = core::initLab(*url);
+  if (!schema) return fail(schema.error());
   if (o.json)
-    fmt::print("{}\n", nlohmann::ordered_json{{"lab", *url}, {"schema", lab::kLabSchemaVersion}}.dump());
+    fmt::print("{}\n", nlohmann::ordered_json{{"lab", *url}, {"schema", *schema}}.dump());
   else
-    fmt::print("lab {} ready (schema {})\n", *url, lab::kLabSchemaVersion);
+    fmt::print("lab {} ready (schema {})\n", *url, *schema);
   return 0;
 }
 
@@ -57,9 +56,7 @@ int labSubmit(const std::filesystem::path& campaign, const std::string& requires
 int labStatus(const LabOptions& o) {
   auto url = core::labUrl(o.url);
   if (!url) return fail(url.error());
-  auto store = lab::LabStore::connect(*url);
-  if (!store) return fail(store.error());
-  auto s = store->status();
+  auto s = core::labStatus(*url);
   if (!s) return fail(s.error());
   if (o.json) {
     fmt::print("{}\n", nlohmann::ordered_json{{"queue", {{"planned", s->planned}, {"running", s->running},
@@ -108,14 +105,11 @@ int labReport(const std::string& which, const std::string& format, const std::fi
               const std::filesystem::path& plots, const std::string& given, const CampaignOptions& o) {
   auto url = core::labUrl(given);
   if (!url) return fail(url.error());
-  auto scratch = inst::TempDir::create("aidi-lab-report-");
-  if (!scratch) return fail(scratch.error());
-  const auto database = scratch->path() / "lab.sqlite";
-  auto id = core::exportFromLab(*url, which, database, o.modelZoo);
-  if (!id) return fail(id.error());
+  auto copy = core::LabCopy::make(*url, which, o.modelZoo);
+  if (!copy) return fail(copy.error());
   CampaignOptions local = o;
-  local.database = database;
-  return reportCampaign(std::to_string(*id), format, out, plots, local);
+  local.database = copy->database();
+  return reportCampaign(std::to_string(copy->campaignId()), format, out, plots, local);
 }
 
 int runWorkerCommand(const WorkerCommandOptions& c) {

@@ -447,19 +447,14 @@ bool MainWindow::openLab(const QString& url, const QString& campaign) {
     showError(tr("Lab: %1").arg(fromStd(checked.error().message)));
     return false;
   }
-  auto copy = std::make_unique<QTemporaryDir>();
-  if (!copy->isValid()) {
-    showError(tr("Lab: cannot make a scratch folder for the copy"));
+  auto copy = core::LabCopy::make(*checked, campaign.toStdString(), m_modelZoo);
+  if (!copy) {
+    showError(tr("Lab: %1").arg(fromStd(copy.error().message)));
     return false;
   }
-  const QString path = copy->filePath("lab.sqlite");
-  auto exported = core::exportFromLab(*checked, campaign.toStdString(), path.toStdString(), m_modelZoo);
-  if (!exported) {
-    showError(tr("Lab: %1").arg(fromStd(exported.error().message)));
-    return false;
-  }
+  const QString path = QString::fromStdString(copy->database().string());
   if (!showDatabase(path, tr("lab %1: %2 (a copy)").arg(QString::fromStdString(*checked), campaign), false)) return false;
-  m_labCopy = std::move(copy);  // the previous copy goes once the new one is shown
+  m_labCopy.emplace(std::move(*copy));  // the previous copy goes once the new one is shown
   return true;
 }
 

@@ -9,7 +9,6 @@
 
 #include <QMainWindow>
 #include <QPointer>
-#include <QTemporaryDir>
 #include <atomic>
 #include <filesystem>
 #include <memory>
@@ -17,6 +16,7 @@
 #include <thread>
 
 #include "aidi/core/bench_file.hpp"
+#include "aidi/core/lab.hpp"
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/run_profile.hpp"
 
@@ -106,7 +106,7 @@ class MainWindow : public QMainWindow {
 
   bool showDatabase(const QString& path, const QString& shownAs, bool remember);
   QString m_database;
-  std::unique_ptr<QTemporaryDir> m_labCopy;  // the lab campaign shown, copied
+  std::optional<core::LabCopy> m_labCopy;  // the lab campaign shown, copied
   QString m_bench = "virtual";
   std::optional<core::BenchFile> m_benchFile;
   std::filesystem::path m_modelZoo;

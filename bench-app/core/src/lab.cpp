@@ -293,6 +293,28 @@ inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::stri
   return *id;
 }
 
+inst::Result<int> initLab(const std::string& url) {
+  auto store = lab::LabStore::init(url);
+  if (!store) return std::unexpected(store.error());
+  return lab::kLabSchemaVersion;
+}
+
+inst::Result<lab::LabStatus> labStatus(const std::string& url) {
+  auto store = lab::LabStore::connect(url);
+  if (!store) return std::unexpected(store.error());
+  return store->status();
+}
+
+inst::Result<LabCopy> LabCopy::make(const std::string& url, const std::string& campaign,
+                                    const std::filesystem::path& modelZoo) {
+  auto dir = inst::TempDir::create("aidi-lab-copy-");
+  if (!dir) return std::unexpected(dir.error());
+  auto database = dir->path() / "lab.sqlite";
+  auto id = exportFromLab(url, campaign, database, modelZoo);
+  if (!id) return std::unexpected(id.error());
+  return LabCopy(std::move(*dir), std::move(database), *id);
+}
+
 inst::Result<lab::Tags> benchTags(const std::filesystem::path& benchFile, const lab::Tags& extra) {
   lab::Tags tags;
   if (benchFile.empty()) {

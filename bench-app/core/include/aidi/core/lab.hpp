@@ -13,13 +13,21 @@
 #include <functional>
 #include <string>
 
+#include <optional>
+
 #include "aidi/inst/result.hpp"
+#include "aidi/inst/temp_dir.hpp"
 #include "aidi/lab/lab_store.hpp"
 
 namespace aidi::core {
 
 // The lab URL: --lab, else AIDI_LAB; never holding a password.
 [[nodiscard]] inst::Result<std::string> labUrl(const std::string& given);
+
+// Creates (or upgrades) the lab's tables; the schema version it has then.
+[[nodiscard]] inst::Result<int> initLab(const std::string& url);
+// The lab's queue, workers, leases and throughput.
+[[nodiscard]] inst::Result<lab::LabStatus> labStatus(const std::string& url);
 
 // Submits a campaign file: its runs, each requiring its board's target (and
 // `required`), and its trace files, which every worker gets (the stored text
@@ -40,6 +48,24 @@ namespace aidi::core {
 [[nodiscard]] inst::Result<std::int64_t> exportFromLab(const std::string& url, const std::string& campaign,
                                                         const std::filesystem::path& out,
                                                         const std::filesystem::path& modelZoo);
+
+// A lab campaign copied into a scratch run database (exportFromLab), for a
+// face that reads run databases (aidi report --lab, the GUI); the copy goes
+// with this object.
+class LabCopy {
+ public:
+  [[nodiscard]] static inst::Result<LabCopy> make(const std::string& url, const std::string& campaign,
+                                                  const std::filesystem::path& modelZoo);
+  const std::filesystem::path& database() const { return m_database; }
+  std::int64_t campaignId() const { return m_campaignId; }
+
+ private:
+  LabCopy(inst::TempDir dir, std::filesystem::path database, std::int64_t id)
+      : m_dir(std::move(dir)), m_database(std::move(database)), m_campaignId(id) {}
+  inst::TempDir m_dir;
+  std::filesystem::path m_database;
+  std::int64_t m_campaignId = 0;
+};
 
 struct WorkerOptions {
   std::string url;
