@@ -32,30 +32,25 @@ struct SessionTelemetry {
         const auto byte = static_cast<std::uint8_t>(s.m_unread[s.m_unreadAt++]);
         if (s.m_decoder.push(byte) != proto::DecodeResult::Frame) continue;
         proto::Hello hello{};
-        const auto kind = applyFrame(s.m_decoder.frame(), result, &hello);
+        proto::Boot boot{};
+        const auto kind = applyFrame(s.m_decoder.frame(), result, &hello, &boot);
         if (kind == proto::MessageType::Hello && !s.m_helloChecked) {
           // A device that is not what its profile says would be timed wrong.
           if (auto ok = checkHelloAgainstProfile(hello, s.board()); !ok) return std::unexpected(ok.error());
           s.m_helloChecked = true;
         }
-        if (kind == proto::MessageType::Boot) {
-          proto::Boot boot{};
-          if (proto::decodeMessage(s.m_decoder.frame(), boot) == proto::PayloadStatus::Ok &&
-              s.m_lastBootCount != boot.bootCount) {
-            // The session's first boot resuming work: an inference an
-            // earlier run of this image began (a real board's FRAM keeps it).
-            if (!s.m_lastBootCount && boot.progressValid && (boot.layer > 0 || boot.job > 0))
-              s.m_inheritedInference = boot.inference;
-            s.m_lastBootCount = boot.bootCount;
-            ++s.m_boots;
-          }
+        if (kind == proto::MessageType::Boot && s.m_lastBootCount != boot.bootCount) {
+          // The session's first boot resuming work: an inference an earlier
+          // run of this image began (a real board's FRAM keeps it).
+          if (!s.m_lastBootCount && boot.progressValid && (boot.layer > 0 || boot.job > 0))
+            s.m_inheritedInference = boot.inference;
+          s.m_lastBootCount = boot.bootCount;
+          ++s.m_boots;
         }
         if (kind == proto::MessageType::Checkpoint && limits.onCheckpoint)
           limits.onCheckpoint(result.checkpointEvents.back());
         if (kind == proto::MessageType::Result) {
-          proto::InferenceResult done{};
-          if (s.m_inheritedInference && proto::decodeMessage(s.m_decoder.frame(), done) == proto::PayloadStatus::Ok &&
-              done.inference == *s.m_inheritedInference) {
+          if (s.m_inheritedInference && result.inference == *s.m_inheritedInference) {
             result.inherited = true;
             s.m_inheritedInference.reset();
           }

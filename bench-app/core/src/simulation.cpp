@@ -268,7 +268,8 @@ class VirtualBenchSession final : public BenchSession {
 
 }  // namespace
 
-std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationResult& result, proto::Hello* hello) {
+std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationResult& result, proto::Hello* hello,
+                                             proto::Boot* boot) {
   proto::InferenceResult r{};
   proto::DeviceError e{};
   proto::Checkpoint c{};
@@ -280,6 +281,7 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationRe
   }
   if (proto::decodeMessage(f, b) == proto::PayloadStatus::Ok) {
     result.restoreCycles.push_back(b.restoreCycles);
+    if (boot) *boot = b;
     return proto::MessageType::Boot;
   }
   if (proto::decodeMessage(f, r) == proto::PayloadStatus::Ok) {
@@ -288,6 +290,7 @@ std::optional<proto::MessageType> applyFrame(const proto::Frame& f, SimulationRe
     result.nvmBytesWritten = r.nvmBytes;
     result.logitsCrc = r.logitsCrc;
     result.sample = static_cast<int>(r.sample);
+    result.inference = r.inference;
     return proto::MessageType::Result;
   }
   if (proto::decodeMessage(f, e) == proto::PayloadStatus::Ok) {

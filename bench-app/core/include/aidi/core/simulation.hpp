@@ -140,6 +140,7 @@ struct SimulationResult {
   int predicted = -1;
   int label = -1;
   int sample = -1;                   // the image the device reports it ran
+  std::uint32_t inference = 0;       // the device's own count of it (its Result frame)
   std::vector<std::int8_t> logits;
   std::vector<inst::PowerCycleRecord> cycles;
   std::size_t checkpoints() const { return checkpointEvents.size(); }
@@ -188,10 +189,10 @@ std::string planText(const std::vector<std::uint16_t>& rowsPerJob);
 // The one telemetry dispatch of both benches: folds a device frame into the
 // inference it belongs to (Boot -> restore cycles, Checkpoint -> events,
 // Result -> prediction and logits, Error -> failure, Hello -> the device's
-// identity). Returns the frame's message type, or nullopt for a frame no
-// known message decodes.
+// identity, also into `hello`; a Boot also into `boot`). Returns the frame's
+// message type, or nullopt for a frame no known message decodes.
 std::optional<proto::MessageType> applyFrame(const proto::Frame& frame, SimulationResult& result,
-                                             proto::Hello* hello = nullptr);
+                                             proto::Hello* hello = nullptr, proto::Boot* boot = nullptr);
 
 // Splits the device's instructions into useful work and overheads from the
 // telemetry (Boot restore cycles, checkpoint positions) and the cycle records.
