@@ -531,7 +531,10 @@ void ApiServer::wait() {
 void ApiServer::stop() {
   Impl& s = *m_impl;
   if (s.stopping.exchange(true)) return;
-  if (s.campaignRunning) requestInterrupt();
+  {
+    std::lock_guard lock(s.mutex);
+    if (s.campaignRunning) requestInterrupt();
+  }
   if (s.acceptor.joinable()) s.acceptor.join();
   if (s.campaign.joinable()) s.campaign.join();
   s.campaignEnded.notify_all();
