@@ -904,6 +904,7 @@ void addServe(Commands& c) {
   struct Options {
     std::string listen = "127.0.0.1:0";
     std::filesystem::path db = aidi::core::defaultDatabasePath(), zoo = aidi::core::defaultModelDirectory(), tokenFile;
+    std::string bench = "virtual";
   };
   auto o = std::make_shared<Options>();
   auto* sub = c.app.add_subcommand("serve", "Serve the bench to scripts: newline-delimited JSON over TCP (docs/api.md)");
@@ -912,6 +913,8 @@ void addServe(Commands& c) {
   sub->add_option("--db", o->db, "Run database (or set AIDI_DB)")->capture_default_str();
   sub->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
   sub->add_option("--token-file", o->tokenFile, "A file holding the token clients must give (or set AIDI_SERVE_TOKEN)");
+  sub->add_option("--bench", o->bench, "The bench served: a bench file (fixtures/benches/README.md) or virtual")
+      ->capture_default_str();
   c.on(sub, [o] {
     aidi::core::ApiServerOptions s;
     const auto colon = o->listen.rfind(':');
@@ -930,14 +933,15 @@ void addServe(Commands& c) {
       if (!std::getline(in, s.token) || s.token.empty())
         return reportError({aidi::ErrorCode::Invalid, o->tokenFile.string() + ": no token in it"});
     }
+    if (o->bench != "virtual") s.benchFile = o->bench;
     s.database = o->db;
     if (std::error_code ec; o->db.has_parent_path()) std::filesystem::create_directories(o->db.parent_path(), ec);
     s.modelZoo = o->zoo;
     s.subset = aidi::core::subsetFileFor(o->zoo);
     auto server = aidi::core::ApiServer::start(s);
     if (!server) return reportError(server.error());
-    fmt::print("aidi serve: API {}.{} on {}:{}, database {}\n", aidi::core::kApiMajor, aidi::core::kApiMinor, s.host,
-               (*server)->port(), s.database.string());
+    fmt::print("aidi serve: API {}.{} on {}:{}, bench {}, database {}\n", aidi::core::kApiMajor, aidi::core::kApiMinor,
+               s.host, (*server)->port(), o->bench, s.database.string());
     std::fflush(stdout);
     (*server)->wait();  // until Ctrl-C
     (*server)->stop();

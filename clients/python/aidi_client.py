@@ -14,6 +14,7 @@ sends on its own (progress, events) are kept in order for messages().
 """
 from __future__ import annotations
 
+import base64
 import collections
 import itertools
 import json
@@ -95,8 +96,48 @@ class AidiClient:
     def unlock(self) -> dict:
         return self.request("unlock")
 
-    def subscribe(self, on: bool = True) -> dict:
-        return self.request("subscribe", on=on)
+    def bench_probe(self) -> dict:
+        """What answers on the bench: each instrument's identity, or why not."""
+        return self.request("bench.probe")
+
+    def subscribe(self, on: bool = True, waveforms: bool = False) -> dict:
+        """Progress and events from now on; with waveforms, each run's
+        waveform as it is recorded (messages typed "waveform")."""
+        return self.request("subscribe", on=on, waveforms=waveforms)
+
+    def set_supply(self, volts: Optional[float] = None, amps: Optional[float] = None,
+                   output: Optional[bool] = None) -> dict:
+        """A real bench's supply by hand, within the bench file's limits;
+        returns what it then measures (volts, amps)."""
+        fields: dict[str, Any] = {}
+        if volts is not None:
+            fields["volts"] = volts
+        if amps is not None:
+            fields["amps"] = amps
+        if output is not None:
+            fields["output"] = output
+        return self.request("supply.set", **fields)
+
+    def measure_supply(self) -> dict:
+        return self.request("supply.measure")
+
+    def set_harvest(self, **harvest: Any) -> dict:
+        """The harvest single runs play: a campaign condition's keys
+        (trace or constant_w, capacitor_uf, v_on, v_off, start_s, ...)."""
+        return self.request("harvester.set", harvest=harvest)
+
+    def start_run(self, model: str, policy: str, samples: int = 1, board: Optional[str] = None,
+                  harvest: Optional[dict] = None, waveforms: bool = True, name: Optional[str] = None) -> dict:
+        """One run (a campaign of one); returns {"campaign": id, "run": id}.
+        Wait for it with wait_campaign(), stop it with stop_campaign()."""
+        fields: dict[str, Any] = {"model": model, "policy": policy, "samples": samples, "waveforms": waveforms}
+        if board is not None:
+            fields["board"] = board
+        if harvest is not None:
+            fields["harvest"] = harvest
+        if name is not None:
+            fields["name"] = name
+        return self.request("run.start", **fields)
 
     def start_campaign(self, file: Optional[str] = None, toml: Optional[str] = None) -> int:
         fields = {"file": file} if file is not None else {"toml": toml}
@@ -139,6 +180,29 @@ class AidiClient:
         if t1 is not None:
             fields["t1"] = t1
         return self.request("waveform", **fields)
+
+    def export(self, campaign: Optional[int] = None, run: Optional[int] = None, format: str = "html",
+               table: Optional[str] = None) -> dict:
+        """A campaign's (or a run's campaign's) report as html, csv or json;
+        one table's rows (table=, csv or json); or format="sqlite": a run
+        database of that campaign alone, base64 in "content" (save_export)."""
+        fields: dict[str, Any] = {"format": format}
+        if campaign is not None:
+            fields["campaign"] = campaign
+        if run is not None:
+            fields["run"] = run
+        if table is not None:
+            fields["table"] = table
+        return self.request("export", **fields)
+
+    def save_export(self, path: str, **export: Any) -> str:
+        """export(...) written to `path` (decoded when base64); returns path."""
+        result = self.export(**export)
+        data = (base64.b64decode(result["content"]) if result.get("encoding") == "base64"
+                else result["content"].encode())
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
 
     # The server's own messages, in order: those that arrived during requests
     # first, then as they come; ends when `until` is true of one (included)

@@ -194,6 +194,32 @@ Result<std::string> Database::integrityCheck() {
 
 Status Database::vacuum() { return sql::exec(m_db, "VACUUM"); }
 
+Status Database::copyCampaign(std::int64_t campaignId, const std::filesystem::path& out) {
+  {
+    auto known = sql::Statement::prepare(m_db, "SELECT 1 FROM campaigns WHERE id = ?");
+    if (!known) return std::unexpected(known.error());
+    known->bind(1, campaignId);
+    auto row = known->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return fail(ErrorCode::NotFound, "no campaign " + std::to_string(campaignId) + " in " + m_path.string());
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) return fail(ErrorCode::Invalid, out.string() + " exists already");
+  // VACUUM INTO writes a consistent snapshot even while a campaign records.
+  auto into = sql::Statement::prepare(m_db, "VACUUM INTO ?");
+  if (!into) return std::unexpected(into.error());
+  into->bind(1, out.string());
+  if (auto ran = into->step(); !ran) return std::unexpected(ran.error());
+  auto copy = Database::open(out, {.create = false});
+  if (!copy) return std::unexpected(copy.error());
+  // The other campaigns go with everything that hangs on them (ON DELETE CASCADE).
+  auto others = sql::Statement::prepare(copy->m_db, "DELETE FROM campaigns WHERE id != ?");
+  if (!others) return std::unexpected(others.error());
+  others->bind(1, campaignId);
+  if (auto ran = others->step(); !ran) return std::unexpected(ran.error());
+  return copy->vacuum();
+}
+
 Status Database::setMaxPageCount(std::int64_t pages) {
   return sql::exec(m_db, "PRAGMA max_page_count = " + std::to_string(pages));
 }

@@ -6,6 +6,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -21,9 +22,19 @@
 #include <optional>
 #include <thread>
 
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "aidi/core/api_messages.hpp"
+#include "aidi/core/bench_file.hpp"
 #include "aidi/core/campaign_file.hpp"
 #include "aidi/core/campaign_runner.hpp"
+#include "aidi/core/database_admin.hpp"
 #include "aidi/core/interrupt.hpp"
+#include "aidi/core/model_zoo.hpp"
+#include "aidi/core/psu_control.hpp"
+#include "aidi/core/report.hpp"
 #include "aidi/core/run_browser.hpp"
 #include "aidi/core/run_profile.hpp"
 
@@ -36,35 +47,39 @@ namespace {
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "::1" || host == "localhost"; }
 
-const char* kindName(CampaignEvent::Kind k) {
-  switch (k) {
-    case CampaignEvent::Kind::RunStarted: return "run_started";
-    case CampaignEvent::Kind::PowerCycle: return "power_cycle";
-    case CampaignEvent::Kind::Checkpoint: return "checkpoint";
-    case CampaignEvent::Kind::SampleDone: return "sample_done";
-    case CampaignEvent::Kind::RunEnded: return "run_ended";
+// The API's ops, for the error naming an unknown one.
+constexpr const char* kOps =
+    "hello, bench.info, bench.probe, lock, unlock, subscribe, supply.set, supply.measure, harvester.set, "
+    "campaign.start, run.start, campaign.stop, campaign.wait, runs, stats, waveform, export";
+
+// Standard base64 (RFC 4648), for an export's bytes in a JSON string.
+std::string base64(const std::string& bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::size_t n = std::min<std::size_t>(3, bytes.size() - i);
+    std::uint32_t v = 0;
+    for (std::size_t k = 0; k < 3; ++k) v = v << 8 | (k < n ? static_cast<unsigned char>(bytes[i + k]) : 0u);
+    for (std::size_t k = 0; k < 4; ++k) out.push_back(k <= n ? kAlphabet[(v >> (18 - 6 * k)) & 63] : '=');
   }
-  return "?";
+  return out;
 }
 
-json progressOf(const CampaignEvent& e) {
-  json j{{"type", "progress"},   {"event", kindName(e.kind)},  {"campaign", e.campaignId},
-         {"runs_ended", e.runsEnded}, {"runs_total", e.runsTotal}, {"run", e.run.runId},
-         {"model", e.run.plan.model},  {"policy", e.run.plan.policy}, {"condition", e.run.plan.condition},
-         {"sample", e.sample}};
-  if (e.kind == CampaignEvent::Kind::PowerCycle) j["power_cycles"] = e.powerCycles;
-  if (e.kind == CampaignEvent::Kind::Checkpoint) j["layer"] = e.layer;
-  if (e.kind == CampaignEvent::Kind::SampleDone) {
-    j["ok"] = e.ok;
-    j["predicted"] = e.predicted;
-    j["label"] = e.label;
-    j["latency_s"] = e.latencyS;
+// A harvest given as JSON (harvester.set, run.start) as the campaign
+// file's [[condition]] table, whose parser then checks every value: only
+// text, numbers and true/false are taken.
+std::optional<std::string> conditionTable(const json& harvest, toml::table& out) {
+  if (!harvest.is_object()) return "harvest must be an object of a campaign condition's keys (fixtures/campaigns/README.md)";
+  for (const auto& [key, value] : harvest.items()) {
+    if (value.is_string()) out.insert_or_assign(key, value.get<std::string>());
+    else if (value.is_boolean()) out.insert_or_assign(key, value.get<bool>());
+    else if (value.is_number_integer()) out.insert_or_assign(key, value.get<std::int64_t>());
+    else if (value.is_number()) out.insert_or_assign(key, value.get<double>());
+    else return "harvest." + key + " must be text, a number or true/false";
   }
-  if (e.kind == CampaignEvent::Kind::RunEnded) {
-    j["ok"] = e.ok;
-    if (!e.failure.empty()) j["failure"] = e.failure;
-  }
-  return j;
+  if (!out.contains("name")) out.insert_or_assign("name", "api-harvest");
+  return std::nullopt;
 }
 
 }  // namespace
@@ -75,8 +90,10 @@ struct Connection {
   int fd = -1;
   std::mutex mutex;
   std::condition_variable wake;
-  std::deque<std::string> outbox;
+  std::deque<std::shared_ptr<const std::string>> outbox;  // shared: one copy of a message for every watcher
+  std::size_t queuedBytes = 0;
   bool subscribed = false;
+  bool waveforms = false;  // ... to the waveform stream too
   bool closing = false;
   bool authorised = false;
   std::thread reader, writer;
@@ -99,34 +116,70 @@ struct ApiServer::Impl {
   std::atomic<bool> stopAsked{false};  // campaign.stop, as opposed to Ctrl-C of the server
   std::string campaignFailure;
   std::condition_variable campaignEnded;
+  std::optional<BenchFile> bench;  // a real bench; none: the virtual one
+  json harvest;                    // harvester.set's harvest for single runs (null: none yet)
+  bool instrumentsInUse = false;   // by supply.* or bench.probe (a campaign: campaignRunning)
+
+  // Holds the bench's instruments for one request, or says who has them.
+  std::optional<std::string> takeInstruments() {
+    std::lock_guard lock(mutex);
+    if (campaignRunning) return "campaign " + std::to_string(*campaignId) + " is using the bench";
+    if (instrumentsInUse) return std::string("the bench's instruments are in use");
+    instrumentsInUse = true;
+    return std::nullopt;
+  }
+  void releaseInstruments() {
+    std::lock_guard lock(mutex);
+    instrumentsInUse = false;
+  }
+
+  enum class Stream { None, Progress, Waveform };
 
   // Queues a line for one connection; a subscriber too far behind is
   // dropped from the stream (told so once), never the bench slowed.
-  void send(Connection& c, std::string line, bool stream) {
+  void send(Connection& c, std::shared_ptr<const std::string> line, Stream stream) {
     std::lock_guard lock(c.mutex);
     if (c.closing) return;
-    if (stream) {
-      if (!c.subscribed) return;
-      if (c.outbox.size() >= options.maxQueuedMessages) {
-        c.subscribed = false;
-        c.outbox.push_back(json{{"type", "event"}, {"event", "dropped"},
-                                {"reason", "too slow: " + std::to_string(c.outbox.size()) + " messages waiting"}}
-                               .dump());
+    if (stream != Stream::None) {
+      if (!c.subscribed || (stream == Stream::Waveform && !c.waveforms)) return;
+      if (c.outbox.size() >= options.maxQueuedMessages || c.queuedBytes + line->size() > options.maxQueuedBytes) {
+        c.subscribed = c.waveforms = false;
+        auto notice = std::make_shared<const std::string>(
+            json{{"type", "event"},
+                 {"event", "dropped"},
+                 {"reason", "too slow: " + std::to_string(c.outbox.size()) + " messages (" +
+                                std::to_string(c.queuedBytes) + " bytes) waiting; subscribe again to resume"}}
+                .dump());
+        c.queuedBytes += notice->size();
+        c.outbox.push_back(std::move(notice));
         c.wake.notify_all();
         return;
       }
     }
+    c.queuedBytes += line->size();
     c.outbox.push_back(std::move(line));
     c.wake.notify_all();
   }
-  void broadcast(const json& message) {
-    const std::string line = message.dump();
+  void send(Connection& c, const json& reply) { send(c, std::make_shared<const std::string>(reply.dump()), Stream::None); }
+  std::vector<std::shared_ptr<Connection>> watchers(Stream stream) {
     std::vector<std::shared_ptr<Connection>> all;
-    {
-      std::lock_guard lock(mutex);
-      for (auto& [id, c] : connections) all.push_back(c);
+    std::lock_guard lock(mutex);
+    for (auto& [id, c] : connections) {
+      std::lock_guard cl(c->mutex);
+      if (c->subscribed && (stream != Stream::Waveform || c->waveforms)) all.push_back(c);
     }
-    for (auto& c : all) send(*c, line, true);
+    return all;
+  }
+  void broadcast(const json& message, Stream stream = Stream::Progress) {
+    auto all = watchers(stream);
+    if (all.empty()) return;
+    const auto line = std::make_shared<const std::string>(message.dump());
+    for (auto& c : all) send(*c, line, stream);
+  }
+  // A waveform as it is recorded: encoded only when someone watches.
+  void broadcastWaveform(const WaveformChunk& chunk, std::int64_t ofCampaign) {
+    if (watchers(Stream::Waveform).empty()) return;
+    for (const auto& message : waveformMessages(chunk, ofCampaign)) broadcast(message, Stream::Waveform);
   }
 
   json error(const std::string& code, const std::string& message) {
@@ -138,8 +191,83 @@ struct ApiServer::Impl {
     return lockHolder && *lockHolder == connection;
   }
 
+  // The bench a campaign runs on is the server's: a real bench's file is
+  // written into the campaign (as aidi run --bench does), so it is recorded.
+  inst::Result<CampaignFile> campaignOnThisBench(const std::string& text, const std::filesystem::path& path) {
+    auto file = bench ? parseCampaignOnBench(text, path, bench->path, options.modelZoo)
+                      : parseCampaign(text, path, options.modelZoo);
+    if (file && !bench && !file->benchFile.empty())
+      return inst::fail(inst::ErrorCode::Unsupported,
+                        "this server's bench is virtual; the campaign names bench " + file->bench +
+                            " (serve that bench: aidi serve --bench FILE)");
+    return file;
+  }
+
   json startCampaign(int connection, const json& request) {
     if (!holdsLock(connection)) return error("locked", "lock the bench first (op: lock)");
+    std::string text;
+    std::filesystem::path path = "api-request.toml";
+    if (request.contains("file") && request["file"].is_string()) {
+      path = request["file"].get<std::string>();
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return error("invalid", path.string() + ": cannot read the campaign file");
+      text.assign(std::istreambuf_iterator<char>(in), {});
+    } else if (request.contains("toml") && request["toml"].is_string()) {
+      text = request["toml"].get<std::string>();
+    } else {
+      return error("invalid", "give file (a path on the server) or toml (the campaign's text)");
+    }
+    auto file = campaignOnThisBench(text, path);
+    if (!file) return error("invalid", file.error().message);
+    return startJob(*file);
+  }
+
+  // A single run: a campaign of one model, policy, board and harvest.
+  json startRun(int connection, const json& request) {
+    if (!holdsLock(connection)) return error("locked", "lock the bench first (op: lock)");
+    for (const char* key : {"model", "policy"})
+      if (!request.contains(key) || !request[key].is_string())
+        return error("invalid", std::string(key) + " must be given, as text");
+    toml::table head{{"name", request.value("name", "run " + request["model"].get<std::string>() + " " +
+                                                           request["policy"].get<std::string>())},
+                         {"bench", "virtual"}};
+    if (request.contains("samples")) {
+      if (!request["samples"].is_number_integer()) return error("invalid", "samples must be a whole number");
+      head.insert_or_assign("samples", request["samples"].get<std::int64_t>());
+    }
+    if (request.contains("waveforms") && !request["waveforms"].is_boolean())
+      return error("invalid", "waveforms must be true or false");
+    head.insert_or_assign("waveforms", request.value("waveforms", true));
+    toml::table matrix{{"models", toml::array{request["model"].get<std::string>()}},
+                       {"policies", toml::array{request["policy"].get<std::string>()}}};
+    if (request.contains("board")) {
+      if (!request["board"].is_string()) return error("invalid", "board must be a board profile's name");
+      matrix.insert_or_assign("boards", toml::array{request["board"].get<std::string>()});
+    }
+    json given;
+    {
+      std::lock_guard lock(mutex);
+      given = request.contains("harvest") ? request["harvest"] : harvest;
+    }
+    if (given.is_null()) return error("invalid", "no harvest: give harvest, or set one first (op: harvester.set)");
+    toml::table condition;
+    if (auto problem = conditionTable(given, condition)) return error("invalid", *problem);
+    std::ostringstream text;
+    text << toml::table{{"campaign", head}, {"matrix", matrix}, {"condition", toml::array{condition}}};
+    auto file = campaignOnThisBench(text.str(), "api-run.toml");
+    if (!file) return error("invalid", file.error().message);
+    if (file->runCount() != 1) return error("invalid", "a single run is one model, policy, board and harvest");
+    json started = startJob(*file);
+    if (started.value("ok", false)) {
+      auto db = RunBrowser::open(options.database);
+      auto runs = db ? db->runs(started["result"]["campaign"].get<std::int64_t>()) : Result<std::vector<RunSummary>>{};
+      if (runs && runs->size() == 1) started["result"]["run"] = runs->front().runId;
+    }
+    return started;
+  }
+
+  // Plans the campaign and runs it on a thread of its own (one at a time).
+  json startJob(const CampaignFile& file) {
     std::thread previous;
     {
       std::lock_guard lock(mutex);
@@ -147,16 +275,10 @@ struct ApiServer::Impl {
       previous = std::move(campaign);
     }
     if (previous.joinable()) previous.join();  // ended: it only has to be reaped
-    inst::Result<CampaignFile> file = inst::fail(inst::ErrorCode::Invalid, "give file (a path) or toml (its text)");
-    if (request.contains("file") && request["file"].is_string())
-      file = loadCampaignFile(request["file"].get<std::string>(), options.modelZoo);
-    else if (request.contains("toml") && request["toml"].is_string())
-      file = parseCampaign(request["toml"].get<std::string>(), "api-request.toml", options.modelZoo);
-    if (!file) return error("invalid", file.error().message);
-    if (!file->benchFile.empty()) return error("unsupported", "aidi serve runs campaigns on the virtual bench");
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
     if (campaignRunning) return error("busy", "campaign " + std::to_string(*campaignId) + " is running");
-    auto id = planCampaign(*file, options.database);
+    if (instrumentsInUse) return error("busy", "the bench's instruments are in use (supply.set or bench.probe)");
+    auto id = planCampaign(file, options.database);
     if (!id) return error("database", id.error().message);
     campaignId = *id;
     campaignRunning = true;
@@ -167,7 +289,8 @@ struct ApiServer::Impl {
       runner.database = options.database;
       runner.modelZoo = options.modelZoo;
       runner.subset = options.subset;
-      runner.onEvent = [this](const CampaignEvent& e) { broadcast(progressOf(e)); };
+      runner.onEvent = [this](const CampaignEvent& e) { broadcast(progressMessage(e)); };
+      runner.onWaveform = [this, id](const WaveformChunk& chunk) { broadcastWaveform(chunk, id); };
       auto ended = runCampaign(id, runner);
       json done{{"type", "event"}, {"event", "campaign_ended"}, {"campaign", id}};
       {
@@ -187,6 +310,168 @@ struct ApiServer::Impl {
       broadcast(done);
     });
     return json{{"ok", true}, {"result", {{"campaign", *id}}}};
+  }
+
+  // What this bench is: its instruments and limits, the harvest set for
+  // single runs, who holds it and what runs.
+  json benchInfo() {
+    json info{{"bench", bench ? bench->name : "virtual"}};
+    if (bench) {
+      info["file"] = bench->path.string();
+      info["target"] = bench->target;
+      info["limits"] = {{"max_volts", bench->limits.maxVolts}, {"max_amps", bench->limits.maxAmps}};
+      info["supply"] = bench->supply ? json(bench->supply->resource.text) : json(nullptr);
+      info["meter"] = bench->meter ? json(bench->meter->resource.text) : json(nullptr);
+      info["link"] = bench->link ? json(bench->link->resource.text) : json(nullptr);
+      info["harvest_mode"] = bench->harvest.mode;
+    } else {
+      info["target"] = "mps2-an386";
+      info["limits"] = nullptr;  // nothing real is powered
+    }
+    std::lock_guard lock(mutex);
+    info["locked_by"] = lockHolder ? json(*lockHolder) : json(nullptr);
+    info["harvest"] = harvest;
+    info["campaign"] = campaignId ? json(*campaignId) : json(nullptr);
+    info["running"] = campaignRunning;
+    return json{{"ok", true}, {"result", info}};
+  }
+
+  json probe() {
+    if (!bench) return json{{"ok", true}, {"result", {{"bench", "virtual"}, {"supply", nullptr}, {"meter", nullptr}, {"link", nullptr}}}};
+    if (auto busy = takeInstruments()) return error("busy", *busy);
+    const BenchProbe p = probeBench(*bench);
+    releaseInstruments();
+    const auto identity = [](const std::optional<inst::Identity>& id, const std::string& why) -> json {
+      if (id) return {{"vendor", id->vendor}, {"model", id->model}, {"serial", id->serial}, {"firmware", id->firmware}};
+      return why.empty() ? json(nullptr) : json{{"error", why}};
+    };
+    return json{{"ok", true},
+                {"result", {{"bench", bench->name}, {"supply", identity(p.supply, p.supplyError)},
+                            {"meter", identity(p.meter, p.meterError)}, {"link", {{"ok", p.linkOk}, {"state", p.linkState}}}}}};
+  }
+
+  // The supply by hand, within the bench file's limits (checked here and by
+  // its driver); never while a campaign runs.
+  json supply(int connection, const json& request, bool set) {
+    if (set && !holdsLock(connection)) return error("locked", "lock the bench first (op: lock)");
+    if (!bench || !bench->supply)
+      return error("unsupported", bench ? "bench " + bench->name + " has no supply"
+                                        : "the virtual bench has no supply: its harvest is modelled (op: harvester.set)");
+    PsuRequest psu;
+    psu.resource = bench->supply->resource.text;
+    psu.limits = bench->limits;
+    psu.channel = bench->supply->channel;
+    psu.family = bench->supply->driver;
+    psu.measure = true;
+    if (set) {
+      for (const auto& [key, limit, unit, field] :
+           {std::tuple{"volts", bench->limits.maxVolts, "V", &psu.volts}, std::tuple{"amps", bench->limits.maxAmps, "A", &psu.amps}}) {
+        if (!request.contains(key)) continue;
+        if (!request[key].is_number()) return error("invalid", std::string(key) + " must be a number");
+        const double v = request[key].get<double>();
+        if (!inst::withinLimit(v, limit))
+          return error("limit", std::string(key) + " " + json(v).dump() + " is outside this bench's limit [0, " +
+                                    json(limit).dump() + "] " + unit + " (" + bench->path.string() + ")");
+        *field = v;
+      }
+      if (request.contains("output")) {
+        if (!request["output"].is_boolean()) return error("invalid", "output must be true or false");
+        psu.output = request["output"].get<bool>();
+      }
+      if (!psu.volts && !psu.amps && !psu.output) return error("invalid", "give volts, amps or output");
+    }
+    if (auto busy = takeInstruments()) return error("busy", *busy);
+    auto report = controlPowerSupply(psu);
+    releaseInstruments();
+    if (!report) return error("instrument", report.error().message);
+    json result{{"supply", report->identity.vendor + " " + report->identity.model}, {"channel", psu.channel}};
+    if (report->reading) result["volts"] = report->reading->volts, result["amps"] = report->reading->amps;
+    return json{{"ok", true}, {"result", result}};
+  }
+
+  // The harvest single runs play, checked as a campaign's condition would be.
+  json setHarvest(int connection, const json& request) {
+    if (!holdsLock(connection)) return error("locked", "lock the bench first (op: lock)");
+    if (!request.contains("harvest")) return error("invalid", "give harvest: a campaign condition's keys");
+    toml::table condition;
+    if (auto problem = conditionTable(request["harvest"], condition)) return error("invalid", *problem);
+    auto models = listModels(options.modelZoo);
+    if (!models || models->empty()) return error("invalid", "no model in the zoo " + options.modelZoo.string());
+    std::ostringstream text;
+    text << toml::table{{"campaign", toml::table{{"name", "harvest"}}},
+                        {"matrix", toml::table{{"models", toml::array{models->front().name}}, {"policies", toml::array{"aidi"}}}},
+                        {"condition", toml::array{condition}}};
+    if (auto file = campaignOnThisBench(text.str(), "api-harvest.toml"); !file) return error("invalid", file.error().message);
+    std::lock_guard lock(mutex);
+    harvest = request["harvest"];
+    return json{{"ok", true}, {"result", {{"harvest", harvest}}}};
+  }
+
+  // A campaign (or a run's) as the report (html, csv, json), one table's
+  // rows (csv, json), or a run database of its own (sqlite, base64).
+  json exportOf(const json& request) {
+    std::optional<std::int64_t> run;
+    std::int64_t id = -1;
+    if (request.contains("run")) {
+      if (!request["run"].is_number_integer()) return error("invalid", "run must be a run's id");
+      run = request["run"].get<std::int64_t>();
+    }
+    if (request.contains("campaign")) {
+      if (!request["campaign"].is_number_integer()) return error("invalid", "campaign must be a campaign's id");
+      id = request["campaign"].get<std::int64_t>();
+    }
+    if (!run && id < 0) return error("invalid", "give campaign or run");
+    if (run) {
+      auto db = RunBrowser::open(options.database);
+      if (!db) return error("database", db.error().message);
+      auto of = db->campaignOfRun(*run);
+      if (!of) return error("invalid", of.error().message);
+      if (id >= 0 && id != *of) return error("invalid", "run " + std::to_string(*run) + " is not in campaign " + std::to_string(id));
+      id = *of;
+    }
+    const std::string format = request.value("format", "html");
+    json result{{"campaign", id}, {"format", format}};
+    std::ostringstream out;
+    if (request.contains("table")) {
+      if (!request["table"].is_string()) return error("invalid", "table must be a table's name");
+      const std::string table = request["table"].get<std::string>();
+      if (format != "csv" && format != "json") return error("invalid", "a table exports as csv or json, not " + format);
+      if (auto ok = exportTable(options.database, table, id, format == "csv" ? ExportFormat::Csv : ExportFormat::Json, out); !ok)
+        return error("invalid", ok.error().message);
+      result["table"] = table;
+    } else if (format == "sqlite") {
+      char scratch[] = "/tmp/aidi-export-XXXXXX";
+      if (!::mkdtemp(scratch)) return error("io", std::string("a scratch folder: ") + std::strerror(errno));
+      const std::filesystem::path folder = scratch, copy = folder / "campaign.sqlite";
+      auto copied = copyCampaignDatabase(options.database, id, copy);
+      std::string bytes;
+      if (copied) {
+        std::ifstream in(copy, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      std::error_code ec;
+      std::filesystem::remove_all(folder, ec);
+      if (!copied) return error("invalid", copied.error().message);
+      if (bytes.size() > options.maxExportBytes)
+        return error("size", "campaign " + std::to_string(id) + " is " + std::to_string(bytes.size() >> 20) +
+                                 " MiB, above the export limit; run aidi db export on the server");
+      result["encoding"] = "base64";
+      result["bytes"] = bytes.size();
+      result["content"] = base64(bytes);
+      return json{{"ok", true}, {"result", result}};
+    } else {
+      if (format != "html" && format != "csv" && format != "json")
+        return error("invalid", "format must be html, csv, json or sqlite, not " + format);
+      auto report = buildReport(options.database, id, options.modelZoo, run);
+      if (!report) return error("invalid", report.error().message);
+      if (format == "html") writeHtml(*report, out);
+      else if (format == "csv") writeCsv(*report, out);
+      else writeJson(*report, out);
+    }
+    if (out.tellp() > static_cast<std::streamoff>(options.maxExportBytes))
+      return error("size", "the export is above the limit; run aidi db export on the server");
+    result["content"] = out.str();
+    return json{{"ok", true}, {"result", result}};
   }
 
   json waitCampaign(const json& request) {
@@ -220,13 +505,7 @@ struct ApiServer::Impl {
     auto runs = db->runs(id);
     if (!runs) return error("invalid", runs.error().message);
     json list = json::array();
-    for (const auto& r : *runs) {
-      json run{{"id", r.runId}, {"model", r.model}, {"policy", r.policy}, {"condition", r.condition},
-               {"board", r.board}, {"state", r.state}, {"inferences", r.inferences}, {"finished", r.finished}};
-      if (!r.failure.empty()) run["failure"] = r.failure;
-      if (r.finished > 0) run["latency_median_s"] = r.latencyS.median;
-      list.push_back(run);
-    }
+    for (const auto& r : *runs) list.push_back(runMessage(r));
     return json{{"ok", true}, {"result", list}};
   }
 
@@ -307,17 +586,15 @@ struct ApiServer::Impl {
         c.authorised = true;
         reply = json{{"ok", true},
                      {"result", {{"api", std::to_string(kApiMajor) + "." + std::to_string(kApiMinor)},
-                                 {"aidi", AIDI_VERSION}, {"bench", "virtual"},
+                                 {"aidi", AIDI_VERSION}, {"bench", bench ? bench->name : "virtual"},
                                  {"database", options.database.string()}, {"connection", c.id}}}};
       }
     } else if (!c.authorised) {
       reply = error("hello", "say hello first (op: hello, api: \"1.0\")");
     } else if (op == "bench.info") {
-      reply = json{{"ok", true},
-                   {"result", {{"bench", "virtual"}, {"target", "mps2-an386"}, {"locked_by", [&] {
-                                  std::lock_guard lock(mutex);
-                                  return lockHolder ? json(*lockHolder) : json(nullptr);
-                                }()}}}};
+      reply = benchInfo();
+    } else if (op == "bench.probe") {
+      reply = probe();
     } else if (op == "lock") {
       std::lock_guard lock(mutex);
       if (lockHolder && *lockHolder != c.id)
@@ -336,11 +613,22 @@ struct ApiServer::Impl {
     } else if (op == "subscribe") {
       if (request.contains("on") && !request["on"].is_boolean()) {
         reply = error("invalid", "on must be true or false");
+      } else if (request.contains("waveforms") && !request["waveforms"].is_boolean()) {
+        reply = error("invalid", "waveforms must be true or false");
       } else {
         std::lock_guard lock(c.mutex);
         c.subscribed = !request.contains("on") || request["on"].get<bool>();
-        reply = json{{"ok", true}, {"result", {{"subscribed", c.subscribed}}}};
+        c.waveforms = c.subscribed && request.value("waveforms", false);
+        reply = json{{"ok", true}, {"result", {{"subscribed", c.subscribed}, {"waveforms", c.waveforms}}}};
       }
+    } else if (op == "supply.set" || op == "supply.measure") {
+      reply = supply(c.id, request, op == "supply.set");
+    } else if (op == "harvester.set") {
+      reply = setHarvest(c.id, request);
+    } else if (op == "run.start") {
+      reply = startRun(c.id, request);
+    } else if (op == "export") {
+      reply = exportOf(request);
     } else if (op == "campaign.start") {
       reply = startCampaign(c.id, request);
     } else if (op == "campaign.stop") {
@@ -357,8 +645,7 @@ struct ApiServer::Impl {
     } else if (op == "stats" || op == "waveform") {
       reply = profileOf(request, op == "waveform");
     } else {
-      reply = error("op", "unknown op \"" + op + "\" (hello, bench.info, lock, unlock, subscribe, campaign.start, "
-                                               "campaign.stop, campaign.wait, runs, stats, waveform)");
+      reply = error("op", "unknown op \"" + op + "\" (" + kOps + ")");
     }
     if (request.contains("id")) reply["id"] = request["id"];
     return reply;
@@ -387,10 +674,10 @@ struct ApiServer::Impl {
           const json request = json::parse(line, nullptr, false);
           if (request.is_object() && request.contains("id")) reply["id"] = request["id"];
         }
-        send(*c, reply.dump(), false);
+        send(*c, reply);
       }
       if (pending.size() > options.maxRequestBytes) {
-        send(*c, error("size", "a request longer than " + std::to_string(options.maxRequestBytes) + " bytes").dump(), false);
+        send(*c, error("size", "a request longer than " + std::to_string(options.maxRequestBytes) + " bytes"));
         break;
       }
     }
@@ -399,17 +686,28 @@ struct ApiServer::Impl {
 
   void write(const std::shared_ptr<Connection>& c) {
     for (;;) {
-      std::string line;
+      std::shared_ptr<const std::string> line;
       {
         std::unique_lock lock(c->mutex);
         c->wake.wait(lock, [&] { return c->closing || !c->outbox.empty(); });
         if (c->outbox.empty()) return;
         line = std::move(c->outbox.front());
         c->outbox.pop_front();
+        c->queuedBytes -= line->size();
       }
-      line.push_back('\n');
-      for (std::size_t sent = 0; sent < line.size();) {
-        const ssize_t n = ::send(c->fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
+      static char newline[] = "\n";
+      std::size_t sent = 0;
+      const std::size_t total = line->size() + 1;
+      while (sent < total) {
+        // The line and its newline in one call where the socket takes them.
+        msghdr message{};
+        iovec rest[2];
+        int count = 0;
+        if (sent < line->size()) rest[count++] = {const_cast<char*>(line->data()) + sent, line->size() - sent};
+        rest[count++] = {newline, 1};
+        message.msg_iov = rest;
+        message.msg_iovlen = static_cast<std::size_t>(count);
+        const ssize_t n = ::sendmsg(c->fd, &message, MSG_NOSIGNAL);
         if (n <= 0) return;
         sent += static_cast<std::size_t>(n);
       }
@@ -478,6 +776,11 @@ inst::Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions
                                                     "it could drive the bench");
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  if (!options.benchFile.empty()) {
+    auto bench = loadBenchFile(options.benchFile);
+    if (!bench) return std::unexpected(bench.error());
+    impl->bench = std::move(*bench);
+  }
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

@@ -82,17 +82,23 @@ inst::Result<CampaignFile> loadCampaignFileOnBench(const std::filesystem::path& 
                                                   const std::filesystem::path& zoo, const std::filesystem::path& boards) {
   auto text = readTextFile(path, "campaign file");
   if (!text) return std::unexpected(text.error());
+  return parseCampaignOnBench(*text, path, bench, zoo, boards);
+}
+
+inst::Result<CampaignFile> parseCampaignOnBench(const std::string& text, const std::filesystem::path& path,
+                                                const std::filesystem::path& bench, const std::filesystem::path& zoo,
+                                                const std::filesystem::path& boards) {
   std::error_code ec;
   const auto absolute = std::filesystem::absolute(bench, ec);
   bool hasCampaign = true;
-  auto rewritten = rewriteToml(*text, path, [&](toml::table& t) -> Status {
+  auto rewritten = rewriteToml(text, path, [&](toml::table& t) -> Status {
     toml::table* campaign = t["campaign"].as_table();
     hasCampaign = campaign != nullptr;
     if (campaign) campaign->insert_or_assign("bench", (ec ? bench : absolute).string());
     return {};
   });
   if (!rewritten) return std::unexpected(rewritten.error());
-  if (!hasCampaign) return parseCampaign(*text, path, zoo, boards);  // its own error: no [campaign]
+  if (!hasCampaign) return parseCampaign(text, path, zoo, boards);  // its own error: no [campaign]
   return parseCampaign("# " + path.filename().string() + ", run on bench " + (ec ? bench : absolute).string() + "\n" +
                            *rewritten,
                        path, zoo, boards);

@@ -319,7 +319,7 @@ inst::Status realSamples(const RunSetup& s, const RunnerOptions& options, PlainC
   std::optional<MeterWaveform> meterWaveform;
   MeterStream lastStream;
   if (s.campaign.waveforms && bench->meter) {
-    meterWaveform.emplace(options.database, s.run.runId, s.run.attempt);
+    meterWaveform.emplace(options.database, s.run.runId, s.run.attempt, options.onWaveform);
     request.onMeterChunk = [&](const MeterStream& stream, const inst::MeterChunk& chunk) {
       lastStream = stream;
       return meterWaveform->write(stream, chunk);
@@ -491,11 +491,11 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
         if (auto ok = writer.push(std::move(row)); !ok) return dbError(ok.error());
       if (campaign->waveforms && !result.loads.empty())
         if (auto ok = recordModelledWaveform(*db, run.runId, run.attempt, sample, result.loads,
-                                             setup->storage.capacitanceF);
+                                             setup->storage.capacitanceF, {}, options.onWaveform);
             !ok)
           return dbError(ok.error());
       if (campaign->waveforms && !result.measured.empty())
-        if (auto ok = recordMeasuredWaveform(*db, run.runId, run.attempt, sample, result.measured); !ok)
+        if (auto ok = recordMeasuredWaveform(*db, run.runId, run.attempt, sample, result.measured, options.onWaveform); !ok)
           return dbError(ok.error());
       const auto lost = result.decoder.droppedFrames() + result.decoder.framesMissed;
       e.framesDropped += lost;

@@ -28,6 +28,19 @@ Status vacuumDatabase(const std::filesystem::path& database) {
   return db->vacuum();
 }
 
+Status copyCampaignDatabase(const std::filesystem::path& database, std::int64_t campaignId,
+                            const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) return fail(ErrorCode::Invalid, out.string() + " exists already");
+  auto db = openForReading(database);
+  if (!db) return std::unexpected(db.error());
+  auto copied = db->copyCampaign(campaignId, out);
+  if (!copied) {
+    std::filesystem::remove(out, ec);  // never a half copy left behind
+  }
+  return copied;
+}
+
 const std::vector<std::string>& exportableTables() { return db::exportableTables(); }
 
 Status exportTable(const std::filesystem::path& database, const std::string& table,

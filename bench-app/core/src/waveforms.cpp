@@ -69,20 +69,25 @@ std::vector<ModelledSegment> sampleLoads(const std::vector<inst::LoadStretch>& l
 
 Status recordModelledWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
                               const std::vector<inst::LoadStretch>& loads, double capacitanceF,
-                              const ModelledWaveformOptions& options) {
+                              const ModelledWaveformOptions& options, const WaveformListener& live) {
   auto writer = db::WaveformWriter::create(db, runId, attempt, sample, "model",
                                            {{"current", "A", 1e-9}, {"voltage", "V", 1e-5}, {"power", "W", 1e-9}});
   if (!writer) return std::unexpected(writer.error());
+  std::uint64_t index = 0;
   for (const auto& seg : sampleLoads(loads, capacitanceF, options)) {
     if (auto ok = writer->startSegment(seg.t0, seg.rateHz); !ok) return ok;
     const std::span<const double> columns[] = {seg.current, seg.voltage, seg.power};
     if (auto ok = writer->append(columns); !ok) return ok;
+    if (live)
+      live(WaveformChunk{runId, attempt, sample, "model", index, seg.t0, seg.rateHz, {"current", "voltage", "power"},
+                         {std::begin(columns), std::end(columns)}});
+    index += seg.power.size();
   }
   return writer->finish();
 }
 
 Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
-                              const std::vector<inst::SupplyMeasurement>& readings) {
+                              const std::vector<inst::SupplyMeasurement>& readings, const WaveformListener& live) {
   if (readings.size() < 2 || !(readings.back().t > readings.front().t)) return {};
   const double t0 = readings.front().t, span = readings.back().t - t0;
   const double rate = static_cast<double>(readings.size() - 1) / span;
@@ -102,18 +107,26 @@ Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt,
   if (auto ok = writer->startSegment(t0, rate); !ok) return ok;
   const std::span<const double> columns[] = {current, voltage, power};
   if (auto ok = writer->append(columns); !ok) return ok;
+  if (live)
+    live(WaveformChunk{runId, attempt, sample, "supply", 0, t0, rate, {"current", "voltage", "power"},
+                       {std::begin(columns), std::end(columns)}});
   return writer->finish();
 }
 
-MeterWaveform::MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt)
-    : m_path(std::move(database)), m_runId(runId), m_attempt(attempt) {}
+MeterWaveform::MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt, WaveformListener live)
+    : m_path(std::move(database)), m_runId(runId), m_attempt(attempt), m_live(std::move(live)) {}
 
 Status MeterWaveform::flush(const MeterStream& stream) {
   if (m_current.empty()) return {};
   std::vector<std::span<const double>> columns{m_current};
-  if (stream.hasVolts) columns.push_back(m_voltage), columns.push_back(m_power);
-  if (stream.hasLogic) columns.push_back(m_digital);
+  std::vector<std::string> names{"current"};
+  if (stream.hasVolts) columns.push_back(m_voltage), columns.push_back(m_power), names.push_back("voltage"), names.push_back("power");
+  if (stream.hasLogic) columns.push_back(m_digital), names.push_back("digital");
   if (auto ok = m_writer->append(columns); !ok) return ok;
+  if (m_live) {
+    m_live(WaveformChunk{m_runId, m_attempt, RunProfile::kWholeRun, stream.source, m_segmentFirst,
+                         stream.t0 + static_cast<double>(m_segmentFirst) / stream.rateHz, stream.rateHz, names, columns});
+  }
   m_current.clear(), m_voltage.clear(), m_power.clear(), m_digital.clear();
   return {};
 }
@@ -144,6 +157,7 @@ Status MeterWaveform::write(const MeterStream& stream, const inst::MeterChunk& c
         return ok;
       m_segmentOpen = true;
     }
+    if (m_current.empty()) m_segmentFirst = m_index;  // the buffered points are consecutive from here
     m_current.push_back(amps);
     if (stream.hasVolts) m_voltage.push_back(volts), m_power.push_back(volts * amps);
     if (stream.hasLogic) m_digital.push_back(i < chunk.logic.size() ? chunk.logic[i] : 0);

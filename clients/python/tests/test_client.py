@@ -11,6 +11,9 @@ import time
 import unittest
 
 import json
+import re
+import sqlite3
+import threading
 
 import jsonschema
 
@@ -30,8 +33,8 @@ def _validator(name):
     return jsonschema.Draft202012Validator(schema)
 
 
-VALIDATORS = {name: _validator(name) for name in ("request", "reply", "progress", "event")}
-CHECKED = {"request": 0, "reply": 0, "progress": 0, "event": 0}
+VALIDATORS = {name: _validator(name) for name in ("request", "reply", "progress", "event", "waveform")}
+CHECKED = {name: 0 for name in VALIDATORS}
 
 
 def check(kind, message):
@@ -207,6 +210,188 @@ class ClientTest(unittest.TestCase):
                 c.start_campaign(toml=CAMPAIGN.replace("inas-tiny", "no-such-model"))
             self.assertIn("unknown model", bad.exception.message)
             c.unlock()
+
+
+class SingleRunTest(unittest.TestCase):
+    """A single run under a harvest set beforehand, its waveform streamed
+    live, then exported."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server()
+        assert cls.server.port, cls.server.banner
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def test_a_run_streams_its_waveform_as_recorded_and_exports(self):
+        with AidiClient("127.0.0.1", self.server.port) as c, AidiClient("127.0.0.1", self.server.port) as watcher:
+            with self.assertRaises(AidiError) as unlocked:
+                c.set_harvest(constant_w=0.002, capacitor_uf=100)
+            self.assertEqual(unlocked.exception.code, "locked")
+            c.lock()
+            with self.assertRaises(AidiError) as none:
+                c.start_run("inas-tiny", "aidi")
+            self.assertIn("harvester.set", none.exception.message)
+            for bad, says in (({"constant_w": -1, "capacitor_uf": 100}, "constant_w"),
+                              ({"constant_w": 0.002, "capacitor_uf": 0}, "capacitor_uf"),
+                              ({"constant_w": 0.002, "capacitor_uf": 100, "no_such_key": 1}, "no_such_key"),
+                              ({"trace": "/nonexistent.csv", "capacitor_uf": 100}, "nonexistent")):
+                with self.assertRaises(AidiError) as refused:
+                    c.set_harvest(**bad)
+                self.assertEqual(refused.exception.code, "invalid")
+                self.assertIn(says, refused.exception.message)
+            self.assertIsNone(c.bench_info()["harvest"], "a refused harvest is not kept")
+            c.set_harvest(constant_w=0.002, capacitor_uf=100)
+            self.assertEqual(c.bench_info()["harvest"]["capacitor_uf"], 100)
+            with self.assertRaises(AidiError) as model:
+                c.start_run("no-such-model", "aidi")
+            self.assertIn("unknown model", model.exception.message)
+            self.assertEqual(watcher.subscribe(waveforms=True), {"subscribed": True, "waveforms": True})
+            c.subscribe()  # progress only: no waveform reaches it
+            started = c.start_run("inas-tiny", "aidi", samples=2)
+            streamed = {}  # (sample, source) -> {channel: values}
+            for m in watcher.messages(until=lambda m: m.get("event") == "campaign_ended"):
+                if m["type"] != "waveform":
+                    continue
+                self.assertEqual((m["campaign"], m["run"]), (started["campaign"], started["run"]))
+                got = streamed.setdefault((m["sample"], m["source"]), {"next": 0})
+                self.assertEqual(m["first"], got["next"], "sample ids follow on without a gap")
+                got["next"] += m["count"]
+                for name, values in m["channels"].items():
+                    self.assertEqual(len(values), m["count"])
+                    got.setdefault(name, []).extend(values)
+            self.assertEqual(sorted(streamed), [(0, "model"), (1, "model")])
+            self.assertTrue(all(m["type"] != "waveform" for m in c.messages(
+                until=lambda m: m.get("event") == "campaign_ended", timeout_s=60)))
+            result = c.wait_campaign(60)
+            self.assertNotIn("error", result)
+            # The stream is what was recorded.
+            for sample in (0, 1):
+                recorded = c.waveform(started["run"], sample=sample, channel="power", max_samples=1_000_000)
+                live = streamed[(sample, "model")]["power"]
+                self.assertEqual(len(recorded["v"]), len(live))
+                self.assertAlmostEqual(sum(recorded["v"]), sum(live), delta=1e-6 * abs(sum(live)) + 1e-9)
+            [run] = c.runs(started["campaign"])
+            self.assertEqual((run["id"], run["state"], run["finished"]), (started["run"], "done", 2))
+            self.assertEqual(run["latency_s"]["count"], 2)
+
+            html = c.export(run=started["run"])
+            self.assertEqual(html["campaign"], started["campaign"])
+            self.assertIn("<html", html["content"])
+            report = json.loads(c.export(campaign=started["campaign"], format="json")["content"])
+            self.assertTrue(report)
+            rows = c.export(campaign=started["campaign"], table="inferences", format="csv")["content"].splitlines()
+            self.assertEqual(len(rows), 3, "a header and the two inferences")
+            with tempfile.TemporaryDirectory() as scratch:
+                path = c.save_export(os.path.join(scratch, "run.sqlite"), run=started["run"], format="sqlite")
+                with sqlite3.connect(path) as db:
+                    self.assertEqual(db.execute("SELECT id FROM campaigns").fetchall(), [(started["campaign"],)])
+                    self.assertEqual(db.execute("SELECT count(*) FROM inferences").fetchone(), (2,))
+                    self.assertGreater(db.execute("SELECT count(*) FROM waveform_blocks").fetchone()[0], 0)
+                listed = subprocess.run([AIDI, "list", "--db", path], capture_output=True, text=True, timeout=60)
+                self.assertEqual(listed.returncode, 0, listed.stderr)
+                self.assertIn("done", listed.stdout)
+            for bad in ({"campaign": 99999}, {"run": 99999}, {"campaign": started["campaign"], "table": "no_such_table",
+                                                                "format": "csv"},
+                        {"campaign": started["campaign"], "table": "inferences", "format": "html"}):
+                with self.assertRaises(AidiError) as refused:
+                    c.export(**bad)
+                self.assertEqual(refused.exception.code, "invalid")
+            with self.assertRaises(AidiError) as virtual:
+                c.set_supply(volts=3.3)
+            self.assertEqual(virtual.exception.code, "unsupported")
+            c.unlock()
+
+
+class RealBenchTest(unittest.TestCase):
+    """aidi serve --bench FILE: the supply of a bench file (a simulated
+    DP832 on loopback), by hand and within the file's limits."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.supply = subprocess.Popen([AIDI, "virtual-psu", "--port", "0"], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True)
+        banner = cls.supply.stdout.readline()
+        found = re.search(r"127\.0\.0\.1:(\d+)", banner)
+        assert found, banner
+        cls.supply_port = int(found.group(1))
+        threading.Thread(target=lambda: [None for _ in cls.supply.stdout], daemon=True).start()
+        cls.dir = tempfile.TemporaryDirectory(prefix="aidi-api-bench-")
+        cls.bench = os.path.join(cls.dir.name, "desk.toml")
+        with open(cls.bench, "w", encoding="utf-8") as f:
+            f.write(f"""[bench]
+name = "api-desk"
+target = "nucleo-f412zg"
+[limits]
+max_voltage = 3.6
+max_current = 0.15
+[supply]
+resource = "TCPIP0::127.0.0.1::{cls.supply_port}::SOCKET"
+channel = 1
+""")
+        cls.server = Server("--bench", cls.bench)
+        assert cls.server.port, cls.server.banner
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+        cls.supply.terminate()
+        cls.supply.wait(timeout=30)
+        cls.dir.cleanup()
+
+    def scpi(self, query):
+        with socket.create_connection(("127.0.0.1", self.supply_port), timeout=10) as s:
+            s.sendall((query + "\n").encode())
+            return s.makefile().readline().strip()
+
+    def test_the_supply_is_set_within_the_bench_limits_and_measured(self):
+        with AidiClient("127.0.0.1", self.server.port) as c:
+            info = c.bench_info()
+            self.assertEqual((info["bench"], info["target"]), ("api-desk", "nucleo-f412zg"))
+            self.assertEqual(info["limits"], {"max_volts": 3.6, "max_amps": 0.15})
+            self.assertIn(str(self.supply_port), info["supply"])
+            probe = c.bench_probe()
+            self.assertIn("DP832", probe["supply"]["model"])
+            with self.assertRaises(AidiError) as unlocked:
+                c.set_supply(volts=3.3)
+            self.assertEqual(unlocked.exception.code, "locked")
+            c.lock()
+            set_ = c.set_supply(volts=3.3, amps=0.1, output=True)
+            self.assertAlmostEqual(set_["volts"], 3.3, delta=0.05)
+            self.assertEqual(self.scpi(":OUTP? CH1"), "ON")
+            for bad in ({"volts": 5.0}, {"amps": 0.2}, {"volts": -1.0}, {"volts": 1e308}):
+                with self.assertRaises(AidiError) as refused:
+                    # Past the schema (which refuses -1 already): the server must refuse too.
+                    aidi_client.AidiClient.request(c, "supply.set", **bad)
+                self.assertEqual(refused.exception.code, "limit", bad)
+                self.assertIn("desk.toml", refused.exception.message)
+            self.assertAlmostEqual(c.measure_supply()["volts"], 3.3, delta=0.05, msg="a refused setting changes nothing")
+            with self.assertRaises(AidiError) as nothing:
+                c.set_supply()
+            self.assertEqual(nothing.exception.code, "invalid")
+            c.set_supply(output=False)
+            self.assertEqual(self.scpi(":OUTP? CH1"), "OFF")
+            # JSON has no NaN: a client that sends one gets a parse error, nothing is set.
+            raw = socket.create_connection(("127.0.0.1", self.server.port), timeout=10)
+            reader = raw.makefile("r")
+            raw.sendall(b'{"id": 1, "op": "hello", "api": "1.0"}\n{"id": 2, "op": "supply.set", "volts": NaN}\n')
+            replies = [json.loads(reader.readline()) for _ in range(2)]
+            self.assertEqual(replies[1]["error"]["code"], "parse")
+            raw.close()
+            c.unlock()
+
+    def test_a_virtual_server_refuses_a_campaign_for_a_real_bench(self):
+        server = Server()
+        try:
+            with AidiClient("127.0.0.1", server.port) as c:
+                c.lock()
+                with self.assertRaises(AidiError) as refused:
+                    c.start_campaign(toml=CAMPAIGN.replace('samples = 1', f'samples = 1\nbench = "{self.bench}"'))
+                self.assertIn("virtual", refused.exception.message)
+        finally:
+            server.close()
 
 
 class SchemaTest(unittest.TestCase):

@@ -44,6 +44,9 @@ class Database {
   // "ok", or SQLite's list of problems.
   [[nodiscard]] Result<std::string> integrityCheck();
   [[nodiscard]] Status vacuum();
+  // A new database file at `out` (which must not exist) holding campaign
+  // `campaignId` alone, everything it recorded with it; this one is only read.
+  [[nodiscard]] Status copyCampaign(std::int64_t campaignId, const std::filesystem::path& out);
   // Limits the file to `pages` pages (tests of a full disk).
   [[nodiscard]] Status setMaxPageCount(std::int64_t pages);
 

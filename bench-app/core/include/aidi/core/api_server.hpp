@@ -1,8 +1,9 @@
 // `aidi serve`: the bench as a long-running server for scripts and CI
 // (docs/api.md). Newline-delimited JSON over TCP: each request carries an
 // id its response repeats; the server also sends unsolicited messages typed
-// `progress` (a campaign's events, to subscribers) and `event` (a
-// subscriber dropped for being slow, a campaign ended). One connection at a
+// `progress` (a campaign's events, to subscribers), `waveform` (its
+// waveforms as recorded, to those who asked) and `event` (a subscriber
+// dropped for being slow, a campaign ended). One connection at a
 // time holds the bench's lock, and only it may change anything; the lock
 // dies with its connection. Everyone may watch and query.
 #pragma once
@@ -26,9 +27,12 @@ struct ApiServerOptions {
   std::string token;               // required of every client when not empty
   std::filesystem::path database;  // the run database campaigns record into
   std::filesystem::path modelZoo, subset;
+  std::filesystem::path benchFile;  // a real bench's file (bench_file.hpp); empty: the virtual bench
   std::size_t maxRequestBytes = 1u << 20;   // a longer line ends the connection
   int maxRequestsPerSecond = 500;           // beyond: an error reply per request
   std::size_t maxQueuedMessages = 1000;     // a subscriber further behind is dropped from the stream
+  std::size_t maxQueuedBytes = 64u << 20;   // ... or with this much waiting
+  std::size_t maxExportBytes = 256u << 20;  // a larger export is refused (aidi db export on the server)
 };
 
 class ApiServer {

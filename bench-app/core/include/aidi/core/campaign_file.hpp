@@ -85,6 +85,11 @@ inline constexpr std::size_t kMaxPlannedRuns = 100'000;
                                                                  const std::filesystem::path& bench,
                                                                  const std::filesystem::path& modelZoo,
                                                                  const std::filesystem::path& boards = defaultBoardDirectory());
+// The same from text already read; `path` names it in errors.
+[[nodiscard]] inst::Result<CampaignFile> parseCampaignOnBench(const std::string& text, const std::filesystem::path& path,
+                                                              const std::filesystem::path& bench,
+                                                              const std::filesystem::path& modelZoo,
+                                                              const std::filesystem::path& boards = defaultBoardDirectory());
 // The same from text already read; `path` names it in errors and anchors
 // relative trace paths. `recordedBoards` (a resumed campaign's profiles, as
 // recorded) are used before the files in `boards`.

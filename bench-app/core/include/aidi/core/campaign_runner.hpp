@@ -15,6 +15,7 @@
 #include <string>
 
 #include "aidi/core/campaign_file.hpp"
+#include "aidi/core/waveforms.hpp"
 #include "aidi/db/campaign_store.hpp"
 #include "aidi/inst/harvester.hpp"
 #include "aidi/inst/result.hpp"
@@ -50,6 +51,9 @@ struct RunnerOptions {
   // Called on the runner's thread; the stop request is inst::requestInterrupt()
   // (Ctrl-C, or a GUI's stop button), polled between power cycles.
   std::function<void(const CampaignEvent&)> onEvent;
+  // Handed each stretch of waveform as it is recorded (campaigns with
+  // `waveforms = true`), on the thread that records it.
+  WaveformListener onWaveform;
   // A real bench runs in real time (1); tests against the simulated supply
   // stretch a tiny capacitor's cycles instead.
   double realBenchTimeScale = 1.0;

@@ -33,6 +33,12 @@ struct IntegrityReport {
 [[nodiscard]] Result<IntegrityReport> checkDatabase(const std::filesystem::path& database);
 [[nodiscard]] Status vacuumDatabase(const std::filesystem::path& database);
 
+// A new run database at `out` (which must not exist) holding one campaign
+// and all it recorded, waveforms included: what list, report and the GUI
+// read. The source is only read, even while a campaign records into it.
+[[nodiscard]] Status copyCampaignDatabase(const std::filesystem::path& database, std::int64_t campaignId,
+                                          const std::filesystem::path& out);
+
 const std::vector<std::string>& exportableTables();
 // Writes each table (a campaign's rows, or all) to `out`, read-only.
 [[nodiscard]] Status exportTable(const std::filesystem::path& database, const std::string& table,

@@ -17,7 +17,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "aidi/db/database.hpp"
@@ -36,6 +39,24 @@ struct ModelledWaveformOptions {
   double fastAboveW = 1e-4;
 };
 
+// A stretch of a waveform as it is recorded, for a live listener (aidi
+// serve's stream): the points are those written to the run database, at
+// their times t0 + i / rateHz. `firstIndex` numbers the first point within
+// its (run, attempt, sample, source) stream, so a listener that misses a
+// chunk sees the gap. The columns live for the call only.
+struct WaveformChunk {
+  std::int64_t runId = 0;
+  int attempt = 1;
+  int sample = 0;  // RunProfile::kWholeRun (-1) for a meter's stream over the run
+  std::string source;  // model, supply, or the meter's
+  std::uint64_t firstIndex = 0;
+  double t0 = 0, rateHz = 0;
+  std::vector<std::string> channels;             // names, in the order of columns
+  std::vector<std::span<const double>> columns;  // equal lengths
+  std::size_t size() const { return columns.empty() ? 0 : columns.front().size(); }
+};
+using WaveformListener = std::function<void(const WaveformChunk&)>;
+
 // Sampled channels, one value per bin, in segments of one rate.
 struct ModelledSegment {
   double t0 = 0, rateHz = 0;
@@ -45,9 +66,11 @@ struct ModelledSegment {
                                                        const ModelledWaveformOptions& options = {});
 
 // Writes them as source "model", channels current (A), voltage (V), power (W).
+// `live`, when given, is handed each segment as it is written.
 [[nodiscard]] Status recordModelledWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
                                             const std::vector<inst::LoadStretch>& loads, double capacitanceF,
-                                            const ModelledWaveformOptions& options = {});
+                                            const ModelledWaveformOptions& options = {},
+                                            const WaveformListener& live = {});
 
 // Measured: the supply's readings of its output (voltage, current; power
 // their product), taken as fast as it answers and timestamped by the
@@ -55,7 +78,8 @@ struct ModelledSegment {
 // latest reading at its time (a supply's readings are not evenly spaced);
 // source "supply". Fewer than two readings: nothing to write.
 [[nodiscard]] Status recordMeasuredWaveform(db::Database& db, std::int64_t runId, int attempt, int sample,
-                                            const std::vector<inst::SupplyMeasurement>& readings);
+                                            const std::vector<inst::SupplyMeasurement>& readings,
+                                            const WaveformListener& live = {});
 
 // Streamed: a meter's samples over the whole run (RunProfile::kWholeRun),
 // written as they arrive through a connection of the writer's own (the
@@ -65,7 +89,8 @@ struct ModelledSegment {
 // good one starts another at its own time: a gap stays a gap.
 class MeterWaveform {
  public:
-  MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt);
+  // `live`, when given, is handed each stretch of good samples as written.
+  MeterWaveform(std::filesystem::path database, std::int64_t runId, int attempt, WaveformListener live = {});
   [[nodiscard]] Status write(const MeterStream& stream, const inst::MeterChunk& chunk);
   // Commits what is left.
   [[nodiscard]] Status finish();
@@ -76,6 +101,8 @@ class MeterWaveform {
   std::filesystem::path m_path;
   std::int64_t m_runId;
   int m_attempt;
+  WaveformListener m_live;
+  std::uint64_t m_segmentFirst = 0;  // the stream index of the first buffered sample
   std::optional<db::Database> m_db;
   std::optional<db::WaveformWriter> m_writer;
   std::uint64_t m_index = 0;       // samples of the stream so far
