@@ -31,7 +31,7 @@ struct ApiServerOptions {
   std::size_t maxRequestBytes = 1u << 20;   // a longer line ends the connection
   int maxRequestsPerSecond = 500;           // beyond: an error reply per request
   std::size_t maxQueuedMessages = 1000;     // a subscriber further behind is dropped from the stream
-  std::size_t maxQueuedBytes = 64u << 20;   // ... or with this much waiting
+  std::size_t maxQueuedBytes = 16u << 20;   // ... or with this much waiting (shared by all: the bound on memory)
   std::size_t maxExportBytes = 256u << 20;  // a larger export is refused (aidi db export on the server)
 };
 
