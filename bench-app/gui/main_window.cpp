@@ -29,6 +29,7 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <fstream>
@@ -36,6 +37,7 @@
 #include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "aidi/core/api_messages.hpp"
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/policies.hpp"
@@ -73,8 +75,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_modelZoo(core::
 }
 
 MainWindow::~MainWindow() {
-  if (isRunning()) core::requestInterrupt();
+  if (m_worker.joinable() && !m_workerDone) core::requestInterrupt();
   joinWorker();
+  m_remote.reset();  // its reader thread ends before the window goes
 }
 
 void MainWindow::buildUi() {
@@ -247,6 +250,14 @@ void MainWindow::buildActions() {
     if (!path.isEmpty()) openDatabase(path);
   });
   openDb->setShortcut(QKeySequence::Open);
+  file->addAction(tr("&Attach to server..."), this, [this] {
+    bool ok = false;
+    const QString address =
+        QInputDialog::getText(this, tr("aidi serve"), tr("Server (HOST:PORT; a token from AIDI_SERVE_TOKEN):"),
+                              QLineEdit::Normal, QSettings().value("server/last", "127.0.0.1:").toString(), &ok);
+    if (ok && !address.isEmpty()) attachServer(address);
+  });
+  file->addAction(tr("&Detach from server"), this, [this] { detachServer(); });
   file->addAction(tr("Open &lab campaign..."), this, [this] {
     const char* env = std::getenv("AIDI_LAB");
     bool ok = false;
@@ -433,6 +444,7 @@ bool MainWindow::showDatabase(const QString& path, const QString& shownAs, bool 
     showError(tr("Database: %1").arg(fromStd(db.error().message)));
     return false;
   }
+  detachServer();
   m_database = path;
   m_databaseStatus->setText(shownAs);
   if (remember) QSettings().setValue("database/last", path);
@@ -458,11 +470,141 @@ bool MainWindow::openLab(const QString& url, const QString& campaign) {
   return true;
 }
 
+bool MainWindow::attachServer(const QString& address, const QString& token) {
+  if (m_worker.joinable() && !m_workerDone) {
+    showError(tr("A campaign is running here; attach when it has ended."));
+    return false;
+  }
+  core::ApiClientOptions options;
+  if (auto ok = core::parseServerAddress(address.trimmed().toStdString(), options); !ok) {
+    showError(fromStd(ok.error().message));
+    return false;
+  }
+  options.token = token.toStdString();
+  if (options.token.empty())
+    if (const char* env = std::getenv("AIDI_SERVE_TOKEN")) options.token = env;
+  QPointer<MainWindow> guard(this);
+  // Both arrive on the client's reader thread; the window handles them on its own.
+  options.onMessage = [guard](const nlohmann::json& message) {
+    QMetaObject::invokeMethod(qApp, [guard, message] {
+      if (guard) guard->onServerMessage(message);
+    });
+  };
+  options.onClosed = [guard](const std::string& why) {
+    QMetaObject::invokeMethod(qApp, [guard, why] {
+      if (!guard || !guard->m_remote) return;
+      guard->showError(tr("Server: %1").arg(fromStd(why)));
+      guard->m_remoteRunning = false;
+      guard->m_runAction->setEnabled(true);
+      guard->m_stopAction->setEnabled(false);
+    });
+  };
+  auto client = core::ApiClient::connect(options);
+  if (!client) {
+    showError(tr("Server: %1").arg(fromStd(client.error().message)));
+    return false;
+  }
+  if (auto subscribed = (*client)->call("subscribe", {{"on", true}}); !subscribed) {
+    showError(tr("Server: %1").arg(fromStd(subscribed.error().message)));
+    return false;
+  }
+  joinWorker();
+  m_remote = std::move(*client);
+  if (!m_remoteCopies) m_remoteCopies = std::make_unique<QTemporaryDir>();
+  m_database.clear();
+  m_labCopy.reset();
+  const auto bench = m_remote->call("bench.info");
+  m_databaseStatus->setText(tr("aidi serve %1 (bench %2)")
+                                .arg(fromStd(m_remote->address()),
+                                     bench ? fromStd(bench->value("bench", "?")) : QString("?")));
+  if (bench && bench->value("running", false) && (*bench)["campaign"].is_number_integer())
+    m_remoteCampaign = (*bench)["campaign"].get<std::int64_t>();
+  QSettings().setValue("server/last", address);
+  clearError();
+  refreshRuns();
+  return true;
+}
+
+void MainWindow::detachServer() {
+  if (!m_remote) return;
+  m_remote.reset();  // a lock it held dies with the connection; the server's campaign goes on
+  m_remoteRunning = false;
+  m_remoteCampaign = -1;
+  m_runAction->setEnabled(true);
+  m_stopAction->setEnabled(false);
+  m_databaseStatus->clear();
+  m_runs->removeRows(0, m_runs->rowCount());
+}
+
+void MainWindow::onServerMessage(const nlohmann::json& message) {
+  if (!m_remote) return;
+  if (auto e = core::campaignEventOf(message)) {
+    if (e->campaignId != m_remoteCampaign) {  // a campaign another client started: the live view follows it
+      m_remoteCampaign = e->campaignId;
+      m_plot->clear();
+      m_plot->setFollowing(true);
+      m_plot->setTitle(tr("Campaign %1 on %2, live").arg(e->campaignId).arg(fromStd(m_remote->address())));
+      m_liveOffset = 0;
+      m_liveRun = -1;
+      m_liveSample = -1;
+      m_results->clear();
+    }
+    onCampaignEvent(*e);
+    return;
+  }
+  if (message.value("type", "") != "event") return;
+  const std::string event = message.value("event", "");
+  if (event == "campaign_ended") {
+    const std::int64_t id = message.value("campaign", std::int64_t{-1});
+    const bool mine = m_remoteRunning;
+    m_remoteRunning = false;
+    if (mine) (void)m_remote->call("unlock");  // the bench is free for others again
+    m_runAction->setEnabled(true);
+    m_stopAction->setEnabled(false);
+    refreshRuns();
+    if (message.contains("error")) {
+      showError(tr("Campaign %1: %2").arg(id).arg(fromStd(message.value("error", ""))));
+      m_progressText->setText(tr("Stopped on the server. Runs recorded so far are kept there."));
+    } else {
+      m_progressText->setText(tr("Campaign %1 finished on the server.").arg(id));
+    }
+    if (mine) emit campaignFinished(!message.contains("error"));
+  } else if (event == "dropped") {
+    showError(tr("Server: %1 (the live view missed messages)").arg(fromStd(message.value("reason", ""))));
+    if (m_remote) (void)m_remote->call("subscribe", {{"on", true}});
+  }
+}
+
+QString MainWindow::databaseForRun(qint64 runId) {
+  if (!m_remote) return m_database;
+  auto exported = m_remote->call("export", {{"run", runId}, {"format", "sqlite"}}, std::chrono::minutes(2));
+  if (!exported) {
+    showError(tr("Run %1: %2").arg(runId).arg(fromStd(exported.error().message)));
+    return {};
+  }
+  static int copies = 0;
+  const QString path = m_remoteCopies->filePath(QString("campaign-%1-%2.sqlite")
+                                                    .arg(exported->value("campaign", std::int64_t{0}))
+                                                    .arg(++copies));
+  QFile out(path);
+  const QByteArray bytes = QByteArray::fromBase64(QByteArray::fromStdString(exported->value("content", "")));
+  if (!out.open(QIODevice::WriteOnly) || out.write(bytes) != bytes.size() || !out.flush()) {
+    showError(tr("Cannot write %1 (disk full or no permission).").arg(path));
+    return {};
+  }
+  return path;
+}
+
 namespace {
 
 // What the runs browser shows, loaded away from the GUI thread.
+struct CampaignRuns {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<core::RunSummary> runs;
+};
 struct RunsSnapshot {
-  std::vector<std::pair<std::string, std::vector<core::RunSummary>>> campaigns;  // name, runs
+  std::vector<CampaignRuns> campaigns;
   std::string error;
 };
 
@@ -475,7 +617,26 @@ RunsSnapshot loadRuns(const std::filesystem::path& database) {
   for (const auto& c : *campaigns) {
     auto runs = db->runs(c.id);
     if (!runs) return {{}, runs.error().message};
-    snapshot.campaigns.emplace_back(c.name, std::move(*runs));
+    snapshot.campaigns.push_back({c.id, c.name, std::move(*runs)});
+  }
+  return snapshot;
+}
+
+// The same over the API (aidi serve's runs op).
+RunsSnapshot loadRemoteRuns(const std::shared_ptr<core::ApiClient>& server) {
+  RunsSnapshot snapshot;
+  auto campaigns = server->call("runs");
+  if (!campaigns) return {{}, campaigns.error().message};
+  for (const auto& c : *campaigns) {
+    CampaignRuns entry{c.value("id", std::int64_t{-1}), c.value("name", std::string("?")), {}};
+    auto runs = server->call("runs", {{"campaign", entry.id}});
+    if (!runs) return {{}, runs.error().message};
+    for (const auto& r : *runs) {
+      auto summary = core::runSummaryOf(r);
+      if (!summary) return {{}, "the server listed a run this GUI cannot read: " + r.dump().substr(0, 200)};
+      entry.runs.push_back(std::move(*summary));
+    }
+    snapshot.campaigns.push_back(std::move(entry));
   }
   return snapshot;
 }
@@ -483,7 +644,7 @@ RunsSnapshot loadRuns(const std::filesystem::path& database) {
 }  // namespace
 
 void MainWindow::refreshRuns() {
-  if (m_database.isEmpty()) {
+  if (m_database.isEmpty() && !m_remote) {
     m_runs->removeRows(0, m_runs->rowCount());
     return;
   }
@@ -500,7 +661,7 @@ void MainWindow::refreshRuns() {
       return;
     }
     m_runs->removeRows(0, m_runs->rowCount());
-    for (const auto& [campaign, runs] : snapshot.campaigns) {
+    for (const auto& [campaignId, campaign, runs] : snapshot.campaigns) {
       for (const auto& r : runs) {
         QList<QStandardItem*> row;
         const auto cell = [&](const QString& text, const QVariant& sortKey) {
@@ -509,6 +670,7 @@ void MainWindow::refreshRuns() {
           row.push_back(item);
         };
         cell(fromStd(campaign), fromStd(campaign));
+        row.back()->setData(QVariant::fromValue<qint64>(campaignId), Qt::UserRole + 1);
         cell(QString::number(r.runId), QVariant::fromValue<qint64>(r.runId));
         cell(fromStd(r.model), fromStd(r.model));
         cell(fromStd(r.policy), fromStd(r.policy));
@@ -524,7 +686,10 @@ void MainWindow::refreshRuns() {
     }
     emit runsRefreshed();
   });
-  watcher->setFuture(QtConcurrent::run(loadRuns, std::filesystem::path(m_database.toStdString())));
+  if (m_remote)
+    watcher->setFuture(QtConcurrent::run(loadRemoteRuns, m_remote));
+  else
+    watcher->setFuture(QtConcurrent::run(loadRuns, std::filesystem::path(m_database.toStdString())));
 }
 
 QList<qint64> MainWindow::selectedRunIds() const {
@@ -545,7 +710,9 @@ bool MainWindow::showRunTimeline(qint64 runId) {
       m_tabs->setCurrentIndex(i);
       return true;
     }
-  auto samples = core::RunProfile::recordedSamples(m_database.toStdString(), runId);
+  const QString database = databaseForRun(runId);
+  if (database.isEmpty()) return false;
+  auto samples = core::RunProfile::recordedSamples(database.toStdString(), runId);
   if (!samples) {
     showError(tr("Run %1: %2").arg(runId).arg(fromStd(samples.error().message)));
     return false;
@@ -553,7 +720,7 @@ bool MainWindow::showRunTimeline(qint64 runId) {
   QWidget* page = nullptr;
   QString title;
   if (!samples->empty()) {
-    auto tab = ProfilerTab::open(m_database, runId, m_tabs);
+    auto tab = ProfilerTab::open(database, runId, m_tabs);
     if (!tab) {
       showError(tr("Run %1: %2").arg(runId).arg(fromStd(tab.error().message)));
       return false;
@@ -563,7 +730,7 @@ bool MainWindow::showRunTimeline(qint64 runId) {
     title = tr("Run %1").arg(runId);
   } else {
     // No waveform recorded: the voltage timeline from the power cycles.
-    auto db = openForReading(m_database);
+    auto db = openForReading(database);
     if (!db) {
       showError(tr("Database: %1").arg(fromStd(db.error().message)));
       return false;
@@ -594,14 +761,18 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
     showError(tr("Select two or more runs to compare."));
     return false;
   }
-  auto db = openForReading(m_database);
+  // Over a server, the runs are read from a copy of the first one's campaign.
+  const QString database = databaseForRun(runIds.front());
+  if (database.isEmpty()) return false;
+  auto db = openForReading(database);
   if (!db) {
     showError(tr("Database: %1").arg(fromStd(db.error().message)));
     return false;
   }
   auto found = db->runsById(std::vector<std::int64_t>(runIds.begin(), runIds.end()));
   if (!found) {
-    showError(fromStd(found.error().message));
+    showError(m_remote ? tr("%1 (over a server, compare runs of one campaign)").arg(fromStd(found.error().message))
+                       : fromStd(found.error().message));
     return false;
   }
   const std::vector<core::RunSummary>& chosen = *found;
@@ -662,7 +833,7 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
   m_comparePlot->setProfile(nullptr);
   m_compareProfiles.clear();
   for (const auto& r : chosen) {
-    auto profile = core::RunProfile::open(m_database.toStdString(), r.runId, 0);
+    auto profile = core::RunProfile::open(database.toStdString(), r.runId, 0);
     if (profile) m_compareProfiles.push_back(std::make_unique<core::RunProfile>(std::move(*profile)));
   }
   if (!m_compareProfiles.empty()) {
@@ -680,6 +851,14 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
 }
 
 std::optional<std::int64_t> MainWindow::campaignForExport() const {
+  if (m_remote) {  // the selected run's campaign, else the newest listed
+    const auto rows = m_runsView->selectionModel()->selectedRows(kCampaign);
+    std::optional<std::int64_t> newest;
+    for (int r = 0; r < m_runs->rowCount(); ++r)
+      newest = std::max<std::int64_t>(newest.value_or(0), m_runs->item(r, kCampaign)->data(Qt::UserRole + 1).toLongLong());
+    if (!rows.isEmpty()) return rows.front().data(Qt::UserRole + 1).toLongLong();
+    return newest;
+  }
   auto db = openForReading(m_database);
   if (!db) return std::nullopt;
   const auto ids = selectedRunIds();
@@ -697,16 +876,28 @@ bool MainWindow::exportReport(const QString& path) {
     showError(tr("Nothing to report: open a database with a campaign first."));
     return false;
   }
-  auto report = core::buildReport(m_database.toStdString(), *campaign, m_modelZoo);
-  if (!report) {
-    showError(tr("Report: %1").arg(fromStd(report.error().message)));
-    return false;
-  }
-  std::ofstream out(path.toStdString());
   const QString suffix = QFileInfo(path).suffix().toLower();
-  if (suffix == "csv") core::writeCsv(*report, out);
-  else if (suffix == "json") core::writeJson(*report, out);
-  else core::writeHtml(*report, out);
+  std::ofstream out(path.toStdString());
+  if (m_remote) {  // the server writes the same report
+    auto exported = m_remote->call("export",
+                                   {{"campaign", *campaign},
+                                    {"format", suffix == "csv" || suffix == "json" ? suffix.toStdString() : "html"}},
+                                   std::chrono::minutes(2));
+    if (!exported) {
+      showError(tr("Report: %1").arg(fromStd(exported.error().message)));
+      return false;
+    }
+    out << exported->value("content", "");
+  } else {
+    auto report = core::buildReport(m_database.toStdString(), *campaign, m_modelZoo);
+    if (!report) {
+      showError(tr("Report: %1").arg(fromStd(report.error().message)));
+      return false;
+    }
+    if (suffix == "csv") core::writeCsv(*report, out);
+    else if (suffix == "json") core::writeJson(*report, out);
+    else core::writeHtml(*report, out);
+  }
   out.flush();
   if (!out) {
     showError(tr("Cannot write %1 (disk full or no permission).").arg(path));
@@ -738,6 +929,7 @@ bool MainWindow::runCampaignFile(const QString& path) {
     showError(tr("A campaign is already running."));
     return false;
   }
+  if (m_remote) return runCampaignRemotely(path);
   joinWorker();
   auto campaign = core::loadCampaignFile(path.toStdString(), m_modelZoo);
   if (!campaign) {
@@ -789,13 +981,63 @@ bool MainWindow::runCampaignFile(const QString& path) {
   return true;
 }
 
+// On an attached server: it reads the file itself where it shares this
+// host's files (loopback), else gets its text (its relative trace paths
+// then name the server's files). The live view follows its progress.
+bool MainWindow::runCampaignRemotely(const QString& path) {
+  const std::string host = m_remote->address().substr(0, m_remote->address().rfind(':'));
+  nlohmann::json request;
+  if (host == "127.0.0.1" || host == "::1" || host == "localhost") {
+    request["file"] = QFileInfo(path).absoluteFilePath().toStdString();
+  } else {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+      showError(tr("Campaign file: cannot read %1").arg(path));
+      return false;
+    }
+    request["toml"] = file.readAll().toStdString();
+  }
+  if (auto locked = m_remote->call("lock"); !locked) {
+    showError(tr("Server: %1").arg(fromStd(locked.error().message)));
+    return false;
+  }
+  auto started = m_remote->call("campaign.start", request, std::chrono::minutes(1));
+  if (!started) {
+    showError(tr("Server: %1").arg(fromStd(started.error().message)));
+    return false;
+  }
+  m_remoteCampaign = started->value("campaign", std::int64_t{-1});
+  m_remoteRunning = true;
+  clearError();
+  m_plot->clear();
+  m_plot->setFollowing(true);
+  m_plot->setTitle(tr("Campaign %1 on %2, live").arg(m_remoteCampaign).arg(fromStd(m_remote->address())));
+  m_liveOffset = 0;
+  m_liveRun = -1;
+  m_liveSample = -1;
+  m_progress->setValue(0);
+  m_results->clear();
+  m_runAction->setEnabled(false);
+  m_stopAction->setEnabled(true);
+  m_tabs->setCurrentIndex(0);
+  return true;
+}
+
 void MainWindow::stopCampaign() {
   if (!isRunning()) return;
+  if (m_remote) {
+    if (auto stopped = m_remote->call("campaign.stop"); !stopped)
+      showError(tr("Server: %1").arg(fromStd(stopped.error().message)));
+    else
+      statusBar()->showMessage(tr("Stopping on the server after the current power cycle..."));
+    return;
+  }
   core::requestInterrupt();
   statusBar()->showMessage(tr("Stopping after the current power cycle..."));
 }
 
 void MainWindow::onCampaignEvent(const core::CampaignEvent& e) {
+  if (m_progress->maximum() != e.runsTotal) m_progress->setRange(0, e.runsTotal);
   m_progress->setValue(e.runsEnded);
   const QString eta = e.etaS < 0 ? tr("--") : QString::number(e.etaS, 'f', 0) + " s";
   m_progressText->setText(tr("%1/%2 runs  %3 / %4 / %5  sample %6/%7  %8 power cycles  ETA %9")

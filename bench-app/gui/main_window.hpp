@@ -15,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "aidi/core/api_client.hpp"
 #include "aidi/core/bench_file.hpp"
 #include "aidi/core/lab.hpp"
 #include "aidi/core/campaign_runner.hpp"
@@ -33,6 +34,7 @@ class QAction;
 class QComboBox;
 class QListWidget;
 class QSvgWidget;
+class QTemporaryDir;
 
 namespace aidi::gui {
 class ProfilerPlot;
@@ -54,6 +56,13 @@ class MainWindow : public QMainWindow {
   // A lab's campaign (docs/lab.md), read through a scratch copy of it as a
   // run database (core::exportFromLab); a read-only role will do.
   bool openLab(const QString& url, const QString& campaign);
+  // A remote bench: `aidi serve` at HOST:PORT (docs/api.md). Its campaigns'
+  // progress drives the live view, its runs fill the runs browser (over
+  // the API), a campaign file runs on it, and a run opened is read from a
+  // copy of its campaign the server exports. Opening a database detaches.
+  bool attachServer(const QString& address, const QString& token = {});
+  void detachServer();
+  bool attached() const { return m_remote != nullptr; }
   bool useBench(const QString& benchFileOrVirtual);  // "virtual" or a bench file
   void connectBench();                               // identities of the bench's instruments
   void flashBench(const QString& model, const QString& policy);  // through the bench's flasher
@@ -74,7 +83,7 @@ class MainWindow : public QMainWindow {
   void refreshRuns();
   bool refreshing() const { return m_refreshing > 0; }
 
-  bool isRunning() const { return m_worker.joinable() && !m_workerDone; }
+  bool isRunning() const { return (m_worker.joinable() && !m_workerDone) || m_remoteRunning; }
   QString errorText() const;
   QString benchSummary() const;
   QStandardItemModel* runsModel() const { return m_runs; }
@@ -105,6 +114,15 @@ class MainWindow : public QMainWindow {
   void joinWorker();
 
   bool showDatabase(const QString& path, const QString& shownAs, bool remember);
+  // The database a run is read from: the open one, or (attached) a fresh
+  // copy of the run's campaign from the server; empty when that failed.
+  QString databaseForRun(qint64 runId);
+  bool runCampaignRemotely(const QString& path);
+  void onServerMessage(const nlohmann::json& message);
+  std::shared_ptr<core::ApiClient> m_remote;  // shared with the runs browser's loads
+  std::unique_ptr<QTemporaryDir> m_remoteCopies;  // campaigns copied from a server, for the window's life
+  bool m_remoteRunning = false;           // a campaign started here runs on the server
+  std::int64_t m_remoteCampaign = -1;     // the campaign the live view shows
   QString m_database;
   std::optional<core::LabCopy> m_labCopy;  // the lab campaign shown, copied
   QString m_bench = "virtual";

@@ -25,6 +25,8 @@
 #include <random>
 
 #include "../support/postgres_server.hpp"
+#include "aidi/core/api_client.hpp"
+#include "aidi/core/api_server.hpp"
 #include "aidi/core/lab.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/inst/scpi_psu_simulator.hpp"
@@ -526,6 +528,72 @@ class GuiTest : public QObject {
     QCOMPARE(w.databasePath(), copy);
     QVERIFY(!w.openLab("postgresql://aidi:secret@127.0.0.1:1/x", "in-the-lab"));
     QVERIFY2(w.errorText().contains("holds a password"), qPrintable(w.errorText()));
+  }
+
+  // Attached to an `aidi serve` (in this process, on loopback): a campaign
+  // file runs on it and drives the live view; its runs fill the browser
+  // over the API; a run opens from the campaign's export; the report is
+  // the server's; a campaign another client starts is followed; a server
+  // that goes away says so.
+  void attachedToAServer() {
+    aidi::core::ApiServerOptions options;
+    options.database = m_dir->path() / "served.sqlite";
+    options.modelZoo = aidi::core::defaultModelDirectory();
+    options.subset = aidi::core::subsetFileFor(options.modelZoo);
+    auto server = aidi::core::ApiServer::start(options);
+    QVERIFY2(server, server ? "" : server.error().message.c_str());
+    const QString address = QString("127.0.0.1:%1").arg((*server)->port());
+    MainWindow w;
+    QVERIFY(!w.attachServer("no-port-here"));
+    QVERIFY2(w.errorText().contains("HOST:PORT"), qPrintable(w.errorText()));
+    QVERIFY(!w.attachServer("127.0.0.1:1"));
+    QVERIFY2(w.errorText().contains("127.0.0.1:1"), qPrintable(w.errorText()));
+    QSignalSpy shown(&w, &MainWindow::runsRefreshed);
+    QVERIFY2(w.attachServer(address), qPrintable(w.errorText()));
+    QVERIFY(w.attached());
+    QTRY_VERIFY_WITH_TIMEOUT(!w.refreshing() && shown.count() > 0, 20000);
+    QCOMPARE(w.runsModel()->rowCount(), 0);
+
+    QSignalSpy finished(&w, &MainWindow::campaignFinished);
+    const QString campaign = writeCampaign(m_path, "served", R"(["inas-tiny"])", R"(["loop", "aidi"])", 1);
+    QVERIFY2(w.runCampaignFile(campaign), qPrintable(w.errorText()));
+    QVERIFY(w.isRunning());
+    QVERIFY(finished.wait(180000));
+    QCOMPARE(finished.first().first().toBool(), true);
+    QVERIFY2(w.plot()->sampleCount() > 0, "the live view drew the server's power cycles");
+    QCOMPARE(w.resultsList()->count(), 2);
+    refreshAndWait(w);
+    QCOMPARE(w.runsModel()->rowCount(), 2);
+    QCOMPARE(w.runsModel()->item(0, 0)->text(), QString("served"));
+    QCOMPARE(w.runsModel()->item(0, 5)->text(), QString("done"));
+    QVERIFY(w.databasePath().isEmpty());  // nothing was recorded here
+    QVERIFY2(w.showRunTimeline(runIdAt(w, 1)), qPrintable(w.errorText()));
+    QVERIFY2(w.compareRuns({runIdAt(w, 0), runIdAt(w, 1)}), qPrintable(w.errorText()));
+    const QString report = m_path + "/served.html";
+    QVERIFY2(w.exportReport(report), qPrintable(w.errorText()));
+    QFile html(report);
+    QVERIFY(html.open(QIODevice::ReadOnly));
+    QVERIFY(html.readAll().contains("served"));
+
+    // Another client's campaign: the live view follows it.
+    aidi::core::ApiClientOptions other;
+    other.port = (*server)->port();
+    auto driver = aidi::core::ApiClient::connect(other);
+    QVERIFY2(driver, driver ? "" : driver.error().message.c_str());
+    QVERIFY((*driver)->call("lock"));
+    QVERIFY((*driver)->call("harvester.set", {{"harvest", {{"constant_w", 0.002}, {"capacitor_uf", 100}}}}));
+    auto started = (*driver)->call("run.start", {{"model", "inas-tiny"}, {"policy", "aidi"}});
+    QVERIFY2(started, started ? "" : started.error().message.c_str());
+    QTRY_VERIFY_WITH_TIMEOUT(w.resultsList()->count() == 1, 120000);  // its one inference, in a cleared view
+    QVERIFY((*driver)->call("campaign.wait", {{"timeout_s", 120}}, std::chrono::minutes(3)));
+    QTRY_VERIFY_WITH_TIMEOUT(!w.refreshing() && w.runsModel()->rowCount() == 3, 20000);
+
+    // The server goes away: said, and nothing local is touched.
+    driver->reset();
+    (*server)->stop();
+    QTRY_VERIFY_WITH_TIMEOUT(w.errorText().contains("Server:"), 20000);
+    w.detachServer();
+    QVERIFY(!w.attached());
   }
 
  private:

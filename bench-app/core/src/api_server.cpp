@@ -774,6 +774,8 @@ inst::Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions
     return inst::fail(inst::ErrorCode::Invalid, "listening on " + options.host +
                                                     " needs a token (AIDI_SERVE_TOKEN or --token-file): anyone who reaches "
                                                     "it could drive the bench");
+  // The database exists from the start, so clients list it (empty) at once.
+  if (auto made = migrateDatabase(options.database); !made) return std::unexpected(made.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (!options.benchFile.empty()) {
