@@ -34,6 +34,7 @@
 #include "aidi/core/database_admin.hpp"
 #include "aidi/core/api_server.hpp"
 #include "aidi/core/install_layout.hpp"
+#include "aidi/core/lab.hpp"
 #include "cli_reference.hpp"
 #include "lab_commands.hpp"
 #include "cli_words.hpp"
@@ -904,7 +905,7 @@ void addServe(Commands& c) {
   struct Options {
     std::string listen = "127.0.0.1:0";
     std::filesystem::path db = aidi::core::defaultDatabasePath(), zoo = aidi::core::defaultModelDirectory(), tokenFile;
-    std::string bench = "virtual";
+    std::string bench = "virtual", lab;
   };
   auto o = std::make_shared<Options>();
   auto* sub = c.app.add_subcommand("serve", "Serve the bench to scripts: newline-delimited JSON over TCP (docs/api.md)");
@@ -915,6 +916,9 @@ void addServe(Commands& c) {
   sub->add_option("--token-file", o->tokenFile, "A file holding the token clients must give (or set AIDI_SERVE_TOKEN)");
   sub->add_option("--bench", o->bench, "The bench served: a bench file (fixtures/benches/README.md) or virtual")
       ->capture_default_str();
+  auto* db = sub->get_option("--db");
+  sub->add_option("--lab", o->lab, "Serve a lab instead (docs/lab.md): campaigns go to its workers; postgresql://USER@HOST/DB")
+      ->excludes(db);
   c.on(sub, [o] {
     aidi::core::ApiServerOptions s;
     const auto colon = o->listen.rfind(':');
@@ -934,14 +938,20 @@ void addServe(Commands& c) {
         return reportError({aidi::ErrorCode::Invalid, o->tokenFile.string() + ": no token in it"});
     }
     if (o->bench != "virtual") s.benchFile = o->bench;
+    if (!o->lab.empty()) {
+      auto url = aidi::core::labUrl(o->lab);
+      if (!url) return reportError(url.error());
+      s.lab = *url;
+    }
     s.database = o->db;
-    if (std::error_code ec; o->db.has_parent_path()) std::filesystem::create_directories(o->db.parent_path(), ec);
+    if (std::error_code ec; s.lab.empty() && o->db.has_parent_path())
+      std::filesystem::create_directories(o->db.parent_path(), ec);
     s.modelZoo = o->zoo;
     s.subset = aidi::core::subsetFileFor(o->zoo);
     auto server = aidi::core::ApiServer::start(s);
     if (!server) return reportError(server.error());
-    fmt::print("aidi serve: API {}.{} on {}:{}, bench {}, database {}\n", aidi::core::kApiMajor, aidi::core::kApiMinor,
-               s.host, (*server)->port(), o->bench, s.database.string());
+    fmt::print("aidi serve: API {}.{} on {}:{}, bench {}, {} {}\n", aidi::core::kApiMajor, aidi::core::kApiMinor, s.host,
+               (*server)->port(), o->bench, s.lab.empty() ? "database" : "lab", s.lab.empty() ? s.database.string() : s.lab);
     std::fflush(stdout);
     (*server)->wait();  // until Ctrl-C
     (*server)->stop();

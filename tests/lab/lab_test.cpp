@@ -3,6 +3,11 @@
 // connection errors, and `aidi worker` processes running a campaign
 // together: every run recorded exactly once, a worker killed mid-run, the
 // server stopped mid-campaign.
+#include "aidi/core/api_client.hpp"
+#include "aidi/core/api_messages.hpp"
+#include "aidi/core/api_server.hpp"
+#include "aidi/core/model_zoo.hpp"
+#include <mutex>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <signal.h>
@@ -379,4 +384,82 @@ TEST(LabWorkers, ARealBenchCampaignExports) {
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0]["done"], 1);
   EXPECT_EQ(listed[0]["remaining"], 15) << "what the lab has not recorded stays planned";
+}
+
+// aidi serve --lab: a campaign started over the API goes to the lab's
+// workers; the server follows it to its end and lists, reports and exports
+// it from the lab; what the lab does not keep is refused by name.
+TEST(LabServe, ACampaignStartedOverTheApiRunsOnTheWorkersAndIsReadBack) {
+  NEED_SERVER();
+  const std::string url = freshLab();
+  auto dir = inst::TempDir::create("aidi-lab-serve-");
+  ASSERT_TRUE(dir);
+  ASSERT_EQ(test::runAidi({"lab", "init", "--lab", url}).exitCode, 0);
+  core::ApiServerOptions options;
+  options.lab = url;
+  options.modelZoo = core::defaultModelDirectory();
+  auto server = core::ApiServer::start(options);
+  ASSERT_TRUE(server) << server.error().message;
+  core::ApiClientOptions to;
+  to.port = (*server)->port();
+  std::vector<nlohmann::json> streamed;
+  std::mutex streamedMutex;
+  to.onMessage = [&](const nlohmann::json& m) {
+    std::lock_guard lock(streamedMutex);
+    streamed.push_back(m);
+  };
+  auto client = core::ApiClient::connect(to);
+  ASSERT_TRUE(client) << client.error().message;
+  EXPECT_EQ((*client)->hello()["lab"], url);
+  ASSERT_TRUE((*client)->call("subscribe"));
+  ASSERT_TRUE((*client)->call("lock"));
+  auto started = (*client)->call("campaign.start", {{"toml", campaignText("served", 1, R"(["loop", "aidi"])", 1)}});
+  ASSERT_TRUE(started) << started.error().message;
+  const auto id = (*started)["campaign"].get<std::int64_t>();
+  EXPECT_EQ(count(url, "SELECT count(*) FROM lab_runs"), 2);
+  auto listed = (*client)->call("runs");
+  ASSERT_TRUE(listed) << listed.error().message;
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0]["state"], "planned");
+  auto worker = startWorker(url, "served-worker", *dir);
+  auto waited = (*client)->call("campaign.wait", {{"timeout_s", 300}}, std::chrono::minutes(6));
+  ASSERT_TRUE(waited) << waited.error().message;
+  EXPECT_FALSE(waited->contains("error")) << waited->dump();
+  ASSERT_TRUE(worker.wait(inst::Millis{60000}));
+  {
+    std::lock_guard lock(streamedMutex);
+    ASSERT_FALSE(streamed.empty());
+    EXPECT_EQ(streamed.back()["event"], "campaign_ended");
+    EXPECT_EQ(streamed.back()["done"], 2);
+  }
+  auto runs = (*client)->call("runs", {{"campaign", id}});
+  ASSERT_TRUE(runs) << runs.error().message;
+  ASSERT_EQ(runs->size(), 2u);
+  for (const auto& r : *runs) {
+    auto summary = core::runSummaryOf(r);
+    ASSERT_TRUE(summary) << r.dump();
+    EXPECT_EQ(summary->state, "done");
+    EXPECT_EQ(summary->finished, 1);
+  }
+  auto csv = (*client)->call("export", {{"campaign", id}, {"format", "csv"}});
+  ASSERT_TRUE(csv) << csv.error().message;
+  EXPECT_NE((*csv)["content"].get<std::string>().find("inas-tiny,mps2-an386,aidi,c0"), std::string::npos);
+  auto sqlite = (*client)->call("export", {{"campaign", id}, {"format", "sqlite"}});
+  ASSERT_TRUE(sqlite) << sqlite.error().message;
+  EXPECT_GT((*sqlite)["bytes"].get<std::size_t>(), 0u);
+  // What the lab does not keep, or cannot name.
+  auto waveform = (*client)->call("stats", {{"run", 1}});
+  ASSERT_FALSE(waveform);
+  EXPECT_NE(waveform.error().message.find("keeps no waveforms"), std::string::npos) << waveform.error().message;
+  auto byRun = (*client)->call("export", {{"run", 1}});
+  ASSERT_FALSE(byRun);
+  EXPECT_NE(byRun.error().message.find("export a campaign"), std::string::npos);
+  auto unknown = (*client)->call("runs", {{"campaign", 999}});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("999"), std::string::npos) << unknown.error().message;
+  // A lab that is not there: the CLI refuses a password in the URL first.
+  const auto refused = test::runAidi({"serve", "--lab", "postgresql://u:secret@127.0.0.1:1/x"});
+  EXPECT_EQ(refused.exitCode, 1);
+  EXPECT_NE(refused.output.find("password"), std::string::npos) << refused.output;
+  EXPECT_EQ(refused.output.find("secret"), std::string::npos) << "never echoed";
 }

@@ -32,6 +32,7 @@
 #include "aidi/core/campaign_runner.hpp"
 #include "aidi/core/database_admin.hpp"
 #include "aidi/core/interrupt.hpp"
+#include "aidi/core/lab.hpp"
 #include "aidi/core/model_zoo.hpp"
 #include "aidi/core/psu_control.hpp"
 #include "aidi/core/report.hpp"
@@ -110,7 +111,7 @@ struct ApiServer::Impl {
   std::map<int, std::shared_ptr<Connection>> offline;  // answer()'s callers
   int nextId = 1;
   std::optional<int> lockHolder;
-  std::thread campaign;
+  std::thread campaignThread;
   std::optional<std::int64_t> campaignId;
   bool campaignRunning = false;
   std::atomic<bool> stopAsked{false};  // campaign.stop, as opposed to Ctrl-C of the server
@@ -196,7 +197,7 @@ struct ApiServer::Impl {
   inst::Result<CampaignFile> campaignOnThisBench(const std::string& text, const std::filesystem::path& path) {
     auto file = bench ? parseCampaignOnBench(text, path, bench->path, options.modelZoo)
                       : parseCampaign(text, path, options.modelZoo);
-    if (file && !bench && !file->benchFile.empty())
+    if (file && !bench && options.lab.empty() && !file->benchFile.empty())
       return inst::fail(inst::ErrorCode::Unsupported,
                         "this server's bench is virtual; the campaign names bench " + file->bench +
                             " (serve that bench: aidi serve --bench FILE)");
@@ -272,19 +273,20 @@ struct ApiServer::Impl {
     {
       std::lock_guard lock(mutex);
       if (campaignRunning) return error("busy", "campaign " + std::to_string(*campaignId) + " is running");
-      previous = std::move(campaign);
+      previous = std::move(campaignThread);
     }
     if (previous.joinable()) previous.join();  // ended: it only has to be reaped
     std::unique_lock lock(mutex);
     if (campaignRunning) return error("busy", "campaign " + std::to_string(*campaignId) + " is running");
     if (instrumentsInUse) return error("busy", "the bench's instruments are in use (supply.set or bench.probe)");
+    if (!options.lab.empty()) return submitToTheLab(file);
     auto id = planCampaign(file, options.database);
     if (!id) return error("database", id.error().message);
     campaignId = *id;
     campaignRunning = true;
     campaignFailure.clear();
     clearInterrupt();
-    campaign = std::thread([this, id = *id] {
+    campaignThread = std::thread([this, id = *id] {
       RunnerOptions runner;
       runner.database = options.database;
       runner.modelZoo = options.modelZoo;
@@ -312,6 +314,65 @@ struct ApiServer::Impl {
     return json{{"ok", true}, {"result", {{"campaign", *id}}}};
   }
 
+  // With a lab: the campaign goes to the lab's workers, and this server
+  // follows its progress there until every run has ended (called with the
+  // server's mutex held).
+  json submitToTheLab(const CampaignFile& file) {
+    auto id = submitToLab(options.lab, file, {});
+    if (!id) return error("lab", id.error().message);
+    campaignId = *id;
+    campaignRunning = true;
+    campaignFailure.clear();
+    stopAsked = false;
+    campaignThread = std::thread([this, id = *id] {
+      json done{{"type", "event"}, {"event", "campaign_ended"}, {"campaign", id}};
+      std::string lastError;
+      while (!stopping && !stopAsked) {
+        auto all = labCampaigns(options.lab);
+        if (!all) {
+          lastError = all.error().message;  // the lab may come back; keep following
+        } else {
+          const auto it = std::find_if(all->begin(), all->end(), [&](const lab::LabCampaign& c) { return c.id == id; });
+          if (it != all->end() && it->done + it->failed >= it->runs) {
+            done["done"] = it->done;
+            done["failed"] = it->failed;
+            lastError.clear();
+            break;
+          }
+        }
+        for (int k = 0; k < 5 && !stopping && !stopAsked; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      {
+        std::lock_guard ending(mutex);
+        campaignRunning = false;
+        if (!done.contains("done")) {
+          campaignFailure = stopAsked ? "no longer followed here: the lab's workers go on with it" : "the server stopped";
+          if (!lastError.empty()) campaignFailure += " (" + lastError + ")";
+          done["error"] = campaignFailure;
+        }
+        stopAsked = false;
+      }
+      campaignEnded.notify_all();
+      broadcast(done);
+    });
+    return json{{"ok", true}, {"result", {{"campaign", *id}, {"lab", options.lab}}}};
+  }
+
+  // A run database to read: the server's, or a scratch copy of a lab campaign.
+  struct Readable {
+    std::filesystem::path database;
+    std::int64_t campaign = -1;
+    std::optional<LabCopy> copy;
+  };
+  inst::Result<Readable> readable(std::int64_t campaign) {
+    if (options.lab.empty()) return Readable{options.database, campaign, std::nullopt};
+    auto copy = LabCopy::make(options.lab, std::to_string(campaign), options.modelZoo);
+    if (!copy) return std::unexpected(copy.error());
+    Readable r{copy->database(), copy->campaignId(), std::nullopt};
+    r.copy.emplace(std::move(*copy));
+    return r;
+  }
+
   // What this bench is: its instruments and limits, the harvest set for
   // single runs, who holds it and what runs.
   json benchInfo() {
@@ -333,6 +394,7 @@ struct ApiServer::Impl {
     info["harvest"] = harvest;
     info["campaign"] = campaignId ? json(*campaignId) : json(nullptr);
     info["running"] = campaignRunning;
+    if (!options.lab.empty()) info["lab"] = options.lab;
     return json{{"ok", true}, {"result", info}};
   }
 
@@ -421,6 +483,7 @@ struct ApiServer::Impl {
       id = request["campaign"].get<std::int64_t>();
     }
     if (!run && id < 0) return error("invalid", "give campaign or run");
+    if (!options.lab.empty() && run) return error("unsupported", "from a lab, export a campaign (its runs are numbered in the export)");
     if (run) {
       auto db = RunBrowser::open(options.database);
       if (!db) return error("database", db.error().message);
@@ -431,19 +494,23 @@ struct ApiServer::Impl {
     }
     const std::string format = request.value("format", "html");
     json result{{"campaign", id}, {"format", format}};
+    auto source = readable(id);  // the server's database, or the lab campaign's copy
+    if (!source) return error("lab", source.error().message);
+    const std::filesystem::path& database = source->database;
+    id = source->campaign;
     std::ostringstream out;
     if (request.contains("table")) {
       if (!request["table"].is_string()) return error("invalid", "table must be a table's name");
       const std::string table = request["table"].get<std::string>();
       if (format != "csv" && format != "json") return error("invalid", "a table exports as csv or json, not " + format);
-      if (auto ok = exportTable(options.database, table, id, format == "csv" ? ExportFormat::Csv : ExportFormat::Json, out); !ok)
+      if (auto ok = exportTable(database, table, id, format == "csv" ? ExportFormat::Csv : ExportFormat::Json, out); !ok)
         return error("invalid", ok.error().message);
       result["table"] = table;
     } else if (format == "sqlite") {
       char scratch[] = "/tmp/aidi-export-XXXXXX";
       if (!::mkdtemp(scratch)) return error("io", std::string("a scratch folder: ") + std::strerror(errno));
       const std::filesystem::path folder = scratch, copy = folder / "campaign.sqlite";
-      auto copied = copyCampaignDatabase(options.database, id, copy);
+      auto copied = copyCampaignDatabase(database, id, copy);
       std::string bytes;
       if (copied) {
         std::ifstream in(copy, std::ios::binary);
@@ -462,7 +529,7 @@ struct ApiServer::Impl {
     } else {
       if (format != "html" && format != "csv" && format != "json")
         return error("invalid", "format must be html, csv, json or sqlite, not " + format);
-      auto report = buildReport(options.database, id, options.modelZoo, run);
+      auto report = buildReport(database, id, options.modelZoo, run);
       if (!report) return error("invalid", report.error().message);
       if (format == "html") writeHtml(*report, out);
       else if (format == "csv") writeCsv(*report, out);
@@ -490,6 +557,7 @@ struct ApiServer::Impl {
   }
 
   json runsOf(const json& request) {
+    if (!options.lab.empty()) return labRunsOf(request);
     auto db = RunBrowser::open(options.database);
     if (!db) return error("database", db.error().message);
     if (!request.contains("campaign")) {
@@ -509,9 +577,35 @@ struct ApiServer::Impl {
     return json{{"ok", true}, {"result", list}};
   }
 
+  // A lab's campaigns, or one campaign's runs (numbered as in its export).
+  json labRunsOf(const json& request) {
+    if (!request.contains("campaign")) {
+      auto all = labCampaigns(options.lab);
+      if (!all) return error("lab", all.error().message);
+      json list = json::array();
+      for (const auto& c : *all)
+        list.push_back({{"id", c.id}, {"name", c.name},
+                        {"state", c.done + c.failed >= c.runs ? "done" : c.done + c.failed > 0 ? "running" : "planned"},
+                        {"runs", c.runs}, {"done", c.done}, {"failed", c.failed}});
+      return json{{"ok", true}, {"result", list}};
+    }
+    if (!request["campaign"].is_number_integer()) return error("invalid", "campaign must be a campaign's id");
+    auto copy = readable(request["campaign"].get<std::int64_t>());
+    if (!copy) return error("lab", copy.error().message);
+    auto db = RunBrowser::open(copy->database);
+    if (!db) return error("database", db.error().message);
+    auto runs = db->runs(copy->campaign);
+    if (!runs) return error("invalid", runs.error().message);
+    json list = json::array();
+    for (const auto& r : *runs) list.push_back(runMessage(r));
+    return json{{"ok", true}, {"result", list}};
+  }
+
   // Between two times of a run's recorded waveform (its sample's, or the
   // whole run's, -1): the cursor readouts, or the samples of one channel.
   json profileOf(const json& request, bool samples) {
+    if (!options.lab.empty())
+      return error("unsupported", "a lab keeps no waveforms (docs/lab.md): they stay in its workers' journals");
     const auto integer = [&](const char* key, std::int64_t fallback, bool required) -> std::optional<std::int64_t> {
       if (!request.contains(key)) return required ? std::nullopt : std::optional<std::int64_t>(fallback);
       return request[key].is_number_integer() ? std::optional<std::int64_t>(request[key].get<std::int64_t>()) : std::nullopt;
@@ -587,7 +681,9 @@ struct ApiServer::Impl {
         reply = json{{"ok", true},
                      {"result", {{"api", std::to_string(kApiMajor) + "." + std::to_string(kApiMinor)},
                                  {"aidi", AIDI_VERSION}, {"bench", bench ? bench->name : "virtual"},
-                                 {"database", options.database.string()}, {"connection", c.id}}}};
+                                 {"database", options.lab.empty() ? json(options.database.string()) : json(nullptr)},
+                                 {"lab", options.lab.empty() ? json(nullptr) : json(options.lab)},
+                                 {"connection", c.id}}}};
       }
     } else if (!c.authorised) {
       reply = error("hello", "say hello first (op: hello, api: \"1.0\")");
@@ -635,7 +731,7 @@ struct ApiServer::Impl {
       if (!holdsLock(c.id)) reply = error("locked", "lock the bench first (op: lock)");
       else {
         stopAsked = true;
-        requestInterrupt();
+        if (options.lab.empty()) requestInterrupt();  // a lab's campaign is only no longer followed
         reply = json{{"ok", true}, {"result", json::object()}};
       }
     } else if (op == "campaign.wait") {
@@ -775,7 +871,8 @@ inst::Result<std::unique_ptr<ApiServer>> ApiServer::start(const ApiServerOptions
                                                     " needs a token (AIDI_SERVE_TOKEN or --token-file): anyone who reaches "
                                                     "it could drive the bench");
   // The database exists from the start, so clients list it (empty) at once.
-  if (auto made = migrateDatabase(options.database); !made) return std::unexpected(made.error());
+  if (options.lab.empty())
+    if (auto made = migrateDatabase(options.database); !made) return std::unexpected(made.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   if (!options.benchFile.empty()) {
@@ -841,7 +938,7 @@ void ApiServer::stop() {
     if (s.campaignRunning) requestInterrupt();
   }
   if (s.acceptor.joinable()) s.acceptor.join();
-  if (s.campaign.joinable()) s.campaign.join();
+  if (s.campaignThread.joinable()) s.campaignThread.join();
   s.campaignEnded.notify_all();
   std::map<int, std::shared_ptr<Connection>> all;
   {

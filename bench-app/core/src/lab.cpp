@@ -171,6 +171,18 @@ inst::Result<std::int64_t> submitToLab(const std::string& url, const std::filesy
                                        const std::filesystem::path& modelZoo, const lab::Tags& required) {
   auto campaign = loadCampaignFile(campaignFile, modelZoo);
   if (!campaign) return std::unexpected(campaign.error());
+  return submitToLab(url, *campaign, required);
+}
+
+inst::Result<std::vector<lab::LabCampaign>> labCampaigns(const std::string& url) {
+  auto store = lab::LabStore::connect(url);
+  if (!store) return std::unexpected(store.error());
+  return store->campaigns();
+}
+
+inst::Result<std::int64_t> submitToLab(const std::string& url, const CampaignFile& parsed, const lab::Tags& required) {
+  const CampaignFile* campaign = &parsed;
+  const std::filesystem::path& campaignFile = parsed.path;
   // Every worker gets the traces; the stored text names them in the lab.
   std::vector<lab::LabFile> files;
   std::map<std::string, std::string> traceOf;  // condition -> path in the lab

@@ -26,6 +26,7 @@ struct ApiServerOptions {
   std::uint16_t port = 0;          // 0: any free port (port() says which)
   std::string token;               // required of every client when not empty
   std::filesystem::path database;  // the run database campaigns record into
+  std::string lab;                 // or a lab's URL (docs/lab.md): campaigns go to its workers
   std::filesystem::path modelZoo, subset;
   std::filesystem::path benchFile;  // a real bench's file (bench_file.hpp); empty: the virtual bench
   std::size_t maxRequestBytes = 1u << 20;   // a longer line ends the connection

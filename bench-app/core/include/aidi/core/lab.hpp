@@ -15,6 +15,7 @@
 
 #include <optional>
 
+#include "aidi/core/campaign_file.hpp"
 #include "aidi/inst/result.hpp"
 #include "aidi/inst/temp_dir.hpp"
 #include "aidi/lab/lab_store.hpp"
@@ -34,6 +35,11 @@ namespace aidi::core {
 // names them by their place in the lab). Returns the lab's campaign id.
 [[nodiscard]] inst::Result<std::int64_t> submitToLab(const std::string& url, const std::filesystem::path& campaignFile,
                                                       const std::filesystem::path& modelZoo, const lab::Tags& required);
+// The same for a campaign parsed already (aidi serve --lab).
+[[nodiscard]] inst::Result<std::int64_t> submitToLab(const std::string& url, const CampaignFile& campaign,
+                                                      const lab::Tags& required);
+// The lab's campaigns with their progress, oldest first.
+[[nodiscard]] inst::Result<std::vector<lab::LabCampaign>> labCampaigns(const std::string& url);
 
 // What a bench offers: target (its board's), bench (virtual or the file's
 // name), supply and meter drivers; `extra` added (and overriding).
