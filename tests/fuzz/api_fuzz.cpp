@@ -1,7 +1,8 @@
 // libFuzzer target for `aidi serve`'s request parser: arbitrary bytes, cut
 // into lines, answered as requests of a few connections (the first byte
-// picks which). The server's database cannot be created, so no campaign
-// ever starts.
+// picks which). The server's model zoo does not exist, so every campaign,
+// run and harvest names an unknown model and nothing ever starts; the
+// database is a scratch one, so queries and exports run for real.
 //
 // Properties checked on every line:
 //  - no crash, leak or undefined behaviour (ASan/UBSan), whatever the bytes;
@@ -11,12 +12,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "aidi/core/api_server.hpp"
-#include "aidi/core/model_zoo.hpp"
 
 using json = nlohmann::json;
 
@@ -29,9 +30,12 @@ namespace {
 
 aidi::core::ApiServer& server() {
   static std::unique_ptr<aidi::core::ApiServer> s = [] {
+    static char scratch[] = "/tmp/aidi-api-fuzz-XXXXXX";
+    if (!::mkdtemp(scratch)) std::abort();
+    std::atexit([] { std::filesystem::remove_all(scratch); });
     aidi::core::ApiServerOptions o;
-    o.database = "/nonexistent-aidi-fuzz/runs.sqlite";
-    o.modelZoo = aidi::core::defaultModelDirectory();
+    o.database = std::filesystem::path(scratch) / "runs.sqlite";
+    o.modelZoo = "/nonexistent-aidi-fuzz/models";
     o.maxRequestsPerSecond = 1 << 30;
     auto started = aidi::core::ApiServer::start(o);
     if (!started) std::abort();
