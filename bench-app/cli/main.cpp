@@ -32,6 +32,7 @@
 #include "aidi/core/report.hpp"
 #include "aidi/core/simulation.hpp"
 #include "aidi/core/database_admin.hpp"
+#include "aidi/core/advisor.hpp"
 #include "aidi/core/api_server.hpp"
 #include "aidi/core/install_layout.hpp"
 #include "aidi/core/lab.hpp"
@@ -900,6 +901,90 @@ void addLab(Commands& c) {
   c.on(worker, [o] { return aidi::cli::runWorkerCommand(o->worker); });
 }
 
+// Which capacitor, model, policy and board for a harvest and a deadline (docs/advise.md).
+void addAdvise(Commands& c) {
+  struct Options {
+    aidi::core::AdviceRequest request;
+    std::string caps = "22u..10m";
+    double deadline = 0;
+    std::filesystem::path db = aidi::core::defaultDatabasePath(), zoo = aidi::core::defaultModelDirectory(), html;
+    int jobs = 2;
+    std::int64_t show = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* sub = c.app.add_subcommand(
+      "advise", "Which capacitor, model, policy and board meet a deadline most often under a harvest trace");
+  auto& r = o->request;
+  auto* trace = sub->add_option("--trace", r.trace, "Harvest trace (CSV: time_s,power_w), e.g. a measured day");
+  sub->add_option("--deadline", o->deadline, "Latency budget per inference, seconds (none: the lowest p95 latency)")
+      ->check(finiteNumber(0, false, 366 * 86400.0));
+  sub->add_option("--min-accuracy", r.minAccuracy, "Accuracy floor, 0..1 (the model's int8 test accuracy)")
+      ->check(finiteNumber(0, true, 1))
+      ->capture_default_str();
+  sub->add_option("--models", r.models, "Models to try, comma separated (default: the zoo's)")->delimiter(',');
+  sub->add_option("--policies", r.policies, "Policies to try, comma separated (default: all)")->delimiter(',');
+  sub->add_option("--boards", r.boards, "Board profiles to try, comma separated (default: the virtual board)")
+      ->delimiter(',');
+  sub->add_option("--caps", o->caps, "Capacitors, MIN..MAX with units p n u m (a log grid)")->capture_default_str();
+  sub->add_option("--caps-per-decade", r.capsPerDecade, "Grid points per decade of capacitance")->capture_default_str();
+  sub->add_option("--refine", r.refineRounds, "Rounds of grid points added around the front")->capture_default_str();
+  sub->add_option("--measured-starts", r.measuredStarts, "Start times each configuration runs at on the virtual bench")
+      ->capture_default_str();
+  sub->add_option("--starts", r.sweepStarts, "Start times over the trace its latency is predicted at")
+      ->capture_default_str();
+  sub->add_option("--holdout", r.holdoutStarts, "Held-out start times the recommendation runs at again (0: none)")
+      ->capture_default_str();
+  sub->add_option("--seed", r.seed, "Seed of the start times")->capture_default_str();
+  sub->add_option("--window", r.windowS, "The longest an inference may wait for energy, seconds")->capture_default_str();
+  sub->add_option("--jobs", o->jobs, "Virtual benches at once")->check(CLI::Range(1, 64))->capture_default_str();
+  sub->add_option("--db", o->db, "Run database (or set AIDI_DB)")->capture_default_str();
+  sub->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
+  sub->add_option("--html", o->html, "Also write the HTML report, with the front plotted");
+  sub->add_option("--show", o->show, "Print a recorded advice (its id) instead of asking");
+  sub->add_flag("--json", o->json, "One JSON object for scripts");
+  c.on(sub, [o, trace] {
+    std::optional<aidi::core::AdviceResult> result;
+    if (o->show > 0) {
+      auto all = aidi::core::recordedAdvice(o->db);
+      if (!all) return reportError(all.error());
+      for (const auto& a : *all)
+        if (a.id == o->show) result = a.result;
+      if (!result)
+        return reportError({aidi::ErrorCode::Invalid, "no finished advice " + std::to_string(o->show) + " in " + o->db.string()});
+    } else {
+      if (trace->count() == 0) return reportError({aidi::ErrorCode::Invalid, "--trace is required (or --show ID)"});
+      auto& request = o->request;
+      if (o->deadline > 0) request.deadlineS = o->deadline;
+      if (auto ok = aidi::core::parseCapRange(o->caps, request); !ok) return reportError(ok.error());
+      if (std::error_code ec; o->db.has_parent_path()) std::filesystem::create_directories(o->db.parent_path(), ec);
+      aidi::core::AdviceOptions options;
+      options.database = o->db;
+      options.modelZoo = o->zoo;
+      options.subset = aidi::core::subsetFileFor(o->zoo);
+      options.jobs = o->jobs;
+      const bool terminal = !o->json && ::isatty(STDERR_FILENO);
+      options.onProgress = [terminal](const aidi::core::AdviceProgress& p) {
+        if (terminal) fmt::print(stderr, "\r{}: {}/{} configurations measured   ", p.stage, p.runsEnded, p.runsTotal);
+      };
+      auto asked = aidi::core::advise(request, options);
+      if (terminal) fmt::print(stderr, "\n");
+      if (!asked) return reportError(asked.error());
+      result = std::move(*asked);
+    }
+    if (!o->html.empty()) {
+      std::ofstream out(o->html);
+      aidi::core::writeAdviceHtml(*result, out);
+      if (!out.flush()) return reportError({aidi::ErrorCode::Io, o->html.string() + ": cannot write (disk full?)"});
+    }
+    if (o->json)
+      fmt::print("{}\n", aidi::core::adviceJson(*result).dump());
+    else
+      aidi::core::writeAdviceText(*result, std::cout);
+    return 0;
+  });
+}
+
 // The bench as a server for scripts (docs/api.md).
 void addServe(Commands& c) {
   struct Options {
@@ -1034,7 +1119,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", AIDI_VERSION);
   Commands commands{app, {}};
   for (auto add : {addVersion, addDemo, addDecode, addDb, addModels, addVirtualPsu, addCrashTest, addSim, addPsu,
-                   addCampaigns, addFlash, addInstruments, addPorts, addLab, addServe, addReference})
+                   addCampaigns, addFlash, addInstruments, addPorts, addLab, addAdvise, addServe, addReference})
     add(commands);
 
   // `aidi help [CMD...]` is `aidi [CMD...] --help`; an unknown first word gets

@@ -30,6 +30,8 @@ const std::vector<TableScope>& scopes() {
       {"waveform_segments", "channel_id IN (SELECT c.id FROM waveform_channels c JOIN runs r ON r.id = c.run_id"
                             " WHERE r.campaign_id = ?)"},
       {"events", "campaign_id = ? OR run_id IN (SELECT id FROM runs WHERE campaign_id = ?1)"},
+      {"advice", "id IN (SELECT advice_id FROM advice_campaigns WHERE campaign_id = ?)"},
+      {"advice_campaigns", "campaign_id = ?"},
   };
   return all;
 }

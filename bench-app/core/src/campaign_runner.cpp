@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <utility>
 
 #include <fmt/format.h>
@@ -193,17 +194,27 @@ using SampleSink = std::function<inst::Status(const InferencePlan& plan, Simulat
 
 // The plain inference's instructions of a (model, sample) on the virtual
 // board: the energy-bound limit of both benches rests on it; measured once
-// per model, board and sample in this process.
+// per model, board and sample in this process, whatever campaign asks
+// (aidi advise runs many).
 class PlainCounts {
  public:
   explicit PlainCounts(const RunnerOptions& options) : m_options(options) {}
   inst::Result<PlainCount> of(const RunSetup& s, int sample) {
-    const auto key = std::make_tuple(s.run.plan.model, s.board.name, sample);
-    if (const auto it = m_counts.find(key); it != m_counts.end()) return it->second;
+    const auto key = std::make_tuple((m_options.modelZoo / s.run.plan.model).string(), s.board.name, s.board.target,
+                                     s.board.clockHz, sample);
+    static std::mutex mutex;
+    static std::map<decltype(key), PlainCount> counts;
+    {
+      std::lock_guard lock(mutex);
+      if (const auto it = counts.find(key); it != counts.end()) return it->second;
+    }
     SimulationRequest plain = sampleRequest(s, m_options, sample);
     plain.board = virtualStandIn(s.board);
-    auto n = measurePlain(plain);
-    if (n) m_counts[key] = *n;
+    auto n = measurePlain(plain);  // two runners may both count it once: the same number
+    if (n) {
+      std::lock_guard lock(mutex);
+      counts[key] = *n;
+    }
     return n;
   }
 
@@ -217,7 +228,6 @@ class PlainCounts {
     return standIn;
   }
   const RunnerOptions& m_options;
-  std::map<std::tuple<std::string, std::string, int>, PlainCount> m_counts;
 };
 
 // The virtual bench: one simulated inference per sample.
@@ -426,7 +436,7 @@ inst::Result<db::CampaignProgress> runCampaign(std::int64_t campaignId, const Ru
   int endedHere = 0;
   PlainCounts plain(options);
   // Another process may be working on this campaign: it keeps its runs.
-  db::RunOwnership ownership{thisProcessOwner(), ownerAlive, 0};
+  db::RunOwnership ownership{thisProcessOwner() + (options.ownerTag.empty() ? "" : " " + options.ownerTag), ownerAlive, 0};
 
   for (;;) {
     if (inst::interruptRequested()) return cancelled();

@@ -59,6 +59,9 @@ struct RunnerOptions {
   double realBenchTimeScale = 1.0;
   // Only this run of the campaign (a lab worker runs the one it claimed).
   std::optional<int> onlyPlanIndex;
+  // Several runners of one process on one campaign (aidi advise's jobs):
+  // each its own tag, so none takes a run another is executing.
+  std::string ownerTag;
 };
 
 // The campaign's runs in the order they execute (plan index 0..n-1): model,
