@@ -929,7 +929,9 @@ void addAdvise(Commands& c) {
   sub->add_option("--caps", o->caps, "Capacitors, MIN..MAX with units p n u m (a log grid)")->capture_default_str();
   sub->add_option("--caps-per-decade", r.capsPerDecade, "Grid points per decade of capacitance")->capture_default_str();
   sub->add_option("--refine", r.refineRounds, "Rounds of grid points added around the front")->capture_default_str();
-  sub->add_option("--measured-starts", r.measuredStarts, "Start times each configuration runs at on the virtual bench")
+  sub->add_option("--screen-starts", r.screenStarts, "Start times each configuration runs at on the virtual bench")
+      ->capture_default_str();
+  sub->add_option("--measured-starts", r.measuredStarts, "... and each one near the front, when refining")
       ->capture_default_str();
   sub->add_option("--starts", r.sweepStarts, "Start times over the trace its latency is predicted at")
       ->capture_default_str();

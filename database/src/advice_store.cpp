@@ -83,13 +83,15 @@ Result<AdviceRecord> AdviceStore::get(std::int64_t adviceId) {
   return found->front();
 }
 
-Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestDoneRun(Database& db, const std::string& model,
+Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestMeasuredRun(Database& db, const std::string& model,
                                                                            const std::string& policy,
                                                                            const std::string& board,
                                                                            const std::string& condition) {
   auto stmt = sql::Statement::prepare(db.handle(),
                                       "SELECT campaign_id, id FROM runs WHERE model = ? AND policy = ? AND board = ?"
-                                      " AND condition = ? AND state = 'done' ORDER BY id DESC LIMIT 1");
+                                      " AND condition = ? AND (state = 'done' OR (state = 'failed' AND"
+                                      " (SELECT count(*) FROM inferences i WHERE i.run_id = runs.id AND i.attempt = runs.attempt)"
+                                      " >= runs.samples)) ORDER BY id DESC LIMIT 1");
   if (!stmt) return std::unexpected(stmt.error());
   stmt->bind(1, model).bind(2, policy).bind(3, board).bind(4, condition);
   auto row = stmt->step();
@@ -100,7 +102,8 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestDoneRun(Datab
 
 Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64_t runId) {
   auto stmt = sql::Statement::prepare(db.handle(),
-                                      "SELECT i.finished, COALESCE(i.latency_s, 0), COALESCE(i.start_s, 0) FROM inferences i"
+                                      "SELECT i.finished, COALESCE(i.latency_s, 0), COALESCE(i.start_s, 0), COALESCE(i.energy_bound_s, 0),"
+                                      " COALESCE(i.plain_cycles, 0) FROM inferences i"
                                       " JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt WHERE i.run_id = ?"
                                       " ORDER BY i.inference");
   if (!stmt) return std::unexpected(stmt.error());
@@ -110,7 +113,7 @@ Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back({stmt->integer(0) != 0, stmt->real(1), stmt->real(2)});
+    out.push_back({stmt->integer(0) != 0, stmt->real(1), stmt->real(2), stmt->real(3), stmt->real(4)});
   }
   return out;
 }

@@ -52,8 +52,17 @@ std::string traceTag(const std::filesystem::path& trace) {
   return fmt::format("{:016x}", h).substr(0, 10);
 }
 
-std::string conditionName(double capUf, const AdviceRequest& r, const std::string& tag) {
-  return fmt::format("C{:g}uF s{}x{} w{:g} t{}", capUf, r.measuredStarts, r.seed, r.windowS, tag);
+// How a configuration is measured: at `starts` start times drawn with `seed`.
+// One start time is `startS` itself (not drawn: a draw of one is t = 0).
+struct Sampling {
+  int starts = 1;
+  std::uint32_t seed = 1;
+  double startS = 0;
+};
+
+std::string conditionName(double capUf, Sampling m, double windowS, const std::string& tag) {
+  return m.starts == 1 ? fmt::format("C{:g}uF at{:g} w{:g} t{}", capUf, m.startS, windowS, tag)
+                       : fmt::format("C{:g}uF s{}x{} w{:g} t{}", capUf, m.starts, m.seed, windowS, tag);
 }
 
 struct Config {
@@ -77,20 +86,17 @@ double percentile(std::vector<double> v, double p) {
 // A campaign of one model, board and policy over the capacitors given: the
 // unit the sweep measures in (configurations measured before are left out).
 std::string campaignText(const std::string& name, const Config& group, const std::vector<double>& capsUf,
-                         const AdviceRequest& r, const std::string& tag, int starts, std::uint32_t seed) {
+                         const AdviceRequest& r, const std::string& tag, Sampling m) {
   std::string text = fmt::format(
       "# aidi advise: {} on {} under {}\n[campaign]\nname = \"{}\"\nsamples = 1\ntime_limit_s = 3600\n"
       "[matrix]\nmodels = [\"{}\"]\nboards = [\"{}\"]\npolicies = [\"{}\"]\n",
       group.model, group.board, group.policy, name, group.model, group.board, group.policy);
-  for (const double c : capsUf) {
-    AdviceRequest named = r;
-    named.measuredStarts = starts;
-    named.seed = seed;
-    text += fmt::format("[[condition]]\nname = \"{}\"\ntrace = {}\ncapacitor_uf = {:g}\nstarts = {}\nseed = {}\n"
-                        "window_s = {:g}\n",
-                        conditionName(c, named, tag), json(std::filesystem::absolute(r.trace).string()).dump(), c,
-                        starts, seed, r.windowS);
-  }
+  for (const double c : capsUf)
+    text += fmt::format("[[condition]]\nname = \"{}\"\ntrace = {}\ncapacitor_uf = {:g}\n{}window_s = {:g}\n",
+                        conditionName(c, m, r.windowS, tag), json(std::filesystem::absolute(r.trace).string()).dump(), c,
+                        m.starts == 1 ? fmt::format("start_s = {:.17g}\n", m.startS)
+                                      : fmt::format("starts = {}\nseed = {}\n", m.starts, m.seed),
+                        r.windowS);
   return text;
 }
 
@@ -148,6 +154,7 @@ inst::Status checkAdviceRequest(const AdviceRequest& r, const std::filesystem::p
                            r.capMaxUf));
   if (r.capsPerDecade < 1 || r.capsPerDecade > 24) return bad("--caps-per-decade must be from 1 to 24");
   if (r.refineRounds < 0 || r.refineRounds > 4) return bad("--refine must be from 0 to 4");
+  if (r.screenStarts < 1 || r.screenStarts > 100) return bad("--screen-starts must be from 1 to 100");
   if (r.measuredStarts < 1 || r.measuredStarts > 100) return bad("--measured-starts must be from 1 to 100");
   if (r.sweepStarts < 1 || r.sweepStarts > 10'000) return bad("--starts must be from 1 to 10000");
   if (r.holdoutStarts < 0 || r.holdoutStarts > 1000) return bad("--holdout must be from 0 to 1000");
@@ -242,32 +249,54 @@ struct Sweep {
   std::map<std::string, BoardProfile> boards;
   std::int64_t advice = 0;
   std::string name;
-  int measuredNow = 0, reused = 0;
+  std::set<Config> measuredNow;  // configurations this call ran (not the validation)
+  double screenStartS = 0;       // a lone screening start: a lit moment of the trace (screeningStart)
+  Sampling screen() const { return {request.screenStarts, request.seed, screenStartS}; }
+  // The start times added near the front: with the screen's, measuredStarts in all.
+  Sampling precise() const {
+    const int n = std::max(1, request.measuredStarts - request.screenStarts);
+    return {n, request.seed + 1, n == 1 ? startTimes(2, request.seed + 1).back() : 0};
+  }
+  Sampling holdout() const { return {request.holdoutStarts, request.seed + 104729, startTimes(2, request.seed + 104729).back()}; }
 
-  // The configurations measured already: the run that did.
-  inst::Result<std::optional<std::pair<std::int64_t, std::int64_t>>> measuredRun(db::Database& db, const Config& c) {
-    return db::latestDoneRun(db, c.model, c.policy, c.board, conditionName(c.capUf, request, tag));
+  // One screening start tells most when the device is harvesting: a
+  // moment drawn (with the seed) among the trace's lit ones. In the dark
+  // every policy only waits, and its ratio to L* says nothing.
+  double screeningStart() const {
+    const auto candidates = startTimes(64, request.seed);
+    std::vector<double> lit;
+    for (const double t : candidates)
+      if (trace.powerAt(t) > 0) lit.push_back(t);
+    if (lit.empty()) return candidates.front();
+    return lit[request.seed % lit.size()];
+  }
+
+  // The run that measured a configuration so, in any campaign.
+  inst::Result<std::optional<std::pair<std::int64_t, std::int64_t>>> measuredRun(db::Database& db, const Config& c,
+                                                                                  Sampling m) {
+    return db::latestMeasuredRun(db, c.model, c.policy, c.board, conditionName(c.capUf, m, request.windowS, tag));
   }
 
   // Plans what the configurations lack (a campaign per model, board and
   // policy; an unfinished one of this advice asking the same is continued)
   // and runs it.
-  inst::Status measure(const std::set<Config>& configs, const std::string& stage) {
+  inst::Status measure(const std::set<Config>& configs, Sampling m, const std::string& stage, bool sweep = true) {
     auto db = db::Database::open(options.database);
     if (!db) return std::unexpected(db.error());
     db::AdviceStore store(*db);
     std::map<Config, std::vector<double>> missing;  // group (capUf 0) -> caps
     for (const auto& c : configs) {
-      auto run = measuredRun(*db, c);
+      auto run = measuredRun(*db, c, m);
       if (!run) return std::unexpected(run.error());
       if (*run) continue;
       missing[{c.model, c.board, c.policy, 0}].push_back(c.capUf);
+      if (sweep) measuredNow.insert(c);
     }
     std::vector<std::int64_t> campaigns;
     auto mine = store.campaigns(advice);
     if (!mine) return std::unexpected(mine.error());
     for (const auto& [group, caps] : missing) {
-      const std::string text = campaignText(name, group, caps, request, tag, request.measuredStarts, request.seed);
+      const std::string text = campaignText(name, group, caps, request, tag, m);
       std::optional<std::int64_t> id;
       for (const auto& c : *mine) {
         auto stored = recordedCampaign(options.database, c.campaignId, options.modelZoo);
@@ -280,12 +309,9 @@ struct Sweep {
         if (!planned) return std::unexpected(planned.error());
         if (auto ok = store.addCampaign(advice, *planned, stage); !ok) return std::unexpected(ok.error());
         id = *planned;
-        measuredNow += static_cast<int>(caps.size());
       }
       campaigns.push_back(*id);
     }
-    reused += static_cast<int>(configs.size()) - static_cast<int>(std::accumulate(
-                  missing.begin(), missing.end(), std::size_t{0}, [](std::size_t n, const auto& m) { return n + m.second.size(); }));
     return runAll(campaigns, options, stage);
   }
 
@@ -313,30 +339,36 @@ struct Sweep {
     return h.startTimes(trace);
   }
 
+  // A configuration from every run that measured it: its inferences'
+  // ratio to L*, then its latency predicted at the sweep's start times.
   inst::Result<AdvicePoint> evaluate(db::Database& db, const Config& c, const std::vector<double>& sweepStarts) {
     AdvicePoint p{c.model, c.board, c.policy, c.capUf, accuracy.at(c.model)};
-    auto run = measuredRun(db, c);
-    if (!run) return std::unexpected(run.error());
-    if (!*run) {
+    p.p95LatencyS = p.medianLatencyS = std::numeric_limits<double>::infinity();
+    std::vector<double> ratios;
+    for (const Sampling m : {screen(), precise()}) {
+      auto run = measuredRun(db, c, m);
+      if (!run) return std::unexpected(run.error());
+      if (!*run) continue;
+      if (p.run == 0 || m.starts > 1) p.campaign = (*run)->first, p.run = (*run)->second;  // the fuller measurement
+      auto outcomes = db::inferenceOutcomes(db, (*run)->second);
+      if (!outcomes) return std::unexpected(outcomes.error());
+      for (const auto& o : *outcomes) {
+        ++p.measured;
+        if (!o.finished) continue;
+        ++p.finished;
+        p.plainCycles = o.plainCycles;
+        if (o.energyBoundS > 0 && std::isfinite(o.energyBoundS)) ratios.push_back(o.latencyS / o.energyBoundS);
+      }
+    }
+    if (p.measured == 0) {
       p.failure = "not measured";
-      p.p95LatencyS = p.medianLatencyS = std::numeric_limits<double>::infinity();
       return p;
     }
-    p.campaign = (*run)->first;
-    p.run = (*run)->second;
-    auto summaries = db::runSummaries(db, p.campaign);
-    if (!summaries) return std::unexpected(summaries.error());
-    const auto it = std::find_if(summaries->begin(), summaries->end(), [&](const RunSummary& s) { return s.runId == p.run; });
-    if (it == summaries->end()) return inst::fail(inst::ErrorCode::Invalid, "run " + std::to_string(p.run) + " vanished");
-    p.measured = it->inferences;
-    p.finished = it->finished;
-    if (it->finished == 0 || it->latencyRatio.count == 0) {
-      p.failure = it->finished == 0 ? "no inference finished" : "no energy bound recorded";
-      p.p95LatencyS = p.medianLatencyS = std::numeric_limits<double>::infinity();
+    if (p.finished == 0 || ratios.empty() || !(p.plainCycles > 0)) {
+      p.failure = p.finished == 0 ? "no inference finished" : "no energy bound recorded";
       return p;
     }
-    p.ratio = it->latencyRatio.median;
-    p.plainCycles = static_cast<double>(it->plainCycles) / it->finished;
+    p.ratio = percentile(ratios, 0.5);
     std::vector<double> predicted = bounds(c, p.plainCycles, sweepStarts);
     int met = 0;
     for (double& l : predicted) {
@@ -385,24 +417,20 @@ void markFront(std::vector<AdvicePoint>& points, bool deadline) {
   });
 }
 
-// The recommendation: above the accuracy floor, the deadline met most
-// often, then the most accurate, then the smallest capacitor, then the
-// fastest; without a deadline, the lowest p95 latency.
+// The recommendation's order: above the accuracy floor, the deadline met
+// most often, then the most accurate, then the smallest capacitor, then
+// the fastest; without a deadline, the lowest p95 latency first.
+std::tuple<double, double, double, double> recommendationKey(const AdvicePoint& x, const AdviceRequest& r) {
+  return r.deadlineS ? std::make_tuple(-x.meetRate, -x.accuracy, x.capacitorUf, x.p95LatencyS)
+                     : std::make_tuple(x.p95LatencyS, -x.accuracy, x.capacitorUf, 0.0);
+}
+
 std::optional<std::size_t> recommend(const std::vector<AdvicePoint>& points, const AdviceRequest& r) {
   std::optional<std::size_t> best;
   for (std::size_t i = 0; i < points.size(); ++i) {
     const auto& p = points[i];
     if (!p.failure.empty() || p.accuracy < r.minAccuracy) continue;
-    if (!best) {
-      best = i;
-      continue;
-    }
-    const auto& b = points[*best];
-    const auto key = [&](const AdvicePoint& x) {
-      return r.deadlineS ? std::make_tuple(-x.meetRate, -x.accuracy, x.capacitorUf, x.p95LatencyS)
-                         : std::make_tuple(x.p95LatencyS, -x.accuracy, x.capacitorUf, 0.0);
-    };
-    if (key(p) < key(b)) best = i;
+    if (!best || recommendationKey(p, r) < recommendationKey(points[*best], r)) best = i;
   }
   return best;
 }
@@ -414,7 +442,8 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
   if (auto ok = checkAdviceRequest(request, options.modelZoo); !ok) return std::unexpected(ok.error());
   auto trace = inst::HarvestTrace::load(request.trace);
   if (!trace) return std::unexpected(trace.error());
-  Sweep s{request, options, traceTag(request.trace), std::move(*trace), {}, {}, 0, "", 0, 0};
+  Sweep s{request, options, traceTag(request.trace), std::move(*trace), {}, {}, 0, "", {}, 0};
+  s.screenStartS = s.screeningStart();
   auto zoo = listModels(options.modelZoo);
   if (!zoo) return std::unexpected(zoo.error());
   std::vector<std::string> models = request.models;
@@ -446,7 +475,8 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
                 {"deadline_s", request.deadlineS ? json(*request.deadlineS) : json(nullptr)},
                 {"min_accuracy", request.minAccuracy}, {"models", models}, {"boards", boards}, {"policies", policies},
                 {"caps_uf", {request.capMinUf, request.capMaxUf}}, {"caps_per_decade", request.capsPerDecade},
-                {"refine", request.refineRounds}, {"measured_starts", request.measuredStarts},
+                {"refine", request.refineRounds}, {"screen_starts", request.screenStarts},
+                {"measured_starts", request.measuredStarts},
                 {"starts", request.sweepStarts}, {"holdout", request.holdoutStarts}, {"seed", request.seed},
                 {"window_s", request.windowS}};
   s.name = "advise " + request.trace.stem().string();
@@ -480,13 +510,12 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
     markFront(points, request.deadlineS.has_value());
     return {};
   };
-  for (int round = 0; round <= request.refineRounds; ++round) {
-    if (auto ok = s.measure(configs, round == 0 ? "sweep" : "refine " + std::to_string(round)); !ok)
-      return std::unexpected(ok.error());
-    if (auto ok = evaluateAll(); !ok) return std::unexpected(ok.error());
-    if (round == request.refineRounds) break;
-    // Refinement: halfway (geometrically) to each neighbour of a capacitor on the front.
-    std::set<Config> added;
+  if (auto ok = s.measure(configs, s.screen(), "sweep"); !ok) return std::unexpected(ok.error());
+  if (auto ok = evaluateAll(); !ok) return std::unexpected(ok.error());
+  for (int round = 1; round <= request.refineRounds; ++round) {
+    // Around the front: halfway (geometrically) to each neighbour of a
+    // capacitor on it, screened.
+    std::set<Config> added, closer;
     for (const auto& p : points) {
       if (!p.onFront) continue;
       std::vector<double> caps;
@@ -501,9 +530,42 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
             added.insert({p.model, p.board, p.policy, mid});
         }
     }
-    if (added.empty()) break;
     configs.insert(added.begin(), added.end());
+    const std::string stage = "refine " + std::to_string(round);
+    if (auto ok = s.measure(added, s.screen(), stage); !ok) return std::unexpected(ok.error());
+    if (auto ok = evaluateAll(); !ok) return std::unexpected(ok.error());
+    // Then the four best by the recommendation's own order, at more start times.
+    if (request.measuredStarts > request.screenStarts) {
+      std::vector<const AdvicePoint*> best;
+      for (const auto& p : points)
+        if (p.failure.empty() && p.accuracy >= request.minAccuracy) best.push_back(&p);
+      std::sort(best.begin(), best.end(), [&](const AdvicePoint* a, const AdvicePoint* b) {
+        return recommendationKey(*a, request) < recommendationKey(*b, request);
+      });
+      for (std::size_t i = 0; i < best.size() && i < 4; ++i)
+        closer.insert({best[i]->model, best[i]->board, best[i]->policy, best[i]->capacitorUf});
+      if (auto ok = s.measure(closer, s.precise(), stage); !ok) return std::unexpected(ok.error());
+    }
+    if (auto ok = evaluateAll(); !ok) return std::unexpected(ok.error());
   }
+
+  // The recommendation rests on the fuller measurement: a configuration
+  // only screened (a refinement's new capacitor) is measured at more start
+  // times before it is recommended, which may change the recommendation.
+  for (int confirm = 0; confirm < 4 && request.measuredStarts > request.screenStarts; ++confirm) {
+    const auto chosen = recommend(points, request);
+    if (!chosen) break;
+    const AdvicePoint& p = points[*chosen];
+    const Config c{p.model, p.board, p.policy, p.capacitorUf};
+    auto db = db::Database::open(options.database);
+    if (!db) return std::unexpected(db.error());
+    auto precise = s.measuredRun(*db, c, s.precise());
+    if (!precise) return std::unexpected(precise.error());
+    if (*precise) break;
+    if (auto ok = s.measure({c}, s.precise(), "confirm"); !ok) return std::unexpected(ok.error());
+    if (auto ok = evaluateAll(); !ok) return std::unexpected(ok.error());
+  }
+  const double sweepS = std::chrono::duration<double>(Clock::now() - started).count();
 
   AdviceResult result;
   result.advice = s.advice;
@@ -512,8 +574,8 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
   result.minAccuracy = request.minAccuracy;
   result.points = points;
   result.configurations = static_cast<int>(configs.size());
-  result.measuredNow = s.measuredNow;
-  result.reused = static_cast<int>(configs.size()) - s.measuredNow;
+  result.measuredNow = static_cast<int>(s.measuredNow.size());
+  result.reused = static_cast<int>(configs.size()) - result.measuredNow;
   result.recommended = recommend(result.points, request);
   if (!result.recommended) {
     result.verdict = "no configuration finished an inference under this harvest: every run failed (see the runs)";
@@ -564,38 +626,12 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
   // Validation: the recommendation run again at start times the sweep did not use.
   if (result.recommended && request.holdoutStarts > 0) {
     const AdvicePoint& r = result.points[*result.recommended];
-    const std::uint32_t holdoutSeed = request.seed + 104729;
-    const Config group{r.model, r.board, r.policy, 0};
-    const std::string text = campaignText(s.name + " (held out)", group, {r.capacitorUf}, request, s.tag,
-                                          request.holdoutStarts, holdoutSeed);
+    const Config config{r.model, r.board, r.policy, r.capacitorUf};
+    if (auto ok = s.measure({config}, s.holdout(), "validation", false); !ok) return std::unexpected(ok.error());
     auto db = db::Database::open(options.database);
     if (!db) return std::unexpected(db.error());
-    db::AdviceStore store(*db);
-    AdviceRequest named = request;
-    named.measuredStarts = request.holdoutStarts;
-    named.seed = holdoutSeed;
-    auto run = db::latestDoneRun(*db, r.model, r.policy, r.board, conditionName(r.capacitorUf, named, s.tag));
+    auto run = s.measuredRun(*db, config, s.holdout());
     if (!run) return std::unexpected(run.error());
-    if (!*run) {
-      std::optional<std::int64_t> id;
-      auto mine = store.campaigns(s.advice);
-      if (!mine) return std::unexpected(mine.error());
-      for (const auto& c : *mine) {
-        auto stored = recordedCampaign(options.database, c.campaignId, options.modelZoo);
-        if (stored && stored->text == text) id = c.campaignId;
-      }
-      if (!id) {
-        auto file = parseCampaign(text, std::filesystem::absolute("advise-holdout.toml"), options.modelZoo);
-        if (!file) return std::unexpected(file.error());
-        auto planned = planCampaign(*file, options.database);
-        if (!planned) return std::unexpected(planned.error());
-        if (auto ok = store.addCampaign(s.advice, *planned, "holdout"); !ok) return std::unexpected(ok.error());
-        id = *planned;
-      }
-      if (auto ok = runAll({*id}, options, "validation"); !ok) return std::unexpected(ok.error());
-      run = db::latestDoneRun(*db, r.model, r.policy, r.board, conditionName(r.capacitorUf, named, s.tag));
-      if (!run) return std::unexpected(run.error());
-    }
     AdviceValidation v;
     v.starts = request.holdoutStarts;
     v.predictedRate = r.meetRate;
@@ -620,7 +656,8 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
     result.validation = v;
   }
   result.wallS = std::chrono::duration<double>(Clock::now() - started).count();
-  result.configurationsPerMinute = result.wallS > 0 ? 60.0 * result.configurations / result.wallS : 0;
+  result.sweepS = sweepS;
+  result.configurationsPerMinute = sweepS > 0 ? 60.0 * result.configurations / sweepS : 0;
   {
     auto db = db::Database::open(options.database);
     if (!db) return std::unexpected(db.error());
@@ -665,6 +702,7 @@ json adviceJson(const AdviceResult& r) {
          {"measured_now", r.measuredNow},
          {"reused", r.reused},
          {"wall_s", r.wallS},
+         {"sweep_s", r.sweepS},
          {"configurations_per_minute", r.configurationsPerMinute}};
   if (r.validation) {
     const auto& v = *r.validation;
@@ -718,6 +756,7 @@ std::optional<AdviceResult> adviceOf(const json& j) {
     r.measuredNow = j.value("measured_now", 0);
     r.reused = j.value("reused", 0);
     r.wallS = j.value("wall_s", 0.0);
+    r.sweepS = j.value("sweep_s", 0.0);
     r.configurationsPerMinute = j.value("configurations_per_minute", 0.0);
     if (j.contains("validation") && j["validation"].is_object()) {
       const json& v = j["validation"];
@@ -791,8 +830,9 @@ void writeAdviceText(const AdviceResult& r, std::ostream& out) {
                          seconds(v.measuredP95S), seconds(v.predictedP95S),
                          v.holds ? "holds (within 10 %)" : "DOES NOT HOLD (more than 10 % apart)");
   }
-  out << fmt::format("{} configurations ({} measured now, {} from earlier runs) in {:.1f} s: {:.0f} per minute\n",
-                     r.configurations, r.measuredNow, r.reused, r.wallS, r.configurationsPerMinute);
+  out << fmt::format("{} configurations ({} measured now, {} from earlier runs) swept in {:.1f} s: {:.0f} per minute; "
+                     "{:.1f} s in all with the validation\n",
+                     r.configurations, r.measuredNow, r.reused, r.sweepS, r.configurationsPerMinute, r.wallS);
 }
 
 std::string adviceFrontSvg(const AdviceResult& r) {
@@ -918,8 +958,9 @@ void writeAdviceHtml(const AdviceResult& r, std::ostream& out) {
         << escapeHtml(p.failure.empty() ? (p.onFront ? "front" : "") : p.failure) << "</td></tr>";
   }
   out << "</table>"
-      << fmt::format("<p>{} configurations ({} measured now, {} from earlier runs) in {:.1f} s: {:.0f} per minute.</p>",
-                     r.configurations, r.measuredNow, r.reused, r.wallS, r.configurationsPerMinute)
+      << fmt::format("<p>{} configurations ({} measured now, {} from earlier runs) swept in {:.1f} s: {:.0f} per minute; "
+                     "{:.1f} s in all with the validation.</p>",
+                     r.configurations, r.measuredNow, r.reused, r.sweepS, r.configurationsPerMinute, r.wallS)
       << "</body></html>\n";
 }
 

@@ -37,9 +37,11 @@ class AdviceStore {
   Database& m_db;
 };
 
-// The newest run that ended done with this model, policy, board and
-// condition name, in any campaign: (campaign, run).
-[[nodiscard]] Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestDoneRun(
+// The newest run that measured this model, policy, board and condition
+// name, in any campaign: (campaign, run). It ended done, or failed with
+// every inference it planned recorded (some did not finish: that is a
+// result); a run a bench error cut short is not a measurement.
+[[nodiscard]] Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestMeasuredRun(
     Database& db, const std::string& model, const std::string& policy, const std::string& board,
     const std::string& condition);
 
@@ -48,6 +50,8 @@ struct InferenceOutcome {
   bool finished = false;
   double latencyS = 0;
   double startS = 0;
+  double energyBoundS = 0;  // L* of this inference (0: none recorded)
+  double plainCycles = 0;
 };
 [[nodiscard]] Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64_t runId);
 

@@ -3,10 +3,11 @@
 // floor (docs/advise.md).
 //
 // The sweep runs the real firmware on the virtual bench: every
-// configuration (model x board x policy x capacitor) is run at a few start
-// times spread over the trace, which measures its latency relative to the
-// energy-bound limit L* (the project's figure of merit: what its boots,
-// checkpoints, re-execution and waiting cost). L* at any start time follows
+// configuration (model x board x policy x capacitor) is run at a start time
+// of the trace (more, spread over it, for those near the front), which
+// measures its latency relative to the energy-bound limit L* (the project's
+// figure of merit: what its boots, checkpoints, re-execution and waiting
+// cost). L* at any start time follows
 // exactly from the trace and the plain inference's count, so each
 // configuration's latency is then predicted at many start times (latency =
 // its measured ratio x L*(t)): the deadline-met rate and the p95 latency
@@ -43,7 +44,8 @@ struct AdviceRequest {
   double capMinUf = 22, capMaxUf = 10'000;
   int capsPerDecade = 3;
   int refineRounds = 1;     // grid points added around the front, this many times
-  int measuredStarts = 2;   // start times each configuration is run at
+  int screenStarts = 1;     // start times each configuration is run at
+  int measuredStarts = 4;   // ... and each of the six best, in a refinement round (and the recommendation)
   int sweepStarts = 48;     // start times its latency is predicted at
   int holdoutStarts = 20;   // held-out start times the recommendation is run at again
   std::uint32_t seed = 1;
@@ -97,7 +99,9 @@ struct AdviceResult {
   std::string verdict;                   // one line for people
   std::optional<AdviceValidation> validation;
   int configurations = 0, measuredNow = 0, reused = 0;
-  double wallS = 0, configurationsPerMinute = 0;
+  double wallS = 0;  // in all
+  double sweepS = 0;  // the sweep (its rounds), without the validation
+  double configurationsPerMinute = 0;  // of the sweep
 };
 
 struct AdviceProgress {
