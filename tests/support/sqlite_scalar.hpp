@@ -17,6 +17,7 @@ template <class T>
 T sqliteValue(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_busy_timeout(h, 10000);  // a writer at work (a campaign running) holds the file a moment
   sqlite3_stmt* s = nullptr;
   T v = -1;
   if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW) {
@@ -40,6 +41,7 @@ inline double sqliteReal(const std::filesystem::path& db, const std::string& sql
 inline std::string sqliteText(const std::filesystem::path& db, const std::string& sql) {
   sqlite3* h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_busy_timeout(h, 10000);  // a writer at work (a campaign running) holds the file a moment
   sqlite3_stmt* s = nullptr;
   std::string text;
   if (sqlite3_prepare_v2(h, sql.c_str(), -1, &s, nullptr) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)

@@ -487,6 +487,19 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
     auto record = store.openOrCreate(s.name, question.dump());
     if (!record) return std::unexpected(record.error());
     s.advice = record->id;
+    // Continued: what it had planned and not finished (Ctrl-C, kill -9) runs first.
+    auto mine = store.campaigns(s.advice);
+    if (!mine) return std::unexpected(mine.error());
+    auto browser = RunBrowser::open(options.database);
+    if (!browser) return std::unexpected(browser.error());
+    auto unfinished = browser->unfinishedCampaigns();
+    if (!unfinished) return std::unexpected(unfinished.error());
+    std::vector<std::int64_t> resumed;
+    for (const auto& c : *mine)
+      if (std::find(unfinished->begin(), unfinished->end(), c.campaignId) != unfinished->end())
+        resumed.push_back(c.campaignId);
+    if (!resumed.empty())
+      if (auto ok = runAll(resumed, options, "continuing"); !ok) return std::unexpected(ok.error());
   }
 
   std::set<Config> configs;
