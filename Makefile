@@ -103,6 +103,7 @@ bench: build
 	$(BUILD)/tests/bench/latency_bench
 	$(BUILD)/tests/bench/lab_bench
 	$(BUILD)/tests/bench/api_bench
+	$(BUILD)/tests/bench/advise_bench
 	$(BUILD)/tests/bench/plot_bench $(BUILD)/bench-data/waveform.db 2>/dev/null
 	@echo "Continuous operation: 24 h of office-day, mcunet-s / aidi at 100 uF, back to back" \
 	  "(targets: <= 120 s of wall time, >= 10 inferences per wall second)"

@@ -77,13 +77,15 @@ struct AdvicePoint {
   std::string failure;          // why it has no latency (nothing finished)
 };
 
+// Without a deadline, its predicted p95 latency stands for one (95 % of
+// start times within it).
 struct AdviceValidation {
   std::int64_t campaign = 0, run = 0;
   int starts = 0, finished = 0, met = 0;
   double measuredRate = 0;   // met / starts
   double predictedRate = 0;  // the front's rate for it (over the sweep's start times)
   double measuredP95S = 0, predictedP95S = 0;
-  bool holds = false;        // within 10 % (points of rate; of p95 without a deadline)
+  bool holds = false;        // the rates within 10 points
 };
 
 struct AdviceResult {
