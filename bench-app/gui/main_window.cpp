@@ -37,6 +37,7 @@
 #include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include "aidi/core/advisor.hpp"
 #include "aidi/core/api_messages.hpp"
 #include "aidi/core/boot_demo.hpp"
 #include "aidi/core/model_zoo.hpp"
@@ -292,6 +293,19 @@ void MainWindow::buildActions() {
   auto* refresh = run->addAction(tr("Re&fresh runs"), this, &MainWindow::refreshRuns);
   refresh->setShortcut(QKeySequence::Refresh);
   auto* compare = run->addAction(tr("&Compare selected runs"), this, [this] { compareRuns(selectedRunIds()); });
+  run->addAction(tr("Show &advice..."), this, [this] {
+    auto all = m_database.isEmpty() ? Result<std::vector<core::AdviceSummary>>{} : core::recordedAdvice(m_database.toStdString());
+    QStringList names;
+    if (all)
+      for (const auto& a : *all) names.push_front(QString("%1: %2 (%3, %4)").arg(a.id).arg(fromStd(a.name), fromStd(a.state), fromStd(a.createdAt)));
+    if (names.isEmpty()) {
+      showError(tr("No advice in this database: `aidi advise --trace CSV --db %1` asks for one.").arg(m_database));
+      return;
+    }
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, tr("Advice"), tr("Advice:"), names, 0, false, &ok);
+    if (ok) showAdvice(chosen.section(':', 0, 0).toLongLong());
+  });
   compare->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
 
   auto* view = menuBar()->addMenu(tr("&View"));
@@ -846,6 +860,82 @@ bool MainWindow::compareRuns(const QList<qint64>& runIds) {
     }
   }
   m_tabs->setCurrentWidget(m_compare->parentWidget());  // the compare page
+  clearError();
+  return true;
+}
+
+bool MainWindow::showAdvice(qint64 adviceId) {
+  if (m_database.isEmpty()) {
+    showError(tr("Open the database the advice was recorded in first."));
+    return false;
+  }
+  auto all = core::recordedAdvice(m_database.toStdString());
+  if (!all) {
+    showError(tr("Advice: %1").arg(fromStd(all.error().message)));
+    return false;
+  }
+  const core::AdviceSummary* found = nullptr;
+  for (const auto& a : *all)
+    if ((adviceId == 0 || a.id == adviceId) && a.result) found = &a;  // the newest answered, or the one asked for
+  if (!found) {
+    showError(adviceId ? tr("No answered advice %1 in this database.").arg(adviceId)
+                       : tr("No answered advice in this database: `aidi advise` asks for one."));
+    return false;
+  }
+  const core::AdviceResult& r = *found->result;
+  auto* page = new QWidget(m_tabs);
+  auto* layout = new QVBoxLayout(page);
+  auto* verdict = new QLabel(page);
+  verdict->setWordWrap(true);
+  verdict->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  QString text = tr("<b>Recommendation:</b> %1").arg(fromStd(r.verdict).toHtmlEscaped());
+  if (r.validation)
+    text += tr("<br><b>Validation</b> at %1 held-out start times: %2 %, the front predicted %3 %: %4")
+                .arg(r.validation->starts)
+                .arg(100 * r.validation->measuredRate, 0, 'f', 0)
+                .arg(100 * r.validation->predictedRate, 0, 'f', 0)
+                .arg(r.validation->holds ? tr("holds") : tr("does not hold"));
+  verdict->setText(text);
+  layout->addWidget(verdict);
+  auto* front = new QSvgWidget(page);
+  const QByteArray svg = QByteArray::fromStdString(core::adviceFrontSvg(r));
+  front->load(svg);
+  front->setMinimumHeight(300);
+  layout->addWidget(front, 2);
+  auto* table = new QTableWidget(static_cast<int>(r.points.size()), 9, page);
+  table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table->setHorizontalHeaderLabels({tr("model"), tr("board"), tr("policy"), tr("capacitor (uF)"), tr("accuracy"),
+                                    tr("p95 latency (s)"), tr("deadline met"), tr("run"), tr("")});
+  for (int row = 0; row < static_cast<int>(r.points.size()); ++row) {
+    const auto& p = r.points[static_cast<std::size_t>(row)];
+    const QStringList cells = {fromStd(p.model), fromStd(p.board), fromStd(p.policy), QString::number(p.capacitorUf),
+                               QString("%1 %").arg(100 * p.accuracy, 0, 'f', 1),
+                               std::isfinite(p.p95LatencyS) ? QString::number(p.p95LatencyS, 'g', 4) : tr("never"),
+                               r.deadlineS ? QString("%1 %").arg(100 * p.meetRate, 0, 'f', 0) : QString("-"),
+                               QString::number(p.run),
+                               r.recommended && *r.recommended == static_cast<std::size_t>(row)
+                                   ? tr("recommended")
+                                   : p.onFront ? tr("front") : fromStd(p.failure)};
+    for (int c = 0; c < cells.size(); ++c) {
+      auto* item = new QTableWidgetItem(cells[c]);
+      item->setData(Qt::UserRole, QVariant::fromValue<qint64>(p.run));
+      if (p.onFront) {
+        QFont bold = item->font();
+        bold.setBold(true);
+        item->setFont(bold);
+      }
+      table->setItem(row, c, item);
+    }
+  }
+  table->resizeColumnsToContents();
+  // The run behind any point.
+  connect(table, &QTableWidget::cellDoubleClicked, this, [this, table](int row, int) {
+    if (auto* item = table->item(row, 0)) showRunTimeline(item->data(Qt::UserRole).toLongLong());
+  });
+  layout->addWidget(table, 3);
+  m_adviceTable = table;
+  m_tabs->setCurrentIndex(m_tabs->addTab(page, tr("Advice %1").arg(found->id)));
   clearError();
   return true;
 }

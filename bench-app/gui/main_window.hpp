@@ -76,6 +76,11 @@ class MainWindow : public QMainWindow {
   // The compared runs' energy per layer (the report's chart); empty SVG when none is split.
   QByteArray compareEnergySvg() const { return m_compareEnergySvg; }
   bool compareRuns(const QList<qint64>& runIds);
+  // An advice of the open database (aidi advise; its id, 0: the newest) in
+  // a tab of its own: the front plotted, the recommendation and its
+  // validation, and every configuration, whose run opens on a double-click.
+  bool showAdvice(qint64 adviceId = 0);
+  QTableWidget* adviceTable() const { return m_adviceTable; }
   bool exportReport(const QString& path);  // .html, .csv or .json by extension
   bool exportPlot(const QString& path);    // the current tab's plot, .png or .svg (the same run)
   // Reloads the runs browser from the database on a worker thread (the GUI
@@ -161,6 +166,7 @@ class MainWindow : public QMainWindow {
   std::vector<std::unique_ptr<core::RunProfile>> m_compareProfiles;
   QSvgWidget* m_compareEnergy = nullptr;
   QByteArray m_compareEnergySvg;
+  QTableWidget* m_adviceTable = nullptr;  // of the advice tab shown last
   int m_refreshing = 0;           // loads of the runs browser under way
   std::uint64_t m_refreshGeneration = 0;  // only the newest load is shown
 };

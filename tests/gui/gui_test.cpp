@@ -25,6 +25,7 @@
 #include <random>
 
 #include "../support/postgres_server.hpp"
+#include "aidi/core/advisor.hpp"
 #include "aidi/core/api_client.hpp"
 #include "aidi/core/api_server.hpp"
 #include "aidi/core/lab.hpp"
@@ -528,6 +529,46 @@ class GuiTest : public QObject {
     QCOMPARE(w.databasePath(), copy);
     QVERIFY(!w.openLab("postgresql://aidi:secret@127.0.0.1:1/x", "in-the-lab"));
     QVERIFY2(w.errorText().contains("holds a password"), qPrintable(w.errorText()));
+  }
+
+  // An advice (aidi advise) in its tab: the front, the recommendation and
+  // its validation, every configuration; a double-click opens its run.
+  void adviceShowsItsFrontAndOpensTheRunBehindAPoint() {
+    aidi::core::AdviceRequest request;
+    request.trace = (kFixtures + "/traces/indoor-strong.csv").toStdString();
+    request.deadlineS = 30;
+    request.models = {"inas-tiny"};
+    request.policies = {"loop", "aidi"};
+    request.capMinUf = 100;
+    request.capMaxUf = 1000;
+    request.capsPerDecade = 1;
+    request.refineRounds = 0;
+    request.holdoutStarts = 2;
+    aidi::core::AdviceOptions options;
+    options.database = m_dir->path() / "advice.sqlite";
+    options.modelZoo = aidi::core::defaultModelDirectory();
+    options.subset = aidi::core::subsetFileFor(options.modelZoo);
+    auto advice = aidi::core::advise(request, options);
+    QVERIFY2(advice, advice ? "" : advice.error().message.c_str());
+    MainWindow w;
+    QVERIFY(!w.showAdvice());
+    QVERIFY2(w.errorText().contains("Open the database"), qPrintable(w.errorText()));
+    QVERIFY2(w.openDatabase(QString::fromStdString(options.database.string())), qPrintable(w.errorText()));
+    QVERIFY(!w.showAdvice(999));
+    QVERIFY2(w.errorText().contains("999"), qPrintable(w.errorText()));
+    QVERIFY2(w.showAdvice(), qPrintable(w.errorText()));
+    QTableWidget* table = w.adviceTable();
+    QVERIFY(table);
+    QCOMPARE(table->rowCount(), static_cast<int>(advice->points.size()));
+    const int recommended = static_cast<int>(*advice->recommended);
+    QCOMPARE(table->item(recommended, 8)->text(), QString("recommended"));
+    const qint64 run = advice->points[*advice->recommended].run;
+    QCOMPARE(table->item(recommended, 7)->text(), QString::number(run));
+    emit table->cellDoubleClicked(recommended, 2);
+    bool opened = false;
+    auto* tabs = w.findChild<QTabWidget*>();
+    for (int i = 0; i < tabs->count(); ++i) opened |= tabs->widget(i)->property("runId").toLongLong() == run;
+    QVERIFY2(opened, "the recommended configuration's run opened in a tab");
   }
 
   // Attached to an `aidi serve` (in this process, on loopback): a campaign
