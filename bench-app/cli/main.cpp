@@ -910,6 +910,7 @@ void addAdvise(Commands& c) {
     std::filesystem::path db = aidi::core::defaultDatabasePath(), zoo = aidi::core::defaultModelDirectory(), html;
     int jobs = 2;
     std::int64_t show = 0;
+    double continuous = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -939,6 +940,8 @@ void addAdvise(Commands& c) {
       ->capture_default_str();
   sub->add_option("--seed", r.seed, "Seed of the start times")->capture_default_str();
   sub->add_option("--window", r.windowS, "The longest an inference may wait for energy, seconds")->capture_default_str();
+  sub->add_option("--continuous", o->continuous,
+                  "Continuous operation: a request every this many seconds; weighs inferences per day");
   sub->add_option("--jobs", o->jobs, "Virtual benches at once")->check(CLI::Range(1, 64))->capture_default_str();
   sub->add_option("--db", o->db, "Run database (or set AIDI_DB)")->capture_default_str();
   sub->add_option("--dir", o->zoo, "Model zoo directory (or set AIDI_MODELS)")->capture_default_str();
@@ -958,6 +961,7 @@ void addAdvise(Commands& c) {
       if (trace->count() == 0) return reportError({aidi::ErrorCode::Invalid, "--trace is required (or --show ID)"});
       auto& request = o->request;
       if (o->deadline > 0) request.deadlineS = o->deadline;
+      if (o->continuous != 0) request.continuousPeriodS = o->continuous;
       if (auto ok = aidi::core::parseCapRange(o->caps, request); !ok) return reportError(ok.error());
       if (std::error_code ec; o->db.has_parent_path()) std::filesystem::create_directories(o->db.parent_path(), ec);
       aidi::core::AdviceOptions options;

@@ -103,7 +103,7 @@ Result<std::optional<std::pair<std::int64_t, std::int64_t>>> latestMeasuredRun(D
 Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64_t runId) {
   auto stmt = sql::Statement::prepare(db.handle(),
                                       "SELECT i.finished, COALESCE(i.latency_s, 0), COALESCE(i.start_s, 0), COALESCE(i.energy_bound_s, 0),"
-                                      " COALESCE(i.plain_cycles, 0) FROM inferences i"
+                                      " COALESCE(i.plain_cycles, 0), COALESCE(i.energy_uj, 0) FROM inferences i"
                                       " JOIN runs r ON r.id = i.run_id AND r.attempt = i.attempt WHERE i.run_id = ?"
                                       " ORDER BY i.inference");
   if (!stmt) return std::unexpected(stmt.error());
@@ -113,7 +113,7 @@ Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     if (!*row) break;
-    out.push_back({stmt->integer(0) != 0, stmt->real(1), stmt->real(2), stmt->real(3), stmt->real(4)});
+    out.push_back({stmt->integer(0) != 0, stmt->real(1), stmt->real(2), stmt->real(3), stmt->real(4), stmt->real(5)});
   }
   return out;
 }

@@ -32,7 +32,7 @@ void print(const char* what, const core::AdviceResult& r) {
   std::printf("  %d configurations (%d measured) swept in %.1f s: %.0f per minute (target >= 100); %.1f s in all\n",
               r.configurations, r.measuredNow, r.sweepS, r.configurationsPerMinute, r.wallS);
   std::printf("  recommendation: %s\n", r.verdict.c_str());
-  if (r.validation) {
+  if (r.validation && !r.continuousPeriodS) {
     const auto& v = *r.validation;
     if (r.deadlineS)
       std::printf("  held out: met %d of %d (%.0f %%), predicted %.0f %%: %+.0f points (target within 10): %s\n", v.met,
@@ -80,5 +80,21 @@ int main() {
     print((std::string("inas-tiny and mcunet-s, 5 policies, 47 uF..4.7 mF, ") + c.label + ":").c_str(),
           ask(dir, std::string(c.trace) + std::to_string(static_cast<int>(c.deadline)), r));
   }
+  // Continuous operation: a request every 10 s for a day of office-day.
+  core::AdviceRequest continuous;
+  continuous.trace = traces + "office-day.csv";
+  continuous.continuousPeriodS = 10;
+  continuous.models = {"mcunet-s"};
+  continuous.policies = {"layer", "loop", "aidi", "sonic"};
+  continuous.capMinUf = 100;
+  continuous.capMaxUf = 4700;
+  continuous.capsPerDecade = 2;
+  const auto c = ask(dir, "continuous", continuous);
+  print("mcunet-s, 4 policies, 100 uF..4.7 mF, office-day, a request every 10 s:", c);
+  if (c.validation)
+    std::printf("  run continuously for the day: %.0f inferences, predicted %.0f: %+.1f %% (target within 10 %%): %s\n",
+                c.validation->measuredPerDay, c.validation->predictedPerDay,
+                100 * (c.validation->measuredPerDay / c.validation->predictedPerDay - 1),
+                c.validation->holds ? "holds" : "DOES NOT HOLD");
   return 0;
 }

@@ -120,6 +120,23 @@ TEST_F(AdviseCli, ADeadlineNoConfigurationMeetsIsSaidWithTheClosest) {
   EXPECT_LT(a["margin_s"].get<double>(), 0) << "how far the closest is";
 }
 
+TEST_F(AdviseCli, InContinuousOperationTheFrontWeighsInferencesPerDayAndADayValidatesIt) {
+  auto asked = runAidi(small("c.sqlite", {"--continuous", "5", "--refine", "0", "--json"}), 300000ms);
+  ASSERT_EQ(asked.exitCode, 0) << asked.output;
+  const json a = lastJson(asked.output);
+  EXPECT_EQ(a["continuous_period_s"], 5);
+  const json& r = a["points"][a["recommended"].get<std::size_t>()];
+  EXPECT_GT(r["inferences_per_day"].get<double>(), 0);
+  EXPECT_LE(r["inferences_per_day"].get<double>(), 86400.0 / 5 + 1e-6) << "never more than one per request";
+  for (const auto& p : a["points"])
+    EXPECT_LE(p["inferences_per_day"].get<double>(), r["inferences_per_day"].get<double>())
+        << "the recommendation serves the most a day";
+  ASSERT_TRUE(a.contains("validation"));
+  EXPECT_GT(a["validation"]["measured_per_day"].get<double>(), 0);
+  EXPECT_TRUE(a["validation"]["holds"].get<bool>()) << a["validation"].dump();
+  EXPECT_NE(a["verdict"].get<std::string>().find("inferences a day"), std::string::npos);
+}
+
 TEST_F(AdviseCli, BadInputIsRefusedBeforeAnythingRunsOrIsRecorded) {
   {
     std::ofstream dark(path("dark.csv"));
@@ -142,6 +159,7 @@ TEST_F(AdviseCli, BadInputIsRefusedBeforeAnythingRunsOrIsRecorded) {
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--deadline", "-1", "--db", db}, "deadline"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--deadline", "nan", "--db", db}, "deadline"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--caps-per-decade", "0", "--db", db}, "caps-per-decade"},
+      {{"advise", "--trace", kTraces + "indoor-strong.csv", "--continuous", "0.001", "--db", db}, "--continuous"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--caps", "1n..10", "--caps-per-decade", "24", "--boards",
         "mps2-an386,apollo3,nucleo-f412zg", "--db", db},
        "narrow"},

@@ -159,6 +159,9 @@ inst::Status checkAdviceRequest(const AdviceRequest& r, const std::filesystem::p
   if (r.sweepStarts < 1 || r.sweepStarts > 10'000) return bad("--starts must be from 1 to 10000");
   if (r.holdoutStarts < 0 || r.holdoutStarts > 1000) return bad("--holdout must be from 0 to 1000");
   if (!(r.windowS >= 1 && r.windowS <= 366 * 86400.0)) return bad("--window must be from 1 s to 366 days");
+  if (r.continuousPeriodS && !(std::isfinite(*r.continuousPeriodS) && *r.continuousPeriodS >= 0.01 &&
+                               *r.continuousPeriodS <= 86400))
+    return bad("--continuous must be a period from 0.01 s to a day");
   auto trace = inst::HarvestTrace::load(r.trace);
   if (!trace) return std::unexpected(trace.error());
   if (!(trace->meanPower() > 0))
@@ -344,7 +347,7 @@ struct Sweep {
   inst::Result<AdvicePoint> evaluate(db::Database& db, const Config& c, const std::vector<double>& sweepStarts) {
     AdvicePoint p{c.model, c.board, c.policy, c.capUf, accuracy.at(c.model)};
     p.p95LatencyS = p.medianLatencyS = std::numeric_limits<double>::infinity();
-    std::vector<double> ratios;
+    std::vector<double> ratios, energies;
     for (const Sampling m : {screen(), precise()}) {
       auto run = measuredRun(db, c, m);
       if (!run) return std::unexpected(run.error());
@@ -357,6 +360,7 @@ struct Sweep {
         if (!o.finished) continue;
         ++p.finished;
         p.plainCycles = o.plainCycles;
+        energies.push_back(o.energyUj);
         if (o.energyBoundS > 0 && std::isfinite(o.energyBoundS)) ratios.push_back(o.latencyS / o.energyBoundS);
       }
     }
@@ -387,7 +391,25 @@ struct Sweep {
     }
     p.medianLatencyS = percentile(predicted, 0.5);
     p.p95LatencyS = finishedShare < 0.95 ? std::numeric_limits<double>::infinity() : percentile(predicted, 0.95);
+    p.energyUj = percentile(energies, 0.5);
+    if (request.continuousPeriodS) p.inferencesPerDay = perDay(c, p.energyUj, finishedShare);
     return p;
+  }
+
+  // Continuous operation: what a day of the harvest pays for at the
+  // measured energy per inference (after conversion and leakage), at most
+  // one per request.
+  double perDay(const Config& c, double energyUj, double finishedShare) const {
+    const BoardProfile& board = boards.at(c.board);
+    HarvestCondition h;
+    h.capacitanceF = c.capUf * 1e-6;
+    const inst::StorageParams storage = h.storage(board);
+    const double span = trace.period() > 0 ? trace.period() : 86400.0;
+    const double meanW = trace.energy(0, span) / span;
+    const double usablePerDay = std::max(0.0, storage.efficiency * meanW - storage.leakageW) * 86400.0;
+    const double requests = 86400.0 / *request.continuousPeriodS;
+    if (!(energyUj > 0)) return 0;
+    return finishedShare * std::min(requests, usablePerDay / (energyUj * 1e-6));
   }
 };
 
@@ -395,9 +417,9 @@ struct Sweep {
 // deadline) met rate, better in one.
 bool dominates(const AdvicePoint& a, const AdvicePoint& b, bool deadline) {
   const bool noWorse = a.accuracy >= b.accuracy && a.p95LatencyS <= b.p95LatencyS && a.capacitorUf <= b.capacitorUf &&
-                       (!deadline || a.meetRate >= b.meetRate);
+                       (!deadline || a.meetRate >= b.meetRate) && a.inferencesPerDay >= b.inferencesPerDay;
   const bool better = a.accuracy > b.accuracy || a.p95LatencyS < b.p95LatencyS || a.capacitorUf < b.capacitorUf ||
-                      (deadline && a.meetRate > b.meetRate);
+                      (deadline && a.meetRate > b.meetRate) || a.inferencesPerDay > b.inferencesPerDay;
   return noWorse && better;
 }
 
@@ -421,6 +443,8 @@ void markFront(std::vector<AdvicePoint>& points, bool deadline) {
 // most often, then the most accurate, then the smallest capacitor, then
 // the fastest; without a deadline, the lowest p95 latency first.
 std::tuple<double, double, double, double> recommendationKey(const AdvicePoint& x, const AdviceRequest& r) {
+  if (r.continuousPeriodS)  // in continuous operation: the most inferences a day (then the deadline)
+    return std::make_tuple(-x.inferencesPerDay, -x.meetRate, -x.accuracy, x.capacitorUf);
   return r.deadlineS ? std::make_tuple(-x.meetRate, -x.accuracy, x.capacitorUf, x.p95LatencyS)
                      : std::make_tuple(x.p95LatencyS, -x.accuracy, x.capacitorUf, 0.0);
 }
@@ -584,6 +608,7 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
   result.advice = s.advice;
   result.trace = request.trace.string();
   result.deadlineS = request.deadlineS;
+  result.continuousPeriodS = request.continuousPeriodS;
   result.minAccuracy = request.minAccuracy;
   result.points = points;
   result.configurations = static_cast<int>(configs.size());
@@ -592,6 +617,16 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
   result.recommended = recommend(result.points, request);
   if (!result.recommended) {
     result.verdict = "no configuration finished an inference under this harvest: every run failed (see the runs)";
+  } else if (request.continuousPeriodS) {
+    const AdvicePoint& r = result.points[*result.recommended];
+    result.meets = r.inferencesPerDay > 0;
+    result.verdict = fmt::format("{} on {} under {} with {:g} uF: {:.0f} inferences a day (a request every {:g} s; {:.4g} "
+                                 "uJ each){}",
+                                 r.model, r.board, r.policy, r.capacitorUf, r.inferencesPerDay, *request.continuousPeriodS,
+                                 r.energyUj,
+                                 request.deadlineS ? fmt::format(", {:.0f} % within {:g} s", 100 * r.meetRate,
+                                                                 *request.deadlineS)
+                                                   : std::string());
   } else {
     const AdvicePoint& r = result.points[*result.recommended];
     const std::string what = fmt::format("{} on {} under {} with {:g} uF", r.model, r.board, r.policy, r.capacitorUf);
@@ -636,8 +671,49 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
     }
   }
 
+  // Validation in continuous operation: the recommendation run for a day
+  // (or the trace) of requests, its inferences counted.
+  if (result.recommended && request.continuousPeriodS && request.holdoutStarts > 0) {
+    const AdvicePoint& r = result.points[*result.recommended];
+    const double durationS = std::min(86400.0, s.trace.period() > 0 ? s.trace.period() : 86400.0);
+    const std::string condition = fmt::format("C{:g}uF every{:g} for{:g} t{}", r.capacitorUf, *request.continuousPeriodS,
+                                              durationS, s.tag);
+    const std::string text = fmt::format(
+        "# aidi advise: {} on {} under {}, continuously\n[campaign]\nname = \"{} (continuous)\"\nsamples = 1\n"
+        "time_limit_s = 7200\n[matrix]\nmodels = [\"{}\"]\nboards = [\"{}\"]\npolicies = [\"{}\"]\n[[condition]]\n"
+        "name = \"{}\"\ntrace = {}\ncapacitor_uf = {:g}\nmode = \"continuous\"\nduration_s = {:g}\nperiod_s = {:g}\n",
+        r.model, r.board, r.policy, s.name, r.model, r.board, r.policy, condition,
+        json(std::filesystem::absolute(request.trace).string()).dump(), r.capacitorUf, durationS, *request.continuousPeriodS);
+    auto db = db::Database::open(options.database);
+    if (!db) return std::unexpected(db.error());
+    auto run = db::latestMeasuredRun(*db, r.model, r.policy, r.board, condition);
+    if (!run) return std::unexpected(run.error());
+    if (!*run) {
+      auto file = parseCampaign(text, std::filesystem::absolute("advise-continuous.toml"), options.modelZoo);
+      if (!file) return std::unexpected(file.error());
+      auto planned = planCampaign(*file, options.database);
+      if (!planned) return std::unexpected(planned.error());
+      db::AdviceStore store(*db);
+      if (auto ok = store.addCampaign(s.advice, *planned, "validation"); !ok) return std::unexpected(ok.error());
+      if (auto ok = runAll({*planned}, options, "validation"); !ok) return std::unexpected(ok.error());
+      run = db::latestMeasuredRun(*db, r.model, r.policy, r.board, condition);
+      if (!run) return std::unexpected(run.error());
+    }
+    AdviceValidation v;
+    v.predictedPerDay = r.inferencesPerDay;
+    if (*run) {
+      v.campaign = (*run)->first;
+      v.run = (*run)->second;
+      auto outcomes = db::inferenceOutcomes(*db, v.run);
+      if (!outcomes) return std::unexpected(outcomes.error());
+      v.starts = static_cast<int>(outcomes->size());
+      for (const auto& o : *outcomes) v.finished += o.finished ? 1 : 0;
+      v.measuredPerDay = v.finished * 86400.0 / durationS;
+    }
+    v.holds = std::abs(v.measuredPerDay - v.predictedPerDay) <= 0.10 * std::max(v.predictedPerDay, 1e-9);
+    result.validation = v;
+  } else if (result.recommended && request.holdoutStarts > 0) {
   // Validation: the recommendation run again at start times the sweep did not use.
-  if (result.recommended && request.holdoutStarts > 0) {
     const AdvicePoint& r = result.points[*result.recommended];
     const Config config{r.model, r.board, r.policy, r.capacitorUf};
     if (auto ok = s.measure({config}, s.holdout(), "validation", false); !ok) return std::unexpected(ok.error());
@@ -701,11 +777,13 @@ json adviceJson(const AdviceResult& r) {
                       {"accuracy", p.accuracy}, {"campaign", p.campaign}, {"run", p.run}, {"measured", p.measured},
                       {"finished", p.finished}, {"ratio", finite(p.ratio)}, {"plain_cycles", p.plainCycles},
                       {"p95_latency_s", finite(p.p95LatencyS)}, {"median_latency_s", finite(p.medianLatencyS)},
-                      {"meet_rate", p.meetRate}, {"met_slack_s", finite(p.metSlackS)}, {"on_front", p.onFront},
+                      {"meet_rate", p.meetRate}, {"met_slack_s", finite(p.metSlackS)}, {"energy_uj", p.energyUj},
+                      {"inferences_per_day", p.inferencesPerDay}, {"on_front", p.onFront},
                       {"failure", p.failure}});
   json j{{"advice", r.advice},
          {"trace", r.trace},
          {"deadline_s", r.deadlineS ? json(*r.deadlineS) : json(nullptr)},
+         {"continuous_period_s", r.continuousPeriodS ? json(*r.continuousPeriodS) : json(nullptr)},
          {"min_accuracy", r.minAccuracy},
          {"points", points},
          {"recommended", r.recommended ? json(*r.recommended) : json(nullptr)},
@@ -725,7 +803,8 @@ json adviceJson(const AdviceResult& r) {
                        {"starts", v.starts},               {"finished", v.finished},
                        {"met", v.met},                     {"measured_rate", v.measuredRate},
                        {"predicted_rate", v.predictedRate}, {"measured_p95_s", finite(v.measuredP95S)},
-                       {"predicted_p95_s", finite(v.predictedP95S)}, {"holds", v.holds}};
+                       {"predicted_p95_s", finite(v.predictedP95S)}, {"measured_per_day", v.measuredPerDay},
+                       {"predicted_per_day", v.predictedPerDay}, {"holds", v.holds}};
   }
   return j;
 }
@@ -737,6 +816,8 @@ std::optional<AdviceResult> adviceOf(const json& j) {
     r.advice = j.value("advice", std::int64_t{0});
     r.trace = j.value("trace", "");
     if (j.contains("deadline_s") && j["deadline_s"].is_number()) r.deadlineS = j["deadline_s"].get<double>();
+    if (j.contains("continuous_period_s") && j["continuous_period_s"].is_number())
+      r.continuousPeriodS = j["continuous_period_s"].get<double>();
     r.minAccuracy = j.value("min_accuracy", 0.0);
     for (const auto& p : j["points"]) {
       AdvicePoint a;
@@ -755,6 +836,8 @@ std::optional<AdviceResult> adviceOf(const json& j) {
       a.medianLatencyS = numberOr(p, "median_latency_s", 0);
       a.meetRate = p.value("meet_rate", 0.0);
       a.metSlackS = numberOr(p, "met_slack_s", 0);
+      a.energyUj = p.value("energy_uj", 0.0);
+      a.inferencesPerDay = p.value("inferences_per_day", 0.0);
       a.onFront = p.value("on_front", false);
       a.failure = p.value("failure", "");
       r.points.push_back(std::move(a));
@@ -785,6 +868,8 @@ std::optional<AdviceResult> adviceOf(const json& j) {
       a.predictedRate = v.value("predicted_rate", 0.0);
       a.measuredP95S = numberOr(v, "measured_p95_s", 0);
       a.predictedP95S = numberOr(v, "predicted_p95_s", 0);
+      a.measuredPerDay = v.value("measured_per_day", 0.0);
+      a.predictedPerDay = v.value("predicted_per_day", 0.0);
       a.holds = v.value("holds", false);
       r.validation = a;
     }
@@ -821,20 +906,27 @@ void writeAdviceText(const AdviceResult& r, std::ostream& out) {
   out << fmt::format("Advice {} for {}{}, accuracy >= {:.1f} %\n", r.advice, r.trace,
                      r.deadlineS ? fmt::format(", deadline {:g} s", *r.deadlineS) : std::string(),
                      100 * r.minAccuracy);
-  out << fmt::format("{:<10} {:<12} {:<12} {:>10} {:>8} {:>7} {:>11} {:>11} {:>7}  {}\n", "model", "board", "policy",
-                     "cap (uF)", "acc %", "ratio", "median (s)", "p95 (s)", r.deadlineS ? "met %" : "", "front");
+  out << fmt::format("{:<10} {:<12} {:<12} {:>10} {:>8} {:>7} {:>11} {:>11} {:>7}{}  {}\n", "model", "board", "policy",
+                     "cap (uF)", "acc %", "ratio", "median (s)", "p95 (s)", r.deadlineS ? "met %" : "",
+                     r.continuousPeriodS ? fmt::format(" {:>9}", "per day") : "", "front");
   for (std::size_t i = 0; i < r.points.size(); ++i) {
     const auto& p = r.points[i];
     if (!p.onFront && r.recommended != i) continue;
-    out << fmt::format("{:<10} {:<12} {:<12} {:>10g} {:>8.1f} {:>7.3f} {:>11} {:>11} {:>7}  {}{}\n", p.model, p.board,
+    out << fmt::format("{:<10} {:<12} {:<12} {:>10g} {:>8.1f} {:>7.3f} {:>11} {:>11} {:>7}{}  {}{}\n", p.model, p.board,
                        p.policy, p.capacitorUf, 100 * p.accuracy, p.ratio, seconds(p.medianLatencyS),
                        seconds(p.p95LatencyS), r.deadlineS ? fmt::format("{:.0f}", 100 * p.meetRate) : "",
-                       p.onFront ? "*" : "", r.recommended == i ? "  <- recommended" : "");
+                       r.continuousPeriodS ? fmt::format(" {:>9.0f}", p.inferencesPerDay) : "", p.onFront ? "*" : "",
+                       r.recommended == i ? "  <- recommended" : "");
   }
   const int off = static_cast<int>(std::count_if(r.points.begin(), r.points.end(), [](const auto& p) { return !p.onFront; }));
   out << fmt::format("({} configurations; {} off the front, shown by --json and the HTML report)\n", r.points.size(), off);
   out << "Recommendation: " << r.verdict << "\n";
-  if (r.validation) {
+  if (r.validation && r.continuousPeriodS) {
+    const auto& v = *r.validation;
+    out << fmt::format("Validation, run continuously: {:.0f} inferences a day, the front predicted {:.0f}: {}\n",
+                       v.measuredPerDay, v.predictedPerDay,
+                       v.holds ? "holds (within 10 %)" : "DOES NOT HOLD (more than 10 % apart)");
+  } else if (r.validation) {
     const auto& v = *r.validation;
     if (r.deadlineS)
       out << fmt::format("Validation at {} held-out start times: met {} ({:.0f} %), the front predicted {:.0f} %: {}\n",

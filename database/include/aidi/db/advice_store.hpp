@@ -52,6 +52,7 @@ struct InferenceOutcome {
   double startS = 0;
   double energyBoundS = 0;  // L* of this inference (0: none recorded)
   double plainCycles = 0;
+  double energyUj = 0;      // the device's energy for it
 };
 [[nodiscard]] Result<std::vector<InferenceOutcome>> inferenceOutcomes(Database& db, std::int64_t runId);
 

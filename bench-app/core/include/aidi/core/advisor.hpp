@@ -50,6 +50,11 @@ struct AdviceRequest {
   int holdoutStarts = 20;   // held-out start times the recommendation is run at again
   std::uint32_t seed = 1;
   double windowS = 7 * 86400.0;  // an inference's longest wait (as a campaign's window_s)
+  // Continuous operation: a request every this many seconds, day and night.
+  // The front then weighs inferences per day, predicted from each
+  // configuration's measured energy per inference and the harvest a day
+  // pays; the validation runs the recommendation continuously for a day.
+  std::optional<double> continuousPeriodS;
 };
 
 // Checks a request (finite numbers in range, a non-empty grid, a trace
@@ -73,6 +78,8 @@ struct AdvicePoint {
   double p95LatencyS = 0, medianLatencyS = 0;  // predicted over the sweep's start times
   double meetRate = 0;          // predicted share of the sweep's start times that meet the deadline
   double metSlackS = 0;         // at those that meet it: the median of deadline - latency
+  double energyUj = 0;          // the device's energy per inference, median (measured)
+  double inferencesPerDay = 0;  // continuous operation: predicted
   bool onFront = false;
   std::string failure;          // why it has no latency (nothing finished)
 };
@@ -85,13 +92,15 @@ struct AdviceValidation {
   double measuredRate = 0;   // met / starts
   double predictedRate = 0;  // the front's rate for it (over the sweep's start times)
   double measuredP95S = 0, predictedP95S = 0;
-  bool holds = false;        // the rates within 10 points
+  double measuredPerDay = 0, predictedPerDay = 0;  // continuous operation
+  bool holds = false;        // the rates within 10 points (continuous: inferences per day within 10 %)
 };
 
 struct AdviceResult {
   std::int64_t advice = 0;
   std::string trace;
   std::optional<double> deadlineS;
+  std::optional<double> continuousPeriodS;
   double minAccuracy = 0;
   std::vector<AdvicePoint> points;       // front first, then by p95 latency
   std::optional<std::size_t> recommended;  // index into points
