@@ -638,12 +638,15 @@ inst::Result<AdviceResult> advise(const AdviceRequest& request, const AdviceOpti
         if (i != *result.recommended && result.points[i].accuracy >= request.minAccuracy)
           nextBest = std::max(nextBest, result.points[i].meetRate);
       result.leadRate = r.meetRate - nextBest;
+      const std::string lead =
+          result.leadRate > 0.005
+              ? fmt::format("{:.0f} points above the next best configuration", 100 * result.leadRate)
+              : std::string("as often as the best others (chosen then for accuracy, then the smallest capacitor)");
       result.verdict = result.meets
-                           ? fmt::format("{}: meets the {:g} s deadline at {:.0f} % of start times, {:.0f} points above "
-                                         "the next best configuration; where it meets, with a median {:.4g} s to spare "
-                                         "(median latency {:.4g} s, p95 {:.4g} s)",
-                                         what, *request.deadlineS, 100 * r.meetRate, 100 * result.leadRate,
-                                         result.marginS, r.medianLatencyS, r.p95LatencyS)
+                           ? fmt::format("{}: meets the {:g} s deadline at {:.0f} % of start times, {}; where it "
+                                         "meets, with a median {:.4g} s to spare (median latency {:.4g} s, p95 {:.4g} s)",
+                                         what, *request.deadlineS, 100 * r.meetRate, lead, result.marginS,
+                                         r.medianLatencyS, r.p95LatencyS)
                            : fmt::format("no configuration meets the {:g} s deadline at any start time; the closest is "
                                          "{} (median {:.4g} s, p95 {:.4g} s)",
                                          *request.deadlineS, what, r.medianLatencyS, r.p95LatencyS);

@@ -89,7 +89,9 @@ class Server:
         self.dir.cleanup()
 
 
-class ClientTest(unittest.TestCase):
+class ServedTest(unittest.TestCase):
+    """Tests against one `aidi serve` of the class's own."""
+
     @classmethod
     def setUpClass(cls):
         cls.server = Server()
@@ -99,6 +101,8 @@ class ClientTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.server.close()
 
+
+class ClientTest(ServedTest):
     def client(self, **kw):
         return AidiClient("127.0.0.1", self.server.port, **kw)
 
@@ -212,18 +216,9 @@ class ClientTest(unittest.TestCase):
             c.unlock()
 
 
-class SingleRunTest(unittest.TestCase):
+class SingleRunTest(ServedTest):
     """A single run under a harvest set beforehand, its waveform streamed
     live, then exported."""
-
-    @classmethod
-    def setUpClass(cls):
-        cls.server = Server()
-        assert cls.server.port, cls.server.banner
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.close()
 
     def test_a_run_streams_its_waveform_as_recorded_and_exports(self):
         with AidiClient("127.0.0.1", self.server.port) as c, AidiClient("127.0.0.1", self.server.port) as watcher:
