@@ -15,8 +15,9 @@ CREATE TABLE advice (
 );
 CREATE INDEX advice_by_request ON advice (request);
 CREATE TABLE advice_campaigns (
+  id          INTEGER PRIMARY KEY,
   advice_id   INTEGER NOT NULL REFERENCES advice(id) ON DELETE CASCADE,
   campaign_id INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
-  role        TEXT NOT NULL,  -- sweep-0, sweep-1 (refinement), holdout
-  PRIMARY KEY (advice_id, campaign_id)
+  role        TEXT NOT NULL,  -- sweep, refine N, confirm, validation
+  UNIQUE (advice_id, campaign_id)
 );

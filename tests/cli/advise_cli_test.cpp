@@ -207,3 +207,30 @@ TEST_F(AdviseCli, KilledMidSweepThenAskedAgainContinuesWithoutRepeatingARun) {
       << again.output;
   EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('planned', 'running')"), 0);
 }
+
+TEST_F(AdviseCli, CtrlCStopsWithinSecondsAndAskingAgainFinishes) {
+  const std::string db = path("i.sqlite").string();
+  std::vector<std::string> args{AIDI_CLI_PATH, "advise", "--trace", kTraces + "indoor-weak.csv", "--models",
+                                "inas-tiny", "--policies", "layer,loop,aidi,sonic", "--caps", "47u..2m",
+                                "--caps-per-decade", "3", "--holdout", "4", "--db", db, "--json"};
+  auto child = Subprocess::spawn(args);
+  ASSERT_TRUE(child) << child.error().message;
+  const auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (!std::filesystem::exists(db) ||
+          aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')") < 2))
+    std::this_thread::sleep_for(20ms);
+  const auto interrupted = std::chrono::steady_clock::now();
+  child->signal(SIGINT);
+  auto code = child->wait(30000ms);
+  ASSERT_TRUE(code) << child->output();
+  EXPECT_EQ(*code, 130) << child->output();
+  EXPECT_LT(std::chrono::steady_clock::now() - interrupted, 10s) << "generous: the run in hand stops at a power cycle";
+  EXPECT_NE(child->output().find("asking the same question again continues"), std::string::npos) << child->output();
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM advice WHERE state = 'running'"), 1) << "not answered yet";
+
+  args.erase(args.begin());
+  auto again = runAidi(args, 300000ms);
+  ASSERT_EQ(again.exitCode, 0) << again.output;
+  EXPECT_EQ(aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM advice WHERE state = 'done'"), 1);
+}
