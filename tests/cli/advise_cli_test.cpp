@@ -153,6 +153,7 @@ TEST_F(AdviseCli, BadInputIsRefusedBeforeAnythingRunsOrIsRecorded) {
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--models", "no-such-model", "--db", db}, "no-such-model"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--policies", "fastest", "--db", db}, "fastest"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--boards", "no-such-board", "--db", db}, "no-such-board"},
+      {{"advise", "--trace", kTraces + "indoor-strong.csv", "--boards", "nucleo-f412zg", "--db", db}, "is a real board"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--min-accuracy", "0.99", "--db", db},
        "no model reaches an accuracy of 99.0 %"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--min-accuracy", "1.5", "--db", db}, "min-accuracy"},

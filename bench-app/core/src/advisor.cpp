@@ -175,8 +175,14 @@ inst::Status checkAdviceRequest(const AdviceRequest& r, const std::filesystem::p
   const auto known = policyNames();
   for (const auto& p : r.policies)
     if (std::find(known.begin(), known.end(), p) == known.end()) return bad("--policies: no policy \"" + p + "\"");
-  for (const auto& b : r.boards)
-    if (auto found = findBoardProfile(b); !found) return std::unexpected(found.error());
+  for (const auto& b : r.boards) {
+    auto found = findBoardProfile(b);
+    if (!found) return std::unexpected(found.error());
+    if (found->target != kDefaultBoard)
+      return bad("--boards: board \"" + b + "\" is a real board (" + found->target +
+                 "): the sweep runs on the virtual bench, whose profiles stand for " + kDefaultBoard +
+                 "-class boards; measure a real board with a campaign on its bench");
+  }
   const auto grid = capacitorGrid(r.capMinUf, r.capMaxUf, r.capsPerDecade);
   const std::size_t models = r.models.empty() ? zoo->size() : r.models.size();
   const std::size_t n = models * std::max<std::size_t>(1, r.boards.size()) *
