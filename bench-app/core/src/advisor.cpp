@@ -35,7 +35,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr double kMinCapUf = 0.001, kMaxCapUf = 1e7;  // a campaign's capacitor_uf range
-constexpr int kMaxConfigurations = 20'000;
+constexpr int kMaxConfigurations = 10'000;
 
 double roundSignificant(double v, int digits) {
   if (!(v > 0)) return v;
