@@ -17,6 +17,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMouseEvent>
 #include <QPainter>
 #include <QProgressBar>
 #include <QPushButton>
@@ -56,6 +57,37 @@ namespace {
 enum RunColumn { kCampaign, kRun, kModel, kPolicy, kCondition, kState, kFinished, kLatency, kRatio, kCycles, kFailure, kColumns };
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+
+// An advice's front, drawn by the core as SVG, where a click on a point
+// opens the run behind it (the core says where each point lies).
+class AdviceFrontView : public QSvgWidget {
+ public:
+  AdviceFrontView(const core::AdviceResult& result, std::function<void(qint64)> open, QWidget* parent)
+      : QSvgWidget(parent), m_placement(core::adviceFrontPlacement(result)), m_open(std::move(open)) {
+    for (const auto& p : m_placement) m_runs.push_back(result.points[p.point].run);
+    load(QByteArray::fromStdString(core::adviceFrontSvg(result)));
+    setCursor(Qt::PointingHandCursor);
+  }
+
+ protected:
+  void mousePressEvent(QMouseEvent* event) override {
+    // The SVG is stretched over the widget: back into its coordinates.
+    const double x = event->position().x() * core::kFrontPlotWidth / std::max(1, width());
+    const double y = event->position().y() * core::kFrontPlotHeight / std::max(1, height());
+    std::optional<std::size_t> nearest;
+    double best = 10 * 10;  // within 10 of the SVG's units
+    for (std::size_t i = 0; i < m_placement.size(); ++i) {
+      const double d = (m_placement[i].x - x) * (m_placement[i].x - x) + (m_placement[i].y - y) * (m_placement[i].y - y);
+      if (d < best) best = d, nearest = i;
+    }
+    if (nearest && m_runs[*nearest] > 0) m_open(m_runs[*nearest]);
+  }
+
+ private:
+  std::vector<core::AdvicePlacement> m_placement;
+  std::vector<qint64> m_runs;
+  std::function<void(qint64)> m_open;
+};
 
 // The database must exist and be one this build understands.
 Result<core::RunBrowser> openForReading(const QString& path) { return core::RunBrowser::open(path.toStdString()); }
@@ -897,10 +929,9 @@ bool MainWindow::showAdvice(qint64 adviceId) {
                 .arg(r.validation->holds ? tr("holds") : tr("does not hold"));
   verdict->setText(text);
   layout->addWidget(verdict);
-  auto* front = new QSvgWidget(page);
-  const QByteArray svg = QByteArray::fromStdString(core::adviceFrontSvg(r));
-  front->load(svg);
+  auto* front = new AdviceFrontView(r, [this](qint64 run) { showRunTimeline(run); }, page);
   front->setMinimumHeight(300);
+  m_adviceFront = front;
   layout->addWidget(front, 2);
   auto* table = new QTableWidget(static_cast<int>(r.points.size()), 9, page);
   table->setEditTriggers(QAbstractItemView::NoEditTriggers);

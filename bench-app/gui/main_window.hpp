@@ -81,6 +81,7 @@ class MainWindow : public QMainWindow {
   // validation, and every configuration, whose run opens on a double-click.
   bool showAdvice(qint64 adviceId = 0);
   QTableWidget* adviceTable() const { return m_adviceTable; }
+  QWidget* adviceFront() const { return m_adviceFront; }  // a click on a point opens its run
   bool exportReport(const QString& path);  // .html, .csv or .json by extension
   bool exportPlot(const QString& path);    // the current tab's plot, .png or .svg (the same run)
   // Reloads the runs browser from the database on a worker thread (the GUI
@@ -167,6 +168,7 @@ class MainWindow : public QMainWindow {
   QSvgWidget* m_compareEnergy = nullptr;
   QByteArray m_compareEnergySvg;
   QTableWidget* m_adviceTable = nullptr;  // of the advice tab shown last
+  QWidget* m_adviceFront = nullptr;
   int m_refreshing = 0;           // loads of the runs browser under way
   std::uint64_t m_refreshGeneration = 0;  // only the newest load is shown
 };

@@ -569,6 +569,27 @@ class GuiTest : public QObject {
     auto* tabs = w.findChild<QTabWidget*>();
     for (int i = 0; i < tabs->count(); ++i) opened |= tabs->widget(i)->property("runId").toLongLong() == run;
     QVERIFY2(opened, "the recommended configuration's run opened in a tab");
+    // The plot too: a click on a point opens the run behind it.
+    QWidget* front = w.adviceFront();
+    QVERIFY(front);
+    front->resize(720, 420);
+    const auto placed = aidi::core::adviceFrontPlacement(*advice);
+    QVERIFY(!placed.empty());
+    // A point whose run is not open yet.
+    auto target = placed.back();
+    for (const auto& p : placed)
+      if (advice->points[p.point].run != run) target = p;
+    QVERIFY2(advice->points[target.point].run != run, "the plot has another point to click");
+    const qint64 clickedRun = advice->points[target.point].run;
+    const int tabsBefore = tabs->count();
+    QTest::mouseClick(front, Qt::LeftButton, {},
+                      QPoint(static_cast<int>(target.x * front->width() / aidi::core::kFrontPlotWidth),
+                             static_cast<int>(target.y * front->height() / aidi::core::kFrontPlotHeight)));
+    bool clicked = false;
+    for (int i = 0; i < tabs->count(); ++i) clicked |= tabs->widget(i)->property("runId").toLongLong() == clickedRun;
+    QVERIFY2(clicked, "the clicked point's run is open");
+    QVERIFY(tabs->count() >= tabsBefore);
+    QTest::mouseClick(front, Qt::LeftButton, {}, QPoint(2, 2));  // nowhere near a point: nothing opens
   }
 
   // Attached to an `aidi serve` (in this process, on loopback): a campaign

@@ -952,11 +952,50 @@ void writeAdviceText(const AdviceResult& r, std::ostream& out) {
                      r.configurations, r.measuredNow, r.reused, r.sweepS, r.configurationsPerMinute, r.wallS);
 }
 
+namespace {
+
+// The front plot's axes: log capacitor across, log p95 latency up, over
+// the points that have a latency (and the deadline).
+struct FrontAxes {
+  static constexpr double w = kFrontPlotWidth, h = kFrontPlotHeight, left = 70, right = 170, top = 20, bottom = 50;
+  std::vector<std::size_t> shown;  // indices of the points drawn
+  double lc0 = 0, lc1 = 1, ll0 = 0, ll1 = 1;
+  double x(double c) const { return left + (std::log10(c) - lc0) / (lc1 - lc0) * (w - left - right); }
+  double y(double l) const { return h - bottom - (std::log10(l) - ll0) / (ll1 - ll0) * (h - top - bottom); }
+};
+
+FrontAxes frontAxes(const AdviceResult& r) {
+  FrontAxes a;
+  double cMin = 1e300, cMax = 0, lMin = 1e300, lMax = 0;
+  for (std::size_t i = 0; i < r.points.size(); ++i) {
+    const auto& p = r.points[i];
+    if (!p.failure.empty() || !std::isfinite(p.p95LatencyS) || !(p.p95LatencyS > 0)) continue;
+    a.shown.push_back(i);
+    cMin = std::min(cMin, p.capacitorUf), cMax = std::max(cMax, p.capacitorUf);
+    lMin = std::min(lMin, p.p95LatencyS), lMax = std::max(lMax, p.p95LatencyS);
+  }
+  if (a.shown.empty()) return a;
+  if (r.deadlineS) lMin = std::min(lMin, *r.deadlineS), lMax = std::max(lMax, *r.deadlineS);
+  a.lc0 = std::log10(cMin) - 0.1, a.lc1 = std::log10(cMax) + 0.1;
+  a.ll0 = std::log10(lMin) - 0.1, a.ll1 = std::log10(lMax) + 0.1;
+  return a;
+}
+
+}  // namespace
+
+std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& r) {
+  const FrontAxes a = frontAxes(r);
+  std::vector<AdvicePlacement> out;
+  for (const std::size_t i : a.shown) out.push_back({i, a.x(r.points[i].capacitorUf), a.y(r.points[i].p95LatencyS)});
+  return out;
+}
+
 std::string adviceFrontSvg(const AdviceResult& r) {
+  const FrontAxes axes = frontAxes(r);
   std::vector<const AdvicePoint*> shown;
-  for (const auto& p : r.points)
-    if (p.failure.empty() && std::isfinite(p.p95LatencyS) && p.p95LatencyS > 0) shown.push_back(&p);
-  const double w = 720, h = 420, left = 70, right = 170, top = 20, bottom = 50;
+  for (const std::size_t i : axes.shown) shown.push_back(&r.points[i]);
+  constexpr double w = FrontAxes::w, h = FrontAxes::h, left = FrontAxes::left, right = FrontAxes::right,
+                   top = FrontAxes::top, bottom = FrontAxes::bottom;
   std::ostringstream svg;
   svg << fmt::format(R"(<svg xmlns="http://www.w3.org/2000/svg" width="{}" height="{}" font-family="sans-serif" font-size="11">)",
                      w, h);
@@ -964,16 +1003,9 @@ std::string adviceFrontSvg(const AdviceResult& r) {
     svg << R"(<text x="20" y="40">no configuration finished an inference</text></svg>)";
     return svg.str();
   }
-  double cMin = 1e300, cMax = 0, lMin = 1e300, lMax = 0;
-  for (const auto* p : shown) {
-    cMin = std::min(cMin, p->capacitorUf), cMax = std::max(cMax, p->capacitorUf);
-    lMin = std::min(lMin, p->p95LatencyS), lMax = std::max(lMax, p->p95LatencyS);
-  }
-  if (r.deadlineS) lMin = std::min(lMin, *r.deadlineS), lMax = std::max(lMax, *r.deadlineS);
-  const double lc0 = std::log10(cMin) - 0.1, lc1 = std::log10(cMax) + 0.1;
-  const double ll0 = std::log10(lMin) - 0.1, ll1 = std::log10(lMax) + 0.1;
-  const auto x = [&](double c) { return left + (std::log10(c) - lc0) / (lc1 - lc0) * (w - left - right); };
-  const auto y = [&](double l) { return h - bottom - (std::log10(l) - ll0) / (ll1 - ll0) * (h - top - bottom); };
+  const double lc0 = axes.lc0, lc1 = axes.lc1, ll0 = axes.ll0, ll1 = axes.ll1;
+  const auto x = [&](double c) { return axes.x(c); };
+  const auto y = [&](double l) { return axes.y(l); };
   svg << fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#888"/>)", left, top,
                      w - left - right, h - top - bottom);
   for (int e = static_cast<int>(std::ceil(lc0)); e <= static_cast<int>(std::floor(lc1)); ++e)

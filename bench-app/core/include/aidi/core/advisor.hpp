@@ -144,5 +144,13 @@ void writeAdviceHtml(const AdviceResult& result, std::ostream& out);
 // The front plotted: p95 latency (log) against capacitor (log), a colour
 // per policy, a marker per model, the deadline a line, the front joined.
 std::string adviceFrontSvg(const AdviceResult& result);
+// Where each drawn point lies in that SVG (kFrontPlotWidth x kFrontPlotHeight):
+// the GUI turns a click into the run behind the point.
+inline constexpr double kFrontPlotWidth = 720, kFrontPlotHeight = 420;
+struct AdvicePlacement {
+  std::size_t point = 0;  // index into result.points
+  double x = 0, y = 0;
+};
+std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& result);
 
 }  // namespace aidi::core
