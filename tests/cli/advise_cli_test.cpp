@@ -182,9 +182,7 @@ TEST_F(AdviseCli, KilledMidSweepThenAskedAgainContinuesWithoutRepeatingARun) {
   ASSERT_TRUE(child) << child.error().message;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   const auto ended = [&] {
-    return std::filesystem::exists(db)
-               ? aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')")
-               : 0;
+    return aidi::test::sqliteScalarOnceThere(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')");
   };
   while (ended() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
   ASSERT_EQ(::kill(child->pid(), SIGKILL), 0);
@@ -218,8 +216,7 @@ TEST_F(AdviseCli, CtrlCStopsWithinSecondsAndAskingAgainFinishes) {
   ASSERT_TRUE(child) << child.error().message;
   const auto deadline = std::chrono::steady_clock::now() + 120s;
   while (std::chrono::steady_clock::now() < deadline &&
-         (!std::filesystem::exists(db) ||
-          aidi::test::sqliteScalar(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')") < 2))
+         aidi::test::sqliteScalarOnceThere(db, "SELECT COUNT(*) FROM runs WHERE state IN ('done', 'failed')") < 2)
     std::this_thread::sleep_for(20ms);
   const auto interrupted = std::chrono::steady_clock::now();
   child->signal(SIGINT);
