@@ -74,6 +74,18 @@ CLI::Validator finiteNumber(double low, bool lowInclusive, double high = std::nu
 }
 
 
+// A comma-separated list of names. An empty list ("--policies ,") would make
+// CLI11 take the next option as the list's value; say what happened instead.
+CLI::Validator listOfNames() {
+  return CLI::Validator(
+      [](std::string& item) -> std::string {
+        if (item.empty()) return "expects comma-separated names, got an empty one";
+        if (item.front() == '-') return "expects comma-separated names, got \"" + item + "\" (an option: was the list empty?)";
+        return {};
+      },
+      "NAME[,NAME...]");
+}
+
 int runDemo(const aidi::core::BootDemoOptions& options, bool json) {
   if (!json) {
     fmt::print("AIDI Bench demo: virtual board {} running {}\n", options.board.machine,
@@ -923,10 +935,15 @@ void addAdvise(Commands& c) {
   sub->add_option("--min-accuracy", r.minAccuracy, "Accuracy floor, 0..1 (the model's int8 test accuracy)")
       ->check(finiteNumber(0, true, 1))
       ->capture_default_str();
-  sub->add_option("--models", r.models, "Models to try, comma separated (default: the zoo's)")->delimiter(',');
-  sub->add_option("--policies", r.policies, "Policies to try, comma separated (default: all)")->delimiter(',');
+  sub->add_option("--models", r.models, "Models to try, comma separated (default: the zoo's)")
+      ->delimiter(',')
+      ->check(listOfNames());
+  sub->add_option("--policies", r.policies, "Policies to try, comma separated (default: all)")
+      ->delimiter(',')
+      ->check(listOfNames());
   sub->add_option("--boards", r.boards, "Board profiles to try, comma separated (default: the virtual board)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(listOfNames());
   sub->add_option("--caps", o->caps, "Capacitors, MIN..MAX with units p n u m (a log grid)")->capture_default_str();
   sub->add_option("--caps-per-decade", r.capsPerDecade, "Grid points per decade of capacitance")->capture_default_str();
   sub->add_option("--refine", r.refineRounds, "Rounds of grid points added around the front")->capture_default_str();

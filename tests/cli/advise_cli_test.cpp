@@ -152,6 +152,7 @@ TEST_F(AdviseCli, BadInputIsRefusedBeforeAnythingRunsOrIsRecorded) {
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--caps", "22u-1m", "--db", db}, "MIN..MAX"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--models", "no-such-model", "--db", db}, "no-such-model"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--policies", "fastest", "--db", db}, "fastest"},
+      {{"advise", "--trace", kTraces + "indoor-strong.csv", "--policies", ",", "--db", db}, "was the list empty?"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--boards", "no-such-board", "--db", db}, "no-such-board"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--boards", "nucleo-f412zg", "--db", db}, "is a real board"},
       {{"advise", "--trace", kTraces + "indoor-strong.csv", "--min-accuracy", "0.99", "--db", db},
