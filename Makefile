@@ -86,11 +86,14 @@ figures: build
 	rm -f $(FIGURES_DIR)/bench-data/waveform.db*
 	/usr/bin/python3 tools/readme_figures.py --figures $(FIGURES_DIR) --results docs/RESULTS.md --readme README.md
 
-# The README's GUI screenshot, rendered offscreen by the GUI test that checks
-# the profiler's cursors (a multi-cycle run, cursors around one power cycle).
+# The README's GUI screenshots, rendered offscreen by the GUI tests that check
+# the profiler's cursors (a multi-cycle run, cursors around one power cycle)
+# and the advisor's front.
 screenshots: build
 	QT_QPA_PLATFORM=offscreen $(BUILD)/tests/gui_test profilerCursorsMarkersSamplesAndExports
 	cp $(BUILD)/aidi-bench-profiler.png docs/images/aidi-bench.png
+	QT_QPA_PLATFORM=offscreen $(BUILD)/tests/gui_test adviceShowsItsFrontAndOpensTheRunBehindAPoint
+	cp $(BUILD)/aidi-bench-advice.png docs/images/aidi-bench-advice.png
 
 # Benchmarks print their figures; see each issue's targets.
 bench: build

@@ -361,6 +361,8 @@ void MainWindow::showError(const QString& message) {
 }
 
 void MainWindow::clearError() {
+  // The status bar echoes the error; a later success must not leave it there.
+  if (!m_error->text().isEmpty() && statusBar()->currentMessage() == m_error->text()) statusBar()->clearMessage();
   m_error->clear();
   m_error->setVisible(false);
 }

@@ -13,6 +13,7 @@
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTabWidget>
+#include <QStatusBar>
 #include <QTableWidget>
 #include <QWheelEvent>
 #include <QTest>
@@ -538,10 +539,10 @@ class GuiTest : public QObject {
     request.trace = (kFixtures + "/traces/indoor-strong.csv").toStdString();
     request.deadlineS = 30;
     request.models = {"inas-tiny"};
-    request.policies = {"loop", "aidi"};
+    request.policies = {"loop", "fixed-tile", "aidi"};
     request.capMinUf = 100;
     request.capMaxUf = 1000;
-    request.capsPerDecade = 1;
+    request.capsPerDecade = 2;
     request.refineRounds = 0;
     request.holdoutStarts = 2;
     aidi::core::AdviceOptions options;
@@ -557,6 +558,10 @@ class GuiTest : public QObject {
     QVERIFY(!w.showAdvice(999));
     QVERIFY2(w.errorText().contains("999"), qPrintable(w.errorText()));
     QVERIFY2(w.showAdvice(), qPrintable(w.errorText()));
+    QVERIFY2(w.statusBar()->currentMessage().isEmpty(), "a success clears the error it follows");
+    w.resize(1280, 820);
+    // The README's picture of the advisor (make screenshots).
+    QVERIFY(w.grab().save(QStringLiteral(AIDI_BINARY_DIR "/aidi-bench-advice.png")));
     QTableWidget* table = w.adviceTable();
     QVERIFY(table);
     QCOMPARE(table->rowCount(), static_cast<int>(advice->points.size()));

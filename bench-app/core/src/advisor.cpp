@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "aidi/core/board_profile.hpp"
 #include "aidi/core/campaign_file.hpp"
@@ -987,6 +988,24 @@ std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& r) {
   const FrontAxes a = frontAxes(r);
   std::vector<AdvicePlacement> out;
   for (const std::size_t i : a.shown) out.push_back({i, a.x(r.points[i].capacitorUf), a.y(r.points[i].p95LatencyS)});
+  // Policies often tie at a capacitor (the same latency to a few ms); drawn
+  // on one spot only the last would show, and only its run could be clicked.
+  // Markers closer than kApart on one capacitor are spread sideways instead.
+  constexpr double kApart = 9;
+  std::vector<std::size_t> order(out.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::sort(order.begin(), order.end(), [&](std::size_t l, std::size_t m) {
+    return std::tie(out[l].x, out[l].y) < std::tie(out[m].x, out[m].y);
+  });
+  for (std::size_t begin = 0; begin < order.size();) {
+    std::size_t end = begin + 1;
+    while (end < order.size() && out[order[end]].x == out[order[begin]].x &&
+           out[order[end]].y - out[order[end - 1]].y < kApart)
+      ++end;
+    const double middle = static_cast<double>(end - begin - 1) / 2;
+    for (std::size_t k = begin; k < end; ++k) out[order[k]].x += (static_cast<double>(k - begin) - middle) * kApart;
+    begin = end;
+  }
   return out;
 }
 
@@ -1036,17 +1055,15 @@ std::string adviceFrontSvg(const AdviceResult& r) {
                                   2 * size, -2 * size, fill, stroke);
     }
   };
-  for (const auto* p : shown) {
+  for (const auto& placed : adviceFrontPlacement(r)) {
+    const AdvicePoint* p = &r.points[placed.point];
     svg << "<g><title>" << escapeHtml(fmt::format("{} {} {} {:g} uF: p95 {:.4g} s, met {:.0f} %, run {}", p->model,
                                                   p->board, p->policy, p->capacitorUf, p->p95LatencyS,
                                                   100 * p->meetRate, p->run))
-        << "</title>" << marker(*p, x(p->capacitorUf), y(p->p95LatencyS), p->onFront ? 4.5 : 3) << "</g>";
-  }
-  if (r.recommended) {
-    const auto& p = r.points[*r.recommended];
-    if (std::isfinite(p.p95LatencyS) && p.p95LatencyS > 0)
+        << "</title>" << marker(*p, placed.x, placed.y, p->onFront ? 4.5 : 3) << "</g>";
+    if (r.recommended && *r.recommended == placed.point)
       svg << fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="9" fill="none" stroke="#000" stroke-width="2"/>)",
-                         x(p.capacitorUf), y(p.p95LatencyS));
+                         placed.x, placed.y);
   }
   // The legend: policies by colour, models by marker.
   double ly = top + 8;
