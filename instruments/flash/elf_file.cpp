@@ -7,6 +7,7 @@ namespace aidi::inst {
 namespace {
 
 constexpr std::uint32_t kSymTab = 2;
+constexpr std::uint32_t kPtLoad = 1;
 
 std::uint32_t le32(const std::vector<unsigned char>& b, std::size_t at) {
   return static_cast<std::uint32_t>(b[at]) | static_cast<std::uint32_t>(b[at + 1]) << 8 |
@@ -55,6 +56,20 @@ Result<ElfFile> ElfFile::open(const std::filesystem::path& path) {
     if (raw[i].type != ElfSection::kNoBits && !fits(b, raw[i].offset, raw[i].size))
       return bad("section " + std::to_string(i) + " runs past the end of the file");
   }
+  const std::uint32_t phoff = le32(b, 28);
+  const std::uint16_t phentsize = le16(b, 42);
+  const std::uint16_t phnum = le16(b, 44);
+  if (phnum > 0 && (phentsize < 32 || !fits(b, phoff, std::size_t{phentsize} * phnum)))
+    return bad("program header table out of bounds");
+  for (std::size_t i = 0; i < phnum; ++i) {
+    const std::size_t h = phoff + i * phentsize;
+    if (le32(b, h) != kPtLoad || le32(b, h + 16) == 0) continue;
+    const ElfSegment segment{le32(b, h + 12), le32(b, h + 4), le32(b, h + 16)};
+    if (!fits(b, segment.fileOffset, segment.fileSize))
+      return bad("program segment " + std::to_string(i) + " runs past the end of the file");
+    elf.m_segments.push_back(segment);
+  }
+
   const std::size_t names = raw[shstrndx].offset;
   for (const auto& r : raw)
     elf.m_sections.push_back({cString(b, names + r.name), r.type, r.flags, r.addr, r.size, r.offset});
@@ -66,6 +81,11 @@ Result<ElfFile> ElfFile::open(const std::filesystem::path& path) {
       elf.m_symbols.emplace_back(cString(b, strings + le32(b, at)), le32(b, at + 4));
   }
   return elf;
+}
+
+std::vector<unsigned char> ElfFile::segmentBytes(const ElfSegment& segment) const {
+  const auto begin = m_bytes.begin() + static_cast<std::ptrdiff_t>(segment.fileOffset);
+  return {begin, begin + static_cast<std::ptrdiff_t>(segment.fileSize)};
 }
 
 std::optional<ElfSection> ElfFile::section(const std::string& name) const {

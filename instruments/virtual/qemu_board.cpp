@@ -2,12 +2,14 @@
 
 #include <signal.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -22,6 +24,16 @@ namespace {
 constexpr std::uint32_t kSramBase = 0x20000000u;
 constexpr std::size_t kVolatileSramBytes = 256u * 1024;
 constexpr int kPortAttempts = 4;
+
+// The board's 16 MiB PSRAM at 0x21000000 is the mps2 machines' main RAM,
+// the one memory QEMU can back with a file. Firmware linked there (code,
+// constants, .data's initial values) is written into the file once; a
+// reset leaves it alone, so QEMU keeps the code it translated across power
+// cycles, as a real board keeps its flash. What QEMU loads from an ELF it
+// writes again at every reset, and invalidates all code translated there.
+constexpr std::uint32_t kPsramBase = 0x21000000u;
+constexpr std::uint32_t kPsramBytes = 16u << 20;
+constexpr const char* kPsramBackend = "aidi-psram";
 
 // What SRAM holds after a power loss: not zeros but whatever the cells
 // settle to. A fixed pseudo-random fill (the same at every reset, so runs
@@ -41,13 +53,66 @@ Status writeColdSram(const std::filesystem::path& path, std::size_t bytes) {
   return {};
 }
 
-std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std::filesystem::path& dir,
-                                       std::uint16_t port, std::uint16_t shimPort) {
+bool inPsram(const ElfSegment& s) {
+  return s.loadAddress >= kPsramBase && s.loadAddress - kPsramBase <= kPsramBytes &&
+         s.fileSize <= kPsramBytes - (s.loadAddress - kPsramBase);
+}
+
+Status writeFileAt(int fd, const std::vector<unsigned char>& bytes, off_t at, const std::filesystem::path& path) {
+  for (std::size_t done = 0; done < bytes.size();) {
+    const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, at + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
+    done += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+// How QEMU gets the firmware: an image with segments in the PSRAM has them
+// written into the PSRAM's backing file and every other segment (the vector
+// table at 0) loaded as a blob; any other image is given as -kernel.
+Result<std::vector<std::string>> firmwareArguments(const QemuBoardConfig& config, const ElfFile& elf,
+                                                   const std::filesystem::path& dir) {
+  const auto& segments = elf.loadSegments();
+  if (std::none_of(segments.begin(), segments.end(), inPsram))
+    return std::vector<std::string>{"-M", config.machine, "-kernel", config.firmware.string()};
+
+  const auto psram = dir / "psram.img";
+  const int fd = ::open(psram.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail(ErrorCode::Io, "cannot create " + psram.string() + ": " + std::strerror(errno));
+  Status written = ::ftruncate(fd, kPsramBytes) == 0
+                       ? Status{}
+                       : fail(ErrorCode::Io, "cannot size " + psram.string() + ": " + std::strerror(errno));
+  std::vector<std::string> argv{"-M", config.machine + ",memory-backend=" + kPsramBackend, "-object",
+                                std::string("memory-backend-file,id=") + kPsramBackend +
+                                    ",size=" + std::to_string(kPsramBytes) + ",mem-path=" + psram.string() +
+                                    ",share=off"};
+  int blobs = 0;
+  for (const auto& segment : segments) {
+    if (!written) break;
+    if (inPsram(segment)) {
+      written = writeFileAt(fd, elf.segmentBytes(segment), static_cast<off_t>(segment.loadAddress - kPsramBase), psram);
+      continue;
+    }
+    const auto blob = dir / ("segment-" + std::to_string(blobs++) + ".bin");
+    std::ofstream out(blob, std::ios::binary);
+    const auto bytes = elf.segmentBytes(segment);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!out) written = fail(ErrorCode::Io, "cannot write " + blob.string());
+    argv.insert(argv.end(), {"-device", "loader,file=" + blob.string() + ",addr=" + std::to_string(segment.loadAddress)});
+  }
+  if (::close(fd) != 0 && written) written = fail(ErrorCode::Io, "cannot write " + psram.string() + ": " + std::strerror(errno));
+  if (!written) return std::unexpected(written.error());
+  return argv;
+}
+
+std::vector<std::string> qemuArguments(const QemuBoardConfig& config, const std::vector<std::string>& firmware,
+                                       const std::filesystem::path& dir, std::uint16_t port, std::uint16_t shimPort) {
   std::vector<std::string> argv{
-      config.qemuProgram, "-M", config.machine, "-display", "none", "-monitor", "none", "-S",
+      config.qemuProgram, "-display", "none", "-monitor", "none", "-S",
       "-serial", "tcp:127.0.0.1:" + std::to_string(port) + ",server=on,wait=off,nodelay=on",
-      "-qmp", "unix:" + (dir / "qmp.sock").string() + ",server=on,wait=off",
-      "-kernel", config.firmware.string()};
+      "-qmp", "unix:" + (dir / "qmp.sock").string() + ",server=on,wait=off"};
+  argv.insert(argv.end(), firmware.begin(), firmware.end());
   if (shimPort) argv.insert(argv.end(), {"-serial", "tcp:127.0.0.1:" + std::to_string(shimPort) + ",server=on,wait=off,nodelay=on"});
   if (config.coldSram) {
     argv.insert(argv.end(), {"-device", "loader,file=" + (dir / "cold-sram.bin").string() +
@@ -72,7 +137,7 @@ std::string qemuSays(const Subprocess& qemu) {
   return qemu.lastOutputLine();
 }
 
-Status checkFirmware(const std::filesystem::path& firmware) {
+Result<ElfFile> checkFirmware(const std::filesystem::path& firmware) {
   std::error_code ec;
   if (firmware.empty() || !std::filesystem::is_regular_file(firmware, ec))
     return fail(ErrorCode::NotFound,
@@ -82,7 +147,7 @@ Status checkFirmware(const std::filesystem::path& firmware) {
   if (elf->machine() != ElfFile::kMachineArm)
     return fail(ErrorCode::Protocol, firmware.string() + ": not an ARM firmware image (ELF machine " +
                                          std::to_string(elf->machine()) + ")");
-  return {};
+  return elf;
 }
 
 }  // namespace
@@ -115,10 +180,13 @@ QemuBoard::QemuBoard(TempDir dir, Subprocess qemu, std::uint16_t port, std::uint
 QemuBoard::~QemuBoard() { (void)quit(Millis{1000}); }
 
 Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& config) {
-  if (auto ok = checkFirmware(config.firmware); !ok) return std::unexpected(ok.error());
+  auto elf = checkFirmware(config.firmware);
+  if (!elf) return std::unexpected(elf.error());
 
   auto dir = TempDir::create("aidi-qemu-");
   if (!dir) return std::unexpected(dir.error());
+  auto firmware = firmwareArguments(config, *elf, dir->path());
+  if (!firmware) return std::unexpected(firmware.error());
   if (config.coldSram) {
     if (auto ok = writeColdSram(dir->path() / "cold-sram.bin", kVolatileSramBytes); !ok) return std::unexpected(ok.error());
   }
@@ -137,7 +205,7 @@ Result<std::unique_ptr<QemuBoard>> QemuBoard::start(const QemuBoardConfig& confi
       if (!reserved) return std::unexpected(reserved.error());
       shimPort = *reserved;
     }
-    auto qemu = Subprocess::spawn(qemuArguments(config, dir->path(), *port, shimPort));
+    auto qemu = Subprocess::spawn(qemuArguments(config, *firmware, dir->path(), *port, shimPort));
     if (!qemu) {
       if (qemu.error().code == ErrorCode::NotFound)
         return fail(ErrorCode::NotFound, config.qemuProgram + " not found (install the qemu-system-arm package)");
@@ -183,6 +251,16 @@ std::string QemuBoard::exitDiagnosis(Millis wait) {
 Status QemuBoard::reset() { return m_qmp.run("system_reset"); }
 Status QemuBoard::pause() { return m_qmp.run("stop"); }
 Status QemuBoard::resume() { return m_qmp.run("cont"); }
+
+Result<std::uint64_t> QemuBoard::invalidatedTranslations() {
+  auto text = m_qmp.execute("human-monitor-command", {{"command-line", "info jit"}});
+  if (!text) return std::unexpected(text.error());
+  static const std::string kField = "TB invalidate count";
+  const std::string report = text->is_string() ? text->get<std::string>() : std::string{};
+  const auto at = report.find(kField);
+  if (at == std::string::npos) return fail(ErrorCode::Protocol, "QEMU's info jit has no \"" + kField + "\"");
+  return std::strtoull(report.c_str() + at + kField.size(), nullptr, 10);
+}
 
 Status QemuBoard::quit(Millis timeout) {
   m_uart0.close();

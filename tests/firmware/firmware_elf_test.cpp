@@ -1,14 +1,19 @@
 // The virtual board's firmware image: sections where the linker script puts
-// them, so QEMU loads flash, leaves the NVM alone, and the zeros loader covers
-// all volatile SRAM.
+// them, so the bench loads the vector table at 0 and everything else into the
+// PSRAM it writes once (it survives resets: QEMU keeps its translated code),
+// leaves the NVM alone, and the cold-SRAM loader covers all volatile SRAM.
 #include "aidi/inst/elf_file.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "aidi/inst/subprocess.hpp"
+#include "aidi/inst/temp_dir.hpp"
 
 using aidi::inst::ElfFile;
 using aidi::inst::ElfSection;
@@ -18,6 +23,8 @@ constexpr std::uint32_t kRamBase = 0x20000000u;
 constexpr std::uint32_t kRamEnd = kRamBase + 256u * 1024;
 constexpr std::uint32_t kNvmBase = 0x20200000u;
 constexpr std::uint32_t kNvmEnd = kNvmBase + 512u * 1024;
+constexpr std::uint32_t kPsramBase = 0x21000000u;
+constexpr std::uint32_t kPsramEnd = kPsramBase + (16u << 20);
 
 ElfFile load() {
   auto elf = ElfFile::open(AIDI_FIRMWARE_ELF);
@@ -61,7 +68,32 @@ TEST(FirmwareElf, VolatileDataStaysInTheZeroedSram) {
   }
   const auto text = elf.section(".text");
   ASSERT_TRUE(text);
-  EXPECT_LT(text->address + text->size, kRamBase) << ".text must sit in flash";
+  EXPECT_GE(text->address, kPsramBase) << ".text must sit in the PSRAM that plays flash";
+  EXPECT_LE(text->address + text->size, kPsramEnd);
+}
+
+TEST(FirmwareElf, EverythingLoadedIsTheVectorTableOrInThePsram) {
+  // A segment anywhere else would be loaded by QEMU and written again at
+  // every reset: in the SRAM it would make SRAM warm, over code it would
+  // throw away QEMU's translations at every power cycle.
+  const ElfFile elf = load();
+  const auto vectors = elf.section(".isr_vector");
+  ASSERT_TRUE(vectors);
+  ASSERT_FALSE(elf.loadSegments().empty());
+  int inPsram = 0;
+  for (const auto& segment : elf.loadSegments()) {
+    if (segment.loadAddress >= kPsramBase) {
+      ++inPsram;
+      EXPECT_LE(segment.loadAddress + segment.fileSize, kPsramEnd);
+    } else {
+      EXPECT_EQ(segment.loadAddress, vectors->address);
+      EXPECT_EQ(segment.fileSize, vectors->size);
+    }
+  }
+  EXPECT_GE(inPsram, 1);
+  const auto dataLoad = elf.symbol("__data_load");
+  ASSERT_TRUE(dataLoad);
+  EXPECT_GE(*dataLoad, kPsramBase) << ".data's initial values are copied from the PSRAM at start-up";
 }
 
 TEST(ElfFile, RefusesANonElfFileWithItsName) {
@@ -69,6 +101,31 @@ TEST(ElfFile, RefusesANonElfFileWithItsName) {
   ASSERT_FALSE(elf);
   EXPECT_NE(elf.error().message.find("CMakeLists.txt"), std::string::npos);
   EXPECT_NE(elf.error().message.find("not an ELF"), std::string::npos);
+}
+
+// A segment claiming more bytes than the file has is refused by name, not
+// read past the end (QemuBoard copies segments into QEMU's memory files).
+TEST(ElfFile, RefusesASegmentRunningPastTheEnd) {
+  std::ifstream in(AIDI_FIRMWARE_ELF, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_GT(bytes.size(), 52u);
+  const auto le32 = [&](std::size_t at) {
+    std::uint32_t v = 0;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  const std::size_t phoff = le32(28);
+  ASSERT_EQ(le32(phoff), 1u) << "the first program header is PT_LOAD";
+  const std::uint32_t huge = 0x7FFFFFF0u;
+  std::memcpy(bytes.data() + phoff + 16, &huge, 4);  // p_filesz
+  auto dir = aidi::inst::TempDir::create("aidi-elf-test-");
+  ASSERT_TRUE(dir);
+  const auto path = dir->path() / "hostile.elf";
+  std::ofstream(path, std::ios::binary) << bytes;
+  auto elf = ElfFile::open(path);
+  ASSERT_FALSE(elf);
+  EXPECT_NE(elf.error().message.find("hostile.elf: program segment 0 runs past the end of the file"), std::string::npos)
+      << elf.error().message;
 }
 
 TEST(ElfFile, MissingFileIsNotFound) {

@@ -72,6 +72,23 @@ TEST(QemuBoard, WithoutTheZerosLoaderSramStaysWarm) {
   EXPECT_EQ((*hellos)[1].boot, 2u);
 }
 
+// A power cycle must not make QEMU translate the firmware again: its code
+// sits in the PSRAM the bench writes once, not in memory QEMU reloads at
+// every reset (which cost 10-20 ms a cycle, most of a small capacitor's).
+TEST(QemuBoard, ResetsKeepTheFirmwaresTranslatedCode) {
+  auto board = inst::QemuBoard::start(boardConfig());
+  ASSERT_TRUE(board) << board.error().message;
+  for (int cycle = 0; cycle < 5; ++cycle) {
+    std::this_thread::sleep_for(20ms);  // let it run some code each cycle
+    ASSERT_TRUE((*board)->pause());
+    ASSERT_TRUE((*board)->reset());
+    ASSERT_TRUE((*board)->resume());
+  }
+  auto invalidated = (*board)->invalidatedTranslations();
+  ASSERT_TRUE(invalidated) << invalidated.error().message;
+  EXPECT_EQ(*invalidated, 0u);
+}
+
 TEST(QemuBoard, QuitLeavesNoProcess) {
   auto board = inst::QemuBoard::start(boardConfig());
   ASSERT_TRUE(board) << board.error().message;

@@ -25,6 +25,15 @@ struct ElfSection {
   static constexpr std::uint32_t kNoBits = 8;
 };
 
+// A PT_LOAD program header: the bytes a loader puts at `loadAddress` (the
+// physical address: for initialised data, where it sits in flash, not the
+// RAM it is copied to at start-up).
+struct ElfSegment {
+  std::uint32_t loadAddress = 0;
+  std::uint32_t fileOffset = 0;
+  std::uint32_t fileSize = 0;
+};
+
 class ElfFile {
  public:
   // Protocol error naming the file when it is not a 32-bit little-endian ELF
@@ -33,6 +42,10 @@ class ElfFile {
 
   std::uint16_t machine() const { return m_machine; }  // 40 = ARM
   const std::vector<ElfSection>& sections() const { return m_sections; }
+  // The loadable segments with file contents, in the file's order.
+  const std::vector<ElfSegment>& loadSegments() const { return m_segments; }
+  // A segment's bytes (bounds checked when the file was opened).
+  std::vector<unsigned char> segmentBytes(const ElfSegment& segment) const;
   std::optional<ElfSection> section(const std::string& name) const;
   // Value of a symbol from .symtab.
   std::optional<std::uint32_t> symbol(const std::string& name) const;
@@ -45,6 +58,7 @@ class ElfFile {
   std::vector<unsigned char> m_bytes;
   std::uint16_t m_machine = 0;
   std::vector<ElfSection> m_sections;
+  std::vector<ElfSegment> m_segments;
   std::vector<std::pair<std::string, std::uint32_t>> m_symbols;
 };
 

@@ -66,6 +66,11 @@ class QemuBoard {
   [[nodiscard]] Status reset();
   [[nodiscard]] Status pause();
   [[nodiscard]] Status resume();
+  // How many translated blocks of guest code QEMU has thrown away since it
+  // started (its "TB invalidate count"): code rewritten under it. The
+  // firmware's code must survive power cycles (QEMU translating it again at
+  // every reset cost 10-20 ms a cycle), so this stays near 0.
+  [[nodiscard]] Result<std::uint64_t> invalidatedTranslations();
   // Asks QEMU to quit and waits for it; kills it when it does not.
   [[nodiscard]] Status quit(Millis timeout = Millis{3000});
 
