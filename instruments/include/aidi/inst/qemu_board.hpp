@@ -1,7 +1,9 @@
 // The virtual board: a QEMU mps2-an386 process running our firmware, with its
 // UART0 on a loopback TCP port (the telemetry Link) and QMP on a unix socket
 // (the power switch). SRAM comes back cold on every reset (a loader of fixed garbage
-// is re-applied), the NVM region at 0x20200000 survives.
+// is re-applied), the NVM region at 0x20200000 survives, and the firmware's
+// code in the PSRAM at 0x21000000 (a file written once) plays flash: a reset
+// does not rewrite it, so QEMU keeps what it translated.
 //
 // QEMU starts paused; start() connects the UART before the first instruction
 // runs, so no byte the firmware sends is lost. Destruction quits QEMU (QMP
