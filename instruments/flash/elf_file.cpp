@@ -83,9 +83,8 @@ Result<ElfFile> ElfFile::open(const std::filesystem::path& path) {
   return elf;
 }
 
-std::vector<unsigned char> ElfFile::segmentBytes(const ElfSegment& segment) const {
-  const auto begin = m_bytes.begin() + static_cast<std::ptrdiff_t>(segment.fileOffset);
-  return {begin, begin + static_cast<std::ptrdiff_t>(segment.fileSize)};
+std::span<const unsigned char> ElfFile::segmentBytes(const ElfSegment& segment) const {
+  return std::span(m_bytes).subspan(segment.fileOffset, segment.fileSize);
 }
 
 std::optional<ElfSection> ElfFile::section(const std::string& name) const {

@@ -2,7 +2,6 @@
 
 #include <signal.h>
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 #include <cstring>
 #include <algorithm>
 #include <fstream>
+#include <span>
 #include <sstream>
 #include <vector>
 
@@ -58,13 +58,12 @@ bool inPsram(const ElfSegment& s) {
          s.fileSize <= kPsramBytes - (s.loadAddress - kPsramBase);
 }
 
-Status writeFileAt(int fd, const std::vector<unsigned char>& bytes, off_t at, const std::filesystem::path& path) {
-  for (std::size_t done = 0; done < bytes.size();) {
-    const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, at + static_cast<off_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail(ErrorCode::Io, "cannot write " + path.string() + ": " + std::strerror(errno));
-    done += static_cast<std::size_t>(n);
-  }
+// Writes `bytes` at `offset` into an existing file.
+Status writeAt(const std::filesystem::path& file, std::span<const unsigned char> bytes, std::uint64_t offset) {
+  std::fstream out(file, std::ios::in | std::ios::out | std::ios::binary);
+  out.seekp(static_cast<std::streamoff>(offset));
+  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return fail(ErrorCode::Io, "cannot write " + file.string());
   return {};
 }
 
@@ -78,31 +77,26 @@ Result<std::vector<std::string>> firmwareArguments(const QemuBoardConfig& config
     return std::vector<std::string>{"-M", config.machine, "-kernel", config.firmware.string()};
 
   const auto psram = dir / "psram.img";
-  const int fd = ::open(psram.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return fail(ErrorCode::Io, "cannot create " + psram.string() + ": " + std::strerror(errno));
-  Status written = ::ftruncate(fd, kPsramBytes) == 0
-                       ? Status{}
-                       : fail(ErrorCode::Io, "cannot size " + psram.string() + ": " + std::strerror(errno));
+  std::ofstream{psram, std::ios::binary};
+  std::error_code ec;
+  std::filesystem::resize_file(psram, kPsramBytes, ec);  // sparse: only the firmware's pages take space
+  if (ec) return fail(ErrorCode::Io, "cannot create " + psram.string() + ": " + ec.message());
   std::vector<std::string> argv{"-M", config.machine + ",memory-backend=" + kPsramBackend, "-object",
                                 std::string("memory-backend-file,id=") + kPsramBackend +
                                     ",size=" + std::to_string(kPsramBytes) + ",mem-path=" + psram.string() +
                                     ",share=off"};
   int blobs = 0;
   for (const auto& segment : segments) {
-    if (!written) break;
-    if (inPsram(segment)) {
-      written = writeFileAt(fd, elf.segmentBytes(segment), static_cast<off_t>(segment.loadAddress - kPsramBase), psram);
-      continue;
+    auto file = psram;
+    std::uint64_t offset = segment.loadAddress - kPsramBase;
+    if (!inPsram(segment)) {
+      file = dir / ("segment-" + std::to_string(blobs++) + ".bin");
+      offset = 0;
+      std::ofstream{file, std::ios::binary};
+      argv.insert(argv.end(), {"-device", "loader,file=" + file.string() + ",addr=" + std::to_string(segment.loadAddress)});
     }
-    const auto blob = dir / ("segment-" + std::to_string(blobs++) + ".bin");
-    std::ofstream out(blob, std::ios::binary);
-    const auto bytes = elf.segmentBytes(segment);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) written = fail(ErrorCode::Io, "cannot write " + blob.string());
-    argv.insert(argv.end(), {"-device", "loader,file=" + blob.string() + ",addr=" + std::to_string(segment.loadAddress)});
+    if (auto ok = writeAt(file, elf.segmentBytes(segment), offset); !ok) return std::unexpected(ok.error());
   }
-  if (::close(fd) != 0 && written) written = fail(ErrorCode::Io, "cannot write " + psram.string() + ": " + std::strerror(errno));
-  if (!written) return std::unexpected(written.error());
   return argv;
 }
 

@@ -982,10 +982,8 @@ FrontAxes frontAxes(const AdviceResult& r) {
   return a;
 }
 
-}  // namespace
-
-std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& r) {
-  const FrontAxes a = frontAxes(r);
+// Where each shown point is drawn on the axes.
+std::vector<AdvicePlacement> placementOn(const FrontAxes& a, const AdviceResult& r) {
   std::vector<AdvicePlacement> out;
   for (const std::size_t i : a.shown) out.push_back({i, a.x(r.points[i].capacitorUf), a.y(r.points[i].p95LatencyS)});
   // Policies often tie at a capacitor (the same latency to a few ms); drawn
@@ -1008,6 +1006,10 @@ std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& r) {
   }
   return out;
 }
+
+}  // namespace
+
+std::vector<AdvicePlacement> adviceFrontPlacement(const AdviceResult& r) { return placementOn(frontAxes(r), r); }
 
 std::string adviceFrontSvg(const AdviceResult& r) {
   const FrontAxes axes = frontAxes(r);
@@ -1055,7 +1057,7 @@ std::string adviceFrontSvg(const AdviceResult& r) {
                                   2 * size, -2 * size, fill, stroke);
     }
   };
-  for (const auto& placed : adviceFrontPlacement(r)) {
+  for (const auto& placed : placementOn(axes, r)) {
     const AdvicePoint* p = &r.points[placed.point];
     svg << "<g><title>" << escapeHtml(fmt::format("{} {} {} {:g} uF: p95 {:.4g} s, met {:.0f} %, run {}", p->model,
                                                   p->board, p->policy, p->capacitorUf, p->p95LatencyS,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,8 +45,8 @@ class ElfFile {
   const std::vector<ElfSection>& sections() const { return m_sections; }
   // The loadable segments with file contents, in the file's order.
   const std::vector<ElfSegment>& loadSegments() const { return m_segments; }
-  // A segment's bytes (bounds checked when the file was opened).
-  std::vector<unsigned char> segmentBytes(const ElfSegment& segment) const;
+  // A segment's bytes in the file (bounds checked when it was opened).
+  std::span<const unsigned char> segmentBytes(const ElfSegment& segment) const;
   std::optional<ElfSection> section(const std::string& name) const;
   // Value of a symbol from .symtab.
   std::optional<std::uint32_t> symbol(const std::string& name) const;
